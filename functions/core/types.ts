@@ -1,0 +1,82 @@
+/** A story as stored and as shown by `digest stories list --json`. */
+export interface Story {
+  /** Hash of the canonical URL; without a URL, of source + headline + day. */
+  id: string;
+  headline: string;
+  /** Canonical URL (tracking parameters and fragment removed), or null when the story has none. */
+  url: string | null;
+  source: string;
+  section: string;
+  byline: string;
+  /** ISO 8601 in UTC with a trailing Z. */
+  publishedAt: string;
+  /** Plain text; paragraphs separated by a blank line. */
+  body: string;
+  /** The lede cut at a sentence boundary, at most ~300 characters, plain text. */
+  excerpt: string;
+  /** The edition that carried this story, or null while it has gone out in none. */
+  editionId: string | null;
+}
+
+/** What an import source yields before identity and excerpt are derived. Missing values are filled from import options. */
+export interface StoryDraft {
+  headline: string;
+  url?: string | null;
+  source?: string;
+  section?: string;
+  byline?: string;
+  /** Any string Date can parse; normalised to ISO Z later. */
+  publishedAt?: string;
+  body?: string;
+  excerpt?: string;
+}
+
+/** One record of an import file: a draft, or the reason it could not be read. `line` is 1-based (for .json arrays, the line the element starts on). */
+export type ParsedRecord = { line: number; draft: StoryDraft } | { line: number; error: string };
+
+/** The rendering model of one edition variant (one section set). All strings are raw text: the template escapes them. */
+export interface EditionView {
+  brandName: string;
+  /** YYYY-MM-DD */
+  date: string;
+  /** Human form of the date, e.g. "Friday 27 November 2026". */
+  dateLabel: string;
+  subject: string;
+  /** Hidden preview text shown by mail clients after the subject. */
+  preheader: string;
+  sections: SectionView[];
+  /** Stories of this variant's sections that the cap left out. */
+  leftOut: number;
+  /** Where the left-out stories can be read (archive page); null when none were left out. */
+  moreUrl: string | null;
+  /** Postal address of the sender (CAN-SPAM), one line or several separated by "\n". */
+  postalAddress: string;
+  /** Per-subscriber links: placeholders spliced after rendering (see PERSONAL_SLOTS). */
+  unsubscribeUrl: string;
+  preferencesUrl: string;
+}
+
+export interface SectionView {
+  name: string;
+  stories: StoryView[];
+}
+
+export interface StoryView {
+  headline: string;
+  /** Safe http(s) URL of the story, or null (then headline is not a link). */
+  url: string | null;
+  source: string;
+  byline: string;
+  excerpt: string;
+  /** Where "Read more" points: the story URL, else its hosted copy. */
+  readMoreUrl: string;
+}
+
+/**
+ * Markers rendered in place of per-subscriber URLs; they contain no character that HTML escaping,
+ * quoted-printable or URL encoding would change, so they can be replaced in the rendered output.
+ */
+export const PERSONAL_SLOTS = {
+  unsubscribeUrl: "https://digest.invalid/__UNSUBSCRIBE_URL__",
+  preferencesUrl: "https://digest.invalid/__PREFERENCES_URL__",
+} as const;
