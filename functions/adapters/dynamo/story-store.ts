@@ -1,0 +1,123 @@
+import { createHash } from "node:crypto";
+import { type DynamoDBDocumentClient, QueryCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import type { StoryStore, UpsertOutcome } from "../../core/ports.js";
+import type { Story } from "../../core/types.js";
+import { isConditionalCheckFailed } from "./client.js";
+
+const CONTENT_FIELDS = [
+  "headline",
+  "url",
+  "source",
+  "section",
+  "byline",
+  "publishedAt",
+  "body",
+  "excerpt",
+] as const;
+
+/** Stories keyed by id; the byDay index answers "the stories of day D" with one Query. */
+export class DynamoStoryStore implements StoryStore {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly table: string,
+  ) {}
+
+  async upsert(story: Omit<Story, "editionId">, day: string): Promise<UpsertOutcome> {
+    const contentHash = createHash("sha256")
+      .update(JSON.stringify([day, ...CONTENT_FIELDS.map((f) => story[f])]))
+      .digest("base64url");
+    const values: Record<string, unknown> = {
+      ":day": day,
+      ":hash": contentHash,
+      ":now": new Date().toISOString(),
+    };
+    const names: Record<string, string> = { "#day": "day" };
+    const sets = [
+      "#day = :day",
+      "contentHash = :hash",
+      "updatedAt = :now",
+      "createdAt = if_not_exists(createdAt, :now)",
+    ];
+    for (const field of CONTENT_FIELDS) {
+      names[`#${field}`] = field;
+      values[`:${field}`] = story[field] ?? null;
+      sets.push(`#${field} = :${field}`);
+    }
+    try {
+      const result = await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { id: story.id },
+          // editionId is never touched: a story that went out stays out of later editions.
+          UpdateExpression: `SET ${sets.join(", ")}`,
+          ConditionExpression: "attribute_not_exists(id) OR contentHash <> :hash",
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+          ReturnValues: "ALL_OLD",
+        }),
+      );
+      return result.Attributes?.id ? "updated" : "imported";
+    } catch (err) {
+      if (isConditionalCheckFailed(err)) return "skipped";
+      throw err;
+    }
+  }
+
+  async listDay(day: string): Promise<Story[]> {
+    const stories: Story[] = [];
+    let ExclusiveStartKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.db.send(
+        new QueryCommand({
+          TableName: this.table,
+          IndexName: "byDay",
+          KeyConditionExpression: "#day = :day",
+          ExpressionAttributeNames: { "#day": "day" },
+          ExpressionAttributeValues: { ":day": day },
+          ScanIndexForward: false,
+          ExclusiveStartKey,
+        }),
+      );
+      for (const item of page.Items ?? []) stories.push(toStory(item));
+      ExclusiveStartKey = page.LastEvaluatedKey;
+    } while (ExclusiveStartKey);
+    return stories;
+  }
+
+  async markInEdition(storyIds: readonly string[], editionId: string): Promise<void> {
+    await Promise.all(
+      storyIds.map(async (id) => {
+        try {
+          await this.db.send(
+            new UpdateCommand({
+              TableName: this.table,
+              Key: { id },
+              UpdateExpression: "SET editionId = :e",
+              ConditionExpression:
+                "attribute_exists(id) AND (attribute_not_exists(editionId) OR editionId = :e)",
+              ExpressionAttributeValues: { ":e": editionId },
+            }),
+          );
+        } catch (err) {
+          if (!isConditionalCheckFailed(err)) throw err;
+        }
+      }),
+    );
+  }
+}
+
+function toStory(item: Record<string, unknown>): Story {
+  const str = (k: string) => (typeof item[k] === "string" ? (item[k] as string) : "");
+  return {
+    id: str("id"),
+    headline: str("headline"),
+    url: typeof item.url === "string" ? item.url : null,
+    source: str("source"),
+    section: str("section"),
+    byline: str("byline"),
+    publishedAt: str("publishedAt"),
+    body: str("body"),
+    excerpt: str("excerpt"),
+    editionId: typeof item.editionId === "string" ? item.editionId : null,
+  };
+}

@@ -1,0 +1,110 @@
+import {
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  ScanCommand,
+} from "@aws-sdk/lib-dynamodb";
+import type { Page, SubscriberStore } from "../../core/ports.js";
+import { type Subscriber, type SubscriberStatus, statusShard } from "../../core/subscribers.js";
+import { STATUS_SHARDS } from "../schema.js";
+import { isConditionalCheckFailed } from "./client.js";
+
+interface Cursor {
+  shard?: number;
+  key?: Record<string, unknown>;
+}
+
+const encodeCursor = (c: Cursor) => Buffer.from(JSON.stringify(c)).toString("base64url");
+function decodeCursor(text: string | null): Cursor {
+  if (!text) return {};
+  try {
+    return JSON.parse(Buffer.from(text, "base64url").toString("utf8")) as Cursor;
+  } catch {
+    throw new Error("invalid cursor");
+  }
+}
+
+/**
+ * Subscribers keyed by normalised address (one record per address). Listing by status walks the
+ * sharded byStatus index shard by shard; the cursor carries the shard and DynamoDB's own key.
+ */
+export class DynamoSubscriberStore implements SubscriberStore {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly table: string,
+  ) {}
+
+  private item(s: Subscriber) {
+    return { ...s, statusShard: statusShard(s.status, s.email, STATUS_SHARDS) };
+  }
+
+  async get(email: string): Promise<Subscriber | null> {
+    const res = await this.db.send(
+      new GetCommand({ TableName: this.table, Key: { email }, ConsistentRead: true }),
+    );
+    return res.Item ? toSubscriber(res.Item) : null;
+  }
+
+  async create(subscriber: Subscriber): Promise<boolean> {
+    try {
+      await this.db.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: this.item(subscriber),
+          ConditionExpression: "attribute_not_exists(email)",
+        }),
+      );
+      return true;
+    } catch (err) {
+      if (isConditionalCheckFailed(err)) return false;
+      throw err;
+    }
+  }
+
+  async put(subscriber: Subscriber): Promise<void> {
+    await this.db.send(new PutCommand({ TableName: this.table, Item: this.item(subscriber) }));
+  }
+
+  async list(
+    filter: { status?: SubscriberStatus },
+    cursorText: string | null,
+    limit: number,
+  ): Promise<Page<Subscriber>> {
+    const cursor = decodeCursor(cursorText);
+    if (!filter.status) {
+      const res = await this.db.send(
+        new ScanCommand({ TableName: this.table, Limit: limit, ExclusiveStartKey: cursor.key }),
+      );
+      return {
+        items: (res.Items ?? []).map(toSubscriber),
+        nextCursor: res.LastEvaluatedKey ? encodeCursor({ key: res.LastEvaluatedKey }) : null,
+      };
+    }
+    const items: Subscriber[] = [];
+    let shard = cursor.shard ?? 0;
+    let key = cursor.key;
+    while (shard < STATUS_SHARDS && items.length < limit) {
+      const res = await this.db.send(
+        new QueryCommand({
+          TableName: this.table,
+          IndexName: "byStatus",
+          KeyConditionExpression: "statusShard = :s",
+          ExpressionAttributeValues: { ":s": `${filter.status}#${String(shard).padStart(2, "0")}` },
+          Limit: limit - items.length,
+          ExclusiveStartKey: key,
+        }),
+      );
+      items.push(...(res.Items ?? []).map(toSubscriber));
+      key = res.LastEvaluatedKey;
+      if (!key) shard++;
+    }
+    const more = shard < STATUS_SHARDS;
+    return { items, nextCursor: more ? encodeCursor({ shard, key }) : null };
+  }
+}
+
+function toSubscriber(item: Record<string, unknown>): Subscriber {
+  const { statusShard: _shard, ...rest } = item;
+  return rest as unknown as Subscriber;
+}

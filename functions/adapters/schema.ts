@@ -1,0 +1,104 @@
+/**
+ * The one definition of the DynamoDB tables, shared by `digest init` (local CreateTable) and the CDK
+ * stack. Several small tables rather than one single-table design: each Lambda gets IAM grants on
+ * exactly the tables it touches, and each table's access pattern stays readable.
+ */
+
+export type KeyType = "S" | "N";
+
+export interface KeyDef {
+  name: string;
+  type: KeyType;
+}
+
+export interface IndexDef {
+  name: string;
+  partitionKey: KeyDef;
+  sortKey?: KeyDef;
+  /** ALL, or KEYS_ONLY when the index only maps one key to another. */
+  projection: "ALL" | "KEYS_ONLY";
+}
+
+export interface TableDef {
+  /** Logical name: the env var holding the physical name is TABLE_ENV[logical]. */
+  logicalName: TableName;
+  partitionKey: KeyDef;
+  sortKey?: KeyDef;
+  indexes: IndexDef[];
+  /** Attribute holding an epoch-seconds expiry. DynamoDB TTL deletes lazily, so readers check it too. */
+  ttlAttribute?: string;
+}
+
+export type TableName = "stories" | "subscribers" | "editions" | "sends" | "suppressions";
+
+/** Number of shards of the subscribers' status index: spreads a million active subscribers over partitions. */
+export const STATUS_SHARDS = 16;
+
+export const TABLES: Record<TableName, TableDef> = {
+  stories: {
+    logicalName: "stories",
+    partitionKey: { name: "id", type: "S" },
+    // "The stories of day D" is one Query on this index: day is the local calendar day in the configured zone.
+    indexes: [
+      {
+        name: "byDay",
+        partitionKey: { name: "day", type: "S" },
+        sortKey: { name: "publishedAt", type: "S" },
+        projection: "ALL",
+      },
+    ],
+  },
+  subscribers: {
+    logicalName: "subscribers",
+    partitionKey: { name: "email", type: "S" },
+    indexes: [
+      // Tokens carry the opaque subscriber id, never the address.
+      { name: "byId", partitionKey: { name: "id", type: "S" }, projection: "KEYS_ONLY" },
+      {
+        name: "byStatus",
+        partitionKey: { name: "statusShard", type: "S" },
+        sortKey: { name: "email", type: "S" },
+        projection: "ALL",
+      },
+    ],
+  },
+  editions: {
+    logicalName: "editions",
+    partitionKey: { name: "editionId", type: "S" },
+    // "meta" holds the edition; "variant#<sections>" one rendered section set each (HTML stays < 400 KB items).
+    sortKey: { name: "part", type: "S" },
+    indexes: [],
+  },
+  sends: {
+    logicalName: "sends",
+    partitionKey: { name: "editionId", type: "S" },
+    sortKey: { name: "subscriberId", type: "S" },
+    indexes: [],
+    ttlAttribute: "expiresAt",
+  },
+  suppressions: {
+    logicalName: "suppressions",
+    partitionKey: { name: "email", type: "S" },
+    indexes: [],
+  },
+};
+
+/** Env var that carries each table's physical name (set by the CDK stack; defaulted locally). */
+export const TABLE_ENV: Record<TableName, string> = {
+  stories: "DIGEST_TABLE_STORIES",
+  subscribers: "DIGEST_TABLE_SUBSCRIBERS",
+  editions: "DIGEST_TABLE_EDITIONS",
+  sends: "DIGEST_TABLE_SENDS",
+  suppressions: "DIGEST_TABLE_SUPPRESSIONS",
+};
+
+export type TableNames = Record<TableName, string>;
+
+/** Physical table names from the environment, defaulting to `digest-<logical>` (the local names). */
+export function tableNamesFromEnv(env: NodeJS.ProcessEnv = process.env): TableNames {
+  const names = {} as TableNames;
+  for (const logical of Object.keys(TABLES) as TableName[]) {
+    names[logical] = env[TABLE_ENV[logical]] || `digest-${logical}`;
+  }
+  return names;
+}

@@ -1,0 +1,134 @@
+import { z } from "zod";
+
+/**
+ * The one validated configuration of the digest. Values come from (lowest first) the defaults below,
+ * an optional JSON file (local runs) and the environment variables in CONFIG_ENV (set by the CDK stack
+ * when deployed). Every error names the key and its variable.
+ */
+
+const timeZone = z.string().refine(
+  (tz) => {
+    try {
+      new Intl.DateTimeFormat("en", { timeZone: tz });
+      return true;
+    } catch {
+      return false;
+    }
+  },
+  { message: "not an IANA time zone (e.g. Europe/Berlin)" },
+);
+
+const emailAddress = z.string().trim().email({ message: "not an email address" });
+
+const httpUrl = z
+  .string()
+  .trim()
+  .url({ message: "not a URL" })
+  .refine((u) => /^https:\/\//.test(u) || /^http:\/\/(localhost|127\.0\.0\.1|\[::1\])(:\d+)?(\/|$)/.test(u), {
+    message: "must be https:// (http:// only for localhost)",
+  })
+  .transform((u) => u.replace(/\/+$/, ""));
+
+const list = z
+  .union([z.array(z.string()), z.string()])
+  .transform((v) => (Array.isArray(v) ? v : v.split(",")).map((s) => s.trim()).filter(Boolean));
+
+const intFrom = (min: number, max: number) => {
+  const message = `expected a whole number from ${min} to ${max}`;
+  return z.coerce.number({ message }).int({ message }).min(min, { message }).max(max, { message });
+};
+
+export const configSchema = z.object({
+  brandName: z.string().trim().min(1).max(80).default("The Morning Digest"),
+  senderAddress: emailAddress.default("digest@example.com"),
+  /** Display name in From; defaults to the brand name. */
+  senderName: z.string().trim().max(80).optional(),
+  replyTo: emailAddress.optional(),
+  /** Base of every link in the email (unsubscribe, preferences, archive, hosted stories). */
+  publicBaseUrl: httpUrl.default("https://digest.example.com"),
+  /** Postal address printed in the footer (CAN-SPAM); lines separated by "\n" or " · ". */
+  postalAddress: z.string().trim().min(1).default("The Morning Digest, 1 Example Street, Springfield 00000"),
+  /** Zone of the edition's day and of the send schedule. */
+  timeZone: timeZone.default("UTC"),
+  maxStories: intFrom(1, 200).default(40),
+  /** Known sections, in the order the email shows them; empty means any section is accepted. */
+  sections: list.default([]),
+  /** Subject template: {brand}, {date}, {count}, {top} (the first headline). */
+  subject: z.string().trim().min(1).max(200).default("{brand}, {date}: {top}"),
+  /** Preheader template: {count}, {headlines} (the first three), {brand}, {date}. */
+  preheader: z.string().trim().max(200).default("{count} stories today: {headlines}"),
+  /** List-Id header value; defaults to "<brand> <daily.sender-domain>". */
+  listId: z.string().trim().optional(),
+  /** Adds <mailto:…> to List-Unsubscribe when an inbound address handles it. */
+  unsubscribeMailto: emailAddress.optional(),
+  /** SES configuration set (bounce/complaint events). */
+  configurationSet: z.string().trim().optional(),
+  /** Parallel sends per process. */
+  sendConcurrency: intFrom(1, 256).default(8),
+  /** Messages per second when the SES endpoint cannot report its MaxSendRate. */
+  fallbackSendRate: intFrom(1, 100_000).default(14),
+  /** How long a claimed recipient stays reserved for the claiming process (crash recovery). */
+  sendLeaseSeconds: intFrom(1, 3600).default(60),
+});
+
+export type DigestConfig = z.infer<typeof configSchema> & { senderName: string; listId: string };
+
+/** Environment variable of each key (the CDK stack sets the same names). */
+export const CONFIG_ENV: Record<keyof z.input<typeof configSchema>, string> = {
+  brandName: "DIGEST_BRAND_NAME",
+  senderAddress: "DIGEST_SENDER_ADDRESS",
+  senderName: "DIGEST_SENDER_NAME",
+  replyTo: "DIGEST_REPLY_TO",
+  publicBaseUrl: "DIGEST_PUBLIC_BASE_URL",
+  postalAddress: "DIGEST_POSTAL_ADDRESS",
+  timeZone: "DIGEST_TIME_ZONE",
+  maxStories: "DIGEST_MAX_STORIES",
+  sections: "DIGEST_SECTIONS",
+  subject: "DIGEST_SUBJECT",
+  preheader: "DIGEST_PREHEADER",
+  listId: "DIGEST_LIST_ID",
+  unsubscribeMailto: "DIGEST_UNSUBSCRIBE_MAILTO",
+  configurationSet: "DIGEST_SES_CONFIGURATION_SET",
+  sendConcurrency: "DIGEST_SEND_CONCURRENCY",
+  fallbackSendRate: "DIGEST_FALLBACK_SEND_RATE",
+  sendLeaseSeconds: "DIGEST_SEND_LEASE_SECONDS",
+};
+
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+/**
+ * Validates raw values (file values overlaid by env values) into a DigestConfig.
+ * Throws ConfigError listing every bad key as "key (ENV_VAR): reason".
+ */
+export function parseConfig(
+  file: Record<string, unknown>,
+  env: Record<string, string | undefined>,
+): DigestConfig {
+  const raw: Record<string, unknown> = { ...file };
+  for (const [key, envName] of Object.entries(CONFIG_ENV)) {
+    const value = env[envName];
+    if (value !== undefined && value !== "") raw[key] = value;
+  }
+  const unknown = Object.keys(file).filter((k) => !(k in CONFIG_ENV));
+  const result = configSchema.safeParse(raw);
+  const problems = unknown.map((k) => `${k}: unknown setting`);
+  if (!result.success) {
+    for (const issue of result.error.issues) {
+      const key = String(issue.path[0] ?? "");
+      const envName = CONFIG_ENV[key as keyof typeof CONFIG_ENV];
+      problems.push(`${key}${envName ? ` (${envName})` : ""}: ${issue.message}`);
+    }
+  }
+  if (problems.length > 0 || !result.success) {
+    throw new ConfigError(`invalid configuration:\n  ${problems.join("\n  ")}`);
+  }
+  const c = result.data;
+  const domain = c.senderAddress.split("@")[1] ?? "localhost";
+  return {
+    ...c,
+    senderName: c.senderName ?? c.brandName,
+    listId: c.listId ?? `${c.brandName} <daily.${domain}>`,
+  };
+}

@@ -1,0 +1,108 @@
+import { looksLikeProse, splitParagraphs } from "./text.js";
+
+/** Maximum excerpt length in characters (UTF-16 code units), the "…" included. */
+export const EXCERPT_MAX = 300;
+
+const sentenceSegmenter = new Intl.Segmenter("en", { granularity: "sentence" });
+
+/**
+ * Abbreviations after which ICU's sentence segmenter breaks but a sentence rarely ends when the next
+ * word is capitalised or a number ("Dr. Smith", "St. Paul", "No. 10"). Company suffixes ("Inc.", "Ltd.")
+ * are left out on purpose: they often do end a sentence.
+ */
+const ABBREVIATIONS = new Set([
+  "mr",
+  "mrs",
+  "ms",
+  "mx",
+  "dr",
+  "prof",
+  "sr",
+  "jr",
+  "st",
+  "mt",
+  "ft",
+  "gen",
+  "gov",
+  "sen",
+  "rep",
+  "lt",
+  "col",
+  "capt",
+  "sgt",
+  "rev",
+  "hon",
+  "pres",
+  "supt",
+  "insp",
+  "no",
+  "nos",
+  "vol",
+  "fig",
+  "approx",
+  "vs",
+  "e.g",
+  "i.e",
+  "cf",
+]);
+
+/** True when `sentence` ends with an abbreviation or an initial ("J.") that should not end a sentence. */
+function endsWithAbbreviation(sentence: string): boolean {
+  const m = /(?:^|[\s("“‘'])([\p{L}.]+)\.$/u.exec(sentence);
+  if (!m?.[1]) return false;
+  const word = m[1];
+  return ABBREVIATIONS.has(word.toLowerCase()) || /^\p{Lu}$/u.test(word);
+}
+
+/** Splits one paragraph into sentences (trimmed), re-joining breaks ICU makes after abbreviations. */
+export function splitSentences(text: string): string[] {
+  const out: string[] = [];
+  for (const { segment } of sentenceSegmenter.segment(text)) {
+    const s = segment.trim();
+    if (s === "") continue;
+    const prev = out[out.length - 1];
+    if (prev !== undefined && endsWithAbbreviation(prev) && /^[\p{Lu}\p{N}]/u.test(s)) {
+      out[out.length - 1] = `${prev} ${s}`;
+    } else {
+      out.push(s);
+    }
+  }
+  return out;
+}
+
+/** Cuts `text` to at most `max - 1` characters at a word boundary and appends "…"; never splits a word. */
+function truncateAtWord(text: string, max: number): string {
+  const limit = Math.max(0, max - 1);
+  const cut = text.lastIndexOf(" ", limit);
+  let head: string;
+  if (cut > 0) {
+    head = text.slice(0, cut);
+  } else {
+    // One word longer than the limit: nothing better than a hard cut (by code point).
+    head = Array.from(text).slice(0, limit).join("");
+    while (head.length > limit) head = Array.from(head).slice(0, -1).join("");
+  }
+  head = head.replace(/[\s,;:\-–—]+$/u, "");
+  return `${head}…`;
+}
+
+/**
+ * Returns the lede of `body` as a one-line excerpt of at most `max` characters: the first paragraph that
+ * looks like prose (else the first paragraph), as many whole sentences as fit, and always at least one.
+ * When the first sentence alone is longer than `max`, it is cut at the last word boundary that leaves
+ * room for a trailing "…". Returns "" for an empty body.
+ */
+export function makeExcerpt(body: string, max: number = EXCERPT_MAX): string {
+  const paragraphs = splitParagraphs(body);
+  const lede = paragraphs.find(looksLikeProse) ?? paragraphs[0];
+  if (lede === undefined) return "";
+  const sentences = splitSentences(lede);
+  let out = "";
+  for (const sentence of sentences) {
+    const next = out === "" ? sentence : `${out} ${sentence}`;
+    if (next.length > max) break;
+    out = next;
+  }
+  if (out === "") out = truncateAtWord(sentences[0] ?? lede, max);
+  return out;
+}

@@ -1,0 +1,137 @@
+import type { EditionStory } from "./edition.js";
+import type { Subscriber, SubscriberStatus } from "./subscribers.js";
+import type { Story } from "./types.js";
+
+/**
+ * The core's view of storage and delivery. Each port has one real implementation in
+ * functions/adapters (DynamoDB, SESv2, the outbox folder); the core never imports AWS.
+ */
+
+export type UpsertOutcome = "imported" | "updated" | "skipped";
+
+export interface StoryStore {
+  /** Inserts or updates by id, keeping the edition that already carried it. Unchanged content → "skipped". */
+  upsert(story: Omit<Story, "editionId">, day: string): Promise<UpsertOutcome>;
+  /** The stories of one local day, newest first (one Query). */
+  listDay(day: string): Promise<Story[]>;
+  /** Records that the stories went out in `editionId`; a story already in another edition is left alone. */
+  markInEdition(storyIds: readonly string[], editionId: string): Promise<void>;
+}
+
+export interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+}
+
+export interface SubscriberStore {
+  get(email: string): Promise<Subscriber | null>;
+  /** Creates the subscriber; returns false (and writes nothing) when the address exists. */
+  create(subscriber: Subscriber): Promise<boolean>;
+  /** Replaces a stored subscriber (same email). */
+  put(subscriber: Subscriber): Promise<void>;
+  /** Pages through subscribers of one status (all statuses when undefined), in address order per shard. */
+  list(
+    filter: { status?: SubscriberStatus },
+    cursor: string | null,
+    limit: number,
+  ): Promise<Page<Subscriber>>;
+}
+
+export interface SuppressionStore {
+  /** The subset of `emails` on the suppression list. */
+  suppressed(emails: readonly string[]): Promise<Set<string>>;
+}
+
+export type EditionStatus = "building" | "sending" | "sent" | "partial" | "cancelled";
+
+export interface EditionRecord {
+  editionId: string;
+  date: string;
+  status: EditionStatus;
+  /** Selected stories in rank order (the cap already applied). */
+  stories: EditionStory[];
+  /** Stories of the day the cap left out, by section. */
+  leftOutBySection: Record<string, number>;
+  /** Sections of the selected stories, in display order. */
+  sections: string[];
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface RenderedVariant {
+  key: string;
+  subject: string;
+  html: string;
+  text: string;
+}
+
+export interface EditionStore {
+  get(editionId: string): Promise<EditionRecord | null>;
+  /** Creates the edition unless it exists; returns the stored one either way. */
+  createIfAbsent(edition: EditionRecord): Promise<EditionRecord>;
+  replace(edition: EditionRecord): Promise<void>;
+  setStatus(editionId: string, status: EditionStatus): Promise<void>;
+  getVariant(editionId: string, key: string): Promise<RenderedVariant | null>;
+  putVariant(editionId: string, variant: RenderedVariant): Promise<void>;
+}
+
+export type LedgerState = "sending" | "sent" | "failed" | "rejected" | "suppressed" | "skipped";
+
+export interface LedgerEntry {
+  state: LedgerState;
+  messageId?: string;
+  error?: string;
+  owner?: string;
+  leaseUntil?: number;
+}
+
+export type ClaimResult = { claimed: true } | { claimed: false; entry: LedgerEntry };
+
+/** The send ledger: one entry per edition and subscriber, written with conditional writes. */
+export interface SendLedger {
+  /**
+   * Reserves the recipient for `owner` until `leaseUntil` (epoch ms). Succeeds when there is no entry,
+   * when the entry failed transiently, or when another owner's lease has run out (it crashed).
+   */
+  claim(editionId: string, subscriberId: string, owner: string, leaseUntil: number): Promise<ClaimResult>;
+  /** Records SES's MessageId: from now on the recipient counts as sent. */
+  markSent(editionId: string, subscriberId: string, owner: string, messageId: string): Promise<void>;
+  /** Records a failure; permanent ones are never retried by a rerun. */
+  markFailed(
+    editionId: string,
+    subscriberId: string,
+    owner: string,
+    error: string,
+    permanent: boolean,
+  ): Promise<void>;
+  /** Records a recipient that was not mailed (suppressed or nothing in their sections), unless already sent. */
+  markNotSent(editionId: string, subscriberId: string, state: "suppressed" | "skipped"): Promise<void>;
+  /** How many recipients of the edition are in each state. */
+  counts(editionId: string): Promise<Record<LedgerState, number>>;
+}
+
+export type MailErrorKind = "throttled" | "transient" | "permanent" | "quota";
+
+/** A failed send, classified for the retry policy. */
+export class MailError extends Error {
+  override name = "MailError";
+  constructor(
+    readonly kind: MailErrorKind,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface Mailer {
+  /** Messages per second the service allows (SES GetAccount MaxSendRate), or null when it cannot say. */
+  maxSendRate(): Promise<number | null>;
+  /** Sends raw MIME; resolves with the provider's MessageId or throws MailError. */
+  sendRaw(raw: Buffer, opts: { to: string; editionId: string }): Promise<string>;
+}
+
+/** Keeps a copy of each accepted message (local runs: the out/ folder). */
+export interface Outbox {
+  writeMessage(editionId: string, email: string, raw: Buffer): Promise<void>;
+  writeEdition(editionId: string, html: string, text: string): Promise<void>;
+}

@@ -1,0 +1,355 @@
+import type { DigestConfig } from "./config.js";
+import {
+  ALL_SECTIONS,
+  buildView,
+  capStories,
+  type EditionStory,
+  HTML_BUDGET_BYTES,
+  rankStories,
+  sectionComparator,
+  sectionsOfVariant,
+  toEditionStory,
+  variantKey,
+} from "./edition.js";
+import { composeMessage, type PreparedVariant, prepareVariant } from "./message.js";
+import {
+  type EditionRecord,
+  type EditionStore,
+  MailError,
+  type Mailer,
+  type Outbox,
+  type RenderedVariant,
+  type SendLedger,
+  type StoryStore,
+  type SubscriberStore,
+  type SuppressionStore,
+} from "./ports.js";
+import { backoffMs } from "./retry.js";
+import type { Subscriber } from "./subscribers.js";
+import { type SigningKey, signToken } from "./tokens.js";
+import type { EditionView } from "./types.js";
+
+/**
+ * The daily job: compose the edition of a day (select, dedupe, rank, cap, freeze) and deliver it to
+ * every active subscriber exactly once, resuming where an earlier run stopped.
+ */
+
+export interface Renderer {
+  html(view: EditionView): string;
+  text(view: EditionView): string;
+}
+
+/** Waits until one more message may go out (the SES rate). */
+export interface Pacer {
+  take(): Promise<void>;
+}
+
+export interface EditionDeps {
+  config: DigestConfig;
+  stories: StoryStore;
+  subscribers: SubscriberStore;
+  suppressions: SuppressionStore;
+  editions: EditionStore;
+  ledger: SendLedger;
+  mailer: Mailer;
+  outbox: Outbox | null;
+  renderer: Renderer;
+  /** The first key signs. */
+  keys: readonly SigningKey[];
+  createPacer(ratePerSecond: number): Pacer;
+  clock?: () => Date;
+  sleep?: (ms: number) => Promise<void>;
+  random?: () => number;
+  onProgress?: (done: number, summary: SendSummary) => void;
+}
+
+export interface SendSummary {
+  editionId: string;
+  stories: number;
+  recipients: number;
+  sent: number;
+  alreadySent: number;
+  skipped: number;
+  suppressed: number;
+  failed: number;
+  /** Recipients not attempted because the daily quota ran out; a rerun sends them. */
+  remaining: number;
+  /** Why the run stopped early, when it did. */
+  stoppedBecause: string | null;
+}
+
+export type ComposeResult =
+  | { kind: "edition"; edition: EditionRecord }
+  | { kind: "empty"; reason: string }
+  | { kind: "cancelled"; edition: EditionRecord };
+
+/** Tries per recipient for throttling and 5xx before it is left as failed for a rerun. */
+export const MAX_SEND_ATTEMPTS = 8;
+const SUBSCRIBER_PAGE = 100;
+
+const now = (deps: EditionDeps) => (deps.clock ?? (() => new Date()))();
+
+/** Edition id of a day: the day itself (one edition a day). */
+export const editionIdFor = (day: string) => day;
+
+function canonicalSection(section: string, known: readonly string[]): string {
+  return known.find((k) => k.toLowerCase() === section.toLowerCase()) ?? section;
+}
+
+/**
+ * Renders one variant (a set of sections) of an edition. Pure given the edition, so a rerun or a
+ * different process renders the same bytes.
+ */
+export function renderVariant(
+  deps: Pick<EditionDeps, "config" | "renderer">,
+  edition: Pick<EditionRecord, "date" | "stories" | "sections" | "leftOutBySection">,
+  key: string,
+): RenderedVariant {
+  const sections = new Set(sectionsOfVariant(key, edition.sections).map((s) => s.toLowerCase()));
+  const stories = edition.stories.filter((s) => sections.has(s.section.toLowerCase()));
+  const leftOut = Object.entries(edition.leftOutBySection)
+    .filter(([section]) => key === ALL_SECTIONS || sections.has(section.toLowerCase()))
+    .reduce((n, [, count]) => n + count, 0);
+  const view = buildView({ config: deps.config, date: edition.date, stories, leftOut });
+  return { key, subject: view.subject, html: deps.renderer.html(view), text: deps.renderer.text(view) };
+}
+
+/**
+ * Selects the day's stories not yet sent in another edition, ranks and caps them so the HTML stays
+ * under Gmail's clip, and freezes the result as the edition. An edition that already exists past
+ * "building" is returned as stored: a rerun sends exactly what the first run chose.
+ */
+export async function composeEdition(
+  deps: EditionDeps,
+  day: string,
+  opts: { dryRun?: boolean } = {},
+): Promise<ComposeResult> {
+  const editionId = editionIdFor(day);
+  const existing = await deps.editions.get(editionId);
+  if (existing?.status === "cancelled") return { kind: "cancelled", edition: existing };
+  if (existing && existing.status !== "building") return { kind: "edition", edition: existing };
+
+  const known = deps.config.sections;
+  const candidates = (await deps.stories.listDay(day))
+    .filter((s) => s.editionId === null || s.editionId === editionId)
+    .map((s) => ({ ...toEditionStory(s), section: canonicalSection(s.section, known) }));
+  if (candidates.length === 0) return { kind: "empty", reason: `no stories for ${day}: nothing to send` };
+
+  const ranked = rankStories(candidates, known);
+  const fits = (subset: readonly EditionStory[]) => {
+    const sample = renderVariant(
+      deps,
+      { date: day, stories: [...subset], sections: [], leftOutBySection: {} },
+      ALL_SECTIONS,
+    );
+    return Buffer.byteLength(sample.html) <= HTML_BUDGET_BYTES;
+  };
+  const kept = capStories(ranked, deps.config.maxStories, fits);
+  const keptIds = new Set(kept.map((s) => s.id));
+  const leftOutBySection: Record<string, number> = {};
+  for (const s of ranked) {
+    if (!keptIds.has(s.id)) leftOutBySection[s.section] = (leftOutBySection[s.section] ?? 0) + 1;
+  }
+  const at = now(deps).toISOString();
+  const edition: EditionRecord = {
+    editionId,
+    date: day,
+    status: "building",
+    stories: kept,
+    leftOutBySection,
+    sections: [...new Set(kept.map((s) => s.section))].sort(sectionComparator(known)),
+    createdAt: existing?.createdAt ?? at,
+    updatedAt: at,
+  };
+  if (opts.dryRun) return { kind: "edition", edition };
+
+  // building → stories marked → sending: a crash in between leaves "building", which a rerun redoes.
+  await deps.editions.replace(edition);
+  await deps.stories.markInEdition([...keptIds], editionId);
+  const sending: EditionRecord = { ...edition, status: "sending", updatedAt: now(deps).toISOString() };
+  await deps.editions.replace(sending);
+  return { kind: "edition", edition: sending };
+}
+
+/** Pages through every active subscriber (one Query per page of the sharded status index). */
+async function* activeSubscribers(store: SubscriberStore): AsyncGenerator<Subscriber[]> {
+  let cursor: string | null = null;
+  do {
+    const page = await store.list({ status: "active" }, cursor, SUBSCRIBER_PAGE);
+    if (page.items.length > 0) yield page.items;
+    cursor = page.nextCursor;
+  } while (cursor);
+}
+
+/**
+ * Sends the edition to every active subscriber who has not had it: each recipient is claimed in the
+ * ledger, gets the variant of their sections with their own signed links, and counts as sent only once
+ * SES returned a MessageId. Throttling and 5xx are retried with backoff; a daily-quota stop leaves the
+ * rest for a rerun.
+ */
+export async function deliverEdition(deps: EditionDeps, edition: EditionRecord): Promise<SendSummary> {
+  const { config } = deps;
+  const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const random = deps.random ?? Math.random;
+  const owner = `${process.pid}-${Math.random().toString(36).slice(2, 10)}`;
+  const summary: SendSummary = {
+    editionId: edition.editionId,
+    stories: edition.stories.length,
+    recipients: 0,
+    sent: 0,
+    alreadySent: 0,
+    skipped: 0,
+    suppressed: 0,
+    failed: 0,
+    remaining: 0,
+    stoppedBecause: null,
+  };
+
+  const variants = new Map<string, Promise<PreparedVariant>>();
+  const variantFor = (key: string) => {
+    let v = variants.get(key);
+    if (!v) {
+      v = (async () => {
+        let rendered = await deps.editions.getVariant(edition.editionId, key);
+        if (!rendered) {
+          rendered = renderVariant(deps, edition, key);
+          await deps.editions.putVariant(edition.editionId, rendered);
+        }
+        if (key === ALL_SECTIONS)
+          await deps.outbox?.writeEdition(edition.editionId, rendered.html, rendered.text);
+        return prepareVariant(rendered.subject, rendered.html, rendered.text);
+      })();
+      variants.set(key, v);
+    }
+    return v;
+  };
+  await variantFor(ALL_SECTIONS);
+
+  const rate = (await deps.mailer.maxSendRate()) ?? config.fallbackSendRate;
+  const pacer = deps.createPacer(rate);
+  const signingKey = deps.keys[0];
+  if (!signingKey) throw new Error("no signing key configured");
+  const domain = config.senderAddress.split("@")[1] ?? "localhost";
+  const leaseMs = config.sendLeaseSeconds * 1000;
+  let done = 0;
+
+  const deliverOne = async (sub: Subscriber, suppressed: boolean): Promise<void> => {
+    const id = edition.editionId;
+    if (summary.stoppedBecause) {
+      summary.remaining++;
+      return;
+    }
+    if (suppressed) {
+      await deps.ledger.markNotSent(id, sub.id, "suppressed");
+      summary.suppressed++;
+      return;
+    }
+    const key = variantKey(sub.sections, edition.sections);
+    if (key === null) {
+      await deps.ledger.markNotSent(id, sub.id, "skipped");
+      summary.skipped++;
+      return;
+    }
+    for (;;) {
+      const claim = await deps.ledger.claim(id, sub.id, owner, now(deps).getTime() + leaseMs);
+      if (claim.claimed) break;
+      const { entry } = claim;
+      if (entry.state === "sent") {
+        summary.alreadySent++;
+        return;
+      }
+      if (entry.state === "rejected") {
+        summary.failed++;
+        return;
+      }
+      // Another process holds a live lease on this recipient: wait for it to send or to lapse.
+      await sleep(Math.max(50, Math.min(leaseMs, (entry.leaseUntil ?? 0) - now(deps).getTime() + 10)));
+    }
+    const variant = await variantFor(key);
+    const links = {
+      unsubscribeUrl: `${config.publicBaseUrl}/unsubscribe?t=${signToken("unsubscribe", sub.id, signingKey, now(deps))}`,
+      preferencesUrl: `${config.publicBaseUrl}/preferences?t=${signToken("preferences", sub.id, signingKey, now(deps))}`,
+    };
+    const raw = await composeMessage(
+      variant,
+      {
+        from: { name: config.senderName, address: config.senderAddress },
+        to: { name: sub.name, address: sub.email },
+        replyTo: config.replyTo,
+        listId: config.listId,
+        feedbackId: `${id}:daily:digest:${domain}`,
+        unsubscribeMailto: config.unsubscribeMailto,
+      },
+      links,
+    );
+    for (let attempt = 0; ; attempt++) {
+      await pacer.take();
+      try {
+        const messageId = await deps.mailer.sendRaw(raw, { to: sub.email, editionId: id });
+        await deps.ledger.markSent(id, sub.id, owner, messageId);
+        await deps.outbox?.writeMessage(id, sub.email, raw);
+        summary.sent++;
+        return;
+      } catch (err) {
+        if (!(err instanceof MailError)) throw err;
+        if (err.kind === "quota") {
+          summary.stoppedBecause ??= `daily sending quota reached (${err.message})`;
+          await deps.ledger.markFailed(id, sub.id, owner, err.message, false);
+          summary.remaining++;
+          return;
+        }
+        if (err.kind === "permanent" || attempt + 1 >= MAX_SEND_ATTEMPTS) {
+          await deps.ledger.markFailed(id, sub.id, owner, err.message, err.kind === "permanent");
+          summary.failed++;
+          return;
+        }
+        await sleep(backoffMs(attempt, random));
+      }
+    }
+  };
+
+  const pages = activeSubscribers(deps.subscribers);
+  const queue: { sub: Subscriber; suppressed: boolean }[] = [];
+  let exhausted = false;
+  // Concurrent calls to next() on an async generator are queued in order, so workers can share it.
+  const nextRecipient = async () => {
+    while (queue.length === 0 && !exhausted) {
+      const page = await pages.next();
+      if (page.done) {
+        exhausted = true;
+        break;
+      }
+      const suppressed = await deps.suppressions.suppressed(page.value.map((s) => s.email));
+      for (const sub of page.value) queue.push({ sub, suppressed: suppressed.has(sub.email) });
+      summary.recipients += page.value.length;
+    }
+    return queue.shift();
+  };
+  let pageLock: Promise<unknown> = Promise.resolve();
+  const takeRecipient = () => {
+    const result = pageLock.then(nextRecipient);
+    pageLock = result.catch(() => undefined);
+    return result;
+  };
+  const workers = Array.from({ length: config.sendConcurrency }, async () => {
+    for (let item = await takeRecipient(); item; item = await takeRecipient()) {
+      await deliverOne(item.sub, item.suppressed);
+      done++;
+      deps.onProgress?.(done, summary);
+    }
+  });
+  await Promise.all(workers);
+
+  const status = summary.failed > 0 || summary.stoppedBecause ? "partial" : "sent";
+  await deps.editions.setStatus(edition.editionId, status);
+  return summary;
+}
+
+/** Formats the summary line of `digest send` (the contract other tools parse). */
+export function summaryLine(s: SendSummary): string {
+  return (
+    `edition=${s.editionId} stories=${s.stories} recipients=${s.recipients} sent=${s.sent} ` +
+    `already_sent=${s.alreadySent} skipped=${s.skipped} suppressed=${s.suppressed} failed=${s.failed}` +
+    (s.remaining > 0 ? ` remaining=${s.remaining}` : "")
+  );
+}

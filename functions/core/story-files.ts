@@ -1,0 +1,311 @@
+/**
+ * Reading story import files into drafts: `.json` (an object or an array of objects), `.ndjson` /
+ * `.jsonl` (one object per line) and `.txt` (one raw article page). Pure: the caller reads the file.
+ */
+import { z } from "zod";
+import { parseRawPage, RawPageError } from "./raw-page.js";
+import type { ParsedRecord, StoryDraft } from "./types.js";
+
+/** Draft fields and the keys accepted for each, canonical name first; the first present non-null key wins. */
+const FIELD_KEYS = {
+  headline: ["headline", "title"],
+  url: ["url", "link"],
+  source: ["source"],
+  section: ["section"],
+  byline: ["byline", "author"],
+  publishedAt: ["publishedAt", "published_at", "date", "published"],
+  body: ["body", "content", "text"],
+  excerpt: ["excerpt", "summary", "description"],
+} as const satisfies Record<keyof StoryDraft, readonly string[]>;
+
+type Field = keyof typeof FIELD_KEYS;
+
+const optionalString = z.string({ error: "expected a string" }).optional();
+
+const draftSchema = z.object({
+  headline: z
+    .string({ error: (issue) => (issue.input === undefined ? "required" : "expected a string") })
+    .refine((s) => s.trim() !== "", { error: "must not be empty" }),
+  url: z.string({ error: "expected a string or null" }).nullable().optional(),
+  source: optionalString,
+  section: optionalString,
+  byline: optionalString,
+  publishedAt: optionalString,
+  body: optionalString,
+  excerpt: optionalString,
+});
+
+function describeType(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "an array";
+  return typeof value === "object" ? "an object" : `a ${typeof value}`;
+}
+
+/**
+ * Validates one JSON value as a story draft. Aliases (`title`, `link`, `author`, `date`, `published`,
+ * `content`, `text`, `summary`, `description`) fill the canonical fields; null counts as absent (for
+ * `url`: no URL); unknown keys are ignored. Returns the draft, or a reason naming the key as written,
+ * e.g. `headline: required` or `date: expected a string`.
+ */
+export function validateDraft(value: unknown): { draft: StoryDraft } | { error: string } {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    return { error: `expected an object, got ${describeType(value)}` };
+  }
+  const obj = value as Record<string, unknown>;
+  const merged: Record<string, unknown> = {};
+  const keyUsed: Partial<Record<Field, string>> = {};
+  for (const [field, keys] of Object.entries(FIELD_KEYS) as Array<[Field, readonly string[]]>) {
+    const key = keys.find((k) => Object.hasOwn(obj, k) && obj[k] !== null && obj[k] !== undefined);
+    if (key !== undefined) {
+      merged[field] = obj[key];
+      keyUsed[field] = key;
+    } else if (field === "url" && keys.some((k) => Object.hasOwn(obj, k))) {
+      merged.url = null;
+    }
+  }
+  const result = draftSchema.safeParse(merged);
+  if (!result.success) {
+    const reasons = result.error.issues.map((issue) => {
+      const field = issue.path[0];
+      const name = typeof field === "string" ? (keyUsed[field as Field] ?? field) : "story";
+      return `${name}: ${issue.message}`;
+    });
+    return { error: reasons.join("; ") };
+  }
+  const draft: StoryDraft = { headline: result.data.headline };
+  for (const field of Object.keys(FIELD_KEYS) as Field[]) {
+    const v = result.data[field];
+    if (field !== "headline" && v !== undefined) (draft as unknown as Record<string, unknown>)[field] = v;
+  }
+  return { draft };
+}
+
+/** 1-based line and column of a UTF-16 offset in `text`. */
+function lineAndColumn(text: string, offset: number): { line: number; column: number } {
+  let line = 1;
+  let lineStart = 0;
+  for (let i = 0; i < offset && i < text.length; i++) {
+    if (text.charCodeAt(i) === 10) {
+      line++;
+      lineStart = i + 1;
+    }
+  }
+  return { line, column: offset - lineStart + 1 };
+}
+
+class JsonScanFailure {
+  constructor(
+    readonly pos: number,
+    readonly message: string,
+  ) {}
+}
+
+const NUMBER_RE = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
+
+/**
+ * Scans JSON text without building values. Returns the start offsets of the elements when the top-level
+ * value is an array (empty otherwise), and the offset and description of the first syntax error, if any.
+ * Used because Node 20's JSON.parse does not report a position for every error.
+ */
+export function scanJson(text: string): {
+  elementStarts: number[];
+  error: { pos: number; message: string } | null;
+} {
+  const elementStarts: number[] = [];
+  let i = 0;
+  const fail = (message: string): never => {
+    throw new JsonScanFailure(i, message);
+  };
+  const found = (): string => (i >= text.length ? "end of input" : JSON.stringify(text[i]));
+  const skipWhitespace = (): void => {
+    while (i < text.length && (text[i] === " " || text[i] === "\t" || text[i] === "\n" || text[i] === "\r"))
+      i++;
+  };
+  const scanString = (): void => {
+    i++; // opening quote
+    for (;;) {
+      if (i >= text.length) fail("unterminated string");
+      const c = text.charCodeAt(i);
+      if (c === 0x22) {
+        i++;
+        return;
+      }
+      if (c < 0x20) fail("control character in string (escape it)");
+      if (c === 0x5c) {
+        const e = text[i + 1] ?? "";
+        if ('"\\/bfnrt'.includes(e) && e !== "") i += 2;
+        else if (e === "u" && /^[0-9a-fA-F]{4}$/.test(text.slice(i + 2, i + 6))) i += 6;
+        else fail("bad escape in string");
+      } else {
+        i++;
+      }
+    }
+  };
+  const scanValue = (depth: number): void => {
+    skipWhitespace();
+    const c = text[i];
+    if (c === "{") {
+      i++;
+      skipWhitespace();
+      if (text[i] === "}") {
+        i++;
+        return;
+      }
+      for (;;) {
+        skipWhitespace();
+        if (text[i] !== '"') fail(`expected a property name in double quotes, found ${found()}`);
+        scanString();
+        skipWhitespace();
+        if (text[i] !== ":") fail(`expected ':' after the property name, found ${found()}`);
+        i++;
+        scanValue(depth + 1);
+        skipWhitespace();
+        if (text[i] === ",") i++;
+        else if (text[i] === "}") {
+          i++;
+          return;
+        } else fail(`expected ',' or '}' after a property value, found ${found()}`);
+      }
+    }
+    if (c === "[") {
+      i++;
+      skipWhitespace();
+      if (text[i] === "]") {
+        i++;
+        return;
+      }
+      for (;;) {
+        skipWhitespace();
+        if (depth === 0) elementStarts.push(i);
+        scanValue(depth + 1);
+        skipWhitespace();
+        if (text[i] === ",") i++;
+        else if (text[i] === "]") {
+          i++;
+          return;
+        } else fail(`expected ',' or ']' after an array element, found ${found()}`);
+      }
+    }
+    if (c === '"') {
+      scanString();
+      return;
+    }
+    NUMBER_RE.lastIndex = i;
+    if (c !== undefined && /[-0-9]/.test(c) && NUMBER_RE.test(text)) {
+      i = NUMBER_RE.lastIndex;
+      return;
+    }
+    for (const literal of ["true", "false", "null"]) {
+      if (text.startsWith(literal, i)) {
+        i += literal.length;
+        return;
+      }
+    }
+    fail(`unexpected ${found()}`);
+  };
+  try {
+    scanValue(0);
+    skipWhitespace();
+    if (i < text.length) fail(`unexpected ${found()} after the end of the JSON value`);
+    return { elementStarts, error: null };
+  } catch (e) {
+    if (e instanceof JsonScanFailure) return { elementStarts, error: { pos: e.pos, message: e.message } };
+    throw e;
+  }
+}
+
+/** JSON.parse, or the position and description of the syntax error. */
+function parseJson(text: string): { value: unknown } | { pos: number; message: string } {
+  try {
+    return { value: JSON.parse(text) };
+  } catch (e) {
+    const message = e instanceof Error ? e.message : String(e);
+    const m = /(?: in JSON)? at position (\d+)(?: \(line \d+ column \d+\))?/.exec(message);
+    if (m) return { pos: Number(m[1]), message: message.slice(0, m.index) };
+    const scanned = scanJson(text).error;
+    return scanned ?? { pos: 0, message };
+  }
+}
+
+function parseJsonFile(text: string): ParsedRecord[] {
+  const parsed = parseJson(text);
+  if (!("value" in parsed)) {
+    const { line, column } = lineAndColumn(text, parsed.pos);
+    return [{ line, error: `invalid JSON at line ${line}, column ${column}: ${parsed.message}` }];
+  }
+  const toRecord = (value: unknown, line: number): ParsedRecord => {
+    const r = validateDraft(value);
+    return "draft" in r ? { line, draft: r.draft } : { line, error: r.error };
+  };
+  if (!Array.isArray(parsed.value)) {
+    if (typeof parsed.value !== "object" || parsed.value === null) {
+      const { line } = lineAndColumn(text, Math.max(0, text.search(/\S/)));
+      return [
+        { line, error: `expected an object or an array of objects, got ${describeType(parsed.value)}` },
+      ];
+    }
+    return [toRecord(parsed.value, lineAndColumn(text, Math.max(0, text.search(/\S/))).line)];
+  }
+  const starts = scanJson(text).elementStarts;
+  return parsed.value.map((element, index) =>
+    toRecord(element, lineAndColumn(text, starts[index] ?? 0).line),
+  );
+}
+
+function parseNdjsonFile(text: string): ParsedRecord[] {
+  const records: ParsedRecord[] = [];
+  text.split("\n").forEach((raw, index) => {
+    const lineText = raw.replace(/\r$/, "");
+    if (lineText.trim() === "") return;
+    const line = index + 1;
+    const parsed = parseJson(lineText);
+    if (!("value" in parsed)) {
+      records.push({ line, error: `invalid JSON at column ${parsed.pos + 1}: ${parsed.message}` });
+      return;
+    }
+    const r = validateDraft(parsed.value);
+    records.push("draft" in r ? { line, draft: r.draft } : { line, error: r.error });
+  });
+  return records;
+}
+
+function parseTxtFile(text: string): ParsedRecord[] {
+  try {
+    const page = parseRawPage(text);
+    const draft: StoryDraft = { headline: page.headline, body: page.body };
+    if (page.source !== "") draft.source = page.source;
+    if (page.section !== "") draft.section = page.section;
+    if (page.byline !== "") draft.byline = page.byline;
+    return [{ line: 1, draft }];
+  } catch (e) {
+    if (e instanceof RawPageError) return [{ line: 1, error: e.message }];
+    throw e;
+  }
+}
+
+/** Extensions `parseStoryFile` reads. */
+export const STORY_FILE_EXTENSIONS = [".json", ".ndjson", ".jsonl", ".txt"] as const;
+
+/**
+ * Parses the content of one story import file, by the extension of `fileName` (case-insensitive).
+ * Returns one record per story with its 1-based line (for a JSON array, the line its element starts on),
+ * or error records: one for the whole file when it is empty, binary (contains NUL), of an unsupported
+ * type, malformed JSON (with line and column) or not a raw article page; one per bad line in NDJSON,
+ * where good lines still parse. An empty JSON array gives no records.
+ */
+export function parseStoryFile(fileName: string, content: string): ParsedRecord[] {
+  const base = fileName.split(/[/\\]/).pop() ?? fileName;
+  const dot = base.lastIndexOf(".");
+  const ext = dot > 0 ? base.slice(dot).toLowerCase() : "";
+  if (!(STORY_FILE_EXTENSIONS as readonly string[]).includes(ext)) {
+    return [
+      { line: 1, error: `unsupported file type ${ext || "(no extension)"} (expected .json, .ndjson, .txt)` },
+    ];
+  }
+  const text = content.startsWith("\uFEFF") ? content.slice(1) : content;
+  if (text.includes("\u0000")) return [{ line: 1, error: "binary file, not text" }];
+  if (text.trim() === "") return [{ line: 1, error: "empty file" }];
+  if (ext === ".json") return parseJsonFile(text);
+  if (ext === ".txt") return parseTxtFile(text);
+  return parseNdjsonFile(text);
+}

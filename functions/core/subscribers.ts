@@ -1,0 +1,103 @@
+import { createHash, randomBytes } from "node:crypto";
+import { z } from "zod";
+
+export const SUBSCRIBER_STATUSES = ["pending", "active", "paused", "unsubscribed", "suppressed"] as const;
+export type SubscriberStatus = (typeof SUBSCRIBER_STATUSES)[number];
+
+/** How consent was given: evidence kept with the record. */
+export interface Consent {
+  method: "admin" | "import" | "form";
+  at: string;
+  /** Who or what gave it: an IP address, an import file name, an admin. */
+  source: string | null;
+}
+
+export interface Subscriber {
+  /** Opaque id carried in signed links instead of the address. */
+  id: string;
+  /** Normalised: trimmed and lower-cased. */
+  email: string;
+  name: string | null;
+  status: SubscriberStatus;
+  /** Sections chosen; empty means all. */
+  sections: string[];
+  timezone: string | null;
+  createdAt: string;
+  confirmedAt: string | null;
+  updatedAt: string;
+  consent: Consent;
+}
+
+/** The public shape (CLI --json and admin API). */
+export interface SubscriberView {
+  email: string;
+  name: string | null;
+  status: SubscriberStatus;
+  sections: string[];
+  timezone: string | null;
+  createdAt: string;
+  confirmedAt: string | null;
+}
+
+export function toView(s: Subscriber): SubscriberView {
+  return {
+    email: s.email,
+    name: s.name,
+    status: s.status,
+    sections: s.sections,
+    timezone: s.timezone,
+    createdAt: s.createdAt,
+    confirmedAt: s.confirmedAt,
+  };
+}
+
+const emailSchema = z.email();
+
+/** Trims and lower-cases an address; returns the reason when it is not a deliverable-looking address. */
+export function normalizeEmail(raw: string): { email: string } | { error: string } {
+  const email = raw.trim().toLowerCase();
+  if (email === "") return { error: "email is empty" };
+  if (email.length > 254) return { error: `"${raw.trim()}" is longer than 254 characters` };
+  if (!emailSchema.safeParse(email).success) return { error: `"${raw.trim()}" is not a valid email address` };
+  return { email };
+}
+
+/** Splits "World; Science" or "World,Science" into trimmed, de-duplicated section names. */
+export function parseSections(raw: string | undefined | null): string[] {
+  if (!raw) return [];
+  const seen = new Map<string, string>();
+  for (const part of raw.split(/[;,]/)) {
+    const name = part.trim();
+    if (name && !seen.has(name.toLowerCase())) seen.set(name.toLowerCase(), name);
+  }
+  return [...seen.values()];
+}
+
+/**
+ * Resolves chosen sections against the configured ones (case-insensitively, to their configured
+ * spelling). With no configured sections any name is accepted.
+ */
+export function resolveSections(
+  chosen: string[],
+  known: readonly string[],
+): { sections: string[] } | { error: string } {
+  if (known.length === 0) return { sections: chosen };
+  const byLower = new Map(known.map((k) => [k.toLowerCase(), k]));
+  const unknown = chosen.filter((c) => !byLower.has(c.toLowerCase()));
+  if (unknown.length > 0) {
+    return {
+      error: `unknown section${unknown.length > 1 ? "s" : ""} ${unknown.join(", ")} (known: ${known.join(", ")})`,
+    };
+  }
+  return { sections: chosen.map((c) => byLower.get(c.toLowerCase()) as string) };
+}
+
+export function newSubscriberId(): string {
+  return randomBytes(12).toString("base64url");
+}
+
+/** Partition of the status index for this subscriber: status plus a stable shard of the address. */
+export function statusShard(status: SubscriberStatus, email: string, shards: number): string {
+  const n = createHash("sha256").update(email).digest().readUInt32BE(0) % shards;
+  return `${status}#${String(n).padStart(2, "0")}`;
+}

@@ -1,0 +1,103 @@
+import { ConfigError } from "../core/config.js";
+import { CommandError, type Io, processIo, UsageError } from "./cli-support.js";
+import { showEditionCommand } from "./commands/editions.js";
+import { initCommand } from "./commands/init.js";
+import { sendCommand } from "./commands/send.js";
+import { importStoriesCommand, listStoriesCommand } from "./commands/stories.js";
+import {
+  addSubscriberCommand,
+  exportSubscribersCommand,
+  importSubscribersCommand,
+  listSubscribersCommand,
+  removeSubscriberCommand,
+} from "./commands/subscribers.js";
+import { openRuntime, type Runtime } from "./runtime.js";
+
+export const USAGE = `usage: digest [--aws] <command> [options]
+
+  init                                   create the tables (idempotent)
+  stories import <file|dir>...           .json, .ndjson, .txt raw pages
+          [--url U] [--published-at ISO] [--section S] [--source S]
+  stories list [--date YYYY-MM-DD] [--json]
+  subscribers add <email> [--name N] [--sections a,b] [--timezone Area/City] [--pending]
+  subscribers import <file.csv> [--pending]   header: email[,name,sections,timezone]
+  subscribers list [--status S] [--json]
+  subscribers remove <email>
+  subscribers export [--json] [--status S]
+  send [--date YYYY-MM-DD] [--dry-run]   build the day's edition and send it (reruns resume)
+  editions show <id> [--json]
+
+State: DIGEST_HOME (default ./.digest); outbox: DIGEST_OUTBOX (default ./out).
+Embedded DynamoDB and SES unless AWS_ENDPOINT_URL_DYNAMODB / AWS_ENDPOINT_URL_SESV2 are set;
+--aws uses real AWS.`;
+
+type Handler = (rt: Runtime, io: Io, args: string[]) => Promise<number>;
+
+const COMMANDS: Record<string, Handler | Record<string, Handler>> = {
+  init: (rt, io, args) => {
+    if (args.length > 0) throw new UsageError(`unexpected argument ${args[0]}`);
+    return initCommand(rt, io);
+  },
+  stories: { import: importStoriesCommand, list: listStoriesCommand },
+  subscribers: {
+    add: addSubscriberCommand,
+    import: importSubscribersCommand,
+    list: listSubscribersCommand,
+    remove: removeSubscriberCommand,
+    export: exportSubscribersCommand,
+  },
+  send: sendCommand,
+  editions: { show: showEditionCommand },
+};
+
+function resolveCommand(args: string[]): { handler: Handler; rest: string[] } {
+  const [name, sub, ...rest] = args;
+  const entry = name ? COMMANDS[name] : undefined;
+  if (!entry) throw new UsageError(name ? `unknown command "${name}"` : "no command given");
+  if (typeof entry === "function") return { handler: entry, rest: args.slice(1) };
+  const handler = sub ? entry[sub] : undefined;
+  if (!handler) {
+    throw new UsageError(
+      `${name} needs one of: ${Object.keys(entry).join(", ")}${sub ? ` (got "${sub}")` : ""}`,
+    );
+  }
+  return { handler, rest };
+}
+
+/** Runs one `digest` invocation; returns the exit code (0 ok, 1 failure, 2 usage). */
+export async function main(
+  argv: string[],
+  io: Io = processIo,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<number> {
+  const aws = argv.includes("--aws");
+  const args = argv.filter((a) => a !== "--aws");
+  if (args.length === 0 || args[0] === "help" || args.includes("--help") || args.includes("-h")) {
+    (args.length === 0 ? io.err : io.out)(USAGE);
+    return args.length === 0 ? 2 : 0;
+  }
+  let rt: Runtime | null = null;
+  try {
+    const { handler, rest } = resolveCommand(args);
+    rt = await openRuntime({ env, aws });
+    return await handler(rt, io, rest);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      io.err(`digest: ${err.message}\n(run "digest help" for usage)`);
+      return 2;
+    }
+    if (err instanceof CommandError || err instanceof ConfigError) {
+      io.err(`digest: ${err.message}`);
+      return 1;
+    }
+    const e = err as Error;
+    if (e.name === "ResourceNotFoundException") {
+      io.err(`digest: ${e.message} (run "digest init" first)`);
+      return 1;
+    }
+    io.err(`digest: ${e.stack ?? e.message}`);
+    return 1;
+  } finally {
+    await rt?.close();
+  }
+}

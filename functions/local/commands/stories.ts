@@ -1,0 +1,141 @@
+import { readdir, readFile, stat } from "node:fs/promises";
+import { extname, join } from "node:path";
+import { DynamoStoryStore } from "../../adapters/dynamo/story-store.js";
+import { dayInZone } from "../../core/dates.js";
+import { finaliseStory } from "../../core/stories.js";
+import { parseStoryFile, STORY_FILE_EXTENSIONS } from "../../core/story-files.js";
+import { type Io, parseFlags, requireDay, UsageError } from "../cli-support.js";
+import type { Runtime } from "../runtime.js";
+
+export interface ImportCounts {
+  imported: number;
+  updated: number;
+  skipped: number;
+  invalid: number;
+}
+
+export const importSummary = (c: ImportCounts) =>
+  `imported=${c.imported} updated=${c.updated} skipped=${c.skipped} invalid=${c.invalid}`;
+
+/** Expands directories (recursively, story files only, hidden entries skipped) into files, in order. */
+async function expandPaths(paths: string[]): Promise<{ files: string[]; missing: string[] }> {
+  const files: string[] = [];
+  const missing: string[] = [];
+  const walk = async (path: string, explicit: boolean) => {
+    let info: Awaited<ReturnType<typeof stat>>;
+    try {
+      info = await stat(path);
+    } catch (err) {
+      missing.push(
+        `${path}: ${(err as NodeJS.ErrnoException).code === "ENOENT" ? "no such file or directory" : (err as Error).message}`,
+      );
+      return;
+    }
+    if (info.isDirectory()) {
+      const entries = (await readdir(path)).filter((e) => !e.startsWith(".")).sort();
+      for (const entry of entries) await walk(join(path, entry), false);
+    } else if (
+      explicit ||
+      (STORY_FILE_EXTENSIONS as readonly string[]).includes(extname(path).toLowerCase())
+    ) {
+      files.push(path);
+    }
+  };
+  for (const p of paths) await walk(p, true);
+  return { files, missing };
+}
+
+/** `digest stories import <file|dir>...`: every good record is stored; each bad one is reported as file:line. */
+export async function importStoriesCommand(rt: Runtime, io: Io, args: string[]): Promise<number> {
+  const { values, positionals } = parseFlags(args, {
+    url: { type: "string" },
+    "published-at": { type: "string" },
+    section: { type: "string" },
+    source: { type: "string" },
+  });
+  if (positionals.length === 0) throw new UsageError("stories import needs at least one file or directory");
+  const store = new DynamoStoryStore(rt.db, rt.tables.stories);
+  const counts: ImportCounts = { imported: 0, updated: 0, skipped: 0, invalid: 0 };
+  const { files, missing } = await expandPaths(positionals);
+  for (const problem of missing) {
+    io.err(problem);
+    counts.invalid++;
+  }
+  const now = new Date();
+  for (const file of files) {
+    let content: string;
+    try {
+      content = await readFile(file, "utf8");
+    } catch (err) {
+      io.err(`${file}: cannot read: ${(err as Error).message}`);
+      counts.invalid++;
+      continue;
+    }
+    for (const record of parseStoryFile(file, content)) {
+      if ("error" in record) {
+        io.err(`${file}:${record.line}: ${record.error}`);
+        counts.invalid++;
+        continue;
+      }
+      const result = finaliseStory(record.draft, {
+        defaults: {
+          url: values.url,
+          publishedAt: values["published-at"],
+          section: values.section,
+          source: values.source,
+        },
+        timeZone: rt.config.timeZone,
+        now,
+      });
+      if ("error" in result) {
+        io.err(`${file}:${record.line}: ${result.error}`);
+        counts.invalid++;
+        continue;
+      }
+      counts[await store.upsert(result.story, result.day)]++;
+    }
+  }
+  io.out(importSummary(counts));
+  return counts.invalid > 0 ? 1 : 0;
+}
+
+/** `digest stories list [--date D] [--json]`: the day's stories, newest first. */
+export async function listStoriesCommand(rt: Runtime, io: Io, args: string[]): Promise<number> {
+  const { values, positionals } = parseFlags(args, { date: { type: "string" }, json: { type: "boolean" } });
+  if (positionals.length > 0) throw new UsageError(`unexpected argument ${positionals[0]}`);
+  const day = requireDay(values.date, "--date") ?? dayInZone(new Date(), rt.config.timeZone);
+  const stories = await new DynamoStoryStore(rt.db, rt.tables.stories).listDay(day);
+  stories.sort((a, b) => b.publishedAt.localeCompare(a.publishedAt) || a.id.localeCompare(b.id));
+  if (values.json) {
+    io.out(
+      JSON.stringify(
+        stories.map(({ body: _body, ...s }) => ({
+          id: s.id,
+          headline: s.headline,
+          url: s.url,
+          source: s.source,
+          section: s.section,
+          byline: s.byline,
+          publishedAt: s.publishedAt,
+          excerpt: s.excerpt,
+          editionId: s.editionId,
+        })),
+        null,
+        2,
+      ),
+    );
+    return 0;
+  }
+  if (stories.length === 0) {
+    io.out(`no stories for ${day}`);
+    return 0;
+  }
+  for (const s of stories) {
+    const sent = s.editionId ? ` [sent in ${s.editionId}]` : "";
+    io.out(
+      `${s.publishedAt.slice(11, 16)}Z  ${s.section.padEnd(12)} ${s.headline} (${s.source})${sent}\n       ${s.id}`,
+    );
+  }
+  io.out(`${stories.length} stor${stories.length === 1 ? "y" : "ies"} for ${day}`);
+  return 0;
+}

@@ -1,0 +1,162 @@
+import { randomBytes } from "node:crypto";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { resolve } from "node:path";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { documentClientOver } from "../adapters/dynamo/client.js";
+import { DynamoEditionStore } from "../adapters/dynamo/edition-store.js";
+import { DynamoSendLedger } from "../adapters/dynamo/send-ledger.js";
+import { DynamoStoryStore } from "../adapters/dynamo/story-store.js";
+import { DynamoSubscriberStore } from "../adapters/dynamo/subscriber-store.js";
+import { DynamoSuppressionStore } from "../adapters/dynamo/suppression-store.js";
+import { FolderOutbox } from "../adapters/outbox.js";
+import { type TableNames, tableNamesFromEnv } from "../adapters/schema.js";
+import { SesMailer } from "../adapters/ses-mailer.js";
+import { type DigestConfig, parseConfig } from "../core/config.js";
+import { createRenderer } from "../core/render.js";
+import type { EditionDeps } from "../core/send-edition.js";
+import { tokenBucketPacer } from "../core/token-bucket.js";
+import { parseSigningKeys, type SigningKey } from "../core/tokens.js";
+import { openEmbeddedServices } from "./services.js";
+import { loadTemplateSpec } from "./template-loader.js";
+
+/**
+ * Wires the core to real adapters for a `digest` process: embedded services unless an endpoint is
+ * configured (AWS_ENDPOINT_URL_DYNAMODB / AWS_ENDPOINT_URL_SESV2) or `aws` is set (real AWS).
+ */
+
+export interface RuntimeOptions {
+  env?: NodeJS.ProcessEnv;
+  /** Real AWS: the SDK's own endpoint, region and credential resolution; no embedded services. */
+  aws?: boolean;
+}
+
+export interface Runtime {
+  home: string;
+  outboxRoot: string | null;
+  config: DigestConfig;
+  tables: TableNames;
+  dynamo: DynamoDBClient;
+  db: DynamoDBDocumentClient;
+  mailer: SesMailer;
+  deps(): Promise<EditionDeps>;
+  keys(): Promise<SigningKey[]>;
+  close(): Promise<void>;
+}
+
+export const digestHome = (env: NodeJS.ProcessEnv = process.env) => resolve(env.DIGEST_HOME || ".digest");
+export const outboxRoot = (env: NodeJS.ProcessEnv = process.env) => resolve(env.DIGEST_OUTBOX || "out");
+
+/** Reads the optional JSON config file: $DIGEST_CONFIG, else ./digest.config.json when present. */
+async function readConfigFile(env: NodeJS.ProcessEnv): Promise<Record<string, unknown>> {
+  const path = env.DIGEST_CONFIG ? resolve(env.DIGEST_CONFIG) : resolve("digest.config.json");
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT" && !env.DIGEST_CONFIG) return {};
+    throw new Error(`cannot read config file ${path}: ${(err as Error).message}`);
+  }
+  try {
+    return JSON.parse(text) as Record<string, unknown>;
+  } catch (err) {
+    throw new Error(`config file ${path} is not valid JSON: ${(err as Error).message}`);
+  }
+}
+
+export async function loadConfig(env: NodeJS.ProcessEnv = process.env): Promise<DigestConfig> {
+  return parseConfig(await readConfigFile(env), env);
+}
+
+/**
+ * Signing keys: DIGEST_TOKEN_KEYS when set (deployed: from Secrets Manager); locally a key generated
+ * once and kept in the data directory, so links in sent mail stay valid across runs.
+ */
+export async function loadSigningKeys(
+  home: string,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<SigningKey[]> {
+  if (env.DIGEST_TOKEN_KEYS) return parseSigningKeys(env.DIGEST_TOKEN_KEYS);
+  const file = resolve(home, "token-keys");
+  try {
+    return parseSigningKeys((await readFile(file, "utf8")).trim());
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
+  }
+  await mkdir(home, { recursive: true });
+  const text = `k1:${randomBytes(32).toString("base64")}`;
+  try {
+    await writeFile(file, `${text}\n`, { flag: "wx", mode: 0o600 });
+  } catch (err) {
+    // Another process created it first: use theirs.
+    if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
+    return parseSigningKeys((await readFile(file, "utf8")).trim());
+  }
+  return parseSigningKeys(text);
+}
+
+const LOCAL_CREDENTIALS = { accessKeyId: "local", secretAccessKey: "local" };
+
+export async function openRuntime(opts: RuntimeOptions = {}): Promise<Runtime> {
+  const env = opts.env ?? process.env;
+  const home = digestHome(env);
+  const config = await loadConfig(env);
+  const dynamoEndpoint = env.AWS_ENDPOINT_URL_DYNAMODB || env.AWS_ENDPOINT_URL || null;
+  const sesEndpoint = env.AWS_ENDPOINT_URL_SESV2 || env.AWS_ENDPOINT_URL || null;
+  const services = await openEmbeddedServices(home, {
+    dynamodb: !opts.aws && !dynamoEndpoint,
+    sesv2: !opts.aws && !sesEndpoint,
+  });
+  const region = env.AWS_REGION || env.AWS_DEFAULT_REGION || (opts.aws ? undefined : "us-east-1");
+  // Local endpoints accept any signature; use placeholder credentials unless real ones are configured.
+  const credentials = !opts.aws && !env.AWS_ACCESS_KEY_ID && !env.AWS_PROFILE ? LOCAL_CREDENTIALS : undefined;
+  const dynamo = new DynamoDBClient({
+    region,
+    credentials,
+    maxAttempts: 5,
+    endpoint: services.endpoints.dynamodb ?? dynamoEndpoint ?? undefined,
+  });
+  const db = documentClientOver(dynamo);
+  const mailer = new SesMailer(
+    { region, credentials, endpoint: services.endpoints.sesv2 ?? sesEndpoint ?? undefined },
+    { configurationSet: config.configurationSet },
+  );
+  const tables = tableNamesFromEnv(env);
+  const outbox = opts.aws ? null : outboxRoot(env);
+  let keys: SigningKey[] | null = null;
+  const runtime: Runtime = {
+    home,
+    outboxRoot: outbox,
+    config,
+    tables,
+    dynamo,
+    db,
+    mailer,
+    async keys() {
+      keys ??= await loadSigningKeys(home, env);
+      return keys;
+    },
+    async deps() {
+      const renderer = createRenderer(await loadTemplateSpec());
+      return {
+        config,
+        stories: new DynamoStoryStore(db, tables.stories),
+        subscribers: new DynamoSubscriberStore(db, tables.subscribers),
+        suppressions: new DynamoSuppressionStore(db, tables.suppressions),
+        editions: new DynamoEditionStore(db, tables.editions),
+        ledger: new DynamoSendLedger(db, tables.sends),
+        mailer,
+        outbox: outbox ? new FolderOutbox(outbox) : null,
+        renderer,
+        keys: await runtime.keys(),
+        createPacer: (rate) => tokenBucketPacer(rate),
+      };
+    },
+    async close() {
+      db.destroy();
+      mailer.client.destroy();
+      await services.close();
+    },
+  };
+  return runtime;
+}

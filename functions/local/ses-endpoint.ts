@@ -1,0 +1,498 @@
+/**
+ * An embedded HTTP endpoint speaking the Amazon SESv2 REST-JSON (restJson1) wire protocol, enough for
+ * the real `@aws-sdk/client-sesv2` `SESv2Client` (pointed at it through its `endpoint` option) to run
+ * `SendEmail` and `GetAccount` against it locally and in tests.
+ *
+ * Wire format (as serialized/deserialized by @aws-sdk/client-sesv2 v3):
+ * - SendEmail:  POST /v2/email/outbound-emails, JSON body; `Content.Raw.Data` is a blob, sent base64 in JSON.
+ *               200 -> `{"MessageId": "..."}`.
+ * - GetAccount: GET /v2/email/account -> `{"SendQuota": {...}, "SendingEnabled": true, ...}`.
+ * - Errors:     HTTP status + `x-amzn-ErrorType: <Name>` header + `{"message": "..."}` body. The SDK takes the
+ *               error name from the header (falling back to body `code` / `__type`); modeled names become
+ *               their exception classes, unknown names a generic SESv2ServiceException with that `name`.
+ *
+ * Error choices (what the SDK reports as `err.name` / `err.$metadata.httpStatusCode`):
+ * - send rate exceeded (token bucket empty) and injected throttles: TooManyRequestsException / 429,
+ *   "Maximum sending rate exceeded." (SESv2's modeled throttling error).
+ * - daily quota exceeded: LimitExceededException / 400, "Daily message quota exceeded.". The SES guide only
+ *   says quota refusals are throttling errors carrying that message; SESv2 models no ThrottlingException, lists
+ *   LimitExceededException on SendEmail, and that is what SESv2 callers observe for this message. The SDK's
+ *   retry classifier treats LimitExceededException as a throttling error, so it retries it by default.
+ * - injected server faults: InternalFailure / 500 (AWS common error; unmodeled, so a SESv2ServiceException
+ *   with `$fault: "server"`).
+ * - reject hook, oversized message: MessageRejected / 400 (SES's v1 wording "Message length is more than N
+ *   bytes long" for size).
+ * - malformed requests (no/empty Raw data, no From, bad JSON, no recipients, unsupported content):
+ *   BadRequestException / 400 (SESv2's mapping of SES's InvalidParameterValue).
+ * - missing Authorization header: MissingAuthenticationTokenException / 403.
+ * - unknown method/path: NotFoundException / 404.
+ */
+import { randomUUID } from "node:crypto";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { TokenBucket } from "../core/token-bucket.js";
+
+export interface SesEndpointOptions {
+  /** Interface to bind. Default "127.0.0.1". */
+  host?: string;
+  /** Port to bind. Default 0 (a free port). */
+  port?: number;
+  /** Messages/second, enforced with a token bucket (burst = max(1, rate)). Default: unlimited. */
+  maxSendRate?: number;
+  /** Recipients per rolling 24 hours (SES counts recipients, not calls). Default 1_000_000. */
+  max24HourSend?: number;
+  /** Random injected SendEmail failures, deterministic for a given seed. Rates are probabilities in [0, 1]. */
+  faults?: { throttleRate?: number; serverErrorRate?: number; seed?: number };
+  /** Return a message to fail this SendEmail with 400 MessageRejected; null to accept it. */
+  reject?: (rawMime: string) => string | null;
+  /** Largest accepted MIME message in bytes. Default 40 MiB (the SESv2 limit). */
+  maxMessageBytes?: number;
+  /** How many accepted messages `messages` keeps (the newest); default all. Long-running local use keeps none. */
+  retainMessages?: number;
+}
+
+export interface SentMessage {
+  messageId: string;
+  raw: Buffer;
+  from?: string;
+  destinations: string[];
+  configurationSetName?: string;
+  receivedAt: Date;
+}
+
+export interface SesEndpoint {
+  url: string;
+  port: number;
+  /** Every accepted message, in acceptance order. */
+  messages: SentMessage[];
+  /**
+   * SendEmail outcomes. throttled: 429s (rate limit and injected) and daily-quota refusals; failed: 5xx;
+   * rejected: every other 4xx on SendEmail (MessageRejected and BadRequestException).
+   */
+  stats: { accepted: number; throttled: number; failed: number; rejected: number };
+  close(): Promise<void>;
+}
+
+/** SESv2 maximum message size (after MIME encoding). */
+const SES_MAX_MESSAGE_BYTES = 40 * 1024 * 1024;
+/**
+ * Request bodies are read fully but only buffered up to this size (the rest is drained and dropped). It is
+ * above the 50 MB asked for so that a base64-encoded message at the 40 MiB limit still fits (4/3 growth).
+ */
+const MAX_BODY_BYTES = 64 * 1024 * 1024;
+/** SES accepts at most 50 recipients per message. */
+const MAX_RECIPIENTS = 50;
+const DAY_MS = 24 * 60 * 60 * 1000;
+const UNLIMITED_RATE_REPORTED = 1000;
+
+class SesError extends Error {
+  constructor(
+    readonly status: number,
+    readonly type: string,
+    message: string,
+    readonly stat?: keyof SesEndpoint["stats"],
+  ) {
+    super(message);
+  }
+}
+
+export async function startSesEndpoint(opts: SesEndpointOptions = {}): Promise<SesEndpoint> {
+  const host = opts.host ?? "127.0.0.1";
+  const max24HourSend = opts.max24HourSend ?? 1_000_000;
+  const maxMessageBytes = opts.maxMessageBytes ?? SES_MAX_MESSAGE_BYTES;
+  const bucket =
+    opts.maxSendRate === undefined ? undefined : new TokenBucket({ ratePerSecond: opts.maxSendRate });
+  const random = mulberry32(opts.faults?.seed ?? 0x5e5);
+  const throttleRate = opts.faults?.throttleRate ?? 0;
+  const serverErrorRate = opts.faults?.serverErrorRate ?? 0;
+
+  const messages: SentMessage[] = [];
+  const stats = { accepted: 0, throttled: 0, failed: 0, rejected: 0 };
+  /** Rolling 24h window of accepted sends: time and recipient count. */
+  const window: { at: number; count: number }[] = [];
+  let windowTotal = 0;
+  let windowStart = 0;
+  const sentLast24Hours = (now: number): number => {
+    while (windowStart < window.length && (window[windowStart]?.at ?? now) <= now - DAY_MS) {
+      windowTotal -= window[windowStart]?.count ?? 0;
+      windowStart++;
+    }
+    if (windowStart > 1024 && windowStart * 2 > window.length) {
+      window.splice(0, windowStart);
+      windowStart = 0;
+    }
+    return windowTotal;
+  };
+  const retain = opts.retainMessages ?? Number.POSITIVE_INFINITY;
+
+  const sendEmail = (body: unknown): { MessageId: string } => {
+    // Injected faults first: they model the service failing before looking at the request.
+    if (throttleRate > 0 && random() < throttleRate) {
+      throw new SesError(429, "TooManyRequestsException", "Maximum sending rate exceeded.", "throttled");
+    }
+    if (serverErrorRate > 0 && random() < serverErrorRate) {
+      throw new SesError(
+        500,
+        "InternalFailure",
+        "The request processing has failed because of an unknown error.",
+        "failed",
+      );
+    }
+    const now = Date.now();
+    if (bucket && !bucket.tryTake(1, now)) {
+      throw new SesError(429, "TooManyRequestsException", "Maximum sending rate exceeded.", "throttled");
+    }
+    const msg = parseSendEmail(body, maxMessageBytes);
+    if (sentLast24Hours(now) + msg.destinations.length > max24HourSend) {
+      throw new SesError(400, "LimitExceededException", "Daily message quota exceeded.", "throttled");
+    }
+    const reason = opts.reject?.(msg.raw.toString("utf8"));
+    if (reason != null) throw new SesError(400, "MessageRejected", reason, "rejected");
+
+    const messageId = newMessageId(now);
+    if (retain > 0) {
+      messages.push({ messageId, ...msg, receivedAt: new Date(now) });
+      if (messages.length > retain) messages.shift();
+    }
+    window.push({ at: now, count: msg.destinations.length });
+    windowTotal += msg.destinations.length;
+    stats.accepted++;
+    return { MessageId: messageId };
+  };
+
+  const getAccount = () => {
+    const now = Date.now();
+    return {
+      DedicatedIpAutoWarmupEnabled: false,
+      EnforcementStatus: "HEALTHY",
+      ProductionAccessEnabled: true,
+      SendQuota: {
+        Max24HourSend: max24HourSend,
+        MaxSendRate: opts.maxSendRate ?? UNLIMITED_RATE_REPORTED,
+        SentLast24Hours: sentLast24Hours(now),
+      },
+      SendingEnabled: true,
+    };
+  };
+
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const { bytes, truncated } = await readBody(req, MAX_BODY_BYTES);
+    const method = req.method ?? "GET";
+    const path = new URL(req.url ?? "/", "http://localhost").pathname.replace(/\/+$/, "") || "/";
+    try {
+      if (!req.headers.authorization) {
+        throw new SesError(403, "MissingAuthenticationTokenException", "Missing Authentication Token");
+      }
+      if (method === "POST" && path === "/v2/email/outbound-emails") {
+        if (truncated) {
+          throw new SesError(
+            400,
+            "MessageRejected",
+            `Message length is more than ${maxMessageBytes} bytes long.`,
+            "rejected",
+          );
+        }
+        sendJson(res, 200, sendEmail(parseJson(bytes)));
+      } else if (method === "GET" && path === "/v2/email/account") {
+        sendJson(res, 200, getAccount());
+      } else {
+        throw new SesError(404, "NotFoundException", `No SESv2 route for ${method} ${path}`);
+      }
+    } catch (err) {
+      if (err instanceof SesError) {
+        if (err.stat) stats[err.stat]++;
+        sendError(res, err.status, err.type, err.message);
+      } else {
+        stats.failed++;
+        sendError(res, 500, "InternalFailure", err instanceof Error ? err.message : String(err));
+      }
+    }
+  };
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((err: unknown) => {
+      if (!res.headersSent) sendError(res, 500, "InternalFailure", String(err));
+      else res.destroy();
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(opts.port ?? 0, host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+  const urlHost = host.includes(":") ? `[${host}]` : host;
+
+  return {
+    url: `http://${urlHost}:${port}`,
+    port,
+    messages,
+    stats,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((err) => (err ? reject(err) : resolve()));
+        server.closeAllConnections();
+      }),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// SendEmail request parsing / validation
+
+type ParsedSend = Omit<SentMessage, "messageId" | "receivedAt">;
+
+function parseSendEmail(body: unknown, maxMessageBytes: number): ParsedSend {
+  const req = asRecord(body);
+  const content = asRecord(req.Content);
+  const fromEmailAddress = optString(req.FromEmailAddress, "FromEmailAddress");
+  const configurationSetName = optString(req.ConfigurationSetName, "ConfigurationSetName");
+  const replyTo = stringList(req.ReplyToAddresses, "ReplyToAddresses");
+  const dest = req.Destination === undefined ? undefined : asRecord(req.Destination);
+  const explicit = dest
+    ? [
+        ...stringList(dest.ToAddresses, "Destination.ToAddresses"),
+        ...stringList(dest.CcAddresses, "Destination.CcAddresses"),
+        ...stringList(dest.BccAddresses, "Destination.BccAddresses"),
+      ]
+    : [];
+
+  let raw: Buffer;
+  let from = fromEmailAddress;
+  let destinations = explicit;
+  if (content.Raw !== undefined) {
+    const data = asRecord(content.Raw).Data;
+    if (typeof data !== "string" || data.length === 0) {
+      throw badRequest("Content.Raw.Data is required and must be a non-empty base64-encoded message.");
+    }
+    raw = Buffer.from(data, "base64");
+    if (raw.length === 0) throw badRequest("Content.Raw.Data is empty.");
+    checkSize(raw, maxMessageBytes);
+    const headers = parseHeaders(raw);
+    const headerFrom = headers.get("from");
+    if (!from && !headerFrom) throw badRequest("Missing required header 'From'.");
+    from ??= headerFrom ? parseAddressList(headerFrom)[0] : undefined;
+    if (!dest) {
+      destinations = ["to", "cc", "bcc"].flatMap((h) => parseAddressList(headers.get(h) ?? ""));
+    }
+  } else if (content.Simple !== undefined) {
+    if (!from) throw badRequest("FromEmailAddress is required for Simple content.");
+    raw = synthesizeSimple(asRecord(content.Simple), from, dest, replyTo);
+    checkSize(raw, maxMessageBytes);
+  } else if (content.Template !== undefined) {
+    throw badRequest("Template content is not supported by the local SES endpoint.");
+  } else {
+    throw badRequest("Content must specify Raw or Simple.");
+  }
+
+  if (destinations.length === 0) throw badRequest("Missing required parameter: no recipients specified.");
+  if (destinations.length > MAX_RECIPIENTS) {
+    throw badRequest(`Recipient count exceeds ${MAX_RECIPIENTS}.`);
+  }
+  return { raw, from, destinations, configurationSetName };
+}
+
+function checkSize(raw: Buffer, max: number): void {
+  if (raw.length > max) {
+    throw new SesError(
+      400,
+      "MessageRejected",
+      `Message length is more than ${max} bytes long: '${raw.length}'.`,
+      "rejected",
+    );
+  }
+}
+
+function synthesizeSimple(
+  simple: Record<string, unknown>,
+  from: string,
+  dest: Record<string, unknown> | undefined,
+  replyTo: string[],
+): Buffer {
+  const text = (v: unknown): string | undefined => {
+    if (v === undefined) return undefined;
+    const d = asRecord(v).Data;
+    if (typeof d !== "string") throw badRequest("Content.Simple Data must be a string.");
+    return d;
+  };
+  const subject = text(simple.Subject) ?? "";
+  const body = simple.Body === undefined ? {} : asRecord(simple.Body);
+  const html = text(body.Html);
+  const plain = text(body.Text);
+  const lines = [`From: ${from}`];
+  const to = dest ? stringList(dest.ToAddresses, "Destination.ToAddresses") : [];
+  const cc = dest ? stringList(dest.CcAddresses, "Destination.CcAddresses") : [];
+  if (to.length) lines.push(`To: ${to.join(", ")}`);
+  if (cc.length) lines.push(`Cc: ${cc.join(", ")}`);
+  if (replyTo.length) lines.push(`Reply-To: ${replyTo.join(", ")}`);
+  lines.push(`Subject: ${subject}`, "MIME-Version: 1.0");
+  const part = (type: string, data: string) => [
+    `Content-Type: ${type}; charset=UTF-8`,
+    "Content-Transfer-Encoding: base64",
+    "",
+    Buffer.from(data, "utf8").toString("base64"),
+  ];
+  if (html !== undefined && plain !== undefined) {
+    const boundary = `=_local_${randomUUID()}`;
+    lines.push(`Content-Type: multipart/alternative; boundary="${boundary}"`, "");
+    lines.push(`--${boundary}`, ...part("text/plain", plain), `--${boundary}`, ...part("text/html", html));
+    lines.push(`--${boundary}--`);
+  } else {
+    lines.push(...part(html !== undefined ? "text/html" : "text/plain", html ?? plain ?? ""));
+  }
+  return Buffer.from(`${lines.join("\r\n")}\r\n`, "utf8");
+}
+
+/** Unfolded top-level MIME headers, names lower-cased; repeated headers joined with ", ". */
+export function parseHeaders(raw: Buffer): Map<string, string> {
+  const text = raw.subarray(0, Math.min(raw.length, 256 * 1024)).toString("latin1");
+  const end = text.search(/\r?\n\r?\n/);
+  const block = (end === -1 ? text : text.slice(0, end)).replace(/\r?\n[ \t]+/g, " ");
+  const headers = new Map<string, string>();
+  for (const line of block.split(/\r?\n/)) {
+    const colon = line.indexOf(":");
+    if (colon <= 0) continue;
+    const name = line.slice(0, colon).trim().toLowerCase();
+    const value = line.slice(colon + 1).trim();
+    const prev = headers.get(name);
+    headers.set(name, prev ? `${prev}, ${value}` : value);
+  }
+  return headers;
+}
+
+/**
+ * Addresses from an RFC 5322 address-list header value: `a@b`, `Name <a@b>`, `"Last, First" <a@b>`,
+ * groups `team: a@b, c@d;` and (comments). Not a full parser, but handles what mail libraries emit.
+ */
+export function parseAddressList(value: string): string[] {
+  const out: string[] = [];
+  let token = "";
+  let quoted = false;
+  let angle = false;
+  let comment = 0;
+  const flush = () => {
+    const t = token.trim();
+    token = "";
+    if (!t) return;
+    const m = /<([^<>]*)>/.exec(t);
+    const addr = (m ? m[1] : t)?.trim();
+    if (addr?.includes("@")) out.push(addr);
+  };
+  for (let i = 0; i < value.length; i++) {
+    const c = value[i] as string;
+    if (quoted) {
+      if (c === "\\") i++;
+      else if (c === '"') quoted = false;
+      continue; // display names are not needed
+    }
+    if (comment > 0) {
+      if (c === "(") comment++;
+      else if (c === ")") comment--;
+      continue;
+    }
+    if (c === '"') quoted = true;
+    else if (c === "(") comment++;
+    else if (c === "<") {
+      angle = true;
+      token += c;
+    } else if (c === ">") {
+      angle = false;
+      token += c;
+    } else if (!angle && c === ":")
+      token = ""; // group name
+    else if (!angle && (c === "," || c === ";")) flush();
+    else token += c;
+  }
+  flush();
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// HTTP helpers
+
+async function readBody(req: IncomingMessage, cap: number): Promise<{ bytes: Buffer; truncated: boolean }> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  let truncated = false;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    if (truncated) continue; // keep draining so the client sees our response, not a reset
+    if (size + chunk.length > cap) {
+      truncated = true;
+      chunks.length = 0;
+      continue;
+    }
+    chunks.push(chunk);
+    size += chunk.length;
+  }
+  return { bytes: truncated ? Buffer.alloc(0) : Buffer.concat(chunks, size), truncated };
+}
+
+function parseJson(bytes: Buffer): unknown {
+  if (bytes.length === 0) return {};
+  try {
+    return JSON.parse(bytes.toString("utf8"));
+  } catch {
+    throw badRequest("Request body is not valid JSON.");
+  }
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  const payload = Buffer.from(JSON.stringify(body), "utf8");
+  res.writeHead(status, {
+    "content-type": "application/json",
+    "content-length": payload.length,
+    "x-amzn-requestid": randomUUID(),
+  });
+  res.end(payload);
+}
+
+function sendError(res: ServerResponse, status: number, type: string, message: string): void {
+  res.setHeader("x-amzn-errortype", type);
+  sendJson(res, status, { message });
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// small utilities
+
+function badRequest(message: string): SesError {
+  return new SesError(400, "BadRequestException", message, "rejected");
+}
+
+function asRecord(v: unknown): Record<string, unknown> {
+  if (typeof v !== "object" || v === null || Array.isArray(v)) {
+    throw badRequest("Expected a JSON object.");
+  }
+  return v as Record<string, unknown>;
+}
+
+function optString(v: unknown, name: string): string | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== "string") throw badRequest(`${name} must be a string.`);
+  return v;
+}
+
+function stringList(v: unknown, name: string): string[] {
+  if (v === undefined || v === null) return [];
+  if (!Array.isArray(v) || !v.every((s) => typeof s === "string")) {
+    throw badRequest(`${name} must be a list of strings.`);
+  }
+  return v as string[];
+}
+
+/** SES-style message id: 16 hex digits (version + ms timestamp), a UUID, and a 6-digit suffix. */
+function newMessageId(now: number): string {
+  return `0100${now.toString(16).padStart(12, "0")}-${randomUUID()}-000000`;
+}
+
+/** Small deterministic PRNG (mulberry32), uniform in [0, 1). */
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
