@@ -135,13 +135,16 @@ export function groupBySection(
 
 /** "Friday 27 November 2026" for a YYYY-MM-DD day. */
 export function dateLabel(day: string): string {
-  return new Intl.DateTimeFormat("en-GB", {
+  // Assembled from parts: ICU versions disagree on the comma after the weekday.
+  const parts = new Intl.DateTimeFormat("en-GB", {
     weekday: "long",
     day: "numeric",
     month: "long",
     year: "numeric",
     timeZone: "UTC",
-  }).format(new Date(`${day}T12:00:00Z`));
+  }).formatToParts(new Date(`${day}T12:00:00Z`));
+  const part = (type: Intl.DateTimeFormatPartTypes) => parts.find((p) => p.type === type)?.value ?? "";
+  return `${part("weekday")} ${part("day")} ${part("month")} ${part("year")}`;
 }
 
 function fillTemplate(template: string, values: Record<string, string>): string {

@@ -137,9 +137,10 @@ export async function composeEdition(
 
   const ranked = rankStories(candidates, known);
   const fits = (subset: readonly EditionStory[]) => {
+    const sections = [...new Set(subset.map((s) => s.section))];
     const sample = renderVariant(
       deps,
-      { date: day, stories: [...subset], sections: [], leftOutBySection: {} },
+      { date: day, stories: [...subset], sections, leftOutBySection: {} },
       ALL_SECTIONS,
     );
     return Buffer.byteLength(sample.html) <= HTML_BUDGET_BYTES;
@@ -286,8 +287,10 @@ export async function deliverEdition(deps: EditionDeps, edition: EditionRecord):
       await pacer.take();
       try {
         const messageId = await deps.mailer.sendRaw(raw, { to: sub.email, editionId: id });
-        await deps.ledger.markSent(id, sub.id, owner, messageId);
+        // Outbox first: a crash between the two leaves the recipient claimable, so the rerun resends
+        // and rewrites it; the other order could record "sent" with no copy in the outbox.
         await deps.outbox?.writeMessage(id, sub.email, raw);
+        await deps.ledger.markSent(id, sub.id, owner, messageId);
         summary.sent++;
         return;
       } catch (err) {

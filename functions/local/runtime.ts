@@ -109,7 +109,17 @@ export async function openRuntime(opts: RuntimeOptions = {}): Promise<Runtime> {
   });
   const region = env.AWS_REGION || env.AWS_DEFAULT_REGION || (opts.aws ? undefined : "us-east-1");
   // Local endpoints accept any signature; use placeholder credentials unless real ones are configured.
-  const credentials = !opts.aws && !env.AWS_ACCESS_KEY_ID && !env.AWS_PROFILE ? LOCAL_CREDENTIALS : undefined;
+  // Credentials from `env` when it names them (it may not be process.env); else the SDK's own chain.
+  const credentials =
+    env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY
+      ? {
+          accessKeyId: env.AWS_ACCESS_KEY_ID,
+          secretAccessKey: env.AWS_SECRET_ACCESS_KEY,
+          sessionToken: env.AWS_SESSION_TOKEN,
+        }
+      : !opts.aws && !env.AWS_PROFILE
+        ? LOCAL_CREDENTIALS
+        : undefined;
   const dynamo = new DynamoDBClient({
     region,
     credentials,
