@@ -213,3 +213,17 @@ export function buildView({ config, date, stories, leftOut }: ViewInput): Editio
     preferencesUrl: PERSONAL_SLOTS.preferencesUrl,
   };
 }
+
+/**
+ * Replaces the personal-link markers of a rendered variant with the given links: used for copies
+ * read by no particular subscriber (the outbox's digest.html, the web archive), where the links
+ * lead to the generic pages.
+ */
+export function fillPersonalSlots(
+  content: string,
+  links: { unsubscribeUrl: string; preferencesUrl: string },
+): string {
+  return content
+    .replaceAll(PERSONAL_SLOTS.unsubscribeUrl, links.unsubscribeUrl)
+    .replaceAll(PERSONAL_SLOTS.preferencesUrl, links.preferencesUrl);
+}

@@ -4,6 +4,7 @@ import {
   buildView,
   capStories,
   type EditionStory,
+  fillPersonalSlots,
   HTML_BUDGET_BYTES,
   rankStories,
   sectionComparator,
@@ -216,8 +217,17 @@ export async function deliverEdition(deps: EditionDeps, edition: EditionRecord):
           rendered = renderVariant(deps, edition, key);
           await deps.editions.putVariant(edition.editionId, rendered);
         }
-        if (key === ALL_SECTIONS)
-          await deps.outbox?.writeEdition(edition.editionId, rendered.html, rendered.text);
+        if (key === ALL_SECTIONS && deps.outbox) {
+          const generic = {
+            unsubscribeUrl: `${config.publicBaseUrl}/unsubscribe`,
+            preferencesUrl: `${config.publicBaseUrl}/preferences`,
+          };
+          await deps.outbox.writeEdition(
+            edition.editionId,
+            fillPersonalSlots(rendered.html, generic),
+            fillPersonalSlots(rendered.text, generic),
+          );
+        }
         return prepareVariant(rendered.subject, rendered.html, rendered.text);
       })();
       variants.set(key, v);

@@ -132,6 +132,8 @@ describe("digest send, end to end on dynalite and the SESv2 endpoint", () => {
     const digestHtml = await readFile(join(stack.dir, "out", DAY, "digest.html"), "utf8");
     expect(digestHtml).toContain("Gallery &amp; museum night");
     expect(Buffer.byteLength(digestHtml)).toBeLessThan(102 * 1024);
+    expect(digestHtml).not.toContain("digest.invalid");
+    expect(digestHtml).toContain('href="https://digest.example.org/unsubscribe"');
 
     // Rerun: resumes, sends nobody twice.
     const second = await stack.digest(["send", "--date", DAY]);
