@@ -1,0 +1,135 @@
+import { describe, expect, it } from "vitest";
+import type { Page, SubscriberStore } from "../../functions/core/ports.js";
+import { addSubscriber } from "../../functions/core/subscriber-admin.js";
+import { readSubscriberCsv } from "../../functions/core/subscriber-csv.js";
+import {
+  normalizeEmail,
+  parseSections,
+  type Subscriber,
+  statusShard,
+} from "../../functions/core/subscribers.js";
+
+/** An in-memory store for the pure rules; the DynamoDB store is covered by the integration tests. */
+class MemoryStore implements SubscriberStore {
+  items = new Map<string, Subscriber>();
+  async get(email: string) {
+    return this.items.get(email) ?? null;
+  }
+  async create(s: Subscriber) {
+    if (this.items.has(s.email)) return false;
+    this.items.set(s.email, s);
+    return true;
+  }
+  async put(s: Subscriber) {
+    this.items.set(s.email, s);
+  }
+  async list(): Promise<Page<Subscriber>> {
+    return { items: [...this.items.values()], nextCursor: null };
+  }
+}
+
+const consent = { method: "admin" as const, at: "2031-01-01T00:00:00.000Z", source: "test" };
+
+describe("subscriber rules", () => {
+  it("normalises addresses and refuses bad ones with a reason", () => {
+    expect(normalizeEmail("  Ana.Ortiz@Example.COM ")).toEqual({ email: "ana.ortiz@example.com" });
+    expect(normalizeEmail("ana@")).toEqual({ error: '"ana@" is not a valid email address' });
+    expect(normalizeEmail("")).toEqual({ error: "email is empty" });
+  });
+
+  it("parses sections on ';' or ',' without duplicates", () => {
+    expect(parseSections(" World; science ;World,Culture ")).toEqual(["World", "science", "Culture"]);
+    expect(parseSections("")).toEqual([]);
+  });
+
+  it("spreads one status over shards deterministically", () => {
+    expect(statusShard("active", "a@example.com", 16)).toBe(statusShard("active", "a@example.com", 16));
+    const shards = new Set(Array.from({ length: 200 }, (_, i) => statusShard("active", `u${i}@x.org`, 16)));
+    expect(shards.size).toBe(16);
+  });
+
+  it("adds, refreshes, and never reactivates an unsubscribed or suppressed address", async () => {
+    const store = new MemoryStore();
+    const added = await addSubscriber(
+      store,
+      { email: "A@x.org", status: "active", consent, sections: ["world"] },
+      ["World"],
+    );
+    expect(added).toMatchObject({
+      outcome: "imported",
+      subscriber: { email: "a@x.org", sections: ["World"], status: "active" },
+    });
+    expect(
+      (await addSubscriber(store, { email: "a@x.org", status: "active", consent }, ["World"])).outcome,
+    ).toBe("skipped");
+    expect(
+      (await addSubscriber(store, { email: "a@x.org", status: "active", consent, name: "Ann" }, ["World"]))
+        .outcome,
+    ).toBe("updated");
+    const unknown = await addSubscriber(
+      store,
+      { email: "b@x.org", status: "active", consent, sections: ["Sport"] },
+      ["World"],
+    );
+    expect(unknown).toEqual({ outcome: "invalid", error: "unknown section Sport (known: World)" });
+    const badZone = await addSubscriber(
+      store,
+      { email: "b@x.org", status: "active", consent, timezone: "Moon/Base" },
+      [],
+    );
+    expect(badZone.outcome).toBe("invalid");
+
+    const a = (await store.get("a@x.org")) as Subscriber;
+    await store.put({ ...a, status: "unsubscribed" });
+    const again = await addSubscriber(store, { email: "a@x.org", status: "active", consent }, ["World"]);
+    expect(again).toMatchObject({ outcome: "skipped", note: "a@x.org is unsubscribed; not reactivated" });
+    expect((await store.get("a@x.org"))?.status).toBe("unsubscribed");
+  });
+
+  it("confirms a pending address when an admin adds it as active", async () => {
+    const store = new MemoryStore();
+    await addSubscriber(store, { email: "p@x.org", status: "pending", consent }, []);
+    expect((await store.get("p@x.org"))?.confirmedAt).toBeNull();
+    const result = await addSubscriber(store, { email: "p@x.org", status: "active", consent }, []);
+    expect(result).toMatchObject({ outcome: "updated", subscriber: { status: "active" } });
+    expect((await store.get("p@x.org"))?.confirmedAt).not.toBeNull();
+  });
+});
+
+describe("subscriber CSV", () => {
+  const collect = async (text: string) => {
+    const rows = [];
+    for await (const row of readSubscriberCsv(text)) rows.push(row);
+    return rows;
+  };
+
+  it("reads a header-driven file with BOM, CRLF, quotes and blank lines, numbering lines from the header", async () => {
+    const rows = await collect(
+      '\uFEFFEmail,Name,Sections,Timezone\r\nana@x.org,"Ortiz, Ana",World;Science,Europe/Lisbon\r\n\r\nben@x.org,,,\r\n',
+    );
+    expect(rows).toEqual([
+      {
+        line: 2,
+        email: "ana@x.org",
+        name: "Ortiz, Ana",
+        sections: ["World", "Science"],
+        timezone: "Europe/Lisbon",
+      },
+      { line: 4, email: "ben@x.org", name: null, sections: [], timezone: null },
+    ]);
+  });
+
+  it("reports duplicates, empty addresses and unknown columns with their lines", async () => {
+    const rows = await collect("email,colour\nana@x.org,red\n,blue\nANA@x.org,green\n");
+    expect(rows).toEqual([
+      { line: 1, error: "ignoring unknown column(s): colour" },
+      { line: 2, email: "ana@x.org", name: null, sections: undefined, timezone: null },
+      { line: 3, error: "email is empty" },
+      { line: 4, error: "duplicate of line 2 (ana@x.org)" },
+    ]);
+  });
+
+  it("refuses a header without an email column", async () => {
+    await expect(collect("name,sections\nAna,World\n")).rejects.toThrow(/no "email" column/);
+  });
+});
