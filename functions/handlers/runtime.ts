@@ -1,4 +1,6 @@
 import { Logger } from "@aws-lambda-powertools/logger";
+// Bundled by esbuild: the template was compiled from MJML at build time; mjml never loads in Lambda.
+import { spec } from "../../templates/build/digest.js";
 import { createDocumentClient } from "../adapters/dynamo/client.js";
 import { DynamoEditionStore } from "../adapters/dynamo/edition-store.js";
 import { DynamoSendLedger } from "../adapters/dynamo/send-ledger.js";
@@ -12,8 +14,6 @@ import { createRenderer } from "../core/render.js";
 import type { EditionDeps } from "../core/send-edition.js";
 import { tokenBucketPacer } from "../core/token-bucket.js";
 import { parseSigningKeys } from "../core/tokens.js";
-// Bundled by esbuild: the template was compiled from MJML at build time; mjml never loads in Lambda.
-import { spec } from "../../templates/build/digest.js";
 
 /**
  * The Lambda side of the wiring: configuration and table names from the environment the stack sets,

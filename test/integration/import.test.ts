@@ -161,6 +161,10 @@ describe("digest subscribers", () => {
     const exported = await stack.digest(["subscribers", "export"]);
     expect(exported.out.split("\n")[0]).toBe("email,name,sections,timezone,status,createdAt,confirmedAt");
     expect(exported.out).toContain('dee@example.com,"Dee, D.",Culture,,active,');
+    await stack.digest(["subscribers", "add", "formula@example.com", "--name", "=HYPERLINK(1)"]);
+    expect((await stack.digest(["subscribers", "export"])).out).toContain(
+      "formula@example.com,'=HYPERLINK(1),",
+    );
   });
 
   it("refuses an invalid address with the reason and a pending subscriber gets nothing", async () => {

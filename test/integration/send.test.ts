@@ -146,6 +146,31 @@ describe("digest send, end to end on dynalite and the SESv2 endpoint", () => {
     expect(listed.every((s: { editionId: string }) => s.editionId === DAY)).toBe(true);
   });
 
+  it("--dry-run shows what each section set would get and sends or stores nothing", async () => {
+    stack = await startTestStack();
+    await stack.digest([
+      "stories",
+      "import",
+      await writeStories(stack, "s.ndjson", [
+        story(DAY, 1, { section: "World" }),
+        story(DAY, 2, { section: "Science" }),
+      ]),
+    ]);
+    await stack.digest(["subscribers", "add", "all@example.com"]);
+    await stack.digest(["subscribers", "add", "sci@example.com", "--sections", "Science"]);
+    await stack.digest(["subscribers", "add", "sport@example.com", "--sections", "Sport"]);
+    const run = await stack.digest(["send", "--date", DAY, "--dry-run"]);
+    expect(run.code).toBe(0);
+    expect(run.out).toContain("[all] 1 recipient(s)");
+    expect(run.out).toContain("[Science] 1 recipient(s)");
+    expect(run.out).toContain("Science: Story number 2 of the day");
+    expect(run.out).toContain("1 active subscriber(s) have no story in their sections today");
+    expect(stack.ses.messages).toHaveLength(0);
+    expect((await stack.digest(["editions", "show", DAY])).code).toBe(1);
+    const listed = JSON.parse((await stack.digest(["stories", "list", "--date", DAY, "--json"])).out);
+    expect(listed.every((s: { editionId: string | null }) => s.editionId === null)).toBe(true);
+  });
+
   it("says so and sends nothing on a day with no stories", async () => {
     stack = await startTestStack();
     await stack.digest(["subscribers", "add", "ana@example.com"]);

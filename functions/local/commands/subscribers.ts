@@ -146,7 +146,11 @@ export async function removeSubscriberCommand(rt: Runtime, io: Io, args: string[
   return 0;
 }
 
-const csvField = (v: string) => (/[",\r\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
+/** Quotes a CSV field; a leading =, +, - or @ is defused so spreadsheets never run it as a formula. */
+function csvField(value: string): string {
+  const v = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
+  return /[",\r\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v;
+}
 
 /** `digest subscribers export [--json]`: CSV (the import format plus status and dates) or JSON. */
 export async function exportSubscribersCommand(rt: Runtime, io: Io, args: string[]): Promise<number> {
