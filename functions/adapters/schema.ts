@@ -61,6 +61,8 @@ export const TABLES: Record<TableName, TableDef> = {
         projection: "ALL",
       },
     ],
+    // Unconfirmed sign-ups expire; readers treat an expired pending record as absent (isExpired).
+    ttlAttribute: "expiresAt",
   },
   editions: {
     logicalName: "editions",

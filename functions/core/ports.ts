@@ -25,6 +25,10 @@ export interface Page<T> {
 
 export interface SubscriberStore {
   get(email: string): Promise<Subscriber | null>;
+  /** Looks a subscriber up by the opaque id carried in signed links. */
+  getById(id: string): Promise<Subscriber | null>;
+  /** Deletes the record (GDPR erasure); true when there was one. */
+  delete(email: string): Promise<boolean>;
   /** Creates the subscriber; returns false (and writes nothing) when the address exists. */
   create(subscriber: Subscriber): Promise<boolean>;
   /** Replaces a stored subscriber (same email). */
@@ -37,12 +41,30 @@ export interface SubscriberStore {
   ): Promise<Page<Subscriber>>;
 }
 
+export interface Suppression {
+  /** Normalised address, or "sha256:<hex>" for an erased one (the address itself is gone). */
+  email: string;
+  /** bounce | complaint | manual | erased | transient-bounces */
+  reason: string;
+  detail: string | null;
+  at: string;
+}
+
 export interface SuppressionStore {
-  /** The subset of `emails` on the suppression list. */
+  /** The subset of `emails` on the suppression list (directly or as an erased address's hash). */
   suppressed(emails: readonly string[]): Promise<Set<string>>;
+  get(email: string): Promise<Suppression | null>;
+  put(entry: Suppression): Promise<void>;
+  /** True when there was an entry to remove. */
+  remove(email: string): Promise<boolean>;
+  list(cursor: string | null, limit: number): Promise<Page<Suppression>>;
 }
 
 export type EditionStatus = "building" | "sending" | "sent" | "partial" | "cancelled";
+
+/** Per-edition counters fed by SES events (delivery, bounce, complaint, open, click). */
+export const EDITION_STATS = ["delivered", "bounced", "complained", "opened", "clicked"] as const;
+export type EditionStat = (typeof EDITION_STATS)[number];
 
 export interface EditionRecord {
   editionId: string;
@@ -56,6 +78,10 @@ export interface EditionRecord {
   sections: string[];
   createdAt: string;
   updatedAt: string;
+  /** Counters from SES events; absent until the first event. */
+  stats?: Partial<Record<EditionStat, number>>;
+  /** Set when the send stopped itself (bounce or complaint rate over the threshold). */
+  haltedBecause?: string;
 }
 
 export interface RenderedVariant {
@@ -70,7 +96,9 @@ export interface EditionStore {
   /** Creates the edition unless it exists; returns the stored one either way. */
   createIfAbsent(edition: EditionRecord): Promise<EditionRecord>;
   replace(edition: EditionRecord): Promise<void>;
-  setStatus(editionId: string, status: EditionStatus): Promise<void>;
+  setStatus(editionId: string, status: EditionStatus, haltedBecause?: string): Promise<void>;
+  /** Adds to the edition's SES event counters (atomic ADD); ignores unknown editions. */
+  addStats(editionId: string, delta: Partial<Record<EditionStat, number>>): Promise<void>;
   getVariant(editionId: string, key: string): Promise<RenderedVariant | null>;
   putVariant(editionId: string, variant: RenderedVariant): Promise<void>;
 }

@@ -26,6 +26,19 @@ export interface Subscriber {
   confirmedAt: string | null;
   updatedAt: string;
   consent: Consent;
+  /** Pending sign-ups only: epoch seconds after which the sign-up counts as gone (DynamoDB TTL removes it later). */
+  expiresAt?: number;
+  /** Confirmation emails sent in the current rate-limit window (per address). */
+  confirmationsSent?: { count: number; windowStart: string };
+  /** Why and when the address was suppressed, and the status it had before. */
+  suppression?: { reason: string; at: string; previousStatus: SubscriberStatus };
+  /** Soft bounces seen since the last delivery; suppressed after a threshold. */
+  transientBounces?: number;
+}
+
+/** A pending sign-up past its expiry is treated as absent: DynamoDB TTL deletes lazily, dynalite never. */
+export function isExpired(s: Pick<Subscriber, "status" | "expiresAt">, now: Date = new Date()): boolean {
+  return s.status === "pending" && s.expiresAt !== undefined && s.expiresAt * 1000 <= now.getTime();
 }
 
 /** The public shape (CLI --json and admin API). */
@@ -100,4 +113,9 @@ export function newSubscriberId(): string {
 export function statusShard(status: SubscriberStatus, email: string, shards: number): string {
   const n = createHash("sha256").update(email).digest().readUInt32BE(0) % shards;
   return `${status}#${String(n).padStart(2, "0")}`;
+}
+
+/** Suppression key of an erased address: the address itself is gone, its hash still blocks mail. */
+export function erasedKey(email: string): string {
+  return `sha256:${createHash("sha256").update(email.trim().toLowerCase()).digest("hex")}`;
 }

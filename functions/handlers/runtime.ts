@@ -9,11 +9,13 @@ import { DynamoSubscriberStore } from "../adapters/dynamo/subscriber-store.js";
 import { DynamoSuppressionStore } from "../adapters/dynamo/suppression-store.js";
 import { tableNamesFromEnv } from "../adapters/schema.js";
 import { SesMailer } from "../adapters/ses-mailer.js";
+import type { ApiContext } from "../core/api/context.js";
 import { parseConfig } from "../core/config.js";
 import { createRenderer } from "../core/render.js";
 import type { EditionDeps } from "../core/send-edition.js";
 import { tokenBucketPacer } from "../core/token-bucket.js";
 import { parseSigningKeys } from "../core/tokens.js";
+import { createTransactionalMail } from "../core/transactional.js";
 
 /**
  * The Lambda side of the wiring: configuration and table names from the environment the stack sets,
@@ -24,6 +26,7 @@ import { parseSigningKeys } from "../core/tokens.js";
 export const logger = new Logger({ serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? "digest" });
 
 let cached: EditionDeps | null = null;
+let cachedApi: ApiContext | null = null;
 
 export function lambdaDeps(env: NodeJS.ProcessEnv = process.env): EditionDeps {
   if (cached) return cached;
@@ -45,4 +48,22 @@ export function lambdaDeps(env: NodeJS.ProcessEnv = process.env): EditionDeps {
     createPacer: (rate) => tokenBucketPacer(rate),
   };
   return cached;
+}
+
+/** The API's context over the same adapters (transactional mail through SES, no outbox). */
+export function lambdaApiContext(env: NodeJS.ProcessEnv = process.env): ApiContext {
+  if (cachedApi) return cachedApi;
+  const deps = lambdaDeps(env);
+  cachedApi = {
+    config: deps.config,
+    subscribers: deps.subscribers,
+    suppressions: deps.suppressions,
+    editions: deps.editions,
+    ledger: deps.ledger,
+    stories: deps.stories,
+    keys: deps.keys,
+    mail: createTransactionalMail({ config: deps.config, mailer: deps.mailer, outbox: null, keys: deps.keys }),
+    clock: () => new Date(),
+  };
+  return cachedApi;
 }

@@ -3,6 +3,7 @@ import { CommandError, type Io, processIo, UsageError } from "./cli-support.js";
 import { showEditionCommand } from "./commands/editions.js";
 import { initCommand } from "./commands/init.js";
 import { sendCommand } from "./commands/send.js";
+import { serveCommand } from "./commands/serve.js";
 import { importStoriesCommand, listStoriesCommand } from "./commands/stories.js";
 import {
   addSubscriberCommand,
@@ -26,12 +27,13 @@ export const USAGE = `usage: digest [--aws] <command> [options]
   subscribers export [--json] [--status S]
   send [--date YYYY-MM-DD] [--dry-run]   build the day's edition and send it (reruns resume)
   editions show <id> [--json]
+  serve [--port P]                       the HTTP API on 127.0.0.1 (default port 8787; 0 picks one)
 
 State: DIGEST_HOME (default ./.digest); outbox: DIGEST_OUTBOX (default ./out).
 Embedded DynamoDB and SES unless AWS_ENDPOINT_URL_DYNAMODB / AWS_ENDPOINT_URL_SESV2 are set;
 --aws uses real AWS.`;
 
-type Handler = (rt: Runtime, io: Io, args: string[]) => Promise<number>;
+type Handler = (rt: Runtime, io: Io, args: string[], env: NodeJS.ProcessEnv) => Promise<number>;
 
 const COMMANDS: Record<string, Handler | Record<string, Handler>> = {
   init: (rt, io, args) => {
@@ -47,6 +49,7 @@ const COMMANDS: Record<string, Handler | Record<string, Handler>> = {
     export: exportSubscribersCommand,
   },
   send: sendCommand,
+  serve: serveCommand,
   editions: { show: showEditionCommand },
 };
 
@@ -80,7 +83,7 @@ export async function main(
   try {
     const { handler, rest } = resolveCommand(args);
     rt = await openRuntime({ env, aws });
-    return await handler(rt, io, rest);
+    return await handler(rt, io, rest, env);
   } catch (err) {
     if (err instanceof UsageError) {
       io.err(`digest: ${err.message}\n(run "digest help" for usage)`);

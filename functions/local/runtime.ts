@@ -13,7 +13,9 @@ import { FolderOutbox } from "../adapters/outbox.js";
 import { type TableNames, tableNamesFromEnv } from "../adapters/schema.js";
 import { SesMailer } from "../adapters/ses-mailer.js";
 import { type DigestConfig, parseConfig } from "../core/config.js";
+import type { ApiContext } from "../core/api/context.js";
 import { createRenderer } from "../core/render.js";
+import { createTransactionalMail } from "../core/transactional.js";
 import type { EditionDeps } from "../core/send-edition.js";
 import { tokenBucketPacer } from "../core/token-bucket.js";
 import { parseSigningKeys, type SigningKey } from "../core/tokens.js";
@@ -39,7 +41,10 @@ export interface Runtime {
   dynamo: DynamoDBClient;
   db: DynamoDBDocumentClient;
   mailer: SesMailer;
+  /** True when DIGEST_PUBLIC_BASE_URL or the config file names the public base URL. */
+  publicBaseUrlConfigured: boolean;
   deps(): Promise<EditionDeps>;
+  apiContext(): Promise<ApiContext>;
   keys(): Promise<SigningKey[]>;
   close(): Promise<void>;
 }
@@ -48,7 +53,7 @@ export const digestHome = (env: NodeJS.ProcessEnv = process.env) => resolve(env.
 export const outboxRoot = (env: NodeJS.ProcessEnv = process.env) => resolve(env.DIGEST_OUTBOX || "out");
 
 /** Reads the optional JSON config file: $DIGEST_CONFIG, else ./digest.config.json when present. */
-async function readConfigFile(env: NodeJS.ProcessEnv): Promise<Record<string, unknown>> {
+export async function readConfigFile(env: NodeJS.ProcessEnv): Promise<Record<string, unknown>> {
   const path = env.DIGEST_CONFIG ? resolve(env.DIGEST_CONFIG) : resolve("digest.config.json");
   let text: string;
   try {
@@ -100,7 +105,8 @@ const LOCAL_CREDENTIALS = { accessKeyId: "local", secretAccessKey: "local" };
 export async function openRuntime(opts: RuntimeOptions = {}): Promise<Runtime> {
   const env = opts.env ?? process.env;
   const home = digestHome(env);
-  const config = await loadConfig(env);
+  const configFile = await readConfigFile(env);
+  const config = parseConfig(configFile, env);
   const dynamoEndpoint = env.AWS_ENDPOINT_URL_DYNAMODB || env.AWS_ENDPOINT_URL || null;
   const sesEndpoint = env.AWS_ENDPOINT_URL_SESV2 || env.AWS_ENDPOINT_URL || null;
   const services = await openEmbeddedServices(home, {
@@ -138,6 +144,7 @@ export async function openRuntime(opts: RuntimeOptions = {}): Promise<Runtime> {
     home,
     outboxRoot: outbox,
     config,
+    publicBaseUrlConfigured: Boolean(env.DIGEST_PUBLIC_BASE_URL) || configFile.publicBaseUrl !== undefined,
     tables,
     dynamo,
     db,
@@ -160,6 +167,20 @@ export async function openRuntime(opts: RuntimeOptions = {}): Promise<Runtime> {
         renderer,
         keys: await runtime.keys(),
         createPacer: (rate) => tokenBucketPacer(rate),
+      };
+    },
+    async apiContext() {
+      const deps = await runtime.deps();
+      return {
+        config,
+        subscribers: deps.subscribers,
+        suppressions: deps.suppressions,
+        editions: deps.editions,
+        ledger: deps.ledger,
+        stories: deps.stories,
+        keys: deps.keys,
+        mail: createTransactionalMail({ config, mailer, outbox: deps.outbox, keys: deps.keys }),
+        clock: () => new Date(),
       };
     },
     async close() {

@@ -1,5 +1,12 @@
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
-import type { EditionRecord, EditionStatus, EditionStore, RenderedVariant } from "../../core/ports.js";
+import {
+  EDITION_STATS,
+  type EditionRecord,
+  type EditionStat,
+  type EditionStatus,
+  type EditionStore,
+  type RenderedVariant,
+} from "../../core/ports.js";
 import { isConditionalCheckFailed } from "./client.js";
 
 const META = "meta";
@@ -17,8 +24,14 @@ export class DynamoEditionStore implements EditionStore {
       new GetCommand({ TableName: this.table, Key: { editionId, part: META }, ConsistentRead: true }),
     );
     if (!res.Item) return null;
-    const { part: _part, ...edition } = res.Item;
-    return edition as EditionRecord;
+    const { part: _part, ...item } = res.Item;
+    const stats: Partial<Record<EditionStat, number>> = {};
+    for (const stat of EDITION_STATS) {
+      const value = item[`stats_${stat}`];
+      delete item[`stats_${stat}`];
+      if (typeof value === "number") stats[stat] = value;
+    }
+    return { ...(item as EditionRecord), stats };
   }
 
   async createIfAbsent(edition: EditionRecord): Promise<EditionRecord> {
@@ -41,17 +54,50 @@ export class DynamoEditionStore implements EditionStore {
     await this.db.send(new PutCommand({ TableName: this.table, Item: { ...edition, part: META } }));
   }
 
-  async setStatus(editionId: string, status: EditionStatus): Promise<void> {
+  async setStatus(editionId: string, status: EditionStatus, haltedBecause?: string): Promise<void> {
     await this.db.send(
       new UpdateCommand({
         TableName: this.table,
         Key: { editionId, part: META },
-        UpdateExpression: "SET #status = :s, updatedAt = :now",
+        UpdateExpression: haltedBecause
+          ? "SET #status = :s, updatedAt = :now, haltedBecause = :why"
+          : "SET #status = :s, updatedAt = :now REMOVE haltedBecause",
         ConditionExpression: "attribute_exists(editionId)",
         ExpressionAttributeNames: { "#status": "status" },
-        ExpressionAttributeValues: { ":s": status, ":now": new Date().toISOString() },
+        ExpressionAttributeValues: {
+          ":s": status,
+          ":now": new Date().toISOString(),
+          ...(haltedBecause ? { ":why": haltedBecause } : {}),
+        },
       }),
     );
+  }
+
+  async addStats(editionId: string, delta: Partial<Record<EditionStat, number>>): Promise<void> {
+    const entries = Object.entries(delta).filter(([, n]) => n);
+    if (entries.length === 0) return;
+    // One map attribute per counter ("stats_<name>") so ADD works without creating the map first.
+    const names: Record<string, string> = {};
+    const values: Record<string, number> = {};
+    const adds = entries.map(([stat, n], i) => {
+      names[`#s${i}`] = `stats_${stat}`;
+      values[`:n${i}`] = n as number;
+      return `#s${i} :n${i}`;
+    });
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { editionId, part: META },
+          UpdateExpression: `ADD ${adds.join(", ")}`,
+          ConditionExpression: "attribute_exists(editionId)",
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+        }),
+      );
+    } catch (err) {
+      if (!isConditionalCheckFailed(err)) throw err;
+    }
   }
 
   async getVariant(editionId: string, key: string): Promise<RenderedVariant | null> {

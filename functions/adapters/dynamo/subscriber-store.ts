@@ -1,4 +1,5 @@
 import {
+  DeleteCommand,
   type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
@@ -44,6 +45,25 @@ export class DynamoSubscriberStore implements SubscriberStore {
       new GetCommand({ TableName: this.table, Key: { email }, ConsistentRead: true }),
     );
     return res.Item ? toSubscriber(res.Item) : null;
+  }
+
+  async getById(id: string): Promise<Subscriber | null> {
+    const res = await this.db.send(
+      new QueryCommand({
+        TableName: this.table,
+        IndexName: "byId",
+        KeyConditionExpression: "id = :id",
+        ExpressionAttributeValues: { ":id": id },
+        Limit: 1,
+      }),
+    );
+    const email = res.Items?.[0]?.email;
+    return typeof email === "string" ? this.get(email) : null;
+  }
+
+  async delete(email: string): Promise<boolean> {
+    const res = await this.db.send(new DeleteCommand({ TableName: this.table, Key: { email }, ReturnValues: "ALL_OLD" }));
+    return Boolean(res.Attributes);
   }
 
   async create(subscriber: Subscriber): Promise<boolean> {

@@ -1,9 +1,17 @@
-import { BatchGetCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import type { SuppressionStore } from "../../core/ports.js";
+import {
+  BatchGetCommand,
+  DeleteCommand,
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  ScanCommand,
+} from "@aws-sdk/lib-dynamodb";
+import type { Page, Suppression, SuppressionStore } from "../../core/ports.js";
+import { erasedKey } from "../../core/subscribers.js";
 
 const BATCH_GET_LIMIT = 100;
 
-/** The suppression list, keyed by normalised address. */
+/** The suppression list, keyed by normalised address (or an erased address's hash). */
 export class DynamoSuppressionStore implements SuppressionStore {
   constructor(
     private readonly db: DynamoDBDocumentClient,
@@ -12,22 +20,65 @@ export class DynamoSuppressionStore implements SuppressionStore {
 
   async suppressed(emails: readonly string[]): Promise<Set<string>> {
     const found = new Set<string>();
-    const unique = [...new Set(emails)];
-    for (let i = 0; i < unique.length; i += BATCH_GET_LIMIT) {
-      let keys: Record<string, unknown>[] | undefined = unique
-        .slice(i, i + BATCH_GET_LIMIT)
-        .map((email) => ({ email }));
-      for (let attempt = 0; keys && keys.length > 0; attempt++) {
+    const byKey = new Map<string, string>();
+    for (const email of new Set(emails)) {
+      byKey.set(email, email);
+      byKey.set(erasedKey(email), email);
+    }
+    const keys = [...byKey.keys()];
+    for (let i = 0; i < keys.length; i += BATCH_GET_LIMIT) {
+      let pending: Record<string, unknown>[] | undefined = keys.slice(i, i + BATCH_GET_LIMIT).map((email) => ({ email }));
+      for (let attempt = 0; pending && pending.length > 0; attempt++) {
         if (attempt > 0) await new Promise((r) => setTimeout(r, Math.min(1000, 50 * 2 ** attempt)));
         const res = await this.db.send(
           new BatchGetCommand({
-            RequestItems: { [this.table]: { Keys: keys, ProjectionExpression: "email" } },
+            RequestItems: { [this.table]: { Keys: pending, ProjectionExpression: "email" } },
           }),
         );
-        for (const item of res.Responses?.[this.table] ?? []) found.add(item.email as string);
-        keys = res.UnprocessedKeys?.[this.table]?.Keys as Record<string, unknown>[] | undefined;
+        for (const item of res.Responses?.[this.table] ?? []) {
+          const email = byKey.get(item.email as string);
+          if (email) found.add(email);
+        }
+        pending = res.UnprocessedKeys?.[this.table]?.Keys as Record<string, unknown>[] | undefined;
       }
     }
     return found;
   }
+
+  async get(email: string): Promise<Suppression | null> {
+    const res = await this.db.send(new GetCommand({ TableName: this.table, Key: { email }, ConsistentRead: true }));
+    return res.Item ? toSuppression(res.Item) : null;
+  }
+
+  async put(entry: Suppression): Promise<void> {
+    await this.db.send(new PutCommand({ TableName: this.table, Item: entry }));
+  }
+
+  async remove(email: string): Promise<boolean> {
+    const res = await this.db.send(new DeleteCommand({ TableName: this.table, Key: { email }, ReturnValues: "ALL_OLD" }));
+    return Boolean(res.Attributes);
+  }
+
+  async list(cursor: string | null, limit: number): Promise<Page<Suppression>> {
+    const res = await this.db.send(
+      new ScanCommand({
+        TableName: this.table,
+        Limit: limit,
+        ExclusiveStartKey: cursor ? JSON.parse(Buffer.from(cursor, "base64url").toString("utf8")) : undefined,
+      }),
+    );
+    return {
+      items: (res.Items ?? []).map(toSuppression),
+      nextCursor: res.LastEvaluatedKey ? Buffer.from(JSON.stringify(res.LastEvaluatedKey)).toString("base64url") : null,
+    };
+  }
+}
+
+function toSuppression(item: Record<string, unknown>): Suppression {
+  return {
+    email: String(item.email),
+    reason: String(item.reason ?? "manual"),
+    detail: typeof item.detail === "string" ? item.detail : null,
+    at: String(item.at ?? ""),
+  };
 }

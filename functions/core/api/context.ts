@@ -1,0 +1,26 @@
+import type { DigestConfig } from "../config.js";
+import type { EditionStore, SendLedger, StoryStore, SubscriberStore, SuppressionStore } from "../ports.js";
+import type { Subscriber } from "../subscribers.js";
+import type { SigningKey } from "../tokens.js";
+
+/** Emails that are not the edition: double opt-in confirmation, welcome, "you are already subscribed". */
+export type TransactionalKind = "confirm" | "welcome" | "already-subscribed";
+
+export interface TransactionalMail {
+  /** Builds and sends one transactional email to the subscriber (signed links inside); throws on failure. */
+  send(kind: TransactionalKind, subscriber: Subscriber): Promise<void>;
+}
+
+/** Everything the HTTP routes need; built by `digest serve` locally and by the api Lambda deployed. */
+export interface ApiContext {
+  config: DigestConfig;
+  subscribers: SubscriberStore;
+  suppressions: SuppressionStore;
+  editions: EditionStore;
+  ledger: SendLedger;
+  stories: StoryStore;
+  /** The first key signs. */
+  keys: readonly SigningKey[];
+  mail: TransactionalMail;
+  clock: () => Date;
+}
