@@ -1,0 +1,74 @@
+/**
+ * Keeps `npm run bench` from rotting: runs `bench/run.ts --quick` and checks that it exits cleanly and
+ * prints its BENCH_JSON line with every figure. Speed is never asserted here (the bench reports it).
+ */
+import { execFile } from "node:child_process";
+import { dirname, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import { describe, expect, it } from "vitest";
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+const run = promisify(execFile);
+
+describe("bench --quick", () => {
+  it("exits 0 and prints a complete BENCH_JSON line", { timeout: 130_000 }, async () => {
+    const { stdout } = await run("npx", ["tsx", "bench/run.ts", "--quick"], {
+      cwd: root,
+      timeout: 120_000,
+      maxBuffer: 16 * 1024 * 1024,
+    });
+    const line = stdout.split("\n").find((l) => l.startsWith("BENCH_JSON "));
+    expect(line, stdout).toBeDefined();
+    const json = JSON.parse((line as string).slice("BENCH_JSON ".length));
+
+    expect(json).toMatchObject({ quick: true, cpus: expect.any(Number) });
+    expect(json.render.precompiled.map((c: { stories: number }) => c.stories)).toEqual([10, 40]);
+    for (const c of json.render.precompiled) {
+      expect(c).toEqual(
+        expect.objectContaining({
+          runs: expect.any(Number),
+          medianMs: expect.any(Number),
+          p95Ms: expect.any(Number),
+          htmlBytes: expect.any(Number),
+        }),
+      );
+    }
+    expect(json.render.mjml.map((c: { stories: number }) => c.stories)).toEqual([10, 40]);
+    for (const c of json.render.mjml) {
+      expect(c).toEqual(
+        expect.objectContaining({ medianMs: expect.any(Number), htmlBytes: expect.any(Number) }),
+      );
+    }
+    expect(json.render.htmlBytes40).toBeGreaterThan(0);
+
+    expect(json.compose).toEqual(
+      expect.objectContaining({
+        stories: 40,
+        messages: expect.any(Number),
+        msgPerSec: expect.any(Number),
+        meanMessageBytes: expect.any(Number),
+      }),
+    );
+    expect(json.compose.messages).toBeGreaterThan(0);
+
+    expect(json.send).toEqual(
+      expect.objectContaining({
+        subscribers: expect.any(Number),
+        rate: expect.any(Number),
+        wallMs: expect.any(Number),
+        msgPerSec: expect.any(Number),
+        ratePct: expect.any(Number),
+        sent: expect.any(Number),
+        duplicates: expect.any(Number),
+        peakRssMb: expect.any(Number),
+        maxRssMb: expect.any(Number),
+        calls: expect.any(Object),
+      }),
+    );
+    // Not speed: the bench's own send must be complete and exactly-once, or its figures mean nothing.
+    expect(json.send.sent).toBe(json.send.subscribers);
+    expect(json.send.duplicates).toBe(0);
+    expect(json.send.received.messages).toBe(json.send.subscribers);
+  });
+});
