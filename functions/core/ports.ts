@@ -163,3 +163,14 @@ export interface Outbox {
   writeMessage(editionId: string, email: string, raw: Buffer): Promise<void>;
   writeEdition(editionId: string, html: string, text: string): Promise<void>;
 }
+
+/** One queue message: up to 50 recipients of an edition, by address (the edition itself is stored, never queued). */
+export interface RecipientBatch {
+  editionId: string;
+  emails: string[];
+}
+
+/** The send queue (SQS deployed): at-least-once delivery of recipient batches to the send function. */
+export interface RecipientQueue {
+  enqueue(batches: readonly RecipientBatch[]): Promise<void>;
+}

@@ -75,6 +75,8 @@ export interface SendSummary {
   failed: number;
   /** Recipients not attempted because the daily quota ran out; a rerun sends them. */
   remaining: number;
+  /** Of `failed`, those that failed transiently (throttling/5xx to the end): a retry may still reach them. */
+  retryable: number;
   /** Why the run stopped early, when it did. */
   stoppedBecause: string | null;
 }
@@ -183,13 +185,20 @@ async function* activeSubscribers(store: SubscriberStore): AsyncGenerator<Subscr
   } while (cursor);
 }
 
+/** Delivers one edition to recipients handed to it; shared by the local run and the send Lambda. */
+export interface EditionSender {
+  summary: SendSummary;
+  /** Sends to one subscriber unless the ledger says they had it; never throws for a mail failure. */
+  deliverOne(subscriber: Subscriber, suppressed: boolean): Promise<void>;
+}
+
 /**
- * Sends the edition to every active subscriber who has not had it: each recipient is claimed in the
- * ledger, gets the variant of their sections with their own signed links, and counts as sent only once
- * SES returned a MessageId. Throttling and 5xx are retried with backoff; a daily-quota stop leaves the
- * rest for a rerun.
+ * Prepares sending `edition`: renders (or loads) the all-sections variant, writes the outbox copy, and
+ * paces to the mailer's MaxSendRate. Each recipient is claimed in the ledger, gets the variant of their
+ * sections with their own signed links, and counts as sent only once SES returned a MessageId.
+ * Throttling and 5xx are retried with backoff; a daily-quota stop leaves the rest for a rerun.
  */
-export async function deliverEdition(deps: EditionDeps, edition: EditionRecord): Promise<SendSummary> {
+export async function createEditionSender(deps: EditionDeps, edition: EditionRecord): Promise<EditionSender> {
   const { config } = deps;
   const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   const random = deps.random ?? Math.random;
@@ -204,6 +213,7 @@ export async function deliverEdition(deps: EditionDeps, edition: EditionRecord):
     suppressed: 0,
     failed: 0,
     remaining: 0,
+    retryable: 0,
     stoppedBecause: null,
   };
 
@@ -242,7 +252,6 @@ export async function deliverEdition(deps: EditionDeps, edition: EditionRecord):
   if (!signingKey) throw new Error("no signing key configured");
   const domain = config.senderAddress.split("@")[1] ?? "localhost";
   const leaseMs = config.sendLeaseSeconds * 1000;
-  let done = 0;
 
   const deliverOne = async (sub: Subscriber, suppressed: boolean): Promise<void> => {
     const id = edition.editionId;
@@ -314,13 +323,24 @@ export async function deliverEdition(deps: EditionDeps, edition: EditionRecord):
         if (err.kind === "permanent" || attempt + 1 >= MAX_SEND_ATTEMPTS) {
           await deps.ledger.markFailed(id, sub.id, owner, err.message, err.kind === "permanent");
           summary.failed++;
+          if (err.kind !== "permanent") summary.retryable++;
           return;
         }
         await sleep(backoffMs(attempt, random));
       }
     }
   };
+  return { summary, deliverOne };
+}
 
+/**
+ * Sends the edition to every active subscriber who has not had it (the local run: pages through the
+ * status index with `sendConcurrency` workers), then records the edition's final status.
+ */
+export async function deliverEdition(deps: EditionDeps, edition: EditionRecord): Promise<SendSummary> {
+  const { config } = deps;
+  const { summary, deliverOne } = await createEditionSender(deps, edition);
+  let done = 0;
   const pages = activeSubscribers(deps.subscribers);
   const queue: { sub: Subscriber; suppressed: boolean }[] = [];
   let exhausted = false;
@@ -355,6 +375,33 @@ export async function deliverEdition(deps: EditionDeps, edition: EditionRecord):
 
   const status = summary.failed > 0 || summary.stoppedBecause ? "partial" : "sent";
   await deps.editions.setStatus(edition.editionId, status);
+  return summary;
+}
+
+/**
+ * Sends the edition to the given addresses (one queue message of the send Lambda): each is looked up
+ * again, so someone who unsubscribed or was suppressed after fan-out is not mailed. Recipients run
+ * with `sendConcurrency` in parallel; the edition's status is left to the ledger's counts.
+ */
+export async function deliverRecipients(
+  deps: EditionDeps,
+  edition: EditionRecord,
+  emails: readonly string[],
+): Promise<SendSummary> {
+  const { summary, deliverOne } = await createEditionSender(deps, edition);
+  const found = await Promise.all(emails.map((email) => deps.subscribers.get(email)));
+  const active = found.filter((s): s is Subscriber => s?.status === "active");
+  summary.recipients = active.length;
+  const suppressed = await deps.suppressions.suppressed(active.map((s) => s.email));
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(deps.config.sendConcurrency, active.length) }, async () => {
+      while (next < active.length) {
+        const sub = active[next++] as Subscriber;
+        await deliverOne(sub, suppressed.has(sub.email));
+      }
+    }),
+  );
   return summary;
 }
 

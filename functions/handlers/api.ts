@@ -41,7 +41,7 @@ let api: ((req: HttpRequest) => Promise<HttpResponse>) | null = null;
 
 /** The HTTP API: public pages and admin routes (API Gateway authenticates admin routes with IAM). */
 export async function handler(event: ApiEvent): Promise<APIGatewayProxyStructuredResultV2> {
-  api ??= createApi(lambdaApiContext(), gatewayPrincipalAuth(), (err, req) =>
+  api ??= createApi(await lambdaApiContext(), gatewayPrincipalAuth(), (err, req) =>
     logger.error("request failed", { method: req.method, path: req.path, error: err as Error }),
   );
   return toResult(await api(toHttpRequest(event)));

@@ -1,0 +1,38 @@
+import { SqsRecipientQueue } from "../adapters/sqs-queue.js";
+import { dayInZone } from "../core/dates.js";
+import { type FanOutSummary, fanOutEdition } from "../core/fan-out.js";
+import { composeEdition } from "../core/send-edition.js";
+import { QUEUE_ENV } from "./env.js";
+import { lambdaDeps, logger } from "./runtime.js";
+
+/** The scheduled event (EventBridge Scheduler); `date` lets an operator rerun a given day. */
+export interface ComposeEvent {
+  date?: string;
+}
+
+export type ComposeResult =
+  | { status: "empty" | "cancelled"; date: string; message: string }
+  | ({ status: "queued"; stories: number } & FanOutSummary);
+
+let queue: SqsRecipientQueue | null = null;
+
+/**
+ * Composes the day's edition (stored once, frozen) and fans its active subscribers out to the send
+ * queue in batches of ≤ 50. A second invocation re-enqueues; the send ledger keeps it harmless.
+ */
+export async function handler(event: ComposeEvent = {}): Promise<ComposeResult> {
+  const deps = await lambdaDeps();
+  const queueUrl = process.env[QUEUE_ENV];
+  if (!queueUrl) throw new Error(`${QUEUE_ENV} is not set`);
+  queue ??= new SqsRecipientQueue(queueUrl);
+  const date = event.date && /^\d{4}-\d{2}-\d{2}$/.test(event.date) ? event.date : dayInZone(new Date(), deps.config.timeZone);
+  const composed = await composeEdition(deps, date);
+  if (composed.kind !== "edition") {
+    const message = composed.kind === "empty" ? composed.reason : "edition cancelled: nothing sent";
+    logger.info(message, { date });
+    return { status: composed.kind, date, message };
+  }
+  const summary = await fanOutEdition({ subscribers: deps.subscribers, queue }, composed.edition);
+  logger.info("edition queued", { ...summary, stories: composed.edition.stories.length });
+  return { status: "queued", stories: composed.edition.stories.length, ...summary };
+}

@@ -1,0 +1,6 @@
+/** Environment variables the stack sets for the handlers, beyond the config keys and table names. */
+export const QUEUE_ENV = "DIGEST_SEND_QUEUE_URL";
+/** Messages per second one send function paces itself to (the fleet's share of MaxSendRate). */
+export const SEND_RATE_ENV = "DIGEST_SEND_RATE_PER_FUNCTION";
+/** Secrets Manager ARN of the link-signing key; DIGEST_TOKEN_KEYS, when set, wins (tests, local). */
+export const TOKEN_SECRET_ENV = "DIGEST_TOKEN_SECRET_ARN";

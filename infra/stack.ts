@@ -1,0 +1,353 @@
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import {
+  CfnOutput,
+  Duration,
+  RemovalPolicy,
+  Stack,
+  type StackProps,
+  TimeZone,
+  aws_apigateway as apigatewayV1,
+  aws_apigatewayv2 as apigw,
+  aws_apigatewayv2_authorizers as apigwAuth,
+  aws_apigatewayv2_integrations as apigwInt,
+  aws_cloudwatch as cloudwatch,
+  aws_cloudwatch_actions as cwActions,
+  aws_dynamodb as dynamodb,
+  aws_events as events,
+  aws_events_targets as eventTargets,
+  aws_iam as iam,
+  aws_lambda as lambda,
+  aws_lambda_event_sources as lambdaSources,
+  aws_lambda_nodejs as nodejs,
+  aws_logs as logs,
+  aws_scheduler as scheduler,
+  aws_scheduler_targets as schedulerTargets,
+  aws_secretsmanager as secretsmanager,
+  aws_ses as ses,
+  aws_sns as sns,
+  aws_sns_subscriptions as snsSubscriptions,
+  aws_sqs as sqs,
+} from "aws-cdk-lib";
+import type { Construct } from "constructs";
+import { TABLE_ENV, TABLES, type TableDef, type TableName } from "../functions/adapters/schema.js";
+import { CONFIG_ENV } from "../functions/core/config.js";
+import { QUEUE_ENV, SEND_RATE_ENV, TOKEN_SECRET_ENV } from "../functions/handlers/env.js";
+import type { DeploymentConfig } from "./config.js";
+import { sendFleet } from "./send-fleet.js";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+
+/** The public routes of the HTTP API; everything under /admin goes through IAM. */
+export const PUBLIC_ROUTES: [apigw.HttpMethod[], string][] = [
+  [[apigw.HttpMethod.GET, apigw.HttpMethod.POST], "/subscribe"],
+  [[apigw.HttpMethod.GET], "/confirm"],
+  [[apigw.HttpMethod.GET, apigw.HttpMethod.POST], "/unsubscribe"],
+  [[apigw.HttpMethod.GET, apigw.HttpMethod.POST], "/preferences"],
+  [[apigw.HttpMethod.GET], "/archive"],
+  [[apigw.HttpMethod.GET], "/archive/{date}"],
+  [[apigw.HttpMethod.GET], "/stories/{id}"],
+];
+
+/** SES event types published to EventBridge for the ses-events function. */
+const SES_EVENTS = [
+  ses.EmailSendingEvent.SEND,
+  ses.EmailSendingEvent.DELIVERY,
+  ses.EmailSendingEvent.BOUNCE,
+  ses.EmailSendingEvent.COMPLAINT,
+  ses.EmailSendingEvent.REJECT,
+  ses.EmailSendingEvent.OPEN,
+  ses.EmailSendingEvent.CLICK,
+  ses.EmailSendingEvent.RENDERING_FAILURE,
+  ses.EmailSendingEvent.DELIVERY_DELAY,
+];
+
+export interface DigestStackProps extends StackProps {
+  config: DeploymentConfig;
+}
+
+/**
+ * The whole digest on AWS: tables from the shared schema, the daily schedule, compose → SQS → send,
+ * the HTTP API, SES identity and configuration set with events, the signing secret, alarms.
+ */
+export class DigestStack extends Stack {
+  readonly tables: Record<TableName, dynamodb.TableV2>;
+  readonly functions: Record<"compose" | "send" | "api" | "sesEvents", nodejs.NodejsFunction>;
+  readonly httpApi: apigw.HttpApi;
+  readonly tokenSecret: secretsmanager.Secret;
+  readonly dailySchedule: scheduler.Schedule;
+
+  constructor(scope: Construct, id: string, props: DigestStackProps) {
+    super(scope, id, props);
+    const { config } = props;
+    const { stack: settings, digest } = config;
+
+    // --- Storage -------------------------------------------------------------------------------
+    this.tables = Object.fromEntries(
+      (Object.values(TABLES) as TableDef[]).map((def) => [def.logicalName, this.table(def, settings.deletionProtection)]),
+    ) as Record<TableName, dynamodb.TableV2>;
+
+    const tokenSecret = (this.tokenSecret = new secretsmanager.Secret(this, "TokenSigningSecret", {
+      description: "HMAC key for signed unsubscribe/preferences/confirm links (keyId:secret)",
+      generateSecretString: { passwordLength: 64, excludePunctuation: true, includeSpace: false },
+      removalPolicy: settings.deletionProtection ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+    }));
+
+    const deadLetters = new sqs.Queue(this, "SendDeadLetters", {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    const fleet = sendFleet(settings.maxSendRate);
+    const sendTimeout = Duration.seconds(fleet.functionTimeoutSeconds);
+    const sendQueue = new sqs.Queue(this, "SendQueue", {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      // AWS guidance: at least six times the consumer's timeout.
+      visibilityTimeout: Duration.seconds(fleet.functionTimeoutSeconds * 6),
+      deadLetterQueue: { queue: deadLetters, maxReceiveCount: 5 },
+    });
+
+    // --- SES -----------------------------------------------------------------------------------
+    const configurationSet = new ses.ConfigurationSet(this, "ConfigurationSet", {
+      reputationMetrics: true,
+      suppressionReasons: ses.SuppressionReasons.BOUNCES_AND_COMPLAINTS,
+      sendingEnabled: true,
+    });
+    configurationSet.addEventDestination("ToEventBridge", {
+      destination: ses.EventDestination.eventBus(events.EventBus.fromEventBusName(this, "DefaultBus", "default")),
+      events: SES_EVENTS,
+    });
+    const identity = new ses.EmailIdentity(this, "SendingDomain", {
+      identity: ses.Identity.domain(settings.sendingDomain),
+      configurationSet,
+      mailFromDomain: `mail.${settings.sendingDomain}`,
+    });
+
+    // --- Functions -----------------------------------------------------------------------------
+    const tableEnv = Object.fromEntries(
+      (Object.keys(TABLES) as TableName[]).map((name) => [TABLE_ENV[name], this.tables[name].tableName]),
+    );
+    const sharedEnv: Record<string, string> = {
+      ...config.environment,
+      ...tableEnv,
+      [CONFIG_ENV.configurationSet]: configurationSet.configurationSetName,
+      [TOKEN_SECRET_ENV]: tokenSecret.secretArn,
+      NODE_OPTIONS: "--enable-source-maps",
+      POWERTOOLS_LOG_LEVEL: "INFO",
+      POWERTOOLS_METRICS_NAMESPACE: "Digest",
+    };
+
+    const compose = this.fn("compose", "Composes the day's edition and fans recipients out to the send queue", {
+      timeout: Duration.minutes(15),
+      memorySize: 1024,
+      environment: { ...sharedEnv, [QUEUE_ENV]: sendQueue.queueUrl },
+    });
+    const send = this.fn("send", "Sends queued recipients through SES, paced and exactly once", {
+      timeout: sendTimeout,
+      memorySize: 512,
+      environment: { ...sharedEnv, [SEND_RATE_ENV]: String(fleet.ratePerFunction) },
+    });
+    send.addEventSource(
+      new lambdaSources.SqsEventSource(sendQueue, {
+        batchSize: fleet.batchSize,
+        maxConcurrency: fleet.maxConcurrency,
+        reportBatchItemFailures: true,
+      }),
+    );
+    const api = this.fn("api", "Public pages and the admin API", {
+      timeout: Duration.seconds(29),
+      memorySize: 512,
+      environment: sharedEnv,
+    });
+    const sesEvents = this.fn("ses-events", "Suppresses bounces and complaints, counts SES events per edition", {
+      timeout: Duration.seconds(30),
+      memorySize: 256,
+      environment: sharedEnv,
+    });
+    this.functions = { compose, send, api, sesEvents };
+
+    // --- Least-privilege grants ------------------------------------------------------------------
+    const t = this.tables;
+    t.stories.grantReadWriteData(compose); // Query byDay; mark stories with their edition
+    t.editions.grantReadWriteData(compose);
+    t.subscribers.grantReadData(compose); // page through the active shards
+    sendQueue.grantSendMessages(compose);
+
+    t.editions.grantReadWriteData(send); // variants are rendered and cached on first use
+    t.subscribers.grantReadData(send);
+    t.suppressions.grantReadData(send);
+    t.sends.grantReadWriteData(send);
+
+    t.subscribers.grantReadWriteData(api);
+    t.suppressions.grantReadWriteData(api);
+    t.editions.grantReadData(api);
+    t.sends.grantReadData(api);
+    t.stories.grantReadData(api);
+
+    t.subscribers.grantReadWriteData(sesEvents);
+    t.suppressions.grantReadWriteData(sesEvents);
+    t.editions.grantReadWriteData(sesEvents);
+
+    for (const fn of [compose, send, api]) tokenSecret.grantRead(fn);
+    const sendEmail = new iam.PolicyStatement({
+      actions: ["ses:SendEmail", "ses:SendRawEmail"],
+      resources: [
+        this.formatArn({ service: "ses", resource: "identity", resourceName: settings.sendingDomain }),
+        this.formatArn({ service: "ses", resource: "configuration-set", resourceName: configurationSet.configurationSetName }),
+      ],
+    });
+    for (const fn of [send, api]) fn.addToRolePolicy(sendEmail);
+    // GetAccount has no resource-level permissions: it can only be granted on "*".
+    send.addToRolePolicy(new iam.PolicyStatement({ actions: ["ses:GetAccount"], resources: ["*"] }));
+
+    // --- Triggers --------------------------------------------------------------------------------
+    this.dailySchedule = new scheduler.Schedule(this, "DailySchedule", {
+      description: `The daily edition at ${settings.sendHour}:00 ${digest.timeZone}`,
+      schedule: scheduler.ScheduleExpression.cron({
+        minute: "0",
+        hour: String(settings.sendHour),
+        timeZone: TimeZone.of(digest.timeZone),
+      }),
+      target: new schedulerTargets.LambdaInvoke(compose, { retryAttempts: 2, maxEventAge: Duration.hours(2) }),
+    });
+
+    new events.Rule(this, "SesEventsRule", {
+      description: "SES configuration-set events of this stack",
+      eventPattern: {
+        source: ["aws.ses"],
+        detail: { mail: { tags: { "ses:configuration-set": [configurationSet.configurationSetName] } } },
+      },
+      targets: [new eventTargets.LambdaFunction(sesEvents, { retryAttempts: 4, maxEventAge: Duration.hours(6) })],
+    });
+
+    // --- HTTP API --------------------------------------------------------------------------------
+    const httpApi = (this.httpApi = new apigw.HttpApi(this, "HttpApi", {
+      description: "Digest: subscribe, confirm, unsubscribe (RFC 8058), preferences, admin",
+      createDefaultStage: false,
+    }));
+    const accessLogs = new logs.LogGroup(this, "ApiAccessLogs", {
+      retention: logs.RetentionDays.THREE_MONTHS,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    const stage = new apigw.HttpStage(this, "DefaultStage", {
+      httpApi,
+      stageName: "$default",
+      autoDeploy: true,
+      throttle: { rateLimit: 50, burstLimit: 100 },
+      accessLogSettings: {
+        destination: new apigw.LogGroupLogDestination(accessLogs),
+        // Only variables HTTP APIs support; the request id is required.
+        format: apigatewayV1.AccessLogFormat.custom(
+          JSON.stringify({
+            requestId: "$context.requestId",
+            ip: "$context.identity.sourceIp",
+            requestTime: "$context.requestTime",
+            method: "$context.httpMethod",
+            routeKey: "$context.routeKey",
+            status: "$context.status",
+            protocol: "$context.protocol",
+            responseLength: "$context.responseLength",
+            latencyMs: "$context.responseLatency",
+            integrationError: "$context.integrationErrorMessage",
+          }),
+        ),
+      },
+    });
+    const apiIntegration = new apigwInt.HttpLambdaIntegration("ApiIntegration", api);
+    for (const [methods, path] of PUBLIC_ROUTES) httpApi.addRoutes({ path, methods, integration: apiIntegration });
+    httpApi.addRoutes({
+      path: "/admin/{proxy+}",
+      methods: [apigw.HttpMethod.ANY],
+      integration: apiIntegration,
+      authorizer: new apigwAuth.HttpIamAuthorizer(),
+    });
+    const apiUrl = stage.url.replace(/\/$/, "");
+    if (!config.publicBaseUrlGiven) {
+      for (const fn of [compose, send, api]) fn.addEnvironment(CONFIG_ENV.publicBaseUrl, apiUrl);
+    }
+
+    // --- Alarms ------------------------------------------------------------------------------------
+    const alarmTopic = new sns.Topic(this, "Alarms", { displayName: "Digest alarms", enforceSSL: true });
+    if (settings.alarmEmail) alarmTopic.addSubscription(new snsSubscriptions.EmailSubscription(settings.alarmEmail));
+    const dlqAlarm = new cloudwatch.Alarm(this, "SendDeadLettersAlarm", {
+      alarmDescription: "Recipients' send messages failed five times and reached the dead-letter queue",
+      metric: deadLetters.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5) }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    dlqAlarm.addAlarmAction(new cwActions.SnsAction(alarmTopic));
+
+    // --- Outputs -----------------------------------------------------------------------------------
+    const out = (id: string, value: string, description: string) =>
+      new CfnOutput(this, id, { value, description, exportName: `${this.stackName}-${id}` });
+    out("ApiUrl", apiUrl, "Base URL of the HTTP API (public pages; /admin needs IAM)");
+    for (const name of Object.keys(TABLES) as TableName[]) {
+      out(`${name[0]?.toUpperCase()}${name.slice(1)}TableName`, this.tables[name].tableName, `env ${TABLE_ENV[name]}`);
+    }
+    out("SendQueueUrl", sendQueue.queueUrl, `env ${QUEUE_ENV}`);
+    out("TokenSecretArn", tokenSecret.secretArn, `env ${TOKEN_SECRET_ENV}`);
+    out("ConfigurationSetName", configurationSet.configurationSetName, `env ${CONFIG_ENV.configurationSet}`);
+    identity.dkimRecords.forEach((record, i) => out(`DkimRecord${i + 1}`, `${record.name} CNAME ${record.value}`, "DNS"));
+  }
+
+  private table(def: TableDef, deletionProtection: boolean): dynamodb.TableV2 {
+    const attr = (k: { name: string; type: "S" | "N" }) => ({
+      name: k.name,
+      type: k.type === "S" ? dynamodb.AttributeType.STRING : dynamodb.AttributeType.NUMBER,
+    });
+    return new dynamodb.TableV2(this, `${def.logicalName[0]?.toUpperCase()}${def.logicalName.slice(1)}Table`, {
+      partitionKey: attr(def.partitionKey),
+      sortKey: def.sortKey ? attr(def.sortKey) : undefined,
+      billing: dynamodb.Billing.onDemand(),
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      deletionProtection,
+      removalPolicy: deletionProtection ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+      timeToLiveAttribute: def.ttlAttribute,
+      globalSecondaryIndexes: def.indexes.map((index) => ({
+        indexName: index.name,
+        partitionKey: attr(index.partitionKey),
+        sortKey: index.sortKey ? attr(index.sortKey) : undefined,
+        projectionType: index.projection === "ALL" ? dynamodb.ProjectionType.ALL : dynamodb.ProjectionType.KEYS_ONLY,
+      })),
+    });
+  }
+
+  private fn(
+    name: string,
+    description: string,
+    props: { timeout: Duration; memorySize: number; environment: Record<string, string> },
+  ): nodejs.NodejsFunction {
+    const logGroup = new logs.LogGroup(this, `${name}Logs`, {
+      retention: logs.RetentionDays.ONE_MONTH,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    return new nodejs.NodejsFunction(this, `${name.replace(/-(\w)/g, (_, c: string) => c.toUpperCase())}Function`, {
+      description,
+      entry: join(root, "functions", "handlers", `${name}.ts`),
+      handler: "handler",
+      projectRoot: root,
+      depsLockFilePath: join(root, "package-lock.json"),
+      runtime: lambda.Runtime.NODEJS_24_X,
+      architecture: lambda.Architecture.ARM_64,
+      timeout: props.timeout,
+      memorySize: props.memorySize,
+      logGroup,
+      tracing: lambda.Tracing.ACTIVE,
+      environment: { ...props.environment, POWERTOOLS_SERVICE_NAME: `digest-${name}` },
+      bundling: {
+        format: nodejs.OutputFormat.ESM,
+        target: "node24",
+        minify: true,
+        sourceMap: true,
+        sourcesContent: false,
+        mainFields: ["module", "main"],
+        // The Node.js runtime ships the AWS SDK v3; everything else is bundled.
+        externalModules: ["@aws-sdk/*"],
+        banner: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);",
+      },
+    });
+  }
+}
