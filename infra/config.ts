@@ -13,7 +13,10 @@ const domain = z
   .string()
   .trim()
   .toLowerCase()
-  .regex(/^(?=.{4,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, "not a domain name (e.g. news.example.org)");
+  .regex(
+    /^(?=.{4,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/,
+    "not a domain name (e.g. news.example.org)",
+  );
 
 const bool = z.union([z.boolean(), z.enum(["true", "false"]).transform((v) => v === "true")]);
 
@@ -65,7 +68,8 @@ export function readDeploymentConfig(get: ContextReader): DeploymentConfig {
   const environment: Record<string, string> = {};
   for (const [key, envName] of Object.entries(CONFIG_ENV)) {
     const value = raw(key);
-    if (value !== undefined && value !== null && value !== "") environment[envName] = Array.isArray(value) ? value.join(",") : String(value);
+    if (value !== undefined && value !== null && value !== "")
+      environment[envName] = Array.isArray(value) ? value.join(",") : String(value);
   }
   let digest: DigestConfig | null = null;
   try {
@@ -81,11 +85,15 @@ export function readDeploymentConfig(get: ContextReader): DeploymentConfig {
     const senderDomain = digest.senderAddress.split("@")[1] ?? "";
     const sendingDomain = stack.data.sendingDomain;
     if (senderDomain !== sendingDomain && !senderDomain.endsWith(`.${sendingDomain}`)) {
-      problems.push(`${PREFIX}senderAddress: ${digest.senderAddress} is not on the sending domain ${sendingDomain}`);
+      problems.push(
+        `${PREFIX}senderAddress: ${digest.senderAddress} is not on the sending domain ${sendingDomain}`,
+      );
     }
   }
   if (problems.length > 0 || !stack.success || !digest) {
-    throw new DeploymentConfigError(`invalid deployment configuration (cdk.json context or -c flags):\n  ${problems.join("\n  ")}`);
+    throw new DeploymentConfigError(
+      `invalid deployment configuration (cdk.json context or -c flags):\n  ${problems.join("\n  ")}`,
+    );
   }
   return { stack: stack.data, digest, environment, publicBaseUrlGiven: Boolean(raw("publicBaseUrl")) };
 }
@@ -93,8 +101,10 @@ export function readDeploymentConfig(get: ContextReader): DeploymentConfig {
 /** True while the configuration still carries the example values shipped in cdk.json. */
 export function usesExampleValues(config: DeploymentConfig): string[] {
   const examples: string[] = [];
-  if (/(^|\.)example\.(com|org|net)$/.test(config.stack.sendingDomain)) examples.push(`${PREFIX}sendingDomain`);
-  if (/@(.+\.)?example\.(com|org|net)$/.test(config.digest.senderAddress)) examples.push(`${PREFIX}senderAddress`);
+  if (/(^|\.)example\.(com|org|net)$/.test(config.stack.sendingDomain))
+    examples.push(`${PREFIX}sendingDomain`);
+  if (/@(.+\.)?example\.(com|org|net)$/.test(config.digest.senderAddress))
+    examples.push(`${PREFIX}senderAddress`);
   if (/Example Street/.test(config.digest.postalAddress)) examples.push(`${PREFIX}postalAddress`);
   return examples;
 }

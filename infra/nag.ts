@@ -7,7 +7,8 @@ import type { DigestStack } from "./stack.js";
  * right for this stack. Anything not listed here fails synth.
  */
 export function acknowledgeNagFindings(stack: DigestStack): void {
-  const ack = (scope: IConstruct, id: string, reason: string) => Validations.of(scope).acknowledge({ id, reason });
+  const ack = (scope: IConstruct, id: string, reason: string) =>
+    Validations.of(scope).acknowledge({ id, reason });
   const { compose, send, api, sesEvents } = stack.functions;
 
   ack(
@@ -33,7 +34,9 @@ export function acknowledgeNagFindings(stack: DigestStack): void {
   }
   for (const fn of [compose, send, api, sesEvents]) {
     for (const table of ["StoriesTable", "SubscribersTable"]) {
-      const logicalId = stack.getLogicalId(stack.tables[table === "StoriesTable" ? "stories" : "subscribers"].node.defaultChild as never);
+      const logicalId = stack.getLogicalId(
+        stack.tables[table === "StoriesTable" ? "stories" : "subscribers"].node.defaultChild as never,
+      );
       ack(
         fn,
         `AwsSolutions-IAM5[Resource::<${logicalId}.Arn>/index/*]`,

@@ -22,5 +22,10 @@ export function sendFleet(maxSendRate: number): SendFleet {
   const batchSize = Math.min(10, Math.max(1, Math.floor((60 * ratePerFunction) / RECIPIENTS_PER_MESSAGE)));
   const expectedSeconds = (batchSize * RECIPIENTS_PER_MESSAGE) / ratePerFunction;
   const functionTimeoutSeconds = Math.min(900, Math.ceil(expectedSeconds * 2 + 30));
-  return { maxConcurrency, ratePerFunction: Math.floor(ratePerFunction * 1000) / 1000, batchSize, functionTimeoutSeconds };
+  return {
+    maxConcurrency,
+    ratePerFunction: Math.floor(ratePerFunction * 1000) / 1000,
+    batchSize,
+    functionTimeoutSeconds,
+  };
 }

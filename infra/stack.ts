@@ -1,26 +1,25 @@
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import {
-  CfnOutput,
-  Duration,
-  RemovalPolicy,
-  Stack,
-  type StackProps,
-  TimeZone,
   aws_apigateway as apigatewayV1,
   aws_apigatewayv2 as apigw,
   aws_apigatewayv2_authorizers as apigwAuth,
   aws_apigatewayv2_integrations as apigwInt,
+  CfnOutput,
   aws_cloudwatch as cloudwatch,
   aws_cloudwatch_actions as cwActions,
+  Duration,
   aws_dynamodb as dynamodb,
   aws_events as events,
   aws_events_targets as eventTargets,
   aws_iam as iam,
   aws_lambda as lambda,
   aws_lambda_event_sources as lambdaSources,
-  aws_lambda_nodejs as nodejs,
   aws_logs as logs,
+  aws_lambda_nodejs as nodejs,
+  RemovalPolicy,
+  Stack,
+  type StackProps,
   aws_scheduler as scheduler,
   aws_scheduler_targets as schedulerTargets,
   aws_secretsmanager as secretsmanager,
@@ -28,6 +27,7 @@ import {
   aws_sns as sns,
   aws_sns_subscriptions as snsSubscriptions,
   aws_sqs as sqs,
+  TimeZone,
 } from "aws-cdk-lib";
 import type { Construct } from "constructs";
 import { TABLE_ENV, TABLES, type TableDef, type TableName } from "../functions/adapters/schema.js";
@@ -84,7 +84,10 @@ export class DigestStack extends Stack {
 
     // --- Storage -------------------------------------------------------------------------------
     this.tables = Object.fromEntries(
-      (Object.values(TABLES) as TableDef[]).map((def) => [def.logicalName, this.table(def, settings.deletionProtection)]),
+      (Object.values(TABLES) as TableDef[]).map((def) => [
+        def.logicalName,
+        this.table(def, settings.deletionProtection),
+      ]),
     ) as Record<TableName, dynamodb.TableV2>;
 
     const tokenSecret = (this.tokenSecret = new secretsmanager.Secret(this, "TokenSigningSecret", {
@@ -115,7 +118,9 @@ export class DigestStack extends Stack {
       sendingEnabled: true,
     });
     configurationSet.addEventDestination("ToEventBridge", {
-      destination: ses.EventDestination.eventBus(events.EventBus.fromEventBusName(this, "DefaultBus", "default")),
+      destination: ses.EventDestination.eventBus(
+        events.EventBus.fromEventBusName(this, "DefaultBus", "default"),
+      ),
       events: SES_EVENTS,
     });
     const identity = new ses.EmailIdentity(this, "SendingDomain", {
@@ -138,11 +143,15 @@ export class DigestStack extends Stack {
       POWERTOOLS_METRICS_NAMESPACE: "Digest",
     };
 
-    const compose = this.fn("compose", "Composes the day's edition and fans recipients out to the send queue", {
-      timeout: Duration.minutes(15),
-      memorySize: 1024,
-      environment: { ...sharedEnv, [QUEUE_ENV]: sendQueue.queueUrl },
-    });
+    const compose = this.fn(
+      "compose",
+      "Composes the day's edition and fans recipients out to the send queue",
+      {
+        timeout: Duration.minutes(15),
+        memorySize: 1024,
+        environment: { ...sharedEnv, [QUEUE_ENV]: sendQueue.queueUrl },
+      },
+    );
     const send = this.fn("send", "Sends queued recipients through SES, paced and exactly once", {
       timeout: sendTimeout,
       memorySize: 512,
@@ -160,11 +169,15 @@ export class DigestStack extends Stack {
       memorySize: 512,
       environment: sharedEnv,
     });
-    const sesEvents = this.fn("ses-events", "Suppresses bounces and complaints, counts SES events per edition", {
-      timeout: Duration.seconds(30),
-      memorySize: 256,
-      environment: sharedEnv,
-    });
+    const sesEvents = this.fn(
+      "ses-events",
+      "Suppresses bounces and complaints, counts SES events per edition",
+      {
+        timeout: Duration.seconds(30),
+        memorySize: 256,
+        environment: sharedEnv,
+      },
+    );
     this.functions = { compose, send, api, sesEvents };
 
     // --- Least-privilege grants ------------------------------------------------------------------
@@ -194,7 +207,11 @@ export class DigestStack extends Stack {
       actions: ["ses:SendEmail", "ses:SendRawEmail"],
       resources: [
         this.formatArn({ service: "ses", resource: "identity", resourceName: settings.sendingDomain }),
-        this.formatArn({ service: "ses", resource: "configuration-set", resourceName: configurationSet.configurationSetName }),
+        this.formatArn({
+          service: "ses",
+          resource: "configuration-set",
+          resourceName: configurationSet.configurationSetName,
+        }),
       ],
     });
     for (const fn of [send, api]) fn.addToRolePolicy(sendEmail);
@@ -209,7 +226,10 @@ export class DigestStack extends Stack {
         hour: String(settings.sendHour),
         timeZone: TimeZone.of(digest.timeZone),
       }),
-      target: new schedulerTargets.LambdaInvoke(compose, { retryAttempts: 2, maxEventAge: Duration.hours(2) }),
+      target: new schedulerTargets.LambdaInvoke(compose, {
+        retryAttempts: 2,
+        maxEventAge: Duration.hours(2),
+      }),
     });
 
     new events.Rule(this, "SesEventsRule", {
@@ -218,7 +238,9 @@ export class DigestStack extends Stack {
         source: ["aws.ses"],
         detail: { mail: { tags: { "ses:configuration-set": [configurationSet.configurationSetName] } } },
       },
-      targets: [new eventTargets.LambdaFunction(sesEvents, { retryAttempts: 4, maxEventAge: Duration.hours(6) })],
+      targets: [
+        new eventTargets.LambdaFunction(sesEvents, { retryAttempts: 4, maxEventAge: Duration.hours(6) }),
+      ],
     });
 
     // --- HTTP API --------------------------------------------------------------------------------
@@ -255,7 +277,8 @@ export class DigestStack extends Stack {
       },
     });
     const apiIntegration = new apigwInt.HttpLambdaIntegration("ApiIntegration", api);
-    for (const [methods, path] of PUBLIC_ROUTES) httpApi.addRoutes({ path, methods, integration: apiIntegration });
+    for (const [methods, path] of PUBLIC_ROUTES)
+      httpApi.addRoutes({ path, methods, integration: apiIntegration });
     httpApi.addRoutes({
       path: "/admin/{proxy+}",
       methods: [apigw.HttpMethod.ANY],
@@ -269,7 +292,8 @@ export class DigestStack extends Stack {
 
     // --- Alarms ------------------------------------------------------------------------------------
     const alarmTopic = new sns.Topic(this, "Alarms", { displayName: "Digest alarms", enforceSSL: true });
-    if (settings.alarmEmail) alarmTopic.addSubscription(new snsSubscriptions.EmailSubscription(settings.alarmEmail));
+    if (settings.alarmEmail)
+      alarmTopic.addSubscription(new snsSubscriptions.EmailSubscription(settings.alarmEmail));
     const dlqAlarm = new cloudwatch.Alarm(this, "SendDeadLettersAlarm", {
       alarmDescription: "Recipients' send messages failed five times and reached the dead-letter queue",
       metric: deadLetters.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5) }),
@@ -285,12 +309,31 @@ export class DigestStack extends Stack {
       new CfnOutput(this, id, { value, description, exportName: `${this.stackName}-${id}` });
     out("ApiUrl", apiUrl, "Base URL of the HTTP API (public pages; /admin needs IAM)");
     for (const name of Object.keys(TABLES) as TableName[]) {
-      out(`${name[0]?.toUpperCase()}${name.slice(1)}TableName`, this.tables[name].tableName, `env ${TABLE_ENV[name]}`);
+      out(
+        `${name[0]?.toUpperCase()}${name.slice(1)}TableName`,
+        this.tables[name].tableName,
+        `env ${TABLE_ENV[name]}`,
+      );
     }
     out("SendQueueUrl", sendQueue.queueUrl, `env ${QUEUE_ENV}`);
     out("TokenSecretArn", tokenSecret.secretArn, `env ${TOKEN_SECRET_ENV}`);
     out("ConfigurationSetName", configurationSet.configurationSetName, `env ${CONFIG_ENV.configurationSet}`);
-    identity.dkimRecords.forEach((record, i) => out(`DkimRecord${i + 1}`, `${record.name} CNAME ${record.value}`, "DNS"));
+    // The DNS records the sending domain needs (printed by `npm run deploy`).
+    identity.dkimRecords.forEach((record, i) =>
+      out(`DkimRecord${i + 1}`, `${record.name} CNAME ${record.value}`, "DNS: Easy DKIM"),
+    );
+    const mailFrom = `mail.${settings.sendingDomain}`;
+    out(
+      "MailFromMx",
+      `${mailFrom} MX 10 feedback-smtp.${this.region}.amazonses.com`,
+      "DNS: custom MAIL FROM",
+    );
+    out("MailFromSpf", `${mailFrom} TXT "v=spf1 include:amazonses.com ~all"`, "DNS: custom MAIL FROM");
+    out(
+      "Dmarc",
+      `_dmarc.${settings.sendingDomain} TXT "v=DMARC1; p=none; rua=mailto:dmarc-reports@${settings.sendingDomain}"`,
+      "DNS: DMARC (start with p=none, tighten to quarantine once reports are clean)",
+    );
   }
 
   private table(def: TableDef, deletionProtection: boolean): dynamodb.TableV2 {
@@ -298,21 +341,26 @@ export class DigestStack extends Stack {
       name: k.name,
       type: k.type === "S" ? dynamodb.AttributeType.STRING : dynamodb.AttributeType.NUMBER,
     });
-    return new dynamodb.TableV2(this, `${def.logicalName[0]?.toUpperCase()}${def.logicalName.slice(1)}Table`, {
-      partitionKey: attr(def.partitionKey),
-      sortKey: def.sortKey ? attr(def.sortKey) : undefined,
-      billing: dynamodb.Billing.onDemand(),
-      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-      deletionProtection,
-      removalPolicy: deletionProtection ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
-      timeToLiveAttribute: def.ttlAttribute,
-      globalSecondaryIndexes: def.indexes.map((index) => ({
-        indexName: index.name,
-        partitionKey: attr(index.partitionKey),
-        sortKey: index.sortKey ? attr(index.sortKey) : undefined,
-        projectionType: index.projection === "ALL" ? dynamodb.ProjectionType.ALL : dynamodb.ProjectionType.KEYS_ONLY,
-      })),
-    });
+    return new dynamodb.TableV2(
+      this,
+      `${def.logicalName[0]?.toUpperCase()}${def.logicalName.slice(1)}Table`,
+      {
+        partitionKey: attr(def.partitionKey),
+        sortKey: def.sortKey ? attr(def.sortKey) : undefined,
+        billing: dynamodb.Billing.onDemand(),
+        pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+        deletionProtection,
+        removalPolicy: deletionProtection ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+        timeToLiveAttribute: def.ttlAttribute,
+        globalSecondaryIndexes: def.indexes.map((index) => ({
+          indexName: index.name,
+          partitionKey: attr(index.partitionKey),
+          sortKey: index.sortKey ? attr(index.sortKey) : undefined,
+          projectionType:
+            index.projection === "ALL" ? dynamodb.ProjectionType.ALL : dynamodb.ProjectionType.KEYS_ONLY,
+        })),
+      },
+    );
   }
 
   private fn(
@@ -324,30 +372,34 @@ export class DigestStack extends Stack {
       retention: logs.RetentionDays.ONE_MONTH,
       removalPolicy: RemovalPolicy.DESTROY,
     });
-    return new nodejs.NodejsFunction(this, `${name.replace(/-(\w)/g, (_, c: string) => c.toUpperCase())}Function`, {
-      description,
-      entry: join(root, "functions", "handlers", `${name}.ts`),
-      handler: "handler",
-      projectRoot: root,
-      depsLockFilePath: join(root, "package-lock.json"),
-      runtime: lambda.Runtime.NODEJS_24_X,
-      architecture: lambda.Architecture.ARM_64,
-      timeout: props.timeout,
-      memorySize: props.memorySize,
-      logGroup,
-      tracing: lambda.Tracing.ACTIVE,
-      environment: { ...props.environment, POWERTOOLS_SERVICE_NAME: `digest-${name}` },
-      bundling: {
-        format: nodejs.OutputFormat.ESM,
-        target: "node24",
-        minify: true,
-        sourceMap: true,
-        sourcesContent: false,
-        mainFields: ["module", "main"],
-        // The Node.js runtime ships the AWS SDK v3; everything else is bundled.
-        externalModules: ["@aws-sdk/*"],
-        banner: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);",
+    return new nodejs.NodejsFunction(
+      this,
+      `${name.replace(/-(\w)/g, (_, c: string) => c.toUpperCase())}Function`,
+      {
+        description,
+        entry: join(root, "functions", "handlers", `${name}.ts`),
+        handler: "handler",
+        projectRoot: root,
+        depsLockFilePath: join(root, "package-lock.json"),
+        runtime: lambda.Runtime.NODEJS_24_X,
+        architecture: lambda.Architecture.ARM_64,
+        timeout: props.timeout,
+        memorySize: props.memorySize,
+        logGroup,
+        tracing: lambda.Tracing.ACTIVE,
+        environment: { ...props.environment, POWERTOOLS_SERVICE_NAME: `digest-${name}` },
+        bundling: {
+          format: nodejs.OutputFormat.ESM,
+          target: "node24",
+          minify: true,
+          sourceMap: true,
+          sourcesContent: false,
+          mainFields: ["module", "main"],
+          // The Node.js runtime ships the AWS SDK v3; everything else is bundled.
+          externalModules: ["@aws-sdk/*"],
+          banner: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);",
+        },
       },
-    });
+    );
   }
 }

@@ -1,0 +1,80 @@
+import { createHash, randomUUID } from "node:crypto";
+import { createServer, type IncomingMessage } from "node:http";
+
+/**
+ * A small local endpoint for the two AWS services that have no embedded emulator here, speaking their
+ * real JSON wire protocols so the real SDK clients (in the Lambda bundles too) talk to it:
+ * - SQS (awsJson1_0, X-Amz-Target AmazonSQS.SendMessageBatch / SendMessage): keeps messages in order;
+ * - Secrets Manager (awsJson1_1, X-Amz-Target secretsmanager.GetSecretValue): serves given secrets.
+ */
+export interface AwsStubs {
+  url: string;
+  messages: { queueUrl: string; messageId: string; body: string }[];
+  close(): Promise<void>;
+}
+
+async function read(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const c of req) chunks.push(c as Buffer);
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+const md5 = (s: string) => createHash("md5").update(s).digest("hex");
+
+export async function startAwsStubs(secrets: Record<string, string>): Promise<AwsStubs> {
+  const messages: AwsStubs["messages"] = [];
+  const server = createServer(async (req, res) => {
+    const target = String(req.headers["x-amz-target"] ?? "");
+    const body = JSON.parse((await read(req)) || "{}");
+    const reply = (status: number, value: unknown, type = "application/x-amz-json-1.0") => {
+      res.writeHead(status, { "content-type": type }).end(JSON.stringify(value));
+    };
+    if (target === "AmazonSQS.SendMessageBatch") {
+      const successful = (body.Entries as { Id: string; MessageBody: string }[]).map((entry) => {
+        const messageId = randomUUID();
+        messages.push({ queueUrl: body.QueueUrl, messageId, body: entry.MessageBody });
+        return { Id: entry.Id, MessageId: messageId, MD5OfMessageBody: md5(entry.MessageBody) };
+      });
+      return reply(200, { Successful: successful, Failed: [] });
+    }
+    if (target === "AmazonSQS.SendMessage") {
+      const messageId = randomUUID();
+      messages.push({ queueUrl: body.QueueUrl, messageId, body: body.MessageBody });
+      return reply(200, { MessageId: messageId, MD5OfMessageBody: md5(body.MessageBody) });
+    }
+    if (target === "secretsmanager.GetSecretValue") {
+      const value = secrets[body.SecretId];
+      if (value === undefined) {
+        return reply(
+          400,
+          {
+            __type: "ResourceNotFoundException",
+            message: "Secrets Manager can't find the specified secret.",
+          },
+          "application/x-amz-json-1.1",
+        );
+      }
+      return reply(
+        200,
+        {
+          ARN: body.SecretId,
+          Name: "test",
+          SecretString: value,
+          VersionId: randomUUID(),
+          VersionStages: ["AWSCURRENT"],
+          CreatedDate: Date.now() / 1000,
+        },
+        "application/x-amz-json-1.1",
+      );
+    }
+    reply(400, { __type: "UnknownOperationException", message: `not stubbed: ${target}` });
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
+  const address = server.address();
+  const port = address && typeof address === "object" ? address.port : 0;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    messages,
+    close: () => new Promise<void>((r) => server.close(() => r())),
+  };
+}
