@@ -10,15 +10,17 @@ import { DynamoStoryStore } from "../adapters/dynamo/story-store.js";
 import { DynamoSubscriberStore } from "../adapters/dynamo/subscriber-store.js";
 import { DynamoSuppressionStore } from "../adapters/dynamo/suppression-store.js";
 import { FolderOutbox } from "../adapters/outbox.js";
-import { type TableNames, tableNamesFromEnv } from "../adapters/schema.js";
+import { TABLE_ENV, type TableName, type TableNames, tableNamesFromEnv } from "../adapters/schema.js";
+import { signingKeysFromSecret } from "../adapters/secret-keys.js";
 import { SesMailer } from "../adapters/ses-mailer.js";
-import { type DigestConfig, parseConfig } from "../core/config.js";
 import type { ApiContext } from "../core/api/context.js";
+import { CONFIG_ENV, type DigestConfig, parseConfig } from "../core/config.js";
 import { createRenderer } from "../core/render.js";
-import { createTransactionalMail } from "../core/transactional.js";
 import type { EditionDeps } from "../core/send-edition.js";
 import { tokenBucketPacer } from "../core/token-bucket.js";
 import { parseSigningKeys, type SigningKey } from "../core/tokens.js";
+import { createTransactionalMail } from "../core/transactional.js";
+import { TOKEN_SECRET_ENV } from "../handlers/env.js";
 import { openEmbeddedServices } from "./services.js";
 import { loadTemplateSpec } from "./template-loader.js";
 
@@ -102,8 +104,35 @@ export async function loadSigningKeys(
 
 const LOCAL_CREDENTIALS = { accessKeyId: "local", secretAccessKey: "local" };
 
+/**
+ * `--aws`: the deployed stack's outputs (written by `npm run deploy` to cdk-outputs.json) fill in the
+ * table names, secret, configuration set and public URL, unless the environment already sets them.
+ */
+export async function deployedStackEnv(env: NodeJS.ProcessEnv): Promise<NodeJS.ProcessEnv> {
+  const file = resolve(env.DIGEST_STACK_OUTPUTS || "cdk-outputs.json");
+  let outputs: Record<string, string>;
+  try {
+    const all = JSON.parse(await readFile(file, "utf8")) as Record<string, Record<string, string>>;
+    outputs = Object.values(all)[0] ?? {};
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return env;
+    throw new Error(`cannot read the stack outputs in ${file}: ${(err as Error).message}`);
+  }
+  const fromOutputs: Record<string, string | undefined> = {
+    [TOKEN_SECRET_ENV]: outputs.TokenSecretArn,
+    [CONFIG_ENV.configurationSet]: outputs.ConfigurationSetName,
+    [CONFIG_ENV.publicBaseUrl]: outputs.ApiUrl,
+  };
+  for (const name of Object.keys(TABLE_ENV) as TableName[]) {
+    fromOutputs[TABLE_ENV[name]] = outputs[`${name[0]?.toUpperCase()}${name.slice(1)}TableName`];
+  }
+  const merged: NodeJS.ProcessEnv = { ...env };
+  for (const [key, value] of Object.entries(fromOutputs)) if (value && !merged[key]) merged[key] = value;
+  return merged;
+}
+
 export async function openRuntime(opts: RuntimeOptions = {}): Promise<Runtime> {
-  const env = opts.env ?? process.env;
+  const env = opts.aws ? await deployedStackEnv(opts.env ?? process.env) : (opts.env ?? process.env);
   const home = digestHome(env);
   const configFile = await readConfigFile(env);
   const config = parseConfig(configFile, env);
@@ -150,7 +179,11 @@ export async function openRuntime(opts: RuntimeOptions = {}): Promise<Runtime> {
     db,
     mailer,
     async keys() {
-      keys ??= await loadSigningKeys(home, env);
+      // Deployed: the stack's key, so links the CLI sends verify in the deployed API.
+      keys ??=
+        opts.aws && !env.DIGEST_TOKEN_KEYS && env[TOKEN_SECRET_ENV]
+          ? await signingKeysFromSecret(env[TOKEN_SECRET_ENV] as string)
+          : await loadSigningKeys(home, env);
       return keys;
     },
     async deps() {

@@ -1,0 +1,76 @@
+import { spawnSync } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { DeploymentConfigError, readDeploymentConfig, usesExampleValues } from "./config.js";
+
+/**
+ * `npm run deploy [-- cdk deploy flags]`: refuses while cdk.json still carries the example sender and
+ * domain, deploys with the CDK CLI, then prints the DNS records the sending domain needs and how to
+ * point `digest --aws` at the stack.
+ */
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+const OUTPUTS = "cdk-outputs.json";
+const args = process.argv.slice(2);
+
+/** cdk.json's context overlaid with `-c key=value` / `--context key=value` flags. */
+function context(): Record<string, unknown> {
+  const values: Record<string, unknown> = { ...JSON.parse(readFileSync(`${root}/cdk.json`, "utf8")).context };
+  for (let i = 0; i < args.length; i++) {
+    const flag = args[i];
+    const pair =
+      flag === "-c" || flag === "--context"
+        ? args[i + 1]
+        : flag?.startsWith("--context=")
+          ? flag.slice(10)
+          : undefined;
+    if (pair?.includes("=")) values[pair.slice(0, pair.indexOf("="))] = pair.slice(pair.indexOf("=") + 1);
+  }
+  return values;
+}
+
+function preflight(): void {
+  const values = context();
+  let examples: string[];
+  try {
+    examples = usesExampleValues(readDeploymentConfig((key) => values[key]));
+  } catch (err) {
+    if (err instanceof DeploymentConfigError) {
+      process.stderr.write(`${err.message}\n`);
+      process.exit(1);
+    }
+    throw err;
+  }
+  if (examples.length > 0) {
+    process.stderr.write(
+      `refusing to deploy: these settings still hold the example values shipped in cdk.json:\n  ${examples.join("\n  ")}\n` +
+        "Set your own in cdk.json or with -c, e.g.\n" +
+        "  npm run deploy -- -c digest:sendingDomain=news.yourpaper.org -c digest:senderAddress=digest@news.yourpaper.org " +
+        '-c "digest:postalAddress=Your Paper, 1 High Street, Town"\n',
+    );
+    process.exit(1);
+  }
+}
+
+function printNextSteps(): void {
+  if (!existsSync(`${root}/${OUTPUTS}`)) return;
+  const outputs = Object.values(JSON.parse(readFileSync(`${root}/${OUTPUTS}`, "utf8")))[0] as Record<
+    string,
+    string
+  >;
+  const dns = Object.entries(outputs)
+    .filter(([key]) => /^(DkimRecord\d|MailFromMx|MailFromSpf|Dmarc)$/.test(key))
+    .map(([, value]) => `  ${value}`);
+  process.stdout.write(
+    `\nDNS records the sending domain needs (SES verifies the domain once the DKIM records resolve):\n${dns.join("\n")}\n` +
+      `\nAPI: ${outputs.ApiUrl}\nUse the deployed stack from this machine: npx digest --aws <command> (reads ${OUTPUTS}).\n`,
+  );
+}
+
+preflight();
+const result = spawnSync("npx", ["cdk", "deploy", "--outputs-file", OUTPUTS, ...args], {
+  cwd: root,
+  stdio: "inherit",
+});
+if (result.status === 0) printNextSteps();
+process.exit(result.status ?? 1);
