@@ -1,12 +1,39 @@
+import type { TransactionalMail } from "./api/context.js";
+import type { DigestConfig } from "./config.js";
 import { isValidTimeZone } from "./dates.js";
-import type { SubscriberStore, UpsertOutcome } from "./ports.js";
+import type { Page, SubscriberStore, Suppression, SuppressionStore, UpsertOutcome } from "./ports.js";
 import {
   type Consent,
+  erasedKey,
+  isExpired,
   newSubscriberId,
   normalizeEmail,
   resolveSections,
   type Subscriber,
+  type SubscriberStatus,
+  type SubscriberView,
+  toView,
 } from "./subscribers.js";
+import { TOKEN_MAX_AGE_SECONDS } from "./tokens.js";
+
+/**
+ * What an admin can do to subscribers, shared by `digest subscribers …` and the admin API (the
+ * route handlers only parse and map). Rules that hold for every entry point:
+ * - one record per normalised address;
+ * - nothing an admin does reactivates an address that unsubscribed or is suppressed (that was the
+ *   subscriber's decision, or a bounce or complaint), and an erased address is never re-added;
+ * - a pending address gets a confirmation email, and only once per record.
+ */
+
+/** The stores and settings the admin operations need: a subset of ApiContext. */
+export interface SubscriberAdminDeps {
+  subscribers: SubscriberStore;
+  suppressions: SuppressionStore;
+  config: Pick<DigestConfig, "sections">;
+  clock: () => Date;
+  /** Needed only to add pending subscribers (the confirmation email). */
+  mail?: TransactionalMail;
+}
 
 /** An admin's request to add (or refresh) one subscriber: from `digest subscribers add`, a CSV row or the API. */
 export interface SubscriberInput {
@@ -20,76 +47,187 @@ export interface SubscriberInput {
   consent: Consent;
 }
 
-export type AddResult =
-  | { outcome: UpsertOutcome; subscriber: Subscriber; note?: string }
-  | { outcome: "invalid"; error: string };
+/** The input field a validation error is about (the admin API names it in its 400 answer). */
+export type SubscriberField = "email" | "name" | "sections" | "timezone" | "status";
 
-/** Checks an input without touching storage; returns the normalised address, sections and zone. */
+export type Invalid = { outcome: "invalid"; error: string; field: SubscriberField };
+
+export type AddResult =
+  | {
+      outcome: UpsertOutcome;
+      subscriber: Subscriber;
+      /** A confirmation email went out (new pending subscriber). */
+      confirmationSent?: boolean;
+    }
+  /** The address may not be added or reactivated: nothing was written (the API answers 409). */
+  | {
+      outcome: "skipped";
+      blocked: "unsubscribed" | "suppressed" | "erased";
+      note: string;
+      /** The stored record, if there is one (an erased address has none). */
+      subscriber: Subscriber | null;
+    }
+  | Invalid
+  /** The confirmation email could not be sent; the new record was rolled back so a retry starts clean. */
+  | { outcome: "failed"; error: string };
+
+/** Longest name kept (longer ones are a paste accident, not a name). */
+export const MAX_NAME_LENGTH = 200;
+
+/** How long an unconfirmed subscriber an admin added stays: as long as the confirmation link works. */
+const PENDING_LIFETIME_SECONDS = TOKEN_MAX_AGE_SECONDS.confirm ?? 7 * 24 * 3600;
+
+const invalid = (field: SubscriberField, error: string): Invalid => ({ outcome: "invalid", error, field });
+
+/** A name as stored: trimmed, inner whitespace (line breaks from a CSV cell) collapsed; "" → null. */
+function cleanName(raw: string | null | undefined): string | null | Invalid {
+  if (raw === undefined || raw === null) return null;
+  const name = raw.replace(/\s+/g, " ").trim();
+  if (name.length > MAX_NAME_LENGTH)
+    return invalid("name", `name is longer than ${MAX_NAME_LENGTH} characters`);
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point
+  if (/[\u0000-\u001f\u007f]/.test(name)) return invalid("name", "name contains control characters");
+  return name || null;
+}
+
+const zones = new Map<string, string | null>();
+
+/**
+ * "europe/lisbon" → "Europe/Lisbon"; null when the runtime does not know the zone. Memoised: building
+ * an Intl.DateTimeFormat per CSV row was a measurable share of an import.
+ */
+function canonicalZone(zone: string): string | null {
+  let canonical = zones.get(zone);
+  if (canonical === undefined) {
+    canonical = isValidTimeZone(zone)
+      ? new Intl.DateTimeFormat("en-US", { timeZone: zone }).resolvedOptions().timeZone
+      : null;
+    if (zones.size < 1000) zones.set(zone, canonical);
+  }
+  return canonical;
+}
+
+/** Checks an input without touching storage; returns the normalised address, name, sections and zone. */
 export function validateSubscriberInput(
-  input: Pick<SubscriberInput, "email" | "sections" | "timezone">,
+  input: Pick<SubscriberInput, "email" | "sections" | "timezone"> & { name?: string | null },
   knownSections: readonly string[],
 ):
-  | { email: string; sections: string[] | undefined; timezone: string | null | undefined }
-  | { error: string } {
+  | {
+      email: string;
+      name: string | null | undefined;
+      sections: string[] | undefined;
+      timezone: string | null | undefined;
+    }
+  | Invalid {
   const normalized = normalizeEmail(input.email);
-  if ("error" in normalized) return normalized;
+  if ("error" in normalized) return invalid("email", normalized.error);
+  let name: string | null | undefined;
+  if (input.name !== undefined) {
+    const cleaned = cleanName(input.name);
+    if (cleaned !== null && typeof cleaned === "object") return cleaned;
+    name = cleaned;
+  }
   let sections: string[] | undefined;
   if (input.sections !== undefined) {
     const resolved = resolveSections(input.sections, knownSections);
-    if ("error" in resolved) return resolved;
+    if ("error" in resolved) return invalid("sections", resolved.error);
     sections = resolved.sections;
   }
-  if (input.timezone && !isValidTimeZone(input.timezone)) {
-    return { error: `"${input.timezone}" is not a time zone (use Area/City, e.g. Europe/Lisbon)` };
+  let timezone = input.timezone;
+  if (timezone) {
+    const canonical = canonicalZone(timezone);
+    if (!canonical)
+      return invalid("timezone", `"${timezone}" is not a time zone (use Area/City, e.g. Europe/Lisbon)`);
+    timezone = canonical;
+  } else if (timezone === "") {
+    timezone = null;
   }
-  return { email: normalized.email, sections, timezone: input.timezone };
+  return { email: normalized.email, name, sections, timezone };
 }
 
 const sameList = (a: readonly string[], b: readonly string[]) =>
   a.length === b.length && a.every((x, i) => x === b[i]);
 
 /**
- * Adds a subscriber, or refreshes the one with that address (one record per address). Never
- * reactivates an address that unsubscribed or is suppressed: that is the subscriber's decision or a
- * bounce/complaint, not an admin's. Unchanged records are "skipped".
+ * Why an address may not be (re)activated by an admin, or null when it may: its record unsubscribed
+ * or is suppressed, or the address is on the suppression list (directly, or as an erased address's
+ * hash). `listed` is the caller's bulk lookup when it already has one (imports batch it).
+ */
+async function blockedReason(
+  deps: SubscriberAdminDeps,
+  email: string,
+  existing: Subscriber | null,
+  listed?: boolean,
+): Promise<"unsubscribed" | "suppressed" | "erased" | null> {
+  if (existing?.status === "unsubscribed" || existing?.status === "suppressed") return existing.status;
+  const onList = listed ?? (await deps.suppressions.suppressed([email])).has(email);
+  if (!onList) return null;
+  if (existing) return "suppressed";
+  // No record: erased (only the hash is kept) or suppressed without ever subscribing.
+  return (await deps.suppressions.get(email)) ? "suppressed" : "erased";
+}
+
+function blockedNote(
+  email: string,
+  reason: "unsubscribed" | "suppressed" | "erased",
+  existed: boolean,
+): string {
+  if (reason === "erased") return `${email} was erased (GDPR) and may not be added again`;
+  return `${email} is ${reason}; not ${existed ? "reactivated" : "added"}`;
+}
+
+/**
+ * Adds a subscriber, or refreshes the one with that address (one record per address). Returns
+ * "imported" for a new record, "updated" when something changed, "skipped" when nothing did or the
+ * address is blocked (unsubscribed, suppressed, erased: `blocked` and `note` say which; nothing is
+ * written). A new pending subscriber gets a confirmation email through `deps.mail`; when that fails
+ * the record is removed again and the result is "failed". `opts.suppressed` passes a suppression
+ * lookup the caller already made for this address.
  */
 export async function addSubscriber(
-  store: SubscriberStore,
+  deps: SubscriberAdminDeps,
   input: SubscriberInput,
-  knownSections: readonly string[],
-  now: Date = new Date(),
+  opts: { suppressed?: boolean; likelyNew?: boolean } = {},
 ): Promise<AddResult> {
-  const valid = validateSubscriberInput(input, knownSections);
-  if ("error" in valid) return { outcome: "invalid", error: valid.error };
-  const at = now.toISOString();
-  const existing = await store.get(valid.email);
-  if (!existing) {
-    const subscriber: Subscriber = {
-      id: newSubscriberId(),
-      email: valid.email,
-      name: input.name?.trim() || null,
-      status: input.status,
-      sections: valid.sections ?? [],
-      timezone: valid.timezone ?? null,
-      createdAt: at,
-      confirmedAt: input.status === "active" ? at : null,
-      updatedAt: at,
-      consent: input.consent,
-    };
-    if (await store.create(subscriber)) return { outcome: "imported", subscriber };
-    // Created concurrently by someone else: treat as an update of theirs.
-    return addSubscriber(store, input, knownSections, now);
+  const valid = validateSubscriberInput(input, deps.config.sections);
+  if ("outcome" in valid) return valid;
+  if (input.status === "pending" && !deps.mail) {
+    throw new Error("adding pending subscribers needs the transactional mail (confirmation emails)");
   }
-  if (existing.status === "suppressed" || existing.status === "unsubscribed") {
+  const now = deps.clock();
+  const at = now.toISOString();
+  if (opts.likelyNew && opts.suppressed === false) {
+    // Imports of new addresses: one conditional put instead of a read and a write. It only succeeds
+    // when there is no record, and the suppression list was already checked for this address.
+    const subscriber = fresh(valid, input, at, now);
+    if (await deps.subscribers.create(subscriber)) return created(deps, subscriber);
+  }
+  const stored = await deps.subscribers.get(valid.email);
+  // An unconfirmed sign-up past its expiry counts as gone (DynamoDB TTL deletes it some time later).
+  const existing = stored && isExpired(stored, now) ? null : stored;
+  const blocked = await blockedReason(deps, valid.email, existing, opts.suppressed);
+  if (blocked) {
     return {
       outcome: "skipped",
+      blocked,
+      note: blockedNote(valid.email, blocked, existing !== null),
       subscriber: existing,
-      note: `${existing.email} is ${existing.status}; not reactivated`,
     };
+  }
+  if (!existing) {
+    const subscriber = fresh(valid, input, at, now);
+    if (stored) {
+      // Replaces the expired sign-up: a new id, so links from its old confirmation email are dead.
+      await deps.subscribers.put(subscriber);
+    } else if (!(await deps.subscribers.create(subscriber))) {
+      // Created concurrently by someone else: treat this as an update of theirs.
+      return addSubscriber(deps, input, { suppressed: opts.suppressed });
+    }
+    return created(deps, subscriber);
   }
   const next: Subscriber = {
     ...existing,
-    name: input.name === undefined ? existing.name : input.name?.trim() || null,
+    name: valid.name === undefined ? existing.name : valid.name,
     sections: valid.sections ?? existing.sections,
     timezone: valid.timezone === undefined ? existing.timezone : valid.timezone,
     // Consent given elsewhere confirms a pending address; a paused one stays paused (their choice).
@@ -98,6 +236,8 @@ export async function addSubscriber(
   if (next.status === "active" && existing.status === "pending") {
     next.confirmedAt = at;
     next.consent = input.consent;
+    // Confirmed records never expire (TTL would delete them).
+    delete next.expiresAt;
   }
   const changed =
     next.name !== existing.name ||
@@ -106,6 +246,288 @@ export async function addSubscriber(
     next.status !== existing.status;
   if (!changed) return { outcome: "skipped", subscriber: existing };
   next.updatedAt = at;
-  await store.put(next);
+  await deps.subscribers.put(next);
   return { outcome: "updated", subscriber: next };
+}
+
+/** A new record was stored: a pending one gets its confirmation (rolled back when that fails). */
+async function created(deps: SubscriberAdminDeps, subscriber: Subscriber): Promise<AddResult> {
+  if (subscriber.status !== "pending") return { outcome: "imported", subscriber };
+  try {
+    await (deps.mail as TransactionalMail).send("confirm", subscriber);
+  } catch (err) {
+    await deps.subscribers.delete(subscriber.email);
+    return { outcome: "failed", error: `confirmation email not sent: ${(err as Error).message}` };
+  }
+  return { outcome: "imported", subscriber, confirmationSent: true };
+}
+
+function fresh(
+  valid: { email: string; name?: string | null; sections?: string[]; timezone?: string | null },
+  input: SubscriberInput,
+  at: string,
+  now: Date,
+): Subscriber {
+  const subscriber: Subscriber = {
+    id: newSubscriberId(),
+    email: valid.email,
+    name: valid.name ?? null,
+    status: input.status,
+    sections: valid.sections ?? [],
+    timezone: valid.timezone ?? null,
+    createdAt: at,
+    confirmedAt: input.status === "active" ? at : null,
+    updatedAt: at,
+    consent: input.consent,
+  };
+  if (input.status === "pending")
+    subscriber.expiresAt = Math.floor(now.getTime() / 1000) + PENDING_LIFETIME_SECONDS;
+  return subscriber;
+}
+
+/** Looks a subscriber up by address (normalised here); an expired pending sign-up counts as absent. */
+export async function findSubscriber(
+  deps: SubscriberAdminDeps,
+  rawEmail: string,
+): Promise<Subscriber | null> {
+  const normalized = normalizeEmail(rawEmail);
+  if ("error" in normalized) return null;
+  const s = await deps.subscribers.get(normalized.email);
+  return s && !isExpired(s, deps.clock()) ? s : null;
+}
+
+/** The admin's full view of one subscriber: the public shape plus consent evidence and suppression. */
+export interface SubscriberDetail extends SubscriberView {
+  /** Opaque id: the only thing the send ledger keeps about a recipient. */
+  id: string;
+  updatedAt: string;
+  /** How consent was given: when, by which method, from which source (IP address, file, admin). */
+  consent: Subscriber["consent"];
+  /** Present when the address is on the suppression list or the record was suppressed. */
+  suppression: { reason: string; at: string; detail: string | null } | null;
+}
+
+/** Builds the detail view; reads the suppression list for the address. */
+export async function subscriberDetail(deps: SubscriberAdminDeps, s: Subscriber): Promise<SubscriberDetail> {
+  const listed: Suppression | null = await deps.suppressions.get(s.email);
+  const suppression = listed
+    ? { reason: listed.reason, at: listed.at, detail: listed.detail }
+    : s.suppression
+      ? { reason: s.suppression.reason, at: s.suppression.at, detail: null }
+      : null;
+  return { ...toView(s), id: s.id, updatedAt: s.updatedAt, consent: s.consent, suppression };
+}
+
+/** What an admin may change on an existing subscriber. Undefined fields are left alone. */
+export interface SubscriberPatch {
+  name?: string | null;
+  /** [] means all sections. */
+  sections?: string[];
+  timezone?: string | null;
+  /** Only these moves: active → paused, paused → active, anything → unsubscribed. */
+  status?: "active" | "paused" | "unsubscribed";
+}
+
+export type UpdateResult =
+  | { outcome: "updated" | "unchanged"; subscriber: Subscriber }
+  | { outcome: "not-found" }
+  | { outcome: "conflict"; error: string }
+  | Invalid;
+
+/**
+ * Changes name, sections, time zone or status of an existing subscriber. Status moves are limited:
+ * pausing an active subscriber, resuming a paused one (unless the address is on the suppression
+ * list), unsubscribing anyone; unsubscribed and suppressed addresses are never made active or
+ * paused again ("conflict"), and a pending one confirms itself (or is added again as active).
+ */
+export async function updateSubscriber(
+  deps: SubscriberAdminDeps,
+  rawEmail: string,
+  patch: SubscriberPatch,
+): Promise<UpdateResult> {
+  const valid = validateSubscriberInput(
+    { email: rawEmail, name: patch.name, sections: patch.sections, timezone: patch.timezone },
+    deps.config.sections,
+  );
+  if ("outcome" in valid) return valid;
+  const existing = await findSubscriber(deps, valid.email);
+  if (!existing) return { outcome: "not-found" };
+  const status = patch.status ?? existing.status;
+  if (status !== existing.status) {
+    const refused = (why: string): UpdateResult => ({
+      outcome: "conflict",
+      error: `${existing.email} is ${existing.status}; ${why}`,
+    });
+    if (
+      existing.status === "suppressed" ||
+      (existing.status === "unsubscribed" && status !== "unsubscribed")
+    ) {
+      return refused(`only the subscriber can come back (by signing up again)`);
+    }
+    if (status === "paused" && existing.status !== "active")
+      return refused("only active subscribers can be paused");
+    if (status === "active") {
+      if (existing.status !== "paused") {
+        return refused(
+          existing.status === "pending"
+            ? "it becomes active when the subscriber confirms (or add it again as active with consent)"
+            : "only paused subscribers can be resumed",
+        );
+      }
+      if ((await deps.suppressions.suppressed([existing.email])).has(existing.email)) {
+        return refused("the address is on the suppression list; not resumed");
+      }
+    }
+  }
+  const next: Subscriber = {
+    ...existing,
+    name: valid.name === undefined ? existing.name : valid.name,
+    sections: valid.sections ?? existing.sections,
+    timezone: valid.timezone === undefined ? existing.timezone : valid.timezone,
+    status,
+  };
+  // Only pending records expire; an unsubscribed one must stay so that no import re-adds the address.
+  if (next.status !== "pending") delete next.expiresAt;
+  const changed =
+    next.name !== existing.name ||
+    !sameList(next.sections, existing.sections) ||
+    next.timezone !== existing.timezone ||
+    next.status !== existing.status;
+  if (!changed) return { outcome: "unchanged", subscriber: existing };
+  next.updatedAt = deps.clock().toISOString();
+  await deps.subscribers.put(next);
+  return { outcome: "updated", subscriber: next };
+}
+
+/**
+ * Unsubscribes (`digest subscribers remove`, `DELETE /admin/subscribers/{email}`): the record stays
+ * with status unsubscribed, so an import cannot re-add the address. A suppressed record stays
+ * suppressed ("unchanged").
+ */
+export async function unsubscribeSubscriber(
+  deps: SubscriberAdminDeps,
+  rawEmail: string,
+): Promise<{ outcome: "updated" | "unchanged"; subscriber: Subscriber } | { outcome: "not-found" }> {
+  const existing = await findSubscriber(deps, rawEmail);
+  if (!existing) return { outcome: "not-found" };
+  if (existing.status === "unsubscribed" || existing.status === "suppressed") {
+    return { outcome: "unchanged", subscriber: existing };
+  }
+  const result = await updateSubscriber(deps, existing.email, { status: "unsubscribed" });
+  if (result.outcome === "updated" || result.outcome === "unchanged") return result;
+  throw new Error(`unsubscribing ${existing.email}: ${"error" in result ? result.error : result.outcome}`);
+}
+
+/**
+ * GDPR erasure: the record (name, sections, consent evidence) is deleted and only a suppression
+ * entry keyed by the address's hash is kept, so the address is never mailed or re-added again. A
+ * suppression entry holding the plain address (bounce, complaint) is replaced by the hashed one.
+ * The send ledger only ever holds the opaque subscriber id, so nothing there names the address.
+ * The hash goes in first: a crash halfway leaves the address blocked, never mailable.
+ * Returns "not-found" when the address is unknown (no record, no suppression entry).
+ */
+export async function eraseSubscriber(
+  deps: SubscriberAdminDeps,
+  rawEmail: string,
+): Promise<{ outcome: "erased"; alreadyErased: boolean } | { outcome: "not-found" } | Invalid> {
+  const normalized = normalizeEmail(rawEmail);
+  if ("error" in normalized) return invalid("email", normalized.error);
+  const email = normalized.email;
+  const key = erasedKey(email);
+  const [record, listed, hashed] = await Promise.all([
+    deps.subscribers.get(email),
+    deps.suppressions.get(email),
+    deps.suppressions.get(key),
+  ]);
+  if (!record && !listed && !hashed) return { outcome: "not-found" };
+  if (!hashed) {
+    await deps.suppressions.put({
+      email: key,
+      reason: "erased",
+      detail: null,
+      at: deps.clock().toISOString(),
+    });
+  }
+  if (listed) await deps.suppressions.remove(email);
+  if (record) await deps.subscribers.delete(email);
+  return { outcome: "erased", alreadyErased: Boolean(hashed) && !record && !listed };
+}
+
+/** Largest page the admin list serves. */
+export const MAX_PAGE_SIZE = 500;
+/** Records read per request at most when filtering by section: a page may come back short (follow nextCursor). */
+const MAX_SCANNED_PER_PAGE = 2000;
+
+export interface SubscriberFilter {
+  status?: SubscriberStatus;
+  /** Subscribers who receive this section: they chose it, or chose no sections (all). */
+  section?: string;
+}
+
+/** Thrown for a cursor the store cannot read (the API answers 400). */
+export class InvalidCursorError extends Error {
+  override name = "InvalidCursorError";
+}
+
+/** Resolves a section filter to its configured spelling; returns the error when it is not a known one. */
+export function resolveSectionFilter(
+  section: string,
+  deps: SubscriberAdminDeps,
+): { section: string } | Invalid {
+  const resolved = resolveSections([section.trim()], deps.config.sections);
+  if ("error" in resolved) return invalid("sections", resolved.error);
+  return { section: resolved.sections[0] as string };
+}
+
+/**
+ * One page of subscribers: by status through the sharded status index (all statuses: a table
+ * scan), by section within the pages read. Follow `nextCursor` until it is null; with a section
+ * filter a page may hold fewer than `limit` items (even none) and still have a next one.
+ */
+export async function listSubscribers(
+  deps: SubscriberAdminDeps,
+  filter: SubscriberFilter,
+  cursor: string | null,
+  limit: number,
+): Promise<Page<Subscriber>> {
+  const now = deps.clock();
+  const section = filter.section?.toLowerCase();
+  const wanted = (s: Subscriber) =>
+    !isExpired(s, now) &&
+    (section === undefined || s.sections.length === 0 || s.sections.some((x) => x.toLowerCase() === section));
+  const items: Subscriber[] = [];
+  let next = cursor;
+  let scanned = 0;
+  do {
+    // Never read more than the page still needs: the store's cursor then marks exactly where we stopped.
+    let page: Page<Subscriber>;
+    try {
+      page = await deps.subscribers.list({ status: filter.status }, next, limit - items.length);
+    } catch (err) {
+      // The store's own cursor check, or DynamoDB refusing the start key a forged cursor carried.
+      const { name, message } = err as Error;
+      if (next !== null && (/invalid cursor/i.test(message) || name === "ValidationException")) {
+        throw new InvalidCursorError("cursor is not one this API returned");
+      }
+      throw err;
+    }
+    scanned += page.items.length;
+    items.push(...page.items.filter(wanted));
+    next = page.nextCursor;
+  } while (next !== null && items.length < limit && scanned < MAX_SCANNED_PER_PAGE);
+  return { items, nextCursor: next };
+}
+
+/** Every subscriber matching the filter, page by page (exports); `pageSize` records per store call. */
+export async function* allSubscribers(
+  deps: SubscriberAdminDeps,
+  filter: SubscriberFilter,
+  pageSize = MAX_PAGE_SIZE,
+): AsyncGenerator<Subscriber> {
+  let cursor: string | null = null;
+  do {
+    const page: Page<Subscriber> = await listSubscribers(deps, filter, cursor, pageSize);
+    yield* page.items;
+    cursor = page.nextCursor;
+  } while (cursor);
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import type { Page, SubscriberStore } from "../../functions/core/ports.js";
-import { addSubscriber } from "../../functions/core/subscriber-admin.js";
+import type { Page, SubscriberStore, SuppressionStore } from "../../functions/core/ports.js";
+import { addSubscriber, type SubscriberAdminDeps } from "../../functions/core/subscriber-admin.js";
 import { readSubscriberCsv } from "../../functions/core/subscriber-csv.js";
 import {
   normalizeEmail,
@@ -14,6 +14,12 @@ class MemoryStore implements SubscriberStore {
   items = new Map<string, Subscriber>();
   async get(email: string) {
     return this.items.get(email) ?? null;
+  }
+  async getById(id: string) {
+    return [...this.items.values()].find((s) => s.id === id) ?? null;
+  }
+  async delete(email: string) {
+    return this.items.delete(email);
   }
   async create(s: Subscriber) {
     if (this.items.has(s.email)) return false;
@@ -29,6 +35,22 @@ class MemoryStore implements SubscriberStore {
 }
 
 const consent = { method: "admin" as const, at: "2031-01-01T00:00:00.000Z", source: "test" };
+
+/** No address suppressed: the suppression rules are covered through the admin API tests. */
+const noSuppressions: SuppressionStore = {
+  suppressed: async () => new Set(),
+  get: async () => null,
+  put: async () => {},
+  remove: async () => false,
+  list: async () => ({ items: [], nextCursor: null }),
+};
+const deps = (store: MemoryStore, sections: string[]): SubscriberAdminDeps => ({
+  subscribers: store,
+  suppressions: noSuppressions,
+  config: { sections },
+  clock: () => new Date(),
+  mail: { send: async () => {} },
+});
 
 describe("subscriber rules", () => {
   it("normalises addresses and refuses bad ones with a reason", () => {
@@ -50,47 +72,64 @@ describe("subscriber rules", () => {
 
   it("adds, refreshes, and never reactivates an unsubscribed or suppressed address", async () => {
     const store = new MemoryStore();
-    const added = await addSubscriber(
-      store,
-      { email: "A@x.org", status: "active", consent, sections: ["world"] },
-      ["World"],
-    );
+    const added = await addSubscriber(deps(store, ["World"]), {
+      email: "A@x.org",
+      status: "active",
+      consent,
+      sections: ["world"],
+    });
     expect(added).toMatchObject({
       outcome: "imported",
       subscriber: { email: "a@x.org", sections: ["World"], status: "active" },
     });
     expect(
-      (await addSubscriber(store, { email: "a@x.org", status: "active", consent }, ["World"])).outcome,
+      (await addSubscriber(deps(store, ["World"]), { email: "a@x.org", status: "active", consent })).outcome,
     ).toBe("skipped");
     expect(
-      (await addSubscriber(store, { email: "a@x.org", status: "active", consent, name: "Ann" }, ["World"]))
-        .outcome,
+      (
+        await addSubscriber(deps(store, ["World"]), {
+          email: "a@x.org",
+          status: "active",
+          consent,
+          name: "Ann",
+        })
+      ).outcome,
     ).toBe("updated");
-    const unknown = await addSubscriber(
-      store,
-      { email: "b@x.org", status: "active", consent, sections: ["Sport"] },
-      ["World"],
-    );
-    expect(unknown).toEqual({ outcome: "invalid", error: "unknown section Sport (known: World)" });
-    const badZone = await addSubscriber(
-      store,
-      { email: "b@x.org", status: "active", consent, timezone: "Moon/Base" },
-      [],
-    );
+    const unknown = await addSubscriber(deps(store, ["World"]), {
+      email: "b@x.org",
+      status: "active",
+      consent,
+      sections: ["Sport"],
+    });
+    expect(unknown).toEqual({
+      outcome: "invalid",
+      field: "sections",
+      error: "unknown section Sport (known: World)",
+    });
+    const badZone = await addSubscriber(deps(store, []), {
+      email: "b@x.org",
+      status: "active",
+      consent,
+      timezone: "Moon/Base",
+    });
     expect(badZone.outcome).toBe("invalid");
 
     const a = (await store.get("a@x.org")) as Subscriber;
     await store.put({ ...a, status: "unsubscribed" });
-    const again = await addSubscriber(store, { email: "a@x.org", status: "active", consent }, ["World"]);
+    const again = await addSubscriber(deps(store, ["World"]), {
+      email: "a@x.org",
+      status: "active",
+      consent,
+    });
     expect(again).toMatchObject({ outcome: "skipped", note: "a@x.org is unsubscribed; not reactivated" });
     expect((await store.get("a@x.org"))?.status).toBe("unsubscribed");
   });
 
   it("confirms a pending address when an admin adds it as active", async () => {
     const store = new MemoryStore();
-    await addSubscriber(store, { email: "p@x.org", status: "pending", consent }, []);
+    await addSubscriber(deps(store, []), { email: "p@x.org", status: "pending", consent });
     expect((await store.get("p@x.org"))?.confirmedAt).toBeNull();
-    const result = await addSubscriber(store, { email: "p@x.org", status: "active", consent }, []);
+    const result = await addSubscriber(deps(store, []), { email: "p@x.org", status: "active", consent });
     expect(result).toMatchObject({ outcome: "updated", subscriber: { status: "active" } });
     expect((await store.get("p@x.org"))?.confirmedAt).not.toBeNull();
   });

@@ -1,5 +1,368 @@
+import { parseDay } from "../dates.js";
+import { DEFAULT_EDITION_DAYS, editionReport, listEditions, MAX_EDITION_DAYS } from "../edition-admin.js";
 import type { Route } from "../http/router.js";
+import { HttpError, type HttpRequest, jsonResponse, textResponse } from "../http/types.js";
+import {
+  addSubscriber,
+  allSubscribers,
+  eraseSubscriber,
+  findSubscriber,
+  InvalidCursorError,
+  listSubscribers,
+  MAX_PAGE_SIZE,
+  resolveSectionFilter,
+  type SubscriberFilter,
+  type SubscriberPatch,
+  subscriberDetail,
+  unsubscribeSubscriber,
+  updateSubscriber,
+} from "../subscriber-admin.js";
+import { SUBSCRIBER_CSV_HEADER, subscriberCsvLine } from "../subscriber-csv.js";
+import { type ImportReport, importSubscriberCsv } from "../subscriber-import.js";
+import {
+  normalizeEmail,
+  parseSections,
+  SUBSCRIBER_STATUSES,
+  type SubscriberStatus,
+  toView,
+} from "../subscribers.js";
 import type { ApiContext } from "./context.js";
 
-/** Admin routes: every one is marked admin, so the router's single check guards it. */
-export const adminRoutes: Route<ApiContext>[] = [];
+/**
+ * The admin API. Every route is marked admin, so the router's single check guards it (locally a
+ * bearer token, deployed IAM or JWT). Handlers only parse the request and map the result: every
+ * operation is the same core function `digest subscribers …` and `digest editions …` call.
+ * Errors answer JSON `{error, field?}`: 400 names the field, 404 unknown, 409 a refused state change.
+ */
+
+/** Most problems listed in an import answer; the counts stay exact. */
+export const MAX_IMPORT_REPORTS = 1000;
+
+const DEFAULT_PAGE_SIZE = 100;
+
+function bad(field: string, message: string): never {
+  throw new HttpError(400, message, field);
+}
+
+/** An optional query parameter from a fixed set of values. */
+function queryChoice<T extends string>(req: HttpRequest, name: string, choices: readonly T[]): T | undefined {
+  const value = req.query[name];
+  if (value === undefined || value === "") return undefined;
+  if (!(choices as readonly string[]).includes(value))
+    bad(name, `${name} must be one of ${choices.join(", ")}`);
+  return value as T;
+}
+
+function queryInt(req: HttpRequest, name: string, min: number, max: number, fallback: number): number {
+  const value = req.query[name];
+  if (value === undefined || value === "") return fallback;
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n < min || n > max)
+    bad(name, `${name} must be a whole number from ${min} to ${max}`);
+  return n;
+}
+
+function queryBool(req: HttpRequest, name: string): boolean {
+  const value = req.query[name];
+  if (value === undefined || value === "" || value === "false" || value === "0") return false;
+  if (value === "true" || value === "1") return true;
+  return bad(name, `${name} must be true or false`);
+}
+
+/** status= and section= of list and export. */
+function subscriberFilter(req: HttpRequest, ctx: ApiContext): SubscriberFilter {
+  const status = queryChoice<SubscriberStatus>(req, "status", SUBSCRIBER_STATUSES);
+  const raw = req.query.section?.trim();
+  if (!raw) return { status };
+  const resolved = resolveSectionFilter(raw, ctx);
+  if ("outcome" in resolved) bad("section", resolved.error);
+  return { status, section: resolved.section };
+}
+
+/** The JSON object body of a POST/PATCH; only `allowed` fields (a typo is an error, not silently ignored). */
+function jsonBody(req: HttpRequest, allowed: readonly string[]): Record<string, unknown> {
+  const type = (req.headers["content-type"] ?? "").toLowerCase();
+  if (!type.includes("application/json"))
+    throw new HttpError(415, "send a JSON body (content-type: application/json)");
+  let value: unknown;
+  try {
+    value = JSON.parse(req.body || "{}");
+  } catch {
+    throw new HttpError(400, "the body is not valid JSON", "body");
+  }
+  if (value === null || typeof value !== "object" || Array.isArray(value))
+    bad("body", "the body must be a JSON object");
+  const body = value as Record<string, unknown>;
+  for (const key of Object.keys(body)) {
+    if (!allowed.includes(key)) bad(key, `unknown field ${key} (allowed: ${allowed.join(", ")})`);
+  }
+  return body;
+}
+
+function optionalString(
+  body: Record<string, unknown>,
+  name: string,
+  nullable = true,
+): string | null | undefined {
+  const value = body[name];
+  if (value === undefined) return undefined;
+  if (value === null && nullable) return null;
+  if (typeof value !== "string") bad(name, `${name} must be a string${nullable ? " or null" : ""}`);
+  return value;
+}
+
+/** sections: an array of names, or one string split on ';' or ','; null or [] means all sections. */
+function optionalSections(body: Record<string, unknown>): string[] | undefined {
+  const value = body.sections;
+  if (value === undefined) return undefined;
+  if (value === null) return [];
+  if (typeof value === "string") return parseSections(value);
+  if (Array.isArray(value) && value.every((v) => typeof v === "string"))
+    return parseSections(value.join(";"));
+  return bad("sections", "sections must be an array of section names");
+}
+
+/** The subscriber address from the path, normalised; a malformed one is a 400, an unknown one a 404. */
+function pathEmail(params: Record<string, string>): string {
+  const normalized = normalizeEmail(params.email ?? "");
+  if ("error" in normalized) bad("email", normalized.error);
+  return normalized.email;
+}
+
+function isDay(value: string): boolean {
+  try {
+    parseDay(value);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const notFound = (email: string) => new HttpError(404, `${email} is not a subscriber`);
+
+/** Where consent evidence says an admin action came from: the caller's own note, the principal, the IP. */
+function consentSource(req: HttpRequest, what: string, given: string | null | undefined): string {
+  const who = req.principal ? `${req.principal.kind} ${req.principal.id}` : "admin token";
+  const via = `${what} by ${who} from ${req.sourceIp ?? "unknown address"}`;
+  return given?.trim() ? `${given.trim().slice(0, 200)} (${via})` : via;
+}
+
+const listRoute: Route<ApiContext> = {
+  method: "GET",
+  pattern: "/admin/subscribers",
+  admin: true,
+  async handle(req, _params, ctx) {
+    const filter = subscriberFilter(req, ctx);
+    const limit = queryInt(req, "limit", 1, MAX_PAGE_SIZE, DEFAULT_PAGE_SIZE);
+    try {
+      const page = await listSubscribers(ctx, filter, req.query.cursor || null, limit);
+      return jsonResponse(200, { items: page.items.map(toView), nextCursor: page.nextCursor });
+    } catch (err) {
+      if (err instanceof InvalidCursorError) bad("cursor", err.message);
+      throw err;
+    }
+  },
+};
+
+const addRoute: Route<ApiContext> = {
+  method: "POST",
+  pattern: "/admin/subscribers",
+  admin: true,
+  async handle(req, _params, ctx) {
+    const body = jsonBody(req, ["email", "name", "sections", "timezone", "status", "source"]);
+    const email = optionalString(body, "email", false);
+    if (email === undefined) bad("email", "email is required");
+    const status = body.status ?? "active";
+    if (status !== "active" && status !== "pending") bad("status", "status must be active or pending");
+    const result = await addSubscriber(ctx, {
+      email: email as string,
+      name: optionalString(body, "name"),
+      sections: optionalSections(body),
+      timezone: optionalString(body, "timezone"),
+      status,
+      consent: {
+        method: "admin",
+        at: ctx.clock().toISOString(),
+        source: consentSource(req, "added through the admin API", optionalString(body, "source")),
+      },
+    });
+    switch (result.outcome) {
+      case "invalid":
+        return bad(result.field, result.error);
+      case "failed":
+        return jsonResponse(502, { error: result.error });
+      default: {
+        if ("blocked" in result) return jsonResponse(409, { error: result.note, reason: result.blocked });
+        const detail = await subscriberDetail(ctx, result.subscriber);
+        if (result.outcome === "imported") {
+          return jsonResponse(201, detail, {
+            location: `/admin/subscribers/${encodeURIComponent(detail.email)}`,
+          });
+        }
+        return jsonResponse(200, detail);
+      }
+    }
+  },
+};
+
+const importRoute: Route<ApiContext> = {
+  method: "POST",
+  pattern: "/admin/subscribers/import",
+  admin: true,
+  async handle(req, _params, ctx) {
+    const type = (req.headers["content-type"] ?? "").toLowerCase();
+    if (!/^(text\/csv|application\/csv|text\/plain)\b/.test(type)) {
+      throw new HttpError(415, "send the CSV as the body with content-type: text/csv");
+    }
+    const pending = queryBool(req, "pending");
+    const errors: { line: number; reason: string }[] = [];
+    const notes: { line: number; reason: string }[] = [];
+    let errorsOmitted = 0;
+    let notesOmitted = 0;
+    const onReport = (r: ImportReport) => {
+      const list = r.kind === "invalid" || r.kind === "failed" ? errors : notes;
+      if (list.length < MAX_IMPORT_REPORTS) list.push({ line: r.line, reason: r.reason });
+      else if (list === errors) errorsOmitted++;
+      else notesOmitted++;
+    };
+    let summary: Awaited<ReturnType<typeof importSubscriberCsv>>;
+    try {
+      summary = await importSubscriberCsv(ctx, req.body, {
+        status: pending ? "pending" : "active",
+        consent: {
+          method: "import",
+          at: ctx.clock().toISOString(),
+          source: consentSource(req, "imported through the admin API", req.query.source),
+        },
+        onReport,
+      });
+    } catch (err) {
+      // Only the header can stop an import before it starts; storage errors are 500s.
+      if (/^the (header|file)/.test((err as Error).message)) bad("body", (err as Error).message);
+      throw err;
+    }
+    return jsonResponse(200, {
+      ...summary,
+      errors,
+      ...(errorsOmitted ? { errorsOmitted } : {}),
+      notes,
+      ...(notesOmitted ? { notesOmitted } : {}),
+    });
+  },
+};
+
+const exportRoute: Route<ApiContext> = {
+  method: "GET",
+  pattern: "/admin/subscribers/export",
+  admin: true,
+  async handle(req, _params, ctx) {
+    const format = queryChoice(req, "format", ["csv", "json"] as const) ?? "csv";
+    const filter = subscriberFilter(req, ctx);
+    const views = [];
+    for await (const s of allSubscribers(ctx, filter)) views.push(toView(s));
+    views.sort((a, b) => (a.email < b.email ? -1 : a.email > b.email ? 1 : 0));
+    const day = ctx.clock().toISOString().slice(0, 10);
+    if (format === "json") return jsonResponse(200, views);
+    const body = [SUBSCRIBER_CSV_HEADER, ...views.map(subscriberCsvLine)].join("\r\n");
+    return textResponse(200, `${body}\r\n`, "text/csv; charset=utf-8", {
+      "content-disposition": `attachment; filename="subscribers-${day}.csv"`,
+    });
+  },
+};
+
+const showRoute: Route<ApiContext> = {
+  method: "GET",
+  pattern: "/admin/subscribers/{email}",
+  admin: true,
+  async handle(_req, params, ctx) {
+    const email = pathEmail(params);
+    const s = await findSubscriber(ctx, email);
+    if (!s) throw notFound(email);
+    return jsonResponse(200, await subscriberDetail(ctx, s));
+  },
+};
+
+const updateRoute: Route<ApiContext> = {
+  method: "PATCH",
+  pattern: "/admin/subscribers/{email}",
+  admin: true,
+  async handle(req, params, ctx) {
+    const email = pathEmail(params);
+    const body = jsonBody(req, ["name", "sections", "timezone", "status"]);
+    const status = body.status;
+    if (status !== undefined && status !== "active" && status !== "paused" && status !== "unsubscribed") {
+      bad("status", "status can only be set to active (from paused), paused or unsubscribed");
+    }
+    const patch: SubscriberPatch = {
+      name: optionalString(body, "name"),
+      sections: optionalSections(body),
+      timezone: optionalString(body, "timezone"),
+      status: status as SubscriberPatch["status"],
+    };
+    const result = await updateSubscriber(ctx, email, patch);
+    switch (result.outcome) {
+      case "invalid":
+        return bad(result.field, result.error);
+      case "not-found":
+        throw notFound(email);
+      case "conflict":
+        return jsonResponse(409, { error: result.error });
+      default:
+        return jsonResponse(200, await subscriberDetail(ctx, result.subscriber));
+    }
+  },
+};
+
+const deleteRoute: Route<ApiContext> = {
+  method: "DELETE",
+  pattern: "/admin/subscribers/{email}",
+  admin: true,
+  async handle(req, params, ctx) {
+    const email = pathEmail(params);
+    if (queryBool(req, "erase")) {
+      const result = await eraseSubscriber(ctx, email);
+      if (result.outcome === "not-found") throw notFound(email);
+      if (result.outcome === "invalid") return bad(result.field, result.error);
+      return jsonResponse(200, { erased: true });
+    }
+    const result = await unsubscribeSubscriber(ctx, email);
+    if (result.outcome === "not-found") throw notFound(email);
+    return jsonResponse(200, await subscriberDetail(ctx, result.subscriber));
+  },
+};
+
+const listEditionsRoute: Route<ApiContext> = {
+  method: "GET",
+  pattern: "/admin/editions",
+  admin: true,
+  async handle(req, _params, ctx) {
+    const cursor = req.query.cursor || undefined;
+    if (cursor !== undefined && !isDay(cursor)) bad("cursor", "cursor must be a day as YYYY-MM-DD");
+    const days = queryInt(req, "days", 1, MAX_EDITION_DAYS, DEFAULT_EDITION_DAYS);
+    return jsonResponse(200, await listEditions(ctx, { to: cursor, days }));
+  },
+};
+
+const showEditionRoute: Route<ApiContext> = {
+  method: "GET",
+  pattern: "/admin/editions/{id}",
+  admin: true,
+  async handle(_req, params, ctx) {
+    const report = await editionReport(ctx, params.id ?? "");
+    if (!report) throw new HttpError(404, `no edition ${params.id}`);
+    return jsonResponse(200, report);
+  },
+};
+
+/** Admin routes: every one is marked admin, so the router's single check guards it. Literal paths first. */
+export const adminRoutes: Route<ApiContext>[] = [
+  listRoute,
+  addRoute,
+  importRoute,
+  exportRoute,
+  showRoute,
+  updateRoute,
+  deleteRoute,
+  listEditionsRoute,
+  showEditionRoute,
+];

@@ -2,8 +2,22 @@ import { createReadStream } from "node:fs";
 import { access } from "node:fs/promises";
 import { basename } from "node:path";
 import { DynamoSubscriberStore } from "../../adapters/dynamo/subscriber-store.js";
-import { addSubscriber } from "../../core/subscriber-admin.js";
-import { readSubscriberCsv } from "../../core/subscriber-csv.js";
+import { DynamoSuppressionStore } from "../../adapters/dynamo/suppression-store.js";
+import {
+  addSubscriber,
+  allSubscribers,
+  eraseSubscriber,
+  findSubscriber,
+  resolveSectionFilter,
+  type SubscriberAdminDeps,
+  type SubscriberFilter,
+  type SubscriberPatch,
+  subscriberDetail,
+  unsubscribeSubscriber,
+  updateSubscriber,
+} from "../../core/subscriber-admin.js";
+import { SUBSCRIBER_CSV_HEADER, subscriberCsvLine } from "../../core/subscriber-csv.js";
+import { importSubscriberCsv, importSummaryLine } from "../../core/subscriber-import.js";
 import {
   normalizeEmail,
   parseSections,
@@ -14,42 +28,77 @@ import {
 } from "../../core/subscribers.js";
 import { CommandError, type Io, parseFlags, UsageError } from "../cli-support.js";
 import type { Runtime } from "../runtime.js";
-import { type ImportCounts, importSummary } from "./stories.js";
 
-const store = (rt: Runtime) => new DynamoSubscriberStore(rt.db, rt.tables.subscribers);
+/**
+ * `digest subscribers …`: thin wrappers over the same core functions the admin API calls
+ * (functions/core/subscriber-admin.ts, subscriber-import.ts).
+ */
 
-/** `digest subscribers add <email> [--name N] [--sections a,b] [--timezone Area/City] [--pending]` */
+/** The stores and settings of the admin operations; no mail (use withMail for pending adds). */
+function adminDeps(rt: Runtime): SubscriberAdminDeps {
+  return {
+    subscribers: new DynamoSubscriberStore(rt.db, rt.tables.subscribers),
+    suppressions: new DynamoSuppressionStore(rt.db, rt.tables.suppressions),
+    config: rt.config,
+    clock: () => new Date(),
+  };
+}
+
+/** Admin deps with the runtime's transactional mail (confirmation emails go to SES and out/confirm/). */
+async function withMail(rt: Runtime): Promise<SubscriberAdminDeps> {
+  const ctx = await rt.apiContext();
+  return { ...adminDeps(rt), mail: ctx.mail };
+}
+
+const sectionsText = (s: Pick<Subscriber, "sections">) => (s.sections.length ? s.sections.join(", ") : "all");
+
+function oneEmail(positionals: string[], command: string): string {
+  if (positionals.length !== 1)
+    throw new UsageError(`subscribers ${command} takes exactly one email address`);
+  return positionals[0] as string;
+}
+
+/** `digest subscribers add <email> [--name N] [--sections a,b] [--timezone Area/City] [--pending] [--source S]` */
 export async function addSubscriberCommand(rt: Runtime, io: Io, args: string[]): Promise<number> {
   const { values, positionals } = parseFlags(args, {
     name: { type: "string" },
     sections: { type: "string" },
     timezone: { type: "string" },
     pending: { type: "boolean" },
+    source: { type: "string" },
   });
-  if (positionals.length !== 1) throw new UsageError("subscribers add takes exactly one email address");
-  const result = await addSubscriber(
-    store(rt),
-    {
-      email: positionals[0] as string,
-      name: values.name,
-      sections: values.sections === undefined ? undefined : parseSections(values.sections),
-      timezone: values.timezone,
-      status: values.pending ? "pending" : "active",
-      consent: { method: "admin", at: new Date().toISOString(), source: "digest subscribers add" },
+  const email = oneEmail(positionals, "add");
+  const deps = values.pending ? await withMail(rt) : adminDeps(rt);
+  const result = await addSubscriber(deps, {
+    email,
+    name: values.name,
+    sections: values.sections === undefined ? undefined : parseSections(values.sections),
+    timezone: values.timezone,
+    status: values.pending ? "pending" : "active",
+    consent: {
+      method: "admin",
+      at: new Date().toISOString(),
+      source: values.source?.trim() || "digest subscribers add",
     },
-    rt.config.sections,
-  );
-  if (result.outcome === "invalid") throw new CommandError(result.error);
+  });
+  if (result.outcome === "invalid" || result.outcome === "failed") throw new CommandError(result.error);
+  if ("blocked" in result) throw new CommandError(result.note);
   const s = result.subscriber;
-  if (result.note) throw new CommandError(result.note);
   const verb = { imported: "added", updated: "updated", skipped: "unchanged" }[result.outcome];
-  io.out(`${verb} ${s.email} (${s.status}; sections: ${s.sections.length ? s.sections.join(", ") : "all"})`);
+  io.out(`${verb} ${s.email} (${s.status}; sections: ${sectionsText(s)})`);
+  if (result.confirmationSent) io.out(`confirmation email sent to ${s.email}`);
   return 0;
 }
 
-/** `digest subscribers import <file.csv> [--pending]`: good rows import, each bad one is reported as file:line. */
+/**
+ * `digest subscribers import <file.csv> [--pending] [--source S]`: streams the file; good rows
+ * import, each bad one is reported as file:line on stderr, in line order; ends with the summary.
+ */
 export async function importSubscribersCommand(rt: Runtime, io: Io, args: string[]): Promise<number> {
-  const { values, positionals } = parseFlags(args, { pending: { type: "boolean" } });
+  const { values, positionals } = parseFlags(args, {
+    pending: { type: "boolean" },
+    source: { type: "string" },
+  });
   if (positionals.length !== 1) throw new UsageError("subscribers import takes one CSV file");
   const file = positionals[0] as string;
   try {
@@ -57,53 +106,29 @@ export async function importSubscribersCommand(rt: Runtime, io: Io, args: string
   } catch {
     throw new CommandError(`${file}: no such file`);
   }
-  const subscribers = store(rt);
-  const counts: ImportCounts = { imported: 0, updated: 0, skipped: 0, invalid: 0 };
-  const at = new Date();
+  const deps = values.pending ? await withMail(rt) : adminDeps(rt);
+  const started = Date.now();
+  let summary: Awaited<ReturnType<typeof importSubscriberCsv>>;
   try {
-    for await (const row of readSubscriberCsv(createReadStream(file))) {
-      if ("error" in row) {
-        io.err(`${file}:${row.line}: ${row.error}`);
-        if (row.line > 1) counts.invalid++;
-        continue;
-      }
-      const result = await addSubscriber(
-        subscribers,
-        {
-          email: row.email,
-          name: row.name ?? undefined,
-          sections: row.sections,
-          timezone: row.timezone ?? undefined,
-          status: values.pending ? "pending" : "active",
-          consent: { method: "import", at: at.toISOString(), source: basename(file) },
-        },
-        rt.config.sections,
-        at,
-      );
-      if (result.outcome === "invalid") {
-        io.err(`${file}:${row.line}: ${result.error}`);
-        counts.invalid++;
-      } else {
-        if (result.note) io.err(`${file}:${row.line}: ${result.note}`);
-        counts[result.outcome]++;
-      }
-    }
+    summary = await importSubscriberCsv(deps, createReadStream(file), {
+      status: values.pending ? "pending" : "active",
+      consent: {
+        method: "import",
+        at: new Date().toISOString(),
+        source: values.source?.trim() || basename(file),
+      },
+      onReport: (r) => io.err(`${file}:${r.line}: ${r.reason}`),
+      onProgress: io.interactive
+        ? (rows) => io.err(`  … ${rows} rows (${Math.round(rows / ((Date.now() - started) / 1000 || 1))}/s)`)
+        : undefined,
+      progressEvery: 10_000,
+    });
   } catch (err) {
     throw new CommandError(`${file}: ${(err as Error).message}`);
   }
-  io.out(importSummary(counts));
-  return counts.invalid > 0 ? 1 : 0;
-}
-
-async function allSubscribers(rt: Runtime, status?: SubscriberStatus): Promise<Subscriber[]> {
-  const items: Subscriber[] = [];
-  let cursor: string | null = null;
-  do {
-    const page = await store(rt).list({ status }, cursor, 500);
-    items.push(...page.items);
-    cursor = page.nextCursor;
-  } while (cursor);
-  return items.sort((a, b) => a.email.localeCompare(b.email));
+  if (summary.confirmations > 0) io.err(`confirmation emails sent: ${summary.confirmations}`);
+  io.out(importSummaryLine(summary));
+  return summary.invalid > 0 || summary.failed > 0 ? 1 : 0;
 }
 
 function parseStatus(value: string | undefined): SubscriberStatus | undefined {
@@ -114,11 +139,36 @@ function parseStatus(value: string | undefined): SubscriberStatus | undefined {
   return value as SubscriberStatus;
 }
 
-/** `digest subscribers list [--status S] [--json]` */
+function parseFilter(
+  deps: SubscriberAdminDeps,
+  values: { status?: string; section?: string },
+): SubscriberFilter {
+  const filter: SubscriberFilter = { status: parseStatus(values.status) };
+  if (values.section !== undefined) {
+    const resolved = resolveSectionFilter(values.section, deps);
+    if ("outcome" in resolved) throw new UsageError(`--section: ${resolved.error}`);
+    filter.section = resolved.section;
+  }
+  return filter;
+}
+
+/** All matching subscribers, sorted by address (the store pages per shard). */
+async function sortedSubscribers(deps: SubscriberAdminDeps, filter: SubscriberFilter): Promise<Subscriber[]> {
+  const items: Subscriber[] = [];
+  for await (const s of allSubscribers(deps, filter)) items.push(s);
+  return items.sort((a, b) => (a.email < b.email ? -1 : a.email > b.email ? 1 : 0));
+}
+
+/** `digest subscribers list [--status S] [--section S] [--json]` (section: who receives it, "all" included) */
 export async function listSubscribersCommand(rt: Runtime, io: Io, args: string[]): Promise<number> {
-  const { values, positionals } = parseFlags(args, { status: { type: "string" }, json: { type: "boolean" } });
+  const { values, positionals } = parseFlags(args, {
+    status: { type: "string" },
+    section: { type: "string" },
+    json: { type: "boolean" },
+  });
   if (positionals.length > 0) throw new UsageError(`unexpected argument ${positionals[0]}`);
-  const items = await allSubscribers(rt, parseStatus(values.status));
+  const deps = adminDeps(rt);
+  const items = await sortedSubscribers(deps, parseFilter(deps, values));
   if (values.json) {
     io.out(JSON.stringify(items.map(toView), null, 2));
     return 0;
@@ -131,51 +181,128 @@ export async function listSubscribersCommand(rt: Runtime, io: Io, args: string[]
   return 0;
 }
 
-/** `digest subscribers remove <email>`: unsubscribes (the record stays, so nobody re-adds them by mistake). */
-export async function removeSubscriberCommand(rt: Runtime, io: Io, args: string[]): Promise<number> {
-  const { positionals } = parseFlags(args, {});
-  if (positionals.length !== 1) throw new UsageError("subscribers remove takes exactly one email address");
-  const normalized = normalizeEmail(positionals[0] as string);
-  if ("error" in normalized) throw new CommandError(normalized.error);
-  const existing = await store(rt).get(normalized.email);
-  if (!existing) throw new CommandError(`${normalized.email} is not a subscriber`);
-  if (existing.status !== "unsubscribed" && existing.status !== "suppressed") {
-    await store(rt).put({ ...existing, status: "unsubscribed", updatedAt: new Date().toISOString() });
+/** `digest subscribers show <email> [--json]`: the record with its consent evidence and suppression. */
+export async function showSubscriberCommand(rt: Runtime, io: Io, args: string[]): Promise<number> {
+  const { values, positionals } = parseFlags(args, { json: { type: "boolean" } });
+  const email = oneEmail(positionals, "show");
+  const deps = adminDeps(rt);
+  const s = await findSubscriber(deps, email);
+  if (!s) throw new CommandError(`${email.trim().toLowerCase()} is not a subscriber`);
+  const d = await subscriberDetail(deps, s);
+  if (values.json) {
+    io.out(JSON.stringify(d, null, 2));
+    return 0;
   }
-  io.out(`unsubscribed ${existing.email}`);
+  const rows: [string, string][] = [
+    ["status", d.status],
+    ["name", d.name ?? "-"],
+    ["sections", sectionsText(d)],
+    ["timezone", d.timezone ?? `- (the digest's: ${rt.config.timeZone})`],
+    ["created", d.createdAt],
+    ["confirmed", d.confirmedAt ?? "-"],
+    ["updated", d.updatedAt],
+    [
+      "consent",
+      `${d.consent.method} at ${d.consent.at}${d.consent.source ? `, source: ${d.consent.source}` : ""}`,
+    ],
+    [
+      "suppressed",
+      d.suppression
+        ? `${d.suppression.reason} at ${d.suppression.at}${d.suppression.detail ? ` (${d.suppression.detail})` : ""}`
+        : "no",
+    ],
+    ["id", d.id],
+  ];
+  io.out(d.email);
+  for (const [k, v] of rows) io.out(`  ${`${k}:`.padEnd(12)}${v}`);
   return 0;
 }
 
-/** Quotes a CSV field; a leading =, +, - or @ is defused so spreadsheets never run it as a formula. */
-function csvField(value: string): string {
-  const v = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
-  return /[",\r\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v;
+/**
+ * `digest subscribers update <email> [--name N] [--sections a,b] [--timezone Z] [--pause|--resume]`:
+ * an empty value clears (--name "", --sections "" = all sections, --timezone "" = the digest's zone).
+ */
+export async function updateSubscriberCommand(rt: Runtime, io: Io, args: string[]): Promise<number> {
+  const { values, positionals } = parseFlags(args, {
+    name: { type: "string" },
+    sections: { type: "string" },
+    timezone: { type: "string" },
+    pause: { type: "boolean" },
+    resume: { type: "boolean" },
+  });
+  const email = oneEmail(positionals, "update");
+  if (values.pause && values.resume) throw new UsageError("--pause and --resume exclude each other");
+  const patch: SubscriberPatch = {
+    name: values.name === undefined ? undefined : values.name || null,
+    sections: values.sections === undefined ? undefined : parseSections(values.sections),
+    timezone: values.timezone === undefined ? undefined : values.timezone || null,
+    status: values.pause ? "paused" : values.resume ? "active" : undefined,
+  };
+  if (Object.values(patch).every((v) => v === undefined)) {
+    throw new UsageError("nothing to change: give --name, --sections, --timezone, --pause or --resume");
+  }
+  const result = await updateSubscriber(adminDeps(rt), email, patch);
+  switch (result.outcome) {
+    case "invalid":
+    case "conflict":
+      throw new CommandError(result.error);
+    case "not-found":
+      throw new CommandError(`${email.trim().toLowerCase()} is not a subscriber`);
+    default: {
+      const s = result.subscriber;
+      io.out(`${result.outcome} ${s.email} (${s.status}; sections: ${sectionsText(s)})`);
+      return 0;
+    }
+  }
 }
 
-/** `digest subscribers export [--json]`: CSV (the import format plus status and dates) or JSON. */
+/** `digest subscribers remove <email>`: unsubscribes (the record stays, so nobody re-adds them by mistake). */
+export async function removeSubscriberCommand(rt: Runtime, io: Io, args: string[]): Promise<number> {
+  const { positionals } = parseFlags(args, {});
+  const email = oneEmail(positionals, "remove");
+  const normalized = normalizeEmail(email);
+  if ("error" in normalized) throw new CommandError(normalized.error);
+  const result = await unsubscribeSubscriber(adminDeps(rt), normalized.email);
+  if (result.outcome === "not-found") throw new CommandError(`${normalized.email} is not a subscriber`);
+  const s = result.subscriber;
+  io.out(s.status === "suppressed" ? `${s.email} is suppressed (left as is)` : `unsubscribed ${s.email}`);
+  return 0;
+}
+
+/**
+ * `digest subscribers erase <email>` (GDPR): deletes the record and its consent evidence, keeping only
+ * a hashed suppression entry so the address is never mailed or re-added.
+ */
+export async function eraseSubscriberCommand(rt: Runtime, io: Io, args: string[]): Promise<number> {
+  const { positionals } = parseFlags(args, {});
+  const email = oneEmail(positionals, "erase");
+  const result = await eraseSubscriber(adminDeps(rt), email);
+  if (result.outcome === "invalid") throw new CommandError(result.error);
+  if (result.outcome === "not-found")
+    throw new CommandError(`${email.trim().toLowerCase()} is not known here`);
+  io.out(
+    result.alreadyErased
+      ? `${email.trim().toLowerCase()} was already erased`
+      : `erased ${email.trim().toLowerCase()}: record deleted, only a hashed suppression entry kept`,
+  );
+  return 0;
+}
+
+/** `digest subscribers export [--json] [--status S] [--section S]`: CSV (the import format plus status and dates) or JSON. */
 export async function exportSubscribersCommand(rt: Runtime, io: Io, args: string[]): Promise<number> {
-  const { values, positionals } = parseFlags(args, { json: { type: "boolean" }, status: { type: "string" } });
+  const { values, positionals } = parseFlags(args, {
+    json: { type: "boolean" },
+    status: { type: "string" },
+    section: { type: "string" },
+  });
   if (positionals.length > 0) throw new UsageError(`unexpected argument ${positionals[0]}`);
-  const items = (await allSubscribers(rt, parseStatus(values.status))).map(toView);
+  const deps = adminDeps(rt);
+  const items = (await sortedSubscribers(deps, parseFilter(deps, values))).map(toView);
   if (values.json) {
     io.out(JSON.stringify(items, null, 2));
     return 0;
   }
-  io.out("email,name,sections,timezone,status,createdAt,confirmedAt");
-  for (const s of items) {
-    io.out(
-      [
-        s.email,
-        s.name ?? "",
-        s.sections.join(";"),
-        s.timezone ?? "",
-        s.status,
-        s.createdAt,
-        s.confirmedAt ?? "",
-      ]
-        .map(csvField)
-        .join(","),
-    );
-  }
+  io.out(SUBSCRIBER_CSV_HEADER);
+  for (const s of items) io.out(subscriberCsvLine(s));
   return 0;
 }

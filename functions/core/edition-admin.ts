@@ -1,0 +1,134 @@
+import type { DigestConfig } from "./config.js";
+import { dayInZone, parseDay } from "./dates.js";
+import type {
+  EditionRecord,
+  EditionStat,
+  EditionStatus,
+  EditionStore,
+  LedgerState,
+  SendLedger,
+} from "./ports.js";
+import { editionIdFor } from "./send-edition.js";
+
+/**
+ * What an admin sees of editions, shared by `digest editions list|show` and `GET /admin/editions[/{id}]`.
+ */
+
+export interface EditionAdminDeps {
+  editions: EditionStore;
+  ledger: SendLedger;
+  config: Pick<DigestConfig, "timeZone">;
+  clock: () => Date;
+}
+
+/** One edition in a list. */
+export interface EditionListItem {
+  id: string;
+  date: string;
+  status: EditionStatus;
+  /** Stories in the edition. */
+  stories: number;
+  /** Stories of the day the cap left out. */
+  leftOut: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** Days looked at per list page at most. */
+export const MAX_EDITION_DAYS = 100;
+export const DEFAULT_EDITION_DAYS = 30;
+
+const DAY_MS = 86_400_000;
+
+function dayBefore(day: string, n = 1): string {
+  const [y, m, d] = parseDay(day);
+  return new Date(Date.UTC(y, m - 1, d) - n * DAY_MS).toISOString().slice(0, 10);
+}
+
+const sum = (counts: Record<string, number>) => Object.values(counts).reduce((a, b) => a + b, 0);
+
+function listItem(e: EditionRecord): EditionListItem {
+  return {
+    id: e.editionId,
+    date: e.date,
+    status: e.status,
+    stories: e.stories.length,
+    leftOut: sum(e.leftOutBySection),
+    createdAt: e.createdAt,
+    updatedAt: e.updatedAt,
+  };
+}
+
+/**
+ * Editions of the `days` days up to `to` (default: today in the configured zone), newest first: one
+ * GetItem per day (an edition's id is its day), no scan of the editions table. `nextCursor` is the
+ * day to continue from, or null when this window held no edition (a window without any ends the
+ * listing; pass an older `to` to look further back).
+ */
+export async function listEditions(
+  deps: EditionAdminDeps,
+  opts: { to?: string; days?: number } = {},
+): Promise<{ items: EditionListItem[]; nextCursor: string | null }> {
+  const to = opts.to ?? dayInZone(deps.clock(), deps.config.timeZone);
+  const days = Math.min(Math.max(1, opts.days ?? DEFAULT_EDITION_DAYS), MAX_EDITION_DAYS);
+  const dayList = Array.from({ length: days }, (_, i) => dayBefore(to, i));
+  const found: (EditionRecord | null)[] = new Array(days).fill(null);
+  // A few reads at a time: a 100-day window is 100 small GetItems.
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: 8 }, async () => {
+      while (next < dayList.length) {
+        const i = next++;
+        found[i] = await deps.editions.get(editionIdFor(dayList[i] as string));
+      }
+    }),
+  );
+  const items = found.filter((e): e is EditionRecord => e !== null).map(listItem);
+  return { items, nextCursor: items.length > 0 ? dayBefore(to, days) : null };
+}
+
+/** Everything about one edition: status, stories, what the cap left out, ledger counts and SES stats. */
+export interface EditionReport {
+  id: string;
+  date: string;
+  status: EditionStatus;
+  /** Why the send stopped itself (bounce or complaint rate), when it did. */
+  haltedBecause: string | null;
+  sections: string[];
+  stories: { id: string; headline: string; section: string; source: string; url: string | null }[];
+  leftOut: number;
+  leftOutBySection: Record<string, number>;
+  /** Recipients per send-ledger state; `queued` is the same as `sending` (claimed, not yet sent). */
+  counts: Record<LedgerState, number> & { queued: number };
+  /** Counters from SES events (delivered, bounced, complained, opened, clicked). */
+  stats: Partial<Record<EditionStat, number>>;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** The report of one edition, or null when there is no edition with that id. */
+export async function editionReport(deps: EditionAdminDeps, id: string): Promise<EditionReport | null> {
+  const edition = await deps.editions.get(id);
+  if (!edition) return null;
+  const counts = await deps.ledger.counts(id);
+  return {
+    id: edition.editionId,
+    date: edition.date,
+    status: edition.status,
+    haltedBecause: edition.haltedBecause ?? null,
+    sections: edition.sections,
+    stories: edition.stories.map((s) => ({
+      id: s.id,
+      headline: s.headline,
+      section: s.section,
+      source: s.source,
+      url: s.url,
+    })),
+    leftOut: sum(edition.leftOutBySection),
+    leftOutBySection: edition.leftOutBySection,
+    counts: { queued: counts.sending, ...counts },
+    stats: edition.stats ?? {},
+    createdAt: edition.createdAt,
+    updatedAt: edition.updatedAt,
+  };
+}
