@@ -38,6 +38,21 @@ const intFrom = (min: number, max: number) => {
   return z.coerce.number({ message }).int({ message }).min(min, { message }).max(max, { message });
 };
 
+/** A rate as a fraction (0.05) or a percentage ("5%"), above 0 and at most 1. */
+const rate = (() => {
+  const message = 'expected a fraction above 0 and at most 1 (0.05) or a percentage ("5%")';
+  return z
+    .union([z.number(), z.string()])
+    .transform((v) => {
+      if (typeof v === "number") return v;
+      const text = v.trim();
+      const percent = text.endsWith("%");
+      const n = Number(percent ? text.slice(0, -1).trim() : text);
+      return percent ? n / 100 : n;
+    })
+    .pipe(z.number({ message }).gt(0, { message }).max(1, { message }));
+})();
+
 export const configSchema = z.object({
   brandName: z.string().trim().min(1).max(80).default("The Morning Digest"),
   senderAddress: emailAddress.default("digest@example.com"),
@@ -69,6 +84,16 @@ export const configSchema = z.object({
   fallbackSendRate: intFrom(1, 100_000).default(14),
   /** How long a claimed recipient stays reserved for the claiming process (crash recovery). */
   sendLeaseSeconds: intFrom(1, 3600).default(60),
+  /** Soft (transient or undetermined) bounces in a row, with no delivery between, before an address is suppressed. */
+  transientBounceLimit: intFrom(1, 100).default(3),
+  /** The send pauses itself when an edition's hard-bounce rate passes this (SES reviews accounts at 5%). */
+  bounceRateLimit: rate.default(0.05),
+  /** The send pauses itself when an edition's complaint rate passes this (SES reviews accounts at 0.1%). */
+  complaintRateLimit: rate.default(0.001),
+  /** Messages an edition must have sent before its bounce and complaint rates can pause it. */
+  rateMinimumSends: intFrom(1, 1_000_000).default(100),
+  /** How often, in recipients, a send re-reads the edition's bounce and complaint counters (also once at start). */
+  rateCheckEvery: intFrom(1, 100_000).default(50),
 });
 
 export type DigestConfig = z.infer<typeof configSchema> & { senderName: string; listId: string };
@@ -92,6 +117,11 @@ export const CONFIG_ENV: Record<keyof z.input<typeof configSchema>, string> = {
   sendConcurrency: "DIGEST_SEND_CONCURRENCY",
   fallbackSendRate: "DIGEST_FALLBACK_SEND_RATE",
   sendLeaseSeconds: "DIGEST_SEND_LEASE_SECONDS",
+  transientBounceLimit: "DIGEST_TRANSIENT_BOUNCE_LIMIT",
+  bounceRateLimit: "DIGEST_BOUNCE_RATE_LIMIT",
+  complaintRateLimit: "DIGEST_COMPLAINT_RATE_LIMIT",
+  rateMinimumSends: "DIGEST_RATE_MINIMUM_SENDS",
+  rateCheckEvery: "DIGEST_RATE_CHECK_EVERY",
 };
 
 export class ConfigError extends Error {

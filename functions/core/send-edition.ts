@@ -62,6 +62,26 @@ export interface EditionDeps {
   sleep?: (ms: number) => Promise<void>;
   random?: () => number;
   onProgress?: (done: number, summary: SendSummary) => void;
+  /** Told once when the send pauses itself (bounce or complaint rate over the limit): alert someone. */
+  onAlert?: (alert: SendAlert) => void;
+}
+
+/** The safety pause tripped: the edition stops sending until an operator resumes it. */
+export interface SendAlert {
+  editionId: string;
+  reason: string;
+  /** The counts the verdict was made on (since the last resume, when there was one). */
+  sent: number;
+  bounced: number;
+  complained: number;
+}
+
+export interface DeliverOptions {
+  /**
+   * Continue an edition the safety pause halted (an operator's explicit decision). The rates are then
+   * judged afresh: only bounces, complaints and sends after the resume count towards a new pause.
+   */
+  resumeHalted?: boolean;
 }
 
 export interface SendSummary {
@@ -79,6 +99,11 @@ export interface SendSummary {
   retryable: number;
   /** Why the run stopped early, when it did. */
   stoppedBecause: string | null;
+  /**
+   * Set when the edition is halted by the safety pause: tripped during this run, or tripped earlier
+   * and this run refused to continue (nothing sent) because `resumeHalted` was not given.
+   */
+  haltedBecause: string | null;
 }
 
 export type ComposeResult =
@@ -190,6 +215,8 @@ export interface EditionSender {
   summary: SendSummary;
   /** Sends to one subscriber unless the ledger says they had it; never throws for a mail failure. */
   deliverOne(subscriber: Subscriber, suppressed: boolean): Promise<void>;
+  /** The edition was halted by the safety pause before and not resumed: nothing will be sent. */
+  refused: boolean;
 }
 
 /**
@@ -197,8 +224,21 @@ export interface EditionSender {
  * paces to the mailer's MaxSendRate. Each recipient is claimed in the ledger, gets the variant of their
  * sections with their own signed links, and counts as sent only once SES returned a MessageId.
  * Throttling and 5xx are retried with backoff; a daily-quota stop leaves the rest for a rerun.
+ *
+ * Safety pause: at start and every `rateCheckEvery` recipients the sender re-reads the edition's SES
+ * counters; when the bounce or complaint rate passed its limit (after `rateMinimumSends`) it stops
+ * sending new messages, marks the edition "partial" with `haltedBecause` at once (so concurrent
+ * senders stop at their next check) and calls `onAlert`. A halted edition is refused (`refused`,
+ * every recipient counted as remaining) unless `resumeHalted` is given.
  */
-export async function createEditionSender(deps: EditionDeps, edition: EditionRecord): Promise<EditionSender> {
+export async function createEditionSender(
+  deps: EditionDeps,
+  edition: EditionRecord,
+  opts: DeliverOptions & {
+    /** Messages of this edition the ledger counted as sent before this sender started, when known. */
+    sentBefore?: number;
+  } = {},
+): Promise<EditionSender> {
   const { config } = deps;
   const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   const random = deps.random ?? Math.random;
@@ -215,6 +255,58 @@ export async function createEditionSender(deps: EditionDeps, edition: EditionRec
     remaining: 0,
     retryable: 0,
     stoppedBecause: null,
+    haltedBecause: null,
+  };
+
+  const stored = await deps.editions.get(edition.editionId);
+  const haltedBefore = stored?.haltedBecause ?? null;
+  if (haltedBefore && !opts.resumeHalted) {
+    summary.haltedBecause = haltedBefore;
+    summary.stoppedBecause = `edition halted: ${haltedBefore}`;
+    const refuse = async () => {
+      summary.remaining++;
+    };
+    return { summary, deliverOne: refuse, refused: true };
+  }
+  const sentBefore = opts.sentBefore ?? 0;
+  // Resuming: what happened before the pause was accepted by the operator; only what follows counts.
+  const before = stored?.stats ?? {};
+  const baseline = haltedBefore
+    ? {
+        sent: sentBefore,
+        bounced: before.bounced ?? 0,
+        complained: before.complained ?? 0,
+        delivered: before.delivered ?? 0,
+      }
+    : { sent: 0, bounced: 0, complained: 0, delivered: 0 };
+  if (haltedBefore) await deps.editions.setStatus(edition.editionId, "sending");
+
+  const checkRates = async () => {
+    if (summary.stoppedBecause) return;
+    const current = await deps.editions.get(edition.editionId);
+    const stats = current?.stats ?? {};
+    const bounced = (stats.bounced ?? 0) - baseline.bounced;
+    const complained = (stats.complained ?? 0) - baseline.complained;
+    // Sends: what this process knows (the ledger at start plus its own) or what SES events prove
+    // (each delivery or bounce was a send), whichever is more: never more than really went out, so a
+    // rate reads high rather than low.
+    const known = sentBefore + summary.sent - baseline.sent;
+    const proven = (stats.delivered ?? 0) - baseline.delivered + bounced;
+    const counts = { sent: Math.max(known, proven), bounced, complained };
+    const reason = current?.haltedBecause ?? rateVerdict(counts, config);
+    if (!reason || summary.stoppedBecause) return;
+    summary.haltedBecause = reason;
+    summary.stoppedBecause = `sending paused: ${reason}`;
+    if (current?.haltedBecause) return; // another sender tripped it and alerted
+    await deps.editions.setStatus(edition.editionId, "partial", reason);
+    deps.onAlert?.({ editionId: edition.editionId, reason, ...counts });
+  };
+  let checking: Promise<void> | null = null;
+  const checkSafety = () => {
+    checking ??= checkRates().finally(() => {
+      checking = null;
+    });
+    return checking;
   };
 
   const variants = new Map<string, Promise<PreparedVariant>>();
@@ -330,16 +422,29 @@ export async function createEditionSender(deps: EditionDeps, edition: EditionRec
       }
     }
   };
-  return { summary, deliverOne };
+  await checkSafety();
+  let done = 0;
+  const deliverChecked = async (sub: Subscriber, suppressed: boolean) => {
+    await deliverOne(sub, suppressed);
+    if (++done % config.rateCheckEvery === 0) await checkSafety();
+  };
+  return { summary, deliverOne: deliverChecked, refused: false };
 }
 
 /**
  * Sends the edition to every active subscriber who has not had it (the local run: pages through the
- * status index with `sendConcurrency` workers), then records the edition's final status.
+ * status index with `sendConcurrency` workers), then records the edition's final status. An edition
+ * halted by the safety pause is left alone (nothing sent) unless `opts.resumeHalted`.
  */
-export async function deliverEdition(deps: EditionDeps, edition: EditionRecord): Promise<SendSummary> {
+export async function deliverEdition(
+  deps: EditionDeps,
+  edition: EditionRecord,
+  opts: DeliverOptions = {},
+): Promise<SendSummary> {
   const { config } = deps;
-  const { summary, deliverOne } = await createEditionSender(deps, edition);
+  const sentBefore = (await deps.ledger.counts(edition.editionId)).sent;
+  const { summary, deliverOne, refused } = await createEditionSender(deps, edition, { ...opts, sentBefore });
+  if (refused) return summary;
   let done = 0;
   const pages = activeSubscribers(deps.subscribers);
   const queue: { sub: Subscriber; suppressed: boolean }[] = [];
@@ -374,7 +479,7 @@ export async function deliverEdition(deps: EditionDeps, edition: EditionRecord):
   await Promise.all(workers);
 
   const status = summary.failed > 0 || summary.stoppedBecause ? "partial" : "sent";
-  await deps.editions.setStatus(edition.editionId, status);
+  await deps.editions.setStatus(edition.editionId, status, summary.haltedBecause ?? undefined);
   return summary;
 }
 
@@ -403,6 +508,28 @@ export async function deliverRecipients(
     }),
   );
   return summary;
+}
+
+/**
+ * The safety pause's verdict on an edition's counters: why it must stop (complaints first, they hurt
+ * more), or null. Rates count only from `rateMinimumSends` sent messages on and trip when they pass
+ * (exceed) the configured limits.
+ */
+export function rateVerdict(
+  counts: { sent: number; bounced: number; complained: number },
+  limits: Pick<DigestConfig, "bounceRateLimit" | "complaintRateLimit" | "rateMinimumSends">,
+): string | null {
+  const { sent } = counts;
+  if (sent <= 0 || sent < limits.rateMinimumSends) return null;
+  const pct = (r: number) => `${Number((r * 100).toFixed(2))}%`;
+  const over = (what: string, n: number, limit: number) =>
+    n / sent > limit
+      ? `${what} rate ${pct(n / sent)} (${n} of ${sent} sent) passed the ${pct(limit)} limit`
+      : null;
+  return (
+    over("complaint", counts.complained, limits.complaintRateLimit) ??
+    over("bounce", counts.bounced, limits.bounceRateLimit)
+  );
 }
 
 /** Formats the summary line of `digest send` (the contract other tools parse). */

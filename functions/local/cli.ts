@@ -1,17 +1,26 @@
 import { ConfigError } from "../core/config.js";
 import { CommandError, type Io, processIo, UsageError } from "./cli-support.js";
-import { showEditionCommand } from "./commands/editions.js";
+import { listEditionsCommand, showEditionCommand } from "./commands/editions.js";
 import { initCommand } from "./commands/init.js";
 import { sendCommand } from "./commands/send.js";
 import { serveCommand } from "./commands/serve.js";
 import { importStoriesCommand, listStoriesCommand } from "./commands/stories.js";
 import {
   addSubscriberCommand,
+  eraseSubscriberCommand,
   exportSubscribersCommand,
   importSubscribersCommand,
   listSubscribersCommand,
   removeSubscriberCommand,
+  showSubscriberCommand,
+  updateSubscriberCommand,
 } from "./commands/subscribers.js";
+import {
+  addSuppressionCommand,
+  listSuppressionsCommand,
+  removeSuppressionCommand,
+  sesEventsCommand,
+} from "./commands/suppressions.js";
 import { openRuntime, type Runtime } from "./runtime.js";
 
 export const USAGE = `usage: digest [--aws] <command> [options]
@@ -20,14 +29,24 @@ export const USAGE = `usage: digest [--aws] <command> [options]
   stories import <file|dir>...           .json, .ndjson, .txt raw pages
           [--url U] [--published-at ISO] [--section S] [--source S]
   stories list [--date YYYY-MM-DD] [--json]
-  subscribers add <email> [--name N] [--sections a,b] [--timezone Area/City] [--pending]
-  subscribers import <file.csv> [--pending]   header: email[,name,sections,timezone]
-  subscribers list [--status S] [--json]
-  subscribers remove <email>
-  subscribers export [--json] [--status S]
-  send [--date YYYY-MM-DD] [--dry-run]   build the day's edition and send it (reruns resume)
+  subscribers add <email> [--name N] [--sections a,b] [--timezone Area/City] [--pending] [--source S]
+  subscribers import <file.csv> [--pending] [--source S]   header: email[,name,sections,timezone]
+  subscribers list [--status S] [--section S] [--json]
+  subscribers show <email> [--json]           the record, consent evidence and suppression
+  subscribers update <email> [--name N] [--sections a,b] [--timezone Z] [--pause|--resume]
+  subscribers remove <email>                  unsubscribes (the record stays)
+  subscribers erase <email>                   GDPR erasure: only a hashed suppression entry stays
+  subscribers export [--json] [--status S] [--section S]
+  send [--date YYYY-MM-DD] [--dry-run] [--resume-halted]
+                                         build the day's edition and send it (reruns resume; an edition
+                                         the bounce/complaint safety pause halted needs --resume-halted)
+  editions list [--days N] [--to YYYY-MM-DD] [--json]
   editions show <id> [--json]
   serve [--port P]                       the HTTP API on 127.0.0.1 (default port 8787; 0 picks one)
+  suppressions list [--json]             the suppression list (erased addresses as sha256:…)
+  suppressions add <email> [--reason manual|bounce|complaint|transient-bounces] [--detail TEXT]
+  suppressions remove <email>            lifts it; the subscriber gets back the status it had
+  ses-events <file.json>... [--json]     apply saved SES notifications (SNS, SQS, EventBridge or bare)
 
 State: DIGEST_HOME (default ./.digest); outbox: DIGEST_OUTBOX (default ./out).
 Embedded DynamoDB and SES unless AWS_ENDPOINT_URL_DYNAMODB / AWS_ENDPOINT_URL_SESV2 are set;
@@ -47,10 +66,19 @@ const COMMANDS: Record<string, Handler | Record<string, Handler>> = {
     list: listSubscribersCommand,
     remove: removeSubscriberCommand,
     export: exportSubscribersCommand,
+    show: showSubscriberCommand,
+    update: updateSubscriberCommand,
+    erase: eraseSubscriberCommand,
   },
   send: sendCommand,
   serve: serveCommand,
-  editions: { show: showEditionCommand },
+  suppressions: {
+    list: listSuppressionsCommand,
+    add: addSuppressionCommand,
+    remove: removeSuppressionCommand,
+  },
+  "ses-events": sesEventsCommand,
+  editions: { show: showEditionCommand, list: listEditionsCommand },
 };
 
 function resolveCommand(args: string[]): { handler: Handler; rest: string[] } {

@@ -4,6 +4,7 @@ import {
   composeEdition,
   deliverEdition,
   renderVariant,
+  type SendAlert,
   type SendSummary,
   summaryLine,
 } from "../../core/send-edition.js";
@@ -25,13 +26,15 @@ function progressReporter(io: Io) {
 }
 
 /**
- * `digest send [--date D] [--dry-run]`: builds the day's edition and sends it; a rerun resumes and
- * never sends anyone the same edition twice. Exit 1 when any recipient failed or the quota stopped it.
+ * `digest send [--date D] [--dry-run] [--resume-halted]`: builds the day's edition and sends it; a rerun
+ * resumes and never sends anyone the same edition twice. Exit 1 when any recipient failed, the quota
+ * stopped it, or the safety pause halted it (a halted edition continues only with --resume-halted).
  */
 export async function sendCommand(rt: Runtime, io: Io, args: string[]): Promise<number> {
   const { values, positionals } = parseFlags(args, {
     date: { type: "string" },
     "dry-run": { type: "boolean" },
+    "resume-halted": { type: "boolean" },
   });
   if (positionals.length > 0) throw new UsageError(`unexpected argument ${positionals[0]}`);
   const day = requireDay(values.date, "--date") ?? dayInZone(new Date(), rt.config.timeZone);
@@ -50,11 +53,29 @@ export async function sendCommand(rt: Runtime, io: Io, args: string[]): Promise<
   if (values["dry-run"]) return dryRun(io, deps, edition, leftOut);
   if (leftOut > 0)
     io.err(`${leftOut} stor${leftOut === 1 ? "y" : "ies"} left out to stay under Gmail's clip`);
+  if (edition.haltedBecause && !values["resume-halted"]) {
+    io.err(
+      `digest: edition ${edition.editionId} is halted: ${edition.haltedBecause}; nothing sent. ` +
+        `Rerun with --resume-halted to continue once the cause is dealt with.`,
+    );
+    return 1;
+  }
   const progress = progressReporter(io);
-  const summary = await deliverEdition({ ...deps, onProgress: progress }, edition);
+  const onAlert = (a: SendAlert) =>
+    io.err(
+      `ALERT: edition ${a.editionId} paused itself: ${a.reason}. Check the bounces and complaints ` +
+        `(digest suppressions list), then rerun with --resume-halted to continue.`,
+    );
+  const summary = await deliverEdition({ ...deps, onProgress: progress, onAlert }, edition, {
+    resumeHalted: values["resume-halted"],
+  });
   if (progress) process.stderr.write("\n");
-  if (summary.stoppedBecause)
-    io.err(`stopped: ${summary.stoppedBecause}; ${summary.remaining} left: rerun later to resume`);
+  if (summary.stoppedBecause) {
+    const rerun = summary.haltedBecause
+      ? "rerun with --resume-halted once the cause is dealt with"
+      : "rerun later to resume";
+    io.err(`stopped: ${summary.stoppedBecause}; ${summary.remaining} left: ${rerun}`);
+  }
   if (rt.outboxRoot && summary.sent + summary.alreadySent > 0)
     io.err(`outbox: ${rt.outboxRoot}/${edition.editionId}/`);
   io.out(summaryLine(summary));

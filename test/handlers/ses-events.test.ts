@@ -1,0 +1,193 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import type { EventBridgeEvent, SNSEvent, SQSEvent, SQSRecord } from "aws-lambda";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { documentClientOver } from "../../functions/adapters/dynamo/client.js";
+import { DynamoEditionStore } from "../../functions/adapters/dynamo/edition-store.js";
+import { DynamoSubscriberStore } from "../../functions/adapters/dynamo/subscriber-store.js";
+import { DynamoSuppressionStore } from "../../functions/adapters/dynamo/suppression-store.js";
+import { startTestStack, story, type TestStack, writeStories } from "../helpers/services.js";
+
+const DAY = "2031-03-14";
+const FIXTURES = join(import.meta.dirname, "..", "fixtures", "ses");
+const fixture = <T = unknown>(name: string): T => JSON.parse(readFileSync(join(FIXTURES, name), "utf8")) as T;
+
+let stack: TestStack;
+let handler: typeof import("../../functions/handlers/ses-events.js").handler;
+let stores: {
+  subscribers: DynamoSubscriberStore;
+  suppressions: DynamoSuppressionStore;
+  editions: DynamoEditionStore;
+  close(): void;
+};
+
+beforeAll(async () => {
+  stack = await startTestStack();
+  // The handler reads only what the stack sets in Lambda: standard AWS variables, config, table names.
+  // No signing key: this function never signs links.
+  delete process.env.DIGEST_TOKEN_KEYS;
+  Object.assign(process.env, {
+    AWS_ENDPOINT_URL_DYNAMODB: stack.env.AWS_ENDPOINT_URL_DYNAMODB,
+    AWS_REGION: "us-east-1",
+    AWS_ACCESS_KEY_ID: "test",
+    AWS_SECRET_ACCESS_KEY: "test",
+    DIGEST_TRANSIENT_BOUNCE_LIMIT: "2",
+    POWERTOOLS_LOG_LEVEL: "SILENT",
+  });
+  ({ handler } = await import("../../functions/handlers/ses-events.js"));
+  const db = documentClientOver(
+    new DynamoDBClient({
+      endpoint: stack.dynamodbUrl,
+      region: "us-east-1",
+      credentials: { accessKeyId: "t", secretAccessKey: "t" },
+    }),
+  );
+  stores = {
+    subscribers: new DynamoSubscriberStore(db, "digest-subscribers"),
+    suppressions: new DynamoSuppressionStore(db, "digest-suppressions"),
+    editions: new DynamoEditionStore(db, "digest-editions"),
+    close: () => db.destroy(),
+  };
+  // A real edition of DAY, sent to the fixtures' addresses: the SES events below refer to it by tag.
+  await stack.digest(["stories", "import", await writeStories(stack, "s.ndjson", [story(DAY, 1)])]);
+  for (const who of ["recipient", "jane", "richard", "mary"])
+    await stack.digest(["subscribers", "add", `${who}@example.com`]);
+  expect((await stack.digest(["send", "--date", DAY])).out).toMatch(/ sent=4 /);
+});
+
+afterAll(async () => {
+  stores?.close();
+  await stack?.close();
+});
+
+describe("ses-events Lambda handler on dynalite", () => {
+  it("EventBridge 'Email Bounced': suppresses the address and counts the bounce for its edition", async () => {
+    const result = await handler(fixture<EventBridgeEvent<string, unknown>>("eventbridge-bounce.json"));
+    expect(result).toEqual({ processed: 1, ignored: 0, malformed: 0, failed: 0, batchItemFailures: [] });
+    expect(await stores.suppressions.get("recipient@example.com")).toMatchObject({
+      reason: "bounce",
+      detail: "Permanent/General: smtp; 550 5.1.1 user unknown",
+    });
+    expect(await stores.subscribers.get("recipient@example.com")).toMatchObject({
+      status: "suppressed",
+      suppression: { reason: "bounce", previousStatus: "active" },
+    });
+    expect((await stores.editions.get(DAY))?.stats).toMatchObject({ bounced: 1 });
+
+    // EventBridge redelivers: the suppression is unchanged (the counter is not deduplicated).
+    const before = await stores.subscribers.get("recipient@example.com");
+    await handler(fixture<EventBridgeEvent<string, unknown>>("eventbridge-bounce.json"));
+    expect(await stores.subscribers.get("recipient@example.com")).toEqual(before);
+  });
+
+  it("SNS → Lambda identity notification and event publishing records", async () => {
+    expect(await handler(fixture<SNSEvent>("sns-lambda-notification-bounce.json"))).toMatchObject({
+      processed: 1,
+    });
+    expect((await stores.subscribers.get("jane@example.com"))?.status).toBe("suppressed");
+    // mary is in the message's destination but did not bounce.
+    expect((await stores.subscribers.get("mary@example.com"))?.status).toBe("active");
+    expect(await handler(fixture<SNSEvent>("sns-lambda-event-complaint.json"))).toMatchObject({
+      processed: 1,
+    });
+    expect((await stores.editions.get(DAY))?.stats).toMatchObject({ complained: 1 });
+  });
+
+  it("SQS batch: a malformed record is skipped and never fails the batch", async () => {
+    const event = fixture<SQSEvent>("sqs-sns-event-bounce.json");
+    expect(await handler(event)).toEqual({
+      processed: 1,
+      ignored: 0,
+      malformed: 1,
+      failed: 0,
+      batchItemFailures: [],
+    });
+  });
+
+  it("SQS batch: a record the stores fail on is reported for redelivery, the others are applied", async () => {
+    const event = fixture<SQSEvent>("sqs-sns-event-bounce.json");
+    const [bounce] = event.Records as [SQSRecord];
+    const complaint = structuredClone(bounce);
+    complaint.messageId = "c0ffee00-0000-4000-8000-000000000001";
+    const body = JSON.parse(complaint.body);
+    body.Message = JSON.stringify(fixture<Record<string, unknown>>("notification-complaint-feedback.json"));
+    complaint.body = JSON.stringify(body);
+    const spy = vi
+      .spyOn(DynamoEditionStore.prototype, "addStats")
+      .mockRejectedValueOnce(
+        Object.assign(new Error("Rate exceeded"), { name: "ProvisionedThroughputExceededException" }),
+      );
+    try {
+      const result = await handler({ Records: [bounce, complaint] });
+      expect(result).toMatchObject({ processed: 1, failed: 1 });
+      expect(result.batchItemFailures).toEqual([{ itemIdentifier: "059f36b4-87a3-44ab-83d2-661975830a7d" }]);
+      expect((await stores.subscribers.get("richard@example.com"))?.status).toBe("suppressed");
+    } finally {
+      spy.mockRestore();
+    }
+  });
+
+  it("EventBridge: a store failure is rethrown so EventBridge retries the event", async () => {
+    const spy = vi.spyOn(DynamoEditionStore.prototype, "addStats").mockRejectedValueOnce(new Error("boom"));
+    try {
+      await expect(
+        handler(fixture<EventBridgeEvent<string, unknown>>("eventbridge-delivery.json")),
+      ).rejects.toThrow("boom");
+    } finally {
+      spy.mockRestore();
+    }
+  });
+
+  it("soft bounces suppress after DIGEST_TRANSIENT_BOUNCE_LIMIT in a row; a delivery resets the count", async () => {
+    const soft = JSON.parse(
+      JSON.stringify(fixture("event-bounce-transient.json")).replaceAll(
+        "recipient@example.com",
+        "mary@example.com",
+      ),
+    );
+    const delivery = JSON.parse(
+      JSON.stringify(fixture("eventbridge-delivery.json")).replaceAll(
+        "recipient@example.com",
+        "mary@example.com",
+      ),
+    );
+    const asEventBridge = (detail: unknown) => ({
+      ...fixture<Record<string, unknown>>("eventbridge-bounce.json"),
+      detail,
+    });
+    const statsBefore = (await stores.editions.get(DAY))?.stats ?? {};
+    await handler(asEventBridge(soft) as EventBridgeEvent<string, unknown>);
+    expect(await stores.subscribers.get("mary@example.com")).toMatchObject({
+      status: "active",
+      transientBounces: 1,
+    });
+    await handler(delivery);
+    expect((await stores.subscribers.get("mary@example.com"))?.transientBounces).toBe(0);
+    await handler(asEventBridge(soft) as EventBridgeEvent<string, unknown>);
+    await handler(asEventBridge(soft) as EventBridgeEvent<string, unknown>);
+    expect(await stores.subscribers.get("mary@example.com")).toMatchObject({
+      status: "suppressed",
+      suppression: { reason: "transient-bounces", previousStatus: "active" },
+    });
+    expect((await stores.suppressions.get("mary@example.com"))?.reason).toBe("transient-bounces");
+    // Soft bounces are not edition bounces (SES's bounce rate counts hard ones); the delivery is counted.
+    expect((await stores.editions.get(DAY))?.stats).toMatchObject({
+      bounced: statsBefore.bounced,
+      delivered: (statsBefore.delivered ?? 0) + 1,
+    });
+  });
+
+  it("ignores SES events that are not about an email, and counts nothing for unknown editions", async () => {
+    const eb = fixture<EventBridgeEvent<string, unknown>>("eventbridge-bounce.json");
+    expect(await handler({ ...eb, "detail-type": "Sending Status Disabled", detail: {} })).toMatchObject({
+      processed: 0,
+      ignored: 1,
+    });
+    const open = JSON.parse(JSON.stringify(fixture("event-open.json")).replace(DAY, "2031-01-01"));
+    expect(await handler({ ...eb, "detail-type": "Email Opened", detail: open })).toMatchObject({
+      processed: 1,
+    });
+    expect(await stores.editions.get("2031-01-01")).toBeNull();
+  });
+});
