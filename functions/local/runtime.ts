@@ -4,16 +4,12 @@ import { resolve } from "node:path";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { documentClientOver } from "../adapters/dynamo/client.js";
-import { DynamoEditionStore } from "../adapters/dynamo/edition-store.js";
-import { DynamoSendLedger } from "../adapters/dynamo/send-ledger.js";
-import { DynamoStoryStore } from "../adapters/dynamo/story-store.js";
-import { DynamoSubscriberStore } from "../adapters/dynamo/subscriber-store.js";
-import { DynamoSuppressionStore } from "../adapters/dynamo/suppression-store.js";
+import { dynamoStores } from "../adapters/dynamo/stores.js";
 import { FolderOutbox } from "../adapters/outbox.js";
 import { TABLE_ENV, type TableName, type TableNames, tableNamesFromEnv } from "../adapters/schema.js";
 import { signingKeysFromSecret } from "../adapters/secret-keys.js";
 import { SesMailer } from "../adapters/ses-mailer.js";
-import type { ApiContext } from "../core/api/context.js";
+import { type ApiContext, apiContextFrom } from "../core/api/context.js";
 import { CONFIG_ENV, type DigestConfig, parseConfig } from "../core/config.js";
 import { createRenderer } from "../core/render.js";
 import type { EditionDeps } from "../core/send-edition.js";
@@ -190,11 +186,7 @@ export async function openRuntime(opts: RuntimeOptions = {}): Promise<Runtime> {
       const renderer = createRenderer(await loadTemplateSpec());
       return {
         config,
-        stories: new DynamoStoryStore(db, tables.stories),
-        subscribers: new DynamoSubscriberStore(db, tables.subscribers),
-        suppressions: new DynamoSuppressionStore(db, tables.suppressions),
-        editions: new DynamoEditionStore(db, tables.editions),
-        ledger: new DynamoSendLedger(db, tables.sends),
+        ...dynamoStores(db, tables),
         mailer,
         outbox: outbox ? new FolderOutbox(outbox) : null,
         renderer,
@@ -204,17 +196,10 @@ export async function openRuntime(opts: RuntimeOptions = {}): Promise<Runtime> {
     },
     async apiContext() {
       const deps = await runtime.deps();
-      return {
-        config,
-        subscribers: deps.subscribers,
-        suppressions: deps.suppressions,
-        editions: deps.editions,
-        ledger: deps.ledger,
-        stories: deps.stories,
-        keys: deps.keys,
-        mail: createTransactionalMail({ config, mailer, outbox: deps.outbox, keys: deps.keys }),
-        clock: () => new Date(),
-      };
+      return apiContextFrom(
+        deps,
+        createTransactionalMail({ config, mailer, outbox: deps.outbox, keys: deps.keys }),
+      );
     },
     async close() {
       db.destroy();

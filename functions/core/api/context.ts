@@ -24,3 +24,16 @@ export interface ApiContext {
   mail: TransactionalMail;
   clock: () => Date;
 }
+
+/** The API context over the stores and keys the sender already uses. */
+export function apiContextFrom(
+  deps: Pick<
+    ApiContext,
+    "config" | "subscribers" | "suppressions" | "editions" | "ledger" | "stories" | "keys"
+  >,
+  mail: TransactionalMail,
+  clock: () => Date = () => new Date(),
+): ApiContext {
+  const { config, subscribers, suppressions, editions, ledger, stories, keys } = deps;
+  return { config, subscribers, suppressions, editions, ledger, stories, keys, mail, clock };
+}

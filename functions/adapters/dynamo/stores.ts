@@ -1,0 +1,33 @@
+import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import type {
+  EditionStore,
+  SendLedger,
+  StoryStore,
+  SubscriberStore,
+  SuppressionStore,
+} from "../../core/ports.js";
+import type { TableNames } from "../schema.js";
+import { DynamoEditionStore } from "./edition-store.js";
+import { DynamoSendLedger } from "./send-ledger.js";
+import { DynamoStoryStore } from "./story-store.js";
+import { DynamoSubscriberStore } from "./subscriber-store.js";
+import { DynamoSuppressionStore } from "./suppression-store.js";
+
+export interface Stores {
+  stories: StoryStore;
+  subscribers: SubscriberStore;
+  suppressions: SuppressionStore;
+  editions: EditionStore;
+  ledger: SendLedger;
+}
+
+/** Every store over one document client: the same wiring for the CLI and the Lambda functions. */
+export function dynamoStores(db: DynamoDBDocumentClient, tables: TableNames): Stores {
+  return {
+    stories: new DynamoStoryStore(db, tables.stories),
+    subscribers: new DynamoSubscriberStore(db, tables.subscribers),
+    suppressions: new DynamoSuppressionStore(db, tables.suppressions),
+    editions: new DynamoEditionStore(db, tables.editions),
+    ledger: new DynamoSendLedger(db, tables.sends),
+  };
+}
