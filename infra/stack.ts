@@ -90,11 +90,12 @@ export class DigestStack extends Stack {
       ]),
     ) as Record<TableName, dynamodb.TableV2>;
 
-    const tokenSecret = (this.tokenSecret = new secretsmanager.Secret(this, "TokenSigningSecret", {
+    const tokenSecret = new secretsmanager.Secret(this, "TokenSigningSecret", {
       description: "HMAC key for signed unsubscribe/preferences/confirm links (keyId:secret)",
       generateSecretString: { passwordLength: 64, excludePunctuation: true, includeSpace: false },
       removalPolicy: settings.deletionProtection ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
-    }));
+    });
+    this.tokenSecret = tokenSecret;
 
     const deadLetters = new sqs.Queue(this, "SendDeadLetters", {
       encryption: sqs.QueueEncryption.SQS_MANAGED,
@@ -244,10 +245,11 @@ export class DigestStack extends Stack {
     });
 
     // --- HTTP API --------------------------------------------------------------------------------
-    const httpApi = (this.httpApi = new apigw.HttpApi(this, "HttpApi", {
+    const httpApi = new apigw.HttpApi(this, "HttpApi", {
       description: "Digest: subscribe, confirm, unsubscribe (RFC 8058), preferences, admin",
       createDefaultStage: false,
-    }));
+    });
+    this.httpApi = httpApi;
     const accessLogs = new logs.LogGroup(this, "ApiAccessLogs", {
       retention: logs.RetentionDays.THREE_MONTHS,
       removalPolicy: RemovalPolicy.DESTROY,
@@ -303,6 +305,23 @@ export class DigestStack extends Stack {
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
     dlqAlarm.addAlarmAction(new cwActions.SnsAction(alarmTopic));
+    // The send's safety pause (bounce rate > 5 % or complaints > 0.1 %) logs one line with this key.
+    const halted = new logs.MetricFilter(this, "EditionHaltedFilter", {
+      logGroup: send.logGroup,
+      filterPattern: logs.FilterPattern.stringValue("$.alert", "=", "edition-halted"),
+      metricNamespace: "Digest",
+      metricName: "EditionHalted",
+      metricValue: "1",
+    });
+    const haltedAlarm = new cloudwatch.Alarm(this, "EditionHaltedAlarm", {
+      alarmDescription: "An edition paused itself: its bounce or complaint rate passed the safety limit",
+      metric: halted.metric({ statistic: "Sum", period: Duration.minutes(5) }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    haltedAlarm.addAlarmAction(new cwActions.SnsAction(alarmTopic));
 
     // --- Outputs -----------------------------------------------------------------------------------
     const out = (id: string, value: string, description: string) =>
@@ -319,9 +338,9 @@ export class DigestStack extends Stack {
     out("TokenSecretArn", tokenSecret.secretArn, `env ${TOKEN_SECRET_ENV}`);
     out("ConfigurationSetName", configurationSet.configurationSetName, `env ${CONFIG_ENV.configurationSet}`);
     // The DNS records the sending domain needs (printed by `npm run deploy`).
-    identity.dkimRecords.forEach((record, i) =>
-      out(`DkimRecord${i + 1}`, `${record.name} CNAME ${record.value}`, "DNS: Easy DKIM"),
-    );
+    for (const [i, record] of identity.dkimRecords.entries()) {
+      out(`DkimRecord${i + 1}`, `${record.name} CNAME ${record.value}`, "DNS: Easy DKIM");
+    }
     const mailFrom = `mail.${settings.sendingDomain}`;
     out(
       "MailFromMx",

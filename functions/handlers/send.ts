@@ -29,6 +29,13 @@ async function sendBatch(record: SQSRecord): Promise<void> {
     editions.set(batch.editionId, stored);
   }
   const summary = await deliverRecipients(deps, edition, batch.emails);
+  if (summary.haltedBecause) {
+    // The safety pause stopped the edition: the message is consumed, not retried into the DLQ. The
+    // ledger knows who was not reached; `digest --aws send --date D --resume-halted` sends to them.
+    logger.warn("edition halted: batch not sent", { messageId: record.messageId, ...summary });
+    editions.delete(batch.editionId);
+    return;
+  }
   logger.info("batch delivered", { messageId: record.messageId, ...summary });
   if (summary.stoppedBecause || summary.retryable > 0) {
     throw new Error(

@@ -110,6 +110,12 @@ describe("the CDK stack", () => {
       ComparisonOperator: "GreaterThanOrEqualToThreshold",
     });
     expect(fleet.maxConcurrency * fleet.ratePerFunction).toBeLessThanOrEqual(14);
+    // The safety pause's log line becomes a metric with its own alarm.
+    template.hasResourceProperties("AWS::Logs::MetricFilter", {
+      FilterPattern: '{ $.alert = "edition-halted" }',
+      MetricTransformations: [Match.objectLike({ MetricName: "EditionHalted", MetricNamespace: "Digest" })],
+    });
+    expect(resources("AWS::CloudWatch::Alarm")).toHaveLength(2);
   });
 
   it("sizes the fleet so it never exceeds the account's rate", () => {
