@@ -1,4 +1,4 @@
-import { SQSClient, type SQSClientConfig, SendMessageBatchCommand } from "@aws-sdk/client-sqs";
+import { SendMessageBatchCommand, SQSClient, type SQSClientConfig } from "@aws-sdk/client-sqs";
 import type { RecipientBatch, RecipientQueue } from "../core/ports.js";
 
 /** The send queue on SQS: SendMessageBatch (≤ 10 entries), retrying entries SQS reports as failed. */
@@ -14,11 +14,16 @@ export class SqsRecipientQueue implements RecipientQueue {
 
   async enqueue(batches: readonly RecipientBatch[]): Promise<void> {
     for (let i = 0; i < batches.length; i += 10) {
-      let entries = batches.slice(i, i + 10).map((batch, j) => ({ Id: String(j), MessageBody: JSON.stringify(batch) }));
+      let entries = batches
+        .slice(i, i + 10)
+        .map((batch, j) => ({ Id: String(j), MessageBody: JSON.stringify(batch) }));
       for (let attempt = 0; entries.length > 0; attempt++) {
-        if (attempt >= 5) throw new Error(`SQS refused ${entries.length} message(s) after ${attempt} attempts`);
+        if (attempt >= 5)
+          throw new Error(`SQS refused ${entries.length} message(s) after ${attempt} attempts`);
         if (attempt > 0) await new Promise((r) => setTimeout(r, 100 * 2 ** attempt));
-        const res = await this.client.send(new SendMessageBatchCommand({ QueueUrl: this.queueUrl, Entries: entries }));
+        const res = await this.client.send(
+          new SendMessageBatchCommand({ QueueUrl: this.queueUrl, Entries: entries }),
+        );
         const failed = new Set((res.Failed ?? []).map((f) => f.Id));
         entries = entries.filter((e) => failed.has(e.Id));
       }

@@ -15,10 +15,12 @@ export type ApiEvent = APIGatewayProxyEventV2WithRequestContext<AuthorizerContex
 /** Maps an HTTP API event to the core's request. */
 export function toHttpRequest(event: ApiEvent): HttpRequest {
   const headers: Record<string, string> = {};
-  for (const [key, value] of Object.entries(event.headers ?? {})) if (value !== undefined) headers[key.toLowerCase()] = value;
+  for (const [key, value] of Object.entries(event.headers ?? {}))
+    if (value !== undefined) headers[key.toLowerCase()] = value;
   if (event.cookies?.length) headers.cookie = event.cookies.join("; ");
   const query: Record<string, string> = {};
-  for (const [key, value] of Object.entries(event.queryStringParameters ?? {})) if (value !== undefined) query[key] = value;
+  for (const [key, value] of Object.entries(event.queryStringParameters ?? {}))
+    if (value !== undefined) query[key] = value;
   const authorizer = event.requestContext.authorizer;
   const iam = authorizer?.iam?.userArn ?? authorizer?.iam?.userId;
   const jwtSubject = authorizer?.jwt?.claims?.sub;
@@ -27,9 +29,17 @@ export function toHttpRequest(event: ApiEvent): HttpRequest {
     path: event.rawPath,
     query,
     headers,
-    body: event.body ? (event.isBase64Encoded ? Buffer.from(event.body, "base64").toString("utf8") : event.body) : "",
+    body: event.body
+      ? event.isBase64Encoded
+        ? Buffer.from(event.body, "base64").toString("utf8")
+        : event.body
+      : "",
     sourceIp: event.requestContext.http.sourceIp ?? null,
-    principal: iam ? { kind: "iam", id: iam } : typeof jwtSubject === "string" ? { kind: "jwt", id: jwtSubject } : null,
+    principal: iam
+      ? { kind: "iam", id: iam }
+      : typeof jwtSubject === "string"
+        ? { kind: "jwt", id: jwtSubject }
+        : null,
   };
 }
 

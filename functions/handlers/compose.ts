@@ -25,7 +25,10 @@ export async function handler(event: ComposeEvent = {}): Promise<ComposeResult> 
   const queueUrl = process.env[QUEUE_ENV];
   if (!queueUrl) throw new Error(`${QUEUE_ENV} is not set`);
   queue ??= new SqsRecipientQueue(queueUrl);
-  const date = event.date && /^\d{4}-\d{2}-\d{2}$/.test(event.date) ? event.date : dayInZone(new Date(), deps.config.timeZone);
+  const date =
+    event.date && /^\d{4}-\d{2}-\d{2}$/.test(event.date)
+      ? event.date
+      : dayInZone(new Date(), deps.config.timeZone);
   const composed = await composeEdition(deps, date);
   if (composed.kind !== "edition") {
     const message = composed.kind === "empty" ? composed.reason : "edition cancelled: nothing sent";

@@ -1,4 +1,4 @@
-import { type IncomingMessage, type Server, createServer } from "node:http";
+import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { HttpRequest, HttpResponse } from "../core/http/types.js";
 
 /** Largest request body accepted (CSV imports of ~100k rows fit). */

@@ -62,7 +62,9 @@ export class DynamoSubscriberStore implements SubscriberStore {
   }
 
   async delete(email: string): Promise<boolean> {
-    const res = await this.db.send(new DeleteCommand({ TableName: this.table, Key: { email }, ReturnValues: "ALL_OLD" }));
+    const res = await this.db.send(
+      new DeleteCommand({ TableName: this.table, Key: { email }, ReturnValues: "ALL_OLD" }),
+    );
     return Boolean(res.Attributes);
   }
 

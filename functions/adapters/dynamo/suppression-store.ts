@@ -27,7 +27,9 @@ export class DynamoSuppressionStore implements SuppressionStore {
     }
     const keys = [...byKey.keys()];
     for (let i = 0; i < keys.length; i += BATCH_GET_LIMIT) {
-      let pending: Record<string, unknown>[] | undefined = keys.slice(i, i + BATCH_GET_LIMIT).map((email) => ({ email }));
+      let pending: Record<string, unknown>[] | undefined = keys
+        .slice(i, i + BATCH_GET_LIMIT)
+        .map((email) => ({ email }));
       for (let attempt = 0; pending && pending.length > 0; attempt++) {
         if (attempt > 0) await new Promise((r) => setTimeout(r, Math.min(1000, 50 * 2 ** attempt)));
         const res = await this.db.send(
@@ -46,7 +48,9 @@ export class DynamoSuppressionStore implements SuppressionStore {
   }
 
   async get(email: string): Promise<Suppression | null> {
-    const res = await this.db.send(new GetCommand({ TableName: this.table, Key: { email }, ConsistentRead: true }));
+    const res = await this.db.send(
+      new GetCommand({ TableName: this.table, Key: { email }, ConsistentRead: true }),
+    );
     return res.Item ? toSuppression(res.Item) : null;
   }
 
@@ -55,7 +59,9 @@ export class DynamoSuppressionStore implements SuppressionStore {
   }
 
   async remove(email: string): Promise<boolean> {
-    const res = await this.db.send(new DeleteCommand({ TableName: this.table, Key: { email }, ReturnValues: "ALL_OLD" }));
+    const res = await this.db.send(
+      new DeleteCommand({ TableName: this.table, Key: { email }, ReturnValues: "ALL_OLD" }),
+    );
     return Boolean(res.Attributes);
   }
 
@@ -69,7 +75,9 @@ export class DynamoSuppressionStore implements SuppressionStore {
     );
     return {
       items: (res.Items ?? []).map(toSuppression),
-      nextCursor: res.LastEvaluatedKey ? Buffer.from(JSON.stringify(res.LastEvaluatedKey)).toString("base64url") : null,
+      nextCursor: res.LastEvaluatedKey
+        ? Buffer.from(JSON.stringify(res.LastEvaluatedKey)).toString("base64url")
+        : null,
     };
   }
 }

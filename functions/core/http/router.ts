@@ -46,7 +46,10 @@ function match(pattern: string, path: string): Record<string, string> | null {
   return params;
 }
 
-export function createRouter<C>(routes: Route<C>[], options: RouterOptions<C>): (req: HttpRequest) => Promise<HttpResponse> {
+export function createRouter<C>(
+  routes: Route<C>[],
+  options: RouterOptions<C>,
+): (req: HttpRequest) => Promise<HttpResponse> {
   return async (req) => {
     const method = req.method.toUpperCase() === "HEAD" ? "GET" : req.method.toUpperCase();
     let allowed: string[] = [];
@@ -62,7 +65,11 @@ export function createRouter<C>(routes: Route<C>[], options: RouterOptions<C>): 
         if (isAdmin) {
           const auth = options.adminAuth(req);
           if (auth === "missing") {
-            return jsonResponse(401, { error: "authentication required" }, { "www-authenticate": 'Bearer realm="digest admin"' });
+            return jsonResponse(
+              401,
+              { error: "authentication required" },
+              { "www-authenticate": 'Bearer realm="digest admin"' },
+            );
           }
           if (auth === "denied") return jsonResponse(403, { error: "not allowed" });
         }
@@ -70,7 +77,10 @@ export function createRouter<C>(routes: Route<C>[], options: RouterOptions<C>): 
       } catch (err) {
         if (err instanceof HttpError) {
           if (isAdmin || !options.renderError) {
-            return jsonResponse(err.status, err.field ? { error: err.message, field: err.field } : { error: err.message });
+            return jsonResponse(
+              err.status,
+              err.field ? { error: err.message, field: err.field } : { error: err.message },
+            );
           }
           return options.renderError(err.status, err.message, req);
         }
@@ -81,7 +91,11 @@ export function createRouter<C>(routes: Route<C>[], options: RouterOptions<C>): 
       }
     }
     allowed = [...new Set(allowed)];
-    if (allowed.length > 0) return { ...jsonResponse(405, { error: "method not allowed" }), headers: { allow: allowed.join(", ") } };
+    if (allowed.length > 0)
+      return {
+        ...jsonResponse(405, { error: "method not allowed" }),
+        headers: { allow: allowed.join(", ") },
+      };
     const notFound = "not found";
     return req.path.startsWith("/admin/") || !options.renderError
       ? jsonResponse(404, { error: notFound })

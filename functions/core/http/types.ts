@@ -40,9 +40,14 @@ const SECURITY_HEADERS = {
 };
 
 /** Pages: no scripts at all, no framing, no third-party anything. */
-const PAGE_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src https: data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+const PAGE_CSP =
+  "default-src 'none'; style-src 'unsafe-inline'; img-src https: data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
-export function htmlResponse(status: number, body: string, headers: Record<string, string> = {}): HttpResponse {
+export function htmlResponse(
+  status: number,
+  body: string,
+  headers: Record<string, string> = {},
+): HttpResponse {
   return {
     status,
     headers: {
@@ -56,16 +61,34 @@ export function htmlResponse(status: number, body: string, headers: Record<strin
   };
 }
 
-export function jsonResponse(status: number, value: unknown, headers: Record<string, string> = {}): HttpResponse {
+export function jsonResponse(
+  status: number,
+  value: unknown,
+  headers: Record<string, string> = {},
+): HttpResponse {
   return {
     status,
-    headers: { "content-type": "application/json; charset=utf-8", "cache-control": "no-store", ...SECURITY_HEADERS, ...headers },
+    headers: {
+      "content-type": "application/json; charset=utf-8",
+      "cache-control": "no-store",
+      ...SECURITY_HEADERS,
+      ...headers,
+    },
     body: JSON.stringify(value),
   };
 }
 
-export function textResponse(status: number, body: string, contentType = "text/plain; charset=utf-8", headers: Record<string, string> = {}): HttpResponse {
-  return { status, headers: { "content-type": contentType, "cache-control": "no-store", ...SECURITY_HEADERS, ...headers }, body };
+export function textResponse(
+  status: number,
+  body: string,
+  contentType = "text/plain; charset=utf-8",
+  headers: Record<string, string> = {},
+): HttpResponse {
+  return {
+    status,
+    headers: { "content-type": contentType, "cache-control": "no-store", ...SECURITY_HEADERS, ...headers },
+    body,
+  };
 }
 
 /**
@@ -78,7 +101,8 @@ export function parseBody(req: HttpRequest): Record<string, unknown> {
   if (type.includes("application/json")) {
     try {
       const value = JSON.parse(req.body) as unknown;
-      if (value === null || typeof value !== "object" || Array.isArray(value)) throw new Error("not an object");
+      if (value === null || typeof value !== "object" || Array.isArray(value))
+        throw new Error("not an object");
       return value as Record<string, unknown>;
     } catch {
       throw new HttpError(400, "the body is not a JSON object");

@@ -4,12 +4,15 @@ import { join } from "node:path";
 import { createApi } from "../../core/api/routes.js";
 import { bearerTokenAuth } from "../../core/http/admin-auth.js";
 import type { HttpRequest, HttpResponse } from "../../core/http/types.js";
-import { type Io, UsageError, parseFlags } from "../cli-support.js";
+import { type Io, parseFlags, UsageError } from "../cli-support.js";
 import { startHttpServer } from "../http-server.js";
 import type { Runtime } from "../runtime.js";
 
 /** The local admin token: DIGEST_ADMIN_TOKEN, else one generated once into the data directory. */
-export async function localAdminToken(home: string, env: NodeJS.ProcessEnv): Promise<{ token: string; from: string }> {
+export async function localAdminToken(
+  home: string,
+  env: NodeJS.ProcessEnv,
+): Promise<{ token: string; from: string }> {
   if (env.DIGEST_ADMIN_TOKEN) return { token: env.DIGEST_ADMIN_TOKEN, from: "DIGEST_ADMIN_TOKEN" };
   const file = join(home, "admin-token");
   try {
@@ -31,7 +34,8 @@ export async function localAdminToken(home: string, env: NodeJS.ProcessEnv): Pro
 function parsePort(value: string | undefined, fallback: number): number {
   if (value === undefined) return fallback;
   const port = Number(value);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port expects 0–65535, got "${value}"`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new UsageError(`--port expects 0–65535, got "${value}"`);
   return port;
 }
 
@@ -39,11 +43,20 @@ function parsePort(value: string | undefined, fallback: number): number {
  * `digest serve [--port P]`: the HTTP API (public pages and admin routes) on 127.0.0.1 with the same
  * routes the api Lambda serves. Runs until SIGINT/SIGTERM.
  */
-export async function serveCommand(rt: Runtime, io: Io, args: string[], env: NodeJS.ProcessEnv): Promise<number> {
+export async function serveCommand(
+  rt: Runtime,
+  io: Io,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+): Promise<number> {
   const { values, positionals } = parseFlags(args, { port: { type: "string" } });
   if (positionals.length > 0) throw new UsageError(`unexpected argument ${positionals[0]}`);
   const port = parsePort(values.port, 8787);
-  let handle: (req: HttpRequest) => Promise<HttpResponse> = async () => ({ status: 503, headers: {}, body: "starting" });
+  let handle: (req: HttpRequest) => Promise<HttpResponse> = async () => ({
+    status: 503,
+    headers: {},
+    body: "starting",
+  });
   const server = await startHttpServer((req) => handle(req), { port });
   // Links in pages and emails point at this server unless a public base URL is configured.
   if (!rt.publicBaseUrlConfigured) rt.config.publicBaseUrl = server.url;
