@@ -4,6 +4,7 @@ import { resolve } from "node:path";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { documentClientOver } from "../adapters/dynamo/client.js";
+import { createTables } from "../adapters/dynamo/create-tables.js";
 import { dynamoStores } from "../adapters/dynamo/stores.js";
 import { FolderOutbox } from "../adapters/outbox.js";
 import { TABLE_ENV, type TableName, type TableNames, tableNamesFromEnv } from "../adapters/schema.js";
@@ -39,6 +40,8 @@ export interface Runtime {
   dynamo: DynamoDBClient;
   db: DynamoDBDocumentClient;
   mailer: SesMailer;
+  /** Tables this process created on the embedded database (a fresh data directory). */
+  createdTables: TableName[];
   /** True when DIGEST_PUBLIC_BASE_URL or the config file names the public base URL. */
   publicBaseUrlConfigured: boolean;
   deps(): Promise<EditionDeps>;
@@ -158,17 +161,20 @@ export async function openRuntime(opts: RuntimeOptions = {}): Promise<Runtime> {
     endpoint: services.endpoints.dynamodb ?? dynamoEndpoint ?? undefined,
   });
   const db = documentClientOver(dynamo);
+  const tables = tableNamesFromEnv(env);
+  // The embedded database is ours: create what is missing, so every command works on a fresh data dir.
+  const createdTables = services.endpoints.dynamodb ? await createTables(dynamo, tables) : [];
   const mailer = new SesMailer(
     { region, credentials, endpoint: services.endpoints.sesv2 ?? sesEndpoint ?? undefined },
     { configurationSet: config.configurationSet },
   );
-  const tables = tableNamesFromEnv(env);
   const outbox = opts.aws ? null : outboxRoot(env);
   let keys: SigningKey[] | null = null;
   const runtime: Runtime = {
     home,
     outboxRoot: outbox,
     config,
+    createdTables,
     publicBaseUrlConfigured: Boolean(env.DIGEST_PUBLIC_BASE_URL) || configFile.publicBaseUrl !== undefined,
     tables,
     dynamo,

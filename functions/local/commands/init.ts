@@ -5,7 +5,7 @@ import type { Runtime } from "../runtime.js";
 
 /** `digest init`: creates the tables (idempotent), the signing key and the compiled template. */
 export async function initCommand(rt: Runtime, io: Io): Promise<number> {
-  const created = await createTables(rt.dynamo, rt.tables);
+  const created = [...rt.createdTables, ...(await createTables(rt.dynamo, rt.tables))];
   await rt.keys();
   await ensureTemplatesBuilt();
   io.out(
