@@ -9,7 +9,8 @@ import type { DigestStack } from "./stack.js";
 export function acknowledgeNagFindings(stack: DigestStack): void {
   const ack = (scope: IConstruct, id: string, reason: string) =>
     Validations.of(scope).acknowledge({ id, reason });
-  const { compose, send, api, sesEvents } = stack.functions;
+  const { compose, send, api, sesEvents, dispatch } = stack.functions;
+  const all = [compose, send, api, sesEvents, ...(dispatch ? [dispatch] : [])];
 
   ack(
     stack.httpApi,
@@ -19,7 +20,7 @@ export function acknowledgeNagFindings(stack: DigestStack): void {
       "HMAC tokens in the handler; every /admin route uses the IAM authorizer.",
   );
 
-  for (const fn of [compose, send, api, sesEvents]) {
+  for (const fn of all) {
     ack(
       fn,
       "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]",
@@ -32,7 +33,7 @@ export function acknowledgeNagFindings(stack: DigestStack): void {
         "AWS only accepts them on '*'.",
     );
   }
-  for (const fn of [compose, send, api, sesEvents]) {
+  for (const fn of all) {
     for (const table of ["StoriesTable", "SubscribersTable"]) {
       const logicalId = stack.getLogicalId(
         stack.tables[table === "StoriesTable" ? "stories" : "subscribers"].node.defaultChild as never,
@@ -40,16 +41,18 @@ export function acknowledgeNagFindings(stack: DigestStack): void {
       ack(
         fn,
         `AwsSolutions-IAM5[Resource::<${logicalId}.Arn>/index/*]`,
-        "Query rights on this table's own global secondary indexes (byDay, byId, byStatus); no other table.",
+        "Query rights on this table's own global secondary indexes (byDay, byId, byStatus, bySlot); no other table.",
       );
     }
   }
-  // The scheduler's role is created by aws-scheduler-targets at stack level, outside the schedule.
-  ack(
-    stack,
-    `AwsSolutions-IAM5[Resource::<${stack.getLogicalId(compose.node.defaultChild as never)}.Arn>:*]`,
-    "The scheduler's role may invoke the compose function and its versions; nothing else.",
-  );
+  // The schedulers' role is created by aws-scheduler-targets at stack level, outside the schedules.
+  for (const fn of dispatch ? [compose, dispatch] : [compose]) {
+    ack(
+      stack,
+      `AwsSolutions-IAM5[Resource::<${stack.getLogicalId(fn.node.defaultChild as never)}.Arn>:*]`,
+      "The scheduler's role may invoke the scheduled function and its versions; nothing else.",
+    );
+  }
   ack(
     stack.tokenSecret,
     "AwsSolutions-SMG4",

@@ -72,7 +72,10 @@ export interface DigestStackProps extends StackProps {
  */
 export class DigestStack extends Stack {
   readonly tables: Record<TableName, dynamodb.TableV2>;
-  readonly functions: Record<"compose" | "send" | "api" | "sesEvents", nodejs.NodejsFunction>;
+  readonly functions: Record<"compose" | "send" | "api" | "sesEvents", nodejs.NodejsFunction> & {
+    /** Only with local morning delivery (digest:deliveryMode=local). */
+    dispatch?: nodejs.NodejsFunction;
+  };
   readonly httpApi: apigw.HttpApi;
   readonly tokenSecret: secretsmanager.Secret;
   readonly dailySchedule: scheduler.Schedule;
@@ -180,6 +183,28 @@ export class DigestStack extends Stack {
       },
     );
     this.functions = { compose, send, api, sesEvents };
+    if (digest.deliveryMode === "local") {
+      // Local morning delivery: compose only builds the edition; every hour, dispatch enqueues the
+      // subscribers whose own delivery hour has come in their own zone.
+      const dispatch = this.fn("dispatch", "Enqueues the subscribers whose local delivery hour has come", {
+        timeout: Duration.minutes(5),
+        memorySize: 512,
+        environment: { ...sharedEnv, [QUEUE_ENV]: sendQueue.queueUrl },
+      });
+      this.tables.subscribers.grantReadData(dispatch);
+      this.tables.editions.grantReadData(dispatch);
+      sendQueue.grantSendMessages(dispatch);
+      tokenSecret.grantRead(dispatch);
+      new scheduler.Schedule(this, "HourlyDispatch", {
+        description: "Local morning delivery: every hour, the subscribers whose hour has come",
+        schedule: scheduler.ScheduleExpression.cron({ minute: "0" }),
+        target: new schedulerTargets.LambdaInvoke(dispatch, {
+          retryAttempts: 2,
+          maxEventAge: Duration.minutes(50),
+        }),
+      });
+      this.functions.dispatch = dispatch;
+    }
 
     // --- Least-privilege grants ------------------------------------------------------------------
     const t = this.tables;

@@ -33,6 +33,8 @@ export type TableName = "stories" | "subscribers" | "editions" | "sends" | "supp
 
 /** Number of shards of the subscribers' status index: spreads a million active subscribers over partitions. */
 export const STATUS_SHARDS = 16;
+/** Shards of each local-delivery slot (zone + hour): one popular zone is not one hot partition. */
+export const SLOT_SHARDS = 4;
 
 export const TABLES: Record<TableName, TableDef> = {
   stories: {
@@ -60,6 +62,9 @@ export const TABLES: Record<TableName, TableDef> = {
         sortKey: { name: "email", type: "S" },
         projection: "ALL",
       },
+      // Local delivery: active subscribers by zone and hour (sparse: only active records carry slotShard).
+      // Keys only: the hourly dispatch enqueues addresses; the send re-reads each subscriber.
+      { name: "bySlot", partitionKey: { name: "slotShard", type: "S" }, projection: "KEYS_ONLY" },
     ],
     // Unconfirmed sign-ups expire; readers treat an expired pending record as absent (isExpired).
     ttlAttribute: "expiresAt",

@@ -94,6 +94,13 @@ export const configSchema = z.object({
   rateMinimumSends: intFrom(1, 1_000_000).default(100),
   /** How often, in recipients, a send re-reads the edition's bounce and complaint counters (also once at start). */
   rateCheckEvery: intFrom(1, 100_000).default(50),
+  /**
+   * "edition": everyone gets the edition when it is composed. "local": each subscriber gets it at
+   * their delivery hour in their own time zone (an hourly dispatch picks those whose hour has come).
+   */
+  deliveryMode: z.enum(["edition", "local"], { message: 'expected "edition" or "local"' }).default("edition"),
+  /** Local delivery: the hour (0–23, subscriber's zone) for subscribers who chose none. */
+  deliveryHour: intFrom(0, 23).default(7),
 });
 
 export type DigestConfig = z.infer<typeof configSchema> & { senderName: string; listId: string };
@@ -122,6 +129,8 @@ export const CONFIG_ENV: Record<keyof z.input<typeof configSchema>, string> = {
   complaintRateLimit: "DIGEST_COMPLAINT_RATE_LIMIT",
   rateMinimumSends: "DIGEST_RATE_MINIMUM_SENDS",
   rateCheckEvery: "DIGEST_RATE_CHECK_EVERY",
+  deliveryMode: "DIGEST_DELIVERY_MODE",
+  deliveryHour: "DIGEST_DELIVERY_HOUR",
 };
 
 export class ConfigError extends Error {

@@ -33,6 +33,8 @@ export interface SubscriberStore {
   create(subscriber: Subscriber): Promise<boolean>;
   /** Replaces a stored subscriber (same email). */
   put(subscriber: Subscriber): Promise<void>;
+  /** Pages through the addresses of active subscribers in one local-delivery slot (see deliverySlot). */
+  listSlot(slot: string, cursor: string | null, limit: number): Promise<Page<string>>;
   /** Pages through subscribers of one status (all statuses when undefined), in address order per shard. */
   list(
     filter: { status?: SubscriberStatus },

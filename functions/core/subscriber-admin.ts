@@ -42,13 +42,25 @@ export interface SubscriberInput {
   /** Undefined leaves an existing choice alone; [] means all sections. */
   sections?: string[];
   timezone?: string | null;
+  /** Local delivery: the hour (0–23) in their zone; null or undefined → the configured default. */
+  deliveryHour?: number | null;
   /** Consent was given elsewhere (active) or must still be confirmed (pending). */
   status: "active" | "pending";
   consent: Consent;
 }
 
 /** The input field a validation error is about (the admin API names it in its 400 answer). */
-export type SubscriberField = "email" | "name" | "sections" | "timezone" | "status";
+export type SubscriberField = "email" | "name" | "sections" | "timezone" | "status" | "deliveryHour";
+
+/** A delivery hour must be a whole hour of the day; returns the error, or null when it is fine. */
+export function deliveryHourError(hour: number | null | undefined): Invalid | null {
+  if (hour === undefined || hour === null || (Number.isInteger(hour) && hour >= 0 && hour <= 23)) return null;
+  return {
+    outcome: "invalid",
+    error: `deliveryHour must be a whole hour from 0 to 23, got ${hour}`,
+    field: "deliveryHour",
+  };
+}
 
 export type Invalid = { outcome: "invalid"; error: string; field: SubscriberField };
 
@@ -191,6 +203,8 @@ export async function addSubscriber(
 ): Promise<AddResult> {
   const valid = validateSubscriberInput(input, deps.config.sections);
   if ("outcome" in valid) return valid;
+  const badHour = deliveryHourError(input.deliveryHour);
+  if (badHour) return badHour;
   if (input.status === "pending" && !deps.mail) {
     throw new Error("adding pending subscribers needs the transactional mail (confirmation emails)");
   }
@@ -275,6 +289,7 @@ function fresh(
     status: input.status,
     sections: valid.sections ?? [],
     timezone: valid.timezone ?? null,
+    deliveryHour: input.deliveryHour ?? null,
     createdAt: at,
     confirmedAt: input.status === "active" ? at : null,
     updatedAt: at,
@@ -324,6 +339,8 @@ export interface SubscriberPatch {
   /** [] means all sections. */
   sections?: string[];
   timezone?: string | null;
+  /** Local delivery hour (0–23); null returns to the configured default. */
+  deliveryHour?: number | null;
   /** Only these moves: active → paused, paused → active, anything → unsubscribed. */
   status?: "active" | "paused" | "unsubscribed";
 }
@@ -350,6 +367,8 @@ export async function updateSubscriber(
     deps.config.sections,
   );
   if ("outcome" in valid) return valid;
+  const badHour = deliveryHourError(patch.deliveryHour);
+  if (badHour) return badHour;
   const existing = await findSubscriber(deps, valid.email);
   if (!existing) return { outcome: "not-found" };
   const status = patch.status ?? existing.status;
@@ -384,6 +403,7 @@ export async function updateSubscriber(
     name: valid.name === undefined ? existing.name : valid.name,
     sections: valid.sections ?? existing.sections,
     timezone: valid.timezone === undefined ? existing.timezone : valid.timezone,
+    deliveryHour: patch.deliveryHour === undefined ? existing.deliveryHour : patch.deliveryHour,
     status,
   };
   // Only pending records expire; an unsubscribed one must stay so that no import re-adds the address.
@@ -392,6 +412,7 @@ export async function updateSubscriber(
     next.name !== existing.name ||
     !sameList(next.sections, existing.sections) ||
     next.timezone !== existing.timezone ||
+    (next.deliveryHour ?? null) !== (existing.deliveryHour ?? null) ||
     next.status !== existing.status;
   if (!changed) return { outcome: "unchanged", subscriber: existing };
   next.updatedAt = deps.clock().toISOString();

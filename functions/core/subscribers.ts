@@ -34,6 +34,18 @@ export interface Subscriber {
   suppression?: { reason: string; at: string; previousStatus: SubscriberStatus };
   /** Soft bounces seen since the last delivery; suppressed after a threshold. */
   transientBounces?: number;
+  /** Local delivery: the hour (0–23, in `timezone`) they want the digest; null → the configured default. */
+  deliveryHour?: number | null;
+}
+
+/**
+ * The local-delivery slot of an active subscriber: "<zone>|<hour>", either part empty when it follows
+ * the configured default (so a changed default applies without rewriting records); null otherwise.
+ */
+export function deliverySlot(s: Pick<Subscriber, "status" | "timezone" | "deliveryHour">): string | null {
+  if (s.status !== "active") return null;
+  // Zones are stored canonical (validateSubscriberInput), the form the dispatch lists them in.
+  return `${s.timezone ?? ""}|${s.deliveryHour ?? ""}`;
 }
 
 /** A pending sign-up past its expiry is treated as absent: DynamoDB TTL deletes lazily, dynalite never. */
@@ -109,10 +121,19 @@ export function newSubscriberId(): string {
   return randomBytes(12).toString("base64url");
 }
 
+/** A stable shard (0 … shards-1) of an address, so one key's items spread over several partitions. */
+function shardNumber(email: string, shards: number): number {
+  return createHash("sha256").update(email).digest().readUInt32BE(0) % shards;
+}
+
 /** Partition of the status index for this subscriber: status plus a stable shard of the address. */
 export function statusShard(status: SubscriberStatus, email: string, shards: number): string {
-  const n = createHash("sha256").update(email).digest().readUInt32BE(0) % shards;
-  return `${status}#${String(n).padStart(2, "0")}`;
+  return `${status}#${String(shardNumber(email, shards)).padStart(2, "0")}`;
+}
+
+/** "<key>#<n>": a partition key spread over `shards` partitions by the address. */
+export function shardOf(key: string, email: string, shards: number): string {
+  return `${key}#${shardNumber(email, shards)}`;
 }
 
 /** Suppression key of an erased address: the address itself is gone, its hash still blocks mail. */

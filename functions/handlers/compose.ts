@@ -12,6 +12,7 @@ export interface ComposeEvent {
 
 export type ComposeResult =
   | { status: "empty" | "cancelled"; date: string; message: string }
+  | { status: "composed"; date: string; stories: number }
   | ({ status: "queued"; stories: number } & FanOutSummary);
 
 let queue: SqsRecipientQueue | null = null;
@@ -34,6 +35,14 @@ export async function handler(event: ComposeEvent = {}): Promise<ComposeResult> 
     const message = composed.kind === "empty" ? composed.reason : "edition cancelled: nothing sent";
     logger.info(message, { date });
     return { status: composed.kind, date, message };
+  }
+  if (deps.config.deliveryMode === "local") {
+    // Local morning delivery: the hourly dispatch fans subscribers out when their own hour comes.
+    logger.info("edition composed; the hourly dispatch delivers it", {
+      date,
+      stories: composed.edition.stories.length,
+    });
+    return { status: "composed", date, stories: composed.edition.stories.length };
   }
   const summary = await fanOutEdition({ subscribers: deps.subscribers, queue }, composed.edition);
   logger.info("edition queued", { ...summary, stories: composed.edition.stories.length });

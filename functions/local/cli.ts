@@ -1,6 +1,8 @@
 import { ConfigError } from "../core/config.js";
 import { CommandError, type Io, processIo, UsageError } from "./cli-support.js";
 import { listEditionsCommand, showEditionCommand } from "./commands/editions.js";
+import { composeCommand } from "./commands/compose.js";
+import { dispatchCommand } from "./commands/dispatch.js";
 import { initCommand } from "./commands/init.js";
 import { sendCommand } from "./commands/send.js";
 import { serveCommand } from "./commands/serve.js";
@@ -33,7 +35,7 @@ export const USAGE = `usage: digest [--aws] <command> [options]
   subscribers import <file.csv> [--pending] [--source S]   header: email[,name,sections,timezone]
   subscribers list [--status S] [--section S] [--json]
   subscribers show <email> [--json]           the record, consent evidence and suppression
-  subscribers update <email> [--name N] [--sections a,b] [--timezone Z] [--pause|--resume]
+  subscribers update <email> [--name N] [--sections a,b] [--timezone Z] [--hour H] [--pause|--resume]
   subscribers remove <email>                  unsubscribes (the record stays)
   subscribers erase <email>                   GDPR erasure: only a hashed suppression entry stays
   subscribers export [--json] [--status S] [--section S]
@@ -42,6 +44,9 @@ export const USAGE = `usage: digest [--aws] <command> [options]
                                          the bounce/complaint safety pause halted needs --resume-halted)
   editions list [--days N] [--to YYYY-MM-DD] [--json]
   editions show <id> [--json]
+  compose [--date YYYY-MM-DD]            build and freeze the day's edition without sending it
+  dispatch [--at ISO]                    local morning delivery: send the current edition to those whose
+                                         delivery hour (in their zone) is now; deployed, hourly
   serve [--port P]                       the HTTP API on 127.0.0.1 (default port 8787; 0 picks one)
   suppressions list [--json]             the suppression list (erased addresses as sha256:…)
   suppressions add <email> [--reason manual|bounce|complaint|transient-bounces] [--detail TEXT]
@@ -78,6 +83,8 @@ const COMMANDS: Record<string, Handler | Record<string, Handler>> = {
     remove: removeSuppressionCommand,
   },
   "ses-events": sesEventsCommand,
+  dispatch: dispatchCommand,
+  compose: composeCommand,
   editions: { show: showEditionCommand, list: listEditionsCommand },
 };
 

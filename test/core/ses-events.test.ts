@@ -2,14 +2,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseConfig } from "../../functions/core/config.js";
-import type {
-  EditionStat,
-  EditionStore,
-  Page,
-  SubscriberStore,
-  Suppression,
-  SuppressionStore,
-} from "../../functions/core/ports.js";
+import type { EditionStat, EditionStore, SubscriberStore } from "../../functions/core/ports.js";
 import { rateVerdict } from "../../functions/core/send-edition.js";
 import {
   decideSesEvent,
@@ -25,6 +18,7 @@ import {
   suppressAddress,
   unsuppressAddress,
 } from "../../functions/core/suppression-admin.js";
+import { MemorySubscribers, MemorySuppressions } from "../helpers/memory-stores.js";
 
 const FIXTURES = join(import.meta.dirname, "..", "fixtures", "ses");
 const fixture = (name: string): unknown => JSON.parse(readFileSync(join(FIXTURES, name), "utf8"));
@@ -35,50 +29,6 @@ function only(records: SesRecord[]): SesEvent {
   const [record] = records;
   if (record?.kind !== "event") throw new Error(`expected an event, got ${JSON.stringify(record)}`);
   return record.event;
-}
-
-/** In-memory stores with the real adapters' contracts. */
-class Subscribers implements SubscriberStore {
-  readonly items = new Map<string, Subscriber>();
-  async get(email: string) {
-    return this.items.get(email) ?? null;
-  }
-  async getById(id: string) {
-    return [...this.items.values()].find((s) => s.id === id) ?? null;
-  }
-  async delete(email: string) {
-    return this.items.delete(email);
-  }
-  async create(s: Subscriber) {
-    if (this.items.has(s.email)) return false;
-    this.items.set(s.email, s);
-    return true;
-  }
-  async put(s: Subscriber) {
-    this.items.set(s.email, structuredClone(s));
-  }
-  async list(): Promise<Page<Subscriber>> {
-    return { items: [...this.items.values()], nextCursor: null };
-  }
-}
-
-class Suppressions implements SuppressionStore {
-  readonly items = new Map<string, Suppression>();
-  async suppressed(emails: readonly string[]) {
-    return new Set(emails.filter((e) => this.items.has(e) || this.items.has(erasedKey(e))));
-  }
-  async get(email: string) {
-    return this.items.get(email) ?? null;
-  }
-  async put(entry: Suppression) {
-    this.items.set(entry.email, { ...entry });
-  }
-  async remove(email: string) {
-    return this.items.delete(email);
-  }
-  async list(): Promise<Page<Suppression>> {
-    return { items: [...this.items.values()], nextCursor: null };
-  }
 }
 
 function editionsWithStats() {
@@ -116,8 +66,8 @@ function subscriber(
 }
 
 function world(transientBounceLimit = 3) {
-  const subscribers = new Subscribers();
-  const suppressions = new Suppressions();
+  const subscribers = new MemorySubscribers();
+  const suppressions = new MemorySuppressions();
   const editions = editionsWithStats();
   const deps: SesEventDeps = {
     subscribers,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { Page, SubscriberStore, SuppressionStore } from "../../functions/core/ports.js";
+import type { SuppressionStore } from "../../functions/core/ports.js";
 import { addSubscriber, type SubscriberAdminDeps } from "../../functions/core/subscriber-admin.js";
 import { readSubscriberCsv } from "../../functions/core/subscriber-csv.js";
 import {
@@ -8,31 +8,9 @@ import {
   type Subscriber,
   statusShard,
 } from "../../functions/core/subscribers.js";
+import { MemorySubscribers } from "../helpers/memory-stores.js";
 
-/** An in-memory store for the pure rules; the DynamoDB store is covered by the integration tests. */
-class MemoryStore implements SubscriberStore {
-  items = new Map<string, Subscriber>();
-  async get(email: string) {
-    return this.items.get(email) ?? null;
-  }
-  async getById(id: string) {
-    return [...this.items.values()].find((s) => s.id === id) ?? null;
-  }
-  async delete(email: string) {
-    return this.items.delete(email);
-  }
-  async create(s: Subscriber) {
-    if (this.items.has(s.email)) return false;
-    this.items.set(s.email, s);
-    return true;
-  }
-  async put(s: Subscriber) {
-    this.items.set(s.email, s);
-  }
-  async list(): Promise<Page<Subscriber>> {
-    return { items: [...this.items.values()], nextCursor: null };
-  }
-}
+class MemoryStore extends MemorySubscribers {}
 
 const consent = { method: "admin" as const, at: "2031-01-01T00:00:00.000Z", source: "test" };
 

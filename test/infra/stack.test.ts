@@ -203,6 +203,24 @@ describe("the CDK stack", () => {
   });
 });
 
+describe("local morning delivery", () => {
+  it("adds an hourly dispatch function and schedule only when digest:deliveryMode is local, nag-clean", () => {
+    const { app, stack } = synthStack({
+      context: { "digest:deliveryMode": "local", "digest:deliveryHour": 7 },
+    });
+    app.synth();
+    const local = Template.fromStack(stack);
+    local.resourceCountIs("AWS::Lambda::Function", 5);
+    local.hasResourceProperties("AWS::Scheduler::Schedule", { ScheduleExpression: "cron(0 * * * ? *)" });
+    local.hasResourceProperties("AWS::Lambda::Function", {
+      Environment: {
+        Variables: Match.objectLike({ DIGEST_DELIVERY_MODE: "local", DIGEST_DELIVERY_HOUR: "7" }),
+      },
+    });
+    template.resourceCountIs("AWS::Scheduler::Schedule", 1);
+  }, 60_000);
+});
+
 describe("deployment configuration", () => {
   it("fails early with a readable message naming every bad key", () => {
     const context = cdkJsonContext({

@@ -7,8 +7,14 @@ import {
   ScanCommand,
 } from "@aws-sdk/lib-dynamodb";
 import type { Page, SubscriberStore } from "../../core/ports.js";
-import { type Subscriber, type SubscriberStatus, statusShard } from "../../core/subscribers.js";
-import { STATUS_SHARDS } from "../schema.js";
+import {
+  deliverySlot,
+  type Subscriber,
+  type SubscriberStatus,
+  shardOf,
+  statusShard,
+} from "../../core/subscribers.js";
+import { SLOT_SHARDS, STATUS_SHARDS } from "../schema.js";
 import { isConditionalCheckFailed } from "./client.js";
 
 interface Cursor {
@@ -37,7 +43,13 @@ export class DynamoSubscriberStore implements SubscriberStore {
   ) {}
 
   private item(s: Subscriber) {
-    return { ...s, statusShard: statusShard(s.status, s.email, STATUS_SHARDS) };
+    const slot = deliverySlot(s);
+    return {
+      ...s,
+      statusShard: statusShard(s.status, s.email, STATUS_SHARDS),
+      // Sparse: only active subscribers appear in the local-delivery index.
+      slotShard: slot === null ? undefined : shardOf(slot, s.email, SLOT_SHARDS),
+    };
   }
 
   async get(email: string): Promise<Subscriber | null> {
@@ -66,6 +78,29 @@ export class DynamoSubscriberStore implements SubscriberStore {
       new DeleteCommand({ TableName: this.table, Key: { email }, ReturnValues: "ALL_OLD" }),
     );
     return Boolean(res.Attributes);
+  }
+
+  async listSlot(slot: string, cursorText: string | null, limit: number): Promise<Page<string>> {
+    const cursor = decodeCursor(cursorText);
+    const emails: string[] = [];
+    let shard = cursor.shard ?? 0;
+    let key = cursor.key;
+    while (shard < SLOT_SHARDS && emails.length < limit) {
+      const res = await this.db.send(
+        new QueryCommand({
+          TableName: this.table,
+          IndexName: "bySlot",
+          KeyConditionExpression: "slotShard = :s",
+          ExpressionAttributeValues: { ":s": `${slot}#${shard}` },
+          Limit: limit - emails.length,
+          ExclusiveStartKey: key,
+        }),
+      );
+      for (const item of res.Items ?? []) emails.push(item.email as string);
+      key = res.LastEvaluatedKey;
+      if (!key) shard++;
+    }
+    return { items: emails, nextCursor: shard < SLOT_SHARDS ? encodeCursor({ shard, key }) : null };
   }
 
   async create(subscriber: Subscriber): Promise<boolean> {
@@ -127,6 +162,6 @@ export class DynamoSubscriberStore implements SubscriberStore {
 }
 
 function toSubscriber(item: Record<string, unknown>): Subscriber {
-  const { statusShard: _shard, ...rest } = item;
+  const { statusShard: _shard, slotShard: _slot, ...rest } = item;
   return rest as unknown as Subscriber;
 }

@@ -99,6 +99,16 @@ function jsonBody(req: HttpRequest, allowed: readonly string[]): Record<string, 
   return body;
 }
 
+/** deliveryHour: a whole hour 0–23, or null for the configured default. */
+function optionalHour(body: Record<string, unknown>): number | null | undefined {
+  const value = body.deliveryHour;
+  if (value === undefined || value === null) return value;
+  if (typeof value !== "number" || !Number.isInteger(value) || value < 0 || value > 23) {
+    bad("deliveryHour", "deliveryHour must be a whole hour from 0 to 23, or null");
+  }
+  return value as number;
+}
+
 function optionalString(
   body: Record<string, unknown>,
   name: string,
@@ -169,7 +179,7 @@ const addRoute: Route<ApiContext> = {
   pattern: "/admin/subscribers",
   admin: true,
   async handle(req, _params, ctx) {
-    const body = jsonBody(req, ["email", "name", "sections", "timezone", "status", "source"]);
+    const body = jsonBody(req, ["email", "name", "sections", "timezone", "deliveryHour", "status", "source"]);
     const email = optionalString(body, "email", false);
     if (email === undefined) bad("email", "email is required");
     const status = body.status ?? "active";
@@ -179,6 +189,7 @@ const addRoute: Route<ApiContext> = {
       name: optionalString(body, "name"),
       sections: optionalSections(body),
       timezone: optionalString(body, "timezone"),
+      deliveryHour: optionalHour(body),
       status,
       consent: {
         method: "admin",
@@ -288,7 +299,7 @@ const updateRoute: Route<ApiContext> = {
   admin: true,
   async handle(req, params, ctx) {
     const email = pathEmail(params);
-    const body = jsonBody(req, ["name", "sections", "timezone", "status"]);
+    const body = jsonBody(req, ["name", "sections", "timezone", "deliveryHour", "status"]);
     const status = body.status;
     if (status !== undefined && status !== "active" && status !== "paused" && status !== "unsubscribed") {
       bad("status", "status can only be set to active (from paused), paused or unsubscribed");
@@ -297,6 +308,7 @@ const updateRoute: Route<ApiContext> = {
       name: optionalString(body, "name"),
       sections: optionalSections(body),
       timezone: optionalString(body, "timezone"),
+      deliveryHour: optionalHour(body),
       status: status as SubscriberPatch["status"],
     };
     const result = await updateSubscriber(ctx, email, patch);

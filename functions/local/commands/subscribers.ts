@@ -59,11 +59,21 @@ function oneEmail(positionals: string[], command: string): string {
 }
 
 /** `digest subscribers add <email> [--name N] [--sections a,b] [--timezone Area/City] [--pending] [--source S]` */
+/** `--hour H`: the local delivery hour (0–23); an empty value returns to the configured default. */
+function parseHour(value: string | undefined): number | null | undefined {
+  if (value === undefined) return undefined;
+  if (value === "") return null;
+  const hour = Number(value);
+  if (!/^\d{1,2}$/.test(value) || hour > 23) throw new UsageError(`--hour expects 0–23, got "${value}"`);
+  return hour;
+}
+
 export async function addSubscriberCommand(rt: Runtime, io: Io, args: string[]): Promise<number> {
   const { values, positionals } = parseFlags(args, {
     name: { type: "string" },
     sections: { type: "string" },
     timezone: { type: "string" },
+    hour: { type: "string" },
     pending: { type: "boolean" },
     source: { type: "string" },
   });
@@ -74,6 +84,7 @@ export async function addSubscriberCommand(rt: Runtime, io: Io, args: string[]):
     name: values.name,
     sections: values.sections === undefined ? undefined : parseSections(values.sections),
     timezone: values.timezone,
+    deliveryHour: parseHour(values.hour),
     status: values.pending ? "pending" : "active",
     consent: {
       method: "admin",
@@ -227,6 +238,7 @@ export async function updateSubscriberCommand(rt: Runtime, io: Io, args: string[
     name: { type: "string" },
     sections: { type: "string" },
     timezone: { type: "string" },
+    hour: { type: "string" },
     pause: { type: "boolean" },
     resume: { type: "boolean" },
   });
@@ -236,10 +248,13 @@ export async function updateSubscriberCommand(rt: Runtime, io: Io, args: string[
     name: values.name === undefined ? undefined : values.name || null,
     sections: values.sections === undefined ? undefined : parseSections(values.sections),
     timezone: values.timezone === undefined ? undefined : values.timezone || null,
+    deliveryHour: parseHour(values.hour),
     status: values.pause ? "paused" : values.resume ? "active" : undefined,
   };
   if (Object.values(patch).every((v) => v === undefined)) {
-    throw new UsageError("nothing to change: give --name, --sections, --timezone, --pause or --resume");
+    throw new UsageError(
+      "nothing to change: give --name, --sections, --timezone, --hour, --pause or --resume",
+    );
   }
   const result = await updateSubscriber(adminDeps(rt), email, patch);
   switch (result.outcome) {

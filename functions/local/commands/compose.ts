@@ -1,0 +1,24 @@
+import { dayInZone } from "../../core/dates.js";
+import { composeEdition } from "../../core/send-edition.js";
+import { type Io, parseFlags, requireDay, UsageError } from "../cli-support.js";
+import type { Runtime } from "../runtime.js";
+
+/**
+ * `digest compose [--date D]`: builds and freezes the day's edition without sending it (what the
+ * deployed compose function does before the queue or, with local delivery, before the hourly dispatch).
+ */
+export async function composeCommand(rt: Runtime, io: Io, args: string[]): Promise<number> {
+  const { values, positionals } = parseFlags(args, { date: { type: "string" } });
+  if (positionals.length > 0) throw new UsageError(`unexpected argument ${positionals[0]}`);
+  const day = requireDay(values.date, "--date") ?? dayInZone(new Date(), rt.config.timeZone);
+  const composed = await composeEdition(await rt.deps(), day);
+  if (composed.kind === "empty") {
+    io.out(composed.reason);
+    return 0;
+  }
+  const { edition } = composed;
+  io.out(
+    `edition=${edition.editionId} status=${edition.status} stories=${edition.stories.length} sections=${edition.sections.join(",")}`,
+  );
+  return 0;
+}

@@ -1,0 +1,53 @@
+import type { Page, SubscriberStore, Suppression, SuppressionStore } from "../../functions/core/ports.js";
+import { deliverySlot, erasedKey, type Subscriber } from "../../functions/core/subscribers.js";
+
+/**
+ * In-memory stores with the real adapters' contracts, for the core's pure rules; the DynamoDB stores
+ * themselves are covered by the integration tests against dynalite.
+ */
+export class MemorySubscribers implements SubscriberStore {
+  readonly items = new Map<string, Subscriber>();
+  async get(email: string) {
+    return this.items.get(email) ?? null;
+  }
+  async getById(id: string) {
+    return [...this.items.values()].find((s) => s.id === id) ?? null;
+  }
+  async delete(email: string) {
+    return this.items.delete(email);
+  }
+  async create(s: Subscriber) {
+    if (this.items.has(s.email)) return false;
+    this.items.set(s.email, structuredClone(s));
+    return true;
+  }
+  async put(s: Subscriber) {
+    this.items.set(s.email, structuredClone(s));
+  }
+  async list(): Promise<Page<Subscriber>> {
+    return { items: [...this.items.values()], nextCursor: null };
+  }
+  async listSlot(slot: string): Promise<Page<string>> {
+    const emails = [...this.items.values()].filter((s) => deliverySlot(s) === slot).map((s) => s.email);
+    return { items: emails, nextCursor: null };
+  }
+}
+
+export class MemorySuppressions implements SuppressionStore {
+  readonly items = new Map<string, Suppression>();
+  async suppressed(emails: readonly string[]) {
+    return new Set(emails.filter((e) => this.items.has(e) || this.items.has(erasedKey(e))));
+  }
+  async get(email: string) {
+    return this.items.get(email) ?? null;
+  }
+  async put(entry: Suppression) {
+    this.items.set(entry.email, { ...entry });
+  }
+  async remove(email: string) {
+    return this.items.delete(email);
+  }
+  async list(): Promise<Page<Suppression>> {
+    return { items: [...this.items.values()], nextCursor: null };
+  }
+}
