@@ -56,11 +56,18 @@ export interface PreferenceChange {
   /** For "save": the ticked sections (configured sections), or the typed list (none configured). */
   sections?: string[] | string;
   timezone?: string | null;
+  /** Local delivery: "0"…"23", or "" for the default hour; absent leaves it alone. */
+  deliveryHour?: string | null;
 }
 
 export type PreferenceResult =
   | { ok: true; subscriber: Subscriber }
-  | { ok: false; status: 400 | 409; field?: "sections" | "timezone" | "action"; error: string };
+  | {
+      ok: false;
+      status: 400 | 409;
+      field?: "sections" | "timezone" | "deliveryHour" | "action";
+      error: string;
+    };
 
 /** Which actions a subscriber in this status can take on the preferences page. */
 export function allowedActions(status: Subscriber["status"]): PreferenceAction[] {
@@ -133,6 +140,13 @@ export async function applyPreferences(
       if ("error" in zone) return { ok: false, status: 400, field: "timezone", error: zone.error };
       next.sections = sections.sections;
       next.timezone = zone.timezone ?? null;
+      if (change.deliveryHour !== undefined && change.deliveryHour !== null) {
+        const hour = change.deliveryHour === "" ? null : Number(change.deliveryHour);
+        if (hour !== null && !(/^\d{1,2}$/.test(change.deliveryHour) && hour <= 23)) {
+          return { ok: false, status: 400, field: "deliveryHour", error: "choose an hour from the list" };
+        }
+        next.deliveryHour = hour;
+      }
       break;
     }
     case "pause":

@@ -158,6 +158,27 @@ describe("preferences", () => {
     expect((await world.record("ana@example.com"))?.status).toBe("unsubscribed");
   });
 
+  it("with local morning delivery, subscribers choose the hour the digest arrives", async () => {
+    world = await startWorld({ DIGEST_DELIVERY_MODE: "local", DIGEST_DELIVERY_HOUR: "7" });
+    const welcome = await signUpAndConfirm(world, "ana@example.com");
+    const prefs = linkIn(welcome, "/preferences");
+    const first = await page(await fetch(prefs));
+    expect(first).toContain('<label for="deliveryHour">Delivery time</label>');
+    expect(first).toContain('<option value="" selected>The usual time (07:00)</option>');
+    const saved = await post(
+      prefs,
+      form({ action: "save", sections: ["World"], timezone: "Asia/Tokyo", deliveryHour: "6" }),
+    );
+    expect(saved.status).toBe(303);
+    expect(await world.record("ana@example.com")).toMatchObject({ timezone: "Asia/Tokyo", deliveryHour: 6 });
+    const bad = await post(
+      prefs,
+      form({ action: "save", sections: ["World"], timezone: "", deliveryHour: "25" }),
+    );
+    expect(bad.status).toBe(400);
+    expect(await page(bad)).toContain("choose an hour from the list");
+  });
+
   it("answers 400 with the form and the problem for bad choices", async () => {
     world = await startWorld();
     const prefs = linkIn(await signUpAndConfirm(world, "ana@example.com"), "/preferences");

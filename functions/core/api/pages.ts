@@ -113,7 +113,9 @@ export function errorPage(config: PageConfig, status: number, message: string): 
 // ---------------------------------------------------------------------------------------------------
 // Form parts
 
-export type FieldErrors = Partial<Record<"email" | "name" | "sections" | "timezone" | "action", string>>;
+export type FieldErrors = Partial<
+  Record<"email" | "name" | "sections" | "timezone" | "deliveryHour" | "action", string>
+>;
 
 let zones: string[] | null = null;
 /** IANA zones this runtime knows, with UTC first. */
@@ -145,7 +147,23 @@ const FIELD_LABELS: Record<string, string> = {
   name: "Name",
   sections: "Sections",
   timezone: "Time zone",
+  deliveryHour: "Delivery time",
 };
+
+/** Local delivery only: the hour the digest arrives, in the reader's zone. */
+function deliveryHourSelect(current: number | null, defaultHour: number, errors: FieldErrors): SafeHtml {
+  const label = (h: number) => `${String(h).padStart(2, "0")}:00`;
+  const hours = Array.from({ length: 24 }, (_, h) => h);
+  return html`<label for="deliveryHour">Delivery time</label>
+<select id="deliveryHour" name="deliveryHour"${described(errors, "deliveryHour", true)}>
+<option value=""${current === null ? trusted(" selected") : ""}>The usual time (${label(defaultHour)})</option>
+${hours.map(
+  (h) => html`<option value="${String(h)}"${h === current ? trusted(" selected") : ""}>${label(h)}</option>
+`,
+)}</select>
+<p class="hint" id="deliveryHour-hint">When the digest arrives, in your time zone.</p>
+${fieldError(errors, "deliveryHour")}`;
+}
 
 function timeZoneSelect(current: string | null, defaultZone: string, errors: FieldErrors): SafeHtml {
   const list = current && !timeZones().includes(current) ? [current, ...timeZones()] : timeZones();
@@ -342,8 +360,10 @@ const STATUS_TEXT: Record<Subscriber["status"], string> = {
 
 /** GET /preferences?t= (and the same page with errors, 400). `actionUrl` carries the token. */
 export function preferencesPage(
-  config: PageConfig & Pick<DigestConfig, "sections" | "timeZone">,
-  subscriber: Pick<Subscriber, "email" | "status" | "sections" | "timezone">,
+  config: PageConfig &
+    Pick<DigestConfig, "sections" | "timeZone"> &
+    Partial<Pick<DigestConfig, "deliveryMode" | "deliveryHour">>,
+  subscriber: Pick<Subscriber, "email" | "status" | "sections" | "timezone" | "deliveryHour">,
   opts: {
     actionUrl: string;
     saved?: PreferenceAction | null;
@@ -371,6 +391,7 @@ export function preferencesPage(
 <form method="post" action="${opts.actionUrl}" novalidate>
 ${sectionsField(config.sections, sections, errors)}
 ${timeZoneSelect(timezone, config.timeZone, errors)}
+${config.deliveryMode === "local" ? deliveryHourSelect(subscriber.deliveryHour ?? null, config.deliveryHour ?? 7, errors) : ""}
 <div class="actions"><button type="submit" name="action" value="save">Save preferences</button></div>
 </form>
 ${

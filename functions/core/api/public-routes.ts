@@ -272,7 +272,8 @@ const savePreferences: Route<ApiContext> = {
       ? body.sections.filter((s): s is string => typeof s === "string")
       : field(body.sections);
     const timezone = field(body.timezone) ?? null;
-    const result = await applyPreferences(ctx, subscriber, { action, sections, timezone });
+    const deliveryHour = field(body.deliveryHour);
+    const result = await applyPreferences(ctx, subscriber, { action, sections, timezone, deliveryHour });
     if (result.ok) {
       return htmlResponse(303, "", { location: `${actionUrl}&saved=${action satisfies PreferenceAction}` });
     }
