@@ -1,67 +1,40 @@
-import MailComposer from "nodemailer/lib/mail-composer";
+import { randomBytes, randomUUID } from "node:crypto";
+import { domainToASCII } from "node:url";
+import { buildHeaderValue, foldLines } from "nodemailer/lib/mime-funcs";
+import MimeNode from "nodemailer/lib/mime-node";
 import * as qp from "nodemailer/lib/qp";
 import { PERSONAL_SLOTS } from "./types.js";
 
 /**
- * Per-subscriber MIME at low cost: the HTML and text of a variant are quoted-printable encoded once,
- * split at the personal-link markers; each message only encodes its own links and lets MailComposer
- * (a real MIME library) assemble headers and the multipart/alternative structure around the parts.
+ * Per-subscriber MIME at low cost. prepareVariant builds the whole MIME skeleton of a variant once:
+ * a random boundary, the Subject header, the multipart/alternative structure (text first, then HTML),
+ * the part headers and the quoted-printable encoded text between the personal-link markers, all as
+ * ready Buffers. composeMessage then only encodes what is the subscriber's own (To, Date, Message-ID,
+ * List-Unsubscribe and the signed links) and joins the pieces with one Buffer.concat.
+ *
+ * Every encoding is nodemailer's, the same code MailComposer runs: header values through
+ * MimeNode#encodeHeaderValue (RFC 2047 encoded words, address quoting and punycode), folded with
+ * mime-funcs' foldLines at 76; bodies through its qp encoder.
  */
 
 type SlotName = keyof typeof PERSONAL_SLOTS;
 
-export interface PreEncodedPart {
-  contentType: string;
-  /** QP-encoded segments; between segment i and i+1 goes the link named slots[i]. */
-  segments: string[];
-  slots: SlotName[];
-}
-
 export interface PreparedVariant {
   subject: string;
-  html: PreEncodedPart;
-  text: PreEncodedPart;
-}
-
-const SLOT_BY_MARKER = new Map<string, SlotName>(
-  (Object.entries(PERSONAL_SLOTS) as [SlotName, string][]).map(([name, marker]) => [marker, name]),
-);
-const MARKER_PATTERN = new RegExp(
-  [...SLOT_BY_MARKER.keys()].map((m) => m.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")).join("|"),
-  "g",
-);
-
-const encodeQp = (s: string) => qp.wrap(qp.encode(Buffer.from(s.replace(/\r?\n/g, "\r\n"), "utf8")), 76);
-
-function preEncode(content: string, contentType: string): PreEncodedPart {
-  const segments: string[] = [];
-  const slots: SlotName[] = [];
-  let last = 0;
-  for (const match of content.matchAll(MARKER_PATTERN)) {
-    segments.push(encodeQp(content.slice(last, match.index)));
-    slots.push(SLOT_BY_MARKER.get(match[0]) as SlotName);
-    last = (match.index ?? 0) + match[0].length;
-  }
-  segments.push(encodeQp(content.slice(last)));
-  return { contentType, segments, slots };
-}
-
-/** Encodes a rendered variant once; its personal-link markers become splice points. */
-export function prepareVariant(subject: string, html: string, text: string): PreparedVariant {
-  return {
-    subject,
-    html: preEncode(html, "text/html; charset=utf-8"),
-    text: preEncode(text, "text/plain; charset=utf-8"),
-  };
-}
-
-function personalisePart(part: PreEncodedPart, links: Record<SlotName, string>): string {
-  let body = part.segments[0] ?? "";
-  for (let i = 0; i < part.slots.length; i++) {
-    // Soft line breaks around the link keep every encoded line under 76 characters.
-    body += `=\r\n${encodeQp(links[part.slots[i] as SlotName])}=\r\n${part.segments[i + 1] ?? ""}`;
-  }
-  return `Content-Type: ${part.contentType}\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n${body}`;
+  /** Random per variant and containing "=_", which quoted-printable output can never contain. */
+  boundary: string;
+  /** `Subject: …` encoded and folded once, CRLF-terminated. */
+  subjectHeader: Buffer;
+  /**
+   * From the root Content-Type header to the closing boundary: pre-encoded Buffers, and between them
+   * the links to splice in as indexes into `slots` (each spliced as a QP-encoded, soft-broken run of
+   * lines).
+   */
+  skeleton: (Buffer | number)[];
+  /** Bytes of the Buffers in `skeleton`. */
+  skeletonBytes: number;
+  /** The distinct links the skeleton needs. */
+  slots: SlotName[];
 }
 
 export interface Envelope {
@@ -74,32 +47,237 @@ export interface Envelope {
   unsubscribeMailto?: string;
 }
 
+const SLOT_BY_MARKER = new Map<string, SlotName>(
+  (Object.entries(PERSONAL_SLOTS) as [SlotName, string][]).map(([name, marker]) => [marker, name]),
+);
+const MARKER_PATTERN = new RegExp(
+  [...SLOT_BY_MARKER.keys()].map((m) => m.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")).join("|"),
+  "g",
+);
+
+/** RFC 5322's hard limit on a line, CRLF excluded. */
+const MAX_LINE = 998;
+/**
+ * QP lines are wrapped at 75 so that the soft line break ("=") put after a segment or a link when a
+ * splice follows still keeps every encoded line within RFC 2045's 76 characters.
+ */
+const QP_WRAP = 75;
+const SOFT_BREAK = "=\r\n";
+
+/** Quoted-printable with CRLF line breaks (a lone CR or LF would otherwise go out as a bare one). */
+const encodeQp = (s: string): string =>
+  qp.wrap(qp.encode(s.includes("\r") || s.includes("\n") ? s.replace(/\r\n?|\n/g, "\r\n") : s), QP_WRAP);
+
+/** Stateless use of MailComposer's own header encoder (a node is needed only for its options). */
+const headerEncoder = new MimeNode();
+
+/**
+ * Printable ASCII with no '"' and no "=?": the values MimeNode's encoder hands back unchanged (it
+ * encodes only around quotes, non-ASCII, control characters and look-alike encoded words).
+ */
+const PLAIN_VALUE = /^[\x20\x21\x23-\x7e]*$/;
+/** Address fields are always parsed and normalised by the encoder (punycode, quoting). */
+const ADDRESS_FIELDS = new Set(["from", "to", "reply-to", "sender", "cc", "bcc"]);
+
+/** One header field, encoded and folded as MailComposer does, CRLF-terminated. */
+function headerField(key: string, value: string | { name: string; address: string }): string {
+  const encoded =
+    typeof value === "string" &&
+    PLAIN_VALUE.test(value) &&
+    !value.includes("=?") &&
+    !ADDRESS_FIELDS.has(key.toLowerCase())
+      ? value
+      : headerEncoder.encodeHeaderValue(key, value);
+  const field = foldLines(`${key}: ${encoded}`, 76);
+  if (field.length > MAX_LINE && field.split("\r\n").some((line) => line.length > MAX_LINE)) {
+    throw new Error(`${key} header has a line over ${MAX_LINE} characters that cannot be folded`);
+  }
+  return `${field}\r\n`;
+}
+
+const PART_HEADERS = (contentType: string) =>
+  `Content-Type: ${contentType}\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n`;
+
+/**
+ * Appends a part to the skeleton text: the QP-encoded content with each personal-link marker turned
+ * into a slot, the soft line breaks around it included in the static text.
+ */
+function appendPart(
+  out: (string | { slot: SlotName })[],
+  content: string,
+  contentType: string,
+  boundary: string,
+  first: boolean,
+): void {
+  out.push(`${first ? "" : "\r\n"}--${boundary}\r\n${PART_HEADERS(contentType)}`);
+  let last = 0;
+  for (const match of content.matchAll(MARKER_PATTERN)) {
+    out.push(encodeQp(content.slice(last, match.index)) + SOFT_BREAK);
+    out.push({ slot: SLOT_BY_MARKER.get(match[0]) as SlotName });
+    out.push(SOFT_BREAK);
+    last = match.index + match[0].length;
+  }
+  out.push(encodeQp(content.slice(last)));
+}
+
+/** Encodes a rendered variant once: its MIME skeleton, with the personal-link markers as splice points. */
+export function prepareVariant(subject: string, html: string, text: string): PreparedVariant {
+  // "=_" never occurs in QP output ("=" is followed by two hex digits or a line break there).
+  const boundary = `--=_digest_${randomBytes(12).toString("hex")}`;
+  const pieces: (string | { slot: SlotName })[] = [
+    `${headerField("Content-Type", buildHeaderValue({ value: "multipart/alternative", params: { boundary } }))}\r\n`,
+  ];
+  // Text first, HTML last: a client shows the last alternative it supports.
+  appendPart(pieces, text, "text/plain; charset=utf-8", boundary, true);
+  appendPart(pieces, html, "text/html; charset=utf-8", boundary, false);
+  pieces.push(`\r\n--${boundary}--\r\n`);
+
+  // Merge adjacent static text into one Buffer each.
+  const skeleton: (Buffer | number)[] = [];
+  const slots: SlotName[] = [];
+  let skeletonBytes = 0;
+  let pending = "";
+  const flush = () => {
+    if (!pending) return;
+    const buf = Buffer.from(pending, "latin1");
+    skeleton.push(buf);
+    skeletonBytes += buf.length;
+    pending = "";
+  };
+  for (const piece of pieces) {
+    if (typeof piece === "string") {
+      pending += piece;
+      continue;
+    }
+    flush();
+    if (!slots.includes(piece.slot)) slots.push(piece.slot);
+    skeleton.push(slots.indexOf(piece.slot));
+  }
+  flush();
+  return {
+    subject,
+    boundary,
+    subjectHeader: Buffer.from(headerField("Subject", subject), "utf8"),
+    skeleton,
+    skeletonBytes,
+    slots,
+  };
+}
+
+/** The header fields that are the same for every subscriber of a variant, built on first use. */
+interface SharedHeaders {
+  from: Envelope["from"];
+  replyTo: string | undefined;
+  listId: string;
+  feedbackId: string;
+  unsubscribeMailto: string | undefined;
+  /** `From: …` */
+  head: Buffer;
+  /** `Reply-To: …` and `Subject: …` */
+  middle: Buffer;
+  /** `List-Unsubscribe-Post`, `List-Id`, `Feedback-ID` */
+  tail: Buffer;
+  /** `, <mailto:…>` appended to List-Unsubscribe, or "". */
+  mailtoSuffix: string;
+  /** Right-hand side of Message-IDs: the sender's domain, ASCII. */
+  idDomain: string;
+}
+
+const sharedByVariant = new WeakMap<PreparedVariant, SharedHeaders>();
+/** The last variant's entry, checked before the WeakMap: consecutive messages mostly share it. */
+let lastVariant: PreparedVariant | null = null;
+let lastShared: SharedHeaders | undefined;
+
+function sharedHeaders(variant: PreparedVariant, envelope: Envelope): SharedHeaders {
+  const cached = variant === lastVariant ? lastShared : sharedByVariant.get(variant);
+  lastVariant = variant;
+  lastShared = cached;
+  if (
+    cached &&
+    cached.from.name === envelope.from.name &&
+    cached.from.address === envelope.from.address &&
+    cached.replyTo === envelope.replyTo &&
+    cached.listId === envelope.listId &&
+    cached.feedbackId === envelope.feedbackId &&
+    cached.unsubscribeMailto === envelope.unsubscribeMailto
+  ) {
+    return cached;
+  }
+  const from = { name: envelope.from.name, address: envelope.from.address };
+  const at = from.address.lastIndexOf("@");
+  const rawDomain = at < 0 ? "" : from.address.slice(at + 1);
+  const shared: SharedHeaders = {
+    from,
+    replyTo: envelope.replyTo,
+    listId: envelope.listId,
+    feedbackId: envelope.feedbackId,
+    unsubscribeMailto: envelope.unsubscribeMailto,
+    head: Buffer.from(headerField("From", { ...from }), "utf8"),
+    middle: Buffer.concat([
+      Buffer.from(envelope.replyTo ? headerField("Reply-To", envelope.replyTo) : "", "utf8"),
+      variant.subjectHeader,
+    ]),
+    tail: Buffer.from(
+      headerField("List-Unsubscribe-Post", "List-Unsubscribe=One-Click") +
+        headerField("List-Id", envelope.listId) +
+        headerField("Feedback-ID", envelope.feedbackId),
+      "utf8",
+    ),
+    mailtoSuffix: envelope.unsubscribeMailto
+      ? `, <mailto:${envelope.unsubscribeMailto}?subject=unsubscribe>`
+      : "",
+    idDomain: (rawDomain && domainToASCII(rawDomain)) || "localhost",
+  };
+  sharedByVariant.set(variant, shared);
+  lastShared = shared;
+  return shared;
+}
+
+let dateSecond = -1;
+let dateField = "";
+/** `Date: …` as MailComposer writes it, formatted at most once a second. */
+function dateHeader(): string {
+  const second = Math.floor(Date.now() / 1000);
+  if (second !== dateSecond) {
+    dateSecond = second;
+    dateField = `Date: ${new Date(second * 1000).toUTCString().replace(/GMT/, "+0000")}\r\n`;
+  }
+  return dateField;
+}
+
 /**
  * Builds one subscriber's message (raw MIME, CRLF) with RFC 8058 one-click unsubscribe headers.
- * `links` are the subscriber's signed URLs.
+ * `links` are the subscriber's signed URLs. Synchronous: the Buffer is ready on return.
  */
-export async function composeMessage(
+export function composeMessage(
   variant: PreparedVariant,
   envelope: Envelope,
   links: Record<SlotName, string>,
-): Promise<Buffer> {
-  const listUnsubscribe = [`<${links.unsubscribeUrl}>`];
-  if (envelope.unsubscribeMailto) {
-    listUnsubscribe.push(`<mailto:${envelope.unsubscribeMailto}?subject=unsubscribe>`);
+): Buffer {
+  const shared = sharedHeaders(variant, envelope);
+  const to = headerField("To", { name: envelope.to.name ?? "", address: envelope.to.address });
+  const perMessage =
+    dateHeader() +
+    `Message-ID: <${randomUUID()}@${shared.idDomain}>\r\n` +
+    "MIME-Version: 1.0\r\n" +
+    headerField("List-Unsubscribe", `<${links.unsubscribeUrl}>${shared.mailtoSuffix}`);
+  const toBuf = Buffer.from(to, "utf8");
+  const perBuf = Buffer.from(perMessage, "utf8");
+
+  const linkBufs: Buffer[] = [];
+  for (const slot of variant.slots) linkBufs.push(Buffer.from(encodeQp(links[slot]), "latin1"));
+
+  const list: Buffer[] = [shared.head, toBuf, shared.middle, perBuf, shared.tail];
+  let total = shared.head.length + toBuf.length + shared.middle.length + perBuf.length + shared.tail.length;
+  total += variant.skeletonBytes;
+  for (const piece of variant.skeleton) {
+    if (typeof piece === "number") {
+      const buf = linkBufs[piece] as Buffer;
+      list.push(buf);
+      total += buf.length;
+    } else {
+      list.push(piece);
+    }
   }
-  const composer = new MailComposer({
-    from: envelope.from,
-    to: envelope.to.name ? { name: envelope.to.name, address: envelope.to.address } : envelope.to.address,
-    replyTo: envelope.replyTo,
-    subject: variant.subject,
-    text: { raw: personalisePart(variant.text, links) },
-    html: { raw: personalisePart(variant.html, links) },
-    headers: {
-      "List-Unsubscribe": listUnsubscribe.join(", "),
-      "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
-      "List-Id": envelope.listId,
-      "Feedback-ID": envelope.feedbackId,
-    },
-  });
-  return composer.compile().build();
+  return Buffer.concat(list, total);
 }
