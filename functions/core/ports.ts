@@ -25,6 +25,12 @@ export interface Page<T> {
 
 export interface SubscriberStore {
   get(email: string): Promise<Subscriber | null>;
+  /**
+   * The subscribers of these addresses that exist, by address, read consistently in as few requests
+   * as the store allows (DynamoDB: BatchGetItem, 100 keys a call). Optional: without it callers `get`
+   * each address.
+   */
+  getMany?(emails: readonly string[]): Promise<Map<string, Subscriber>>;
   /** Looks a subscriber up by the opaque id carried in signed links. */
   getById(id: string): Promise<Subscriber | null>;
   /** Deletes the record (GDPR erasure); true when there was one. */
@@ -138,6 +144,29 @@ export interface SendLedger {
   markNotSent(editionId: string, subscriberId: string, state: "suppressed" | "skipped"): Promise<void>;
   /** How many recipients of the edition are in each state. */
   counts(editionId: string): Promise<Record<LedgerState, number>>;
+  /**
+   * The edition's entries in the given states, a page at a time (one Query of the edition's
+   * partition, filtered on state; a page may hold fewer than `limit` and still have a next one).
+   */
+  list(
+    editionId: string,
+    states: readonly LedgerState[],
+    cursor: string | null,
+    limit: number,
+  ): Promise<Page<LedgerRecord>>;
+  /**
+   * Moves a permanently rejected recipient back to "failed", so the next claim may retry it (an
+   * operator's decision: `resend-failed --include-rejected`). True when it did; any other state is
+   * left alone.
+   */
+  reopen(editionId: string, subscriberId: string): Promise<boolean>;
+}
+
+/** One recipient's ledger entry, as listed. */
+export interface LedgerRecord {
+  subscriberId: string;
+  state: LedgerState;
+  error?: string;
 }
 
 export type MailErrorKind = "throttled" | "transient" | "permanent" | "quota";

@@ -1,8 +1,8 @@
 import { ConfigError } from "../core/config.js";
 import { CommandError, type Io, processIo, UsageError } from "./cli-support.js";
-import { listEditionsCommand, showEditionCommand } from "./commands/editions.js";
 import { composeCommand } from "./commands/compose.js";
 import { dispatchCommand } from "./commands/dispatch.js";
+import { listEditionsCommand, resendFailedCommand, showEditionCommand } from "./commands/editions.js";
 import { initCommand } from "./commands/init.js";
 import { sendCommand } from "./commands/send.js";
 import { serveCommand } from "./commands/serve.js";
@@ -43,7 +43,10 @@ export const USAGE = `usage: digest [--aws] <command> [options]
                                          build the day's edition and send it (reruns resume; an edition
                                          the bounce/complaint safety pause halted needs --resume-halted)
   editions list [--days N] [--to YYYY-MM-DD] [--json]
-  editions show <id> [--json]
+  editions show <id> [--json]            status, stories, recipients (queued, sent, failed…), SES events
+  editions resend-failed <id> [--include-rejected] [--json]
+                                         retry the recipients whose send failed (rejected ones only
+                                         with --include-rejected); nobody already sent is touched
   compose [--date YYYY-MM-DD]            build and freeze the day's edition without sending it
   dispatch [--at ISO]                    local morning delivery: send the current edition to those whose
                                          delivery hour (in their zone) is now; deployed, hourly
@@ -85,7 +88,7 @@ const COMMANDS: Record<string, Handler | Record<string, Handler>> = {
   "ses-events": sesEventsCommand,
   dispatch: dispatchCommand,
   compose: composeCommand,
-  editions: { show: showEditionCommand, list: listEditionsCommand },
+  editions: { show: showEditionCommand, list: listEditionsCommand, "resend-failed": resendFailedCommand },
 };
 
 function resolveCommand(args: string[]): { handler: Handler; rest: string[] } {

@@ -13,6 +13,7 @@ import { SesMailer } from "../adapters/ses-mailer.js";
 import { type ApiContext, apiContextFrom } from "../core/api/context.js";
 import { CONFIG_ENV, type DigestConfig, parseConfig } from "../core/config.js";
 import { createRenderer } from "../core/render.js";
+import { withEditionResending } from "../core/resend-failed.js";
 import type { EditionDeps } from "../core/send-edition.js";
 import { tokenBucketPacer } from "../core/token-bucket.js";
 import { parseSigningKeys, type SigningKey } from "../core/tokens.js";
@@ -202,10 +203,12 @@ export async function openRuntime(opts: RuntimeOptions = {}): Promise<Runtime> {
     },
     async apiContext() {
       const deps = await runtime.deps();
-      return apiContextFrom(
+      const ctx = apiContextFrom(
         deps,
         createTransactionalMail({ config, mailer, outbox: deps.outbox, keys: deps.keys }),
       );
+      // POST /admin/editions/{id}/resend-failed sends from this process, like the CLI.
+      return withEditionResending(ctx, deps);
     },
     async close() {
       db.destroy();

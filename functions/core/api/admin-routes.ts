@@ -2,6 +2,7 @@ import { parseDay } from "../dates.js";
 import { DEFAULT_EDITION_DAYS, editionReport, listEditions, MAX_EDITION_DAYS } from "../edition-admin.js";
 import type { Route } from "../http/router.js";
 import { HttpError, type HttpRequest, jsonResponse, textResponse } from "../http/types.js";
+import { editionResending } from "../resend-failed.js";
 import {
   addSubscriber,
   allSubscribers,
@@ -366,6 +367,25 @@ const showEditionRoute: Route<ApiContext> = {
   },
 };
 
+const resendFailedRoute: Route<ApiContext> = {
+  method: "POST",
+  pattern: "/admin/editions/{id}/resend-failed",
+  admin: true,
+  async handle(req, params, ctx) {
+    const includeRejected = queryBool(req, "includeRejected");
+    const sending = editionResending(ctx);
+    if (!sending) {
+      throw new HttpError(501, "resending is not available here: run digest editions resend-failed <id>");
+    }
+    const id = params.id ?? "";
+    const result = await sending.resendFailed(id, { includeRejected });
+    if (result.outcome === "not-found") throw new HttpError(404, `no edition ${id}`);
+    if (result.outcome === "refused") return jsonResponse(409, { error: result.reason });
+    const { summary, retried, rejectedLeft, gone } = result;
+    return jsonResponse(200, { ...summary, retried, rejectedLeft, gone });
+  },
+};
+
 /** Admin routes: every one is marked admin, so the router's single check guards it. Literal paths first. */
 export const adminRoutes: Route<ApiContext>[] = [
   listRoute,
@@ -377,4 +397,5 @@ export const adminRoutes: Route<ApiContext>[] = [
   deleteRoute,
   listEditionsRoute,
   showEditionRoute,
+  resendFailedRoute,
 ];

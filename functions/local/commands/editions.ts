@@ -7,10 +7,13 @@ import {
   listEditions,
   MAX_EDITION_DAYS,
 } from "../../core/edition-admin.js";
+import { resendFailed } from "../../core/resend-failed.js";
+import { summaryLine } from "../../core/send-edition.js";
 import { CommandError, type Io, parseFlags, requireDay, UsageError } from "../cli-support.js";
 import type { Runtime } from "../runtime.js";
+import { alertPrinter, batchErrorPrinter, progressReporter } from "./send.js";
 
-/** `digest editions …`: the same core functions as GET /admin/editions[/{id}]. */
+/** `digest editions list|show`: the same core functions as GET /admin/editions[/{id}]. */
 function deps(rt: Runtime): EditionAdminDeps {
   return {
     editions: new DynamoEditionStore(rt.db, rt.tables.editions),
@@ -37,14 +40,60 @@ export async function showEditionCommand(rt: Runtime, io: Io, args: string[]): P
   io.out(
     `stories: ${report.stories.length} in ${report.sections.join(", ")}${report.leftOut ? `, ${report.leftOut} left out` : ""}`,
   );
+  // queued: claimed and not yet sent (in flight, or left by a crashed sender until its lease runs out).
   io.out(
-    `recipients: sent=${counts.sent} in_flight=${counts.sending} failed=${counts.failed} rejected=${counts.rejected} suppressed=${counts.suppressed} skipped=${counts.skipped}`,
+    `recipients: queued=${counts.queued} sent=${counts.sent} failed=${counts.failed} rejected=${counts.rejected} suppressed=${counts.suppressed} skipped=${counts.skipped}`,
   );
+  if (counts.failed + counts.rejected > 0) {
+    const flag = counts.rejected > 0 ? " [--include-rejected]" : "";
+    io.out(`retry the failed ones: digest editions resend-failed ${report.id}${flag}`);
+  }
   const statText = Object.entries(stats)
     .map(([k, v]) => `${k}=${v}`)
     .join(" ");
   if (statText) io.out(`events: ${statText}`);
   return 0;
+}
+
+/**
+ * `digest editions resend-failed <id> [--include-rejected] [--json]`: retries the recipients whose send
+ * failed (permanent rejections only with --include-rejected), through the same queue and sender as
+ * `digest send`; nobody already sent is touched. Prints the send summary line; exit 1 when some still
+ * fail or the quota stopped it.
+ */
+export async function resendFailedCommand(rt: Runtime, io: Io, args: string[]): Promise<number> {
+  const { values, positionals } = parseFlags(args, {
+    "include-rejected": { type: "boolean" },
+    json: { type: "boolean" },
+  });
+  if (positionals.length !== 1) throw new UsageError("editions resend-failed takes one edition id");
+  const id = positionals[0] as string;
+  const deps = await rt.deps();
+  const progress = values.json ? undefined : progressReporter(io);
+  const result = await resendFailed({ ...deps, onProgress: progress, onAlert: alertPrinter(io) }, id, {
+    includeRejected: values["include-rejected"],
+    onBatchError: batchErrorPrinter(io, progress),
+  });
+  if (progress) process.stderr.write("\n");
+  if (result.outcome === "not-found") throw new CommandError(`no edition ${id}`);
+  if (result.outcome === "refused") throw new CommandError(result.reason);
+  const { summary, retried, rejectedLeft, gone } = result;
+  const stillFailing = summary.failed > 0 || summary.stoppedBecause !== null;
+  if (values.json) {
+    io.out(JSON.stringify({ ...summary, retried, rejectedLeft, gone }, null, 2));
+    return stillFailing ? 1 : 0;
+  }
+  if (retried === 0) io.err(`edition ${id}: no failed recipients to resend`);
+  if (gone > 0) io.err(`${gone} failed recipient(s) no longer exist (erased): not sent`);
+  if (rejectedLeft > 0) {
+    io.err(
+      `${rejectedLeft} rejected recipient(s) not retried (a permanent rejection, e.g. a bad address, ` +
+        "is likely to repeat): add --include-rejected to retry them",
+    );
+  }
+  if (summary.stoppedBecause) io.err(`stopped: ${summary.stoppedBecause}; ${summary.remaining} left`);
+  io.out(summaryLine(summary));
+  return stillFailing ? 1 : 0;
 }
 
 /** `digest editions list [--json] [--days N] [--to YYYY-MM-DD]`: editions of the last N days, newest first. */

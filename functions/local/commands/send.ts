@@ -12,7 +12,8 @@ import type { Subscriber } from "../../core/subscribers.js";
 import { type Io, parseFlags, requireDay, UsageError } from "../cli-support.js";
 import type { Runtime } from "../runtime.js";
 
-function progressReporter(io: Io) {
+/** Progress on a terminal (stderr, a quarter second apart at most); none when piped. */
+export function progressReporter(io: Io) {
   if (!io.interactive) return undefined;
   let last = 0;
   return (done: number, s: SendSummary) => {
@@ -61,14 +62,14 @@ export async function sendCommand(rt: Runtime, io: Io, args: string[]): Promise<
     return 1;
   }
   const progress = progressReporter(io);
-  const onAlert = (a: SendAlert) =>
-    io.err(
-      `ALERT: edition ${a.editionId} paused itself: ${a.reason}. Check the bounces and complaints ` +
-        `(digest suppressions list), then rerun with --resume-halted to continue.`,
-    );
-  const summary = await deliverEdition({ ...deps, onProgress: progress, onAlert }, edition, {
-    resumeHalted: values["resume-halted"],
-  });
+  const summary = await deliverEdition(
+    { ...deps, onProgress: progress, onAlert: alertPrinter(io) },
+    edition,
+    {
+      resumeHalted: values["resume-halted"],
+      onBatchError: batchErrorPrinter(io, progress),
+    },
+  );
   if (progress) process.stderr.write("\n");
   if (summary.stoppedBecause) {
     const rerun = summary.haltedBecause
@@ -80,6 +81,26 @@ export async function sendCommand(rt: Runtime, io: Io, args: string[]): Promise<
     io.err(`outbox: ${rt.outboxRoot}/${edition.editionId}/`);
   io.out(summaryLine(summary));
   return summary.failed > 0 || summary.stoppedBecause ? 1 : 0;
+}
+
+/** Prints the safety pause's alert (stderr). */
+export function alertPrinter(io: Io) {
+  return (a: SendAlert) =>
+    io.err(
+      `ALERT: edition ${a.editionId} paused itself: ${a.reason}. Check the bounces and complaints ` +
+        `(digest suppressions list), then rerun with --resume-halted to continue.`,
+    );
+}
+
+/**
+ * Reports a queue message whose processing threw: it comes back for another delivery, and after the
+ * last one its recipients count as failed.
+ */
+export function batchErrorPrinter(io: Io, progress: unknown) {
+  return (error: Error, receiveCount: number) => {
+    if (progress) process.stderr.write("\n");
+    io.err(`digest: processing a queue message failed (delivery ${receiveCount}): ${error.message}`);
+  };
 }
 
 /** Shows what each section set would get, sending nothing and storing nothing. */

@@ -1,0 +1,127 @@
+import { type EditionDeps, emptySummary, type SendSummary } from "./edition-sender.js";
+import { RECIPIENTS_PER_MESSAGE } from "./fan-out.js";
+import type { LedgerRecord, LedgerState, RecipientBatch } from "./ports.js";
+import { deliverThroughQueue, type QueueDeliverOptions } from "./send-batch.js";
+import type { Subscriber } from "./subscribers.js";
+
+/**
+ * `digest editions resend-failed <id>`: retries the recipients of an edition whose ledger entry is
+ * "failed" (transient to the end: throttling, 5xx, the quota) and, only when asked, "rejected" (a
+ * permanent refusal such as a bad address, likely to be refused again). They go through the same
+ * queue and per-message step as any send, so the ledger still admits each recipient once: nobody
+ * already sent is touched, and a recipient who unsubscribed or was suppressed since is not mailed.
+ */
+
+export interface ResendFailedOptions extends Omit<QueueDeliverOptions, "sentBefore" | "resumeHalted"> {
+  /** Also retry permanent rejections (their entries are reopened as "failed" first). */
+  includeRejected?: boolean;
+}
+
+export type ResendFailedResult =
+  | { outcome: "not-found" }
+  /** Building, cancelled, or halted by the safety pause (`send --resume-halted` decides that). */
+  | { outcome: "refused"; reason: string }
+  | {
+      outcome: "done";
+      /** Counts of this resend only (`recipients`: the retried ones still active). */
+      summary: SendSummary;
+      /** Ledger entries picked up (failed, and rejected with `includeRejected`). */
+      retried: number;
+      /** Rejected entries left alone because `includeRejected` was not given. */
+      rejectedLeft: number;
+      /** Entries whose subscriber no longer exists (erased): nobody to send to. */
+      gone: number;
+    };
+
+const LIST_PAGE = 500;
+const LOOKUPS_IN_FLIGHT = 8;
+
+/** Retries an edition's failed recipients (see the module comment); the edition's status is left as is. */
+export async function resendFailed(
+  deps: EditionDeps,
+  editionId: string,
+  opts: ResendFailedOptions = {},
+): Promise<ResendFailedResult> {
+  const edition = await deps.editions.get(editionId);
+  if (!edition) return { outcome: "not-found" };
+  if (edition.status === "building" || edition.status === "cancelled") {
+    return { outcome: "refused", reason: `edition ${editionId} is ${edition.status}: nothing to resend` };
+  }
+  if (edition.haltedBecause) {
+    return {
+      outcome: "refused",
+      reason:
+        `edition ${editionId} is halted: ${edition.haltedBecause}; ` +
+        `resume it with digest send --date ${edition.date} --resume-halted first`,
+    };
+  }
+  const counts = await deps.ledger.counts(editionId);
+  const states: LedgerState[] = opts.includeRejected ? ["failed", "rejected"] : ["failed"];
+  const entries: LedgerRecord[] = [];
+  let cursor: string | null = null;
+  do {
+    const page = await deps.ledger.list(editionId, states, cursor, LIST_PAGE);
+    entries.push(...page.items);
+    cursor = page.nextCursor;
+  } while (cursor);
+  const rejectedLeft = opts.includeRejected ? 0 : counts.rejected;
+  if (entries.length === 0) {
+    return { outcome: "done", summary: emptySummary(edition), retried: 0, rejectedLeft, gone: 0 };
+  }
+
+  const found: { entry: LedgerRecord; subscriber: Subscriber }[] = [];
+  let gone = 0;
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(LOOKUPS_IN_FLIGHT, entries.length) }, async () => {
+      while (next < entries.length) {
+        const entry = entries[next++] as LedgerRecord;
+        const subscriber = await deps.subscribers.getById(entry.subscriberId);
+        if (subscriber) found.push({ entry, subscriber });
+        else gone++;
+      }
+    }),
+  );
+
+  const { summary } = await deliverThroughQueue(
+    deps,
+    edition,
+    async (queue) => {
+      // Reopened only now, once the engine has agreed to send (a refused run leaves them rejected).
+      for (const { entry } of found) {
+        if (entry.state === "rejected") await deps.ledger.reopen(editionId, entry.subscriberId);
+      }
+      const emails = found.map((f) => f.subscriber.email);
+      const batches: RecipientBatch[] = [];
+      for (let i = 0; i < emails.length; i += RECIPIENTS_PER_MESSAGE) {
+        batches.push({ editionId, emails: emails.slice(i, i + RECIPIENTS_PER_MESSAGE) });
+      }
+      await queue.enqueue(batches);
+      return emails.length;
+    },
+    { ...opts, sentBefore: counts.sent },
+  );
+  return { outcome: "done", summary, retried: entries.length, rejectedLeft, gone };
+}
+
+/**
+ * What an API context carries when it can send editions (`digest serve`): the admin route
+ * POST /admin/editions/{id}/resend-failed uses it, and answers 501 where it is absent.
+ */
+export interface EditionResending {
+  resendFailed(editionId: string, opts: { includeRejected?: boolean }): Promise<ResendFailedResult>;
+}
+
+/** `ctx` with resend-failed over `deps` (the same engine and queue as the CLI). */
+export function withEditionResending<C extends object>(ctx: C, deps: EditionDeps): C & EditionResending {
+  return Object.assign(ctx, {
+    resendFailed: (editionId: string, opts: { includeRejected?: boolean }) =>
+      resendFailed(deps, editionId, opts),
+  });
+}
+
+/** The context's resend-failed, or null when this context cannot send editions. */
+export function editionResending(ctx: object): EditionResending | null {
+  const fn = (ctx as Partial<EditionResending>).resendFailed;
+  return typeof fn === "function" ? { resendFailed: fn } : null;
+}

@@ -1,0 +1,296 @@
+import {
+  type BatchOutcomes,
+  countOutcome,
+  createEditionSender,
+  type DeliverOptions,
+  type EditionDeps,
+  type EditionSender,
+  emptySummary,
+  type RecipientOutcome,
+  type SendSummary,
+  sendToRecipients,
+} from "./edition-sender.js";
+import { parseRecipientBatch } from "./fan-out.js";
+import { consumeQueue, LocalQueue } from "./local-queue.js";
+import type { EditionRecord, RecipientBatch, RecipientQueue } from "./ports.js";
+
+/**
+ * One queue message of the send queue, processed the same way wherever it is consumed: by the send
+ * Lambda (SQS event source) and by the local run (the in-process queue, `deliverThroughQueue`).
+ */
+
+/**
+ * What a process keeps between queue messages: each edition it sends (loaded once) and one sending
+ * engine per edition, so every message handled by the process shares one pacer, one concurrency limit,
+ * the rendered variants and the safety pause. The send Lambda keeps one per container; a local run
+ * one per run.
+ */
+export interface SendBatchCache {
+  /** The stored edition (loaded once, again after `maxAgeMs`), or null when there is none. */
+  edition(deps: EditionDeps, editionId: string): Promise<EditionRecord | null>;
+  /** The engine of `edition`, created on first use. */
+  sender(deps: EditionDeps, edition: EditionRecord): Promise<EditionSender>;
+  /** Drops what is kept about an edition: the next message loads it and starts a new engine. */
+  forget(editionId: string): void;
+}
+
+export interface SendBatchCacheOptions {
+  /** How long an edition and its engine are reused (the Lambda re-reads now and then). Default: forever. */
+  maxAgeMs?: number;
+  /** For every engine the cache starts (the local run: the edition's ledger count and --resume-halted). */
+  deliver?: DeliverOptions & { sentBefore?: number };
+  now?: () => number;
+}
+
+export function createSendCache(opts: SendBatchCacheOptions = {}): SendBatchCache {
+  const maxAgeMs = opts.maxAgeMs ?? Number.POSITIVE_INFINITY;
+  const clock = opts.now ?? Date.now;
+  const entries = new Map<
+    string,
+    { at: number; edition: Promise<EditionRecord | null>; sender?: Promise<EditionSender> }
+  >();
+  const entryFor = (deps: EditionDeps, editionId: string, known?: EditionRecord) => {
+    let entry = entries.get(editionId);
+    if (entry && clock() - entry.at > maxAgeMs) entry = undefined;
+    if (!entry) {
+      const edition = known ? Promise.resolve(known) : deps.editions.get(editionId);
+      const created = { at: clock(), edition };
+      entries.set(editionId, created);
+      edition.catch(() => {
+        if (entries.get(editionId) === created) entries.delete(editionId);
+      });
+      entry = created;
+    }
+    return entry;
+  };
+  return {
+    edition: (deps, editionId) => entryFor(deps, editionId).edition,
+    sender(deps, edition) {
+      const entry = entryFor(deps, edition.editionId, edition);
+      if (!entry.sender) {
+        const sender = createEditionSender(deps, edition, opts.deliver);
+        entry.sender = sender;
+        sender.catch(() => {
+          if (entries.get(edition.editionId) === entry) entries.delete(edition.editionId);
+        });
+      }
+      return entry.sender;
+    },
+    forget(editionId) {
+      entries.delete(editionId);
+    },
+  };
+}
+
+/**
+ * done: delete the message. retry: some recipient may still be reached (transient failures to the end,
+ * the daily quota): fail the message so the queue delivers it again. dropped: consumed without sending
+ * (the edition was cancelled, or halted by the safety pause: `send --resume-halted` continues it).
+ */
+export type BatchVerdict = "done" | "retry" | "dropped";
+
+export interface RecipientBatchResult {
+  verdict: BatchVerdict;
+  /** Why the message is retried or dropped. */
+  reason: string | null;
+  /** This message's counts (`recipients`: its addresses that are still active subscribers). */
+  summary: SendSummary;
+  outcomes: BatchOutcomes;
+}
+
+/**
+ * Processes one queue message (up to 50 addresses of an edition): the body of the send Lambda and of
+ * each local consumer. Recipients already in the ledger are skipped, so a redelivery, a Lambda retry
+ * or a second consumer sends nobody twice. Throws when the edition does not exist (the queue retries
+ * the message and dead-letters it in the end).
+ */
+export async function processRecipientBatch(
+  deps: EditionDeps,
+  batch: RecipientBatch,
+  cache: SendBatchCache,
+): Promise<RecipientBatchResult> {
+  const edition = await cache.edition(deps, batch.editionId);
+  if (!edition) {
+    cache.forget(batch.editionId);
+    throw new Error(`edition ${batch.editionId} does not exist`);
+  }
+  if (edition.status === "cancelled") {
+    return {
+      verdict: "dropped",
+      reason: "edition cancelled",
+      summary: emptySummary(edition),
+      outcomes: new Map(),
+    };
+  }
+  const sender = await cache.sender(deps, edition);
+  const summary = emptySummary(edition);
+  const outcomes = await sendToRecipients(deps, sender, batch.emails, summary);
+  if (summary.haltedBecause) {
+    // The ledger knows who was not reached; `digest send --date D --resume-halted` sends to them.
+    cache.forget(edition.editionId);
+    return { verdict: "dropped", reason: `edition halted: ${summary.haltedBecause}`, summary, outcomes };
+  }
+  if (summary.stoppedBecause || summary.retryable > 0) {
+    // A quota stop holds for this engine only: the next message starts afresh (the quota is rolling).
+    if (summary.stoppedBecause) cache.forget(edition.editionId);
+    const left = summary.remaining + summary.retryable;
+    const why = summary.stoppedBecause ? `: ${summary.stoppedBecause}` : "";
+    return { verdict: "retry", reason: `${left} recipient(s) left for a retry${why}`, summary, outcomes };
+  }
+  return { verdict: "done", reason: null, summary, outcomes };
+}
+
+/** How the local run drives its in-process queue (defaults in LOCAL_QUEUE_DEFAULTS). */
+export interface LocalQueueRun {
+  /** Pollers, like the event source's concurrency. */
+  consumers?: number;
+  /** Messages per receive, processed in parallel like one Lambda invocation's records. */
+  batchSize?: number;
+  visibilityTimeoutMs?: number;
+  /** Deliveries of a message before it goes to the dead-letter list. */
+  maxReceiveCount?: number;
+  /** Wait before a failed message is delivered again, by its receive count so far. */
+  retryDelayMs?: (receiveCount: number) => number;
+}
+
+export const LOCAL_QUEUE_DEFAULTS = {
+  consumers: 2,
+  batchSize: 2,
+  visibilityTimeoutMs: 30_000,
+  maxReceiveCount: 3,
+  retryDelayMs: (receiveCount: number) => Math.min(10_000, 1000 * 2 ** (receiveCount - 1)),
+} satisfies Required<LocalQueueRun>;
+
+export interface QueueDeliverOptions extends DeliverOptions {
+  /** Messages of this edition the ledger counted as sent before the run, for the safety pause. */
+  sentBefore?: number;
+  queue?: LocalQueueRun;
+  /** Told when processing a queue message threw (it is retried, then dead-lettered). */
+  onBatchError?: (error: Error, receiveCount: number) => void;
+}
+
+export interface QueueDeliverResult {
+  summary: SendSummary;
+  /** The edition is halted and `resumeHalted` was not given: nothing was enqueued or sent. */
+  refused: boolean;
+  /** Queue messages that reached the dead-letter list (their recipients count as failed). */
+  deadLetters: number;
+}
+
+const RETRIED: ReadonlySet<string> = new Set(["failed", "remaining"]);
+
+/**
+ * The local run of the deployed path: `produce` enqueues recipient batches (fan-out) into an in-process
+ * queue with SQS's contract while consumers drain it through `processRecipientBatch`, sharing one
+ * engine (one pacer at the mailer's rate, `sendConcurrency` recipients in flight). A failed message
+ * comes back after a short delay, up to `maxReceiveCount` deliveries. The daily quota or the safety
+ * pause stops the consumers; what is still queued counts as remaining.
+ *
+ * The summary counts each recipient once, by what finally became of it in this run: a recipient that
+ * failed on one delivery of its message and was sent on the next counts as sent.
+ */
+export async function deliverThroughQueue(
+  deps: EditionDeps,
+  edition: EditionRecord,
+  produce: (queue: RecipientQueue) => Promise<number>,
+  opts: QueueDeliverOptions = {},
+): Promise<QueueDeliverResult> {
+  const run = { ...LOCAL_QUEUE_DEFAULTS, ...opts.queue };
+  const cache = createSendCache({
+    deliver: { resumeHalted: opts.resumeHalted, sentBefore: opts.sentBefore },
+  });
+  const sender = await cache.sender(deps, edition);
+  if (sender.refused) return { summary: sender.summary, refused: true, deadLetters: 0 };
+
+  const queue = new LocalQueue({
+    visibilityTimeoutMs: run.visibilityTimeoutMs,
+    maxReceiveCount: run.maxReceiveCount,
+  });
+  const totals = emptySummary(edition);
+  let inactive = 0;
+  const count = (outcome: RecipientOutcome | "inactive", delta: number) => {
+    if (outcome === "inactive") inactive += delta;
+    else countOutcome(totals, outcome, delta);
+  };
+  // Per message still in the queue: what each of its recipients came to on its latest delivery.
+  const seen = new Map<string, Map<string, RecipientOutcome | "inactive">>();
+  const record = (messageId: string, outcomes: BatchOutcomes) => {
+    const known = seen.get(messageId) ?? new Map<string, RecipientOutcome | "inactive">();
+    seen.set(messageId, known);
+    for (const [email, outcome] of outcomes) {
+      const before = known.get(email);
+      if (before !== undefined && !RETRIED.has(before)) continue;
+      if (before !== undefined) count(before, -1);
+      count(outcome, 1);
+      known.set(email, outcome);
+    }
+  };
+
+  let recipients = 0;
+  let producerDone = false;
+  let producerError: unknown = null;
+  let stopping = false;
+  const producing = produce(queue)
+    .then(
+      (n) => {
+        recipients = n;
+      },
+      (err: unknown) => {
+        producerError = err;
+      },
+    )
+    .finally(() => {
+      producerDone = true;
+      queue.notify();
+    });
+
+  await consumeQueue(queue, {
+    consumers: run.consumers,
+    batchSize: run.batchSize,
+    heartbeat: true,
+    producerDone: () => producerDone,
+    stop: () => stopping || producerError !== null,
+    retryDelayMs: (m) => run.retryDelayMs(m.receiveCount),
+    handler: async (messages) => {
+      const batchItemFailures: string[] = [];
+      await Promise.all(
+        messages.map(async (m) => {
+          try {
+            const result = await processRecipientBatch(deps, parseRecipientBatch(m.body), cache);
+            record(m.messageId, result.outcomes);
+            const { stoppedBecause, haltedBecause } = result.summary;
+            if (stoppedBecause) {
+              stopping = true;
+              totals.stoppedBecause ??= stoppedBecause;
+              totals.haltedBecause ??= haltedBecause;
+            }
+            if (result.verdict === "retry") batchItemFailures.push(m.messageId);
+            else seen.delete(m.messageId);
+          } catch (err) {
+            opts.onBatchError?.(err instanceof Error ? err : new Error(String(err)), m.receiveCount);
+            batchItemFailures.push(m.messageId);
+          }
+        }),
+      );
+      return { batchItemFailures };
+    },
+  });
+  await producing;
+  if (producerError !== null) throw producerError;
+
+  // Not reached: the rest of the messages still queued (the run stopped), and what dead-lettered
+  // messages never got to (failed for good in this run).
+  const unreached = (messageId: string, body: string, as: RecipientOutcome) => {
+    const known = seen.get(messageId);
+    for (const email of new Set(parseRecipientBatch(body).emails)) {
+      if (!known?.has(email)) count(as, 1);
+    }
+  };
+  for (const m of queue.pending()) unreached(m.messageId, m.body, "remaining");
+  for (const m of queue.deadLetters) unreached(m.messageId, m.body, "failed");
+
+  totals.recipients = recipients - inactive;
+  totals.stoppedBecause ??= sender.summary.stoppedBecause;
+  totals.haltedBecause ??= sender.summary.haltedBecause;
+  return { summary: totals, refused: false, deadLetters: queue.deadLetters.length };
+}
