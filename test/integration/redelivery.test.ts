@@ -112,7 +112,8 @@ describe("SQS redelivery on the local queue", () => {
 
   it("a consumer that died in the middle of its batch: the redelivery waits out its claim and sends the rest once", async () => {
     const { deps, edition, emails } = await setUp(5, { DIGEST_SEND_CONCURRENCY: "1" });
-    const queue = new LocalQueue({ visibilityTimeoutMs: 200 });
+    // Long enough that the crash and the checks below finish inside it even on a loaded machine.
+    const queue = new LocalQueue({ visibilityTimeoutMs: 2_000 });
     await fanOutEdition({ subscribers: deps.subscribers, queue }, edition);
 
     const [message] = queue.receive(1);
