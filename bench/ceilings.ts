@@ -1,16 +1,15 @@
 /**
  * Optional stage `--only ceilings`: the throughput of each per-recipient step of a send on its own,
- * against fresh local services in this process (no rate limit on the SES endpoint), at the configured
- * sendConcurrency: ledger.claim, ledger.markSent, mailer.sendRaw of a real message. The slowest bounds
- * what deliverEdition can reach locally, and together they explain its per-message cost.
+ * against fresh local services (placed as `--services` says; no rate limit, no faults on the SES
+ * endpoint), at the configured sendConcurrency: ledger.claim, ledger.markSent, a rerun's refused
+ * claim, mailer.sendRaw of a real message. The slowest bounds what deliverEdition can reach locally, and together they explain its
+ * per-message cost.
  */
 import { mkdtemp, rm } from "node:fs/promises";
-import type { Server } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import dynalite from "dynalite";
 import { documentClientOver } from "../functions/adapters/dynamo/client.js";
 import { createTables } from "../functions/adapters/dynamo/create-tables.js";
 import { DynamoSendLedger } from "../functions/adapters/dynamo/send-ledger.js";
@@ -20,10 +19,9 @@ import type { DigestConfig } from "../functions/core/config.js";
 import { buildView } from "../functions/core/edition.js";
 import { composeMessage, prepareVariant } from "../functions/core/message.js";
 import { createRenderer } from "../functions/core/render.js";
-import { startSesEndpoint } from "../functions/local/ses-endpoint.js";
 import { loadTemplateSpec } from "../functions/local/template-loader.js";
 import { BENCH_DAY, benchEditionStories } from "./fixtures.js";
-import { listen } from "./services.js";
+import { type ServicesMode, startServices } from "./services.js";
 import { round } from "./stats.js";
 
 export interface Ceiling {
@@ -53,17 +51,27 @@ async function measure(step: string, ops: number, concurrency: number, fn: (i: n
   return { step, ops, opsPerSec: round((ops * 1000) / ms, 0), meanMs: round(busy / ops, 2) };
 }
 
-export async function benchCeilings(config: DigestConfig, opts: { ops: number }): Promise<Ceiling[]> {
+export async function benchCeilings(
+  config: DigestConfig,
+  opts: { ops: number; services: ServicesMode },
+): Promise<Ceiling[]> {
   const dir = await mkdtemp(join(tmpdir(), "digest-bench-"));
-  const db = dynalite({ path: join(dir, "dynamodb"), createTableMs: 0 }) as Server;
-  const ses = await startSesEndpoint({ retainMessages: 0 });
+  const services = await startServices(opts.services, {
+    dir,
+    maxSendRate: null,
+    faults: { throttleRate: 0, serverErrorRate: 0, seed: 1 },
+  });
   const dynamo = new DynamoDBClient({
     region: "us-east-1",
     credentials: LOCAL_CREDENTIALS,
     maxAttempts: 5,
-    endpoint: await listen(db),
+    endpoint: services.dynamodb,
   });
-  const mailer = new SesMailer({ region: "us-east-1", credentials: LOCAL_CREDENTIALS, endpoint: ses.url });
+  const mailer = new SesMailer({
+    region: "us-east-1",
+    credentials: LOCAL_CREDENTIALS,
+    endpoint: services.sesv2,
+  });
   try {
     const tables = tableNamesFromEnv({});
     await createTables(dynamo, tables);
@@ -85,11 +93,20 @@ export async function benchCeilings(config: DigestConfig, opts: { ops: number })
     const c = config.sendConcurrency;
     const lease = () => Date.now() + 60_000;
     const out: Ceiling[] = [];
-    // Warm-up of both clients and servers.
-    await measure("warm-up", 20, c, (i) => ledger.claim("warm", `s${i}`, "o", lease()));
+    // Warm-up of both clients and servers (the JIT included: short runs otherwise measure it).
+    const warm = Math.min(200, opts.ops);
+    await measure("warm-up", warm, c, (i) => ledger.claim("warm", `s${i}`, "o", lease()));
+    await measure("warm-up", warm, c, (i) => ledger.markSent("warm", `s${i}`, "o", "m"));
+    await measure("warm-up", warm, c, (i) => ledger.claim("warm", `s${i}`, "p", lease()));
     await measure("warm-up", 20, c, () => mailer.sendRaw(raw, { to: "reader@mail.example", editionId: "e" }));
     out.push(await measure("ledger.claim", opts.ops, c, (i) => ledger.claim("e", `s${i}`, "o", lease())));
     out.push(await measure("ledger.markSent", opts.ops, c, (i) => ledger.markSent("e", `s${i}`, "o", "m")));
+    // A rerun's claim of someone already sent: refused by the condition, then the entry is read.
+    out.push(
+      await measure("ledger.claim, already sent (rerun)", opts.ops, c, (i) =>
+        ledger.claim("e", `s${i}`, "p", lease()),
+      ),
+    );
     out.push(
       await measure(`mailer.sendRaw (${raw.length} B)`, opts.ops, c, () =>
         mailer.sendRaw(raw, { to: "reader@mail.example", editionId: "e" }),
@@ -99,8 +116,7 @@ export async function benchCeilings(config: DigestConfig, opts: { ops: number })
   } finally {
     dynamo.destroy();
     mailer.client.destroy();
-    await ses.close();
-    await new Promise<void>((r) => db.close(() => r()));
+    await services.close();
     await rm(dir, { recursive: true, force: true });
   }
 }

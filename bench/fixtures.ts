@@ -153,13 +153,18 @@ const LAST = ["Okafor", "Lindqvist", "Moreau", "Nakamura", "O'Brien", "Petrov", 
  * send renders a few variants), one in seven has no display name.
  */
 export function benchSubscribers(count: number, seed = 7): Subscriber[] {
+  return [...benchSubscriberStream(count, seed)];
+}
+
+/** The same subscribers as `benchSubscribers`, one at a time (a large N never sits in memory at once). */
+export function* benchSubscriberStream(count: number, seed = 7): Generator<Subscriber> {
   const r = prng(seed);
   const at = `${BENCH_DAY}T00:00:00.000Z`;
   const subsets = [["World", "Business"], ["Science"], ["Culture", "Sport", "World"]];
-  return Array.from({ length: count }, (_, i) => {
+  for (let i = 0; i < count; i++) {
     const first = pick(FIRST, r);
     const last = pick(LAST, r);
-    return {
+    yield {
       id: `sub${String(i).padStart(7, "0")}${Math.floor(r() * 1e6).toString(36)}`,
       email: `${first}.${last}.${i}@mail${i % 13}.example`.toLowerCase().replace(/'/g, ""),
       name: i % 7 === 3 ? null : `${first} ${last}`,
@@ -171,5 +176,5 @@ export function benchSubscribers(count: number, seed = 7): Subscriber[] {
       updatedAt: at,
       consent: { method: "import", at, source: "bench" },
     };
-  });
+  }
 }

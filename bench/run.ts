@@ -1,27 +1,44 @@
 /**
- * `npm run bench`: render, compose and local end-to-end send figures of the digest. Prints readable
- * tables, then one line `BENCH_JSON {…}` for tools.
+ * `npm run bench`: render, compose, local end-to-end send and Lambda bundle figures of the digest.
+ * Prints readable tables, a summary, then one line `BENCH_JSON {…}` for tools. Nothing is asserted.
  *
  *   --quick                 smoke run: tiny N, few iterations (test/bench-smoke.test.ts)
- *   --n 10000 --rate 500    subscribers and SES MaxSendRate of the send stage (default 2000 at 1000/s)
+ *   --n 10000               subscribers of the send stage (default 10000; quick 40)
+ *   --rate 100              the SES endpoint's MaxSendRate, enforced (default 100; 0: none, the sender
+ *                           then paces to the 1000/s GetAccount reports)
+ *   --server-errors 0.015   share of SendEmail calls answered 500 InternalFailure (default 0.015)
+ *   --throttles 0.015       share answered 429 TooManyRequests on top of the rate limit (default 0.015)
+ *   --seed 1                fault-injection seed
+ *   --ceiling-n 2000        also send to this many with no rate limit (same faults): the machine's
+ *                           ceiling; 0 skips it (default 2000; quick 40)
  *   --concurrency 8         sendConcurrency of the send stage (default: the config default)
- *   --services child        run dynalite and the SES endpoint in a child process (default: inline)
- *   --only render,compose   run only these stages (render, compose, send; and ceilings, which
+ *   --services thread       where dynalite and the SES endpoint run: thread (a worker thread, as
+ *                           `digest` runs them; default), inline (the sender's event loop), child
+ *   --only render,compose   run only these stages (render, compose, send, bundles; and ceilings, which
  *                           only runs when named: each per-recipient send step on its own)
- *   --profile               CPU-profile deliverEdition (this process) and summarise it by package
+ *   --bundle-runs 3         cold imports measured per Lambda bundle (default 3; quick 1)
+ *   --profile               CPU-profile deliverEdition (this thread) and summarise it by package
  *   --profile-dir DIR       also write DIR/deliver.cpuprofile (implies --profile)
+ *
+ * The default run takes about 2.5 minutes on 2 cores (the paced send is N / rate = 100 s of it). The
+ * 100,000-subscriber figure: `npm run bench -- --only send --n 100000 --ceiling-n 0` (about 20 minutes).
  */
 import { cpus, loadavg } from "node:os";
 import { parseArgs } from "node:util";
+import { type BundlesResult, benchBundles } from "./bundles.js";
 import { benchCeilings, type Ceiling } from "./ceilings.js";
 import { benchCompose, type ComposeResult } from "./compose.js";
 import { benchConfig } from "./fixtures.js";
 import { benchRender, type RenderResult } from "./render.js";
-import { benchSend, type SendResult } from "./send.js";
+import { benchSend, type SendResult, UNLIMITED_REPORTED_RATE } from "./send.js";
+import { SERVICES_MODES, type ServicesMode } from "./services.js";
 import { fmt, table } from "./stats.js";
 
-const STAGES = ["render", "compose", "send", "ceilings"] as const;
-const DEFAULT_STAGES = "render,compose,send";
+// The SDK's Node 20 support notice is noise here (as in bin/digest.js); it is read when a client is made.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
+
+const STAGES = ["render", "compose", "send", "bundles", "ceilings"] as const;
+const DEFAULT_STAGES = "render,compose,send,bundles";
 type Stage = (typeof STAGES)[number];
 
 function options() {
@@ -30,32 +47,51 @@ function options() {
       quick: { type: "boolean", default: false },
       n: { type: "string" },
       rate: { type: "string" },
+      "server-errors": { type: "string" },
+      throttles: { type: "string" },
+      seed: { type: "string" },
+      "ceiling-n": { type: "string" },
       concurrency: { type: "string" },
-      services: { type: "string", default: "inline" },
+      services: { type: "string", default: "thread" },
       only: { type: "string" },
+      "bundle-runs": { type: "string" },
       profile: { type: "boolean", default: false },
       "profile-dir": { type: "string" },
     },
     strict: true,
   });
-  const int = (name: string, raw: string | undefined, fallback: number) => {
+  const int = (name: string, raw: string | undefined, fallback: number, min = 1) => {
     if (raw === undefined) return fallback;
     const n = Number(raw);
-    if (!Number.isInteger(n) || n <= 0) throw new Error(`--${name}: expected a positive whole number`);
+    if (!Number.isInteger(n) || n < min) throw new Error(`--${name}: expected a whole number >= ${min}`);
+    return n;
+  };
+  const share = (name: string, raw: string | undefined, fallback: number) => {
+    if (raw === undefined) return fallback;
+    const n = Number(raw);
+    if (!Number.isFinite(n) || n < 0 || n >= 0.5)
+      throw new Error(`--${name}: expected a share from 0 to 0.5`);
     return n;
   };
   const quick = values.quick ?? false;
-  const services = values.services;
-  if (services !== "inline" && services !== "child") throw new Error("--services: inline or child");
+  const services = values.services as ServicesMode;
+  if (!SERVICES_MODES.includes(services)) throw new Error(`--services: ${SERVICES_MODES.join(", ")}`);
   const only = (values.only ?? DEFAULT_STAGES).split(",").map((s) => s.trim());
   for (const s of only) if (!STAGES.includes(s as Stage)) throw new Error(`--only: unknown stage ${s}`);
   return {
     quick,
     stages: new Set(only as Stage[]),
-    n: int("n", values.n, quick ? 40 : 2000),
-    rate: int("rate", values.rate, 1000),
+    n: int("n", values.n, quick ? 40 : 10_000),
+    rate: int("rate", values.rate, 100, 0) || null,
+    faults: {
+      serverErrorRate: share("server-errors", values["server-errors"], 0.015),
+      throttleRate: share("throttles", values.throttles, 0.015),
+      seed: int("seed", values.seed, 1, 0),
+    },
+    ceilingN: int("ceiling-n", values["ceiling-n"], quick ? 40 : 2000, 0),
     concurrency: values.concurrency === undefined ? undefined : int("concurrency", values.concurrency, 8),
-    services: services as "inline" | "child",
+    services,
+    bundleRuns: int("bundle-runs", values["bundle-runs"], quick ? 1 : 3),
     profile: values["profile-dir"] ?? values.profile ?? false,
     render: quick
       ? { sizes: [10, 40], runs: 10, warmup: 3, mjmlRuns: 1, mjmlWarmup: 0 }
@@ -117,30 +153,57 @@ function printCompose(c: ComposeResult): void {
   );
 }
 
-function printSend(s: SendResult): void {
+const pct = (share: number) => `${fmt(share * 100, 1)}%`;
+const rateLabel = (s: SendResult) =>
+  s.rate === null
+    ? `no SES rate limit (paced to the ${UNLIMITED_REPORTED_RATE}/s GetAccount reports)`
+    : `SES rate ${s.rate}/s`;
+
+function printSend(title: string, s: SendResult): void {
   const sum = s.summary;
+  const f = s.faults;
+  const rows: (string | number)[][] = [
+    ["setup: insert subscribers", `${s.setup.insertMs} ms (${s.setup.insertPerSec}/s)`],
+    ["setup: import stories", `${s.setup.importMs} ms (${s.stories} in edition)`],
+    ["composeEdition ms", fmt(s.composeMs, 1)],
+    ["deliverEdition ms", fmt(s.deliverMs, 1)],
+    ["wall ms (compose + deliver)", fmt(s.wallMs, 1)],
+  ];
+  if (s.idealMs !== null && s.rate !== null) {
+    rows.push(
+      ["N / rate ms", fmt(s.idealMs, 1)],
+      ["wall vs N / rate", `${fmt(s.wallMs / s.idealMs, 3)}x (${fmt(s.wallRatePct ?? 0, 1)}% of rate)`],
+      ["achieved msg/s (deliver)", `${fmt(s.msgPerSec, 1)} (${fmt(s.ratePct ?? 0, 1)}% of ${s.rate})`],
+    );
+  } else {
+    rows.push(["achieved msg/s (deliver)", fmt(s.msgPerSec, 1)], ["msg/s (wall)", fmt(s.wallMsgPerSec, 1)]);
+  }
+  rows.push(
+    ["SendEmail calls / s (deliver)", fmt(s.callsPerSec, 1)],
+    ["sent / recipients", `${s.sent} / ${sum.recipients}`],
+    ["skipped / suppressed / failed", `${sum.skipped} / ${sum.suppressed} / ${sum.failed}`],
+    [
+      "endpoint: accepted / 429 / 5xx",
+      `${s.received.stats.accepted} / ${s.received.stats.throttled} / ${s.received.stats.failed}`,
+    ],
+    ["endpoint: messages / recipients", `${s.received.messages} / ${s.received.recipients}`],
+    ["lost (recipients never accepted)", s.lost],
+    ["duplicates (recipients > 1 msg)", `${s.duplicates} (${s.received.extraMessages} extra msgs)`],
+    ["peak RSS MB (sampled, send)", fmt(s.peakRssMb, 1)],
+    ["max RSS MB (process lifetime)", fmt(s.maxRssMb, 1)],
+    ["heap used MB after send: sender", fmt(s.heapUsedMb, 1)],
+    [`heap used MB after send: services (${s.services})`, fmt(s.servicesHeapUsedMb, 1)],
+    ...(s.servicesMaxRssMb === null ? [] : [["max RSS MB (services child)", fmt(s.servicesMaxRssMb, 1)]]),
+    ["event-loop utilisation: sender", fmt(s.eventLoopUtilization, 3)],
+    [`event-loop utilisation: services (${s.services})`, fmt(s.servicesEventLoopUtilization, 3)],
+    ["CPU of this process (cores)", fmt(s.cpuCores, 2)],
+  );
   console.log(
     table(
-      `3. End-to-end local send (${s.subscribers} subscribers, SES rate ${s.rate}/s, concurrency ${s.concurrency}, services ${s.services})`,
+      `${title} (${s.subscribers} subscribers, ${rateLabel(s)}, injected faults ${pct(f.serverErrorRate)} 5xx + ` +
+        `${pct(f.throttleRate)} 429 (seed ${f.seed}), concurrency ${s.concurrency}, services ${s.services})`,
       ["figure", "value"],
-      [
-        ["setup: insert subscribers", `${s.setup.insertMs} ms (${s.setup.insertPerSec}/s)`],
-        ["setup: import stories", `${s.setup.importMs} ms (${s.stories} in edition)`],
-        ["composeEdition ms", fmt(s.composeMs, 1)],
-        ["deliverEdition ms", fmt(s.deliverMs, 1)],
-        ["wall ms (compose + deliver)", fmt(s.wallMs, 1)],
-        ["achieved msg/s (deliver)", `${fmt(s.msgPerSec, 1)} (${fmt(s.ratePct, 1)}% of ${s.rate})`],
-        ["sent / recipients", `${s.sent} / ${sum.recipients}`],
-        ["skipped / suppressed / failed", `${sum.skipped} / ${sum.suppressed} / ${sum.failed}`],
-        ["endpoint: accepted / throttled", `${s.received.stats.accepted} / ${s.received.stats.throttled}`],
-        ["endpoint: messages / recipients", `${s.received.messages} / ${s.received.recipients}`],
-        ["duplicates (recipients > 1 msg)", `${s.duplicates} (${s.received.extraMessages} extra msgs)`],
-        ["peak RSS MB (sampled, send)", fmt(s.peakRssMb, 1)],
-        ["max RSS MB (process lifetime)", fmt(s.maxRssMb, 1)],
-        ...(s.servicesMaxRssMb === null ? [] : [["max RSS MB (services child)", fmt(s.servicesMaxRssMb, 1)]]),
-        ["event-loop utilisation (deliver)", fmt(s.eventLoopUtilization, 3)],
-        ["CPU of this process (cores)", fmt(s.cpuCores, 2)],
-      ],
+      rows,
     ),
   );
   console.log(
@@ -157,19 +220,19 @@ function printSend(s: SendResult): void {
       ]),
     ),
   );
-  const chain = ["ledger.claim", "pacer.take", "mailer.sendRaw", "ledger.markSent"]
+  const chain = ["ledger.claim", "mailer.sendRaw", "ledger.markSent"]
     .map((k) => s.calls[k]?.meanMs ?? 0)
     .reduce((a, b) => a + b, 0);
   if (chain > 0) {
     console.log(
-      `   per recipient: claim + pacer + sendRaw + markSent = ${fmt(chain, 2)} ms mean, ` +
-        `so ${s.concurrency} workers cap at ~${fmt((s.concurrency * 1000) / chain, 0)} msg/s (Little's law on these latencies; compose/sign not included)`,
+      `   per recipient: claim + sendRaw + markSent = ${fmt(chain, 2)} ms mean, ` +
+        `so ${s.concurrency} workers cap at ~${fmt((s.concurrency * 1000) / chain, 0)} msg/s (Little's law on these latencies; pacing, compose/sign not included)`,
     );
   }
   if (s.profile) {
     const rows = (list: { name: string; ms: number; share: number }[]) =>
       list.map((p) => [p.name, fmt(p.ms, 0), `${fmt(p.share * 100, 1)}%`]);
-    const title = `   CPU profile of deliverEdition, this process (${fmt(s.profile.totalMs, 0)} ms sampled)`;
+    const title = `   CPU profile of deliverEdition, this thread (${fmt(s.profile.totalMs, 0)} ms sampled)`;
     console.log(table(title, ["self time in", "ms", "share"], rows(s.profile.byGroup)));
     console.log(
       table("   top packages", ["self time in", "ms", "share"], rows(s.profile.byPackage.slice(0, 12))),
@@ -178,18 +241,71 @@ function printSend(s: SendResult): void {
   }
 }
 
+function printBundles(b: BundlesResult): void {
+  const kib = (n: number) => fmt(n / 1024, 0);
+  console.log(
+    table(
+      `4. Lambda bundles (synth with esbuild bundling ${fmt(b.synthMs / 1000, 1)} s; cold import = fresh node process, median)`,
+      ["function", "memory MB", "index.mjs KiB", "gzip KiB", "asset KiB (+map)", "cold import ms", "runs ms"],
+      b.bundles.map((x) => [
+        x.name,
+        x.memoryMb,
+        kib(x.codeBytes),
+        kib(x.codeGzipBytes),
+        kib(x.assetBytes),
+        fmt(x.importMs, 0),
+        x.importRunsMs.map((ms) => fmt(ms, 0)).join(" "),
+      ]),
+    ),
+  );
+}
+
+function printSummary(r: {
+  render: RenderResult | null;
+  compose: ComposeResult | null;
+  send: SendResult | null;
+  ceiling: SendResult | null;
+  bundles: BundlesResult | null;
+}): void {
+  const rows: (string | number)[][] = [];
+  const c40 = r.render?.precompiled.find((c) => c.stories === 40);
+  if (c40) rows.push(["render one edition, 40 stories (median)", `${fmt(c40.medianMs, 2)} ms`]);
+  if (r.compose) rows.push(["personalised MIME, one core", `${fmt(r.compose.msgPerSec, 0)} msg/s`]);
+  for (const s of [r.send, r.ceiling]) {
+    if (!s) continue;
+    const label = s.rate === null ? "no rate limit (ceiling)" : `rate ${s.rate}/s`;
+    rows.push([
+      `send ${s.subscribers} at ${label}`,
+      s.idealMs === null
+        ? `${fmt(s.msgPerSec, 1)} msg/s, wall ${fmt(s.wallMs / 1000, 1)} s`
+        : `wall ${fmt(s.wallMs / 1000, 1)} s vs N/rate ${fmt(s.idealMs / 1000, 1)} s = ${fmt(s.wallRatePct ?? 0, 1)}% of rate`,
+    ]);
+    rows.push(["   lost / duplicates / peak RSS", `${s.lost} / ${s.duplicates} / ${fmt(s.peakRssMb, 0)} MB`]);
+  }
+  for (const b of r.bundles?.bundles ?? []) {
+    rows.push([
+      `bundle ${b.name}`,
+      `${fmt(b.codeBytes / 1024, 0)} KiB, cold import ${fmt(b.importMs, 0)} ms`,
+    ]);
+  }
+  if (rows.length > 0) console.log(table("Summary", ["figure", "value"], rows));
+}
+
 async function main(): Promise<void> {
   const opts = options();
   const config = benchConfig(opts.concurrency === undefined ? {} : { sendConcurrency: opts.concurrency });
   const load = () => loadavg().map((l) => fmt(l, 2));
   console.log(
     `digest bench${opts.quick ? " (quick)" : ""}: node ${process.version}, ${cpus().length} CPUs ` +
-      `(${cpus()[0]?.model ?? "?"}), load average ${load().join(" ")} — figures vary with other load on the machine`,
+      `(${cpus()[0]?.model ?? "?"}), load average ${load().join(" ")}, ${new Date().toISOString()} — ` +
+      "figures vary with other load on the machine",
   );
   const t0 = performance.now();
   let render: RenderResult | null = null;
   let compose: ComposeResult | null = null;
   let send: SendResult | null = null;
+  let ceiling: SendResult | null = null;
+  let bundles: BundlesResult | null = null;
   if (opts.stages.has("render")) {
     render = await benchRender(config, opts.render);
     printRender(render);
@@ -199,37 +315,55 @@ async function main(): Promise<void> {
     printCompose(compose);
   }
   if (opts.stages.has("send")) {
+    const common = { stories: 20, services: opts.services, faults: opts.faults };
     send = await benchSend(config, {
+      ...common,
       subscribers: opts.n,
       rate: opts.rate,
-      stories: 20,
-      services: opts.services,
       profile: opts.profile,
     });
-    printSend(send);
+    printSend("3. End-to-end local send", send);
+    if (opts.ceilingN > 0) {
+      ceiling = await benchSend(config, {
+        ...common,
+        subscribers: opts.ceilingN,
+        rate: null,
+        profile: false,
+      });
+      printSend("3b. The same with no rate limit: this machine's ceiling", ceiling);
+    }
+  }
+  if (opts.stages.has("bundles")) {
+    bundles = await benchBundles({ runs: opts.bundleRuns });
+    printBundles(bundles);
   }
   let ceilings: Ceiling[] | null = null;
   if (opts.stages.has("ceilings")) {
-    ceilings = await benchCeilings(config, { ops: opts.quick ? 50 : 600 });
+    ceilings = await benchCeilings(config, { ops: opts.quick ? 50 : 2000, services: opts.services });
     console.log(
       table(
-        `4. Per-recipient send steps alone (local services inline, concurrency ${config.sendConcurrency})`,
+        `5. Per-recipient send steps alone (local services ${opts.services}, concurrency ${config.sendConcurrency})`,
         ["step", "ops", "ops / s", "mean ms"],
         ceilings.map((c) => [c.step, c.ops, c.opsPerSec, fmt(c.meanMs, 2)]),
       ),
     );
   }
+  printSummary({ render, compose, send, ceiling, bundles });
   const totalSeconds = (performance.now() - t0) / 1000;
   console.log(`\nbench done in ${fmt(totalSeconds, 1)} s (load average now ${load().join(" ")})`);
   const json = {
     quick: opts.quick,
+    date: new Date().toISOString(),
     node: process.version,
     cpus: cpus().length,
+    cpuModel: cpus()[0]?.model ?? null,
     loadAverage: loadavg().map((l) => Math.round(l * 100) / 100),
     totalSeconds: Math.round(totalSeconds * 10) / 10,
     render,
     compose,
     send,
+    ceiling,
+    bundles,
     ...(ceilings ? { ceilings } : {}),
   };
   console.log(`BENCH_JSON ${JSON.stringify(json)}`);

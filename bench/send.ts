@@ -1,8 +1,10 @@
 /**
- * Stage 3: an end-to-end local send. dynalite (temp dir) and the SESv2 endpoint, tables created,
- * N active subscribers written through DynamoSubscriberStore, 20 stories imported through
- * DynamoStoryStore; then composeEdition + deliverEdition with the real adapters, wired like
- * functions/local/runtime.ts does (outbox off). Every adapter call is timed to show where the time goes.
+ * Stage 3: an end-to-end local send. dynalite (temp dir) and the SESv2 endpoint (MaxSendRate enforced,
+ * seeded fault injection), tables created, N active subscribers written through DynamoSubscriberStore,
+ * 20 stories imported through DynamoStoryStore; then composeEdition + deliverEdition with the real
+ * adapters, wired like functions/local/runtime.ts does (outbox off). Every adapter call is timed to
+ * show where the time goes; the endpoint counts messages per recipient, so lost and duplicated
+ * recipients are counted, not assumed.
  */
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -28,74 +30,93 @@ import {
 } from "../functions/core/send-edition.js";
 import { tokenBucketPacer } from "../functions/core/token-bucket.js";
 import { loadTemplateSpec } from "../functions/local/template-loader.js";
-import { BENCH_DAY, benchKeys, benchStories, benchSubscribers } from "./fixtures.js";
+import { BENCH_DAY, benchKeys, benchStories, benchSubscriberStream } from "./fixtures.js";
 import { type ProfileSummary, startProfile } from "./profile.js";
-import {
-  type BenchServices,
-  type ReceivedCounts,
-  startChildServices,
-  startInlineServices,
-} from "./services.js";
+import { type BenchServices, type Received, type ServicesMode, startServices } from "./services.js";
 import { CallRecorder, type CallStats, round } from "./stats.js";
 
-export interface SendResult {
-  services: "inline" | "child";
+/** What GetAccount reports when the endpoint has no MaxSendRate (functions/local/ses-endpoint.ts). */
+export const UNLIMITED_REPORTED_RATE = 1000;
+
+export interface SendOptions {
   subscribers: number;
-  rate: number;
+  /** The endpoint's MaxSendRate; null: none (the sender then paces to the 1000/s GetAccount reports). */
+  rate: number | null;
+  stories: number;
+  services: ServicesMode;
+  /** Injected SendEmail failures, as shares of calls. */
+  faults: { throttleRate: number; serverErrorRate: number; seed: number };
+  /** Profile deliverEdition; the .cpuprofile goes to this directory when it is a string. */
+  profile: string | boolean;
+}
+
+export interface SendResult {
+  services: ServicesMode;
+  subscribers: number;
+  /** The endpoint's MaxSendRate, null when unlimited (a ceiling run). */
+  rate: number | null;
+  faults: SendOptions["faults"];
   concurrency: number;
   stories: number;
   setup: { insertMs: number; insertPerSec: number; importMs: number };
   composeMs: number;
   deliverMs: number;
   wallMs: number;
+  /** N / rate: the shortest a send paced at the rate can take, ms (null when unlimited). */
+  idealMs: number | null;
   sent: number;
+  /** Messages sent per second over deliverEdition. */
   msgPerSec: number;
-  ratePct: number;
+  /** Of the rate: msgPerSec / rate (null when unlimited). */
+  ratePct: number | null;
+  /** Messages sent per second over the wall time (compose + deliver). */
+  wallMsgPerSec: number;
+  /** Of the rate, over the wall time: idealMs / wallMs (null when unlimited). */
+  wallRatePct: number | null;
+  /** SendEmail calls the endpoint answered per second during deliverEdition (failed ones included). */
+  callsPerSec: number;
   summary: SendSummary;
-  received: ReceivedCounts;
+  received: Received;
+  /** Recipients the endpoint never accepted a message for. */
+  lost: number;
+  /** Recipients the endpoint accepted more than one message for. */
   duplicates: number;
   peakRssMb: number;
   maxRssMb: number;
+  /** V8 heap in use by this (the sender's) thread after the send. */
+  heapUsedMb: number;
+  /** V8 heap in use by the services' thread after the send (inline: the same heap as the sender's). */
+  servicesHeapUsedMb: number;
   servicesMaxRssMb: number | null;
-  /** Event-loop utilisation of this process during deliverEdition (1 = the loop never idled). */
+  /** Event-loop utilisation of this (the sender's) thread during deliverEdition (1 = never idle). */
   eventLoopUtilization: number;
-  /** CPU time of this process during deliverEdition, as a share of one core. */
+  /** Event-loop utilisation of the services' thread during compose + deliver (inline: this thread's). */
+  servicesEventLoopUtilization: number;
+  /** CPU time of this process during deliverEdition (all its threads), in cores. */
   cpuCores: number;
   calls: Record<string, CallStats>;
-  /** CPU profile of this process during deliverEdition, with --profile. */
+  /** CPU profile of this thread during deliverEdition, with --profile. */
   profile: ProfileSummary | null;
 }
 
 const LOCAL_CREDENTIALS = { accessKeyId: "local", secretAccessKey: "local" };
 
 /** Runs `fn` over `items` with at most `limit` in flight. */
-async function pool<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<unknown>): Promise<void> {
-  let next = 0;
+async function pool<T>(items: Iterator<T>, limit: number, fn: (item: T) => Promise<unknown>): Promise<void> {
   await Promise.all(
-    Array.from({ length: Math.min(limit, items.length) }, async () => {
-      while (next < items.length) await fn(items[next++] as T);
+    Array.from({ length: limit }, async () => {
+      for (let next = items.next(); !next.done; next = items.next()) await fn(next.value);
     }),
   );
 }
 
-export async function benchSend(
-  config: DigestConfig,
-  opts: {
-    subscribers: number;
-    rate: number;
-    stories: number;
-    services: "inline" | "child";
-    /** Profile deliverEdition; the .cpuprofile goes to this directory when it is a string. */
-    profile: string | boolean;
-  },
-): Promise<SendResult> {
+export async function benchSend(config: DigestConfig, opts: SendOptions): Promise<SendResult> {
   const dir = await mkdtemp(join(tmpdir(), "digest-bench-"));
   let services: BenchServices | null = null;
   let dynamo: DynamoDBClient | null = null;
   let mailer: SesMailer | null = null;
   try {
-    const start = opts.services === "child" ? startChildServices : startInlineServices;
-    services = await start({ dir, maxSendRate: opts.rate });
+    services = await startServices(opts.services, { dir, maxSendRate: opts.rate, faults: opts.faults });
     const region = "us-east-1";
     dynamo = new DynamoDBClient({
       region,
@@ -110,7 +131,7 @@ export async function benchSend(
     // Setup, not measured as part of the send.
     const subscriberStore = new DynamoSubscriberStore(db, tables.subscribers);
     const t0 = performance.now();
-    await pool(benchSubscribers(opts.subscribers), 32, (s) => subscriberStore.put(s));
+    await pool(benchSubscriberStream(opts.subscribers), 32, (s) => subscriberStore.put(s));
     const insertMs = performance.now() - t0;
     const storyStore = new DynamoStoryStore(db, tables.stories);
     const t1 = performance.now();
@@ -139,6 +160,7 @@ export async function benchSend(
       createPacer: (rate) => calls.wrap(tokenBucketPacer(rate), "pacer"),
     };
 
+    const before = await services.received();
     let peakRss = process.memoryUsage.rss();
     const rssTimer = setInterval(() => {
       peakRss = Math.max(peakRss, process.memoryUsage.rss());
@@ -159,14 +181,20 @@ export async function benchSend(
       : null;
     clearInterval(rssTimer);
     peakRss = Math.max(peakRss, process.memoryUsage.rss());
+    const heapUsed = process.memoryUsage().heapUsed;
 
     const received = await services.received();
     const deliverMs = s2 - s1;
+    const wallMs = s2 - s0;
     const msgPerSec = (summary.sent * 1000) / deliverMs;
+    const answered = (r: Received) =>
+      r.stats.accepted + r.stats.throttled + r.stats.failed + r.stats.rejected;
+    const idealMs = opts.rate === null ? null : (opts.subscribers * 1000) / opts.rate;
     return {
       services: services.mode,
       subscribers: opts.subscribers,
       rate: opts.rate,
+      faults: opts.faults,
       concurrency: config.sendConcurrency,
       stories: composed.edition.stories.length,
       setup: {
@@ -176,17 +204,35 @@ export async function benchSend(
       },
       composeMs: round(s1 - s0, 1),
       deliverMs: round(deliverMs, 1),
-      wallMs: round(s2 - s0, 1),
+      wallMs: round(wallMs, 1),
+      idealMs: idealMs === null ? null : round(idealMs, 1),
       sent: summary.sent,
       msgPerSec: round(msgPerSec, 1),
-      ratePct: round((msgPerSec / opts.rate) * 100, 1),
+      ratePct: opts.rate === null ? null : round((msgPerSec / opts.rate) * 100, 1),
+      wallMsgPerSec: round((summary.sent * 1000) / wallMs, 1),
+      wallRatePct: idealMs === null ? null : round((idealMs / wallMs) * 100, 1),
+      callsPerSec: round(((answered(received) - answered(before)) * 1000) / deliverMs, 1),
       summary,
       received,
+      lost: opts.subscribers - received.recipients,
       duplicates: received.duplicateRecipients,
       peakRssMb: round(peakRss / 2 ** 20, 1),
       maxRssMb: round((process.resourceUsage().maxRSS * 1024) / 2 ** 20, 1),
+      heapUsedMb: round(heapUsed / 2 ** 20, 1),
+      servicesHeapUsedMb: round(received.heapUsedBytes / 2 ** 20, 1),
       servicesMaxRssMb: received.maxRssBytes === null ? null : round(received.maxRssBytes / 2 ** 20, 1),
       eventLoopUtilization: round(elu.utilization, 3),
+      servicesEventLoopUtilization: round(
+        (received.eventLoop.active - before.eventLoop.active) /
+          Math.max(
+            1e-9,
+            received.eventLoop.active +
+              received.eventLoop.idle -
+              before.eventLoop.active -
+              before.eventLoop.idle,
+          ),
+        3,
+      ),
       cpuCores: round((cpu.user + cpu.system) / 1000 / deliverMs, 3),
       calls: calls.summary(),
       profile,

@@ -1,30 +1,27 @@
 /**
- * Child process of the send bench (`--services child`): runs dynalite and the SESv2 endpoint on a core
- * of their own and answers the parent over IPC. argv: <data dir> <max send rate>.
+ * Child process of the send bench (`--services child`): runs dynalite and the SESv2 endpoint
+ * (functions/local/service-host.ts) in a process of their own and answers the parent over IPC.
+ * argv: the ServiceHostOptions as JSON.
  */
-
+import { type ServiceHostOptions, startServiceHost } from "../functions/local/service-host.js";
 import type { ChildReply, ChildRequest } from "./services.js";
-import { startInlineServices } from "./services.js";
 
-const [dir, rate] = process.argv.slice(2);
+const [json] = process.argv.slice(2);
 const reply = (msg: ChildReply) => process.send?.(msg);
 
 try {
-  if (!dir || !rate) throw new Error("usage: services-child <dir> <maxSendRate>");
-  const services = await startInlineServices({ dir, maxSendRate: Number(rate) });
+  if (!json) throw new Error("usage: services-child <ServiceHostOptions as JSON>");
+  const host = await startServiceHost(JSON.parse(json) as ServiceHostOptions);
+  if (!host.dynamodb || !host.sesv2) throw new Error("services did not start");
   let closing: Promise<void> | null = null;
   const close = () => {
-    closing ??= services.close();
+    closing ??= host.close();
     return closing;
   };
   process.on("message", async (msg: ChildRequest) => {
     try {
       if (msg.type === "received") {
-        const counts = await services.received();
-        reply({
-          type: "received",
-          counts: { ...counts, maxRssBytes: process.resourceUsage().maxRSS * 1024 },
-        });
+        reply({ type: "received", report: await host.report() });
       } else if (msg.type === "close") {
         await close();
         reply({ type: "closed" });
@@ -41,7 +38,7 @@ try {
       () => process.exit(1),
     );
   });
-  reply({ type: "ready", dynamodb: services.dynamodb, sesv2: services.sesv2 });
+  reply({ type: "ready", dynamodb: host.dynamodb, sesv2: host.sesv2 });
 } catch (err) {
   reply({ type: "error", message: err instanceof Error ? err.message : String(err) });
   process.exitCode = 1;

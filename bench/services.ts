@@ -1,129 +1,107 @@
 /**
  * The local services of the send bench: dynalite (persisted in a temp dir, as `digest` runs it) and the
- * SESv2 endpoint. Either in this process (as a `digest send` that owns its data directory runs them) or
- * in a child process (bench/services-child.ts), which gives them a core of their own.
+ * SESv2 endpoint with the bench's MaxSendRate and injected faults. Three placements:
  *
- * The endpoint keeps every accepted message; a timer drains that list and counts the messages per
- * recipient, so duplicates are seen without holding every message in memory.
+ *   thread  a worker thread of this process, as `digest` runs them (functions/local/services-thread.ts)
+ *   inline  this thread, sharing the sender's event loop (how `digest` ran them before)
+ *   child   a child process (bench/services-child.ts)
+ *
+ * The endpoint counts accepted messages per recipient (functions/local/service-host.ts), so
+ * duplicates and lost recipients are seen without holding every message in memory.
  */
 import { fork } from "node:child_process";
-import type { Server } from "node:http";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import dynalite from "dynalite";
-import { type SesEndpoint, startSesEndpoint } from "../functions/local/ses-endpoint.js";
+import {
+  type ReceivedCounts,
+  type ServiceHostOptions,
+  type ServiceReport,
+  startServiceHost,
+} from "../functions/local/service-host.js";
+import { startServicesThread } from "../functions/local/services-thread.js";
+import type { SesEndpoint } from "../functions/local/ses-endpoint.js";
 
-export interface ReceivedCounts {
-  /** Messages the endpoint accepted. */
-  messages: number;
-  /** Distinct recipients among them. */
-  recipients: number;
-  /** Recipients who received more than one message. */
-  duplicateRecipients: number;
-  /** Messages beyond the first per recipient. */
-  extraMessages: number;
+export type ServicesMode = "thread" | "inline" | "child";
+export const SERVICES_MODES: readonly ServicesMode[] = ["thread", "inline", "child"];
+
+export interface Received extends ReceivedCounts {
   stats: SesEndpoint["stats"];
   /** Peak RSS of the process running the services, bytes (child mode only; else null). */
   maxRssBytes: number | null;
+  /** V8 heap in use by the services' thread, bytes (inline: this thread's, sender included). */
+  heapUsedBytes: number;
+  /** The services' event loop since it started, ms busy and idle (inline: this thread's). */
+  eventLoop: { active: number; idle: number };
 }
 
 export interface BenchServices {
-  mode: "inline" | "child";
+  mode: ServicesMode;
   dynamodb: string;
   sesv2: string;
-  /** Counts so far (drains the endpoint's message list first). */
-  received(): Promise<ReceivedCounts>;
+  /** Counts so far. */
+  received(): Promise<Received>;
   close(): Promise<void>;
 }
 
 export interface ServiceOptions {
   dir: string;
-  maxSendRate: number;
+  /** The endpoint's MaxSendRate; null: unlimited (GetAccount then reports 1000/s). */
+  maxSendRate: number | null;
+  /** Injected SendEmail faults, shares of all calls (seeded). */
+  faults: { throttleRate: number; serverErrorRate: number; seed: number };
 }
 
-/** Counts destinations of drained messages. */
-export class RecipientCounter {
-  private readonly perRecipient = new Map<string, number>();
-  private messages = 0;
-
-  drain(ses: SesEndpoint): void {
-    for (const m of ses.messages.splice(0)) {
-      this.messages++;
-      for (const d of m.destinations) {
-        const key = d.toLowerCase();
-        this.perRecipient.set(key, (this.perRecipient.get(key) ?? 0) + 1);
-      }
-    }
-  }
-
-  counts(ses: SesEndpoint, maxRssBytes: number | null): ReceivedCounts {
-    this.drain(ses);
-    let duplicateRecipients = 0;
-    let extraMessages = 0;
-    for (const n of this.perRecipient.values()) {
-      if (n > 1) {
-        duplicateRecipients++;
-        extraMessages += n - 1;
-      }
-    }
-    return {
-      messages: this.messages,
-      recipients: this.perRecipient.size,
-      duplicateRecipients,
-      extraMessages,
-      stats: { ...ses.stats },
-      maxRssBytes,
-    };
-  }
-}
-
-export async function startInlineServices(opts: ServiceOptions): Promise<BenchServices> {
-  const db = dynalite({
-    path: join(opts.dir, "dynamodb"),
-    createTableMs: 0,
-    deleteTableMs: 0,
-    updateTableMs: 0,
-  }) as Server;
-  const dynamodb = await listen(db);
-  const ses = await startSesEndpoint({ maxSendRate: opts.maxSendRate });
-  const counter = new RecipientCounter();
-  const timer = setInterval(() => counter.drain(ses), 100);
+export function hostOptions(opts: ServiceOptions): ServiceHostOptions {
   return {
-    mode: "inline",
-    dynamodb,
-    sesv2: ses.url,
-    received: async () => counter.counts(ses, null),
-    async close() {
-      clearInterval(timer);
-      await ses.close();
-      await new Promise<void>((r) => db.close(() => r()));
+    dynamodbPath: join(opts.dir, "dynamodb"),
+    ses: {
+      ...(opts.maxSendRate === null ? {} : { maxSendRate: opts.maxSendRate }),
+      faults: opts.faults,
+      // A 100,000-recipient run must not hit the endpoint's own daily quota.
+      max24HourSend: 10_000_000,
     },
+    countRecipients: true,
   };
 }
 
-export function listen(server: Server): Promise<string> {
-  return new Promise((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      server.off("error", reject);
-      const address = server.address();
-      if (!address || typeof address === "string") return reject(new Error("no address"));
-      resolve(`http://127.0.0.1:${address.port}`);
-    });
-  });
+function received(report: ServiceReport, maxRssBytes: number | null): Received {
+  if (!report.ses || !report.received) throw new Error("services report without SES counts");
+  return {
+    ...report.received,
+    stats: report.ses,
+    maxRssBytes,
+    heapUsedBytes: report.memory.heapUsedBytes,
+    eventLoop: report.eventLoop,
+  };
+}
+
+export async function startServices(mode: ServicesMode, opts: ServiceOptions): Promise<BenchServices> {
+  if (mode === "child") return startChildServices(opts);
+  const host =
+    mode === "thread"
+      ? await startServicesThread(hostOptions(opts))
+      : await startServiceHost(hostOptions(opts));
+  if (!host.dynamodb || !host.sesv2) throw new Error("services did not start");
+  return {
+    mode,
+    dynamodb: host.dynamodb,
+    sesv2: host.sesv2,
+    received: async () => received(await host.report(), null),
+    close: () => host.close(),
+  };
 }
 
 /** Messages between this process and bench/services-child.ts. */
 export type ChildRequest = { type: "received" } | { type: "close" };
 export type ChildReply =
   | { type: "ready"; dynamodb: string; sesv2: string }
-  | { type: "received"; counts: ReceivedCounts }
+  | { type: "received"; report: ServiceReport }
   | { type: "closed" }
   | { type: "error"; message: string };
 
-export async function startChildServices(opts: ServiceOptions): Promise<BenchServices> {
+async function startChildServices(opts: ServiceOptions): Promise<BenchServices> {
   const script = join(fileURLToPath(new URL(".", import.meta.url)), "services-child.ts");
-  const child = fork(script, [opts.dir, String(opts.maxSendRate)], {
+  const child = fork(script, [JSON.stringify(hostOptions(opts))], {
     execArgv: ["--import", "tsx"],
     stdio: ["ignore", "inherit", "inherit", "ipc"],
   });
@@ -158,7 +136,7 @@ export async function startChildServices(opts: ServiceOptions): Promise<BenchSer
       request({ type: "received" });
       const msg = await reply;
       if (msg.type !== "received") throw new Error("services child: unexpected reply");
-      return msg.counts;
+      return received(msg.report, msg.report.memory.maxRssBytes);
     },
     async close() {
       if (child.exitCode !== null) return;

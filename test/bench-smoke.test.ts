@@ -1,6 +1,7 @@
 /**
- * Keeps `npm run bench` from rotting: runs `bench/run.ts --quick` and checks that it exits cleanly and
- * prints its BENCH_JSON line with every figure. Speed is never asserted here (the bench reports it).
+ * Keeps `npm run bench` from rotting: runs `bench/run.ts --quick` (every default stage, tiny N, the
+ * services on their thread, faults injected) and checks that it exits cleanly and prints its
+ * BENCH_JSON line with every figure. Speed is never asserted here (the bench reports it).
  */
 import { execFile } from "node:child_process";
 import { dirname, resolve } from "node:path";
@@ -12,10 +13,10 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const run = promisify(execFile);
 
 describe("bench --quick", () => {
-  it("exits 0 and prints a complete BENCH_JSON line", { timeout: 130_000 }, async () => {
+  it("exits 0 and prints a complete BENCH_JSON line", { timeout: 190_000 }, async () => {
     const { stdout } = await run("npx", ["tsx", "bench/run.ts", "--quick"], {
       cwd: root,
-      timeout: 120_000,
+      timeout: 180_000,
       maxBuffer: 16 * 1024 * 1024,
     });
     const line = stdout.split("\n").find((l) => l.startsWith("BENCH_JSON "));
@@ -52,23 +53,53 @@ describe("bench --quick", () => {
     );
     expect(json.compose.messages).toBeGreaterThan(0);
 
-    expect(json.send).toEqual(
-      expect.objectContaining({
-        subscribers: expect.any(Number),
-        rate: expect.any(Number),
-        wallMs: expect.any(Number),
-        msgPerSec: expect.any(Number),
-        ratePct: expect.any(Number),
-        sent: expect.any(Number),
-        duplicates: expect.any(Number),
-        peakRssMb: expect.any(Number),
-        maxRssMb: expect.any(Number),
-        calls: expect.any(Object),
-      }),
-    );
-    // Not speed: the bench's own send must be complete and exactly-once, or its figures mean nothing.
-    expect(json.send.sent).toBe(json.send.subscribers);
-    expect(json.send.duplicates).toBe(0);
-    expect(json.send.received.messages).toBe(json.send.subscribers);
+    const sendFigures = expect.objectContaining({
+      subscribers: expect.any(Number),
+      wallMs: expect.any(Number),
+      msgPerSec: expect.any(Number),
+      callsPerSec: expect.any(Number),
+      sent: expect.any(Number),
+      lost: expect.any(Number),
+      duplicates: expect.any(Number),
+      peakRssMb: expect.any(Number),
+      maxRssMb: expect.any(Number),
+      eventLoopUtilization: expect.any(Number),
+      servicesEventLoopUtilization: expect.any(Number),
+      calls: expect.any(Object),
+      services: "thread",
+    });
+    expect(json.send).toEqual(sendFigures);
+    expect(json.send).toMatchObject({
+      rate: expect.any(Number),
+      idealMs: expect.any(Number),
+      ratePct: expect.any(Number),
+      wallRatePct: expect.any(Number),
+      faults: { serverErrorRate: expect.any(Number), throttleRate: expect.any(Number) },
+    });
+    expect(json.ceiling).toEqual(sendFigures);
+    expect(json.ceiling).toMatchObject({ rate: null, idealMs: null });
+    // Not speed: the bench's own sends must be complete and exactly-once, or their figures mean nothing.
+    for (const send of [json.send, json.ceiling]) {
+      expect(send.sent).toBe(send.subscribers);
+      expect(send.lost).toBe(0);
+      expect(send.duplicates).toBe(0);
+      expect(send.received.messages).toBe(send.subscribers);
+    }
+
+    expect(json.bundles.bundles.map((b: { name: string }) => b.name)).toEqual([
+      "api",
+      "compose",
+      "send",
+      "sesEvents",
+    ]);
+    for (const b of json.bundles.bundles) {
+      expect(b).toEqual(
+        expect.objectContaining({
+          codeBytes: expect.any(Number),
+          codeGzipBytes: expect.any(Number),
+          importMs: expect.any(Number),
+        }),
+      );
+    }
   });
 });

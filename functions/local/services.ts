@@ -1,13 +1,16 @@
+import { readFileSync, rmSync } from "node:fs";
 import { mkdir, open, readFile, rm, writeFile } from "node:fs/promises";
-import type { Server } from "node:http";
 import { join } from "node:path";
-import dynalite from "dynalite";
-import { type SesEndpoint, startSesEndpoint } from "./ses-endpoint.js";
+import type { ServiceHost, ServiceHostOptions } from "./service-host.js";
+import { startServicesThread } from "./services-thread.js";
 
 /**
- * The embedded services of a data directory: dynalite (in-process, persisted under it) and the SESv2
- * endpoint, both on 127.0.0.1. dynalite locks its directory, so the first process owns them and
- * publishes their endpoints in services.json; later processes on the same directory reuse them.
+ * The embedded services of a data directory: dynalite (persisted under it) and the SESv2 endpoint, both
+ * on 127.0.0.1, run by the process that owns them on a worker thread of its own (services-thread.ts),
+ * so they do not share the sender's event loop. dynalite locks its directory, so the first process owns
+ * them and publishes their endpoints (and its own pid) in services.json; later processes on the same
+ * directory reuse them. The owner removes services.json and services.lock when it closes or exits; a
+ * killed owner's files are taken over by the next process.
  */
 
 export interface ServiceEndpoints {
@@ -50,17 +53,6 @@ async function readEndpoints(file: string): Promise<ServiceEndpoints | null> {
   }
 }
 
-function listen(server: Server): Promise<string> {
-  return new Promise((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      if (!address || typeof address === "string") return reject(new Error("no address"));
-      resolve(`http://127.0.0.1:${address.port}`);
-    });
-  });
-}
-
 /**
  * Starts (or joins) the embedded services for `home`. `need` says which are wanted: a service whose
  * endpoint is configured elsewhere (AWS_ENDPOINT_URL_*) is not started.
@@ -68,10 +60,12 @@ function listen(server: Server): Promise<string> {
 export async function openEmbeddedServices(
   home: string,
   need: { dynamodb: boolean; sesv2: boolean },
+  opts: { mode?: ServicesMode } = {},
 ): Promise<EmbeddedServices> {
   if (!need.dynamodb && !need.sesv2) {
     return { endpoints: { dynamodb: null, sesv2: null }, owned: false, close: async () => {} };
   }
+  const mode = opts.mode ?? servicesModeFromEnv();
   await mkdir(home, { recursive: true });
   const file = join(home, "services.json");
   const lock = join(home, "services.lock");
@@ -85,7 +79,7 @@ export async function openEmbeddedServices(
     if (handle) {
       await handle.writeFile(String(process.pid));
       await handle.close();
-      return startOwned(home, file, lock);
+      return startOwned(home, file, lock, mode);
     }
     const ownerPid = Number((await readFile(lock, "utf8").catch(() => "")) || Number.NaN);
     const published = await readEndpoints(file);
@@ -113,36 +107,73 @@ export async function openEmbeddedServices(
   throw new Error(`the data directory ${home} is held by another digest process that does not answer`);
 }
 
-async function startOwned(home: string, file: string, lock: string): Promise<EmbeddedServices> {
-  const db = dynalite({
-    path: join(home, "dynamodb"),
-    createTableMs: 0,
-    deleteTableMs: 0,
-    updateTableMs: 0,
-  }) as Server;
-  let ses: SesEndpoint | null = null;
+/** How the owner runs its services: on a worker thread (default) or on the main thread. */
+export type ServicesMode = "thread" | "inline";
+
+/** DIGEST_EMBEDDED_SERVICES=inline keeps the services on the main thread (as before the thread). */
+export function servicesModeFromEnv(env: NodeJS.ProcessEnv = process.env): ServicesMode {
+  const value = env.DIGEST_EMBEDDED_SERVICES;
+  if (value === undefined || value === "" || value === "thread") return "thread";
+  if (value === "inline") return "inline";
+  throw new Error(`DIGEST_EMBEDDED_SERVICES: expected "thread" or "inline", got "${value}"`);
+}
+
+async function startOwned(
+  home: string,
+  file: string,
+  lock: string,
+  mode: ServicesMode,
+): Promise<EmbeddedServices> {
+  const options: ServiceHostOptions = {
+    dynamodbPath: join(home, "dynamodb"),
+    ses: { retainMessages: 0 },
+  };
+  // Files first gone, then the services: a joiner never finds a published endpoint that is closing.
+  // Only while they are still ours (after a crash of the thread another process may have taken over).
+  const removeFiles = () => {
+    let holder = "";
+    try {
+      holder = readFileSync(lock, "utf8");
+    } catch {}
+    if (holder !== String(process.pid)) return;
+    rmSync(file, { force: true });
+    rmSync(lock, { force: true });
+  };
+  // process.exit() and a normal exit skip close(): still leave no files behind. (A kill leaves them;
+  // the next process takes over, see openEmbeddedServices.)
+  process.on("exit", removeFiles);
+  let host: ServiceHost | null = null;
   try {
-    const dynamodb = await listen(db);
-    ses = await startSesEndpoint({ retainMessages: 0 });
-    const endpoints: ServiceEndpoints = { dynamodb, sesv2: ses.url, pid: process.pid };
+    host =
+      mode === "inline"
+        ? await (await import("./service-host.js")).startServiceHost(options)
+        : await startServicesThread(options, {
+            onUnexpectedExit(err) {
+              removeFiles();
+              process.stderr.write(`digest: the embedded services stopped: ${err.message}\n`);
+            },
+          });
+    const { dynamodb, sesv2 } = host;
+    if (!dynamodb || !sesv2) throw new Error("the embedded services did not start");
+    const endpoints: ServiceEndpoints = { dynamodb, sesv2, pid: process.pid };
     await writeFile(file, `${JSON.stringify(endpoints, null, 2)}\n`);
-    const sesEndpoint = ses;
-    let closed = false;
+    const owned = host;
+    let closing: Promise<void> | null = null;
     return {
-      endpoints: { dynamodb, sesv2: ses.url },
+      endpoints: { dynamodb, sesv2 },
       owned: true,
-      async close() {
-        if (closed) return;
-        closed = true;
-        await rm(file, { force: true });
-        await rm(lock, { force: true });
-        await sesEndpoint.close();
-        await new Promise<void>((r) => db.close(() => r()));
+      close() {
+        closing ??= (async () => {
+          process.off("exit", removeFiles);
+          removeFiles();
+          await owned.close();
+        })();
+        return closing;
       },
     };
   } catch (err) {
-    await ses?.close();
-    db.close();
+    process.off("exit", removeFiles);
+    await host?.close().catch(() => undefined);
     await rm(lock, { force: true });
     throw err;
   }
