@@ -105,7 +105,7 @@ export interface EditionStore {
   createIfAbsent(edition: EditionRecord): Promise<EditionRecord>;
   replace(edition: EditionRecord): Promise<void>;
   setStatus(editionId: string, status: EditionStatus, haltedBecause?: string): Promise<void>;
-  /** Adds to the edition's SES event counters (atomic ADD); ignores unknown editions. */
+  /** Adds to the edition's SES event counters (atomic ADD on a small item of their own). */
   addStats(editionId: string, delta: Partial<Record<EditionStat, number>>): Promise<void>;
   getVariant(editionId: string, key: string): Promise<RenderedVariant | null>;
   putVariant(editionId: string, variant: RenderedVariant): Promise<void>;
