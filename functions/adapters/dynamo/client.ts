@@ -1,5 +1,5 @@
 import { DynamoDBClient, type DynamoDBClientConfig } from "@aws-sdk/client-dynamodb";
-import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { BatchGetCommand, DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 
 /**
  * A DynamoDB document client. With no explicit endpoint the SDK's own resolution applies
@@ -17,4 +17,39 @@ export function documentClientOver(client: DynamoDBClient): DynamoDBDocumentClie
 
 export function isConditionalCheckFailed(err: unknown): boolean {
   return (err as { name?: string })?.name === "ConditionalCheckFailedException";
+}
+
+const BATCH_GET_LIMIT = 100;
+
+/**
+ * Reads items by key in BatchGetItem pages of 100, retrying the keys DynamoDB returns as unprocessed
+ * with a growing pause; resolves with every item found (missing keys simply have none).
+ */
+export async function batchGetAll(
+  db: DynamoDBDocumentClient,
+  table: string,
+  keys: readonly Record<string, unknown>[],
+  opts: { consistentRead?: boolean; projection?: string } = {},
+): Promise<Record<string, unknown>[]> {
+  const items: Record<string, unknown>[] = [];
+  for (let i = 0; i < keys.length; i += BATCH_GET_LIMIT) {
+    let pending: Record<string, unknown>[] | undefined = keys.slice(i, i + BATCH_GET_LIMIT);
+    for (let attempt = 0; pending && pending.length > 0; attempt++) {
+      if (attempt > 0) await new Promise((r) => setTimeout(r, Math.min(1000, 50 * 2 ** attempt)));
+      const res = await db.send(
+        new BatchGetCommand({
+          RequestItems: {
+            [table]: {
+              Keys: pending,
+              ConsistentRead: opts.consistentRead,
+              ProjectionExpression: opts.projection,
+            },
+          },
+        }),
+      );
+      items.push(...(res.Responses?.[table] ?? []));
+      pending = res.UnprocessedKeys?.[table]?.Keys as Record<string, unknown>[] | undefined;
+    }
+  }
+  return items;
 }

@@ -1,5 +1,4 @@
 import {
-  BatchGetCommand,
   DeleteCommand,
   type DynamoDBDocumentClient,
   GetCommand,
@@ -16,10 +15,9 @@ import {
   statusShard,
 } from "../../core/subscribers.js";
 import { SLOT_SHARDS, STATUS_SHARDS } from "../schema.js";
-import { isConditionalCheckFailed } from "./client.js";
+import { batchGetAll, isConditionalCheckFailed } from "./client.js";
 
 /** BatchGetItem takes at most 100 keys. */
-const BATCH_GET_LIMIT = 100;
 
 interface Cursor {
   shard?: number;
@@ -64,25 +62,9 @@ export class DynamoSubscriberStore implements SubscriberStore {
   }
 
   async getMany(emails: readonly string[]): Promise<Map<string, Subscriber>> {
-    const found = new Map<string, Subscriber>();
-    const keys = [...new Set(emails)];
-    for (let i = 0; i < keys.length; i += BATCH_GET_LIMIT) {
-      let pending: Record<string, unknown>[] | undefined = keys
-        .slice(i, i + BATCH_GET_LIMIT)
-        .map((email) => ({ email }));
-      for (let attempt = 0; pending && pending.length > 0; attempt++) {
-        if (attempt > 0) await new Promise((r) => setTimeout(r, Math.min(1000, 50 * 2 ** attempt)));
-        const res = await this.db.send(
-          new BatchGetCommand({ RequestItems: { [this.table]: { Keys: pending, ConsistentRead: true } } }),
-        );
-        for (const item of res.Responses?.[this.table] ?? []) {
-          const subscriber = toSubscriber(item);
-          found.set(subscriber.email, subscriber);
-        }
-        pending = res.UnprocessedKeys?.[this.table]?.Keys as Record<string, unknown>[] | undefined;
-      }
-    }
-    return found;
+    const keys = [...new Set(emails)].map((email) => ({ email }));
+    const items = await batchGetAll(this.db, this.table, keys, { consistentRead: true });
+    return new Map(items.map((item) => [item.email as string, toSubscriber(item)]));
   }
 
   async getById(id: string): Promise<Subscriber | null> {

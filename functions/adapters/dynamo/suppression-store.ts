@@ -1,5 +1,4 @@
 import {
-  BatchGetCommand,
   DeleteCommand,
   type DynamoDBDocumentClient,
   GetCommand,
@@ -8,8 +7,7 @@ import {
 } from "@aws-sdk/lib-dynamodb";
 import type { Page, Suppression, SuppressionStore } from "../../core/ports.js";
 import { erasedKey } from "../../core/subscribers.js";
-
-const BATCH_GET_LIMIT = 100;
+import { batchGetAll } from "./client.js";
 
 /** The suppression list, keyed by normalised address (or an erased address's hash). */
 export class DynamoSuppressionStore implements SuppressionStore {
@@ -25,24 +23,10 @@ export class DynamoSuppressionStore implements SuppressionStore {
       byKey.set(email, email);
       byKey.set(erasedKey(email), email);
     }
-    const keys = [...byKey.keys()];
-    for (let i = 0; i < keys.length; i += BATCH_GET_LIMIT) {
-      let pending: Record<string, unknown>[] | undefined = keys
-        .slice(i, i + BATCH_GET_LIMIT)
-        .map((email) => ({ email }));
-      for (let attempt = 0; pending && pending.length > 0; attempt++) {
-        if (attempt > 0) await new Promise((r) => setTimeout(r, Math.min(1000, 50 * 2 ** attempt)));
-        const res = await this.db.send(
-          new BatchGetCommand({
-            RequestItems: { [this.table]: { Keys: pending, ProjectionExpression: "email" } },
-          }),
-        );
-        for (const item of res.Responses?.[this.table] ?? []) {
-          const email = byKey.get(item.email as string);
-          if (email) found.add(email);
-        }
-        pending = res.UnprocessedKeys?.[this.table]?.Keys as Record<string, unknown>[] | undefined;
-      }
+    const keys = [...byKey.keys()].map((email) => ({ email }));
+    for (const item of await batchGetAll(this.db, this.table, keys, { projection: "email" })) {
+      const email = byKey.get(item.email as string);
+      if (email) found.add(email);
     }
     return found;
   }

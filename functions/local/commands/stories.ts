@@ -2,6 +2,7 @@ import { readdir, readFile, stat } from "node:fs/promises";
 import { extname, join } from "node:path";
 import { DynamoStoryStore } from "../../adapters/dynamo/story-store.js";
 import { dayInZone } from "../../core/dates.js";
+import { toEditionStory } from "../../core/edition.js";
 import { finaliseStory } from "../../core/stories.js";
 import { parseStoryFile, STORY_FILE_EXTENSIONS } from "../../core/story-files.js";
 import { type Io, parseFlags, requireDay, UsageError } from "../cli-support.js";
@@ -109,17 +110,7 @@ export async function listStoriesCommand(rt: Runtime, io: Io, args: string[]): P
   if (values.json) {
     io.out(
       JSON.stringify(
-        stories.map(({ body: _body, ...s }) => ({
-          id: s.id,
-          headline: s.headline,
-          url: s.url,
-          source: s.source,
-          section: s.section,
-          byline: s.byline,
-          publishedAt: s.publishedAt,
-          excerpt: s.excerpt,
-          editionId: s.editionId,
-        })),
+        stories.map((s) => ({ ...toEditionStory(s), editionId: s.editionId })),
         null,
         2,
       ),
