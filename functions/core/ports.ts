@@ -12,6 +12,8 @@ export type UpsertOutcome = "imported" | "updated" | "skipped";
 export interface StoryStore {
   /** Inserts or updates by id, keeping the edition that already carried it. Unchanged content → "skipped". */
   upsert(story: Omit<Story, "editionId">, day: string): Promise<UpsertOutcome>;
+  /** One story by id, or null. */
+  get(id: string): Promise<Story | null>;
   /** The stories of one local day, newest first (one Query). */
   listDay(day: string): Promise<Story[]>;
   /** Records that the stories went out in `editionId`; a story already in another edition is left alone. */

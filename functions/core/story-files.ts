@@ -16,6 +16,7 @@ const FIELD_KEYS = {
   publishedAt: ["publishedAt", "published_at", "date", "published"],
   body: ["body", "content", "text"],
   excerpt: ["excerpt", "summary", "description"],
+  html: ["html", "content_html"],
 } as const satisfies Record<keyof StoryDraft, readonly string[]>;
 
 type Field = keyof typeof FIELD_KEYS;
@@ -33,6 +34,7 @@ const draftSchema = z.object({
   publishedAt: optionalString,
   body: optionalString,
   excerpt: optionalString,
+  html: optionalString,
 });
 
 function describeType(value: unknown): string {

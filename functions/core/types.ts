@@ -14,6 +14,11 @@ export interface Story {
   body: string;
   /** The lede cut at a sentence boundary, at most ~300 characters, plain text. */
   excerpt: string;
+  /**
+   * The article's HTML after the allow-list sanitiser, when the source had HTML (articles, feeds): shown
+   * on the hosted copy. Never raw input.
+   */
+  html?: string;
   /** The edition that carried this story, or null while it has gone out in none. */
   editionId: string | null;
 }
@@ -29,6 +34,8 @@ export interface StoryDraft {
   publishedAt?: string;
   body?: string;
   excerpt?: string;
+  /** Untrusted article HTML (feed content, an HTML page's main content); sanitised before storing. */
+  html?: string;
 }
 
 /** One record of an import file: a draft, or the reason it could not be read. `line` is 1-based (for .json arrays, the line the element starts on). */

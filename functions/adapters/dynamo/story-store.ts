@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { type DynamoDBDocumentClient, QueryCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { type DynamoDBDocumentClient, GetCommand, QueryCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import type { StoryStore, UpsertOutcome } from "../../core/ports.js";
 import type { Story } from "../../core/types.js";
 import { isConditionalCheckFailed } from "./client.js";
@@ -13,6 +13,7 @@ const CONTENT_FIELDS = [
   "publishedAt",
   "body",
   "excerpt",
+  "html",
 ] as const;
 
 /** Stories keyed by id; the byDay index answers "the stories of day D" with one Query. */
@@ -61,6 +62,11 @@ export class DynamoStoryStore implements StoryStore {
       if (isConditionalCheckFailed(err)) return "skipped";
       throw err;
     }
+  }
+
+  async get(id: string): Promise<Story | null> {
+    const { Item } = await this.db.send(new GetCommand({ TableName: this.table, Key: { id } }));
+    return Item ? toStory(Item) : null;
   }
 
   async listDay(day: string): Promise<Story[]> {
@@ -118,6 +124,7 @@ function toStory(item: Record<string, unknown>): Story {
     publishedAt: str("publishedAt"),
     body: str("body"),
     excerpt: str("excerpt"),
+    ...(typeof item.html === "string" ? { html: item.html } : {}),
     editionId: typeof item.editionId === "string" ? item.editionId : null,
   };
 }

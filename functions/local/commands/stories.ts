@@ -3,20 +3,10 @@ import { extname, join } from "node:path";
 import { DynamoStoryStore } from "../../adapters/dynamo/story-store.js";
 import { dayInZone } from "../../core/dates.js";
 import { toEditionStory } from "../../core/edition.js";
-import { finaliseStory } from "../../core/stories.js";
 import { parseStoryFile, STORY_FILE_EXTENSIONS } from "../../core/story-files.js";
+import { addCounts, emptyCounts, importStoryRecords, importSummary } from "../../core/story-import.js";
 import { type Io, parseFlags, requireDay, UsageError } from "../cli-support.js";
 import type { Runtime } from "../runtime.js";
-
-export interface ImportCounts {
-  imported: number;
-  updated: number;
-  skipped: number;
-  invalid: number;
-}
-
-export const importSummary = (c: ImportCounts) =>
-  `imported=${c.imported} updated=${c.updated} skipped=${c.skipped} invalid=${c.invalid}`;
 
 /** Expands directories (recursively, story files only, hidden entries skipped) into files, in order. */
 async function expandPaths(paths: string[]): Promise<{ files: string[]; missing: string[] }> {
@@ -56,7 +46,7 @@ export async function importStoriesCommand(rt: Runtime, io: Io, args: string[]):
   });
   if (positionals.length === 0) throw new UsageError("stories import needs at least one file or directory");
   const store = new DynamoStoryStore(rt.db, rt.tables.stories);
-  const counts: ImportCounts = { imported: 0, updated: 0, skipped: 0, invalid: 0 };
+  const counts = emptyCounts();
   const { files, missing } = await expandPaths(positionals);
   for (const problem of missing) {
     io.err(problem);
@@ -72,29 +62,18 @@ export async function importStoriesCommand(rt: Runtime, io: Io, args: string[]):
       counts.invalid++;
       continue;
     }
-    for (const record of parseStoryFile(file, content)) {
-      if ("error" in record) {
-        io.err(`${file}:${record.line}: ${record.error}`);
-        counts.invalid++;
-        continue;
-      }
-      const result = finaliseStory(record.draft, {
-        defaults: {
-          url: values.url,
-          publishedAt: values["published-at"],
-          section: values.section,
-          source: values.source,
-        },
-        timeZone: rt.config.timeZone,
-        now,
-      });
-      if ("error" in result) {
-        io.err(`${file}:${record.line}: ${result.error}`);
-        counts.invalid++;
-        continue;
-      }
-      counts[await store.upsert(result.story, result.day)]++;
-    }
+    const report = await importStoryRecords(parseStoryFile(file, content), store, {
+      defaults: {
+        url: values.url,
+        publishedAt: values["published-at"],
+        section: values.section,
+        source: values.source,
+      },
+      timeZone: rt.config.timeZone,
+      now,
+    });
+    for (const problem of report.problems) io.err(`${file}:${problem.line}: ${problem.reason}`);
+    addCounts(counts, report.counts);
   }
   io.out(importSummary(counts));
   return counts.invalid > 0 ? 1 : 0;

@@ -1,0 +1,71 @@
+/**
+ * One import path for stories, whatever brought them: `digest stories import`, `POST /admin/stories`
+ * and the feed poller all hand parsed records here. Every good record is stored; each bad one is
+ * reported with its line (or item) number and the rest go on.
+ */
+import type { StoryStore } from "./ports.js";
+import { type FinaliseOptions, finaliseStory } from "./stories.js";
+import type { ParsedRecord } from "./types.js";
+
+export interface ImportCounts {
+  imported: number;
+  updated: number;
+  skipped: number;
+  invalid: number;
+}
+
+/** A record that could not be imported: `line` is 1-based within its source (item number for feeds). */
+export interface ImportProblem {
+  line: number;
+  reason: string;
+}
+
+export interface ImportReport {
+  counts: ImportCounts;
+  problems: ImportProblem[];
+  /** Ids of the stories stored or already present (imported, updated or skipped), in record order. */
+  storyIds: string[];
+}
+
+export const emptyCounts = (): ImportCounts => ({ imported: 0, updated: 0, skipped: 0, invalid: 0 });
+
+/** `imported=… updated=… skipped=… invalid=…`, the summary line of every story import. */
+export const importSummary = (c: ImportCounts) =>
+  `imported=${c.imported} updated=${c.updated} skipped=${c.skipped} invalid=${c.invalid}`;
+
+/** Adds `b` into `a` (for imports that span several sources). */
+export function addCounts(a: ImportCounts, b: ImportCounts): void {
+  a.imported += b.imported;
+  a.updated += b.updated;
+  a.skipped += b.skipped;
+  a.invalid += b.invalid;
+}
+
+/**
+ * Finalises and stores each record in order. Records that failed to parse, or whose draft cannot
+ * become a story (the reason names the field), count as invalid and are returned as problems; store
+ * errors are not caught (they are not the input's fault).
+ */
+export async function importStoryRecords(
+  records: Iterable<ParsedRecord>,
+  store: StoryStore,
+  options: FinaliseOptions,
+): Promise<ImportReport> {
+  const report: ImportReport = { counts: emptyCounts(), problems: [], storyIds: [] };
+  for (const record of records) {
+    if ("error" in record) {
+      report.problems.push({ line: record.line, reason: record.error });
+      report.counts.invalid++;
+      continue;
+    }
+    const result = finaliseStory(record.draft, options);
+    if ("error" in result) {
+      report.problems.push({ line: record.line, reason: result.error });
+      report.counts.invalid++;
+      continue;
+    }
+    report.counts[await store.upsert(result.story, result.day)]++;
+    report.storyIds.push(result.story.id);
+  }
+  return report;
+}
