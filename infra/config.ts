@@ -26,6 +26,8 @@ const stackSchema = z.object({
   /** Messages per second the SES account may send (GetAccount MaxSendRate); sizes the send fleet. */
   maxSendRate: z.coerce.number({ message: "expected messages per second ≥ 1" }).min(1).max(10_000),
   deletionProtection: bool,
+  /** Minutes between feed polls (the ingest function); it also runs 15 minutes before the send hour. */
+  feedPollMinutes: z.coerce.number({ message: "expected minutes from 5 to 1440" }).int().min(5).max(1440),
   /** Optional: where DLQ and safety alarms are emailed. */
   alarmEmail: z.string().trim().email({ message: "not an email address" }).optional(),
 });
@@ -56,6 +58,7 @@ export function readDeploymentConfig(get: ContextReader): DeploymentConfig {
     sendHour: raw("sendHour") ?? 6,
     maxSendRate: raw("maxSendRate") ?? 14,
     deletionProtection: raw("deletionProtection") ?? true,
+    feedPollMinutes: raw("feedPollMinutes") ?? 30,
     alarmEmail: raw("alarmEmail"),
   });
   if (!stack.success) {

@@ -9,8 +9,8 @@ import type { DigestStack } from "./stack.js";
 export function acknowledgeNagFindings(stack: DigestStack): void {
   const ack = (scope: IConstruct, id: string, reason: string) =>
     Validations.of(scope).acknowledge({ id, reason });
-  const { compose, send, api, sesEvents, dispatch } = stack.functions;
-  const all = [compose, send, api, sesEvents, ...(dispatch ? [dispatch] : [])];
+  const { compose, send, api, sesEvents, ingest, dispatch } = stack.functions;
+  const all = [compose, send, api, sesEvents, ingest, ...(dispatch ? [dispatch] : [])];
 
   ack(
     stack.httpApi,
@@ -46,7 +46,7 @@ export function acknowledgeNagFindings(stack: DigestStack): void {
     }
   }
   // The schedulers' role is created by aws-scheduler-targets at stack level, outside the schedules.
-  for (const fn of dispatch ? [compose, dispatch] : [compose]) {
+  for (const fn of dispatch ? [compose, ingest, dispatch] : [compose, ingest]) {
     ack(
       stack,
       `AwsSolutions-IAM5[Resource::<${stack.getLogicalId(fn.node.defaultChild as never)}.Arn>:*]`,

@@ -72,7 +72,7 @@ export interface DigestStackProps extends StackProps {
  */
 export class DigestStack extends Stack {
   readonly tables: Record<TableName, dynamodb.TableV2>;
-  readonly functions: Record<"compose" | "send" | "api" | "sesEvents", nodejs.NodejsFunction> & {
+  readonly functions: Record<"compose" | "send" | "api" | "sesEvents" | "ingest", nodejs.NodejsFunction> & {
     /** Only with local morning delivery (digest:deliveryMode=local). */
     dispatch?: nodejs.NodejsFunction;
   };
@@ -171,7 +171,8 @@ export class DigestStack extends Stack {
     const api = this.fn("api", "Public pages and the admin API", {
       timeout: Duration.seconds(29),
       memorySize: 512,
-      environment: sharedEnv,
+      // The queue: POST /admin/editions/{id}/resend-failed enqueues the failed recipients.
+      environment: { ...sharedEnv, [QUEUE_ENV]: sendQueue.queueUrl },
     });
     const sesEvents = this.fn(
       "ses-events",
@@ -182,7 +183,12 @@ export class DigestStack extends Stack {
         environment: sharedEnv,
       },
     );
-    this.functions = { compose, send, api, sesEvents };
+    const ingest = this.fn("ingest", "Polls the subscribed feeds and imports new and changed stories", {
+      timeout: Duration.minutes(5),
+      memorySize: 512,
+      environment: sharedEnv,
+    });
+    this.functions = { compose, send, api, sesEvents, ingest };
     if (digest.deliveryMode === "local") {
       // Local morning delivery: compose only builds the edition; every hour, dispatch enqueues the
       // subscribers whose own delivery hour has come in their own zone.
@@ -220,9 +226,13 @@ export class DigestStack extends Stack {
 
     t.subscribers.grantReadWriteData(api);
     t.suppressions.grantReadWriteData(api);
-    t.editions.grantReadData(api);
-    t.sends.grantReadData(api);
-    t.stories.grantReadData(api);
+    t.editions.grantReadWriteData(api); // POST /admin/editions/{id}/cancel sets the status
+    t.sends.grantReadWriteData(api); // resend-failed reopens the rejected entries it retries
+    sendQueue.grantSendMessages(api); // …and enqueues the failed recipients for the send function
+    t.stories.grantReadWriteData(api); // POST /admin/stories imports; PATCH holds, DELETE removes
+
+    t.feeds.grantReadWriteData(ingest); // list feeds, record each poll
+    t.stories.grantReadWriteData(ingest); // upsert by id; read the stored copy first
 
     t.subscribers.grantReadWriteData(sesEvents);
     t.suppressions.grantReadWriteData(sesEvents);
@@ -242,7 +252,10 @@ export class DigestStack extends Stack {
     });
     for (const fn of [send, api]) fn.addToRolePolicy(sendEmail);
     // GetAccount has no resource-level permissions: it can only be granted on "*".
-    send.addToRolePolicy(new iam.PolicyStatement({ actions: ["ses:GetAccount"], resources: ["*"] }));
+    // Rate and daily quota: the send function paces and stops at them, compose warns before fan-out.
+    for (const fn of [send, compose]) {
+      fn.addToRolePolicy(new iam.PolicyStatement({ actions: ["ses:GetAccount"], resources: ["*"] }));
+    }
 
     // --- Triggers --------------------------------------------------------------------------------
     this.dailySchedule = new scheduler.Schedule(this, "DailySchedule", {
@@ -255,6 +268,28 @@ export class DigestStack extends Stack {
       target: new schedulerTargets.LambdaInvoke(compose, {
         retryAttempts: 2,
         maxEventAge: Duration.hours(2),
+      }),
+    });
+
+    // Feeds: every few minutes, and once shortly before the edition is composed so it has the latest.
+    new scheduler.Schedule(this, "FeedPolling", {
+      description: `Feeds polled every ${settings.feedPollMinutes} minutes`,
+      schedule: scheduler.ScheduleExpression.rate(Duration.minutes(settings.feedPollMinutes)),
+      target: new schedulerTargets.LambdaInvoke(ingest, {
+        retryAttempts: 1,
+        maxEventAge: Duration.minutes(Math.min(settings.feedPollMinutes, 60)),
+      }),
+    });
+    new scheduler.Schedule(this, "FeedPollingBeforeCompose", {
+      description: `Feeds polled at 15 minutes before ${settings.sendHour}:00 ${digest.timeZone}`,
+      schedule: scheduler.ScheduleExpression.cron({
+        minute: "45",
+        hour: String((settings.sendHour + 23) % 24),
+        timeZone: TimeZone.of(digest.timeZone),
+      }),
+      target: new schedulerTargets.LambdaInvoke(ingest, {
+        retryAttempts: 1,
+        maxEventAge: Duration.minutes(10),
       }),
     });
 
@@ -347,6 +382,32 @@ export class DigestStack extends Stack {
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
     haltedAlarm.addAlarmAction(new cwActions.SnsAction(alarmTopic));
+    // A feed that failed several polls in a row (see handlers/ingest.ts), and the ingest run itself failing.
+    const feedFailing = new logs.MetricFilter(this, "FeedFailingFilter", {
+      logGroup: ingest.logGroup,
+      filterPattern: logs.FilterPattern.stringValue("$.alert", "=", "feed-failing"),
+      metricNamespace: "Digest",
+      metricName: "FeedFailing",
+      metricValue: "1",
+    });
+    const feedFailingAlarm = new cloudwatch.Alarm(this, "FeedFailingAlarm", {
+      alarmDescription: "A subscribed feed failed several polls in a row (digest feeds list shows its error)",
+      metric: feedFailing.metric({ statistic: "Sum", period: Duration.hours(1) }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    feedFailingAlarm.addAlarmAction(new cwActions.SnsAction(alarmTopic));
+    const ingestErrors = new cloudwatch.Alarm(this, "IngestErrorsAlarm", {
+      alarmDescription: "The feed ingest function failed (feeds were not polled)",
+      metric: ingest.metricErrors({ period: Duration.hours(1) }),
+      threshold: 2,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    ingestErrors.addAlarmAction(new cwActions.SnsAction(alarmTopic));
 
     // --- Outputs -----------------------------------------------------------------------------------
     const out = (id: string, value: string, description: string) =>

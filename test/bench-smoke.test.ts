@@ -89,6 +89,7 @@ describe("bench --quick", () => {
     expect(json.bundles.bundles.map((b: { name: string }) => b.name)).toEqual([
       "api",
       "compose",
+      "ingest",
       "send",
       "sesEvents",
     ]);

@@ -29,7 +29,7 @@ export interface TableDef {
   ttlAttribute?: string;
 }
 
-export type TableName = "stories" | "subscribers" | "editions" | "sends" | "suppressions";
+export type TableName = "stories" | "subscribers" | "editions" | "sends" | "suppressions" | "feeds";
 
 /** Number of shards of the subscribers' status index: spreads a million active subscribers over partitions. */
 export const STATUS_SHARDS = 16;
@@ -88,6 +88,13 @@ export const TABLES: Record<TableName, TableDef> = {
     partitionKey: { name: "email", type: "S" },
     indexes: [],
   },
+  // Subscribed feeds by canonical URL, with their conditional-GET validators and last poll outcome.
+  // A handful of items: the poller reads them all with one Scan.
+  feeds: {
+    logicalName: "feeds",
+    partitionKey: { name: "url", type: "S" },
+    indexes: [],
+  },
 };
 
 /** Env var that carries each table's physical name (set by the CDK stack; defaulted locally). */
@@ -97,6 +104,7 @@ export const TABLE_ENV: Record<TableName, string> = {
   editions: "DIGEST_TABLE_EDITIONS",
   sends: "DIGEST_TABLE_SENDS",
   suppressions: "DIGEST_TABLE_SUPPRESSIONS",
+  feeds: "DIGEST_TABLE_FEEDS",
 };
 
 export type TableNames = Record<TableName, string>;

@@ -1,10 +1,11 @@
 import {
   GetAccountCommand,
+  type GetAccountCommandOutput,
   SESv2Client,
   type SESv2ClientConfig,
   SendEmailCommand,
 } from "@aws-sdk/client-sesv2";
-import { MailError, type MailErrorKind, type Mailer } from "../core/ports.js";
+import { type DailyQuota, MailError, type MailErrorKind, type Mailer } from "../core/ports.js";
 
 const PERMANENT = new Set([
   "MessageRejected",
@@ -14,6 +15,8 @@ const PERMANENT = new Set([
 ]);
 /** Account-level refusals: nothing else will go out either, so the run stops and a rerun resumes. */
 const HALTING = new Set(["SendingPausedException", "AccountSuspendedException", "LimitExceededException"]);
+/** GetAccount answers are reused this long: the rate and the quota come from one call. */
+const ACCOUNT_REUSE_MS = 1000;
 
 /** Maps an SESv2 SDK error to the retry policy's kinds. */
 export function classifySesError(err: unknown): MailErrorKind {
@@ -48,14 +51,31 @@ export class SesMailer implements Mailer {
     this.client = new SESv2Client({ ...config, maxAttempts: 1 });
   }
 
+  private account: { at: number; value: Promise<GetAccountCommandOutput | null> } | null = null;
+
+  /**
+   * GetAccount, or null when it fails (no permission, an endpoint without it). One call serves the
+   * rate and the quota read together at the start of an edition.
+   */
+  private getAccount(): Promise<GetAccountCommandOutput | null> {
+    const now = Date.now();
+    if (this.account && now - this.account.at < ACCOUNT_REUSE_MS) return this.account.value;
+    const value = this.client.send(new GetAccountCommand({})).catch(() => null);
+    this.account = { at: now, value };
+    return value;
+  }
+
   async maxSendRate(): Promise<number | null> {
-    try {
-      const account = await this.client.send(new GetAccountCommand({}));
-      const rate = account.SendQuota?.MaxSendRate;
-      return rate && rate > 0 ? rate : null;
-    } catch {
-      return null;
-    }
+    const rate = (await this.getAccount())?.SendQuota?.MaxSendRate;
+    return rate && rate > 0 ? rate : null;
+  }
+
+  /** Max24HourSend and SentLast24Hours; null when unreadable or unlimited (SES reports -1 then). */
+  async dailyQuota(): Promise<DailyQuota | null> {
+    const quota = (await this.getAccount())?.SendQuota;
+    const max = quota?.Max24HourSend;
+    if (max === undefined || max < 0) return null;
+    return { max24HourSend: max, sentLast24Hours: Math.max(0, quota?.SentLast24Hours ?? 0) };
   }
 
   async sendRaw(raw: Buffer, opts: { to: string; editionId: string }): Promise<string> {

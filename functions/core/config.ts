@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { contrastRatio, DEFAULT_COLORS, formatRatio, MIN_TEXT_CONTRAST, normaliseHex } from "./brand.js";
 
 /**
  * The one validated configuration of the digest. Values come from (lowest first) the defaults below,
@@ -28,6 +29,23 @@ const httpUrl = z
     message: "must be https:// (http:// only for localhost)",
   })
   .transform((u) => u.replace(/\/+$/, ""));
+
+/** An https URL only (a logo is fetched by the reader's mail client, never over plain http). */
+const httpsUrl = z
+  .string()
+  .trim()
+  .url({ message: "not a URL" })
+  .refine((u) => /^https:\/\//i.test(u), { message: "must be an https:// URL" });
+
+/** "#rgb" or "#rrggbb", normalised to lower-case "#rrggbb". */
+const hexColor = z.string().transform((v, ctx) => {
+  const hex = normaliseHex(v);
+  if (hex === null) {
+    ctx.addIssue({ code: "custom", message: `expected a hex colour like #1d4ed8, got "${v}"` });
+    return z.NEVER;
+  }
+  return hex;
+});
 
 const list = z
   .union([z.array(z.string()), z.string()])
@@ -101,6 +119,17 @@ export const configSchema = z.object({
   deliveryMode: z.enum(["edition", "local"], { message: 'expected "edition" or "local"' }).default("edition"),
   /** Local delivery: the hour (0–23, subscriber's zone) for subscribers who chose none. */
   deliveryHour: intFrom(0, 23).default(7),
+  /** Logo at the top of the email and the public pages (alt text: the brand name); needs its size. */
+  logoUrl: httpsUrl.optional(),
+  /** The logo's display width and height in CSS pixels (the email reserves the space before it loads). */
+  logoWidth: intFrom(1, 600).optional(),
+  logoHeight: intFrom(1, 300).optional(),
+  /** Links, section headings and buttons; must reach 4.5:1 against backgroundColor. */
+  accentColor: hexColor.default(DEFAULT_COLORS.accentColor),
+  /** Body text; must reach 4.5:1 against backgroundColor. */
+  textColor: hexColor.default(DEFAULT_COLORS.textColor),
+  /** Behind the content of the email and the pages. */
+  backgroundColor: hexColor.default(DEFAULT_COLORS.backgroundColor),
 });
 
 export type DigestConfig = z.infer<typeof configSchema> & { senderName: string; listId: string };
@@ -131,6 +160,12 @@ export const CONFIG_ENV: Record<keyof z.input<typeof configSchema>, string> = {
   rateCheckEvery: "DIGEST_RATE_CHECK_EVERY",
   deliveryMode: "DIGEST_DELIVERY_MODE",
   deliveryHour: "DIGEST_DELIVERY_HOUR",
+  logoUrl: "DIGEST_LOGO_URL",
+  logoWidth: "DIGEST_LOGO_WIDTH",
+  logoHeight: "DIGEST_LOGO_HEIGHT",
+  accentColor: "DIGEST_ACCENT_COLOR",
+  textColor: "DIGEST_TEXT_COLOR",
+  backgroundColor: "DIGEST_BACKGROUND_COLOR",
 };
 
 export class ConfigError extends Error {
@@ -160,6 +195,7 @@ export function parseConfig(
       problems.push(`${key}${envName ? ` (${envName})` : ""}: ${issue.message}`);
     }
   }
+  if (result.success) problems.push(...brandingProblems(result.data));
   if (problems.length > 0 || !result.success) {
     throw new ConfigError(`invalid configuration:\n  ${problems.join("\n  ")}`);
   }
@@ -170,4 +206,28 @@ export function parseConfig(
     senderName: c.senderName ?? c.brandName,
     listId: c.listId ?? `${c.brandName} <daily.${domain}>`,
   };
+}
+
+/**
+ * Checks between branding values that each passed on their own: text and accent colours readable on
+ * the background (WCAG AA, 4.5:1, with the ratio in the message) and a logo's size given with it.
+ * Returns "key (ENV_VAR): reason" lines, empty when all is well.
+ */
+function brandingProblems(c: z.infer<typeof configSchema>): string[] {
+  const problems: string[] = [];
+  const at = (key: keyof typeof CONFIG_ENV) => `${key} (${CONFIG_ENV[key]})`;
+  for (const key of ["textColor", "accentColor"] as const) {
+    const ratio = contrastRatio(c[key], c.backgroundColor);
+    if (ratio < MIN_TEXT_CONTRAST) {
+      problems.push(
+        `${at(key)}: ${c[key]} on backgroundColor ${c.backgroundColor} has a contrast of ${formatRatio(ratio)}; at least ${MIN_TEXT_CONTRAST}:1 is needed (WCAG AA)`,
+      );
+    }
+  }
+  if (c.logoUrl !== undefined) {
+    for (const key of ["logoWidth", "logoHeight"] as const) {
+      if (c[key] === undefined) problems.push(`${at(key)}: required with logoUrl`);
+    }
+  }
+  return problems;
 }

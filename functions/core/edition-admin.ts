@@ -132,3 +132,32 @@ export async function editionReport(deps: EditionAdminDeps, id: string): Promise
     updatedAt: edition.updatedAt,
   };
 }
+
+export type CancelResult =
+  | { outcome: "cancelled" | "already-cancelled"; report: EditionReport }
+  | { outcome: "not-found" }
+  | { outcome: "refused"; reason: string };
+
+/**
+ * Cancels an edition that has not gone out to everyone: building, sending or partial (stopped by the
+ * quota or the safety pause) → "cancelled". Senders check the status before every queue message, so
+ * the send stops within one message per consumer; recipients not reached get nothing and the ledger
+ * keeps only what really happened. `digest send` never resumes a cancelled edition. Refused for an
+ * edition that was sent to everyone; cancelling a cancelled one is a no-op ("already-cancelled").
+ */
+export async function cancelEdition(deps: EditionAdminDeps, id: string): Promise<CancelResult> {
+  const edition = await deps.editions.get(id);
+  if (!edition) return { outcome: "not-found" };
+  if (edition.status === "sent") {
+    return { outcome: "refused", reason: `edition ${id} was already sent to everyone: nothing to cancel` };
+  }
+  const already = edition.status === "cancelled";
+  // Keep why the safety pause halted it, if it did: the report still says so. The store refuses the
+  // change when the last sender marked it sent in the meantime.
+  if (!already && !(await deps.editions.setStatus(id, "cancelled", edition.haltedBecause))) {
+    return { outcome: "refused", reason: `edition ${id} was already sent to everyone: nothing to cancel` };
+  }
+  const report = await editionReport(deps, id);
+  if (!report) return { outcome: "not-found" };
+  return { outcome: already ? "already-cancelled" : "cancelled", report };
+}

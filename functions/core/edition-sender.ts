@@ -14,6 +14,7 @@ import {
   type SuppressionStore,
 } from "./ports.js";
 import { backoffMs } from "./retry.js";
+import { QUOTA_STOP, QuotaBudget, quotaStopReason } from "./send-quota.js";
 import type { Subscriber } from "./subscribers.js";
 import { type SigningKey, signToken } from "./tokens.js";
 import type { EditionView } from "./types.js";
@@ -171,13 +172,22 @@ export function renderVariant(
   edition: Pick<EditionRecord, "date" | "stories" | "sections" | "leftOutBySection">,
   key: string,
 ): RenderedVariant {
+  const view = variantView(deps, edition, key);
+  return { key, subject: view.subject, html: deps.renderer.html(view), text: deps.renderer.text(view) };
+}
+
+/** The rendering model of one variant: its sections' stories in email order, subject, preheader. */
+export function variantView(
+  deps: Pick<EditionDeps, "config">,
+  edition: Pick<EditionRecord, "date" | "stories" | "sections" | "leftOutBySection">,
+  key: string,
+): EditionView {
   const sections = new Set(sectionsOfVariant(key, edition.sections).map((s) => s.toLowerCase()));
   const stories = edition.stories.filter((s) => sections.has(s.section.toLowerCase()));
   const leftOut = Object.entries(edition.leftOutBySection)
     .filter(([section]) => key === ALL_SECTIONS || sections.has(section.toLowerCase()))
     .reduce((n, [, count]) => n + count, 0);
-  const view = buildView({ config: deps.config, date: edition.date, stories, leftOut });
-  return { key, subject: view.subject, html: deps.renderer.html(view), text: deps.renderer.text(view) };
+  return buildView({ config: deps.config, date: edition.date, stories, leftOut });
 }
 
 /** Delivers one edition to recipients handed to it; shared by the local run and the send Lambda. */
@@ -216,8 +226,13 @@ function limiter(n: number) {
  * paces to the mailer's MaxSendRate. Each recipient is claimed in the ledger (under an owner id of its
  * own, so a redelivered queue message in the same process waits for the first attempt's lease instead
  * of sending again), gets the variant of their sections with their own signed links, and counts as sent
- * only once SES returned a MessageId. Throttling and 5xx are retried with backoff; a daily-quota stop
- * leaves the rest for a rerun.
+ * only once SES returned a MessageId. Throttling and 5xx are retried with backoff.
+ *
+ * Daily quota: the engine reads GetAccount's Max24HourSend and SentLast24Hours once (`dailyQuota`) and
+ * sends no more than what is left: the few recipients already claimed when it runs out are left
+ * "failed" (transient, so a rerun claims them again), the rest are not claimed at all, all count as
+ * remaining, and `stoppedBecause` names the quota. SES refusing a message for the quota (another
+ * sender used it, or the mailer cannot read it) stops the engine the same way.
  *
  * Safety pause: at start and every `rateCheckEvery` recipients the sender re-reads the edition's SES
  * counters; when the bounce or complaint rate passed its limit (after `rateMinimumSends`) it stops
@@ -332,6 +347,10 @@ export async function createEditionSender(
 
   const rate = (await deps.mailer.maxSendRate()) ?? config.fallbackSendRate;
   const pacer = deps.createPacer(rate);
+  // The daily quota, read once per engine: it sends what is left of it and stops cleanly there,
+  // rather than running into SES's refusal. Without it, that refusal is what stops the run.
+  const quota = (await deps.mailer.dailyQuota?.()) ?? null;
+  const budget = quota ? new QuotaBudget(quota) : null;
   const signingKey = deps.keys[0];
   if (!signingKey) throw new Error("no signing key configured");
   const domain = config.senderAddress.split("@")[1] ?? "localhost";
@@ -359,6 +378,34 @@ export async function createEditionSender(
       // Another attempt holds a live lease on this recipient: wait for it to send or to lapse.
       await sleep(Math.max(50, Math.min(leaseMs, (entry.leaseUntil ?? 0) - now(deps).getTime() + 10)));
     }
+    // After the claim, so someone already sent counts as such even when the quota is used up.
+    if (budget && !(await budget.reserve())) {
+      summary.stoppedBecause ??= quotaStopReason(budget);
+      await deps.ledger.markFailed(id, sub.id, owner, "not attempted: daily sending quota used up", false);
+      return "remaining";
+    }
+    let accepted = false;
+    try {
+      return await sendClaimed(sub, key, owner, () => {
+        accepted = true;
+        budget?.commit();
+      });
+    } finally {
+      if (!accepted) budget?.release();
+    }
+  };
+
+  /**
+   * Builds and sends the message of a claimed recipient, retrying throttling and 5xx; `onAccepted` is
+   * told as soon as SES returned a MessageId.
+   */
+  const sendClaimed = async (
+    sub: Subscriber,
+    key: string,
+    owner: string,
+    onAccepted: () => void,
+  ): Promise<RecipientOutcome> => {
+    const id = edition.editionId;
     const variant = await variantFor(key);
     const links = {
       unsubscribeUrl: `${config.publicBaseUrl}/unsubscribe?t=${signToken("unsubscribe", sub.id, signingKey, now(deps))}`,
@@ -380,6 +427,7 @@ export async function createEditionSender(
       await pacer.take();
       try {
         const messageId = await deps.mailer.sendRaw(raw, { to: sub.email, editionId: id });
+        onAccepted();
         // Outbox first: a crash between the two leaves the recipient claimable, so the rerun resends
         // and rewrites it; the other order could record "sent" with no copy in the outbox.
         await deps.outbox?.writeMessage(id, sub.email, raw);
@@ -388,7 +436,7 @@ export async function createEditionSender(
       } catch (err) {
         if (!(err instanceof MailError)) throw err;
         if (err.kind === "quota") {
-          summary.stoppedBecause ??= `daily sending quota reached (${err.message})`;
+          summary.stoppedBecause ??= `${QUOTA_STOP} (${err.message})`;
           await deps.ledger.markFailed(id, sub.id, owner, err.message, false);
           return "remaining";
         }

@@ -1,5 +1,6 @@
+import { DEFAULT_COLORS } from "./brand.js";
 import type { DigestConfig } from "./config.js";
-import type { EditionView, SectionView, Story } from "./types.js";
+import type { EditionBrand, EditionView, SectionView, Story } from "./types.js";
 import { PERSONAL_SLOTS } from "./types.js";
 
 /** Gmail clips messages whose HTML passes ~102 KB; keep a margin for the personal links spliced in later. */
@@ -177,7 +178,8 @@ export interface ViewInput {
   config: Pick<
     DigestConfig,
     "brandName" | "subject" | "preheader" | "postalAddress" | "publicBaseUrl" | "sections"
-  >;
+  > &
+    Partial<Pick<DigestConfig, (typeof BRAND_KEYS)[number]>>;
   date: string;
   stories: readonly EditionStory[];
   leftOut: number;
@@ -211,6 +213,29 @@ export function buildView({ config, date, stories, leftOut }: ViewInput): Editio
     postalAddress: config.postalAddress,
     unsubscribeUrl: PERSONAL_SLOTS.unsubscribeUrl,
     preferencesUrl: PERSONAL_SLOTS.preferencesUrl,
+    archiveUrl: `${base}/archive/${date}`,
+    brand: editionBrand(config),
+  };
+}
+
+/** The config keys an edition's look is made of. */
+const BRAND_KEYS = [
+  "accentColor",
+  "textColor",
+  "backgroundColor",
+  "logoUrl",
+  "logoWidth",
+  "logoHeight",
+] as const;
+
+/** The look of an edition from the (validated) config; unset colours take the defaults. */
+export function editionBrand(config: Partial<Pick<DigestConfig, (typeof BRAND_KEYS)[number]>>): EditionBrand {
+  const { logoUrl, logoWidth, logoHeight } = config;
+  return {
+    accentColor: config.accentColor ?? DEFAULT_COLORS.accentColor,
+    textColor: config.textColor ?? DEFAULT_COLORS.textColor,
+    backgroundColor: config.backgroundColor ?? DEFAULT_COLORS.backgroundColor,
+    logo: logoUrl && logoWidth && logoHeight ? { url: logoUrl, width: logoWidth, height: logoHeight } : null,
   };
 }
 

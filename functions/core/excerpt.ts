@@ -1,3 +1,4 @@
+import { decodeCharacterReferences, htmlToText, looksLikeHtml } from "./html-text.js";
 import { looksLikeProse, splitParagraphs } from "./text.js";
 
 /** Maximum excerpt length in characters (UTF-16 code units), the "…" included. */
@@ -90,10 +91,13 @@ function truncateAtWord(text: string, max: number): string {
  * Returns the lede of `body` as a one-line excerpt of at most `max` characters: the first paragraph that
  * looks like prose (else the first paragraph), as many whole sentences as fit, and always at least one.
  * When the first sentence alone is longer than `max`, it is cut at the last word boundary that leaves
- * room for a trailing "…". Returns "" for an empty body.
+ * room for a trailing "…". A body that is HTML is read as its text first and character references are
+ * decoded, so the excerpt never holds a tag or an encoded entity; it is NFC, whitespace collapsed.
+ * Returns "" for an empty body.
  */
 export function makeExcerpt(body: string, max: number = EXCERPT_MAX): string {
-  const paragraphs = splitParagraphs(body);
+  const text = looksLikeHtml(body) ? htmlToText(body) : decodeCharacterReferences(body);
+  const paragraphs = splitParagraphs(text);
   const lede = paragraphs.find(looksLikeProse) ?? paragraphs[0];
   if (lede === undefined) return "";
   const sentences = splitSentences(lede);

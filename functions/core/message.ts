@@ -68,6 +68,17 @@ const SOFT_BREAK = "=\r\n";
 const encodeQp = (s: string): string =>
   qp.wrap(qp.encode(s.includes("\r") || s.includes("\n") ? s.replace(/\r\n?|\n/g, "\r\n") : s), QP_WRAP);
 
+/** Printable ASCII without space: quoted-printable keeps every byte but "=" as it is. */
+const QP_PLAIN_RUN = /^[\x21-\x7e]*$/;
+
+/**
+ * A signed link, QP-encoded and wrapped: the same text as encodeQp (nodemailer's encoder writes a
+ * byte of this range literally and "=" as "=3D"), without its byte-by-byte pass over a Buffer for
+ * each of the two links of every message.
+ */
+export const encodeLinkQp = (link: string): string =>
+  QP_PLAIN_RUN.test(link) ? qp.wrap(link.replaceAll("=", "=3D"), QP_WRAP) : encodeQp(link);
+
 /** Stateless use of MailComposer's own header encoder (a node is needed only for its options). */
 const headerEncoder = new MimeNode();
 
@@ -79,6 +90,27 @@ const PLAIN_VALUE = /^[\x20\x21\x23-\x7e]*$/;
 /** Address fields are always parsed and normalised by the encoder (punycode, quoting). */
 const ADDRESS_FIELDS = new Set(["from", "to", "reply-to", "sender", "cc", "bcc"]);
 
+/** A display name of ASCII letters and digits in words one space apart: the encoder keeps it as is. */
+const PLAIN_NAME = /^[A-Za-z0-9]+(?: [A-Za-z0-9]+)*$/;
+/**
+ * A lower-case ASCII address the encoder keeps as is: a dot-atom local part and a domain of
+ * letter-digit-hyphen labels, none of them punycode ("xn--": a double hyphen never matches), the last
+ * holding a letter (the encoder reads an all-digit domain such as "2.3" as an IPv4 address, 2.0.0.3).
+ */
+const PLAIN_MAILBOX =
+  /^[a-z0-9]+(?:[._+-][a-z0-9]+)*@(?:[a-z0-9]+(?:-[a-z0-9]+)*\.)+(?=[a-z0-9-]*[a-z])[a-z0-9]+(?:-[a-z0-9]+)*$/;
+
+/**
+ * The To field of a subscriber: most addresses and names need none of the encoder's parsing,
+ * quoting or punycode, and then skip it (the same text; see test/core/message-fast-paths.test.ts).
+ */
+export function toField(to: { name: string | null; address: string }): string {
+  if ((!to.name || PLAIN_NAME.test(to.name)) && PLAIN_MAILBOX.test(to.address)) {
+    return foldedField("To", to.name ? `${to.name} <${to.address}>` : to.address);
+  }
+  return headerField("To", { name: to.name ?? "", address: to.address });
+}
+
 /** One header field, encoded and folded as MailComposer does, CRLF-terminated. */
 function headerField(key: string, value: string | { name: string; address: string }): string {
   const encoded =
@@ -88,6 +120,11 @@ function headerField(key: string, value: string | { name: string; address: strin
     !ADDRESS_FIELDS.has(key.toLowerCase())
       ? value
       : headerEncoder.encodeHeaderValue(key, value);
+  return foldedField(key, encoded);
+}
+
+/** `key: encoded` folded at 76, CRLF-terminated; throws when a line cannot be folded under 998. */
+function foldedField(key: string, encoded: string): string {
   const field = foldLines(`${key}: ${encoded}`, 76);
   if (field.length > MAX_LINE && field.split("\r\n").some((line) => line.length > MAX_LINE)) {
     throw new Error(`${key} header has a line over ${MAX_LINE} characters that cannot be folded`);
@@ -255,7 +292,7 @@ export function composeMessage(
   links: Record<SlotName, string>,
 ): Buffer {
   const shared = sharedHeaders(variant, envelope);
-  const to = headerField("To", { name: envelope.to.name ?? "", address: envelope.to.address });
+  const to = toField(envelope.to);
   const perMessage =
     dateHeader() +
     `Message-ID: <${randomUUID()}@${shared.idDomain}>\r\n` +
@@ -265,7 +302,7 @@ export function composeMessage(
   const perBuf = Buffer.from(perMessage, "utf8");
 
   const linkBufs: Buffer[] = [];
-  for (const slot of variant.slots) linkBufs.push(Buffer.from(encodeQp(links[slot]), "latin1"));
+  for (const slot of variant.slots) linkBufs.push(Buffer.from(encodeLinkQp(links[slot]), "latin1"));
 
   const list: Buffer[] = [shared.head, toBuf, shared.middle, perBuf, shared.tail];
   let total = shared.head.length + toBuf.length + shared.middle.length + perBuf.length + shared.tail.length;

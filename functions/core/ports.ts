@@ -18,7 +18,20 @@ export interface StoryStore {
   listDay(day: string): Promise<Story[]>;
   /** Records that the stories went out in `editionId`; a story already in another edition is left alone. */
   markInEdition(storyIds: readonly string[], editionId: string): Promise<void>;
+  /**
+   * Removes a story that has gone out in no edition. What stays is a tombstone under its id, so a
+   * re-import or the next feed poll does not bring it back (`upsert` then answers "skipped").
+   * Returns "removed", "not-found" (no such story, or removed already) or the edition that carried it
+   * (then nothing is removed: sent emails link to it).
+   */
+  remove(id: string): Promise<StoryRemoval>;
+  /** Holds a story back from editions (true) or releases it (false); returns the story, or null when there is none. */
+  setHeld(id: string, held: boolean): Promise<Story | null>;
 }
+
+export type StoryRemoval =
+  | { outcome: "removed" | "not-found" }
+  | { outcome: "in-edition"; editionId: string };
 
 export interface Page<T> {
   items: T[];
@@ -106,9 +119,18 @@ export interface EditionStore {
   /** Creates the edition unless it exists; returns the stored one either way. */
   createIfAbsent(edition: EditionRecord): Promise<EditionRecord>;
   replace(edition: EditionRecord): Promise<void>;
-  setStatus(editionId: string, status: EditionStatus, haltedBecause?: string): Promise<void>;
+  /**
+   * Sets the status; false (and nothing written) when the transition is not allowed: a cancelled
+   * edition stays cancelled, and a sent one cannot be cancelled. Throws when the edition does not exist.
+   */
+  setStatus(editionId: string, status: EditionStatus, haltedBecause?: string): Promise<boolean>;
   /** Adds to the edition's SES event counters (atomic ADD on a small item of their own). */
   addStats(editionId: string, delta: Partial<Record<EditionStat, number>>): Promise<void>;
+  /**
+   * The edition's SES event counters alone (DynamoDB: the small "stats" item, not the edition with
+   * its stories); empty when no event arrived. Optional: without it callers read `get(id).stats`.
+   */
+  getStats?(editionId: string): Promise<Partial<Record<EditionStat, number>>>;
   getVariant(editionId: string, key: string): Promise<RenderedVariant | null>;
   putVariant(editionId: string, variant: RenderedVariant): Promise<void>;
 }
@@ -184,9 +206,22 @@ export class MailError extends Error {
   }
 }
 
+/** The account's rolling 24-hour sending quota (SES GetAccount SendQuota), in recipients. */
+export interface DailyQuota {
+  /** Recipients the account may send to in any 24 hours (Max24HourSend). */
+  max24HourSend: number;
+  /** Recipients sent to in the last 24 hours (SentLast24Hours). */
+  sentLast24Hours: number;
+}
+
 export interface Mailer {
   /** Messages per second the service allows (SES GetAccount MaxSendRate), or null when it cannot say. */
   maxSendRate(): Promise<number | null>;
+  /**
+   * The 24-hour quota and how much of it is used, or null when the service cannot say or sets no
+   * limit. Absent or null: a run stops only once the service refuses a message for the quota.
+   */
+  dailyQuota?(): Promise<DailyQuota | null>;
   /** Sends raw MIME; resolves with the provider's MessageId or throws MailError. */
   sendRaw(raw: Buffer, opts: { to: string; editionId: string }): Promise<string>;
 }

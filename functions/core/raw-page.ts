@@ -9,7 +9,7 @@
  * comes as short lines without terminal punctuation, often in list-like runs).
  */
 import { splitSentences } from "./excerpt.js";
-import { endsLikeSentence, looksLikeProse, normalizeText } from "./text.js";
+import { endsLikeSentence, looksLikeProse, normalizeText, wordCount } from "./text.js";
 
 /** Thrown when a text is not a raw article page; the message says which part is missing. */
 export class RawPageError extends Error {
@@ -54,6 +54,43 @@ function isListLike(lines: Block): boolean {
   );
 }
 
+/** A short line that asks or exclaims: how calls to action end ("Was this article helpful?"). */
+function isPrompt(line: string): boolean {
+  return /[?!]["'”’)]*$/u.test(line) && wordCount(line) <= 8;
+}
+
+/** Title Case: most words of four or more letters capitalised, as in headings, menus and promotions. */
+function isTitleCase(line: string): boolean {
+  const long = line.split(/\s+/).filter((w) => /^\P{L}*\p{L}{4,}/u.test(w));
+  if (long.length < 2) return false;
+  return long.filter((w) => /^\P{L}*\p{Lu}/u.test(w)).length / long.length >= 0.75;
+}
+
+/**
+ * True when a block of several lines opens with a Title Case line that does not end a sentence
+ * ("Get the Echo Morning Briefing\nThe day's news, in your inbox by 7am."): a promotion's heading and
+ * its blurb, not a wrapped paragraph (wrapped prose does not capitalise most words of a line).
+ */
+function isHeadedBlock(lines: Block): boolean {
+  const first = lines[0] ?? "";
+  return lines.length >= 2 && isTitleCase(first) && !endsLikeSentence(first);
+}
+
+/**
+ * A line that dates or times the article ("27 November 2026, 07:40", "Updated 3 hours ago",
+ * "4 min read"): part of the metadata block's shape, but neither source, section nor byline.
+ */
+function isDateOrTimeLine(line: string): boolean {
+  const month =
+    /\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s+\d{1,2}\b|\b\d{1,2}(?:st|nd|rd|th)?\s+(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\b/i;
+  return (
+    month.test(line) ||
+    /\b\d{4}-\d{2}-\d{2}\b|\b\d{1,2}[/.]\d{1,2}[/.]\d{2,4}\b/.test(line) ||
+    /^(?:updated|published|posted)\b/i.test(line) ||
+    /\b\d+\s+(?:min|mins|minute|minutes|hour|hours|day|days)\b(?:\s+(?:ago|read))?$/i.test(line)
+  );
+}
+
 /**
  * Splits a block into its paragraph lines and chrome lines glued to its end without a blank line
  * ("…said on Friday.\nSign up to read this article\nAlready a member? Sign in here"). A tail starts
@@ -67,7 +104,9 @@ function splitTail(lines: Block): { head: Block; tail: Block } {
     if (!endsLikeSentence(prev) || !startsCapitalised(first)) continue;
     const tail = lines.slice(k);
     if (tail.some((l) => l.length > 80)) continue;
-    const noSentences = !tail.some((l) => endsLikeSentence(l));
+    // A question or exclamation heading a run of chrome ("Enjoying this story?") is its prompt.
+    const rest = tail.length >= 2 && isPrompt(first) ? tail.slice(1) : tail;
+    const noSentences = !rest.some((l) => endsLikeSentence(l));
     const headedList = isListLike(tail) && first.length < 40 && !endsLikeSentence(first);
     if (noSentences || headedList) return { head: lines.slice(0, k), tail };
   }
@@ -89,9 +128,18 @@ interface BlockInfo {
 function classify(lines: Block): BlockInfo {
   const { head } = splitTail(lines);
   const text = head.join(" ");
-  const prose = looksLikeProse(text) && !isListLike(head);
+  const prose = looksLikeProse(text) && !isListLike(head) && !isHeadedBlock(head);
   const strong = prose && (text.length >= 100 || splitSentences(text).length >= 2);
   return { lines, head, prose, strong, chromeRun: !prose && lines.length >= 2 };
+}
+
+/**
+ * A one-line block inside the body that is kept as a sub-heading: two words or more, not all capitals.
+ * A single word or a shouted line between paragraphs is a label ("Advertisement", "ADVERTISEMENT").
+ */
+function isSubheading(lines: Block): boolean {
+  const line = lines[0] ?? "";
+  return lines.length === 1 && wordCount(line) >= 2 && /\p{Ll}/u.test(line);
 }
 
 /** A headline: one line, or a wrapped one whose continuation lines start in lower case. */
@@ -104,13 +152,16 @@ function stripBy(byline: string): string {
 }
 
 /**
- * Reads source, section and byline from the metadata block, bottom up: the byline is the last line,
+ * Reads source, section and byline from the metadata block, bottom up, once date and reading-time
+ * lines at its end are set aside: the byline is the last line,
  * the section the line before, the source the line before that; an identical line above the source is
  * its duplicate and everything above is chrome. When the line above the byline is doubled there is no
  * section ("Herald\nHerald\nAna Ortiz"); with two lines they are source and byline; a single line is
  * the byline when it starts with "By ", else the source.
  */
-function readMetadata(lines: Block): Pick<RawPage, "source" | "section" | "byline"> {
+function readMetadata(block: Block): Pick<RawPage, "source" | "section" | "byline"> {
+  const lines = [...block];
+  while (lines.length > 1 && isDateOrTimeLine(lines[lines.length - 1] ?? "")) lines.pop();
   const n = lines.length;
   const at = (i: number): string => lines[i] ?? "";
   if (n === 1) {
@@ -199,9 +250,14 @@ export function parseRawPage(text: string): RawPage {
     if (b === undefined || b.chromeRun) break;
     if (b.strong) end = i;
   }
-  while (info[end + 1]?.prose === true) end++;
+  // Short statements after the last long paragraph are body; a short question or exclamation there
+  // is a prompt ("Was this article helpful?").
+  while (info[end + 1]?.prose === true && !isPrompt((info[end + 1]?.head ?? []).join(" "))) end++;
 
-  const paragraphs = info.slice(start, end + 1).map((b, i, all) => (i === all.length - 1 ? b.head : b.lines));
+  const paragraphs = info
+    .slice(start, end + 1)
+    .filter((b) => b.prose || isSubheading(b.lines))
+    .map((b, i, all) => (i === all.length - 1 ? b.head : b.lines));
   const body = paragraphs.map((lines) => lines.join(" ")).join("\n\n");
   if (headline.trim() === "") throw new RawPageError(`no headline: ${EXPECTED_LAYOUT}`);
   return { source, section, byline, headline, body };

@@ -5,7 +5,9 @@
  */
 import type HandlebarsTypes from "handlebars";
 import HandlebarsRuntime from "handlebars/runtime.js";
+import { lightPalette, type Palette } from "./brand.js";
 import { safeHttpUrl } from "./canonical-url.js";
+import { editionBrand } from "./edition.js";
 import type { EditionView, SectionView, StoryView } from "./types.js";
 
 /** The `spec` export of templates/build/digest.js (a precompiled Handlebars template). */
@@ -27,6 +29,12 @@ export interface DigestTemplateContext {
   postalLines: string[];
   unsubscribeUrl: string;
   preferencesUrl: string;
+  /** "View in browser" (the archive page); null unless http(s). */
+  archiveUrl: string | null;
+  /** The logo in place of the brand name as heading, when configured (https only). */
+  logo: { url: string; width: number; height: number } | null;
+  /** Light-mode colours (#rrggbb) filled into the template's colour slots. */
+  brand: Palette;
 }
 
 export interface StoryTemplateContext {
@@ -63,6 +71,14 @@ const TEXT_WIDTH = 76;
 export function createRenderer(spec: TemplateSpec): DigestRenderer {
   const env = Handlebars.create();
   const template = env.template<DigestTemplateContext>(spec as Parameters<HandlebarsEnv["template"]>[0]);
+  return rendererFromTemplate(template);
+}
+
+/**
+ * Creates a renderer around an already compiled template function (the preview compiles templates
+ * at run time with the full Handlebars; everything else uses createRenderer with the precompiled spec).
+ */
+export function rendererFromTemplate(template: (context: DigestTemplateContext) => string): DigestRenderer {
   return {
     html: (view) => template(templateContext(view)),
     text: (view) => renderText(view),
@@ -79,6 +95,7 @@ export function templateContext(view: EditionView): DigestTemplateContext {
   const preferencesUrl = httpUrl(view.preferencesUrl);
   if (!unsubscribeUrl) throw new Error("render: unsubscribeUrl must be an http(s) URL");
   if (!preferencesUrl) throw new Error("render: preferencesUrl must be an http(s) URL");
+  const brand = view.brand ?? editionBrand({});
   return {
     brandName: view.brandName,
     date: view.date,
@@ -95,7 +112,19 @@ export function templateContext(view: EditionView): DigestTemplateContext {
     postalLines: postalLines(view.postalAddress),
     unsubscribeUrl,
     preferencesUrl,
+    archiveUrl: view.archiveUrl ? httpUrl(view.archiveUrl) : null,
+    logo:
+      brand.logo && httpsOnly(brand.logo.url)
+        ? { ...brand.logo, url: httpsOnly(brand.logo.url) as string }
+        : null,
+    brand: lightPalette(brand),
   };
+}
+
+/** The URL when it is a safe https one (a logo is fetched by the reader's client), else null. */
+function httpsOnly(raw: string): string | null {
+  const href = httpUrl(raw);
+  return href?.startsWith("https://") ? href : null;
 }
 
 function storyContext(story: StoryView): StoryTemplateContext {

@@ -1,6 +1,6 @@
 import { type EditionDeps, emptySummary, type SendSummary } from "./edition-sender.js";
 import { RECIPIENTS_PER_MESSAGE } from "./fan-out.js";
-import type { LedgerRecord, LedgerState, RecipientBatch } from "./ports.js";
+import type { EditionRecord, LedgerRecord, LedgerState, RecipientBatch, RecipientQueue } from "./ports.js";
 import { deliverThroughQueue, type QueueDeliverOptions } from "./send-batch.js";
 import type { Subscriber } from "./subscribers.js";
 
@@ -33,15 +33,41 @@ export type ResendFailedResult =
       gone: number;
     };
 
+/** What the deployed resend (enqueueFailed) did: the same refusals, or the recipients it enqueued. */
+export type QueuedResendResult =
+  | Extract<ResendFailedResult, { outcome: "not-found" | "refused" }>
+  | {
+      outcome: "queued";
+      /** Addresses put on the send queue (the retried entries whose subscriber still exists). */
+      queued: number;
+      retried: number;
+      rejectedLeft: number;
+      gone: number;
+    };
+
 const LIST_PAGE = 500;
 const LOOKUPS_IN_FLIGHT = 8;
 
-/** Retries an edition's failed recipients (see the module comment); the edition's status is left as is. */
-export async function resendFailed(
-  deps: EditionDeps,
+/** The entries a resend picks up, and who they are now. */
+type Collected =
+  | Extract<ResendFailedResult, { outcome: "not-found" | "refused" }>
+  | {
+      outcome: "collected";
+      edition: EditionRecord;
+      sentBefore: number;
+      /** The entries to retry whose subscriber still exists. */
+      found: { entry: LedgerRecord; subscriber: Subscriber }[];
+      retried: number;
+      rejectedLeft: number;
+      gone: number;
+    };
+
+/** Checks the edition may be resent and collects its failed (and, when asked, rejected) entries. */
+async function collectFailed(
+  deps: Pick<EditionDeps, "editions" | "ledger" | "subscribers">,
   editionId: string,
-  opts: ResendFailedOptions = {},
-): Promise<ResendFailedResult> {
+  includeRejected: boolean,
+): Promise<Collected> {
   const edition = await deps.editions.get(editionId);
   if (!edition) return { outcome: "not-found" };
   if (edition.status === "building" || edition.status === "cancelled") {
@@ -56,7 +82,7 @@ export async function resendFailed(
     };
   }
   const counts = await deps.ledger.counts(editionId);
-  const states: LedgerState[] = opts.includeRejected ? ["failed", "rejected"] : ["failed"];
+  const states: LedgerState[] = includeRejected ? ["failed", "rejected"] : ["failed"];
   const entries: LedgerRecord[] = [];
   let cursor: string | null = null;
   do {
@@ -64,10 +90,6 @@ export async function resendFailed(
     entries.push(...page.items);
     cursor = page.nextCursor;
   } while (cursor);
-  const rejectedLeft = opts.includeRejected ? 0 : counts.rejected;
-  if (entries.length === 0) {
-    return { outcome: "done", summary: emptySummary(edition), retried: 0, rejectedLeft, gone: 0 };
-  }
 
   const found: { entry: LedgerRecord; subscriber: Subscriber }[] = [];
   let gone = 0;
@@ -82,26 +104,77 @@ export async function resendFailed(
       }
     }),
   );
+  return {
+    outcome: "collected",
+    edition,
+    sentBefore: counts.sent,
+    found,
+    retried: entries.length,
+    rejectedLeft: includeRejected ? 0 : counts.rejected,
+    gone,
+  };
+}
 
+/**
+ * Reopens the rejected ones among `found` (they were chosen with `includeRejected`) and enqueues
+ * everyone in batches of at most 50; returns how many addresses were enqueued.
+ */
+async function reopenAndEnqueue(
+  deps: Pick<EditionDeps, "ledger">,
+  editionId: string,
+  found: readonly { entry: LedgerRecord; subscriber: Subscriber }[],
+  queue: RecipientQueue,
+): Promise<number> {
+  for (const { entry } of found) {
+    if (entry.state === "rejected") await deps.ledger.reopen(editionId, entry.subscriberId);
+  }
+  const emails = found.map((f) => f.subscriber.email);
+  const batches: RecipientBatch[] = [];
+  for (let i = 0; i < emails.length; i += RECIPIENTS_PER_MESSAGE) {
+    batches.push({ editionId, emails: emails.slice(i, i + RECIPIENTS_PER_MESSAGE) });
+  }
+  if (batches.length > 0) await queue.enqueue(batches);
+  return emails.length;
+}
+
+/** Retries an edition's failed recipients (see the module comment); the edition's status is left as is. */
+export async function resendFailed(
+  deps: EditionDeps,
+  editionId: string,
+  opts: ResendFailedOptions = {},
+): Promise<ResendFailedResult> {
+  const collected = await collectFailed(deps, editionId, opts.includeRejected ?? false);
+  if (collected.outcome !== "collected") return collected;
+  const { edition, found, retried, rejectedLeft, gone } = collected;
+  if (retried === 0) {
+    return { outcome: "done", summary: emptySummary(edition), retried, rejectedLeft, gone };
+  }
   const { summary } = await deliverThroughQueue(
     deps,
     edition,
-    async (queue) => {
-      // Reopened only now, once the engine has agreed to send (a refused run leaves them rejected).
-      for (const { entry } of found) {
-        if (entry.state === "rejected") await deps.ledger.reopen(editionId, entry.subscriberId);
-      }
-      const emails = found.map((f) => f.subscriber.email);
-      const batches: RecipientBatch[] = [];
-      for (let i = 0; i < emails.length; i += RECIPIENTS_PER_MESSAGE) {
-        batches.push({ editionId, emails: emails.slice(i, i + RECIPIENTS_PER_MESSAGE) });
-      }
-      await queue.enqueue(batches);
-      return emails.length;
-    },
-    { ...opts, sentBefore: counts.sent },
+    // Reopened only now, once the engine has agreed to send (a refused run leaves them rejected).
+    (queue) => reopenAndEnqueue(deps, editionId, found, queue),
+    { ...opts, sentBefore: collected.sentBefore },
   );
-  return { outcome: "done", summary, retried: entries.length, rejectedLeft, gone };
+  return { outcome: "done", summary, retried, rejectedLeft, gone };
+}
+
+/**
+ * The deployed resend: the same checks and entries as `resendFailed`, but the recipients go onto the
+ * send queue (SQS) for the send functions, which pace and send them as any other batch; nothing is
+ * sent in this call. Returns "queued" with how many addresses were enqueued.
+ */
+export async function enqueueFailed(
+  deps: Pick<EditionDeps, "editions" | "ledger" | "subscribers">,
+  queue: RecipientQueue,
+  editionId: string,
+  opts: { includeRejected?: boolean } = {},
+): Promise<QueuedResendResult> {
+  const collected = await collectFailed(deps, editionId, opts.includeRejected ?? false);
+  if (collected.outcome !== "collected") return collected;
+  const { found, retried, rejectedLeft, gone } = collected;
+  const queued = await reopenAndEnqueue(deps, editionId, found, queue);
+  return { outcome: "queued", queued, retried, rejectedLeft, gone };
 }
 
 /**
@@ -109,7 +182,10 @@ export async function resendFailed(
  * POST /admin/editions/{id}/resend-failed uses it, and answers 501 where it is absent.
  */
 export interface EditionResending {
-  resendFailed(editionId: string, opts: { includeRejected?: boolean }): Promise<ResendFailedResult>;
+  resendFailed(
+    editionId: string,
+    opts: { includeRejected?: boolean },
+  ): Promise<ResendFailedResult | QueuedResendResult>;
 }
 
 /** `ctx` with resend-failed over `deps` (the same engine and queue as the CLI). */
@@ -117,6 +193,18 @@ export function withEditionResending<C extends object>(ctx: C, deps: EditionDeps
   return Object.assign(ctx, {
     resendFailed: (editionId: string, opts: { includeRejected?: boolean }) =>
       resendFailed(deps, editionId, opts),
+  });
+}
+
+/** `ctx` with resend-failed that enqueues onto the send queue (the api Lambda; see enqueueFailed). */
+export function withQueuedResending<C extends object>(
+  ctx: C,
+  deps: Pick<EditionDeps, "editions" | "ledger" | "subscribers">,
+  queue: RecipientQueue,
+): C & EditionResending {
+  return Object.assign(ctx, {
+    resendFailed: (editionId: string, opts: { includeRejected?: boolean }) =>
+      enqueueFailed(deps, queue, editionId, opts),
   });
 }
 

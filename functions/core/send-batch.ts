@@ -89,6 +89,9 @@ export function createSendCache(opts: SendBatchCacheOptions = {}): SendBatchCach
  */
 export type BatchVerdict = "done" | "retry" | "dropped";
 
+/** Why a send stopped when its edition was cancelled (`digest editions cancel`). */
+export const EDITION_CANCELLED = "edition cancelled";
+
 export interface RecipientBatchResult {
   verdict: BatchVerdict;
   /** Why the message is retried or dropped. */
@@ -114,13 +117,14 @@ export async function processRecipientBatch(
     cache.forget(batch.editionId);
     throw new Error(`edition ${batch.editionId} does not exist`);
   }
-  if (edition.status === "cancelled") {
-    return {
-      verdict: "dropped",
-      reason: "edition cancelled",
-      summary: emptySummary(edition),
-      outcomes: new Map(),
-    };
+  // Read afresh for every message (the cache may predate a cancel): a cancel stops the send within a
+  // message. Its recipients are acknowledged unsent (counted as remaining), the ledger left untouched.
+  const current = edition.status === "cancelled" ? edition : await deps.editions.get(batch.editionId);
+  if (current?.status === "cancelled") {
+    const unique = [...new Set(batch.emails)];
+    const summary = { ...emptySummary(edition), remaining: unique.length, stoppedBecause: EDITION_CANCELLED };
+    const outcomes: BatchOutcomes = new Map(unique.map((email) => [email, "remaining"]));
+    return { verdict: "dropped", reason: EDITION_CANCELLED, summary, outcomes };
   }
   const sender = await cache.sender(deps, edition);
   const summary = emptySummary(edition);

@@ -17,7 +17,8 @@ import {
 } from "./edition-sender.js";
 import { fanOutEdition } from "./fan-out.js";
 import type { EditionRecord } from "./ports.js";
-import { deliverThroughQueue, type QueueDeliverOptions } from "./send-batch.js";
+import { deliverThroughQueue, EDITION_CANCELLED, type QueueDeliverOptions } from "./send-batch.js";
+import { QUOTA_STOP } from "./send-quota.js";
 
 /**
  * The daily job: compose the edition of a day (select, dedupe, rank, cap, freeze) and deliver it to
@@ -42,7 +43,12 @@ export {
 } from "./edition-sender.js";
 
 export type ComposeResult =
-  | { kind: "edition"; edition: EditionRecord }
+  | {
+      kind: "edition";
+      edition: EditionRecord;
+      /** Set when this call chose the stories: those the cap left out, in rank order. */
+      leftOut?: EditionStory[];
+    }
   | { kind: "empty"; reason: string }
   | { kind: "cancelled"; edition: EditionRecord };
 
@@ -56,8 +62,8 @@ function canonicalSection(section: string, known: readonly string[]): string {
 }
 
 /**
- * Selects the day's stories not yet sent in another edition, ranks and caps them so the HTML stays
- * under Gmail's clip, and freezes the result as the edition. An edition that already exists past
+ * Selects the day's stories not yet sent in another edition and not held back by an editor, ranks
+ * and caps them so the HTML stays under Gmail's clip, and freezes the result as the edition. An edition that already exists past
  * "building" is returned as stored: a rerun sends exactly what the first run chose.
  */
 export async function composeEdition(
@@ -72,7 +78,7 @@ export async function composeEdition(
 
   const known = deps.config.sections;
   const candidates = (await deps.stories.listDay(day))
-    .filter((s) => s.editionId === null || s.editionId === editionId)
+    .filter((s) => (s.editionId === null || s.editionId === editionId) && !s.held)
     .map((s) => ({ ...toEditionStory(s), section: canonicalSection(s.section, known) }));
   if (candidates.length === 0) return { kind: "empty", reason: `no stories for ${day}: nothing to send` };
 
@@ -103,7 +109,7 @@ export async function composeEdition(
     createdAt: existing?.createdAt ?? at,
     updatedAt: at,
   };
-  if (opts.dryRun) return { kind: "edition", edition };
+  if (opts.dryRun) return { kind: "edition", edition, leftOut: ranked.filter((s) => !keptIds.has(s.id)) };
 
   // building → stories marked → sending: a crash in between leaves "building", which a rerun redoes.
   await deps.editions.replace(edition);
@@ -118,8 +124,9 @@ export async function composeEdition(
  * fan-out (pages of the sharded status index, ≤ 50 addresses a message) into an in-process queue with
  * SQS's contract, drained by consumers that run the send Lambda's per-message step
  * (`processRecipientBatch`), sharing one pacer at the mailer's MaxSendRate. Then records the edition's
- * final status: "sent", or "partial" when a recipient failed or the run stopped early. An edition
- * halted by the safety pause is left alone (nothing sent) unless `opts.resumeHalted`.
+ * final status: "sent", or "partial" when a recipient failed or the run stopped early; an edition
+ * cancelled meanwhile stays "cancelled". An edition halted by the safety pause is left alone (nothing
+ * sent) unless `opts.resumeHalted`.
  */
 export async function deliverEdition(
   deps: EditionDeps,
@@ -134,6 +141,10 @@ export async function deliverEdition(
     { ...opts, sentBefore },
   );
   if (refused) return summary;
+  // Cancelled while sending (`digest editions cancel`): the status stays "cancelled".
+  if ((await deps.editions.get(edition.editionId))?.status === "cancelled") {
+    return { ...summary, stoppedBecause: summary.stoppedBecause ?? EDITION_CANCELLED };
+  }
   const status = summary.failed > 0 || summary.stoppedBecause ? "partial" : "sent";
   await deps.editions.setStatus(edition.editionId, status, summary.haltedBecause ?? undefined);
   return summary;
@@ -154,6 +165,22 @@ export async function deliverRecipients(
   await sendToRecipients(deps, sender, emails, tally);
   const { stoppedBecause, haltedBecause } = sender.summary;
   return { ...tally, stoppedBecause, haltedBecause };
+}
+
+/**
+ * The line that says why a run stopped early and what to do, or null when it did not stop. A daily
+ * quota stop says how many were not sent and that a rerun after the quota resets resumes.
+ */
+export function stopMessage(s: SendSummary): string | null {
+  if (!s.stoppedBecause) return null;
+  const left = `${s.remaining.toLocaleString("en-US")} left`;
+  if (s.haltedBecause) {
+    return `stopped: ${s.stoppedBecause}; ${left}: rerun with --resume-halted once the cause is dealt with`;
+  }
+  if (s.stoppedBecause.startsWith(QUOTA_STOP)) {
+    return `stopped: ${s.stoppedBecause}; ${left}, not sent: rerun after the quota resets (it resumes)`;
+  }
+  return `stopped: ${s.stoppedBecause}; ${left}: rerun later to resume`;
 }
 
 /** Formats the summary line of `digest send` (the contract other tools parse). */

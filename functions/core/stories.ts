@@ -5,6 +5,8 @@
 import { canonicalUrl } from "./canonical-url.js";
 import { dayInZone, isValidTimeZone, parseDay, zonedTimeToUtc } from "./dates.js";
 import { EXCERPT_MAX, makeExcerpt } from "./excerpt.js";
+import { decodeCharacterReferences, htmlToText, looksLikeHtml, toPlainLine } from "./html-text.js";
+import { sanitiseStoryHtml } from "./sanitise-html.js";
 import { storyId } from "./story-id.js";
 import { normalizeText, oneLine, splitParagraphs } from "./text.js";
 import type { Story, StoryDraft } from "./types.js";
@@ -27,7 +29,17 @@ export interface FinaliseOptions {
   timeZone: string;
   /** The publication time of a story that has none. */
   now: Date;
+  /**
+   * When set, a publication time more than this many milliseconds after `now` is invalid (a wrong
+   * clock, a typo in the year). Absent: any time is accepted. {@link FUTURE_TOLERANCE_MS} is the
+   * tolerance import sources are meant to use: a day, so a story from a zone ahead of ours, or
+   * scheduled for the morning, still goes in.
+   */
+  futureToleranceMs?: number;
 }
+
+/** How far ahead of the time of import a publication time may be: 24 hours. */
+export const FUTURE_TOLERANCE_MS = 24 * 60 * 60 * 1000;
 
 export type FinaliseResult = { story: Omit<Story, "editionId">; day: string } | { error: string };
 
@@ -37,11 +49,75 @@ const ISO_LOCAL = /^(\d{4}-\d{2}-\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](
 /** Signs that a date string names its zone or offset. */
 const HAS_ZONE = /(?:\d[Zz]$|[+-]\d{2}:?\d{2}\b|\b(?:GMT|UTC|UT|[ECMP][SD]T)\b)/;
 
+/** Day, month and year written with numbers only: "27/11/2026", "27.11.2026 10:00", "11-12-26". */
+const NUMERIC_DMY = /^(\d{1,2})([/.-])(\d{1,2})\2(\d{2}|\d{4})(?:[T ,]+(\d{1,2}):(\d{2})(?::(\d{2}))?)?$/;
+
+const MONTHS = [
+  "January",
+  "February",
+  "March",
+  "April",
+  "May",
+  "June",
+  "July",
+  "August",
+  "September",
+  "October",
+  "November",
+  "December",
+];
+
+/**
+ * Reads a numeric date such as "27/11/2026". The order of day and month is a convention, not
+ * something the string says: it is read only when one of the two numbers is above 12 (or they are
+ * equal); "11/12/2026" is refused as ambiguous, and so is a two-digit year.
+ */
+function readNumericDate(s: string): string | { error: string } | null {
+  const m = NUMERIC_DMY.exec(s);
+  if (!m) return null;
+  const [a, b] = [Number(m[1]), Number(m[3])];
+  const year = m[4] ?? "";
+  if (year.length !== 4) {
+    return { error: `publishedAt: "${s}" has a two-digit year; write the date as YYYY-MM-DD` };
+  }
+  let day: number;
+  let month: number;
+  if (a === b || (a > 12 && b <= 12)) [day, month] = [a, b];
+  else if (b > 12 && a <= 12) [day, month] = [b, a];
+  else if (a > 12 && b > 12) return { error: `publishedAt: "${s}" is not a date (no month in it)` };
+  else {
+    return {
+      error: `publishedAt: "${s}" is ambiguous: ${a} ${MONTHS[b - 1]} or ${MONTHS[a - 1]} ${b}? Write it as YYYY-MM-DD`,
+    };
+  }
+  const pad = (n: number | string) => String(n).padStart(2, "0");
+  const time = m[5] === undefined ? "" : `T${pad(m[5])}:${m[6]}:${m[7] ?? "00"}`;
+  return `${year}-${pad(month)}-${pad(day)}${time}`;
+}
+
+/**
+ * Reads a publication time, or says precisely why it cannot. Accepted: ISO 8601; RFC 822/2822 as
+ * feeds write it ("Fri, 27 Nov 2026 07:00:00 +0000"); written-out dates ("27 November 2026",
+ * "November 27, 2026 10:00"); numeric day/month/year when unambiguous ("27/11/2026"); Unix time in
+ * seconds (9–10 digits) or milliseconds (12–13 digits). Times that name no zone are wall-clock times
+ * in `timeZone` (a bare date is its first instant), so the result never depends on the machine's zone.
+ */
+export function readPublishedAt(raw: string, timeZone: string): { date: Date } | { error: string } {
+  const s = raw.trim();
+  const cannot = { error: `publishedAt: cannot parse "${s}"` };
+  if (/^\d{9,10}$/.test(s)) return { date: new Date(Number(s) * 1000) };
+  if (/^\d{12,13}$/.test(s)) return { date: new Date(Number(s)) };
+  const numeric = readNumericDate(s);
+  if (numeric !== null && typeof numeric !== "string") return numeric;
+  const date = parsePublishedAt(numeric ?? s, timeZone);
+  return date === null ? cannot : { date };
+}
+
 /**
  * Parses a publication time. ISO 8601 dates and times without an offset, and other strings Date can
  * parse that name no zone ("November 27, 2026 10:00"), are wall-clock times in `timeZone` (a bare date
  * is its first instant), so the result never depends on the machine's own zone. Returns null when the
- * string cannot be parsed.
+ * string cannot be parsed. {@link readPublishedAt} accepts more forms and says why it refuses one.
  */
 export function parsePublishedAt(raw: string, timeZone: string): Date | null {
   const s = raw.trim();
@@ -95,14 +171,22 @@ export function normaliseBody(raw: string): string {
     .join("\n\n");
 }
 
-/** The first non-blank single-line value, or "". */
+/**
+ * The first non-blank single-line value, or "", with character references decoded (feeds and pages
+ * often leave "&amp;" or "&#8217;" in titles): tags stay as written, the templates escape them.
+ */
 function firstText(...values: Array<string | null | undefined>): string {
   for (const v of values) {
     if (typeof v !== "string") continue;
-    const t = oneLine(v);
+    const t = oneLine(decodeCharacterReferences(v));
     if (t !== "") return t;
   }
   return "";
+}
+
+/** Plain text of a body that may be HTML (feed content pasted as the body) or hold character references. */
+function plainBody(raw: string): string {
+  return normaliseBody(looksLikeHtml(raw) ? htmlToText(raw) : decodeCharacterReferences(raw));
 }
 
 /**
@@ -110,11 +194,17 @@ function firstText(...values: Array<string | null | undefined>): string {
  * - Defaults fill only what the draft lacks: a value in the draft wins over an import option.
  * - The URL is canonicalised (tracking parameters, fragment dropped); one that is not an absolute
  *   http(s) URL is an error. No URL anywhere → `url: null`.
- * - `publishedAt` missing → `now`; unparseable → error; stored as ISO 8601 UTC with "Z".
- * - Text is NFC with whitespace collapsed and control characters removed; HTML is kept as text (the
- *   templates escape it). Source defaults to the URL's host without "www.", else {@link DEFAULT_SOURCE};
- *   section to {@link DEFAULT_SECTION}; byline may be "".
- * - Excerpt: the draft's own, cut to ≤ 300 characters at a sentence boundary, else the body's lede.
+ * - `publishedAt` missing → `now`; unparseable or ambiguous → error (see {@link readPublishedAt});
+ *   later than `now` + `futureToleranceMs` (when set) → error; stored as ISO 8601 UTC with "Z".
+ * - Text is NFC with whitespace collapsed, control characters removed and character references
+ *   decoded; tags in headline, source, section and byline are kept as text (the templates escape
+ *   them). Source defaults to the URL's host without "www.", else {@link DEFAULT_SOURCE}; section to
+ *   {@link DEFAULT_SECTION}; byline may be "".
+ * - `html` goes through the allow-list ({@link sanitiseStoryHtml}, links resolved against the URL) and
+ *   is kept only when something readable is left. A body that is HTML becomes its text; a draft with
+ *   HTML and no body gets the HTML's text as body (paragraphs separated by a blank line).
+ * - Excerpt: the draft's own (HTML or text, read as plain text), cut to ≤ 300 characters at a sentence
+ *   boundary, else the body's lede.
  * - `day` is the calendar date of `publishedAt` in `timeZone`; the id comes from {@link storyId}.
  * Returns `{ error }` with a reason naming the field; throws RangeError when `timeZone` is unknown.
  */
@@ -137,17 +227,25 @@ export function finaliseStory(draft: StoryDraft, opts: FinaliseOptions): Finalis
     published = new Date(opts.now.getTime());
     if (Number.isNaN(published.getTime())) throw new RangeError("opts.now is not a valid date");
   } else {
-    const parsed = parsePublishedAt(rawPublished, opts.timeZone);
-    if (parsed === null) return { error: `publishedAt: cannot parse "${rawPublished}"` };
-    published = parsed;
+    const parsed = readPublishedAt(rawPublished, opts.timeZone);
+    if ("error" in parsed) return parsed;
+    published = parsed.date;
+    const tolerance = opts.futureToleranceMs;
+    if (tolerance !== undefined && published.getTime() > opts.now.getTime() + tolerance) {
+      return {
+        error: `publishedAt: ${published.toISOString()} is in the future (more than ${describeTolerance(tolerance)} after ${opts.now.toISOString()})`,
+      };
+    }
   }
 
   const host = url === null ? "" : new URL(url).hostname.replace(/^www\./, "");
   const source = firstText(draft.source, opts.defaults.source, host) || DEFAULT_SOURCE;
   const section = firstText(draft.section, opts.defaults.section) || DEFAULT_SECTION;
   const byline = firstText(draft.byline);
-  const body = normaliseBody(draft.body ?? "");
-  const ownExcerpt = makeExcerpt(oneLine(draft.excerpt ?? ""), EXCERPT_MAX);
+  const html = draft.html === undefined ? "" : sanitiseStoryHtml(draft.html, url);
+  let body = plainBody(draft.body ?? "");
+  if (body === "" && html !== "") body = htmlToText(html);
+  const ownExcerpt = makeExcerpt(toPlainLine(draft.excerpt ?? ""), EXCERPT_MAX);
   const excerpt = ownExcerpt !== "" ? ownExcerpt : makeExcerpt(body, EXCERPT_MAX);
 
   const day = dayInZone(published, opts.timeZone);
@@ -163,7 +261,13 @@ export function finaliseStory(draft: StoryDraft, opts: FinaliseOptions): Finalis
       publishedAt: published.toISOString(),
       body,
       excerpt,
+      ...(html === "" ? {} : { html }),
     },
     day,
   };
+}
+
+function describeTolerance(ms: number): string {
+  const hours = ms / 3_600_000;
+  return Number.isInteger(hours) ? `${hours} hour${hours === 1 ? "" : "s"}` : `${ms} ms`;
 }

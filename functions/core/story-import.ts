@@ -4,7 +4,7 @@
  * reported with its line (or item) number and the rest go on.
  */
 import type { StoryStore } from "./ports.js";
-import { type FinaliseOptions, finaliseStory } from "./stories.js";
+import { type FinaliseOptions, FUTURE_TOLERANCE_MS, finaliseStory } from "./stories.js";
 import type { ParsedRecord } from "./types.js";
 
 export interface ImportCounts {
@@ -23,6 +23,11 @@ export interface ImportProblem {
 export interface ImportReport {
   counts: ImportCounts;
   problems: ImportProblem[];
+  /**
+   * Stored records worth a word to the editor: a publication time more than a day ahead (a scheduled
+   * story, or a wrong year) is imported for that day's edition, and said so.
+   */
+  notices: ImportProblem[];
   /** Ids of the stories stored or already present (imported, updated or skipped), in record order. */
   storyIds: string[];
 }
@@ -44,14 +49,15 @@ export function addCounts(a: ImportCounts, b: ImportCounts): void {
 /**
  * Finalises and stores each record in order. Records that failed to parse, or whose draft cannot
  * become a story (the reason names the field), count as invalid and are returned as problems; store
- * errors are not caught (they are not the input's fault).
+ * errors are not caught (they are not the input's fault). Sources that must refuse future times
+ * (feeds) set `futureToleranceMs`; the others get a notice for each story dated more than a day ahead.
  */
 export async function importStoryRecords(
   records: Iterable<ParsedRecord>,
   store: StoryStore,
   options: FinaliseOptions,
 ): Promise<ImportReport> {
-  const report: ImportReport = { counts: emptyCounts(), problems: [], storyIds: [] };
+  const report: ImportReport = { counts: emptyCounts(), problems: [], notices: [], storyIds: [] };
   for (const record of records) {
     if ("error" in record) {
       report.problems.push({ line: record.line, reason: record.error });
@@ -66,6 +72,12 @@ export async function importStoryRecords(
     }
     report.counts[await store.upsert(result.story, result.day)]++;
     report.storyIds.push(result.story.id);
+    if (Date.parse(result.story.publishedAt) > options.now.getTime() + FUTURE_TOLERANCE_MS) {
+      report.notices.push({
+        line: record.line,
+        reason: `publishedAt ${result.story.publishedAt} is in the future: imported for the edition of ${result.day}`,
+      });
+    }
   }
   return report;
 }

@@ -1,4 +1,4 @@
-import { createHmac, timingSafeEqual } from "node:crypto";
+import { createHmac, createSecretKey, type KeyObject, timingSafeEqual } from "node:crypto";
 
 /**
  * Signed link tokens: base64url("purpose.subscriberId.issuedAt.keyId") + "." + base64url(HMAC-SHA256).
@@ -30,8 +30,23 @@ export const TOKEN_MAX_AGE_SECONDS: Record<TokenPurpose, number | null> = {
 const PURPOSES = new Set<TokenPurpose>(["unsubscribe", "preferences", "confirm"]);
 const ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 
+/**
+ * The HMAC key object of each signing key, made once (the sender signs two links per recipient), so
+ * createHmac does not prepare the raw secret again on every call. Keyed by the key object; a key
+ * whose secret was replaced gets a new one.
+ */
+const keyObjects = new WeakMap<SigningKey, { secret: Buffer; keyObject: KeyObject }>();
+
+function keyObjectOf(key: SigningKey): KeyObject {
+  const cached = keyObjects.get(key);
+  if (cached && cached.secret === key.secret) return cached.keyObject;
+  const keyObject = createSecretKey(key.secret);
+  keyObjects.set(key, { secret: key.secret, keyObject });
+  return keyObject;
+}
+
 function mac(key: SigningKey, payload: string): Buffer {
-  return createHmac("sha256", key.secret).update(payload).digest();
+  return createHmac("sha256", keyObjectOf(key)).update(payload).digest();
 }
 
 /** Returns a URL-safe token binding purpose and subscriber, signed with `key`. */

@@ -21,6 +21,8 @@ export interface Story {
   html?: string;
   /** The edition that carried this story, or null while it has gone out in none. */
   editionId: string | null;
+  /** Held back by an editor (`digest stories hold`): stored, but left out of editions until released. */
+  held?: boolean;
 }
 
 /** What an import source yields before identity and excerpt are derived. Missing values are filled from import options. */
@@ -61,6 +63,20 @@ export interface EditionView {
   /** Per-subscriber links: placeholders spliced after rendering (see PERSONAL_SLOTS). */
   unsubscribeUrl: string;
   preferencesUrl: string;
+  /** "View in browser": the edition's public archive page; absent or null, no such link. */
+  archiveUrl?: string | null;
+  /** Logo and colours from the config; absent, the default look. */
+  brand?: EditionBrand;
+}
+
+/** The configurable look of an edition (validated in config.ts: readable colours, https logo). */
+export interface EditionBrand {
+  /** #rrggbb */
+  accentColor: string;
+  textColor: string;
+  backgroundColor: string;
+  /** Shown in place of the brand name as the email's heading, with the brand name as alt text. */
+  logo: { url: string; width: number; height: number } | null;
 }
 
 export interface SectionView {

@@ -1,7 +1,11 @@
 import type { APIGatewayProxyEventV2WithRequestContext, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
+import { SqsRecipientQueue } from "../adapters/sqs-queue.js";
+import type { ApiContext } from "../core/api/context.js";
 import { createApi } from "../core/api/routes.js";
 import { gatewayPrincipalAuth } from "../core/http/admin-auth.js";
 import type { HttpRequest, HttpResponse } from "../core/http/types.js";
+import { withQueuedResending } from "../core/resend-failed.js";
+import { QUEUE_ENV } from "./env.js";
 import { lambdaApiContext, logger } from "./runtime.js";
 
 /** What API Gateway (HTTP API, payload 2.0) puts in requestContext.authorizer for IAM or JWT routes. */
@@ -49,9 +53,19 @@ function toResult(response: HttpResponse): APIGatewayProxyStructuredResultV2 {
 
 let api: ((req: HttpRequest) => Promise<HttpResponse>) | null = null;
 
+/**
+ * The API context of this container; with the send queue (DIGEST_SEND_QUEUE_URL, set by the stack)
+ * POST /admin/editions/{id}/resend-failed enqueues the failed recipients for the send functions.
+ */
+async function apiContext(env: NodeJS.ProcessEnv = process.env): Promise<ApiContext> {
+  const ctx = await lambdaApiContext(env);
+  const queueUrl = env[QUEUE_ENV];
+  return queueUrl ? withQueuedResending({ ...ctx }, ctx, new SqsRecipientQueue(queueUrl)) : ctx;
+}
+
 /** The HTTP API: public pages and admin routes (API Gateway authenticates admin routes with IAM). */
 export async function handler(event: ApiEvent): Promise<APIGatewayProxyStructuredResultV2> {
-  api ??= createApi(await lambdaApiContext(), gatewayPrincipalAuth(), (err, req) =>
+  api ??= createApi(await apiContext(), gatewayPrincipalAuth(), (err, req) =>
     logger.error("request failed", { method: req.method, path: req.path, error: err as Error }),
   );
   return toResult(await api(toHttpRequest(event)));

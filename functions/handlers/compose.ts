@@ -2,6 +2,7 @@ import { SqsRecipientQueue } from "../adapters/sqs-queue.js";
 import { dayInZone } from "../core/dates.js";
 import { type FanOutSummary, fanOutEdition } from "../core/fan-out.js";
 import { composeEdition } from "../core/send-edition.js";
+import { quotaShortfall } from "../core/send-quota.js";
 import { QUEUE_ENV } from "./env.js";
 import { lambdaDeps, logger } from "./runtime.js";
 
@@ -13,7 +14,12 @@ export interface ComposeEvent {
 export type ComposeResult =
   | { status: "empty" | "cancelled"; date: string; message: string }
   | { status: "composed"; date: string; stories: number }
-  | ({ status: "queued"; stories: number } & FanOutSummary);
+  | ({
+      status: "queued";
+      stories: number;
+      /** Set when the recipients are more than the daily SES quota has left (see quotaShortfall). */
+      quotaWarning?: string;
+    } & FanOutSummary);
 
 let queue: SqsRecipientQueue | null = null;
 
@@ -44,7 +50,12 @@ export async function handler(event: ComposeEvent = {}): Promise<ComposeResult> 
     });
     return { status: "composed", date, stories: composed.edition.stories.length };
   }
+  const quota = (await deps.mailer.dailyQuota?.()) ?? null;
   const summary = await fanOutEdition({ subscribers: deps.subscribers, queue }, composed.edition);
-  logger.info("edition queued", { ...summary, stories: composed.edition.stories.length });
-  return { status: "queued", stories: composed.edition.stories.length, ...summary };
+  const stories = composed.edition.stories.length;
+  logger.info("edition queued", { ...summary, stories, quota });
+  const quotaWarning = quotaShortfall(quota, summary.recipients);
+  if (!quotaWarning) return { status: "queued", stories, ...summary };
+  logger.warn(quotaWarning, { ...summary, quota });
+  return { status: "queued", stories, ...summary, quotaWarning };
 }

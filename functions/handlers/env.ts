@@ -4,3 +4,5 @@ export const QUEUE_ENV = "DIGEST_SEND_QUEUE_URL";
 export const SEND_RATE_ENV = "DIGEST_SEND_RATE_PER_FUNCTION";
 /** Secrets Manager ARN of the link-signing key; DIGEST_TOKEN_KEYS, when set, wins (tests, local). */
 export const TOKEN_SECRET_ENV = "DIGEST_TOKEN_SECRET_ARN";
+/** Seconds the ingest function waits for one feed (whole request); default 10. */
+export const FEED_TIMEOUT_ENV = "DIGEST_FEED_TIMEOUT_SECONDS";

@@ -19,6 +19,7 @@ async function sendBatch(record: SQSRecord): Promise<void> {
   const result = await processRecipientBatch(await lambdaDeps(), batch, cache);
   const log = { messageId: record.messageId, ...result.summary };
   if (result.verdict === "dropped") logger.warn(`batch not sent: ${result.reason}`, log);
+  else if (result.summary.stoppedBecause) logger.warn(`batch stopped: ${result.reason}`, log);
   else logger.info("batch delivered", log);
   if (result.verdict === "retry") throw new Error(result.reason ?? "recipients left for a retry");
 }

@@ -2,11 +2,15 @@ import { ConfigError } from "../core/config.js";
 import { CommandError, type Io, processIo, UsageError } from "./cli-support.js";
 import { composeCommand } from "./commands/compose.js";
 import { dispatchCommand } from "./commands/dispatch.js";
+import { cancelEditionCommand } from "./commands/edition-cancel.js";
 import { listEditionsCommand, resendFailedCommand, showEditionCommand } from "./commands/editions.js";
+import { addFeedCommand, listFeedsCommand, pollFeedsCommand, removeFeedCommand } from "./commands/feeds.js";
 import { initCommand } from "./commands/init.js";
+import { previewCommand } from "./commands/preview.js";
 import { sendCommand } from "./commands/send.js";
 import { serveCommand } from "./commands/serve.js";
 import { importStoriesCommand, listStoriesCommand } from "./commands/stories.js";
+import { holdStoriesCommand, releaseStoriesCommand, removeStoriesCommand } from "./commands/story-edit.js";
 import {
   addSubscriberCommand,
   eraseSubscriberCommand,
@@ -28,9 +32,17 @@ import { openRuntime, type Runtime } from "./runtime.js";
 export const USAGE = `usage: digest [--aws] <command> [options]
 
   init                                   create the tables (idempotent)
-  stories import <file|dir>...           .json, .ndjson, .txt raw pages
+  stories import <file|dir>...           .json, .ndjson, .txt raw pages, .html articles,
+                                         .xml/.rss/.atom feeds, JSON Feed (.json)
           [--url U] [--published-at ISO] [--section S] [--source S]
-  stories list [--date YYYY-MM-DD] [--json]
+  stories list [--date YYYY-MM-DD] [--json]   held stories are marked [held]
+  stories remove <id>...                 delete stories that went out in no edition (re-imports skip them)
+  stories hold <id>... · release <id>... keep stories out of editions until released
+  feeds add <url> [--section S]          subscribe to an RSS, Atom or JSON Feed (again: sets the section)
+  feeds list [--json]                    feeds, their section and last poll (status, error, time)
+  feeds remove <url>
+  feeds poll [url...] [--timeout S] [--json]
+                                         fetch (conditional GET) and import every feed's new items
   subscribers add <email> [--name N] [--sections a,b] [--timezone Area/City] [--pending] [--source S]
   subscribers import <file.csv> [--pending] [--source S]   header: email[,name,sections,timezone]
   subscribers list [--status S] [--section S] [--json]
@@ -39,18 +51,26 @@ export const USAGE = `usage: digest [--aws] <command> [options]
   subscribers remove <email>                  unsubscribes (the record stays)
   subscribers erase <email>                   GDPR erasure: only a hashed suppression entry stays
   subscribers export [--json] [--status S] [--section S]
-  send [--date YYYY-MM-DD] [--dry-run] [--resume-halted]
+  send [--date YYYY-MM-DD] [--dry-run [--json]] [--resume-halted]
                                          build the day's edition and send it (reruns resume; an edition
-                                         the bounce/complaint safety pause halted needs --resume-halted)
-  editions list [--days N] [--to YYYY-MM-DD] [--json]
-  editions show <id> [--json]            status, stories, recipients (queued, sent, failed…), SES events
+                                         the bounce/complaint safety pause halted needs --resume-halted);
+                                         --dry-run: what each section set would get, nothing sent or stored
+  editions list [--days N] [--to YYYY-MM-DD] [--json]   with sent, delivered, bounce/complaint rate, verdict
+  editions show <id> [--json]            status, stories, recipients (queued, sent, failed…), SES events:
+                                         delivered, bounced, complained, opened, clicked, rates and verdict
+                                         against SES's thresholds (bounce 5%, complaint 0.1%)
   editions resend-failed <id> [--include-rejected] [--json]
                                          retry the recipients whose send failed (rejected ones only
                                          with --include-rejected); nobody already sent is touched
+  editions cancel <id> [--json]          stop an edition in progress: nobody not yet reached gets it
   compose [--date YYYY-MM-DD]            build and freeze the day's edition without sending it
   dispatch [--at ISO]                    local morning delivery: send the current edition to those whose
                                          delivery hour (in their zone) is now; deployed, hourly
   serve [--port P]                       the HTTP API on 127.0.0.1 (default port 8787; 0 picks one)
+  preview [--date YYYY-MM-DD] [--port P] [--templates DIR]
+                                         the day's edition as subscribers see it (desktop, mobile, dark,
+                                         text, size, left-out stories, send a test) on 127.0.0.1 (default
+                                         port 8788); reloads when the template in DIR changes
   suppressions list [--json]             the suppression list (erased addresses as sha256:…)
   suppressions add <email> [--reason manual|bounce|complaint|transient-bounces] [--detail TEXT]
   suppressions remove <email>            lifts it; the subscriber gets back the status it had
@@ -67,7 +87,13 @@ const COMMANDS: Record<string, Handler | Record<string, Handler>> = {
     if (args.length > 0) throw new UsageError(`unexpected argument ${args[0]}`);
     return initCommand(rt, io);
   },
-  stories: { import: importStoriesCommand, list: listStoriesCommand },
+  stories: {
+    import: importStoriesCommand,
+    list: listStoriesCommand,
+    remove: removeStoriesCommand,
+    hold: holdStoriesCommand,
+    release: releaseStoriesCommand,
+  },
   subscribers: {
     add: addSubscriberCommand,
     import: importSubscribersCommand,
@@ -80,6 +106,7 @@ const COMMANDS: Record<string, Handler | Record<string, Handler>> = {
   },
   send: sendCommand,
   serve: serveCommand,
+  preview: previewCommand,
   suppressions: {
     list: listSuppressionsCommand,
     add: addSuppressionCommand,
@@ -88,7 +115,13 @@ const COMMANDS: Record<string, Handler | Record<string, Handler>> = {
   "ses-events": sesEventsCommand,
   dispatch: dispatchCommand,
   compose: composeCommand,
-  editions: { show: showEditionCommand, list: listEditionsCommand, "resend-failed": resendFailedCommand },
+  editions: {
+    show: showEditionCommand,
+    list: listEditionsCommand,
+    "resend-failed": resendFailedCommand,
+    cancel: cancelEditionCommand,
+  },
+  feeds: { add: addFeedCommand, list: listFeedsCommand, remove: removeFeedCommand, poll: pollFeedsCommand },
 };
 
 function resolveCommand(args: string[]): { handler: Handler; rest: string[] } {

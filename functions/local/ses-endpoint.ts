@@ -70,6 +70,11 @@ export interface SesEndpoint {
    * rejected: every other 4xx on SendEmail (MessageRejected and BadRequestException).
    */
   stats: { accepted: number; throttled: number; failed: number; rejected: number };
+  /**
+   * Changes Max24HourSend from now on, like a quota increase: what was sent in the last 24 hours still
+   * counts against it.
+   */
+  setMax24HourSend(recipients: number): void;
   close(): Promise<void>;
 }
 
@@ -98,7 +103,7 @@ class SesError extends Error {
 
 export async function startSesEndpoint(opts: SesEndpointOptions = {}): Promise<SesEndpoint> {
   const host = opts.host ?? "127.0.0.1";
-  const max24HourSend = opts.max24HourSend ?? 1_000_000;
+  let max24HourSend = opts.max24HourSend ?? 1_000_000;
   const maxMessageBytes = opts.maxMessageBytes ?? SES_MAX_MESSAGE_BYTES;
   const bucket =
     opts.maxSendRate === undefined ? undefined : new TokenBucket({ ratePerSecond: opts.maxSendRate });
@@ -230,6 +235,12 @@ export async function startSesEndpoint(opts: SesEndpointOptions = {}): Promise<S
     port,
     messages,
     stats,
+    setMax24HourSend(recipients) {
+      if (!Number.isInteger(recipients) || recipients < 0) {
+        throw new Error(`Max24HourSend must be a whole number ≥ 0, got ${recipients}`);
+      }
+      max24HourSend = recipients;
+    },
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.close((err) => (err ? reject(err) : resolve()));

@@ -465,6 +465,7 @@ describe("admin list, filters, export and editions", () => {
         leftOut: 0,
         createdAt: expect.any(String),
         updatedAt: expect.any(String),
+        delivery: expect.objectContaining({ sent: 5, verdict: "ok" }),
       },
     ]);
     expect(list.json.nextCursor).toBe("2031-03-29");

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { canonicalUrl, safeHttpUrl } from "../../functions/core/canonical-url.js";
+import { canonicalUrl, safeHttpUrl, urlIdentity } from "../../functions/core/canonical-url.js";
 
 describe("canonicalUrl", () => {
   it("lower-cases scheme and host, drops default ports and the fragment", () => {
@@ -24,6 +24,35 @@ describe("canonicalUrl", () => {
     expect(canonicalUrl("https://example.com/s?ref=home")).toBe("https://example.com/s?ref=home");
   });
 
+  it("removes ad click ids, marketing-platform tags and analytics linkers too", () => {
+    const tracked = [
+      "gclsrc=a",
+      "dclid=b",
+      "gbraid=c",
+      "wbraid=d",
+      "twclid=e",
+      "ttclid=f",
+      "li_fat_id=g",
+      "__hstc=h",
+      "__hssc=i",
+      "__hsfp=j",
+      "mkt_tok=k",
+      "vero_id=l",
+      "oly_enc_id=m",
+      "_ga=n",
+      "_gl=o",
+      "ref_url=p",
+      "s_cid=q",
+    ];
+    expect(canonicalUrl(`https://example.com/s?id=4&${tracked.join("&")}`)).toBe(
+      "https://example.com/s?id=4",
+    );
+    // content parameters that look like tracking stay
+    expect(canonicalUrl("https://example.com/s?source=rss&ref=v2")).toBe(
+      "https://example.com/s?source=rss&ref=v2",
+    );
+  });
+
   it("gives the same URL for copies that differ only in tracking", () => {
     const a = canonicalUrl("https://www.example.com/story?id=1&utm_source=x#top");
     const b = canonicalUrl("https://WWW.example.com/story?fbclid=abc&id=1");
@@ -44,6 +73,17 @@ describe("canonicalUrl", () => {
     ]) {
       expect(canonicalUrl(bad), bad).toBeNull();
     }
+  });
+});
+
+describe("urlIdentity", () => {
+  it("sorts the remaining parameters by name, stably, and reads http as https", () => {
+    expect(urlIdentity("http://Example.com/s?b=2&a=1&utm_source=x&a=0#f")).toBe(
+      "https://example.com/s?a=1&a=0&b=2",
+    );
+    expect(urlIdentity("https://example.com/s?a=1&b=2")).toBe(urlIdentity("http://example.com/s?b=2&a=1"));
+    expect(urlIdentity("https://example.com/s")).toBe("https://example.com/s");
+    expect(urlIdentity("ftp://example.com/s")).toBeNull();
   });
 });
 

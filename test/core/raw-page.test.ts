@@ -136,6 +136,70 @@ describe("parseRawPage on pages of different sites", () => {
   });
 });
 
+describe("parseRawPage on more sites' chrome shapes", () => {
+  it("sets aside a date line under the byline, drops banners, 'Advertisement' and a headed newsletter box", () => {
+    const page = parseRawPage(fixture("tidewater-echo-ads-newsletter.txt"));
+    expect(page).toMatchObject({ source: "Tidewater Echo", section: "Environment", byline: "Noor Bakshi" });
+    expect(page.headline).toBe("Oyster beds return to the estuary after thirty years");
+    const ps = paragraphs(page.body);
+    expect(ps).toHaveLength(4);
+    expect(ps[0]).toMatch(/^Oysters are breeding again/);
+    expect(ps[3]).toBe("The trust now plans to lay shell on two more beds next spring.");
+    expect(page.body).not.toMatch(/Advertisement|ADVERTISEMENT|Listen|Briefing|Sign up|More from|Seal pups/);
+  });
+
+  it("reads a page whose only metadata is the source, and drops a related list and the copyright footer", () => {
+    const page = parseRawPage(fixture("upland-gazette-source-only.txt"));
+    expect(page).toMatchObject({ source: "Upland Gazette", section: "", byline: "" });
+    expect(page.headline).toBe("Sheepdog trials move indoors for the first time");
+    const ps = paragraphs(page.body);
+    expect(ps).toHaveLength(3);
+    expect(ps[2]).toMatch(/^"It is not the same as the open hill,"/);
+    expect(page.body).not.toMatch(/Related|Auction mart|©|Privacy/);
+  });
+
+  it("cuts a subscription prompt glued to the last paragraph, question first", () => {
+    const page = parseRawPage(fixture("marsh-ledger-promo-glued.txt"));
+    expect(page).toMatchObject({ source: "Marsh Ledger", section: "Business", byline: "Elif Demir" });
+    const ps = paragraphs(page.body);
+    expect(ps).toHaveLength(2);
+    expect(ps[1]).toMatch(/the first hull would be laid in March\.$/);
+    expect(page.body).not.toMatch(/Enjoying|Subscribe|Log in|Most popular|Bypass/);
+  });
+
+  it("skips a nav block, a standfirst and a photo credit before the body, and topic tags after it", () => {
+    const page = parseRawPage(fixture("hillcrest-post-standfirst-tags.txt"));
+    expect(page).toMatchObject({ source: "Hillcrest Post", section: "Culture" });
+    expect(page.byline).toBe("Words by Saoirse Flynn · Photography by Kofi Mensah");
+    expect(page.headline).toBe("Town's oldest cinema to reopen as a community arts centre");
+    const ps = paragraphs(page.body);
+    expect(ps).toHaveLength(3);
+    expect(ps[0]).toMatch(/^The Regal, the town's oldest cinema/);
+    expect(page.body).not.toMatch(/twelve years dark|Photograph|Topics|Comments/);
+  });
+
+  it("keeps a dateline in the lede and drops a feedback prompt and its buttons", () => {
+    const page = parseRawPage(fixture("pinewood-times-bylines-dateline.txt"));
+    expect(page).toMatchObject({
+      source: "Pinewood Times",
+      section: "",
+      byline: "Aaron Whitlock and Mei Tanaka",
+    });
+    const ps = paragraphs(page.body);
+    expect(ps).toHaveLength(3);
+    expect(ps[0]).toMatch(/^PINEWOOD — The county library/);
+    expect(ps[2]).toBe("The library will also open on Sunday afternoons during school holidays.");
+    expect(page.body).not.toMatch(/helpful|Follow/);
+  });
+
+  it("keeps a short closing statement but not a closing question", () => {
+    const base =
+      "Herald\nNews\nAnn Lee\n\nHeadline here\n\nThe long first paragraph of the story runs on for well over a hundred characters, so it is surely body text.";
+    expect(paragraphs(parseRawPage(`${base}\n\nShe declined to comment.`).body)).toHaveLength(2);
+    expect(paragraphs(parseRawPage(`${base}\n\nDid you enjoy this story?`).body)).toHaveLength(1);
+  });
+});
+
 describe("parseRawPage failures", () => {
   const reason = (text: string): string => {
     try {

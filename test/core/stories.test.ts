@@ -1,9 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { dayInZone, isValidTimeZone, zonedDayBounds, zonedTimeToUtc } from "../../functions/core/dates.js";
+import { LINK_REL } from "../../functions/core/sanitise-html.js";
 import {
   DEFAULT_SECTION,
   DEFAULT_SOURCE,
   type FinaliseOptions,
+  FUTURE_TOLERANCE_MS,
   finaliseStory,
 } from "../../functions/core/stories.js";
 import { storyId } from "../../functions/core/story-id.js";
@@ -153,6 +155,108 @@ describe("finaliseStory defaults", () => {
   });
 });
 
+describe("finaliseStory: odd and bad dates", () => {
+  it("reads RFC 822, written-out dates, unambiguous numeric dates and Unix time", () => {
+    const at = (publishedAt: string) => ok({ headline: "H", publishedAt }).story.publishedAt;
+    expect(at("Fri, 27 Nov 2026 07:00:00 +0000")).toBe("2026-11-27T07:00:00.000Z");
+    expect(at("27 November 2026")).toBe("2026-11-26T23:00:00.000Z"); // midnight in Berlin
+    expect(at("27/11/2026")).toBe("2026-11-26T23:00:00.000Z");
+    expect(at("27.11.2026 10:30")).toBe("2026-11-27T09:30:00.000Z");
+    expect(at("11/27/2026")).toBe("2026-11-26T23:00:00.000Z");
+    expect(at("5/5/2026")).toBe("2026-05-04T22:00:00.000Z");
+    expect(at("1795762800")).toBe("2026-11-27T07:00:00.000Z");
+    expect(at("1795762800000")).toBe("2026-11-27T07:00:00.000Z");
+  });
+
+  it("refuses an ambiguous day/month order, a two-digit year and a date with no month, saying why", () => {
+    expect(fail({ headline: "H", publishedAt: "11/12/2026" })).toBe(
+      'publishedAt: "11/12/2026" is ambiguous: 11 December or November 12? Write it as YYYY-MM-DD',
+    );
+    expect(fail({ headline: "H", publishedAt: "27/11/26" })).toBe(
+      'publishedAt: "27/11/26" has a two-digit year; write the date as YYYY-MM-DD',
+    );
+    expect(fail({ headline: "H", publishedAt: "27/31/2026" })).toBe(
+      'publishedAt: "27/31/2026" is not a date (no month in it)',
+    );
+    expect(fail({ headline: "H", publishedAt: "31/02/2026" })).toBe('publishedAt: cannot parse "31/02/2026"');
+  });
+
+  it("with a future tolerance, refuses a time too far ahead of now and accepts one within it", () => {
+    const o = opts({ futureToleranceMs: FUTURE_TOLERANCE_MS });
+    expect(fail({ headline: "H", publishedAt: "2027-01-01T00:00:00Z" }, o)).toBe(
+      "publishedAt: 2027-01-01T00:00:00.000Z is in the future (more than 24 hours after 2026-11-27T09:00:00.000Z)",
+    );
+    expect(ok({ headline: "H", publishedAt: "2026-11-28T08:59:00Z" }, o).story.publishedAt).toBe(
+      "2026-11-28T08:59:00.000Z",
+    );
+    // without one (the default), any time goes
+    expect(ok({ headline: "H", publishedAt: "2027-01-01T00:00:00Z" }).story.publishedAt).toBe(
+      "2027-01-01T00:00:00.000Z",
+    );
+  });
+});
+
+describe("finaliseStory: HTML and encoded text", () => {
+  it("sanitises the draft's HTML into story.html, links resolved against the story URL", () => {
+    const { story } = ok({
+      headline: "H",
+      url: "https://site.example/news/a?utm_source=x",
+      html: `<p onclick="x()">Body <a href="/more">more</a><script>alert(1)</script></p><img src="https://t.example/p.gif">`,
+    });
+    expect(story.html).toBe(`<p>Body <a href="https://site.example/more" rel="${LINK_REL}">more</a></p>`);
+    expect(story.body).toBe("Body more");
+    expect(story.excerpt).toBe("Body more");
+  });
+
+  it("keeps no html when nothing readable is left, and never invents it", () => {
+    expect(ok({ headline: "H", html: "<script>alert(1)</script>" }).story.html).toBeUndefined();
+    expect("html" in ok({ headline: "H", body: "Text." }).story).toBe(false);
+  });
+
+  it("derives the body from the HTML when the draft has none: paragraphs separated by a blank line", () => {
+    const { story } = ok({
+      headline: "H",
+      html: "<h2>Sub</h2><p>The first paragraph is here.</p><p>Second &amp; last.</p><ul><li>item</li></ul>",
+    });
+    expect(story.body).toBe("Sub\n\nThe first paragraph is here.\n\nSecond & last.\n\nitem");
+    expect(story.excerpt).toBe("The first paragraph is here.");
+  });
+
+  it("keeps a body of its own over the HTML's text", () => {
+    const { story } = ok({ headline: "H", body: "Own body.", html: "<p>HTML body.</p>" });
+    expect(story.body).toBe("Own body.");
+    expect(story.html).toBe("<p>HTML body.</p>");
+  });
+
+  it("reads an HTML body or excerpt (feed descriptions) as text: no tags, no entities", () => {
+    const { story } = ok({
+      headline: "H",
+      body: "<p>The ferry&#8217;s back.</p><p>Tea &amp; toast.</p>",
+      excerpt: "<p>Short &amp; <b>sweet</b> summary.</p><div class='share'>Share</div>",
+    });
+    expect(story.body).toBe("The ferry’s back.\n\nTea & toast.");
+    expect(story.excerpt).toBe("Short & sweet summary. Share");
+    const own = ok({ headline: "H", body: "Tea &amp;amp; toast &#8211; at&nbsp;nine." }).story;
+    expect(own.body).toBe("Tea & toast – at nine.");
+    expect(own.excerpt).toBe("Tea & toast – at nine.");
+  });
+
+  it("decodes references in headline, byline, source and section but keeps tags as text", () => {
+    const { story } = ok({
+      headline: "Tea &amp; toast: the <b>best</b> caf&eacute;s",
+      byline: "Tom O&#8217;Neill",
+      source: "Fell &amp; Dale",
+      section: "Food &amp; Drink",
+    });
+    expect(story).toMatchObject({
+      headline: "Tea & toast: the <b>best</b> cafés",
+      byline: "Tom O’Neill",
+      source: "Fell & Dale",
+      section: "Food & Drink",
+    });
+  });
+});
+
 describe("story ids", () => {
   it("is the same for the same URL with different tracking parameters", () => {
     const a = ok({ headline: "A", url: "https://example.com/s?id=1&utm_source=news#top" }).story.id;
@@ -188,6 +292,14 @@ describe("story ids", () => {
       publishedAt: "2026-11-27T08:00:00Z",
     });
     expect(otherSource.story.id).not.toBe(morning.story.id);
+  });
+
+  it("is the same for one article linked by two sources: other parameter order, http or https", () => {
+    const a = ok({ headline: "A", source: "Feed one", url: "https://news.example/s?b=2&a=1&utm_medium=rss" });
+    const b = ok({ headline: "A", source: "Feed two", url: "http://NEWS.example/s?a=1&b=2&fbclid=x#c" });
+    expect(b.story.id).toBe(a.story.id);
+    // the stored URL keeps the parameters' order: it is the link readers follow
+    expect(a.story.url).toBe("https://news.example/s?b=2&a=1");
   });
 
   it("is 24 lower-case hex characters and deterministic", () => {

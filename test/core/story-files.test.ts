@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { parseStoryFile } from "../../functions/core/story-files.js";
+import { BINARY_FILE, decodeStoryFile, parseStoryFile } from "../../functions/core/story-files.js";
 import type { ParsedRecord } from "../../functions/core/types.js";
 
 const errors = (records: ParsedRecord[]) => records.filter((r) => "error" in r);
@@ -208,13 +208,17 @@ describe("parseStoryFile: whole-file errors", () => {
 
   it("rejects binary content", () => {
     expect(parseStoryFile("x.json", '{"headline":"a"}\u0000\u0001')).toEqual([
-      { line: 1, error: "binary file, not text" },
+      { line: 1, error: "binary file, not a story" },
     ]);
   });
 
   it("rejects an unknown extension", () => {
     expect(parseStoryFile("dir/stories.xyz", "{}")).toEqual([
-      { line: 1, error: "unsupported file type .xyz (expected .json, .ndjson, .txt)" },
+      {
+        line: 1,
+        error:
+          "unsupported file type .xyz (expected .json, .ndjson, .jsonl, .txt, .html, .htm, .xml, .rss, .atom)",
+      },
     ]);
     expect(parseStoryFile("README", "text")[0]).toMatchObject({
       error: expect.stringMatching(/^unsupported file type/),
@@ -225,5 +229,103 @@ describe("parseStoryFile: whole-file errors", () => {
     expect(parseStoryFile("b.json", '\uFEFF{"headline": "BOM"}')).toEqual([
       { line: 1, draft: { headline: "BOM" } },
     ]);
+  });
+});
+
+describe("parseStoryFile: .html / .htm", () => {
+  it("reads one article page", () => {
+    const html = readFileSync(
+      new URL("../fixtures/html/fenland-post-meta-only.html", import.meta.url),
+      "utf8",
+    );
+    for (const name of ["a.html", "b.HTM"]) {
+      const records = parseStoryFile(name, html);
+      expect(records).toHaveLength(1);
+      expect(records[0]).toMatchObject({
+        line: 1,
+        draft: {
+          headline: "Fen skating returns after six-year wait",
+          source: "Fenland Post",
+          section: "Sport",
+        },
+      });
+    }
+  });
+
+  it("reports a page with no headline on line 1", () => {
+    expect(
+      parseStoryFile("p.html", "<html><body><p>Some text without any title at all.</p></body></html>"),
+    ).toEqual([{ line: 1, error: "no headline: no <h1>, og:title, JSON-LD headline or <title>" }]);
+  });
+});
+
+describe("parseStoryFile: feeds", () => {
+  const feed = (name: string) => readFileSync(new URL(`../fixtures/feeds/${name}`, import.meta.url), "utf8");
+
+  it("reads RSS, Atom and RDF files through the feed parser, one record per item", () => {
+    for (const [name, ext] of [
+      ["rss2.xml", ".xml"],
+      ["rss2.xml", ".rss"],
+      ["atom.xml", ".atom"],
+      ["rdf.xml", ".xml"],
+    ] as const) {
+      const records = parseStoryFile(`feed${ext}`, feed(name));
+      expect(records.length, name).toBeGreaterThan(1);
+      expect(records.some((r) => "draft" in r)).toBe(true);
+      expect(records.map((r) => r.line)).toEqual(records.map((_, i) => i + 1));
+    }
+  });
+
+  it("reads a .json file that is a JSON Feed as a feed, other JSON as stories", () => {
+    const records = parseStoryFile("feed.json", feed("jsonfeed.json"));
+    expect(records.length).toBeGreaterThan(0);
+    expect(records.every((r) => "draft" in r && r.draft.url?.startsWith("https://"))).toBe(true);
+    expect(parseStoryFile("s.json", JSON.stringify({ headline: "x", version: "1" }))).toEqual([
+      { line: 1, draft: { headline: "x" } },
+    ]);
+  });
+
+  it("reports a document that is not a feed as one error", () => {
+    expect(parseStoryFile("broken.xml", feed("broken.xml"))).toEqual([
+      { line: 1, error: expect.stringMatching(/^not XML: /) },
+    ]);
+    expect(parseStoryFile("page.xml", "<!doctype html><html><body>x</body></html>")).toEqual([
+      { line: 1, error: expect.stringMatching(/^not a feed/) },
+    ]);
+  });
+});
+
+describe("decodeStoryFile", () => {
+  const bytes = (...b: number[]) => Uint8Array.from(b);
+
+  it("decodes UTF-8 (with or without a BOM) and UTF-16 with a BOM", () => {
+    expect(decodeStoryFile("a.txt", new TextEncoder().encode("Café"))).toEqual({ text: "Café" });
+    expect(decodeStoryFile("a.txt", bytes(0xef, 0xbb, 0xbf, 0x41))).toEqual({ text: "A" });
+    expect(decodeStoryFile("a.txt", bytes(0xff, 0xfe, 0x41, 0x00, 0xe9, 0x00))).toEqual({ text: "Aé" });
+  });
+
+  it("calls a file with NUL bytes or invalid UTF-8 binary, with the offset", () => {
+    expect(decodeStoryFile("a.txt", bytes(0x89, 0x50, 0x4e, 0x47, 0x00, 0x01))).toEqual({
+      error: `${BINARY_FILE} (a NUL byte at offset 4)`,
+    });
+    expect(decodeStoryFile("a.json", bytes(0x41, 0x42, 0xc3, 0x28))).toEqual({
+      error: `${BINARY_FILE} (not valid UTF-8 at byte 2)`,
+    });
+    expect(decodeStoryFile("a.txt", bytes(0x41, 0xe2, 0x82))).toEqual({
+      error: `${BINARY_FILE} (not valid UTF-8 at byte 1)`,
+    });
+  });
+
+  it("decodes an HTML page in the legacy charset it declares", () => {
+    const page = Buffer.from(
+      '<html><head><meta charset="windows-1252"><title>Caf\xe9 \x93news\x94</title></head></html>',
+      "latin1",
+    );
+    const decoded = decodeStoryFile("p.html", page);
+    expect(decoded).toEqual({ text: expect.stringContaining("<title>Café “news”</title>") });
+    // the same bytes in a .txt file declare nothing: not UTF-8, so refused
+    expect(decodeStoryFile("p.txt", page)).toMatchObject({
+      error: expect.stringContaining("not valid UTF-8"),
+    });
   });
 });

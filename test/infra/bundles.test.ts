@@ -9,6 +9,7 @@ import { verifyToken } from "../../functions/core/tokens.js";
 import { buildTemplates } from "../../functions/local/build-templates.js";
 import { type AwsStubs, startAwsStubs } from "../helpers/aws-stubs.js";
 import { startTestStack, story, type TestStack, writeStories } from "../helpers/services.js";
+import { fixture, startFeedServer } from "../integration/feeds-server.js";
 import { synthStack } from "./synth.js";
 
 /**
@@ -135,7 +136,7 @@ const sqsEvent = (messages: AwsStubs["messages"]): SQSEvent => ({
 
 describe("the Lambda bundles cdk deploy would ship", () => {
   it("bundles every handler, without mjml, with source maps", () => {
-    expect(Object.keys(bundles).sort()).toEqual(["api", "compose", "send", "sesEvents"]);
+    expect(Object.keys(bundles).sort()).toEqual(["api", "compose", "ingest", "send", "sesEvents"]);
     for (const bundle of Object.values(bundles)) {
       const code = readFileSync(join(bundle.dir, "index.mjs"), "utf8");
       expect(code).not.toMatch(/mjml-core|mjml2html|mjml-validator/);
@@ -245,6 +246,96 @@ describe("the Lambda bundles cdk deploy would ship", () => {
     )) as { statusCode: number; body: string };
     expect(iam.statusCode).toBe(200);
     expect(JSON.parse(iam.body).items.length).toBeGreaterThan(0);
+  });
+
+  it("the api bundle's resend-failed enqueues a recipient the daily quota stopped; the send bundle sends them once", async () => {
+    await stack.digest(["subscribers", "add", "dee@example.com"]);
+    stack.ses.setMax24HourSend(0);
+    const before = stubs.messages.length;
+    await bundles.compose?.handler?.({ date: DAY });
+    const requeued = stubs.messages.slice(before);
+    expect(requeued).toHaveLength(1);
+    // The quota stopped dee: the message fails (Powertools throws when every record of the batch
+    // did, so Lambda hands the batch back to the queue) and the ledger holds dee as failed.
+    await expect(bundles.send?.handler?.(sqsEvent(requeued))).rejects.toThrow(/All records failed/);
+    expect(stack.ses.messages.filter((m) => m.destinations.includes("dee@example.com"))).toHaveLength(0);
+    const shown = JSON.parse((await stack.digest(["editions", "show", DAY, "--json"])).out);
+    expect(shown.counts.failed).toBe(1);
+
+    stack.ses.setMax24HourSend(1_000_000);
+    const queuedBefore = stubs.messages.length;
+    const path = `/admin/editions/${DAY}/resend-failed`;
+    const resend = (await bundles.api?.handler?.({
+      version: "2.0",
+      routeKey: `POST ${path}`,
+      rawPath: path,
+      rawQueryString: "",
+      headers: {},
+      isBase64Encoded: false,
+      requestContext: {
+        http: { method: "POST", path, sourceIp: "203.0.113.9", protocol: "HTTP/1.1", userAgent: "test" },
+        authorizer: { iam: { userArn: "arn:aws:iam::000000000000:user/admin" } },
+      },
+    })) as { statusCode: number; body: string };
+    expect(resend.statusCode).toBe(202);
+    expect(JSON.parse(resend.body)).toMatchObject({ outcome: "queued", queued: 1, retried: 1, gone: 0 });
+    const resent = stubs.messages.slice(queuedBefore);
+    expect(resent.map((m) => JSON.parse(m.body))).toEqual([{ editionId: DAY, emails: ["dee@example.com"] }]);
+    expect(resent[0]?.queueUrl).toBe(QUEUE_URL);
+
+    expect(await bundles.send?.handler?.(sqsEvent(resent))).toEqual({ batchItemFailures: [] });
+    // A redelivery of the quota-stopped message sends nobody twice either.
+    expect(await bundles.send?.handler?.(sqsEvent(requeued))).toEqual({ batchItemFailures: [] });
+    expect(stack.ses.messages.filter((m) => m.destinations.includes("dee@example.com"))).toHaveLength(1);
+    const after = JSON.parse((await stack.digest(["editions", "show", DAY, "--json"])).out);
+    expect(after.counts).toMatchObject({ failed: 0, sent: 4 });
+  });
+
+  it("the ingest bundle polls the feeds over HTTP and imports their stories; a broken feed is recorded", async () => {
+    const feeds = await startFeedServer();
+    try {
+      feeds.routes.set("/feed.json", {
+        kind: "document",
+        body: fixture("jsonfeed.json"),
+        contentType: "application/feed+json",
+        etag: true,
+      });
+      feeds.routes.set("/home", { kind: "document", body: fixture("page.html"), contentType: "text/html" });
+      for (const path of ["/feed.json", "/home"]) {
+        expect(
+          (await stack.digest(["feeds", "add", `${feeds.url}${path}`, "--section", "Science"])).code,
+        ).toBe(0);
+      }
+      expect(await bundles.ingest?.handler?.({})).toEqual({
+        feeds: 2,
+        imported: 2,
+        updated: 0,
+        skipped: 0,
+        invalid: 0,
+        feedsFailed: 1,
+      });
+      const listed = JSON.parse(
+        (await stack.digest(["stories", "list", "--date", "2025-10-04", "--json"])).out,
+      );
+      expect(listed).toEqual([
+        expect.objectContaining({ headline: "Oyster beds show signs of recovery", section: "Science" }),
+      ]);
+      const state = JSON.parse((await stack.digest(["feeds", "list", "--json"])).out) as Record<
+        string,
+        unknown
+      >[];
+      expect(state.find((f) => f.url === `${feeds.url}/home`)).toMatchObject({
+        lastStatus: "error",
+        lastError: "not a feed: the document is HTML",
+      });
+      // The next scheduled run revalidates: 304, nothing imported again.
+      expect(await bundles.ingest?.handler?.({})).toMatchObject({ imported: 0, updated: 0, skipped: 0 });
+      expect(feeds.requests.filter((r) => r.path === "/feed.json").at(-1)?.headers["if-none-match"]).toMatch(
+        /^"/,
+      );
+    } finally {
+      await feeds.close();
+    }
   });
 
   it("the ses-events bundle suppresses a hard bounce from an EventBridge SES event", async () => {

@@ -1,6 +1,7 @@
 import { Annotations, Match, Template } from "aws-cdk-lib/assertions";
 import { beforeAll, describe, expect, it } from "vitest";
 import { TABLES } from "../../functions/adapters/schema.js";
+import { QUEUE_ENV } from "../../functions/handlers/env.js";
 import { buildTemplates } from "../../functions/local/build-templates.js";
 import { DeploymentConfigError, readDeploymentConfig, usesExampleValues } from "../../infra/config.js";
 import { sendFleet } from "../../infra/send-fleet.js";
@@ -66,9 +67,9 @@ describe("the CDK stack", () => {
     expect(tableRef("SubscribersTable")).toBe(true);
   });
 
-  it("runs four functions on nodejs24.x arm64 with source maps and Powertools settings", () => {
+  it("runs five functions on nodejs24.x arm64 with source maps and Powertools settings", () => {
     const fns = resources("AWS::Lambda::Function");
-    expect(fns).toHaveLength(4);
+    expect(fns).toHaveLength(5);
     for (const fn of fns) {
       expect(fn.Properties.Runtime).toBe("nodejs24.x");
       expect(fn.Properties.Architectures).toEqual(["arm64"]);
@@ -115,8 +116,30 @@ describe("the CDK stack", () => {
       FilterPattern: '{ $.alert = "edition-halted" }',
       MetricTransformations: [Match.objectLike({ MetricName: "EditionHalted", MetricNamespace: "Digest" })],
     });
-    expect(resources("AWS::CloudWatch::Alarm")).toHaveLength(2);
+    // DLQ, edition halted, a feed failing poll after poll, the ingest function failing.
+    expect(resources("AWS::CloudWatch::Alarm")).toHaveLength(4);
   });
+
+  it("polls feeds on a rate from the deployment config and again 15 minutes before the send hour", () => {
+    template.hasResourceProperties("AWS::Scheduler::Schedule", {
+      ScheduleExpression: "rate(30 minutes)",
+      State: "ENABLED",
+    });
+    template.hasResourceProperties("AWS::Scheduler::Schedule", {
+      ScheduleExpression: "cron(45 5 * * ? *)",
+      ScheduleExpressionTimezone: "Europe/London",
+    });
+    template.hasResourceProperties("AWS::Logs::MetricFilter", {
+      FilterPattern: '{ $.alert = "feed-failing" }',
+      MetricTransformations: [Match.objectLike({ MetricName: "FeedFailing" })],
+    });
+    const { app, stack } = synthStack({ context: { "digest:feedPollMinutes": 15, "digest:sendHour": 0 } });
+    app.synth();
+    const other = Template.fromStack(stack);
+    other.hasResourceProperties("AWS::Scheduler::Schedule", { ScheduleExpression: "rate(15 minutes)" });
+    other.hasResourceProperties("AWS::Scheduler::Schedule", { ScheduleExpression: "cron(45 23 * * ? *)" });
+    expect(() => synthStack({ context: { "digest:feedPollMinutes": 2 } })).toThrow(/digest:feedPollMinutes/);
+  }, 60_000);
 
   it("sizes the fleet so it never exceeds the account's rate", () => {
     for (const rate of [1, 14, 50, 200, 1000, 5000]) {
@@ -129,7 +152,7 @@ describe("the CDK stack", () => {
   });
 
   it("grants each function only the actions and tables it needs, never a '*' action", () => {
-    const all = ["compose", "send", "api", "sesEvents"].flatMap((f) => statementsOf(f));
+    const all = ["compose", "send", "api", "sesEvents", "ingest"].flatMap((f) => statementsOf(f));
     expect(all.length).toBeGreaterThan(0);
     for (const s of all) for (const action of [s.Action].flat()) expect(action).not.toMatch(/\*$/);
     const json = (prefix: string) => JSON.stringify(statementsOf(prefix));
@@ -138,12 +161,33 @@ describe("the CDK stack", () => {
     expect(json("send")).toMatch(/ses:SendRawEmail/);
     expect(json("send")).toMatch(/ses:GetAccount/);
     expect(json("send")).not.toMatch(/sqs:SendMessage/);
-    // compose: the queue, never SES; api: never the queue.
+    // compose: the queue and the quota (GetAccount), never sending through SES.
     expect(json("compose")).toMatch(/sqs:SendMessage/);
+    expect(json("compose")).toMatch(/ses:GetAccount/);
     expect(json("compose")).not.toMatch(/ses:Send/);
-    expect(json("api")).not.toMatch(/sqs:/);
+    // api: resend-failed reopens ledger entries and enqueues them: write on the sends table, send
+    // (never receive or delete) on the send queue, whose URL it is given.
+    const apiQueue = statementsOf("api").filter((s) => JSON.stringify(s.Action).includes("sqs:"));
+    expect(apiQueue).toHaveLength(1);
+    expect(JSON.stringify(apiQueue[0]?.Resource)).toMatch(/"SendQueue[0-9A-F]+"/);
+    expect(json("api")).toMatch(/sqs:SendMessage/);
+    expect(json("api")).not.toMatch(/sqs:ReceiveMessage|sqs:DeleteMessage/);
+    const apiSends = statementsOf("api").filter((s) => JSON.stringify(s.Resource).includes("SendsTable"));
+    expect(JSON.stringify(apiSends)).toMatch(/dynamodb:UpdateItem/);
+    const apiFn = Object.entries(template.findResources("AWS::Lambda::Function")).find(([id]) =>
+      id.startsWith("apiFunction"),
+    )?.[1] as Resource;
+    const apiEnv = (apiFn.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
+    expect(JSON.stringify(apiEnv[QUEUE_ENV])).toMatch(/SendQueue/);
     // ses-events: no SES sending, no secret.
     expect(json("sesEvents")).not.toMatch(/ses:Send|secretsmanager/);
+    // ingest: feeds and stories only; no mail, queue, secret or subscriber data. Nobody else has feeds.
+    expect(json("ingest")).toMatch(/FeedsTable/);
+    expect(json("ingest")).toMatch(/StoriesTable/);
+    expect(json("ingest")).not.toMatch(
+      /SubscribersTable|SuppressionsTable|SendsTable|EditionsTable|ses:|sqs:|secretsmanager/,
+    );
+    for (const fn of ["compose", "send", "api", "sesEvents"]) expect(json(fn)).not.toMatch(/FeedsTable/);
     const sendEmail = statementsOf("send").find((s) => [s.Action].flat().includes("ses:SendRawEmail"));
     expect(JSON.stringify(sendEmail?.Resource)).toMatch(/identity\/news\.example\.com/);
   });
@@ -210,14 +254,15 @@ describe("local morning delivery", () => {
     });
     app.synth();
     const local = Template.fromStack(stack);
-    local.resourceCountIs("AWS::Lambda::Function", 5);
+    local.resourceCountIs("AWS::Lambda::Function", 6);
     local.hasResourceProperties("AWS::Scheduler::Schedule", { ScheduleExpression: "cron(0 * * * ? *)" });
     local.hasResourceProperties("AWS::Lambda::Function", {
       Environment: {
         Variables: Match.objectLike({ DIGEST_DELIVERY_MODE: "local", DIGEST_DELIVERY_HOUR: "7" }),
       },
     });
-    template.resourceCountIs("AWS::Scheduler::Schedule", 1);
+    // Without it: the daily compose and the two feed-polling schedules.
+    template.resourceCountIs("AWS::Scheduler::Schedule", 3);
   }, 60_000);
 });
 

@@ -11,6 +11,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { createRenderer, type DigestRenderer, templateContext } from "../../functions/core/render.js";
 import type { EditionView } from "../../functions/core/types.js";
 import {
+  BRAND_COLOR_SLOTS,
   buildTemplates,
   compactHtml,
   compileTemplate,
@@ -31,12 +32,19 @@ beforeAll(async () => {
   expect(built.sourceHash).toMatch(/^[0-9a-f]{64}$/);
 });
 
-/** Direct render: Handlebars over the MJML source with the same context, then mjml2html. */
+/**
+ * Direct render: Handlebars over the MJML source with the same context, then mjml2html, then the
+ * MJML's sentinel colours painted with the context's palette (what the build's colour slots do).
+ */
 async function directRender(view: EditionView): Promise<string> {
-  const filled = Handlebars.compile(source, handlebarsOptions)(templateContext(view));
+  const context = templateContext(view);
+  const filled = Handlebars.compile(source, handlebarsOptions)(context);
   const result = await mjml2html(filled, mjmlOptions);
   expect(result.errors).toEqual([]);
-  return result.html;
+  return result.html.replace(
+    /#0b0a0[1-6]\b/g,
+    (c) => context.brand[BRAND_COLOR_SLOTS[c as keyof typeof BRAND_COLOR_SLOTS]],
+  );
 }
 
 /** Whitespace-insensitive form: any run of whitespace is one space, none between tags or before `>`. */
@@ -51,6 +59,19 @@ function normaliseWhitespace(html: string): string {
 const views: Array<[string, () => EditionView]> = [
   ["the sample edition", sampleView],
   ["an edition with nothing left out", () => ({ ...sampleView(), leftOut: 0, moreUrl: null })],
+  [
+    "a branded edition with a logo",
+    () => ({
+      ...sampleView(),
+      archiveUrl: null,
+      brand: {
+        accentColor: "#7c2d12",
+        textColor: "#0f172a",
+        backgroundColor: "#fffbeb",
+        logo: { url: "https://cdn.example/logo.png", width: 180, height: 40 },
+      },
+    }),
+  ],
   [
     "an edition with hostile text",
     () => {
@@ -84,7 +105,8 @@ describe("precompiled template vs direct MJML render", () => {
   });
 
   it("does not interpret mustaches inside data", () => {
-    const html = renderer.html(views[2]?.[1]() ?? sampleView());
+    const hostile = views.find(([name]) => name.includes("hostile"));
+    const html = renderer.html(hostile?.[1]() ?? sampleView());
     expect(html).toContain(
       "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; {{brandName}} &#x60;tick&#x60;",
     );

@@ -65,7 +65,7 @@ describe("html escaping and links", () => {
     const headline = view.sections[0]?.stories[0]?.headline ?? "";
     const html = renderer.html(view);
     expect(html).not.toMatch(/javascript:/i);
-    expect(html).toContain(`serif;color:#111827;">${headline}</h3>`);
+    expect(html).toContain(`serif;color:#1f2937;">${headline}</h3>`);
     expect(html).not.toContain(`aria-label="Read more: ${headline}"`);
     const text = renderer.text(view);
     expect(text).not.toMatch(/javascript:/i);
@@ -85,7 +85,7 @@ describe("html escaping and links", () => {
   it("renders the headline as plain text when the story has no URL", () => {
     const html = renderer.html(sampleView());
     expect(html).toContain(
-      'serif;color:#111827;">Observatory opens its roof to schools on clear Thursdays</h3>',
+      'serif;color:#1f2937;">Observatory opens its roof to schools on clear Thursdays</h3>',
     );
     expect(html).toContain('href="https://digest.example/stories/5f2c9a1e0b7d"');
   });

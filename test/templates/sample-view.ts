@@ -100,6 +100,7 @@ export function sampleView(): EditionView {
     ],
     leftOut: 5,
     moreUrl: "https://digest.example/archive/2026-11-27",
+    archiveUrl: "https://digest.example/archive/2026-11-27",
     postalAddress: "The Lakeside Morning\n12 Quay Street\nWexmoor WX1 4AB\nUnited Kingdom",
     unsubscribeUrl: PERSONAL_SLOTS.unsubscribeUrl,
     preferencesUrl: PERSONAL_SLOTS.preferencesUrl,

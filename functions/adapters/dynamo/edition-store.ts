@@ -13,6 +13,16 @@ const META = "meta";
 const STATS = "stats";
 const variantPart = (key: string) => `variant#${key}`;
 
+/** The counters of a "stats" item (one attribute "stats_<name>" per counter). */
+function countersOf(item: Record<string, unknown> | undefined): Partial<Record<EditionStat, number>> {
+  const stats: Partial<Record<EditionStat, number>> = {};
+  for (const stat of EDITION_STATS) {
+    const value = item?.[`stats_${stat}`];
+    if (typeof value === "number") stats[stat] = value;
+  }
+  return stats;
+}
+
 /** Editions: a "meta" item per edition and one item per rendered variant (keeps items < 400 KB). */
 export class DynamoEditionStore implements EditionStore {
   constructor(
@@ -30,12 +40,14 @@ export class DynamoEditionStore implements EditionStore {
     );
     if (!meta?.Item) return null;
     const { part: _part, ...item } = meta.Item;
-    const stats: Partial<Record<EditionStat, number>> = {};
-    for (const stat of EDITION_STATS) {
-      const value = counters?.Item?.[`stats_${stat}`];
-      if (typeof value === "number") stats[stat] = value;
-    }
-    return { ...(item as EditionRecord), stats };
+    return { ...(item as EditionRecord), stats: countersOf(counters?.Item) };
+  }
+
+  async getStats(editionId: string): Promise<Partial<Record<EditionStat, number>>> {
+    const res = await this.db.send(
+      new GetCommand({ TableName: this.table, Key: { editionId, part: STATS }, ConsistentRead: true }),
+    );
+    return countersOf(res.Item);
   }
 
   async createIfAbsent(edition: EditionRecord): Promise<EditionRecord> {
@@ -58,23 +70,34 @@ export class DynamoEditionStore implements EditionStore {
     await this.db.send(new PutCommand({ TableName: this.table, Item: { ...edition, part: META } }));
   }
 
-  async setStatus(editionId: string, status: EditionStatus, haltedBecause?: string): Promise<void> {
-    await this.db.send(
-      new UpdateCommand({
-        TableName: this.table,
-        Key: { editionId, part: META },
-        UpdateExpression: haltedBecause
-          ? "SET #status = :s, updatedAt = :now, haltedBecause = :why"
-          : "SET #status = :s, updatedAt = :now REMOVE haltedBecause",
-        ConditionExpression: "attribute_exists(editionId)",
-        ExpressionAttributeNames: { "#status": "status" },
-        ExpressionAttributeValues: {
-          ":s": status,
-          ":now": new Date().toISOString(),
-          ...(haltedBecause ? { ":why": haltedBecause } : {}),
-        },
-      }),
-    );
+  async setStatus(editionId: string, status: EditionStatus, haltedBecause?: string): Promise<boolean> {
+    // Cancelled is final, and a sent edition cannot be cancelled: checked in the write itself, so a
+    // sender finishing at the instant an admin cancels cannot undo either.
+    const guard = status === "cancelled" ? "#status <> :sent" : "#status <> :cancelled";
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { editionId, part: META },
+          UpdateExpression: haltedBecause
+            ? "SET #status = :s, updatedAt = :now, haltedBecause = :why"
+            : "SET #status = :s, updatedAt = :now REMOVE haltedBecause",
+          ConditionExpression: `attribute_exists(editionId) AND ${guard}`,
+          ExpressionAttributeNames: { "#status": "status" },
+          ExpressionAttributeValues: {
+            ":s": status,
+            ":now": new Date().toISOString(),
+            ...(status === "cancelled" ? { ":sent": "sent" } : { ":cancelled": "cancelled" }),
+            ...(haltedBecause ? { ":why": haltedBecause } : {}),
+          },
+        }),
+      );
+      return true;
+    } catch (err) {
+      if (!isConditionalCheckFailed(err)) throw err;
+      if (!(await this.get(editionId))) throw new Error(`edition ${editionId} does not exist`);
+      return false;
+    }
   }
 
   async addStats(editionId: string, delta: Partial<Record<EditionStat, number>>): Promise<void> {

@@ -1,6 +1,12 @@
 import { createHash } from "node:crypto";
-import { type DynamoDBDocumentClient, GetCommand, QueryCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
-import type { StoryStore, UpsertOutcome } from "../../core/ports.js";
+import {
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+} from "@aws-sdk/lib-dynamodb";
+import type { StoryRemoval, StoryStore, UpsertOutcome } from "../../core/ports.js";
 import type { Story } from "../../core/types.js";
 import { isConditionalCheckFailed } from "./client.js";
 
@@ -16,7 +22,10 @@ const CONTENT_FIELDS = [
   "html",
 ] as const;
 
-/** Stories keyed by id; the byDay index answers "the stories of day D" with one Query. */
+/**
+ * Stories keyed by id; the byDay index answers "the stories of day D" with one Query. A removed story
+ * leaves a tombstone `{id, removedAt}`: without `day` it is in no day's index, and upsert refuses it.
+ */
 export class DynamoStoryStore implements StoryStore {
   constructor(
     private readonly db: DynamoDBDocumentClient,
@@ -51,7 +60,9 @@ export class DynamoStoryStore implements StoryStore {
           Key: { id: story.id },
           // editionId is never touched: a story that went out stays out of later editions.
           UpdateExpression: `SET ${sets.join(", ")}`,
-          ConditionExpression: "attribute_not_exists(id) OR contentHash <> :hash",
+          // An unchanged story is skipped, and so is a removed one (its tombstone stays).
+          ConditionExpression:
+            "(attribute_not_exists(id) OR contentHash <> :hash) AND attribute_not_exists(removedAt)",
           ExpressionAttributeNames: names,
           ExpressionAttributeValues: values,
           ReturnValues: "ALL_OLD",
@@ -66,7 +77,7 @@ export class DynamoStoryStore implements StoryStore {
 
   async get(id: string): Promise<Story | null> {
     const { Item } = await this.db.send(new GetCommand({ TableName: this.table, Key: { id } }));
-    return Item ? toStory(Item) : null;
+    return Item && Item.removedAt === undefined ? toStory(Item) : null;
   }
 
   async listDay(day: string): Promise<Story[]> {
@@ -100,7 +111,7 @@ export class DynamoStoryStore implements StoryStore {
               Key: { id },
               UpdateExpression: "SET editionId = :e",
               ConditionExpression:
-                "attribute_exists(id) AND (attribute_not_exists(editionId) OR editionId = :e)",
+                "attribute_exists(id) AND attribute_not_exists(removedAt) AND (attribute_not_exists(editionId) OR editionId = :e)",
               ExpressionAttributeValues: { ":e": editionId },
             }),
           );
@@ -109,6 +120,46 @@ export class DynamoStoryStore implements StoryStore {
         }
       }),
     );
+  }
+
+  async remove(id: string): Promise<StoryRemoval> {
+    try {
+      await this.db.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: { id, removedAt: new Date().toISOString() },
+          // A story that went out stays: the emails that carried it link to it.
+          ConditionExpression:
+            "attribute_exists(id) AND attribute_not_exists(removedAt) AND attribute_not_exists(editionId)",
+        }),
+      );
+      return { outcome: "removed" };
+    } catch (err) {
+      if (!isConditionalCheckFailed(err)) throw err;
+    }
+    const story = await this.get(id);
+    return story?.editionId
+      ? { outcome: "in-edition", editionId: story.editionId }
+      : { outcome: "not-found" };
+  }
+
+  async setHeld(id: string, held: boolean): Promise<Story | null> {
+    try {
+      const { Attributes } = await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { id },
+          UpdateExpression: held ? "SET held = :true" : "REMOVE held",
+          ConditionExpression: "attribute_exists(id) AND attribute_not_exists(removedAt)",
+          ...(held ? { ExpressionAttributeValues: { ":true": true } } : {}),
+          ReturnValues: "ALL_NEW",
+        }),
+      );
+      return Attributes ? toStory(Attributes) : null;
+    } catch (err) {
+      if (isConditionalCheckFailed(err)) return null;
+      throw err;
+    }
   }
 }
 
@@ -126,5 +177,6 @@ function toStory(item: Record<string, unknown>): Story {
     excerpt: str("excerpt"),
     ...(typeof item.html === "string" ? { html: item.html } : {}),
     editionId: typeof item.editionId === "string" ? item.editionId : null,
+    ...(item.held === true ? { held: true } : {}),
   };
 }

@@ -1,8 +1,18 @@
-import { parseDay } from "../dates.js";
-import { DEFAULT_EDITION_DAYS, editionReport, listEditions, MAX_EDITION_DAYS } from "../edition-admin.js";
+import { dayInZone, parseDay } from "../dates.js";
+import { cancelEdition, DEFAULT_EDITION_DAYS, MAX_EDITION_DAYS } from "../edition-admin.js";
+import { editionReportWithStats, listEditionsWithStats } from "../edition-stats-report.js";
 import type { Route } from "../http/router.js";
 import { HttpError, type HttpRequest, jsonResponse, textResponse } from "../http/types.js";
 import { editionResending } from "../resend-failed.js";
+import {
+  acceptedStoryMediaTypes,
+  importStoryBody,
+  listStoriesOfDay,
+  removeStory,
+  setStoryHeld,
+  storyExtensionFor,
+  storyListItem,
+} from "../story-admin.js";
 import {
   addSubscriber,
   allSubscribers,
@@ -352,7 +362,7 @@ const listEditionsRoute: Route<ApiContext> = {
     const cursor = req.query.cursor || undefined;
     if (cursor !== undefined && !isDay(cursor)) bad("cursor", "cursor must be a day as YYYY-MM-DD");
     const days = queryInt(req, "days", 1, MAX_EDITION_DAYS, DEFAULT_EDITION_DAYS);
-    return jsonResponse(200, await listEditions(ctx, { to: cursor, days }));
+    return jsonResponse(200, await listEditionsWithStats(ctx, { to: cursor, days }));
   },
 };
 
@@ -361,7 +371,7 @@ const showEditionRoute: Route<ApiContext> = {
   pattern: "/admin/editions/{id}",
   admin: true,
   async handle(_req, params, ctx) {
-    const report = await editionReport(ctx, params.id ?? "");
+    const report = await editionReportWithStats(ctx, params.id ?? "");
     if (!report) throw new HttpError(404, `no edition ${params.id}`);
     return jsonResponse(200, report);
   },
@@ -381,8 +391,142 @@ const resendFailedRoute: Route<ApiContext> = {
     const result = await sending.resendFailed(id, { includeRejected });
     if (result.outcome === "not-found") throw new HttpError(404, `no edition ${id}`);
     if (result.outcome === "refused") return jsonResponse(409, { error: result.reason });
+    // Deployed: enqueued for the send functions, nothing sent yet.
+    if (result.outcome === "queued") return jsonResponse(202, { editionId: id, ...result });
     const { summary, retried, rejectedLeft, gone } = result;
     return jsonResponse(200, { ...summary, retried, rejectedLeft, gone });
+  },
+};
+
+/** Largest story import body: under the 6 MB a Lambda invocation's payload may carry. */
+export const MAX_STORY_BODY_BYTES = 5 * 1024 * 1024;
+
+/** Import options a POST /admin/stories takes as query parameters (the flags of `digest stories import`). */
+const STORY_IMPORT_OPTIONS = ["url", "publishedAt", "section", "source"] as const;
+
+/**
+ * The field a story problem names ("headline: required" → headline, a page with "no headline: …" →
+ * headline), else the body as a whole.
+ */
+const problemField = (reason: string) =>
+  /^(\w+): /.exec(reason)?.[1] ?? /^no (headline|body)\b/.exec(reason)?.[1] ?? "body";
+
+const importStoriesRoute: Route<ApiContext> = {
+  method: "POST",
+  pattern: "/admin/stories",
+  admin: true,
+  async handle(req, _params, ctx) {
+    const mediaType = (req.headers["content-type"] ?? "").split(";")[0]?.trim().toLowerCase() ?? "";
+    const extension = storyExtensionFor(mediaType);
+    if (!extension) {
+      throw new HttpError(
+        415,
+        `cannot import stories from ${mediaType || "a body without a content type"} ` +
+          `(send one of: ${acceptedStoryMediaTypes().join(", ")})`,
+      );
+    }
+    if (Buffer.byteLength(req.body) > MAX_STORY_BODY_BYTES) {
+      throw new HttpError(413, `the body is larger than ${MAX_STORY_BODY_BYTES} bytes: send fewer stories`);
+    }
+    for (const key of Object.keys(req.query)) {
+      if (!(STORY_IMPORT_OPTIONS as readonly string[]).includes(key))
+        bad(key, `unknown parameter ${key} (allowed: ${STORY_IMPORT_OPTIONS.join(", ")})`);
+    }
+    const report = await importStoryBody(ctx.stories, extension, req.body, {
+      defaults: {
+        url: req.query.url,
+        publishedAt: req.query.publishedAt,
+        section: req.query.section,
+        source: req.query.source,
+      },
+      timeZone: ctx.config.timeZone,
+      now: ctx.clock(),
+    });
+    const { imported, updated, skipped, invalid } = report.counts;
+    const answer = {
+      imported,
+      updated,
+      skipped,
+      invalid,
+      problems: report.problems.slice(0, MAX_IMPORT_REPORTS),
+      ...(report.problems.length > MAX_IMPORT_REPORTS
+        ? { problemsOmitted: report.problems.length - MAX_IMPORT_REPORTS }
+        : {}),
+      notices: report.notices.slice(0, MAX_IMPORT_REPORTS),
+      ids: report.storyIds,
+    };
+    const first = report.problems[0];
+    if (imported + updated + skipped === 0) {
+      // Nothing valid was sent: say what is wrong with the first record, and list every problem.
+      const error = first ? `line ${first.line}: ${first.reason}` : "the body holds no story";
+      return jsonResponse(400, { error, field: first ? problemField(first.reason) : "body", ...answer });
+    }
+    return jsonResponse(200, answer);
+  },
+};
+
+const listStoriesRoute: Route<ApiContext> = {
+  method: "GET",
+  pattern: "/admin/stories",
+  admin: true,
+  async handle(req, _params, ctx) {
+    const date = req.query.date || dayInZone(ctx.clock(), ctx.config.timeZone);
+    if (!isDay(date)) bad("date", "date must be a day as YYYY-MM-DD");
+    // One Query returns the whole day: there is no next page.
+    return jsonResponse(200, { items: await listStoriesOfDay(ctx.stories, date), nextCursor: null });
+  },
+};
+
+const noStory = (id: string) => new HttpError(404, `no story ${id}`);
+
+const removeStoryRoute: Route<ApiContext> = {
+  method: "DELETE",
+  pattern: "/admin/stories/{id}",
+  admin: true,
+  async handle(_req, params, ctx) {
+    const id = params.id ?? "";
+    const result = await removeStory(ctx.stories, id);
+    if (result.outcome === "not-found") throw noStory(id);
+    if (result.outcome === "in-edition") {
+      return jsonResponse(409, {
+        error: `story ${id} went out in edition ${result.editionId}: kept, since the emails that carried it link to it`,
+        editionId: result.editionId,
+      });
+    }
+    return jsonResponse(200, { removed: true, id });
+  },
+};
+
+const holdStoryRoute: Route<ApiContext> = {
+  method: "PATCH",
+  pattern: "/admin/stories/{id}",
+  admin: true,
+  async handle(req, params, ctx) {
+    const id = params.id ?? "";
+    const body = jsonBody(req, ["held"]);
+    if (typeof body.held !== "boolean") bad("held", "held must be true or false");
+    const result = await setStoryHeld(ctx.stories, id, body.held as boolean);
+    if (result.outcome === "not-found") throw noStory(id);
+    if (result.outcome === "in-edition") {
+      return jsonResponse(409, {
+        error: `story ${id} is already in edition ${result.editionId}: holding it now changes nothing`,
+        editionId: result.editionId,
+      });
+    }
+    return jsonResponse(200, storyListItem(result.story));
+  },
+};
+
+const cancelEditionRoute: Route<ApiContext> = {
+  method: "POST",
+  pattern: "/admin/editions/{id}/cancel",
+  admin: true,
+  async handle(_req, params, ctx) {
+    const id = params.id ?? "";
+    const result = await cancelEdition(ctx, id);
+    if (result.outcome === "not-found") throw new HttpError(404, `no edition ${id}`);
+    if (result.outcome === "refused") return jsonResponse(409, { error: result.reason });
+    return jsonResponse(200, { ...result.report, alreadyCancelled: result.outcome === "already-cancelled" });
   },
 };
 
@@ -398,4 +542,9 @@ export const adminRoutes: Route<ApiContext>[] = [
   listEditionsRoute,
   showEditionRoute,
   resendFailedRoute,
+  importStoriesRoute,
+  listStoriesRoute,
+  removeStoryRoute,
+  holdStoryRoute,
+  cancelEditionRoute,
 ];

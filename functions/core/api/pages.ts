@@ -1,9 +1,13 @@
+import type { ArchivedEdition, ArchiveEntry } from "../archive.js";
+import { safeHttpUrl } from "../canonical-url.js";
 import type { DigestConfig } from "../config.js";
 import { html, type SafeHtml, trusted } from "../html.js";
 import { type HttpResponse, htmlResponse } from "../http/types.js";
+import { type PageBrandConfig, pageBrandMark, pageBrandStyle } from "../page-brand.js";
 import type { PreferenceAction } from "../preferences.js";
 import { MAX_NAME_LENGTH } from "../subscriber-admin.js";
 import type { Subscriber } from "../subscribers.js";
+import type { SectionView, Story, StoryView } from "../types.js";
 
 /**
  * The public pages: small server-rendered HTML in one shared layout, no scripts, no third-party
@@ -11,7 +15,9 @@ import type { Subscriber } from "../subscribers.js";
  * escapes it. Links and form actions are relative, so they work on whatever host serves the page.
  */
 
-export type PageConfig = Pick<DigestConfig, "brandName"> & Partial<Pick<DigestConfig, "postalAddress">>;
+export type PageConfig = Pick<DigestConfig, "brandName"> &
+  Partial<Pick<DigestConfig, "postalAddress">> &
+  PageBrandConfig;
 
 /** Colours meet WCAG AA (4.5:1) against their backgrounds; focus is always visible. */
 const STYLE = trusted(`
@@ -48,6 +54,18 @@ form.inline{display:inline}
 .alert h2{margin:0 0 .25rem;font-size:1rem}
 .alert p,.notice p{margin:0}
 footer{margin-top:1.5rem;color:#52525b;font-size:.85rem;text-align:center}
+.lead{font-size:1.05rem;color:#3f3f46}
+.meta{margin:.15rem 0 .4rem;color:#52525b;font-size:.9rem}
+.stories{list-style:none;margin:0;padding:0}
+.stories>li{margin:0 0 1.25rem}
+.stories h3,.stories h4{font-size:1.05rem;margin:0}
+.stories p{margin:.25rem 0}
+.archive{list-style:none;margin:0;padding:0}
+.archive>li{margin:0 0 1rem}
+.story-body img{max-width:100%;height:auto}
+.story-body pre{overflow-x:auto}
+.visually-hidden{position:absolute;width:1px;height:1px;margin:-1px;padding:0;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap;border:0}
+.pager{display:flex;flex-wrap:wrap;gap:1rem;margin-top:1.5rem}
 `);
 
 interface LayoutOptions {
@@ -68,11 +86,12 @@ export function layout(config: PageConfig, { title, body, notice }: LayoutOption
 <meta name="robots" content="noindex">
 <title>${title.includes(config.brandName) ? title : `${title} · ${config.brandName}`}</title>
 <style>${STYLE}</style>
+${pageBrandStyle(config)}
 </head>
 <body>
 <div class="page">
 <main class="card">
-<p class="brand">${config.brandName}</p>
+<p class="brand">${pageBrandMark(config)}</p>
 <h1>${title}</h1>
 ${notice ? html`<div class="notice" role="status"><p>${notice}</p></div>` : ""}
 ${body}
@@ -415,4 +434,150 @@ export function preferencesGonePage(config: PageConfig): HttpResponse {
     body: html`<p>We no longer hold a subscription for this link, and we won't send anything more to it.</p>
 <p>To read ${config.brandName} again, <a href="/subscribe">subscribe here</a>.</p>`,
   });
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Web archive and hosted stories (public, cacheable: no personal link or token on any of them)
+
+/** An href for a stored URL: only absolute http(s) without credentials, else null (shown as text). */
+function safeHref(raw: string | null): string | null {
+  if (!raw) return null;
+  const href = safeHttpUrl(raw);
+  if (href === null) return null;
+  const { username, password } = new URL(href);
+  return username === "" && password === "" ? href : null;
+}
+
+function storyItem(story: StoryView, heading: "h3" | "h4"): SafeHtml {
+  const href = safeHref(story.url);
+  const headline = href ? html`<a href="${href}">${story.headline}</a>` : html`${story.headline}`;
+  const readMore = safeHref(story.readMoreUrl);
+  return html`<li>
+${heading === "h3" ? html`<h3>${headline}</h3>` : html`<h4>${headline}</h4>`}
+<p class="meta">${story.source}${story.byline.trim() ? ` · ${story.byline}` : ""}</p>
+${story.excerpt.trim() ? html`<p>${story.excerpt}</p>` : ""}
+${readMore ? html`<p><a href="${readMore}">Read more<span class="visually-hidden">: ${story.headline}</span></a></p>` : ""}
+</li>
+`;
+}
+
+function sectionList(sections: readonly SectionView[], level: "h2" | "h3"): SafeHtml {
+  const story = level === "h2" ? "h3" : "h4";
+  return html`${sections.map(
+    (section) => html`${level === "h2" ? html`<h2>${section.name}</h2>` : html`<h3>${section.name}</h3>`}
+<ul class="stories">
+${section.stories.map((s) => storyItem(s, story))}</ul>
+`,
+  )}`;
+}
+
+const subscribeInvite = (config: PageConfig) =>
+  html`<p>Like what you read? <a href="/subscribe">Subscribe to ${config.brandName}</a> and get each edition in your inbox.</p>`;
+
+/**
+ * GET /archive/{date}: the edition as the all-sections email showed it (same stories, sections and
+ * order), then the stories the email's cap left out (#more, where "N more stories" points). In place
+ * of the email's personal unsubscribe and preferences links: a public subscribe link.
+ */
+export function archiveEditionPage(
+  config: PageConfig,
+  edition: ArchivedEdition,
+  headers: Record<string, string> = {},
+): HttpResponse {
+  const { view, more } = edition;
+  const moreCount = more.reduce((n, s) => n + s.stories.length, 0);
+  const body = html`<p class="lead">${view.subject}</p>
+${sectionList(view.sections, "h2")}
+${
+  moreCount > 0
+    ? html`<h2 id="more">More stories from this day</h2>
+<p>${moreCount === 1 ? "This story" : `These ${moreCount} stories`} did not fit in the email.</p>
+${sectionList(more, "h3")}`
+    : ""
+}
+${subscribeInvite(config)}
+<div class="pager"><a href="/archive">All past editions</a></div>`;
+  return page(200, config, { title: view.dateLabel, body }, headers);
+}
+
+/** GET /archive: editions that went out, newest first, with "Older editions" while there are more. */
+export function archiveListPage(
+  config: PageConfig,
+  list: { items: ArchiveEntry[]; nextBefore: string | null; before: string | null },
+  headers: Record<string, string> = {},
+): HttpResponse {
+  const { items, nextBefore, before } = list;
+  const entries = items.map(
+    (e) => html`<li><a href="/archive/${e.date}"><time datetime="${e.date}">${e.dateLabel}</time></a>
+<p class="meta">${e.subject} · ${e.stories} ${e.stories === 1 ? "story" : "stories"}</p></li>
+`,
+  );
+  const body = html`${
+    items.length > 0
+      ? html`<ul class="archive">
+${entries}</ul>`
+      : html`<p>${before ? "No older editions." : "No editions have gone out yet."}</p>`
+  }
+${
+  nextBefore || before
+    ? html`<nav class="pager" aria-label="More editions">${before ? html`<a href="/archive">Newest editions</a>` : ""}${
+        nextBefore ? html`<a href="/archive?before=${nextBefore}">Older editions</a>` : ""
+      }</nav>`
+    : ""
+}
+${subscribeInvite(config)}`;
+  return page(200, config, { title: `Past editions of ${config.brandName}`, body }, headers);
+}
+
+/** "14 March 2031, 09:05 CET" in the configured zone; the raw value when it is not a date. */
+export function storyDate(iso: string, timeZone: string): string {
+  const at = new Date(iso);
+  if (Number.isNaN(at.getTime())) return iso;
+  const parts = new Intl.DateTimeFormat("en-GB", {
+    day: "numeric",
+    month: "long",
+    year: "numeric",
+    hour: "2-digit",
+    minute: "2-digit",
+    hourCycle: "h23",
+    timeZoneName: "short",
+    timeZone,
+  }).formatToParts(at);
+  const part = (type: Intl.DateTimeFormatPartTypes) => parts.find((p) => p.type === type)?.value ?? "";
+  // Assembled from parts: ICU versions disagree on the words between date and time.
+  return `${part("day")} ${part("month")} ${part("year")}, ${part("hour")}:${part("minute")} ${part("timeZoneName")}`;
+}
+
+/**
+ * The story's body: its sanitised HTML when it has some (headings demoted below the page's h1),
+ * else the plain text, one escaped paragraph per blank-line-separated block.
+ */
+function storyBody(story: Pick<Story, "body" | "html" | "excerpt">): SafeHtml {
+  if (story.html?.trim()) {
+    // Stored HTML went through the allow-list sanitiser on import (see Story.html); the page's CSP
+    // (no scripts at all) is the second line of defence.
+    return trusted(story.html.replace(/<(\/?)h1\b/gi, "<$1h2"));
+  }
+  const paragraphs = (story.body.trim() || story.excerpt)
+    .split(/\r?\n\s*\r?\n/)
+    .map((p) => p.trim())
+    .filter(Boolean);
+  return html`${paragraphs.map((p) => html`<p>${p}</p>\n`)}`;
+}
+
+/** GET /stories/{id}: the hosted copy of a story ("Read more" of stories without a URL). */
+export function storyPage(
+  config: PageConfig & Pick<DigestConfig, "timeZone">,
+  story: Story,
+  headers: Record<string, string> = {},
+): HttpResponse {
+  const original = safeHref(story.url);
+  const body = html`<p class="meta">${story.source}${story.byline.trim() ? ` · ${story.byline}` : ""}<br>
+<time datetime="${story.publishedAt}">${storyDate(story.publishedAt, config.timeZone)}</time></p>
+<div class="story-body">
+${storyBody(story)}</div>
+${original ? html`<p><a href="${original}">Read it at ${story.source || "the source"}</a></p>` : ""}
+${subscribeInvite(config)}
+<div class="pager"><a href="/archive">Past editions</a></div>`;
+  return page(200, config, { title: story.headline, body }, headers);
 }

@@ -1,3 +1,4 @@
+import { archivedEdition, isArchiveDay, listArchive } from "../archive.js";
 import type { Route } from "../http/router.js";
 import {
   HttpError,
@@ -20,6 +21,8 @@ import { parseSections } from "../subscribers.js";
 import { signToken, type TokenClaims, type TokenPurpose, verifyToken } from "../tokens.js";
 import type { ApiContext } from "./context.js";
 import {
+  archiveEditionPage,
+  archiveListPage,
   blockedPage,
   checkInboxPage,
   confirmedPage,
@@ -29,6 +32,7 @@ import {
   preferencesGonePage,
   preferencesPage,
   rateLimitedPage,
+  storyPage,
   subscribePage,
   unsubscribeConfirmPage,
   unsubscribedPage,
@@ -293,7 +297,60 @@ const savePreferences: Route<ApiContext> = {
   },
 };
 
-/** Public routes: sign-up, confirmation, one-click unsubscribe, preferences. */
+/**
+ * Caching of the public read-only pages (none carries a personal link or token, so shared caches may
+ * keep them; 404s stay no-store, since the day's edition or a story may appear any minute):
+ * - the archive list: 5 minutes, so a new edition shows soon after it goes out;
+ * - an edition that finished sending: 1 hour (its stories are frozen; only late-imported stories of
+ *   the day could join "more stories"); one still sending: 5 minutes;
+ * - a hosted story: 10 minutes (an updated story changes in place, a held one disappears).
+ */
+export const PUBLIC_CACHE = {
+  archiveList: "public, max-age=300",
+  archiveFinal: "public, max-age=3600",
+  archiveSending: "public, max-age=300",
+  story: "public, max-age=600",
+} as const;
+
+/** GET /archive[?before=YYYY-MM-DD]: editions that went out, newest first, a page at a time. */
+const archiveList: Route<ApiContext> = {
+  method: "GET",
+  pattern: "/archive",
+  async handle(req, _params, ctx) {
+    const before = req.query.before || null;
+    if (before !== null && !isArchiveDay(before)) {
+      throw new HttpError(400, "the before= of this link must be a day as YYYY-MM-DD", "before");
+    }
+    const page = await listArchive(ctx, { before: before ?? undefined });
+    return archiveListPage(ctx.config, { ...page, before }, { "cache-control": PUBLIC_CACHE.archiveList });
+  },
+};
+
+/** GET /archive/{date}: the edition of that day as sent, without personal links; 404 when none went out. */
+const archiveDay: Route<ApiContext> = {
+  method: "GET",
+  pattern: "/archive/{date}",
+  async handle(_req, params, ctx) {
+    const date = params.date ?? "";
+    const edition = await archivedEdition(ctx, date);
+    if (!edition) throw new HttpError(404, `there is no edition of ${date} in the archive`);
+    const cache = edition.status === "sending" ? PUBLIC_CACHE.archiveSending : PUBLIC_CACHE.archiveFinal;
+    return archiveEditionPage(ctx.config, edition, { "cache-control": cache });
+  },
+};
+
+/** GET /stories/{id}: a story's hosted copy; 404 for unknown ids and held stories. */
+const hostedStory: Route<ApiContext> = {
+  method: "GET",
+  pattern: "/stories/{id}",
+  async handle(_req, params, ctx) {
+    const story = params.id ? await ctx.stories.get(params.id) : null;
+    if (!story || story.held) throw new HttpError(404, "there is no such story here");
+    return storyPage(ctx.config, story, { "cache-control": PUBLIC_CACHE.story });
+  },
+};
+
+/** Public routes: sign-up, confirmation, one-click unsubscribe, preferences, the archive, hosted stories. */
 export const publicRoutes: Route<ApiContext>[] = [
   subscribeForm,
   subscribe,
@@ -302,4 +359,7 @@ export const publicRoutes: Route<ApiContext>[] = [
   unsubscribe,
   preferences,
   savePreferences,
+  archiveList,
+  archiveDay,
+  hostedStory,
 ];

@@ -1,12 +1,8 @@
 import { DynamoEditionStore } from "../../adapters/dynamo/edition-store.js";
 import { DynamoSendLedger } from "../../adapters/dynamo/send-ledger.js";
-import {
-  DEFAULT_EDITION_DAYS,
-  type EditionAdminDeps,
-  editionReport,
-  listEditions,
-  MAX_EDITION_DAYS,
-} from "../../core/edition-admin.js";
+import { DEFAULT_EDITION_DAYS, type EditionAdminDeps, MAX_EDITION_DAYS } from "../../core/edition-admin.js";
+import { describeRates, formatRate } from "../../core/edition-stats.js";
+import { editionReportWithStats, listEditionsWithStats } from "../../core/edition-stats-report.js";
 import { resendFailed } from "../../core/resend-failed.js";
 import { summaryLine } from "../../core/send-edition.js";
 import { CommandError, type Io, parseFlags, requireDay, UsageError } from "../cli-support.js";
@@ -23,18 +19,21 @@ function deps(rt: Runtime): EditionAdminDeps {
   };
 }
 
-/** `digest editions show <id> [--json]`: status, stories and per-recipient counts from the ledger. */
+/**
+ * `digest editions show <id> [--json]`: status, stories, per-recipient counts from the ledger and the
+ * delivery figures from SES events (rates against SES's thresholds, with a verdict).
+ */
 export async function showEditionCommand(rt: Runtime, io: Io, args: string[]): Promise<number> {
   const { values, positionals } = parseFlags(args, { json: { type: "boolean" } });
   if (positionals.length !== 1) throw new UsageError("editions show takes one edition id");
   const id = positionals[0] as string;
-  const report = await editionReport(deps(rt), id);
+  const report = await editionReportWithStats(deps(rt), id);
   if (!report) throw new CommandError(`no edition ${id}`);
   if (values.json) {
     io.out(JSON.stringify(report, null, 2));
     return 0;
   }
-  const { counts, stats } = report;
+  const { counts, delivery } = report;
   io.out(`edition ${report.id} (${report.date}): ${report.status}`);
   if (report.haltedBecause) io.out(`halted: ${report.haltedBecause}`);
   io.out(
@@ -48,10 +47,13 @@ export async function showEditionCommand(rt: Runtime, io: Io, args: string[]): P
     const flag = counts.rejected > 0 ? " [--include-rejected]" : "";
     io.out(`retry the failed ones: digest editions resend-failed ${report.id}${flag}`);
   }
-  const statText = Object.entries(stats)
-    .map(([k, v]) => `${k}=${v}`)
-    .join(" ");
-  if (statText) io.out(`events: ${statText}`);
+  io.out(
+    `delivery: sent=${delivery.sent} delivered=${delivery.delivered} (${formatRate(delivery.deliveryRate)}) ` +
+      `bounced=${delivery.bounced} complained=${delivery.complained} opened=${delivery.opened} clicked=${delivery.clicked}`,
+  );
+  for (const line of describeRates(delivery)) io.out(line);
+  io.out(`verdict: ${delivery.verdict}`);
+  for (const note of delivery.notes) io.out(`note: ${note}`);
   return 0;
 }
 
@@ -108,14 +110,17 @@ export async function listEditionsCommand(rt: Runtime, io: Io, args: string[]): 
   if (!Number.isInteger(days) || days < 1 || days > MAX_EDITION_DAYS) {
     throw new UsageError(`--days expects a whole number from 1 to ${MAX_EDITION_DAYS}`);
   }
-  const { items } = await listEditions(deps(rt), { to: requireDay(values.to, "--to"), days });
+  const { items } = await listEditionsWithStats(deps(rt), { to: requireDay(values.to, "--to"), days });
   if (values.json) {
     io.out(JSON.stringify(items, null, 2));
     return 0;
   }
   for (const e of items) {
+    const d = e.delivery;
     io.out(
-      `${e.id.padEnd(12)} ${e.status.padEnd(10)} stories=${e.stories}${e.leftOut ? ` left_out=${e.leftOut}` : ""}  ${e.updatedAt}`,
+      `${e.id.padEnd(12)} ${e.status.padEnd(10)} stories=${e.stories}${e.leftOut ? ` left_out=${e.leftOut}` : ""} ` +
+        `sent=${d.sent} delivered=${d.delivered} bounce=${formatRate(d.bounceRate.rate)} ` +
+        `complaint=${formatRate(d.complaintRate.rate)} ${d.verdict}  ${e.updatedAt}`,
     );
   }
   io.out(

@@ -1,16 +1,16 @@
 import { dayInZone } from "../../core/dates.js";
-import { ALL_SECTIONS, variantKey } from "../../core/edition.js";
+import { EDITION_CANCELLED } from "../../core/send-batch.js";
 import {
   composeEdition,
   deliverEdition,
-  renderVariant,
   type SendAlert,
   type SendSummary,
+  stopMessage,
   summaryLine,
 } from "../../core/send-edition.js";
-import type { Subscriber } from "../../core/subscribers.js";
-import { type Io, parseFlags, requireDay, UsageError } from "../cli-support.js";
+import { CommandError, type Io, parseFlags, requireDay, UsageError } from "../cli-support.js";
 import type { Runtime } from "../runtime.js";
+import { dryRunCommand } from "./dry-run.js";
 
 /** Progress on a terminal (stderr, a quarter second apart at most); none when piped. */
 export function progressReporter(io: Io) {
@@ -27,31 +27,35 @@ export function progressReporter(io: Io) {
 }
 
 /**
- * `digest send [--date D] [--dry-run] [--resume-halted]`: builds the day's edition and sends it; a rerun
- * resumes and never sends anyone the same edition twice. Exit 1 when any recipient failed, the quota
- * stopped it, or the safety pause halted it (a halted edition continues only with --resume-halted).
+ * `digest send [--date D] [--dry-run [--json]] [--resume-halted]`: builds the day's edition and sends it;
+ * a rerun resumes and never sends anyone the same edition twice. Exit 1 when any recipient failed, the
+ * quota stopped it, the safety pause halted it (a halted edition continues only with --resume-halted)
+ * or the edition was cancelled. `--dry-run` shows what each section set would get (see dry-run.ts).
  */
 export async function sendCommand(rt: Runtime, io: Io, args: string[]): Promise<number> {
   const { values, positionals } = parseFlags(args, {
     date: { type: "string" },
     "dry-run": { type: "boolean" },
     "resume-halted": { type: "boolean" },
+    json: { type: "boolean" },
   });
   if (positionals.length > 0) throw new UsageError(`unexpected argument ${positionals[0]}`);
+  if (values.json && !values["dry-run"]) throw new UsageError("--json goes with --dry-run");
   const day = requireDay(values.date, "--date") ?? dayInZone(new Date(), rt.config.timeZone);
   const deps = await rt.deps();
-  const composed = await composeEdition(deps, day, { dryRun: values["dry-run"] });
+  if (values["dry-run"]) return dryRunCommand(io, deps, day, values.json === true);
+  const composed = await composeEdition(deps, day);
   if (composed.kind === "empty") {
     io.out(composed.reason);
     return 0;
   }
   if (composed.kind === "cancelled") {
-    io.out(`edition ${composed.edition.editionId} was cancelled: nothing sent`);
-    return 0;
+    throw new CommandError(
+      `edition ${composed.edition.editionId} was cancelled (digest editions cancel): it is not resumed; nothing sent`,
+    );
   }
   const { edition } = composed;
   const leftOut = Object.values(edition.leftOutBySection).reduce((a, b) => a + b, 0);
-  if (values["dry-run"]) return dryRun(io, deps, edition, leftOut);
   if (leftOut > 0)
     io.err(`${leftOut} stor${leftOut === 1 ? "y" : "ies"} left out to stay under Gmail's clip`);
   if (edition.haltedBecause && !values["resume-halted"]) {
@@ -71,11 +75,10 @@ export async function sendCommand(rt: Runtime, io: Io, args: string[]): Promise<
     },
   );
   if (progress) process.stderr.write("\n");
-  if (summary.stoppedBecause) {
-    const rerun = summary.haltedBecause
-      ? "rerun with --resume-halted once the cause is dealt with"
-      : "rerun later to resume";
-    io.err(`stopped: ${summary.stoppedBecause}; ${summary.remaining} left: ${rerun}`);
+  if (summary.stoppedBecause === EDITION_CANCELLED) {
+    io.err(`stopped: edition ${edition.editionId} was cancelled; ${summary.remaining} recipient(s) not sent`);
+  } else if (summary.stoppedBecause) {
+    io.err(stopMessage(summary) ?? "");
   }
   if (rt.outboxRoot && summary.sent + summary.alreadySent > 0)
     io.err(`outbox: ${rt.outboxRoot}/${edition.editionId}/`);
@@ -101,43 +104,4 @@ export function batchErrorPrinter(io: Io, progress: unknown) {
     if (progress) process.stderr.write("\n");
     io.err(`digest: processing a queue message failed (delivery ${receiveCount}): ${error.message}`);
   };
-}
-
-/** Shows what each section set would get, sending nothing and storing nothing. */
-async function dryRun(
-  io: Io,
-  deps: Awaited<ReturnType<Runtime["deps"]>>,
-  edition: Parameters<typeof renderVariant>[1] & { editionId: string },
-  leftOut: number,
-): Promise<number> {
-  const groups = new Map<string, number>();
-  let skipped = 0;
-  let cursor: string | null = null;
-  do {
-    const page: { items: Subscriber[]; nextCursor: string | null } = await deps.subscribers.list(
-      { status: "active" },
-      cursor,
-      500,
-    );
-    for (const s of page.items) {
-      const key = variantKey(s.sections, edition.sections);
-      if (key === null) skipped++;
-      else groups.set(key, (groups.get(key) ?? 0) + 1);
-    }
-    cursor = page.nextCursor;
-  } while (cursor);
-  io.out(`dry run: edition ${edition.editionId}, ${edition.stories.length} stories, ${leftOut} left out`);
-  if (!groups.has(ALL_SECTIONS)) groups.set(ALL_SECTIONS, 0);
-  for (const [key, recipients] of groups) {
-    const variant = renderVariant(deps, edition, key);
-    io.out(`\n[${key}] ${recipients} recipient(s), ${Buffer.byteLength(variant.html)} bytes of HTML`);
-    io.out(`  subject: ${variant.subject}`);
-    const sections = key === ALL_SECTIONS ? edition.sections : key.split("|");
-    for (const section of sections) {
-      for (const s of edition.stories.filter((x) => x.section === section))
-        io.out(`  ${section}: ${s.headline}`);
-    }
-  }
-  if (skipped > 0) io.out(`\n${skipped} active subscriber(s) have no story in their sections today`);
-  return 0;
 }

@@ -2,8 +2,8 @@ import { readdir, readFile, stat } from "node:fs/promises";
 import { extname, join } from "node:path";
 import { DynamoStoryStore } from "../../adapters/dynamo/story-store.js";
 import { dayInZone } from "../../core/dates.js";
-import { toEditionStory } from "../../core/edition.js";
-import { parseStoryFile, STORY_FILE_EXTENSIONS } from "../../core/story-files.js";
+import { listStoriesOfDay } from "../../core/story-admin.js";
+import { decodeStoryFile, parseStoryFile, STORY_FILE_EXTENSIONS } from "../../core/story-files.js";
 import { addCounts, emptyCounts, importStoryRecords, importSummary } from "../../core/story-import.js";
 import { type Io, parseFlags, requireDay, UsageError } from "../cli-support.js";
 import type { Runtime } from "../runtime.js";
@@ -54,15 +54,17 @@ export async function importStoriesCommand(rt: Runtime, io: Io, args: string[]):
   }
   const now = new Date();
   for (const file of files) {
-    let content: string;
+    let bytes: Uint8Array;
     try {
-      content = await readFile(file, "utf8");
+      bytes = await readFile(file);
     } catch (err) {
       io.err(`${file}: cannot read: ${(err as Error).message}`);
       counts.invalid++;
       continue;
     }
-    const report = await importStoryRecords(parseStoryFile(file, content), store, {
+    const decoded = decodeStoryFile(file, bytes);
+    const records = "text" in decoded ? parseStoryFile(file, decoded.text) : [{ line: 1, ...decoded }];
+    const report = await importStoryRecords(records, store, {
       defaults: {
         url: values.url,
         publishedAt: values["published-at"],
@@ -73,6 +75,7 @@ export async function importStoriesCommand(rt: Runtime, io: Io, args: string[]):
       now,
     });
     for (const problem of report.problems) io.err(`${file}:${problem.line}: ${problem.reason}`);
+    for (const notice of report.notices) io.err(`${file}:${notice.line}: note: ${notice.reason}`);
     addCounts(counts, report.counts);
   }
   io.out(importSummary(counts));
@@ -84,16 +87,9 @@ export async function listStoriesCommand(rt: Runtime, io: Io, args: string[]): P
   const { values, positionals } = parseFlags(args, { date: { type: "string" }, json: { type: "boolean" } });
   if (positionals.length > 0) throw new UsageError(`unexpected argument ${positionals[0]}`);
   const day = requireDay(values.date, "--date") ?? dayInZone(new Date(), rt.config.timeZone);
-  const stories = await new DynamoStoryStore(rt.db, rt.tables.stories).listDay(day);
-  stories.sort((a, b) => b.publishedAt.localeCompare(a.publishedAt) || a.id.localeCompare(b.id));
+  const stories = await listStoriesOfDay(new DynamoStoryStore(rt.db, rt.tables.stories), day);
   if (values.json) {
-    io.out(
-      JSON.stringify(
-        stories.map((s) => ({ ...toEditionStory(s), editionId: s.editionId })),
-        null,
-        2,
-      ),
-    );
+    io.out(JSON.stringify(stories, null, 2));
     return 0;
   }
   if (stories.length === 0) {
@@ -101,7 +97,7 @@ export async function listStoriesCommand(rt: Runtime, io: Io, args: string[]): P
     return 0;
   }
   for (const s of stories) {
-    const sent = s.editionId ? ` [sent in ${s.editionId}]` : "";
+    const sent = (s.editionId ? ` [sent in ${s.editionId}]` : "") + (s.held ? " [held]" : "");
     io.out(
       `${s.publishedAt.slice(11, 16)}Z  ${s.section.padEnd(12)} ${s.headline} (${s.source})${sent}\n       ${s.id}`,
     );

@@ -1,0 +1,161 @@
+import type { DigestConfig } from "./config.js";
+import { dayInZone, nextDay, parseDay } from "./dates.js";
+import { buildView, type EditionStory, groupBySection, rankStories, toEditionStory } from "./edition.js";
+import type { EditionRecord, EditionStatus, EditionStore, StoryStore } from "./ports.js";
+import { editionIdFor } from "./send-edition.js";
+import type { EditionView, SectionView } from "./types.js";
+
+/**
+ * The public web archive: editions that went out, newest first, and each one's full content. Reads
+ * only what an edition froze when it was composed (its stories, in order) plus the day's stories the
+ * cap left out; never a rendered email, so no per-subscriber link can reach a public page.
+ */
+
+export interface ArchiveDeps {
+  editions: EditionStore;
+  stories: StoryStore;
+  config: DigestConfig;
+  clock: () => Date;
+}
+
+/** Editions that reached (or are reaching) subscribers; "building" and "cancelled" ones are not public. */
+export const ARCHIVED_STATUSES: readonly EditionStatus[] = ["sending", "sent", "partial"];
+
+export const isArchived = (e: EditionRecord) => ARCHIVED_STATUSES.includes(e.status);
+
+/** Editions on one archive page. */
+export const ARCHIVE_PAGE_SIZE = 20;
+/** Days in a row without an edition that end the archive (a longer pause hides what came before). */
+export const ARCHIVE_GAP_DAYS = 62;
+/** Days one archive request reads at most (one GetItem each). */
+export const ARCHIVE_MAX_DAYS_PER_PAGE = 200;
+
+export interface ArchiveEntry {
+  date: string;
+  /** "Friday 14 March 2031" */
+  dateLabel: string;
+  subject: string;
+  /** Stories the archive page shows: those in the email and those the cap left out. */
+  stories: number;
+}
+
+const DAY_MS = 86_400_000;
+
+function dayBefore(day: string): string {
+  const [y, m, d] = parseDay(day);
+  return new Date(Date.UTC(y, m - 1, d) - DAY_MS).toISOString().slice(0, 10);
+}
+
+const leftOutCount = (e: EditionRecord) => Object.values(e.leftOutBySection).reduce((a, b) => a + b, 0);
+
+/** The email's view of the edition's all-sections variant (subject, sections, links), as sent. */
+function editionView(deps: Pick<ArchiveDeps, "config">, edition: EditionRecord): EditionView {
+  return buildView({
+    config: deps.config,
+    date: edition.date,
+    stories: edition.stories,
+    leftOut: leftOutCount(edition),
+  });
+}
+
+/** True when `value` is a calendar day as YYYY-MM-DD. */
+export function isArchiveDay(value: string): boolean {
+  try {
+    parseDay(value);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * One page of the archive, newest first: editions that went out on days before `before` (default:
+ * up to and including today in the configured zone), a few reads at a time. The archive ends where
+ * ARCHIVE_GAP_DAYS days in a row hold no such edition; one request reads at most
+ * ARCHIVE_MAX_DAYS_PER_PAGE days. `nextBefore` continues the list, or is null at its end.
+ */
+export async function listArchive(
+  deps: ArchiveDeps,
+  opts: { before?: string; limit?: number } = {},
+): Promise<{ items: ArchiveEntry[]; nextBefore: string | null }> {
+  const limit = Math.max(1, opts.limit ?? ARCHIVE_PAGE_SIZE);
+  let day = opts.before ? dayBefore(opts.before) : dayInZone(deps.clock(), deps.config.timeZone);
+  const items: ArchiveEntry[] = [];
+  let looked = 0;
+  let sinceLast = 0;
+  while (sinceLast < ARCHIVE_GAP_DAYS && looked < ARCHIVE_MAX_DAYS_PER_PAGE) {
+    const days: string[] = [];
+    const batch = Math.min(8, ARCHIVE_GAP_DAYS - sinceLast, ARCHIVE_MAX_DAYS_PER_PAGE - looked);
+    for (; days.length < batch; looked++) {
+      days.push(day);
+      day = dayBefore(day);
+    }
+    const found = await Promise.all(days.map((d) => deps.editions.get(editionIdFor(d))));
+    for (const edition of found) {
+      if (!edition || !isArchived(edition)) {
+        sinceLast++;
+        continue;
+      }
+      sinceLast = 0;
+      const view = editionView(deps, edition);
+      items.push({
+        date: edition.date,
+        dateLabel: view.dateLabel,
+        subject: view.subject,
+        stories: edition.stories.length + leftOutCount(edition),
+      });
+      if (items.length === limit) return { items, nextBefore: edition.date };
+    }
+  }
+  // Stopped by the per-request bound inside the archive: `day` is the first day not looked at.
+  return { items, nextBefore: sinceLast < ARCHIVE_GAP_DAYS ? nextDay(day) : null };
+}
+
+/** One archived edition: the email's content without its personal links, and what the cap left out. */
+export interface ArchivedEdition {
+  status: EditionStatus;
+  /** The all-sections variant's model; its personal-link fields are placeholders, never rendered. */
+  view: EditionView;
+  /** The day's stories the email's cap left out, by section (the "N more stories" the email promised). */
+  more: SectionView[];
+}
+
+/** The configured spelling of a section, as composing an edition uses it. */
+const canonicalSection = (section: string, known: readonly string[]) =>
+  known.find((k) => k.toLowerCase() === section.toLowerCase()) ?? section;
+
+const fold = (s: string) =>
+  s
+    .normalize("NFKD")
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N}]+/gu, " ")
+    .trim();
+
+/**
+ * The archived edition of `date`, or null when no edition of that day went out. The left-out stories
+ * are the day's stories carried by no other edition, not held back, and not a copy of one the email
+ * showed (same id, or same headline from the same source), ranked as the edition ranks them. A story
+ * imported for that day after the edition went out shows among them too.
+ */
+export async function archivedEdition(deps: ArchiveDeps, date: string): Promise<ArchivedEdition | null> {
+  if (!isArchiveDay(date)) return null;
+  const editionId = editionIdFor(date);
+  const edition = await deps.editions.get(editionId);
+  if (!edition || !isArchived(edition)) return null;
+  const view = editionView(deps, edition);
+  const shown = new Set(
+    edition.stories.flatMap((s) => [`id:${s.id}`, `hl:${fold(s.source)}|${fold(s.headline)}`]),
+  );
+  const extra: EditionStory[] = (await deps.stories.listDay(date))
+    .filter((s) => (s.editionId === null || s.editionId === editionId) && !s.held)
+    .map((s) => ({ ...toEditionStory(s), section: canonicalSection(s.section, deps.config.sections) }))
+    .filter((s) => !shown.has(`id:${s.id}`) && !shown.has(`hl:${fold(s.source)}|${fold(s.headline)}`));
+  const more = extra.length
+    ? groupBySection(
+        rankStories(extra, deps.config.sections),
+        deps.config.sections,
+        deps.config.publicBaseUrl,
+      )
+    : [];
+  return { status: edition.status, view, more };
+}

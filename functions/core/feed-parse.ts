@@ -1,0 +1,329 @@
+/**
+ * Reading a feed document (RSS 2.0, RSS 1.0/RDF, Atom, JSON Feed) into story drafts. Pure: the caller
+ * fetches or reads the document. The drafts go through the one import path (story-import.ts), which
+ * canonicalises URLs, parses dates and sanitises `html`.
+ */
+import { type AnyFeed, parseFeed } from "feedsmith";
+import { parseHTML } from "linkedom";
+import { normalizeText, oneLine } from "./text.js";
+import type { ParsedRecord, StoryDraft } from "./types.js";
+
+export type FeedParseResult = { records: ParsedRecord[]; title: string | null } | { error: string };
+
+type Format = AnyFeed["format"];
+
+/** A feed item reduced to what a story needs; fields still raw (HTML possibly escaped). */
+interface RawItem {
+  title?: string;
+  /** Title given as HTML (Atom type="html"/"xhtml"). */
+  titleIsHtml?: boolean;
+  links: string[];
+  published?: string;
+  updated?: string;
+  authors: string[];
+  contentHtml?: string;
+  contentText?: string;
+  summary?: string;
+  summaryIsHtml?: boolean;
+}
+
+/** The element names each format reads the publication time from, for the "no date" message. */
+const DATE_FIELDS: Record<Format, string> = {
+  rss: "pubDate or dc:date",
+  rdf: "dc:date",
+  atom: "published or updated",
+  json: "date_published or date_modified",
+};
+
+const BLOCK_ELEMENTS =
+  "p,div,section,article,header,footer,aside,blockquote,pre,ul,ol,li,dl,dt,dd,table,tr,h1,h2,h3,h4,h5,h6,figure,figcaption,hr";
+
+/** Signs that a string meant as text is really HTML (tags or character references). */
+const LOOKS_LIKE_HTML = /<\/?[a-z][a-z0-9-]*(?:\s[^>]*)?\/?>|&(?:#\d+|#x[0-9a-f]+|[a-z][a-z0-9]+);/i;
+
+/** Feed boilerplate that is never part of a story's lede (WordPress, Feedburner and the like). */
+const CHROME_PARAGRAPH =
+  /^(?:the post .+ appeared first on .+|continue reading.*|read more.*|read the full (?:story|article).*|\(?(?:this )?(?:article|post|story) (?:was )?(?:originally )?(?:appeared|published) (?:first )?(?:on|in|at) .+)$/i;
+
+/**
+ * Plain text of an HTML fragment: scripts and styles dropped, block elements as paragraphs (separated by
+ * a blank line), `<br>` as a line break, entities decoded, links reading "Continue reading" / "Read
+ * more" and "The post … appeared first on …" lines removed.
+ */
+function htmlToText(html: string): string {
+  const { document } = parseHTML(`<!doctype html><html><body>${html}</body></html>`);
+  const body = document.body;
+  for (const el of body.querySelectorAll("script,style,noscript,template,iframe,object,embed")) el.remove();
+  for (const a of body.querySelectorAll("a")) {
+    if (/^\s*(?:continue reading|read more|read the full)\b/i.test(a.textContent ?? "")) a.remove();
+  }
+  for (const br of body.querySelectorAll("br")) br.replaceWith("\n");
+  for (const el of body.querySelectorAll(BLOCK_ELEMENTS)) {
+    el.before("\n\n");
+    el.after("\n\n");
+  }
+  const text = normalizeText(body.textContent ?? "");
+  return text
+    .split(/\n{2,}/)
+    .map((p) => p.trim())
+    .filter((p) => p !== "" && !CHROME_PARAGRAPH.test(oneLine(p)))
+    .join("\n\n")
+    .replace(/\s*\[(?:…|\.\.\.)\]$/u, "…");
+}
+
+/** The text of a value that is text by contract but often carries HTML in practice (RSS titles). */
+function looseText(value: string | undefined, isHtml = false): string | undefined {
+  if (value === undefined) return undefined;
+  const text = isHtml || LOOKS_LIKE_HTML.test(value) ? htmlToText(value) : normalizeText(value);
+  return text === "" ? undefined : text;
+}
+
+const nonBlank = (v: string | null | undefined): v is string => typeof v === "string" && v.trim() !== "";
+
+function isHtmlType(type: string | undefined): boolean {
+  return type === "html" || type === "xhtml" || /html/i.test(type ?? "");
+}
+
+/** Atom: the alternate link (type text/html preferred), else any link that is not self/edit/enclosure. */
+function atomLinks(links: { href?: string; rel?: string; type?: string }[] | undefined): string[] {
+  const all = (links ?? []).filter((l) => nonBlank(l.href));
+  const alternate = all.filter((l) => l.rel === undefined || l.rel === "" || l.rel === "alternate");
+  alternate.sort((a, b) => Number(/html/i.test(b.type ?? "")) - Number(/html/i.test(a.type ?? "")));
+  return alternate.map((l) => l.href as string);
+}
+
+/** The feed's own title and home page, and its items, whatever the format. */
+function rawItems(parsed: AnyFeed): { title: string | null; home: string | undefined; items: RawItem[] } {
+  switch (parsed.format) {
+    case "rss": {
+      const feed = parsed.feed;
+      return {
+        title: looseText(feed.title) ?? null,
+        home: feed.link,
+        items: (feed.items ?? []).map((item) => ({
+          title: item.title,
+          links: [
+            item.link,
+            // A permalink guid is the item's address when <link> is missing.
+            item.guid && item.guid.isPermaLink !== false ? item.guid.value : undefined,
+            ...atomLinks(item.atom?.links),
+          ].filter(nonBlank),
+          published: [item.pubDate, ...(item.dc?.dates ?? []), item.atom?.published].find(nonBlank),
+          updated: [...(item.dcterms?.modified ?? []), item.atom?.updated].find(nonBlank),
+          authors: [
+            ...(item.dc?.creators ?? []),
+            ...(item.dc?.creators?.length ? [] : (item.authors ?? []).map((a) => a.name ?? a.email)),
+          ].filter(nonBlank),
+          contentHtml: item.content?.encoded,
+          summary: item.description,
+          summaryIsHtml: true,
+        })),
+      };
+    }
+    case "rdf": {
+      const feed = parsed.feed;
+      return {
+        title: looseText(feed.title) ?? null,
+        home: feed.link,
+        items: (feed.items ?? []).map((item) => ({
+          title: item.title,
+          links: [item.link, item.rdf?.about].filter(nonBlank),
+          published: [...(item.dc?.dates ?? [])].find(nonBlank),
+          authors: (item.dc?.creators ?? []).filter(nonBlank),
+          contentHtml: item.content?.encoded,
+          summary: item.description,
+          summaryIsHtml: true,
+        })),
+      };
+    }
+    case "atom": {
+      const feed = parsed.feed;
+      return {
+        title: looseText(feed.title?.value, isHtmlType(feed.title?.type)) ?? null,
+        home: atomLinks(feed.links)[0],
+        items: (feed.entries ?? []).map((entry) => {
+          const content = entry.content && !entry.content.src ? entry.content : undefined;
+          const contentIsHtml = isHtmlType(content?.type);
+          return {
+            title: entry.title?.value,
+            titleIsHtml: isHtmlType(entry.title?.type),
+            links: atomLinks(entry.links),
+            published: [entry.published, ...(entry.dc?.dates ?? [])].find(nonBlank),
+            updated: entry.updated,
+            authors: (entry.authors ?? []).map((a) => a.name).filter(nonBlank),
+            contentHtml: contentIsHtml ? content?.value : undefined,
+            contentText: contentIsHtml ? undefined : content?.value,
+            summary: entry.summary?.value,
+            summaryIsHtml: isHtmlType(entry.summary?.type),
+          };
+        }),
+      };
+    }
+    case "json": {
+      const feed = parsed.feed;
+      return {
+        title: looseText(feed.title) ?? null,
+        home: feed.home_page_url ?? feed.feed_url,
+        items: (feed.items ?? []).map((item) => ({
+          title: item.title,
+          links: [item.url, item.external_url].filter(nonBlank),
+          published: item.date_published,
+          updated: item.date_modified,
+          authors: (item.authors ?? feed.authors ?? []).map((a) => a.name).filter(nonBlank),
+          contentHtml: item.content_html,
+          contentText: item.content_text,
+          summary: item.summary,
+          summaryIsHtml: false,
+        })),
+      };
+    }
+  }
+}
+
+/** `link` resolved against the feed's address; unresolvable links are returned as given (finaliseStory names them). */
+function resolveLink(link: string, base: string | undefined): string {
+  const trimmed = link.trim();
+  if (base === undefined) return trimmed;
+  try {
+    return new URL(trimmed, base).href;
+  } catch {
+    return trimmed;
+  }
+}
+
+function toRecord(item: RawItem, line: number, format: Format, feedUrl: string | undefined): ParsedRecord {
+  const link = item.links[0];
+  if (link === undefined) return { line, error: "no link" };
+  const publishedAt = item.published ?? item.updated;
+  if (!nonBlank(publishedAt)) return { line, error: `no date (${DATE_FIELDS[format]})` };
+  const headline = looseText(item.title, item.titleIsHtml);
+  if (headline === undefined) return { line, error: "no title" };
+
+  const summaryText = looseText(item.summary, item.summaryIsHtml);
+  const draft: StoryDraft = { headline: oneLine(headline), url: resolveLink(link, feedUrl), publishedAt };
+  if (item.authors.length > 0) draft.byline = [...new Set(item.authors.map(oneLine))].join(", ");
+  // Prefer full content; an RSS description that carries markup is the content when nothing else does.
+  const html = nonBlank(item.contentHtml)
+    ? item.contentHtml
+    : !nonBlank(item.contentText) &&
+        nonBlank(item.summary) &&
+        item.summaryIsHtml &&
+        LOOKS_LIKE_HTML.test(item.summary)
+      ? item.summary
+      : undefined;
+  if (html !== undefined) {
+    draft.html = html;
+    const text = htmlToText(html);
+    if (text !== "") draft.body = text;
+  } else if (nonBlank(item.contentText)) {
+    draft.body = normalizeText(item.contentText);
+  } else if (summaryText !== undefined) {
+    draft.body = summaryText;
+  }
+  if (summaryText !== undefined && html !== item.summary) draft.excerpt = oneLine(summaryText);
+  return { line, draft };
+}
+
+/** The first characters of `text` on one line, quoted, for messages. */
+function preview(text: string): string {
+  const head = oneLine(text.slice(0, 40));
+  return JSON.stringify(text.length > 40 ? `${head}…` : head);
+}
+
+/**
+ * Checks that the start and end tags of an XML document balance (comments, CDATA, processing
+ * instructions and the doctype skipped). Not a full validator: enough to tell a truncated or mangled
+ * document from a feed. Returns the problem with its line, or null.
+ */
+export function xmlTagProblem(text: string): string | null {
+  const stack: { name: string; line: number }[] = [];
+  const lineAt = (offset: number) => {
+    let line = 1;
+    for (let i = text.indexOf("\n"); i !== -1 && i < offset; i = text.indexOf("\n", i + 1)) line++;
+    return line;
+  };
+  const token =
+    /<!--[\s\S]*?(?:-->|$)|<!\[CDATA\[[\s\S]*?(?:\]\]>|$)|<\?[\s\S]*?(?:\?>|$)|<!DOCTYPE(?:[^>[]|\[[^\]]*\])*>|<(\/?)([A-Za-z_][\w:.-]*)((?:[^>"']|"[^"]*"|'[^']*')*?)(\/?)>|</g;
+  let roots = 0;
+  for (let m = token.exec(text); m !== null; m = token.exec(text)) {
+    const [whole, closing, name, , selfClosing] = m;
+    if (name === undefined) {
+      if (whole === "<") return `line ${lineAt(m.index)}: "<" that starts no tag`;
+      if (!/(?:-->|\]\]>|\?>|>)$/.test(whole))
+        return `line ${lineAt(m.index)}: unterminated ${whole.slice(0, 9)}`;
+      continue;
+    }
+    if (closing) {
+      const open = stack.pop();
+      if (open === undefined) return `line ${lineAt(m.index)}: </${name}> closes nothing`;
+      if (open.name !== name) {
+        return `line ${lineAt(m.index)}: </${name}> closes <${open.name}> opened at line ${open.line}`;
+      }
+    } else if (!selfClosing) {
+      if (stack.length === 0 && ++roots > 1)
+        return `line ${lineAt(m.index)}: a second root element <${name}>`;
+      stack.push({ name, line: lineAt(m.index) });
+    } else if (stack.length === 0) {
+      roots++;
+    }
+  }
+  const open = stack.pop();
+  if (open) return `<${open.name}> opened at line ${open.line} is never closed (truncated document?)`;
+  if (roots === 0) return "no root element";
+  return null;
+}
+
+/** Why a parsed-but-unrecognised document is not a feed. */
+function notAFeedReason(text: string, isJson: boolean): string {
+  if (isJson) return "not a feed: JSON without a JSON Feed version (https://jsonfeed.org/version/1.1)";
+  const root = /<([A-Za-z_][\w:.-]*)/.exec(
+    text.replace(/<\?[\s\S]*?\?>|<!--[\s\S]*?-->|<!DOCTYPE[^>]*>/gi, ""),
+  );
+  return `not a feed: the root element is <${root?.[1] ?? "?"}>, not <rss>, <feed> or <rdf:RDF>`;
+}
+
+/**
+ * Parses a feed document: RSS 2.0, RSS 1.0 (RDF), Atom or JSON Feed, detected from the content.
+ * Returns one record per item (`line` = 1-based item number): a draft with headline, URL (resolved
+ * against `feedUrl`), raw publication time, byline, untrusted content HTML, body text and excerpt text,
+ * and the feed's title as source; or an error record for an item with no link ("no link"), no date
+ * ("no date (pubDate or dc:date)") or no title. Returns `{ error }` when the document as a whole is not
+ * a feed: empty, binary, HTML, malformed XML or JSON, or XML/JSON of another kind.
+ */
+export function parseFeedDocument(text: string, feedUrl?: string): FeedParseResult {
+  const doc = text.startsWith("\uFEFF") ? text.slice(1) : text;
+  if (doc.includes("\u0000")) return { error: "not a feed: binary data" };
+  const start = doc.trimStart();
+  if (start === "") return { error: "not a feed: the document is empty" };
+  const isJson = start.startsWith("{") || start.startsWith("[");
+  if (isJson) {
+    try {
+      JSON.parse(start);
+    } catch (e) {
+      return { error: `not JSON: ${(e as Error).message}` };
+    }
+  } else {
+    if (!start.startsWith("<")) return { error: `not XML: the document starts with ${preview(start)}` };
+    const prolog = start.replace(/^(?:<\?[\s\S]*?\?>\s*|<!--[\s\S]*?-->\s*)*/, "");
+    if (/^<!doctype\s+html|^<html[\s>]/i.test(prolog)) return { error: "not a feed: the document is HTML" };
+    const problem = xmlTagProblem(start);
+    if (problem !== null) return { error: `not XML: ${problem}` };
+  }
+  let parsed: AnyFeed;
+  try {
+    parsed = parseFeed(start);
+  } catch (e) {
+    if ((e as Error).name === "DetectError") return { error: notAFeedReason(start, isJson) };
+    return { error: `not a feed: ${(e as Error).message}` };
+  }
+  const { title, home, items } = rawItems(parsed);
+  // Relative links resolve against the feed's address, else (a file) against the site it names.
+  const base = [feedUrl, home].find((u) => u !== undefined && /^https?:\/\//i.test(u.trim()));
+  const source = title === null ? null : oneLine(title);
+  const records = items.map((item, i) => {
+    const record = toRecord(item, i + 1, parsed.format, base);
+    if ("draft" in record && source) record.draft.source = source;
+    return record;
+  });
+  return { records, title: source || null };
+}

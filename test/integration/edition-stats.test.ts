@@ -1,0 +1,163 @@
+import { readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type Serve, startServe, TEST_ADMIN_TOKEN } from "../helpers/serve.js";
+import { startTestStack, story, type TestStack, writeStories } from "../helpers/services.js";
+
+/**
+ * Per-edition delivery figures end to end: `digest send` through the embedded SES endpoint, SES
+ * events (the AWS documentation's examples, addressed to our recipients and tagged with the edition)
+ * applied with `digest ses-events`, then the figures read back from `digest editions show|list --json`
+ * and GET /admin/editions[/{id}] on `digest serve`.
+ */
+
+const DAY = "2031-03-14";
+const DAY2 = "2031-03-15";
+const FIXTURES = join(import.meta.dirname, "..", "fixtures", "ses");
+const PEOPLE = ["ana", "ben", "cy", "dee"].map((n) => `${n}@example.com`);
+
+// biome-ignore lint/suspicious/noExplicitAny: fixtures are edited field by field
+type Json = any;
+
+async function fixture(name: string): Promise<Json> {
+  return JSON.parse(await readFile(join(FIXTURES, name), "utf8"));
+}
+
+/** An SES event publishing record from a fixture, for `edition` and addressed to `to`. */
+function addressed(event: Json, edition: string, to: string[]): Json {
+  const copy = structuredClone(event);
+  const record = copy.detail ?? copy; // EventBridge envelope or the bare record
+  record.mail.destination = to;
+  record.mail.tags.edition = [edition];
+  if (record.delivery) record.delivery.recipients = to;
+  if (record.bounce)
+    record.bounce.bouncedRecipients = to.map((emailAddress) => ({ emailAddress, status: "5.1.1" }));
+  if (record.complaint) record.complaint.complainedRecipients = to.map((emailAddress) => ({ emailAddress }));
+  return copy;
+}
+
+describe("edition delivery figures from SES events", () => {
+  let stack: TestStack;
+  let serve: Serve;
+  const api = async (path: string) => {
+    const res = await fetch(`${serve.url}${path}`, {
+      headers: { authorization: `Bearer ${TEST_ADMIN_TOKEN}` },
+    });
+    return { status: res.status, json: (await res.json()) as Json };
+  };
+  const digestJson = async (args: string[]) => {
+    const run = await stack.digest([...args, "--json"]);
+    expect(run.code, run.err).toBe(0);
+    return JSON.parse(run.out);
+  };
+
+  beforeAll(async () => {
+    stack = await startTestStack({}, { DIGEST_SECTIONS: "World,Science,Culture" });
+    serve = await startServe(stack);
+    for (const email of PEOPLE) expect((await stack.digest(["subscribers", "add", email])).code).toBe(0);
+    for (const day of [DAY, DAY2]) {
+      const file = await writeStories(stack, `${day}.ndjson`, [story(day, 1), story(day, 2), story(day, 3)]);
+      expect((await stack.digest(["stories", "import", file])).code).toBe(0);
+      const sent = await stack.digest(["send", "--date", day]);
+      expect(sent.out).toMatch(/recipients=4 sent=4 /);
+    }
+
+    const [delivery, bridged, bounce, soft, complaint, open, click] = await Promise.all(
+      [
+        "event-delivery.json",
+        "eventbridge-delivery.json",
+        "event-bounce.json",
+        "event-bounce-transient.json",
+        "event-complaint.json",
+        "event-open.json",
+        "event-click.json",
+      ].map(fixture),
+    );
+    const [ana, ben, cy, dee] = PEOPLE as [string, string, string, string];
+    const events = [
+      addressed(delivery, DAY, [ana, ben]),
+      addressed(bridged, DAY, [cy]), // as EventBridge hands it to the ses-events Lambda
+      addressed(bounce, DAY, [dee]), // hard bounce: counted
+      addressed(soft, DAY, [cy]), // soft bounce: SES retries it; not in the bounce rate
+      addressed(complaint, DAY, [ben]),
+      addressed(open, DAY, [ana]),
+      addressed(open, DAY, [ana]), // the same reader again: every open counts
+      addressed(open, DAY, [ben]),
+      addressed(click, DAY, [ana]),
+      addressed(delivery, DAY2, PEOPLE),
+    ];
+    const path = join(stack.dir, "events.json");
+    await writeFile(path, JSON.stringify(events));
+    const applied = await stack.digest(["ses-events", path]);
+    expect(applied.code, applied.err).toBe(0);
+  });
+  afterAll(async () => {
+    await serve?.stop();
+    await stack?.close();
+  });
+
+  it("digest editions show --json and GET /admin/editions/{id} give the same figures, rates and verdict", async () => {
+    const cli = await digestJson(["editions", "show", DAY]);
+    expect(cli.delivery).toEqual({
+      sent: 4,
+      delivered: 3,
+      bounced: 1,
+      complained: 1,
+      opened: 3,
+      clicked: 1,
+      deliveryRate: 0.75,
+      bounceRate: { rate: 0.25, threshold: 0.05, pauseAt: 0.1, verdict: "over" },
+      complaintRate: { rate: 0.25, threshold: 0.001, pauseAt: 0.005, verdict: "over" },
+      verdict: "over",
+      notes: [
+        expect.stringMatching(/^small sample \(4 sent\)/),
+        expect.stringMatching(/Apple Mail Privacy Protection/),
+      ],
+    });
+    // The raw counters stay as they were.
+    expect(cli.stats).toEqual({ delivered: 3, bounced: 1, complained: 1, opened: 3, clicked: 1 });
+    const admin = await api(`/admin/editions/${DAY}`);
+    expect(admin.status).toBe(200);
+    expect(admin.json).toEqual(cli);
+
+    const clean = await api(`/admin/editions/${DAY2}`);
+    expect(clean.json.delivery).toMatchObject({
+      sent: 4,
+      delivered: 4,
+      deliveryRate: 1,
+      bounceRate: { rate: 0, verdict: "ok" },
+      complaintRate: { rate: 0, verdict: "ok" },
+      verdict: "ok",
+      notes: [],
+    });
+  });
+
+  it("digest editions show says it in words", async () => {
+    const run = await stack.digest(["editions", "show", DAY]);
+    expect(run.code).toBe(0);
+    expect(run.out).toContain(
+      "delivery: sent=4 delivered=3 (75%) bounced=1 complained=1 opened=3 clicked=1\n" +
+        "bounce rate 25% (1 of 4 sent): over (SES reviews at 5%, may pause at 10%)\n" +
+        "complaint rate 25% (1 of 4 sent): over (SES reviews at 0.1%, may pause at 0.5%)\n" +
+        "verdict: over\n",
+    );
+    expect(run.out).toMatch(/^note: opens and clicks count every event, not unique readers/m);
+  });
+
+  it("the lists carry the headline figures, newest first", async () => {
+    const cli = await digestJson(["editions", "list", "--to", DAY2, "--days", "7"]);
+    expect(cli.map((e: Json) => [e.id, e.delivery.sent, e.delivery.delivered, e.delivery.verdict])).toEqual([
+      [DAY2, 4, 4, "ok"],
+      [DAY, 4, 3, "over"],
+    ]);
+    const admin = await api(`/admin/editions?cursor=${DAY2}&days=7`);
+    expect(admin.json.items).toEqual(cli);
+    const text = await stack.digest(["editions", "list", "--to", DAY2, "--days", "7"]);
+    expect(text.out).toMatch(
+      new RegExp(`^${DAY} +sent +stories=3 sent=4 delivered=3 bounce=25% complaint=25% over `, "m"),
+    );
+    expect(text.out).toMatch(
+      new RegExp(`^${DAY2} +sent +stories=3 sent=4 delivered=4 bounce=0% complaint=0% ok `, "m"),
+    );
+  });
+});

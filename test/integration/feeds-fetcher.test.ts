@@ -1,0 +1,95 @@
+import { createServer } from "node:http";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { httpFeedFetcher } from "../../functions/adapters/feed-fetcher.js";
+import { type FeedServer, startFeedServer } from "./feeds-server.js";
+
+/** The HTTP side of feed polling against a real server on 127.0.0.1. */
+
+let server: FeedServer;
+const none = { etag: null, lastModified: null };
+
+beforeAll(async () => {
+  server = await startFeedServer();
+});
+afterAll(async () => {
+  await server?.close();
+});
+
+describe("httpFeedFetcher", () => {
+  it("follows a few redirects and reports the final URL; a loop or a non-http target is an error", async () => {
+    server.routes.set("/final.xml", { kind: "document", body: "<rss/>", contentType: "application/rss+xml" });
+    server.routes.set("/r1", { kind: "redirect", status: 302, location: "/r2" });
+    server.routes.set("/r2", { kind: "redirect", status: 308, location: `${server.url}/final.xml` });
+    server.routes.set("/loop", { kind: "redirect", status: 301, location: "/loop" });
+    server.routes.set("/ftp", { kind: "redirect", status: 301, location: "ftp://files.example/feed.xml" });
+    server.routes.set("/nowhere", { kind: "status", status: 302 });
+    const fetcher = httpFeedFetcher({ maxRedirects: 3 });
+    expect(await fetcher.fetch(`${server.url}/r1`, none)).toMatchObject({
+      kind: "ok",
+      text: "<rss/>",
+      finalUrl: `${server.url}/final.xml`,
+    });
+    expect(await fetcher.fetch(`${server.url}/loop`, none)).toEqual({
+      kind: "error",
+      error: "more than 3 redirects (last to /loop)",
+    });
+    expect(await fetcher.fetch(`${server.url}/ftp`, none)).toEqual({
+      kind: "error",
+      error: "not an http(s) URL: ftp://files.example/feed.xml",
+    });
+    expect(await fetcher.fetch(`${server.url}/nowhere`, none)).toEqual({
+      kind: "error",
+      error: "HTTP 302 redirect without a Location",
+    });
+  });
+
+  it("refuses a body over the limit by its Content-Length or while streaming it", async () => {
+    server.routes.set("/big.xml", { kind: "document", body: "x".repeat(2048), contentType: "text/xml" });
+    server.routes.set("/stream.xml", { kind: "huge", bytes: 4096 });
+    const fetcher = httpFeedFetcher({ maxBytes: 1000 });
+    expect(await fetcher.fetch(`${server.url}/big.xml`, none)).toEqual({
+      kind: "error",
+      error: "response too large: 2048 bytes (limit 1000 bytes)",
+    });
+    expect(await fetcher.fetch(`${server.url}/stream.xml`, none)).toEqual({
+      kind: "error",
+      error: "response too large: more than 1000 bytes",
+    });
+  });
+
+  it("decodes the charset the Content-Type or the XML declaration names", async () => {
+    const latin1 = Buffer.from(
+      '<?xml version="1.0" encoding="ISO-8859-1"?><rss><t>Café à la mer</t></rss>',
+      "latin1",
+    );
+    const raw = createServer((req, res) => {
+      const type = req.url === "/header" ? "text/xml; charset=windows-1252" : "application/rss+xml";
+      res.writeHead(200, { "content-type": type }).end(latin1);
+    });
+    await new Promise<void>((r) => raw.listen(0, "127.0.0.1", () => r()));
+    const port = (raw.address() as { port: number }).port;
+    try {
+      const fetcher = httpFeedFetcher();
+      for (const path of ["/header", "/declaration"]) {
+        const result = await fetcher.fetch(`http://127.0.0.1:${port}${path}`, none);
+        expect(result.kind === "ok" && result.text).toContain("Café à la mer");
+      }
+    } finally {
+      await new Promise<void>((r) => raw.close(() => r()));
+    }
+  });
+
+  it("names a refused connection and refuses non-http URLs without a request", async () => {
+    const closed = createServer();
+    await new Promise<void>((r) => closed.listen(0, "127.0.0.1", () => r()));
+    const port = (closed.address() as { port: number }).port;
+    await new Promise<void>((r) => closed.close(() => r()));
+    const fetcher = httpFeedFetcher();
+    const refused = await fetcher.fetch(`http://127.0.0.1:${port}/feed.xml`, none);
+    expect(refused).toMatchObject({ kind: "error", error: `connect ECONNREFUSED 127.0.0.1:${port}` });
+    expect(await fetcher.fetch("file:///etc/passwd", none)).toEqual({
+      kind: "error",
+      error: "not an http(s) URL: file:///etc/passwd",
+    });
+  });
+});

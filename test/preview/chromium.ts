@@ -1,0 +1,93 @@
+/**
+ * Real headless Chromium for the preview and email-quality tests: Debian's /usr/bin/chromium (CI
+ * installs it in .ci/run) driven by playwright-core. Never downloads a browser.
+ */
+import { mkdir } from "node:fs/promises";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { type Browser, chromium, type Page } from "playwright-core";
+
+export const CHROMIUM_PATH = process.env.DIGEST_CHROMIUM ?? "/usr/bin/chromium";
+
+/** Where screenshots go (git-ignored: test-results/). */
+export const SCREENSHOT_DIR = fileURLToPath(new URL("../../test-results/screenshots/", import.meta.url));
+
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM_PATH,
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
+  });
+}
+
+/** Collects what a page logs as an error (console.error, failed loads, uncaught exceptions). */
+export function collectErrors(page: Page): string[] {
+  const errors: string[] = [];
+  page.on("console", (msg) => {
+    if (msg.type() === "error") errors.push(`console: ${msg.text()}`);
+  });
+  page.on("pageerror", (err) => errors.push(`pageerror: ${err.message}`));
+  return errors;
+}
+
+/** The path of a screenshot named `name` (the folder is created); printed so it shows in test output. */
+export async function screenshotPath(name: string): Promise<string> {
+  await mkdir(SCREENSHOT_DIR, { recursive: true });
+  const path = join(SCREENSHOT_DIR, `${name}.png`);
+  console.log(`screenshot: ${path}`);
+  return path;
+}
+
+/** "rgb(29, 78, 216)" or "rgba(…, 1)" → "#1d4ed8"; null for a transparent colour. */
+export function cssColorToHex(css: string): string | null {
+  const m = /rgba?\((\d+),\s*(\d+),\s*(\d+)(?:,\s*([\d.]+))?\)/.exec(css);
+  if (!m) throw new Error(`unexpected CSS colour ${css}`);
+  if (m[4] !== undefined && Number(m[4]) === 0) return null;
+  return `#${[m[1], m[2], m[3]].map((c) => Number(c).toString(16).padStart(2, "0")).join("")}`;
+}
+
+// Callbacks given to page.evaluate run in Chromium, but the project compiles without the DOM lib (the
+// runtime is Node). These are the few DOM shapes those callbacks use; each test file declares the
+// globals it needs with them, in its own module scope.
+
+export interface DomNode {
+  nodeType: number;
+  textContent: string | null;
+}
+
+export interface DomElement extends DomNode {
+  tagName: string;
+  lang: string;
+  scrollWidth: number;
+  clientWidth: number;
+  noValidate: boolean;
+  childNodes: Iterable<DomNode>;
+  parentElement: DomElement | null;
+  getAttribute(name: string): string | null;
+  removeAttribute(name: string): void;
+  remove(): void;
+  getClientRects(): { length: number };
+  querySelector(selector: string): DomElement | null;
+  querySelectorAll(selector: string): Iterable<DomElement>;
+}
+
+export interface DomDocument {
+  documentElement: DomElement;
+  body: DomElement;
+  querySelector(selector: string): DomElement | null;
+  querySelectorAll(selector: string): Iterable<DomElement>;
+}
+
+export interface DomStyle {
+  color: string;
+  backgroundColor: string;
+  visibility: string;
+  opacity: string;
+}

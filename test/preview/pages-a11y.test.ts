@@ -1,0 +1,136 @@
+/**
+ * axe-core in real Chromium over the public pages `digest serve` renders (sign-up form, "check your
+ * inbox", the confirm result, the unsubscribe page, preferences, a 404), with the default look and with
+ * a dark brand palette and a logo from the config: zero serious or critical violations, and the brand
+ * colours and logo in place.
+ */
+import { AxeBuilder } from "@axe-core/playwright";
+import type { Browser, BrowserContext, Page } from "playwright-core";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { linkIn, startWorld, type World } from "../api/public-helpers.js";
+import {
+  collectErrors,
+  cssColorToHex,
+  type DomDocument,
+  type DomElement,
+  type DomStyle,
+  launchChromium,
+  screenshotPath,
+} from "./chromium.js";
+
+// Browser globals of the page.evaluate callbacks (see chromium.ts).
+declare const document: DomDocument;
+declare function getComputedStyle(element: DomElement): DomStyle;
+
+let browser: Browser;
+let context: BrowserContext;
+let world: World | undefined;
+
+beforeAll(async () => {
+  browser = await launchChromium();
+}, 60_000);
+
+afterAll(async () => {
+  await browser?.close();
+});
+
+afterEach(async () => {
+  await context?.close();
+  await world?.close();
+  world = undefined;
+});
+
+async function seriousViolations(page: Page): Promise<string[]> {
+  const result = await new AxeBuilder({ page }).analyze();
+  return result.violations
+    .filter((v) => v.impact === "serious" || v.impact === "critical")
+    .map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(" ")).join(", ")})`);
+}
+
+/** Walks sign-up → confirm → unsubscribe page → preferences → 404, checking each page with axe. */
+async function journey(label: string, email: string): Promise<Page> {
+  const w = world as World;
+  context = await browser.newContext({ viewport: { width: 800, height: 900 } });
+  const page = await context.newPage();
+  // Images from elsewhere (a configured logo on an invented host) are not fetched.
+  await page.route(
+    (url) => !url.href.startsWith(w.serve.url),
+    (route) => route.abort(),
+  );
+  const errors = collectErrors(page);
+  const check = async (name: string) => {
+    expect(await seriousViolations(page), `${name} page`).toEqual([]);
+    await page.screenshot({ path: await screenshotPath(`page-${label}-${name}`), fullPage: true });
+  };
+
+  await page.goto(`${w.serve.url}/subscribe`);
+  await check("subscribe");
+  await page.fill("#email", email);
+  await Promise.all([page.waitForURL(/\/subscribe$/), page.click("button[type=submit]")]);
+  expect(await page.textContent("h1")).toBe("Check your inbox");
+  await check("check-inbox");
+
+  await page.goto(linkIn(await w.eml("confirm", email), "/confirm"));
+  expect(await page.textContent("h1")).toBe("You're subscribed");
+  await check("confirmed");
+
+  const welcome = await w.eml("confirm", email);
+  await page.goto(linkIn(welcome, "/unsubscribe"));
+  expect(await page.textContent("h1")).toMatch(/^Unsubscribe from /);
+  await check("unsubscribe");
+
+  await page.goto(linkIn(welcome, "/preferences"));
+  expect(await page.textContent("h1")).toBe("Your preferences");
+  await check("preferences");
+
+  // Failed loads of the aborted logo aside, the pages log nothing.
+  expect(
+    errors.filter((e) => !e.includes("net::ERR_FAILED") && !e.includes("Failed to load resource")),
+  ).toEqual([]);
+  return page;
+}
+
+describe("public pages under axe-core", () => {
+  it("have no serious violations with the default look", async () => {
+    world = await startWorld();
+    await journey("default", "ana@example.com");
+  }, 90_000);
+
+  it("have no serious violations with a dark brand palette and a logo, which they show", async () => {
+    world = await startWorld({
+      DIGEST_ACCENT_COLOR: "#f9a8d4",
+      DIGEST_TEXT_COLOR: "#f1f5f9",
+      DIGEST_BACKGROUND_COLOR: "#1e1b4b",
+      DIGEST_LOGO_URL: "https://cdn.example/test-digest-logo.png",
+      DIGEST_LOGO_WIDTH: "160",
+      DIGEST_LOGO_HEIGHT: "40",
+    });
+    const page = await journey("branded", "ben@example.com");
+    const look = await page.evaluate(() => {
+      const card = document.querySelector(".card") as DomElement;
+      const button = document.querySelector(".card button:not(.secondary)") as DomElement;
+      const logo = document.querySelector(".brand img") as DomElement;
+      return {
+        card: getComputedStyle(card).backgroundColor,
+        text: getComputedStyle(card).color,
+        button: getComputedStyle(button).backgroundColor,
+        label: getComputedStyle(button).color,
+        logo: {
+          alt: logo.getAttribute("alt"),
+          src: logo.getAttribute("src"),
+          width: logo.getAttribute("width"),
+        },
+      };
+    });
+    expect(cssColorToHex(look.card)).toBe("#1e1b4b");
+    expect(cssColorToHex(look.text)).toBe("#f1f5f9");
+    // Buttons in the accent, labelled in the background colour: the pair the config checks.
+    expect(cssColorToHex(look.button)).toBe("#f9a8d4");
+    expect(cssColorToHex(look.label)).toBe("#1e1b4b");
+    expect(look.logo).toEqual({
+      alt: "The Test Digest",
+      src: "https://cdn.example/test-digest-logo.png",
+      width: "160",
+    });
+  }, 90_000);
+});
