@@ -16,6 +16,7 @@
  *                           `digest` runs them; default), inline (the sender's event loop), child
  *   --only render,compose   run only these stages (render, compose, send, bundles; and ceilings, which
  *                           only runs when named: each per-recipient send step on its own)
+ *   --compose-stories 40    stories in the compose stage's variant (default 40, the cap's worst case)
  *   --bundle-runs 3         cold imports measured per Lambda bundle (default 3; quick 1)
  *   --profile               CPU-profile deliverEdition (this thread) and summarise it by package
  *   --profile-dir DIR       also write DIR/deliver.cpuprofile (implies --profile)
@@ -55,6 +56,7 @@ function options() {
       services: { type: "string", default: "thread" },
       only: { type: "string" },
       "bundle-runs": { type: "string" },
+      "compose-stories": { type: "string" },
       profile: { type: "boolean", default: false },
       "profile-dir": { type: "string" },
     },
@@ -98,7 +100,7 @@ function options() {
       : { sizes: [10, 40], runs: 200, warmup: 30, mjmlRuns: 10, mjmlWarmup: 2 },
     compose: quick
       ? { stories: 40, seconds: 0.3, subscribers: 2000 }
-      : { stories: 40, seconds: 3, subscribers: 50_000 },
+      : { stories: int("compose-stories", values["compose-stories"], 40), seconds: 3, subscribers: 50_000 },
   };
 }
 
