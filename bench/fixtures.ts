@@ -9,21 +9,10 @@ import { finaliseStory } from "../functions/core/stories.js";
 import type { Subscriber } from "../functions/core/subscribers.js";
 import type { SigningKey } from "../functions/core/tokens.js";
 import type { Story } from "../functions/core/types.js";
+import { mulberry32 } from "../functions/local/prng.js";
 
 export const BENCH_DAY = "2026-11-27";
 export const SECTIONS = ["World", "Business", "Science", "Culture", "Sport"] as const;
-
-/** Small deterministic PRNG (mulberry32), uniform in [0, 1). */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export function benchConfig(overrides: Record<string, unknown> = {}): DigestConfig {
   return parseConfig(
@@ -106,7 +95,7 @@ const pick = <T>(list: readonly T[], r: () => number): T => list[Math.floor(r() 
 
 /** `count` finalised stories of BENCH_DAY over SECTIONS, ~300-character excerpts, one in nine without URL. */
 export function benchStories(count: number, seed = 1): Story[] {
-  const r = prng(seed);
+  const r = mulberry32(seed);
   const stories: Story[] = [];
   for (let i = 0; i < count; i++) {
     const [source, host] = pick(SOURCES, r);
@@ -158,7 +147,7 @@ export function benchSubscribers(count: number, seed = 7): Subscriber[] {
 
 /** The same subscribers as `benchSubscribers`, one at a time (a large N never sits in memory at once). */
 export function* benchSubscriberStream(count: number, seed = 7): Generator<Subscriber> {
-  const r = prng(seed);
+  const r = mulberry32(seed);
   const at = `${BENCH_DAY}T00:00:00.000Z`;
   const subsets = [["World", "Business"], ["Science"], ["Culture", "Sport", "World"]];
   for (let i = 0; i < count; i++) {

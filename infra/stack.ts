@@ -45,11 +45,12 @@ export const PUBLIC_ROUTES: [apigw.HttpMethod[], string][] = [
   [[apigw.HttpMethod.GET, apigw.HttpMethod.POST], "/unsubscribe"],
   [[apigw.HttpMethod.GET, apigw.HttpMethod.POST], "/preferences"],
   [[apigw.HttpMethod.GET], "/archive"],
+  [[apigw.HttpMethod.GET], "/archive/feed.xml"],
   [[apigw.HttpMethod.GET], "/archive/{date}"],
   [[apigw.HttpMethod.GET], "/stories/{id}"],
 ];
 
-/** SES event types published to EventBridge for the ses-events function. */
+/** Every SES event type the ses-events function takes. */
 const SES_EVENTS = [
   ses.EmailSendingEvent.SEND,
   ses.EmailSendingEvent.DELIVERY,
@@ -61,6 +62,21 @@ const SES_EVENTS = [
   ses.EmailSendingEvent.RENDERING_FAILURE,
   ses.EmailSendingEvent.DELIVERY_DELAY,
 ];
+
+/**
+ * SES event types published to EventBridge for the ses-events function. Open and click are left out
+ * when not tracked: SES adds its pixel and rewrites links only for a configuration set with an event
+ * destination that publishes them (the stack enables no VDM engagement metrics).
+ */
+export function sesEventTypes(
+  tracking: Pick<DeploymentConfig["digest"], "trackOpens" | "trackClicks">,
+): ses.EmailSendingEvent[] {
+  return SES_EVENTS.filter(
+    (e) =>
+      (e !== ses.EmailSendingEvent.OPEN || tracking.trackOpens) &&
+      (e !== ses.EmailSendingEvent.CLICK || tracking.trackClicks),
+  );
+}
 
 export interface DigestStackProps extends StackProps {
   config: DeploymentConfig;
@@ -125,7 +141,7 @@ export class DigestStack extends Stack {
       destination: ses.EventDestination.eventBus(
         events.EventBus.fromEventBusName(this, "DefaultBus", "default"),
       ),
-      events: SES_EVENTS,
+      events: sesEventTypes(digest),
     });
     const identity = new ses.EmailIdentity(this, "SendingDomain", {
       identity: ses.Identity.domain(settings.sendingDomain),
@@ -237,6 +253,7 @@ export class DigestStack extends Stack {
     t.subscribers.grantReadWriteData(sesEvents);
     t.suppressions.grantReadWriteData(sesEvents);
     t.editions.grantReadWriteData(sesEvents);
+    t.sends.grantWriteData(sesEvents); // first open, click and soft bounce per recipient (conditional writes)
 
     for (const fn of [compose, send, api]) tokenSecret.grantRead(fn);
     const sendEmail = new iam.PolicyStatement({
@@ -356,58 +373,50 @@ export class DigestStack extends Stack {
     const alarmTopic = new sns.Topic(this, "Alarms", { displayName: "Digest alarms", enforceSSL: true });
     if (settings.alarmEmail)
       alarmTopic.addSubscription(new snsSubscriptions.EmailSubscription(settings.alarmEmail));
-    const dlqAlarm = new cloudwatch.Alarm(this, "SendDeadLettersAlarm", {
-      alarmDescription: "Recipients' send messages failed five times and reached the dead-letter queue",
-      metric: deadLetters.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5) }),
-      threshold: 1,
-      evaluationPeriods: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    });
-    dlqAlarm.addAlarmAction(new cwActions.SnsAction(alarmTopic));
+    // Every alarm trips on one breaching period, tells the topic, and takes missing data as no trouble.
+    const alarm = (id: string, alarmDescription: string, metric: cloudwatch.IMetric, threshold = 1) =>
+      new cloudwatch.Alarm(this, id, {
+        alarmDescription,
+        metric,
+        threshold,
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      }).addAlarmAction(new cwActions.SnsAction(alarmTopic));
+    // Handlers log an alert as one JSON line {"alert": key}; this counts those lines.
+    const alertCount = (id: string, logGroup: logs.ILogGroup, alert: string, metricName: string) =>
+      new logs.MetricFilter(this, id, {
+        logGroup,
+        filterPattern: logs.FilterPattern.stringValue("$.alert", "=", alert),
+        metricNamespace: "Digest",
+        metricName,
+        metricValue: "1",
+      });
+    alarm(
+      "SendDeadLettersAlarm",
+      "Recipients' send messages failed five times and reached the dead-letter queue",
+      deadLetters.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5) }),
+    );
     // The send's safety pause (bounce rate > 5 % or complaints > 0.1 %) logs one line with this key.
-    const halted = new logs.MetricFilter(this, "EditionHaltedFilter", {
-      logGroup: send.logGroup,
-      filterPattern: logs.FilterPattern.stringValue("$.alert", "=", "edition-halted"),
-      metricNamespace: "Digest",
-      metricName: "EditionHalted",
-      metricValue: "1",
-    });
-    const haltedAlarm = new cloudwatch.Alarm(this, "EditionHaltedAlarm", {
-      alarmDescription: "An edition paused itself: its bounce or complaint rate passed the safety limit",
-      metric: halted.metric({ statistic: "Sum", period: Duration.minutes(5) }),
-      threshold: 1,
-      evaluationPeriods: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    });
-    haltedAlarm.addAlarmAction(new cwActions.SnsAction(alarmTopic));
+    const halted = alertCount("EditionHaltedFilter", send.logGroup, "edition-halted", "EditionHalted");
+    alarm(
+      "EditionHaltedAlarm",
+      "An edition paused itself: its bounce or complaint rate passed the safety limit",
+      halted.metric({ statistic: "Sum", period: Duration.minutes(5) }),
+    );
     // A feed that failed several polls in a row (see handlers/ingest.ts), and the ingest run itself failing.
-    const feedFailing = new logs.MetricFilter(this, "FeedFailingFilter", {
-      logGroup: ingest.logGroup,
-      filterPattern: logs.FilterPattern.stringValue("$.alert", "=", "feed-failing"),
-      metricNamespace: "Digest",
-      metricName: "FeedFailing",
-      metricValue: "1",
-    });
-    const feedFailingAlarm = new cloudwatch.Alarm(this, "FeedFailingAlarm", {
-      alarmDescription: "A subscribed feed failed several polls in a row (digest feeds list shows its error)",
-      metric: feedFailing.metric({ statistic: "Sum", period: Duration.hours(1) }),
-      threshold: 1,
-      evaluationPeriods: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    });
-    feedFailingAlarm.addAlarmAction(new cwActions.SnsAction(alarmTopic));
-    const ingestErrors = new cloudwatch.Alarm(this, "IngestErrorsAlarm", {
-      alarmDescription: "The feed ingest function failed (feeds were not polled)",
-      metric: ingest.metricErrors({ period: Duration.hours(1) }),
-      threshold: 2,
-      evaluationPeriods: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    });
-    ingestErrors.addAlarmAction(new cwActions.SnsAction(alarmTopic));
+    const feedFailing = alertCount("FeedFailingFilter", ingest.logGroup, "feed-failing", "FeedFailing");
+    alarm(
+      "FeedFailingAlarm",
+      "A subscribed feed failed several polls in a row (digest feeds list shows its error)",
+      feedFailing.metric({ statistic: "Sum", period: Duration.hours(1) }),
+    );
+    alarm(
+      "IngestErrorsAlarm",
+      "The feed ingest function failed (feeds were not polled)",
+      ingest.metricErrors({ period: Duration.hours(1) }),
+      2,
+    );
 
     // --- Outputs -----------------------------------------------------------------------------------
     const out = (id: string, value: string, description: string) =>

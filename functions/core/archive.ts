@@ -1,27 +1,57 @@
 import type { DigestConfig } from "./config.js";
 import { dayInZone, nextDay, parseDay } from "./dates.js";
 import { buildView, type EditionStory, groupBySection, rankStories, toEditionStory } from "./edition.js";
-import type { EditionRecord, EditionStatus, EditionStore, StoryStore } from "./ports.js";
+import type { EditionRecord, EditionStatus, EditionStore, SendLedger, StoryStore } from "./ports.js";
 import { editionIdFor } from "./send-edition.js";
-import type { EditionView, SectionView } from "./types.js";
+import type { EditionView, SectionView, Story } from "./types.js";
 
 /**
  * The public web archive: editions that went out, newest first, and each one's full content. Reads
- * only what an edition froze when it was composed (its stories, in order) plus the day's stories the
- * cap left out; never a rendered email, so no per-subscriber link can reach a public page.
+ * only what an edition froze when it was composed (its stories, in order, and the ids of those the
+ * cap left out); never a rendered email, so no per-subscriber link can reach a public page.
  */
 
 export interface ArchiveDeps {
   editions: EditionStore;
   stories: StoryStore;
+  /** Read only for cancelled editions: did any message go out before the cancel? */
+  ledger: Pick<SendLedger, "list">;
   config: DigestConfig;
   clock: () => Date;
 }
 
-/** Editions that reached (or are reaching) subscribers; "building" and "cancelled" ones are not public. */
+/** Editions that reached (or are reaching) subscribers; "building" ones never are public. */
 export const ARCHIVED_STATUSES: readonly EditionStatus[] = ["sending", "sent", "partial"];
 
-export const isArchived = (e: EditionRecord) => ARCHIVED_STATUSES.includes(e.status);
+/** Ledger entries read per page while looking for one that was sent. */
+const LEDGER_PAGE = 1000;
+
+/**
+ * True when the ledger holds at least one recipient the edition was sent to. Stops at the first page
+ * that has one: an edition that reached readers has mostly "sent" entries, one that reached nobody
+ * has few entries at all (only the batches that were in flight), so this reads little either way.
+ */
+export async function ledgerShowsSent(ledger: Pick<SendLedger, "list">, editionId: string): Promise<boolean> {
+  let cursor: string | null = null;
+  do {
+    const page = await ledger.list(editionId, ["sent"], cursor, LEDGER_PAGE);
+    if (page.items.length > 0) return true;
+    cursor = page.nextCursor;
+  } while (cursor);
+  return false;
+}
+
+/**
+ * Whether the edition belongs in the public archive: one that is going or went out, and a cancelled
+ * one that reached at least one reader (recorded when it was cancelled, or found in the send ledger:
+ * messages in flight at the cancel still go out), whose readers' "View in browser" links must keep
+ * working. A cancelled edition that reached nobody, and one still being composed, are not public.
+ */
+export async function isArchived(deps: Pick<ArchiveDeps, "ledger">, e: EditionRecord): Promise<boolean> {
+  if (ARCHIVED_STATUSES.includes(e.status)) return true;
+  if (e.status !== "cancelled") return false;
+  return e.reachedReaders === true || (await ledgerShowsSent(deps.ledger, e.editionId));
+}
 
 /** Editions on one archive page. */
 export const ARCHIVE_PAGE_SIZE = 20;
@@ -37,6 +67,13 @@ export interface ArchiveEntry {
   subject: string;
   /** Stories the archive page shows: those in the email and those the cap left out. */
   stories: number;
+  /** Headlines of the email's first stories, in the email's order (at most three). */
+  headlines: string[];
+  /** When the edition was composed (ISO 8601). */
+  createdAt: string;
+  /** The edition's last change of status (ISO 8601). */
+  updatedAt: string;
+  status: EditionStatus;
 }
 
 const DAY_MS = 86_400_000;
@@ -46,7 +83,8 @@ function dayBefore(day: string): string {
   return new Date(Date.UTC(y, m - 1, d) - DAY_MS).toISOString().slice(0, 10);
 }
 
-const leftOutCount = (e: EditionRecord) => Object.values(e.leftOutBySection).reduce((a, b) => a + b, 0);
+const leftOutCount = (e: EditionRecord) =>
+  e.leftOutIds?.length ?? Object.values(e.leftOutBySection).reduce((a, b) => a + b, 0);
 
 /** The email's view of the edition's all-sections variant (subject, sections, links), as sent. */
 function editionView(deps: Pick<ArchiveDeps, "config">, edition: EditionRecord): EditionView {
@@ -91,8 +129,9 @@ export async function listArchive(
       day = dayBefore(day);
     }
     const found = await Promise.all(days.map((d) => deps.editions.get(editionIdFor(d))));
-    for (const edition of found) {
-      if (!edition || !isArchived(edition)) {
+    const shown = await Promise.all(found.map(async (e) => (e && (await isArchived(deps, e)) ? e : null)));
+    for (const edition of shown) {
+      if (!edition) {
         sinceLast++;
         continue;
       }
@@ -103,6 +142,13 @@ export async function listArchive(
         dateLabel: view.dateLabel,
         subject: view.subject,
         stories: edition.stories.length + leftOutCount(edition),
+        headlines: view.sections
+          .flatMap((s) => s.stories)
+          .slice(0, 3)
+          .map((s) => s.headline),
+        createdAt: edition.createdAt,
+        updatedAt: edition.updatedAt,
+        status: edition.status,
       });
       if (items.length === limit) return { items, nextBefore: edition.date };
     }
@@ -132,30 +178,45 @@ const fold = (s: string) =>
     .trim();
 
 /**
- * The archived edition of `date`, or null when no edition of that day went out. The left-out stories
- * are the day's stories carried by no other edition, not held back, and not a copy of one the email
- * showed (same id, or same headline from the same source), ranked as the edition ranks them. A story
- * imported for that day after the edition went out shows among them too.
+ * The stories the edition's cap left out, in rank order. From the ids the edition recorded when it
+ * was composed: exactly those, minus any an editor has since held back or deleted. An edition
+ * composed before the ids were recorded falls back to rebuilding the list from the day's stories:
+ * those carried by no other edition, not held back, and not a copy of one the email showed (same id,
+ * or same headline from the same source) — which also lists a story imported for the day later.
  */
-export async function archivedEdition(deps: ArchiveDeps, date: string): Promise<ArchivedEdition | null> {
-  if (!isArchiveDay(date)) return null;
-  const editionId = editionIdFor(date);
-  const edition = await deps.editions.get(editionId);
-  if (!edition || !isArchived(edition)) return null;
-  const view = editionView(deps, edition);
+async function leftOutStories(deps: ArchiveDeps, edition: EditionRecord): Promise<EditionStory[]> {
+  const day = (await deps.stories.listDay(edition.date)).filter((s) => !s.held);
+  const asEdition = (s: Story): EditionStory => ({
+    ...toEditionStory(s),
+    section: canonicalSection(s.section, deps.config.sections),
+  });
+  if (edition.leftOutIds) {
+    const byId = new Map(day.map((s) => [s.id, s]));
+    return edition.leftOutIds.flatMap((id) => {
+      const s = byId.get(id);
+      return s ? [asEdition(s)] : [];
+    });
+  }
   const shown = new Set(
     edition.stories.flatMap((s) => [`id:${s.id}`, `hl:${fold(s.source)}|${fold(s.headline)}`]),
   );
-  const extra: EditionStory[] = (await deps.stories.listDay(date))
-    .filter((s) => (s.editionId === null || s.editionId === editionId) && !s.held)
-    .map((s) => ({ ...toEditionStory(s), section: canonicalSection(s.section, deps.config.sections) }))
+  const extra = day
+    .filter((s) => s.editionId === null || s.editionId === edition.editionId)
+    .map(asEdition)
     .filter((s) => !shown.has(`id:${s.id}`) && !shown.has(`hl:${fold(s.source)}|${fold(s.headline)}`));
-  const more = extra.length
-    ? groupBySection(
-        rankStories(extra, deps.config.sections),
-        deps.config.sections,
-        deps.config.publicBaseUrl,
-      )
-    : [];
+  return rankStories(extra, deps.config.sections);
+}
+
+/**
+ * The archived edition of `date`, or null when no edition of that day is public (see isArchived):
+ * the email's stories as sent, then those the cap left out (see leftOutStories).
+ */
+export async function archivedEdition(deps: ArchiveDeps, date: string): Promise<ArchivedEdition | null> {
+  if (!isArchiveDay(date)) return null;
+  const edition = await deps.editions.get(editionIdFor(date));
+  if (!edition || !(await isArchived(deps, edition))) return null;
+  const view = editionView(deps, edition);
+  const extra = await leftOutStories(deps, edition);
+  const more = extra.length ? groupBySection(extra, deps.config.sections, deps.config.publicBaseUrl) : [];
   return { status: edition.status, view, more };
 }

@@ -56,6 +56,22 @@ const intFrom = (min: number, max: number) => {
   return z.coerce.number({ message }).int({ message }).min(min, { message }).max(max, { message });
 };
 
+/** true/false, also as the strings "true"/"false", "1"/"0", "yes"/"no", "on"/"off" (environment values). */
+const flag = (() => {
+  const message = 'expected true or false (also "1"/"0", "yes"/"no", "on"/"off")';
+  const words: Record<string, boolean> = { true: true, "1": true, yes: true, on: true };
+  for (const w of ["false", "0", "no", "off"]) words[w] = false;
+  return z.union([z.boolean(), z.string()]).transform((v, ctx) => {
+    if (typeof v === "boolean") return v;
+    const value = words[v.trim().toLowerCase()];
+    if (value === undefined) {
+      ctx.addIssue({ code: "custom", message: `${message}, got "${v}"` });
+      return z.NEVER;
+    }
+    return value;
+  });
+})();
+
 /** A rate as a fraction (0.05) or a percentage ("5%"), above 0 and at most 1. */
 const rate = (() => {
   const message = 'expected a fraction above 0 and at most 1 (0.05) or a percentage ("5%")';
@@ -130,6 +146,13 @@ export const configSchema = z.object({
   textColor: hexColor.default(DEFAULT_COLORS.textColor),
   /** Behind the content of the email and the pages. */
   backgroundColor: hexColor.default(DEFAULT_COLORS.backgroundColor),
+  /**
+   * Open tracking: SES adds a tracking pixel (the configuration set publishes Open events). The
+   * footer says so while opens or clicks are tracked; stats say "not tracked" when off.
+   */
+  trackOpens: flag.default(true),
+  /** Click tracking: SES rewrites the email's links (the configuration set publishes Click events). */
+  trackClicks: flag.default(true),
 });
 
 export type DigestConfig = z.infer<typeof configSchema> & { senderName: string; listId: string };
@@ -166,6 +189,8 @@ export const CONFIG_ENV: Record<keyof z.input<typeof configSchema>, string> = {
   accentColor: "DIGEST_ACCENT_COLOR",
   textColor: "DIGEST_TEXT_COLOR",
   backgroundColor: "DIGEST_BACKGROUND_COLOR",
+  trackOpens: "DIGEST_TRACK_OPENS",
+  trackClicks: "DIGEST_TRACK_CLICKS",
 };
 
 export class ConfigError extends Error {

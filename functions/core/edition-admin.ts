@@ -60,10 +60,24 @@ function listItem(e: EditionRecord): EditionListItem {
 }
 
 /**
- * Editions of the `days` days up to `to` (default: today in the configured zone), newest first: one
- * GetItem per day (an edition's id is its day), no scan of the editions table. `nextCursor` is the
- * day to continue from, or null when this window held no edition (a window without any ends the
- * listing; pass an older `to` to look further back).
+ * The editions of one day: those in the store's per-day index (any id that starts with the day, such
+ * as one with a zone or variant suffix) and the one whose id is the day itself (editions stored
+ * before the index existed are found that way), in id order.
+ */
+async function editionsOfDay(editions: EditionStore, day: string): Promise<EditionRecord[]> {
+  const [indexed, plain] = await Promise.all([editions.idsOfDay(day), editions.get(editionIdFor(day))]);
+  const others = indexed.filter((id) => id !== plain?.editionId);
+  const rest = await Promise.all(others.map((id) => editions.get(id)));
+  return [plain, ...rest]
+    .filter((e): e is EditionRecord => e !== null)
+    .sort((a, b) => a.editionId.localeCompare(b.editionId));
+}
+
+/**
+ * Editions of the `days` days up to `to` (default: today in the configured zone), newest day first:
+ * per day one Query of the store's per-day index and one GetItem (see editionsOfDay), no scan of the
+ * editions table. `nextCursor` is the day to continue from, or null when this window held no edition
+ * (a window without any ends the listing; pass an older `to` to look further back).
  */
 export async function listEditions(
   deps: EditionAdminDeps,
@@ -72,18 +86,18 @@ export async function listEditions(
   const to = opts.to ?? dayInZone(deps.clock(), deps.config.timeZone);
   const days = Math.min(Math.max(1, opts.days ?? DEFAULT_EDITION_DAYS), MAX_EDITION_DAYS);
   const dayList = Array.from({ length: days }, (_, i) => dayBefore(to, i));
-  const found: (EditionRecord | null)[] = new Array(days).fill(null);
-  // A few reads at a time: a 100-day window is 100 small GetItems.
+  const found: EditionRecord[][] = new Array(days).fill([]);
+  // A few days at a time: a 100-day window is 100 small Queries and 100 small GetItems.
   let next = 0;
   await Promise.all(
     Array.from({ length: 8 }, async () => {
       while (next < dayList.length) {
         const i = next++;
-        found[i] = await deps.editions.get(editionIdFor(dayList[i] as string));
+        found[i] = await editionsOfDay(deps.editions, dayList[i] as string);
       }
     }),
   );
-  const items = found.filter((e): e is EditionRecord => e !== null).map(listItem);
+  const items = found.flat().map(listItem);
   return { items, nextCursor: items.length > 0 ? dayBefore(to, days) : null };
 }
 
@@ -159,5 +173,8 @@ export async function cancelEdition(deps: EditionAdminDeps, id: string): Promise
   }
   const report = await editionReport(deps, id);
   if (!report) return { outcome: "not-found" };
+  // Readers who got it follow its "View in browser" link: the archive keeps it for them, also once
+  // the ledger's entries have expired (the archive reads the ledger too, for messages still in flight).
+  if (report.counts.sent > 0 && !edition.reachedReaders) await deps.editions.markReachedReaders(id);
   return { outcome: already ? "already-cancelled" : "cancelled", report };
 }

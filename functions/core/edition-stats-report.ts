@@ -1,3 +1,4 @@
+import type { DigestConfig } from "./config.js";
 import {
   type EditionAdminDeps,
   type EditionListItem,
@@ -5,15 +6,25 @@ import {
   editionReport,
   listEditions,
 } from "./edition-admin.js";
-import { type DeliveryStats, deliveryStats } from "./edition-stats.js";
+import { type DeliveryStats, deliveryStats, type Tracking } from "./edition-stats.js";
 
 /**
  * The edition list and report with their delivery figures, as `digest editions list|show` and
  * GET /admin/editions[/{id}] answer them.
  */
 
+export interface EditionStatsDeps extends EditionAdminDeps {
+  /** trackOpens / trackClicks: untracked figures show as "not tracked" (both tracked when absent). */
+  config: EditionAdminDeps["config"] & Partial<Pick<DigestConfig, "trackOpens" | "trackClicks">>;
+}
+
+const trackingOf = (deps: EditionStatsDeps): Partial<Tracking> => ({
+  opens: deps.config.trackOpens,
+  clicks: deps.config.trackClicks,
+});
+
 export interface EditionReportWithStats extends EditionReport {
-  /** Sent, delivered, bounced, complained, opened, clicked; rates against SES's thresholds; verdict. */
+  /** Sent, delivered, bounced (hard and soft), complained, opens and clicks (events and readers); rates against SES's thresholds; verdict. */
   delivery: DeliveryStats;
 }
 
@@ -21,25 +32,34 @@ export interface EditionListItemWithStats extends EditionListItem {
   delivery: DeliveryStats;
 }
 
-/** The report of one edition with its delivery figures, or null when there is no such edition. */
+/**
+ * The report of one edition with its delivery figures, or null when there is no such edition. `sent`
+ * is the ledger's count (exact; the report reads the ledger anyway), beside the counter's.
+ */
 export async function editionReportWithStats(
-  deps: EditionAdminDeps,
+  deps: EditionStatsDeps,
   id: string,
 ): Promise<EditionReportWithStats | null> {
   const report = await editionReport(deps, id);
   if (!report) return null;
-  return { ...report, delivery: deliveryStats(report.counts.sent, report.stats) };
+  const delivery = deliveryStats(report.stats, {
+    ledgerSent: report.counts.sent,
+    tracking: trackingOf(deps),
+  });
+  return { ...report, delivery };
 }
 
-/** Editions read at once while adding figures to a list (each: the small counters item and a ledger count). */
+/** Editions read at once while adding figures to a list (each: its small counters item). */
 const LIST_CONCURRENCY = 4;
 
 /**
- * listEditions with each edition's delivery figures: its counters item and its send ledger's count
- * of messages sent (one Query of the edition's ledger partition each, the cost of the list).
+ * listEditions with each edition's delivery figures, from its counters item alone: `sent` is the
+ * counter the send path keeps, so the list reads no ledger (at 100k subscribers an edition's ledger
+ * partition is megabytes). An edition with no `sent` counter (sent before it was kept) is counted
+ * from its ledger instead.
  */
 export async function listEditionsWithStats(
-  deps: EditionAdminDeps,
+  deps: EditionStatsDeps,
   opts: { to?: string; days?: number } = {},
 ): Promise<{ items: EditionListItemWithStats[]; nextCursor: string | null }> {
   const { items, nextCursor } = await listEditions(deps, opts);
@@ -50,13 +70,14 @@ export async function listEditionsWithStats(
       while (next < items.length) {
         const i = next++;
         const item = items[i] as EditionListItem;
-        const [counters, counts] = await Promise.all([
-          deps.editions.getStats
-            ? deps.editions.getStats(item.id)
-            : deps.editions.get(item.id).then((e) => e?.stats ?? {}),
-          deps.ledger.counts(item.id),
-        ]);
-        withStats[i] = { ...item, delivery: deliveryStats(counts.sent, counters) };
+        const counters = await (deps.editions.getStats
+          ? deps.editions.getStats(item.id)
+          : deps.editions.get(item.id).then((e) => e?.stats ?? {}));
+        const ledgerSent = counters.sent === undefined ? (await deps.ledger.counts(item.id)).sent : undefined;
+        withStats[i] = {
+          ...item,
+          delivery: deliveryStats(counters, { ledgerSent, tracking: trackingOf(deps) }),
+        };
       }
     }),
   );

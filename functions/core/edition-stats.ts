@@ -5,8 +5,13 @@ import type { EditionStat } from "./ports.js";
  * against SES's thresholds. Pure; shown by `digest editions list|show` and GET /admin/editions[/{id}].
  *
  * Definitions follow SES's reputation metrics: the bounce rate is hard (permanent) bounces over
- * messages sent, the complaint rate complaints over messages sent. "Sent" is the send ledger's count
- * of messages SES accepted (it returned a MessageId).
+ * messages sent, the complaint rate complaints over messages sent. "Sent" is the number of messages
+ * SES accepted (it returned a MessageId): for one edition the send ledger's count (exact), in lists
+ * the edition's `sent` counter, kept by the send path (no read of the ledger).
+ *
+ * Engagement: opens and clicks count every event; `uniqueOpened` / `uniqueClicked` count readers
+ * (each recipient's first open / click), and the open and click rates are readers over delivered.
+ * When tracking is off (config trackOpens / trackClicks) those figures are null: "not tracked".
  */
 
 /**
@@ -37,17 +42,42 @@ export interface RateFigure {
   verdict: RateVerdict;
 }
 
+/** Which engagement events SES tracks (config trackOpens / trackClicks). */
+export interface Tracking {
+  opens: boolean;
+  clicks: boolean;
+}
+
 export interface DeliveryStats {
-  /** Messages SES accepted for the edition (send ledger). */
+  /** Messages SES accepted for the edition (see `sentFrom`). */
   sent: number;
+  /**
+   * Where `sent` comes from: the send ledger (one edition: exact), or the edition's `sent` counter
+   * (lists; editions sent before the counter was kept fall back to the ledger).
+   */
+  sentFrom: "ledger" | "counter";
+  /** The edition's `sent` counter, or null when it has none (sent before it was kept). */
+  sentCounted: number | null;
   delivered: number;
   /** Hard (permanent) bounces, as SES's bounce rate counts them; soft bounces are retried by SES. */
   bounced: number;
+  /** Recipients whose message soft-bounced (transient or undetermined; once per recipient). */
+  softBounced: number;
   complained: number;
-  /** Open events (every load of the tracking pixel, not unique readers). */
-  opened: number;
-  /** Click events (every tracked link followed, not unique readers). */
-  clicked: number;
+  /** What SES tracks: a figure of something not tracked is null ("not tracked"), not 0. */
+  tracking: Tracking;
+  /** Open events (every load of the tracking pixel, redeliveries included); null: not tracked. */
+  opened: number | null;
+  /** Readers who opened (each recipient's first open); null: not tracked. */
+  uniqueOpened: number | null;
+  /** Click events (every tracked link followed); null: not tracked. */
+  clicked: number | null;
+  /** Readers who clicked a link (each recipient's first click); null: not tracked. */
+  uniqueClicked: number | null;
+  /** uniqueOpened / delivered; null when not tracked or nothing was delivered. */
+  openRate: number | null;
+  /** uniqueClicked / delivered; null when not tracked or nothing was delivered. */
+  clickRate: number | null;
   /** delivered / sent, or null when nothing was sent. */
   deliveryRate: number | null;
   bounceRate: RateFigure;
@@ -59,7 +89,7 @@ export interface DeliveryStats {
 }
 
 const APPLE_MPP_NOTE =
-  "opens and clicks count every event, not unique readers; opens are inflated by Apple Mail Privacy Protection, which loads every message's images, and hidden by clients that block images";
+  "opens are inflated by Apple Mail Privacy Protection, which loads every message's images, and hidden by clients that block images: read the unique figures as a trend, not a head count";
 
 const round = (n: number) => Math.round(n * 1e6) / 1e6;
 
@@ -73,24 +103,43 @@ function rateFigure(count: number, sent: number, levels: { review: number; pause
 
 const RANK: Record<RateVerdict, number> = { ok: 0, warning: 1, over: 2 };
 
+export interface DeliveryStatsOptions {
+  /** The send ledger's count of sent recipients; without it `sent` is the edition's `sent` counter. */
+  ledgerSent?: number;
+  /** What is tracked; both by default. */
+  tracking?: Partial<Tracking>;
+}
+
 /**
- * The delivery figures of one edition from the ledger's sent count and the SES event counters
- * (missing counters are 0). Rates are null while nothing was sent; the verdict is then "ok".
+ * The delivery figures of one edition from its counters (SES events and the send path's `sent`;
+ * missing counters are 0) and, when given, the ledger's sent count, which then is `sent`. Without a
+ * ledger count `sent` is the counter. Rates are null while nothing was sent; the verdict is then "ok".
  */
-export function deliveryStats(sent: number, counters: Partial<Record<EditionStat, number>>): DeliveryStats {
+export function deliveryStats(
+  counters: Partial<Record<EditionStat, number>>,
+  opts: DeliveryStatsOptions = {},
+): DeliveryStats {
   const n = (stat: EditionStat) => Math.max(0, counters[stat] ?? 0);
+  const sentCounted = typeof counters.sent === "number" ? n("sent") : null;
+  const sent = opts.ledgerSent ?? sentCounted ?? 0;
+  const tracking: Tracking = { opens: opts.tracking?.opens ?? true, clicks: opts.tracking?.clicks ?? true };
   const delivered = n("delivered");
   const bounced = n("bounced");
   const complained = n("complained");
-  const opened = n("opened");
-  const clicked = n("clicked");
+  const tracked = (on: boolean, stat: EditionStat) => (on ? n(stat) : null);
+  const opened = tracked(tracking.opens, "opened");
+  const uniqueOpened = tracked(tracking.opens, "uniqueOpened");
+  const clicked = tracked(tracking.clicks, "clicked");
+  const uniqueClicked = tracked(tracking.clicks, "uniqueClicked");
+  const overDelivered = (readers: number | null) =>
+    readers !== null && delivered > 0 ? round(readers / delivered) : null;
   const bounceRate = rateFigure(bounced, sent, SES_RATE_LEVELS.bounce);
   const complaintRate = rateFigure(complained, sent, SES_RATE_LEVELS.complaint);
   const verdict =
     RANK[bounceRate.verdict] >= RANK[complaintRate.verdict] ? bounceRate.verdict : complaintRate.verdict;
   const notes: string[] = [];
   if (sent === 0 && delivered + bounced + complained > 0) {
-    notes.push("SES events arrived for an edition with no sent messages in the ledger: no rates");
+    notes.push("SES events arrived for an edition with no sent messages: no rates");
   } else if (sent > 0 && sent < SMALL_SAMPLE && bounced + complained > 0) {
     notes.push(
       `small sample (${sent} sent): SES judges the account's rates over a representative volume, not one edition`,
@@ -99,14 +148,27 @@ export function deliveryStats(sent: number, counters: Partial<Record<EditionStat
   if (delivered + bounced > sent && sent > 0) {
     notes.push("more delivery and bounce events than messages sent: some events were counted twice");
   }
-  if (opened + clicked > 0) notes.push(APPLE_MPP_NOTE);
+  if (opts.ledgerSent !== undefined && sentCounted !== null && sentCounted !== opts.ledgerSent) {
+    notes.push(
+      `the edition's sent counter says ${sentCounted}, the ledger ${opts.ledgerSent} (the ledger is exact; the counter misses a send interrupted between SES and the count, or counts a recipient sent twice after a lapsed lease)`,
+    );
+  }
+  if ((uniqueOpened ?? 0) > 0) notes.push(APPLE_MPP_NOTE);
   return {
     sent,
+    sentFrom: opts.ledgerSent !== undefined || sentCounted === null ? "ledger" : "counter",
+    sentCounted,
     delivered,
     bounced,
+    softBounced: n("softBounced"),
     complained,
+    tracking,
     opened,
+    uniqueOpened,
     clicked,
+    uniqueClicked,
+    openRate: overDelivered(uniqueOpened),
+    clickRate: overDelivered(uniqueClicked),
     deliveryRate: sent > 0 ? round(delivered / sent) : null,
     bounceRate,
     complaintRate,
@@ -122,6 +184,22 @@ export function formatRate(rate: number | null): string {
   // A complaint in 100,000 is 0.001%: never show a rate that is not zero as "0%".
   if (percent > 0 && percent < 0.01) return `${Number(percent.toPrecision(2))}%`;
   return `${Number(percent.toFixed(2))}%`;
+}
+
+/**
+ * Two lines for people, opens then clicks: "opens: 40 readers (40% of delivered), 55 events", or
+ * "opens not tracked" when tracking is off.
+ */
+export function describeEngagement(stats: DeliveryStats): string[] {
+  const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
+  const line = (what: string, readers: number | null, events: number | null, rate: number | null) =>
+    readers === null || events === null
+      ? `${what} not tracked`
+      : `${what}: ${plural(readers, "reader")} (${formatRate(rate)} of delivered), ${plural(events, "event")}`;
+  return [
+    line("opens", stats.uniqueOpened, stats.opened, stats.openRate),
+    line("clicks", stats.uniqueClicked, stats.clicked, stats.clickRate),
+  ];
 }
 
 /** One line per rate for people: "bounce rate 2% (1 of 50 sent): ok (SES reviews at 5%, may pause at 10%)". */

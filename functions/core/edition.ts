@@ -179,7 +179,7 @@ export interface ViewInput {
     DigestConfig,
     "brandName" | "subject" | "preheader" | "postalAddress" | "publicBaseUrl" | "sections"
   > &
-    Partial<Pick<DigestConfig, (typeof BRAND_KEYS)[number]>>;
+    Partial<Pick<DigestConfig, (typeof BRAND_KEYS)[number] | "trackOpens" | "trackClicks">>;
   date: string;
   stories: readonly EditionStory[];
   leftOut: number;
@@ -215,6 +215,8 @@ export function buildView({ config, date, stories, leftOut }: ViewInput): Editio
     preferencesUrl: PERSONAL_SLOTS.preferencesUrl,
     archiveUrl: `${base}/archive/${date}`,
     brand: editionBrand(config),
+    // Absent settings are the config's defaults: tracked.
+    tracking: { opens: config.trackOpens ?? true, clicks: config.trackClicks ?? true },
   };
 }
 

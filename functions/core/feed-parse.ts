@@ -4,7 +4,8 @@
  * canonicalises URLs, parses dates and sanitises `html`.
  */
 import { type AnyFeed, parseFeed } from "feedsmith";
-import { parseHTML } from "linkedom";
+import { htmlDocument } from "./dom.js";
+import { nodeToText } from "./html-text.js";
 import { normalizeText, oneLine } from "./text.js";
 import type { ParsedRecord, StoryDraft } from "./types.js";
 
@@ -35,9 +36,6 @@ const DATE_FIELDS: Record<Format, string> = {
   json: "date_published or date_modified",
 };
 
-const BLOCK_ELEMENTS =
-  "p,div,section,article,header,footer,aside,blockquote,pre,ul,ol,li,dl,dt,dd,table,tr,h1,h2,h3,h4,h5,h6,figure,figcaption,hr";
-
 /** Signs that a string meant as text is really HTML (tags or character references). */
 const LOOKS_LIKE_HTML = /<\/?[a-z][a-z0-9-]*(?:\s[^>]*)?\/?>|&(?:#\d+|#x[0-9a-f]+|[a-z][a-z0-9]+);/i;
 
@@ -46,27 +44,19 @@ const CHROME_PARAGRAPH =
   /^(?:the post .+ appeared first on .+|continue reading.*|read more.*|read the full (?:story|article).*|\(?(?:this )?(?:article|post|story) (?:was )?(?:originally )?(?:appeared|published) (?:first )?(?:on|in|at) .+)$/i;
 
 /**
- * Plain text of an HTML fragment: scripts and styles dropped, block elements as paragraphs (separated by
- * a blank line), `<br>` as a line break, entities decoded, links reading "Continue reading" / "Read
- * more" and "The post … appeared first on …" lines removed.
+ * Plain text of feed HTML as {@link nodeToText} reads any HTML, less the feed's own chrome: links
+ * reading "Continue reading" / "Read more", paragraphs such as "The post … appeared first on …", and a
+ * trailing "[…]" made an ellipsis.
  */
 function htmlToText(html: string): string {
-  const { document } = parseHTML(`<!doctype html><html><body>${html}</body></html>`);
-  const body = document.body;
-  for (const el of body.querySelectorAll("script,style,noscript,template,iframe,object,embed")) el.remove();
-  for (const a of body.querySelectorAll("a")) {
+  const doc = htmlDocument(html);
+  const body = doc.body ?? doc.documentElement;
+  for (const a of Array.from(body.querySelectorAll("a"))) {
     if (/^\s*(?:continue reading|read more|read the full)\b/i.test(a.textContent ?? "")) a.remove();
   }
-  for (const br of body.querySelectorAll("br")) br.replaceWith("\n");
-  for (const el of body.querySelectorAll(BLOCK_ELEMENTS)) {
-    el.before("\n\n");
-    el.after("\n\n");
-  }
-  const text = normalizeText(body.textContent ?? "");
-  return text
-    .split(/\n{2,}/)
-    .map((p) => p.trim())
-    .filter((p) => p !== "" && !CHROME_PARAGRAPH.test(oneLine(p)))
+  return nodeToText(body)
+    .split("\n\n")
+    .filter((p) => p !== "" && !CHROME_PARAGRAPH.test(p))
     .join("\n\n")
     .replace(/\s*\[(?:…|\.\.\.)\]$/u, "…");
 }
@@ -92,50 +82,50 @@ function atomLinks(links: { href?: string; rel?: string; type?: string }[] | und
   return alternate.map((l) => l.href as string);
 }
 
+type FeedItems = { title: string | null; home: string | undefined; items: RawItem[] };
+
+/** RSS 2.0 and RSS 1.0 (RDF) alike: titles, content:encoded and an HTML description; `read` takes the rest. */
+function rssItems<I extends { title?: string; description?: string; content?: { encoded?: string } }>(
+  feed: { title?: string; link?: string; items?: I[] },
+  read: (item: I) => Pick<RawItem, "links" | "published" | "updated" | "authors">,
+): FeedItems {
+  return {
+    title: looseText(feed.title) ?? null,
+    home: feed.link,
+    items: (feed.items ?? []).map((item) => ({
+      title: item.title,
+      ...read(item),
+      contentHtml: item.content?.encoded,
+      summary: item.description,
+      summaryIsHtml: true,
+    })),
+  };
+}
+
 /** The feed's own title and home page, and its items, whatever the format. */
-function rawItems(parsed: AnyFeed): { title: string | null; home: string | undefined; items: RawItem[] } {
+function rawItems(parsed: AnyFeed): FeedItems {
   switch (parsed.format) {
-    case "rss": {
-      const feed = parsed.feed;
-      return {
-        title: looseText(feed.title) ?? null,
-        home: feed.link,
-        items: (feed.items ?? []).map((item) => ({
-          title: item.title,
-          links: [
-            item.link,
-            // A permalink guid is the item's address when <link> is missing.
-            item.guid && item.guid.isPermaLink !== false ? item.guid.value : undefined,
-            ...atomLinks(item.atom?.links),
-          ].filter(nonBlank),
-          published: [item.pubDate, ...(item.dc?.dates ?? []), item.atom?.published].find(nonBlank),
-          updated: [...(item.dcterms?.modified ?? []), item.atom?.updated].find(nonBlank),
-          authors: [
-            ...(item.dc?.creators ?? []),
-            ...(item.dc?.creators?.length ? [] : (item.authors ?? []).map((a) => a.name ?? a.email)),
-          ].filter(nonBlank),
-          contentHtml: item.content?.encoded,
-          summary: item.description,
-          summaryIsHtml: true,
-        })),
-      };
-    }
-    case "rdf": {
-      const feed = parsed.feed;
-      return {
-        title: looseText(feed.title) ?? null,
-        home: feed.link,
-        items: (feed.items ?? []).map((item) => ({
-          title: item.title,
-          links: [item.link, item.rdf?.about].filter(nonBlank),
-          published: [...(item.dc?.dates ?? [])].find(nonBlank),
-          authors: (item.dc?.creators ?? []).filter(nonBlank),
-          contentHtml: item.content?.encoded,
-          summary: item.description,
-          summaryIsHtml: true,
-        })),
-      };
-    }
+    case "rss":
+      return rssItems(parsed.feed, (item) => ({
+        links: [
+          item.link,
+          // A permalink guid is the item's address when <link> is missing.
+          item.guid && item.guid.isPermaLink !== false ? item.guid.value : undefined,
+          ...atomLinks(item.atom?.links),
+        ].filter(nonBlank),
+        published: [item.pubDate, ...(item.dc?.dates ?? []), item.atom?.published].find(nonBlank),
+        updated: [...(item.dcterms?.modified ?? []), item.atom?.updated].find(nonBlank),
+        authors: [
+          ...(item.dc?.creators ?? []),
+          ...(item.dc?.creators?.length ? [] : (item.authors ?? []).map((a) => a.name ?? a.email)),
+        ].filter(nonBlank),
+      }));
+    case "rdf":
+      return rssItems(parsed.feed, (item) => ({
+        links: [item.link, item.rdf?.about].filter(nonBlank),
+        published: [...(item.dc?.dates ?? [])].find(nonBlank),
+        authors: (item.dc?.creators ?? []).filter(nonBlank),
+      }));
     case "atom": {
       const feed = parsed.feed;
       return {

@@ -85,8 +85,22 @@ export interface SuppressionStore {
 
 export type EditionStatus = "building" | "sending" | "sent" | "partial" | "cancelled";
 
-/** Per-edition counters fed by SES events (delivery, bounce, complaint, open, click). */
-export const EDITION_STATS = ["delivered", "bounced", "complained", "opened", "clicked"] as const;
+/**
+ * Per-edition counters: fed by SES events (delivery, bounce, complaint, open, click; `opened` and
+ * `clicked` count every event, `uniqueOpened` / `uniqueClicked` each recipient's first, `softBounced`
+ * each recipient's first soft bounce), and `sent` by the send path (messages SES accepted).
+ */
+export const EDITION_STATS = [
+  "delivered",
+  "bounced",
+  "complained",
+  "opened",
+  "clicked",
+  "sent",
+  "softBounced",
+  "uniqueOpened",
+  "uniqueClicked",
+] as const;
 export type EditionStat = (typeof EDITION_STATS)[number];
 
 export interface EditionRecord {
@@ -97,6 +111,16 @@ export interface EditionRecord {
   stories: EditionStory[];
   /** Stories of the day the cap left out, by section. */
   leftOutBySection: Record<string, number>;
+  /**
+   * Ids of the stories the cap left out, in rank order (at most MAX_RECORDED_LEFT_OUT of send-edition.ts): what the
+   * archive's "more stories" shows. Absent on editions composed before it was recorded.
+   */
+  leftOutIds?: string[];
+  /**
+   * Set on a cancelled edition that had reached at least one reader when it was cancelled: the
+   * archive keeps showing it (its "View in browser" links must not break).
+   */
+  reachedReaders?: boolean;
   /** Sections of the selected stories, in display order. */
   sections: string[];
   createdAt: string;
@@ -124,6 +148,16 @@ export interface EditionStore {
    * edition stays cancelled, and a sent one cannot be cancelled. Throws when the edition does not exist.
    */
   setStatus(editionId: string, status: EditionStatus, haltedBecause?: string): Promise<boolean>;
+  /**
+   * Marks a cancelled edition as having reached readers (see EditionRecord.reachedReaders); a no-op
+   * for an edition that does not exist.
+   */
+  markReachedReaders(editionId: string): Promise<void>;
+  /**
+   * Ids of the editions of a day, from a per-day index written with each edition (so ids with a
+   * suffix after the day are found too); editions stored before the index existed are not in it.
+   */
+  idsOfDay(day: string): Promise<string[]>;
   /** Adds to the edition's SES event counters (atomic ADD on a small item of their own). */
   addStats(editionId: string, delta: Partial<Record<EditionStat, number>>): Promise<void>;
   /**
@@ -184,7 +218,19 @@ export interface SendLedger {
    * left alone.
    */
   reopen(editionId: string, subscriberId: string): Promise<boolean>;
+  /**
+   * Records on the recipient's entry that `mark` happened (sets `<mark>At` once; one conditional
+   * write): what makes unique counts idempotent under redelivery. "first" the first time, "repeat"
+   * when it was recorded before, "absent" when the recipient has no entry in the edition's ledger
+   * (it was not sent to; nothing is written).
+   */
+  markFirst(editionId: string, subscriberId: string, mark: RecipientMark, at: string): Promise<MarkResult>;
 }
+
+export type MarkResult = "first" | "repeat" | "absent";
+
+/** What is recorded at most once per recipient and edition (see SendLedger.markFirst). */
+export type RecipientMark = "opened" | "clicked" | "softBounced";
 
 /** One recipient's ledger entry, as listed. */
 export interface LedgerRecord {

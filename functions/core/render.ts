@@ -35,6 +35,8 @@ export interface DigestTemplateContext {
   logo: { url: string; width: number; height: number } | null;
   /** Light-mode colours (#rrggbb) filled into the template's colour slots. */
   brand: Palette;
+  /** One footer sentence saying that opens and/or clicks are counted; null when neither is. */
+  trackingNote: string | null;
 }
 
 export interface StoryTemplateContext {
@@ -118,7 +120,16 @@ export function templateContext(view: EditionView): DigestTemplateContext {
         ? { ...brand.logo, url: httpsOnly(brand.logo.url) as string }
         : null,
     brand: lightPalette(brand),
+    trackingNote: trackingNote(view.tracking),
   };
+}
+
+/** "We count opens and clicks to learn what readers like." (or opens / link clicks alone), or null. */
+export function trackingNote(tracking: EditionView["tracking"]): string | null {
+  if (!tracking || (!tracking.opens && !tracking.clicks)) return null;
+  const what =
+    tracking.opens && tracking.clicks ? "opens and clicks" : tracking.opens ? "opens" : "link clicks";
+  return `We count ${what} to learn what readers like.`;
 }
 
 /** The URL when it is a safe https one (a logo is fetched by the reader's client), else null. */
@@ -188,6 +199,7 @@ function renderText(view: EditionView): string {
     "",
     "--",
     ...wrap(`You are receiving this because you subscribed to ${ctx.brandName}.`),
+    ...(ctx.trackingNote ? wrap(ctx.trackingNote) : []),
     `Manage preferences: ${ctx.preferencesUrl}`,
     `Unsubscribe: ${ctx.unsubscribeUrl}`,
     "",

@@ -129,6 +129,10 @@ export async function processRecipientBatch(
   const sender = await cache.sender(deps, edition);
   const summary = emptySummary(edition);
   const outcomes = await sendToRecipients(deps, sender, batch.emails, summary);
+  // The edition's `sent` counter, so that lists need not read the ledger: one ADD per message. Exact
+  // under redelivery (a recipient already in the ledger comes back "already_sent", never "sent");
+  // only a crash between the sends and this write leaves the counter short (the ledger stays exact).
+  await deps.editions.addStats(edition.editionId, { sent: summary.sent });
   if (summary.haltedBecause) {
     // The ledger knows who was not reached; `digest send --date D --resume-halted` sends to them.
     cache.forget(edition.editionId);

@@ -54,6 +54,12 @@ export type ComposeResult =
 
 const now = (deps: EditionDeps) => (deps.clock ?? (() => new Date()))();
 
+/**
+ * Left-out story ids an edition records at most (the archive's "more stories"). Ids are 24 hex
+ * characters, so 500 add ~14 KB to the edition's item, beside ~26 KB of stories: far from 400 KB.
+ */
+export const MAX_RECORDED_LEFT_OUT = 500;
+
 /** Edition id of a day: the day itself (one edition a day). */
 export const editionIdFor = (day: string) => day;
 
@@ -94,10 +100,9 @@ export async function composeEdition(
   };
   const kept = capStories(ranked, deps.config.maxStories, fits);
   const keptIds = new Set(kept.map((s) => s.id));
+  const leftOut = ranked.filter((s) => !keptIds.has(s.id));
   const leftOutBySection: Record<string, number> = {};
-  for (const s of ranked) {
-    if (!keptIds.has(s.id)) leftOutBySection[s.section] = (leftOutBySection[s.section] ?? 0) + 1;
-  }
+  for (const s of leftOut) leftOutBySection[s.section] = (leftOutBySection[s.section] ?? 0) + 1;
   const at = now(deps).toISOString();
   const edition: EditionRecord = {
     editionId,
@@ -105,11 +110,12 @@ export async function composeEdition(
     status: "building",
     stories: kept,
     leftOutBySection,
+    leftOutIds: leftOut.slice(0, MAX_RECORDED_LEFT_OUT).map((s) => s.id),
     sections: [...new Set(kept.map((s) => s.section))].sort(sectionComparator(known)),
     createdAt: existing?.createdAt ?? at,
     updatedAt: at,
   };
-  if (opts.dryRun) return { kind: "edition", edition, leftOut: ranked.filter((s) => !keptIds.has(s.id)) };
+  if (opts.dryRun) return { kind: "edition", edition, leftOut };
 
   // building → stories marked → sending: a crash in between leaves "building", which a rerun redoes.
   await deps.editions.replace(edition);
@@ -142,7 +148,11 @@ export async function deliverEdition(
   );
   if (refused) return summary;
   // Cancelled while sending (`digest editions cancel`): the status stays "cancelled".
-  if ((await deps.editions.get(edition.editionId))?.status === "cancelled") {
+  const current = await deps.editions.get(edition.editionId);
+  if (current?.status === "cancelled") {
+    // Messages in flight at the cancel still went out: the archive keeps the edition for them.
+    if (summary.sent > 0 && !current.reachedReaders)
+      await deps.editions.markReachedReaders(edition.editionId);
     return { ...summary, stoppedBecause: summary.stoppedBecause ?? EDITION_CANCELLED };
   }
   const status = summary.failed > 0 || summary.stoppedBecause ? "partial" : "sent";

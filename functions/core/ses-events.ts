@@ -1,4 +1,4 @@
-import type { EditionStat } from "./ports.js";
+import type { EditionStat, RecipientMark } from "./ports.js";
 import { normalizeEmail } from "./subscribers.js";
 
 /**
@@ -298,6 +298,11 @@ export interface SesDecision {
   softBounces: { email: string; detail: string; at: string }[];
   /** Delivered recipients: their soft-bounce count starts again from zero. */
   delivered: string[];
+  /**
+   * Readers who opened or clicked (tagged events only): the first open / click of each recipient of
+   * the edition adds to `uniqueOpened` / `uniqueClicked`, once however often the event is repeated.
+   */
+  firsts: { email: string; mark: Extract<RecipientMark, "opened" | "clicked">; at: string }[];
   /** One line saying what the event is and what follows from it (for logs and the CLI). */
   summary: string;
 }
@@ -314,7 +319,9 @@ const describeBounce = (e: SesEvent, r: SesRecipient) =>
  * - Complaint → suppress each complained recipient (reason "complaint"), count `complained`; except a
  *   feedback report of type "not-spam", which withdraws a spam verdict and changes nothing.
  * - Delivery → count `delivered`, reset the recipients' soft-bounce counts.
- * - Open / Click → count `opened` / `clicked` (every event, not unique readers).
+ * - Open / Click → count `opened` / `clicked` (every event, redeliveries included) and name the
+ *   recipient in `firsts`, so that their first open / click of the edition counts as a unique reader.
+ * - Soft bounces are counted in `softBounced` when applied: once per recipient and edition.
  * - Send, Reject, RenderingFailure, DeliveryDelay, Subscription → nothing (the ledger knows what was
  *   sent; a delay is not a bounce; rejects and rendering failures do not reach a mailbox).
  * Counters need the edition tag: untagged events (identity notifications, other mail) only suppress.
@@ -326,6 +333,7 @@ export function decideSesEvent(event: SesEvent): SesDecision {
     suppress: [],
     softBounces: [],
     delivered: [],
+    firsts: [],
     summary: "",
   };
   const who = event.recipients.map((r) => r.email).join(", ") || "nobody";
@@ -375,13 +383,15 @@ export function decideSesEvent(event: SesEvent): SesDecision {
       decision.summary = `delivered to ${who}`;
       break;
     case "Open":
-      count("opened", 1);
-      decision.summary = `opened by ${who}`;
+    case "Click": {
+      const mark = event.type === "Open" ? "opened" : "clicked";
+      count(mark, 1);
+      if (event.editionId) {
+        for (const r of event.recipients) decision.firsts.push({ email: r.email, mark, at: event.at });
+      }
+      decision.summary = `${event.type === "Open" ? "opened" : "link clicked"} by ${who}`;
       break;
-    case "Click":
-      count("clicked", 1);
-      decision.summary = `link clicked by ${who}`;
-      break;
+    }
     default:
       decision.summary = `${event.type} for ${who}: not counted`;
   }

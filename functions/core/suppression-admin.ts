@@ -1,4 +1,12 @@
-import type { EditionStore, SubscriberStore, Suppression, SuppressionStore } from "./ports.js";
+import type {
+  EditionStat,
+  EditionStore,
+  RecipientMark,
+  SendLedger,
+  SubscriberStore,
+  Suppression,
+  SuppressionStore,
+} from "./ports.js";
 import { decideSesEvent, type SesDecision, type SesRecord } from "./ses-events.js";
 import { erasedKey, normalizeEmail, type Subscriber, type SubscriberStatus } from "./subscribers.js";
 
@@ -20,6 +28,11 @@ export interface SesEventDeps extends SuppressionDeps {
   editions: EditionStore;
   /** Soft bounces in a row (no delivery between) before an address is suppressed. */
   transientBounceLimit: number;
+  /**
+   * Where each recipient's first open, click and soft bounce of an edition is recorded. Without it
+   * there are no unique counts and a redelivered soft bounce counts twice.
+   */
+  ledger?: Pick<SendLedger, "markFirst">;
 }
 
 /** Reasons written by this module; "erased" entries are written by GDPR erasure. */
@@ -140,15 +153,17 @@ export type SoftBounceResult =
 
 /**
  * Counts a transient or undetermined bounce on the subscriber (`transientBounces`); at `limit` the
- * address is suppressed with reason "transient-bounces". Not deduplicated: an SNS or EventBridge
- * redelivery of the same bounce counts twice (it can only bring a suppression forward by one bounce).
+ * address is suppressed with reason "transient-bounces". Not deduplicated here: applySesDecision
+ * lets only the first soft bounce of a recipient and edition through (a redelivery would count twice).
+ * `known` hands in the subscriber record the caller has just read.
  */
 export async function recordSoftBounce(
   deps: SuppressionDeps,
   bounce: { email: string; detail: string; at: string },
   limit: number,
+  known?: { subscriber: Subscriber | null },
 ): Promise<SoftBounceResult> {
-  const subscriber = await deps.subscribers.get(bounce.email);
+  const subscriber = known ? known.subscriber : await deps.subscribers.get(bounce.email);
   if (!subscriber) return { outcome: "ignored", reason: "not a subscriber" };
   if (subscriber.status === "suppressed") return { outcome: "ignored", reason: "already suppressed" };
   const count = (subscriber.transientBounces ?? 0) + 1;
@@ -185,21 +200,50 @@ export async function recordDelivery(deps: SuppressionDeps, email: string): Prom
 export interface SesApplied {
   changes: {
     email: string;
-    action: "suppressed" | "already-suppressed" | "erased" | "soft-bounce" | "ignored" | "count-reset";
+    action:
+      | "suppressed"
+      | "already-suppressed"
+      | "erased"
+      | "soft-bounce"
+      | "ignored"
+      | "count-reset"
+      /** A soft bounce of this recipient and edition was counted before (a redelivered event). */
+      | "repeat";
     note: string;
   }[];
   /** The counters added to the edition (empty when untagged or nothing to count). */
   stats: SesDecision["stats"];
 }
 
+/** Unique counter of each recipient mark. */
+const UNIQUE_STAT: Record<RecipientMark, EditionStat> = {
+  opened: "uniqueOpened",
+  clicked: "uniqueClicked",
+  softBounced: "softBounced",
+};
+
 /**
- * Applies a decision: suppressions first (they are what protects the sender), then soft bounces and
- * delivery resets, then the edition's counters last. A failure part-way is retried as a whole record:
- * suppressions and resets are idempotent, a soft bounce may be counted twice, and the counters are
- * added once unless it was adding them that failed after the write (an at-least-once counter).
+ * Applies a decision: suppressions first (they are what protects the sender), then soft bounces,
+ * delivery resets and readers' first opens and clicks, then the edition's counters last, in one ADD.
+ *
+ * Redelivery (SNS, EventBridge and SQS deliver at least once) and retries of a record that failed
+ * part-way: suppressions and resets are idempotent; soft bounces, unique opens and unique clicks are
+ * recorded on the recipient's ledger entry of the edition with a conditional write (markFirst), so
+ * each counts once per recipient and edition; event totals (delivered, opened, clicked, bounced,
+ * complained) are at-least-once, so a redelivered event adds to them again. A recipient with no
+ * subscriber record (erased) or no ledger entry gets no unique count, and their soft bounces are
+ * counted without deduplication.
  */
 export async function applySesDecision(deps: SesEventDeps, decision: SesDecision): Promise<SesApplied> {
   const applied: SesApplied = { changes: [], stats: {} };
+  const stats: SesDecision["stats"] = { ...decision.stats };
+  const edition = decision.editionId;
+  const add = (stat: EditionStat) => {
+    stats[stat] = (stats[stat] ?? 0) + 1;
+  };
+  /** Whether this is the recipient's first `mark` of the edition; null: cannot tell (untagged, no ledger, no subscriber). */
+  const first = async (subscriber: Subscriber | null, mark: RecipientMark, at: string) =>
+    edition && deps.ledger && subscriber ? deps.ledger.markFirst(edition, subscriber.id, mark, at) : null;
   for (const s of decision.suppress) {
     const result = await suppressAddress(deps, s);
     const action =
@@ -221,7 +265,17 @@ export async function applySesDecision(deps: SesEventDeps, decision: SesDecision
     applied.changes.push({ email: s.email, action, note });
   }
   for (const b of decision.softBounces) {
-    const result = await recordSoftBounce(deps, b, deps.transientBounceLimit);
+    const subscriber = await deps.subscribers.get(b.email);
+    if ((await first(subscriber, "softBounced", b.at)) === "repeat") {
+      applied.changes.push({
+        email: b.email,
+        action: "repeat",
+        note: `soft bounce already counted for edition ${edition} (a redelivered event)`,
+      });
+      continue;
+    }
+    if (edition) add("softBounced");
+    const result = await recordSoftBounce(deps, b, deps.transientBounceLimit, { subscriber });
     applied.changes.push(
       result.outcome === "ignored"
         ? { email: b.email, action: "ignored", note: `soft bounce not counted: ${result.reason}` }
@@ -243,9 +297,14 @@ export async function applySesDecision(deps: SesEventDeps, decision: SesDecision
       applied.changes.push({ email, action: "count-reset", note: "delivered: soft-bounce count reset" });
     }
   }
-  if (decision.editionId && Object.keys(decision.stats).length > 0) {
-    await deps.editions.addStats(decision.editionId, decision.stats);
-    applied.stats = decision.stats;
+  for (const f of decision.firsts) {
+    // "absent": not sent this edition through the ledger (a test send): a reader of nothing counted.
+    if ((await first(await deps.subscribers.get(f.email), f.mark, f.at)) === "first")
+      add(UNIQUE_STAT[f.mark]);
+  }
+  if (edition && Object.keys(stats).length > 0) {
+    await deps.editions.addStats(edition, stats);
+    applied.stats = stats;
   }
   return applied;
 }

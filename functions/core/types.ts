@@ -67,6 +67,8 @@ export interface EditionView {
   archiveUrl?: string | null;
   /** Logo and colours from the config; absent, the default look. */
   brand?: EditionBrand;
+  /** What SES tracks in the sent email (config trackOpens / trackClicks); the footer says so. Absent: nothing. */
+  tracking?: { opens: boolean; clicks: boolean };
 }
 
 /** The configurable look of an edition (validated in config.ts: readable colours, https logo). */

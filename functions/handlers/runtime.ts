@@ -4,14 +4,14 @@ import { spec } from "../../templates/build/digest.js";
 import { createDocumentClient } from "../adapters/dynamo/client.js";
 import { dynamoStores } from "../adapters/dynamo/stores.js";
 import { tableNamesFromEnv } from "../adapters/schema.js";
-import { signingKeysFromSecret } from "../adapters/secret-keys.js";
+import { signingKeysFromEnv } from "../adapters/secret-keys.js";
 import { SesMailer } from "../adapters/ses-mailer.js";
 import { type ApiContext, apiContextFrom } from "../core/api/context.js";
 import { parseConfig } from "../core/config.js";
 import { createRenderer } from "../core/render.js";
 import type { EditionDeps } from "../core/send-edition.js";
 import { tokenBucketPacer } from "../core/token-bucket.js";
-import { parseSigningKeys, type SigningKey } from "../core/tokens.js";
+import type { SigningKey } from "../core/tokens.js";
 import { createTransactionalMail } from "../core/transactional.js";
 import { SEND_RATE_ENV, TOKEN_SECRET_ENV } from "./env.js";
 
@@ -24,15 +24,14 @@ import { SEND_RATE_ENV, TOKEN_SECRET_ENV } from "./env.js";
 export const logger = new Logger({ serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? "digest" });
 
 /**
- * The signing keys: DIGEST_TOKEN_KEYS when set ("keyId:base64[,…]"), else the Secrets Manager secret
- * the stack generated (cached by Powertools). A generated secret is a random string used as the key.
+ * The signing keys: DIGEST_TOKEN_KEYS when set, else the Secrets Manager secret the stack generated
+ * (see {@link signingKeysFromEnv}); throws when neither is set.
  */
 export async function loadSigningKeys(env: NodeJS.ProcessEnv = process.env): Promise<SigningKey[]> {
-  if (env.DIGEST_TOKEN_KEYS) return parseSigningKeys(env.DIGEST_TOKEN_KEYS);
-  const arn = env[TOKEN_SECRET_ENV];
-  if (!arn)
+  const keys = await signingKeysFromEnv(env);
+  if (!keys)
     throw new Error(`neither DIGEST_TOKEN_KEYS nor ${TOKEN_SECRET_ENV} is set: links cannot be signed`);
-  return signingKeysFromSecret(arn);
+  return keys;
 }
 
 let cached: Promise<EditionDeps> | null = null;

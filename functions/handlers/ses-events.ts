@@ -2,6 +2,7 @@ import { Logger } from "@aws-lambda-powertools/logger";
 import type { EventBridgeEvent, SNSEvent, SQSBatchItemFailure, SQSEvent } from "aws-lambda";
 import { createDocumentClient } from "../adapters/dynamo/client.js";
 import { DynamoEditionStore } from "../adapters/dynamo/edition-store.js";
+import { DynamoSendLedger } from "../adapters/dynamo/send-ledger.js";
 import { DynamoSubscriberStore } from "../adapters/dynamo/subscriber-store.js";
 import { DynamoSuppressionStore } from "../adapters/dynamo/suppression-store.js";
 import { tableNamesFromEnv } from "../adapters/schema.js";
@@ -14,8 +15,9 @@ import { applySesRecords, type SesEventDeps } from "../core/suppression-admin.js
  * EventBridge (the stack's rule on `source: aws.ses`), SNS or SQS deliver it; the core parses and decides.
  * A malformed record is logged and skipped (retrying cannot fix it). A record that fails to apply
  * (a store error) is retried: reported in `batchItemFailures` for SQS, rethrown after the rest of
- * the batch for SNS and EventBridge (their retries re-apply idempotent steps; soft-bounce counts and
- * edition counters may count a retried record twice).
+ * the batch for SNS and EventBridge (their retries re-apply idempotent steps: unique opens and clicks
+ * and soft bounces are recorded once per recipient and edition; event totals may count a retried
+ * record twice).
  * Needs no signing key and no template, so it bundles small and reads no secret.
  */
 
@@ -44,6 +46,7 @@ export function sesEventDeps(env: NodeJS.ProcessEnv = process.env): SesEventDeps
     subscribers: new DynamoSubscriberStore(db, tables.subscribers),
     suppressions: new DynamoSuppressionStore(db, tables.suppressions),
     editions: new DynamoEditionStore(db, tables.editions),
+    ledger: new DynamoSendLedger(db, tables.sends),
     transientBounceLimit: config.transientBounceLimit,
   };
   return cached;

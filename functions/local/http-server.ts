@@ -4,12 +4,13 @@ import type { HttpRequest, HttpResponse } from "../core/http/types.js";
 /** Largest request body accepted (CSV imports of ~100k rows fit). */
 const MAX_BODY_BYTES = 50 * 1024 * 1024;
 
-async function readBody(req: IncomingMessage): Promise<string | null> {
+/** The request body as UTF-8 text, or null once it passes `maxBytes` (the rest is not read). */
+export async function readBody(req: IncomingMessage, maxBytes = MAX_BODY_BYTES): Promise<string | null> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
     size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) return null;
+    if (size > maxBytes) return null;
     chunks.push(chunk as Buffer);
   }
   return Buffer.concat(chunks).toString("utf8");

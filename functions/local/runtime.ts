@@ -8,7 +8,7 @@ import { createTables } from "../adapters/dynamo/create-tables.js";
 import { dynamoStores } from "../adapters/dynamo/stores.js";
 import { FolderOutbox } from "../adapters/outbox.js";
 import { TABLE_ENV, type TableName, type TableNames, tableNamesFromEnv } from "../adapters/schema.js";
-import { signingKeysFromSecret } from "../adapters/secret-keys.js";
+import { signingKeysFromEnv } from "../adapters/secret-keys.js";
 import { SesMailer } from "../adapters/ses-mailer.js";
 import { type ApiContext, apiContextFrom } from "../core/api/context.js";
 import { CONFIG_ENV, type DigestConfig, parseConfig } from "../core/config.js";
@@ -183,10 +183,7 @@ export async function openRuntime(opts: RuntimeOptions = {}): Promise<Runtime> {
     mailer,
     async keys() {
       // Deployed: the stack's key, so links the CLI sends verify in the deployed API.
-      keys ??=
-        opts.aws && !env.DIGEST_TOKEN_KEYS && env[TOKEN_SECRET_ENV]
-          ? await signingKeysFromSecret(env[TOKEN_SECRET_ENV] as string)
-          : await loadSigningKeys(home, env);
+      keys ??= (opts.aws ? await signingKeysFromEnv(env) : null) ?? (await loadSigningKeys(home, env));
       return keys;
     },
     async deps() {

@@ -31,6 +31,7 @@ import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { TokenBucket } from "../core/token-bucket.js";
+import { mulberry32 } from "./prng.js";
 
 export interface SesEndpointOptions {
   /** Interface to bind. Default "127.0.0.1". */
@@ -494,16 +495,4 @@ function stringList(v: unknown, name: string): string[] {
 /** SES-style message id: 16 hex digits (version + ms timestamp), a UUID, and a 6-digit suffix. */
 function newMessageId(now: number): string {
   return `0100${now.toString(16).padStart(12, "0")}-${randomUUID()}-000000`;
-}
-
-/** Small deterministic PRNG (mulberry32), uniform in [0, 1). */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }

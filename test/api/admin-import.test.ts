@@ -1,64 +1,41 @@
 import { access, readdir } from "node:fs/promises";
 import { join } from "node:path";
-import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { ScanCommand } from "@aws-sdk/lib-dynamodb";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { documentClientOver } from "../../functions/adapters/dynamo/client.js";
+import { afterAll, describe, expect, it } from "vitest";
 import { DynamoSubscriberStore } from "../../functions/adapters/dynamo/subscriber-store.js";
 import { DynamoSuppressionStore } from "../../functions/adapters/dynamo/suppression-store.js";
 import { erasedKey, type Subscriber } from "../../functions/core/subscribers.js";
-import { type Serve, startServe, TEST_ADMIN_TOKEN } from "../helpers/serve.js";
-import { startTestStack, story, type TestStack, writeStories } from "../helpers/services.js";
+import { adminRequest, type Serve, serveForSuite } from "../helpers/serve.js";
+import { stackDocumentClient, story, type TestStack, writeStories } from "../helpers/services.js";
 
 /**
  * CSV import through POST /admin/subscribers/import (the same loop as `digest subscribers import`)
  * and GDPR erasure, over real HTTP against `digest serve` on dynalite and the SES endpoint.
  */
 
-const auth = { authorization: `Bearer ${TEST_ADMIN_TOKEN}` };
-
-async function importCsv(serve: Serve, csv: string, query = "") {
-  const res = await fetch(`${serve.url}/admin/subscribers/import${query}`, {
-    method: "POST",
-    headers: { ...auth, "content-type": "text/csv; charset=utf-8" },
+const importCsv = (serve: Serve, csv: string, query = "") =>
+  adminRequest(serve, "POST", `/admin/subscribers/import${query}`, {
     body: csv,
+    type: "text/csv; charset=utf-8",
   });
-  // biome-ignore lint/suspicious/noExplicitAny: answers are checked field by field
-  return { status: res.status, json: (await res.json()) as any };
-}
 
 const call = (serve: Serve, method: string, path: string, json?: unknown) =>
-  fetch(`${serve.url}${path}`, {
-    method,
-    headers: json === undefined ? auth : { ...auth, "content-type": "application/json" },
-    body: json === undefined ? undefined : JSON.stringify(json),
-  });
+  adminRequest(serve, method, path, { json });
 
 describe("POST /admin/subscribers/import", () => {
   let stack: TestStack;
   let serve: Serve;
-  let db: ReturnType<typeof documentClientOver>;
+  let db: ReturnType<typeof stackDocumentClient>;
   let subscribers: DynamoSubscriberStore;
   let suppressions: DynamoSuppressionStore;
 
-  beforeAll(async () => {
-    stack = await startTestStack({}, { DIGEST_SECTIONS: "World,Science,Culture" });
-    serve = await startServe(stack);
-    db = documentClientOver(
-      new DynamoDBClient({
-        endpoint: stack.dynamodbUrl,
-        region: "us-east-1",
-        credentials: { accessKeyId: "t", secretAccessKey: "t" },
-      }),
-    );
+  serveForSuite({ DIGEST_SECTIONS: "World,Science,Culture" }, (started) => {
+    ({ stack, serve } = started);
+    db = stackDocumentClient(stack);
     subscribers = new DynamoSubscriberStore(db, "digest-subscribers");
     suppressions = new DynamoSuppressionStore(db, "digest-suppressions");
   });
-  afterAll(async () => {
-    await serve?.stop();
-    db?.destroy();
-    await stack?.close();
-  });
+  afterAll(() => db?.destroy());
 
   it("imports the good rows and reports each of many kinds of bad rows at its line (BOM, CRLF, multi-line field)", async () => {
     // States an import must respect: unsubscribed, suppressed (bounce), erased.
@@ -213,28 +190,17 @@ describe("POST /admin/subscribers/import", () => {
 describe("GDPR erasure", () => {
   let stack: TestStack;
   let serve: Serve;
-  let db: ReturnType<typeof documentClientOver>;
+  let db: ReturnType<typeof stackDocumentClient>;
   let subscribers: DynamoSubscriberStore;
   let suppressions: DynamoSuppressionStore;
 
-  beforeAll(async () => {
-    stack = await startTestStack();
-    serve = await startServe(stack);
-    db = documentClientOver(
-      new DynamoDBClient({
-        endpoint: stack.dynamodbUrl,
-        region: "us-east-1",
-        credentials: { accessKeyId: "t", secretAccessKey: "t" },
-      }),
-    );
+  serveForSuite({}, (started) => {
+    ({ stack, serve } = started);
+    db = stackDocumentClient(stack);
     subscribers = new DynamoSubscriberStore(db, "digest-subscribers");
     suppressions = new DynamoSuppressionStore(db, "digest-suppressions");
   });
-  afterAll(async () => {
-    await serve?.stop();
-    db?.destroy();
-    await stack?.close();
-  });
+  afterAll(() => db?.destroy());
 
   it("keeps only a hashed suppression; the address is never re-added or mailed again", async () => {
     const D1 = "2031-06-01";
@@ -259,7 +225,7 @@ describe("GDPR erasure", () => {
 
     const erased = await call(serve, "DELETE", "/admin/subscribers/Erin%40Example.com?erase=true");
     expect(erased.status).toBe(200);
-    expect(await erased.json()).toEqual({ erased: true });
+    expect(erased.json).toEqual({ erased: true });
     expect(await subscribers.get("erin@example.com")).toBeNull();
     expect((await call(serve, "GET", "/admin/subscribers/erin%40example.com")).status).toBe(404);
     expect(await suppressions.get("erin@example.com")).toBeNull();
@@ -283,7 +249,7 @@ describe("GDPR erasure", () => {
     // Re-adding is refused everywhere.
     const add = await call(serve, "POST", "/admin/subscribers", { email: "erin@example.com" });
     expect(add.status).toBe(409);
-    expect(((await add.json()) as { reason: string }).reason).toBe("erased");
+    expect(add.json.reason).toBe("erased");
     const imported = await importCsv(serve, "email\nerin@example.com\n");
     expect(imported.json).toMatchObject({ imported: 0, skipped: 1 });
     expect((await stack.digest(["subscribers", "add", "ERIN@example.com"])).code).toBe(1);

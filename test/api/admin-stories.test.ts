@@ -1,7 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { STORY_FILE_EXTENSIONS } from "../../functions/core/story-files.js";
-import { type Serve, startServe, TEST_ADMIN_TOKEN } from "../helpers/serve.js";
-import { startTestStack, story, type TestStack } from "../helpers/services.js";
+import { adminRequest, type Serve, serveForSuite } from "../helpers/serve.js";
+import { story, type TestStack } from "../helpers/services.js";
 
 /**
  * The admin API's story routes (`POST|GET /admin/stories`, `PATCH|DELETE /admin/stories/{id}`) and
@@ -9,36 +9,21 @@ import { startTestStack, story, type TestStack } from "../helpers/services.js";
  * endpoint.
  */
 
-const auth = { authorization: `Bearer ${TEST_ADMIN_TOKEN}` };
 const DAY = "2031-03-14";
 
 // biome-ignore lint/suspicious/noExplicitAny: answers are checked field by field
 type Json = any;
 
-async function post(serve: Serve, body: string, contentType: string | null, query = "") {
-  const res = await fetch(`${serve.url}/admin/stories${query}`, {
-    method: "POST",
-    headers: contentType === null ? auth : { ...auth, "content-type": contentType },
+const post = (serve: Serve, body: string, contentType: string | null, query = "") =>
+  adminRequest(serve, "POST", `/admin/stories${query}`, {
     // fetch labels a string body text/plain; bytes go without a content type.
     body: contentType === null ? new TextEncoder().encode(body) : body,
+    type: contentType ?? undefined,
   });
-  const text = await res.text();
-  let json: Json = null;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    json = { text };
-  }
-  return { status: res.status, json };
-}
 
 async function call(serve: Serve, method: string, path: string, json?: unknown) {
-  const res = await fetch(`${serve.url}${path}`, {
-    method,
-    headers: json === undefined ? auth : { ...auth, "content-type": "application/json" },
-    body: json === undefined ? undefined : JSON.stringify(json),
-  });
-  return { status: res.status, json: (await res.json()) as Json };
+  const { status, json: answer } = await adminRequest(serve, method, path, { json });
+  return { status, json: answer as Json };
 }
 
 const RAW_PAGE = `Read every paper in one place.
@@ -64,13 +49,8 @@ describe("admin story routes", () => {
   let stack: TestStack;
   let serve: Serve;
 
-  beforeAll(async () => {
-    stack = await startTestStack({}, { DIGEST_SECTIONS: "World,Science,Culture" });
-    serve = await startServe(stack);
-  });
-  afterAll(async () => {
-    await serve?.stop();
-    await stack?.close();
+  serveForSuite({ DIGEST_SECTIONS: "World,Science,Culture" }, (started) => {
+    ({ stack, serve } = started);
   });
 
   const listDay = async (day = DAY) => {

@@ -1,12 +1,16 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { documentClientOver } from "../../functions/adapters/dynamo/client.js";
+import { afterAll, describe, expect, it } from "vitest";
 import { DynamoSuppressionStore } from "../../functions/adapters/dynamo/suppression-store.js";
 import { adminRoutes } from "../../functions/core/api/admin-routes.js";
-import { type Serve, startServe, TEST_ADMIN_TOKEN } from "../helpers/serve.js";
-import { startTestStack, story, type TestStack, writeStories } from "../helpers/services.js";
+import {
+  adminRequest,
+  type Serve,
+  type ServeAnswer,
+  serveForSuite,
+  TEST_ADMIN_TOKEN,
+} from "../helpers/serve.js";
+import { stackDocumentClient, story, type TestStack, writeStories } from "../helpers/services.js";
 
 /**
  * The admin API over real HTTP (`digest serve` as a child process) on dynalite and the SES endpoint:
@@ -14,53 +18,19 @@ import { startTestStack, story, type TestStack, writeStories } from "../helpers/
  * export, consent evidence, editions; and that the CLI answers the same as the API.
  */
 
-interface Answer {
-  status: number;
-  headers: Headers;
-  text: string;
-  // biome-ignore lint/suspicious/noExplicitAny: test answers are checked field by field
-  json: any;
-}
-
-function client(serve: () => Serve) {
-  return async (
-    method: string,
-    path: string,
-    opts: { json?: unknown; body?: string; type?: string; auth?: string | null } = {},
-  ): Promise<Answer> => {
-    const headers: Record<string, string> = {};
-    const auth = opts.auth === undefined ? `Bearer ${TEST_ADMIN_TOKEN}` : opts.auth;
-    if (auth !== null) headers.authorization = auth;
-    let body: string | undefined = opts.body;
-    if (opts.json !== undefined) {
-      body = JSON.stringify(opts.json);
-      headers["content-type"] = "application/json";
-    }
-    if (opts.type) headers["content-type"] = opts.type;
-    const res = await fetch(`${serve().url}${path}`, { method, headers, body });
-    const text = await res.text();
-    let json: unknown = null;
-    try {
-      json = JSON.parse(text);
-    } catch {}
-    return { status: res.status, headers: res.headers, text, json };
-  };
-}
+const client =
+  (serve: () => Serve) =>
+  (method: string, path: string, opts: Parameters<typeof adminRequest>[3] = {}): Promise<ServeAnswer> =>
+    adminRequest(serve(), method, path, opts);
 
 const VIEW_KEYS = ["confirmedAt", "createdAt", "email", "name", "sections", "status", "timezone"];
 const SECTIONS = { DIGEST_SECTIONS: "World,Science,Culture" };
 
 describe("admin auth", () => {
-  let stack: TestStack;
   let serve: Serve;
   const api = client(() => serve);
-  beforeAll(async () => {
-    stack = await startTestStack({}, SECTIONS);
-    serve = await startServe(stack);
-  });
-  afterAll(async () => {
-    await serve?.stop();
-    await stack?.close();
+  serveForSuite(SECTIONS, (started) => {
+    serve = started.serve;
   });
 
   it("guards every admin route: no credentials 401 with a challenge, a wrong token or scheme 403", async () => {
@@ -98,25 +68,14 @@ describe("admin subscribers API", () => {
   let stack: TestStack;
   let serve: Serve;
   let suppressions: DynamoSuppressionStore;
-  let db: ReturnType<typeof documentClientOver>;
+  let db: ReturnType<typeof stackDocumentClient>;
   const api = client(() => serve);
-  beforeAll(async () => {
-    stack = await startTestStack({}, SECTIONS);
-    serve = await startServe(stack);
-    db = documentClientOver(
-      new DynamoDBClient({
-        endpoint: stack.dynamodbUrl,
-        region: "us-east-1",
-        credentials: { accessKeyId: "t", secretAccessKey: "t" },
-      }),
-    );
+  serveForSuite(SECTIONS, (started) => {
+    ({ stack, serve } = started);
+    db = stackDocumentClient(stack);
     suppressions = new DynamoSuppressionStore(db, "digest-suppressions");
   });
-  afterAll(async () => {
-    await serve?.stop();
-    db?.destroy();
-    await stack?.close();
-  });
+  afterAll(() => db?.destroy());
 
   it("adds, reads, updates, pauses, resumes and unsubscribes; never reactivates", async () => {
     const created = await api("POST", "/admin/subscribers", {
@@ -339,8 +298,7 @@ describe("admin list, filters, export and editions", () => {
   let serve: Serve;
   const api = client(() => serve);
   const DAY = "2031-04-02";
-  beforeAll(async () => {
-    stack = await startTestStack({}, SECTIONS);
+  const seed = async (stack: TestStack) => {
     const csv = join(stack.dir, "subs.csv");
     const { writeFile } = await import("node:fs/promises");
     await writeFile(
@@ -359,19 +317,21 @@ describe("admin list, filters, export and editions", () => {
     expect((await stack.digest(["subscribers", "import", csv])).code).toBe(0);
     await stack.digest(["subscribers", "update", "a5@example.com", "--pause"]);
     await stack.digest(["subscribers", "remove", "a7@example.com"]);
-    serve = await startServe(stack);
-  });
-  afterAll(async () => {
-    await serve?.stop();
-    await stack?.close();
-  });
+  };
+  serveForSuite(
+    SECTIONS,
+    (started) => {
+      ({ stack, serve } = started);
+    },
+    seed,
+  );
 
   async function pages(query: string) {
     const seen: string[] = [];
     let cursor: string | null = null;
     let count = 0;
     do {
-      const res: Answer = await api(
+      const res: ServeAnswer = await api(
         "GET",
         `/admin/subscribers?${query}&limit=2${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`,
       );

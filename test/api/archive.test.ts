@@ -1,11 +1,13 @@
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { parseFeed } from "feedsmith";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { documentClientOver } from "../../functions/adapters/dynamo/client.js";
 import { DynamoEditionStore } from "../../functions/adapters/dynamo/edition-store.js";
+import { DynamoSendLedger } from "../../functions/adapters/dynamo/send-ledger.js";
 import { DynamoStoryStore } from "../../functions/adapters/dynamo/story-store.js";
 import { listArchive } from "../../functions/core/archive.js";
 import { parseConfig } from "../../functions/core/config.js";
-import { dateLabel } from "../../functions/core/edition.js";
+import { dateLabel, toEditionStory } from "../../functions/core/edition.js";
 import { escapeHtml } from "../../functions/core/html.js";
 import type { EditionRecord } from "../../functions/core/ports.js";
 import { story, writeStories } from "../helpers/services.js";
@@ -112,6 +114,7 @@ describe("GET /archive", () => {
     const deps = {
       editions,
       stories: new DynamoStoryStore(db, "digest-stories"),
+      ledger: new DynamoSendLedger(db, "digest-sends"),
       config: parseConfig({}, { DIGEST_SECTIONS: "World,Science,Culture" }),
       clock: () => new Date(),
     };
@@ -122,6 +125,39 @@ describe("GET /archive", () => {
     expect(second.items.map((e) => [e.date, e.stories])).toEqual([[DAY1, 5]]);
     const third = await listArchive(deps, { before: second.nextBefore as string, limit: 1 });
     expect(third).toEqual({ items: [], nextBefore: null });
+  });
+
+  it("serves an Atom feed of the editions that went out, which the pages announce", async () => {
+    const res = await fetch(`${world.serve.url}/archive/feed.xml`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toBe("application/atom+xml; charset=utf-8");
+    expect(res.headers.get("cache-control")).toBe("public, max-age=300");
+    const parsed = parseFeed(await res.text());
+    expect(parsed.format).toBe("atom");
+    const feed = parsed.feed as {
+      title?: { value?: string };
+      entries?: {
+        id?: string;
+        title?: { value?: string };
+        summary?: { value?: string };
+        links?: { href?: string }[];
+      }[];
+    };
+    expect(feed.title?.value).toBe("The Test Digest: past editions");
+    const entries = feed.entries ?? [];
+    expect(entries.map((e) => e.id?.replace(/^.*\/archive\//, ""))).toEqual([DAY2, DAY1]);
+    const subject1 = (await world.eml(DAY1, "ana@example.com")).subject as string;
+    expect(entries[1]?.title?.value).toBe(`${dateLabel(DAY1)}: ${subject1}`);
+    expect(entries[1]?.summary?.value).toMatch(/^5 stories: /);
+    // Feed readers need absolute links; the entry's link opens the archive page.
+    const link = entries[0]?.links?.[0]?.href as string;
+    expect(link).toMatch(new RegExp(`^https?://[^/]+/archive/${DAY2}$`));
+    for (const path of ["/archive", `/archive/${DAY1}`]) {
+      const body = await page(await fetch(`${world.serve.url}${path}`));
+      expect(body).toContain('<link rel="alternate" type="application/atom+xml"');
+      expect(body).toContain('href="/archive/feed.xml"');
+      expect(body).toContain('href="/subscribe"');
+    }
   });
 });
 
@@ -207,5 +243,52 @@ describe("GET /archive/{date}", () => {
       expect(body).toContain("<h1>Page not found</h1>");
       expect(body).not.toContain("<script");
     }
+  });
+});
+
+describe("what 'more stories' lists", () => {
+  it("is what the edition recorded: a story imported for the day afterwards does not join it", async () => {
+    const stories = new DynamoStoryStore(db, "digest-stories");
+    const recorded = (await editions.get(DAY1))?.leftOutIds;
+    expect(recorded).toHaveLength(2);
+    const late = await writeStories(world.stack, "late.ndjson", [
+      story(DAY1, 9, { section: "World", headline: `Imported late for ${DAY1}` }),
+    ]);
+    expect((await world.stack.digest(["stories", "import", late])).code).toBe(0);
+    expect((await stories.listDay(DAY1)).some((s) => s.headline === `Imported late for ${DAY1}`)).toBe(true);
+    const body = await page(await fetch(`${world.serve.url}/archive/${DAY1}`));
+    expect(body).toContain("These 2 stories did not fit in the email.");
+    expect(body).not.toContain(`Imported late for ${DAY1}`);
+    const more = body.split('<h2 id="more">')[1] as string;
+    for (const id of recorded as string[]) {
+      expect(more).toContain(escapeHtml((await stories.get(id))?.headline as string));
+    }
+  });
+
+  it("is rebuilt from the day's stories for an edition stored before the ids were recorded", async () => {
+    const OLD = ago(6);
+    const file = await writeStories(world.stack, "old.ndjson", [
+      story(OLD, 1, { section: "World", headline: `Sent on ${OLD}` }),
+      story(OLD, 2, { section: "Science", headline: `Left out on ${OLD}` }),
+      story(OLD, 3, { section: "Culture", headline: `Also left out on ${OLD}` }),
+    ]);
+    expect((await world.stack.digest(["stories", "import", file])).code).toBe(0);
+    const stories = new DynamoStoryStore(db, "digest-stories");
+    const day = await stories.listDay(OLD);
+    const sent = day.find((s) => s.headline === `Sent on ${OLD}`);
+    if (!sent) throw new Error("the imported story is missing");
+    await stories.markInEdition([sent.id], OLD);
+    await editions.replace({
+      ...edition(OLD, "sent"),
+      stories: [toEditionStory(sent)],
+      sections: ["World"],
+      leftOutBySection: { Science: 1, Culture: 1 },
+    });
+    const body = await page(await fetch(`${world.serve.url}/archive/${OLD}`));
+    const [shown, more] = body.split('<h2 id="more">') as [string, string];
+    expect(shown).toContain(`Sent on ${OLD}`);
+    expect(more).toContain(`Left out on ${OLD}`);
+    expect(more).toContain(`Also left out on ${OLD}`);
+    expect(more).not.toContain(`Sent on ${OLD}`);
   });
 });

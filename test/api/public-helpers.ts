@@ -1,9 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { type ParsedMail, simpleParser } from "mailparser";
 import { expect } from "vitest";
-import { documentClientOver } from "../../functions/adapters/dynamo/client.js";
 import { DynamoSubscriberStore } from "../../functions/adapters/dynamo/subscriber-store.js";
 import { DynamoSuppressionStore } from "../../functions/adapters/dynamo/suppression-store.js";
 import type { Subscriber } from "../../functions/core/subscribers.js";
@@ -11,7 +9,13 @@ import type { SigningKey } from "../../functions/core/tokens.js";
 import { loadSigningKeys } from "../../functions/local/runtime.js";
 import type { SesEndpointOptions } from "../../functions/local/ses-endpoint.js";
 import { type Serve, startServe } from "../helpers/serve.js";
-import { startTestStack, story, type TestStack, writeStories } from "../helpers/services.js";
+import {
+  stackDocumentClient,
+  startTestStack,
+  story,
+  type TestStack,
+  writeStories,
+} from "../helpers/services.js";
 
 /** Shared setup of the public-route suites: a test stack, `digest serve` on it, direct store access. */
 export interface World {
@@ -41,13 +45,7 @@ export async function startWorld(env: NodeJS.ProcessEnv = {}, ses: SesEndpointOp
     ...env,
   });
   const serve = await startServe(stack);
-  const db = documentClientOver(
-    new DynamoDBClient({
-      endpoint: stack.dynamodbUrl,
-      region: "us-east-1",
-      credentials: { accessKeyId: "t", secretAccessKey: "t" },
-    }),
-  );
+  const db = stackDocumentClient(stack);
   const subscribers = new DynamoSubscriberStore(db, "digest-subscribers");
   const world: World = {
     stack,

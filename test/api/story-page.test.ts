@@ -80,6 +80,12 @@ describe("GET /stories/{id}", () => {
     // No URL of its own: no "read it at the source" link.
     expect(body).not.toContain("Read it at");
     expect(body).toContain('<a href="/subscribe">');
+    // A title naming the story and the brand; the way back to the archive, its feed and the sign-up.
+    expect(body).toContain(
+      "<title>Council &lt;b&gt;approves&lt;/b&gt; the &quot;new&quot; bridge · The Test Digest</title>",
+    );
+    expect(body).toContain('<a href="/archive">All past editions</a>');
+    expect(body).toContain('<a href="/archive/feed.xml">Atom feed</a>');
   });
 
   it("escapes markup in a stored story's text", async () => {

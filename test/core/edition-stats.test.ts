@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import {
   deliveryStats,
+  describeEngagement,
   describeRates,
   formatRate,
   SES_RATE_LEVELS,
@@ -9,7 +10,10 @@ import {
 
 describe("deliveryStats", () => {
   it("computes delivery, bounce and complaint rates over messages sent", () => {
-    const s = deliveryStats(1000, { delivered: 960, bounced: 20, complained: 0, opened: 400, clicked: 90 });
+    const s = deliveryStats(
+      { delivered: 960, bounced: 20, complained: 0, opened: 400, clicked: 90 },
+      { ledgerSent: 1000 },
+    );
     expect(s).toMatchObject({
       sent: 1000,
       delivered: 960,
@@ -25,7 +29,7 @@ describe("deliveryStats", () => {
   });
 
   it("treats missing counters as zero and has no rates while nothing was sent", () => {
-    const s = deliveryStats(0, {});
+    const s = deliveryStats({}, { ledgerSent: 0 });
     expect(s).toMatchObject({ delivered: 0, bounced: 0, opened: 0, deliveryRate: null, verdict: "ok" });
     expect(s.bounceRate.rate).toBeNull();
     expect(s.complaintRate.rate).toBeNull();
@@ -40,7 +44,7 @@ describe("deliveryStats", () => {
     [1000, 50, "over"],
     [1000, 120, "over"],
   ] as const)("bounce: %i sent, %i hard bounces → %s", (sent, bounced, verdict) => {
-    const s = deliveryStats(sent, { bounced });
+    const s = deliveryStats({ bounced }, { ledgerSent: sent });
     expect(s.bounceRate.verdict).toBe(verdict);
     expect(s.verdict).toBe(verdict);
   });
@@ -50,34 +54,91 @@ describe("deliveryStats", () => {
     [10_000, 5, "warning"],
     [10_000, 10, "over"],
   ] as const)("complaints: %i sent, %i complaints → %s", (sent, complained, verdict) => {
-    expect(deliveryStats(sent, { complained }).complaintRate.verdict).toBe(verdict);
+    expect(deliveryStats({ complained }, { ledgerSent: sent }).complaintRate.verdict).toBe(verdict);
   });
 
   it("takes the worse verdict of the two rates", () => {
-    const s = deliveryStats(10_000, { bounced: 10, complained: 20 });
+    const s = deliveryStats({ bounced: 10, complained: 20 }, { ledgerSent: 10_000 });
     expect(s.bounceRate.verdict).toBe("ok");
     expect(s.complaintRate.verdict).toBe("over");
     expect(s.verdict).toBe("over");
-    expect(deliveryStats(1000, { bounced: 30, complained: 0 }).verdict).toBe("warning");
+    expect(deliveryStats({ bounced: 30, complained: 0 }, { ledgerSent: 1000 }).verdict).toBe("warning");
   });
 
   it("says when the sample is small, events were counted twice or came without sends", () => {
-    const small = deliveryStats(SMALL_SAMPLE - 1, { bounced: 1 });
+    const small = deliveryStats({ bounced: 1 }, { ledgerSent: SMALL_SAMPLE - 1 });
     expect(small.notes.join("\n")).toMatch(/small sample \(99 sent\)/);
-    expect(deliveryStats(SMALL_SAMPLE, { bounced: 1 }).notes).toEqual([]);
-    expect(deliveryStats(2, { delivered: 3 }).notes.join("\n")).toMatch(/counted twice/);
-    expect(deliveryStats(0, { delivered: 1 }).notes.join("\n")).toMatch(/no sent messages/);
+    expect(deliveryStats({ bounced: 1 }, { ledgerSent: SMALL_SAMPLE }).notes).toEqual([]);
+    expect(deliveryStats({ delivered: 3 }, { ledgerSent: 2 }).notes.join("\n")).toMatch(/counted twice/);
+    expect(deliveryStats({ delivered: 1 }, { ledgerSent: 0 }).notes.join("\n")).toMatch(/no sent messages/);
   });
 
-  it("warns that opens are events inflated by Apple Mail Privacy Protection", () => {
-    const notes = deliveryStats(10, { delivered: 10, opened: 25 }).notes.join("\n");
-    expect(notes).toMatch(/not unique readers/);
-    expect(notes).toMatch(/Apple Mail Privacy Protection/);
-    expect(deliveryStats(10, { delivered: 10 }).notes).toEqual([]);
+  it("warns that opens are inflated by Apple Mail Privacy Protection", () => {
+    const notes = deliveryStats({ delivered: 10, opened: 25, uniqueOpened: 8 }, { ledgerSent: 10 }).notes;
+    expect(notes.join("\n")).toMatch(/Apple Mail Privacy Protection/);
+    expect(deliveryStats({ delivered: 10 }, { ledgerSent: 10 }).notes).toEqual([]);
+  });
+
+  it("counts readers apart from events: unique opens and clicks over delivered", () => {
+    const s = deliveryStats(
+      { sent: 200, delivered: 200, opened: 130, uniqueOpened: 80, clicked: 41, uniqueClicked: 30 },
+      {},
+    );
+    expect(s).toMatchObject({
+      opened: 130,
+      uniqueOpened: 80,
+      clicked: 41,
+      uniqueClicked: 30,
+      openRate: 0.4,
+      clickRate: 0.15,
+      tracking: { opens: true, clicks: true },
+    });
+    expect(describeEngagement(s)).toEqual([
+      "opens: 80 readers (40% of delivered), 130 events",
+      "clicks: 30 readers (15% of delivered), 41 events",
+    ]);
+    // Nothing delivered: no rate to give (not 0%).
+    expect(deliveryStats({ uniqueOpened: 1 }, {}).openRate).toBeNull();
+  });
+
+  it("says 'not tracked' instead of 0 for what is not tracked", () => {
+    const counters = { sent: 10, delivered: 10, opened: 0, clicked: 3, uniqueClicked: 2 };
+    const off = deliveryStats(counters, { tracking: { opens: false, clicks: true } });
+    expect(off).toMatchObject({ opened: null, uniqueOpened: null, openRate: null, uniqueClicked: 2 });
+    expect(describeEngagement(off)).toEqual([
+      "opens not tracked",
+      "clicks: 2 readers (20% of delivered), 3 events",
+    ]);
+    const none = deliveryStats(counters, { tracking: { opens: false, clicks: false } });
+    expect(describeEngagement(none)).toEqual(["opens not tracked", "clicks not tracked"]);
+    expect(none).toMatchObject({ clicked: null, uniqueClicked: null, clickRate: null });
+    // Tracked but nobody opened yet: 0, not "not tracked".
+    expect(describeEngagement(deliveryStats({ delivered: 5 }, {}))[0]).toBe(
+      "opens: 0 readers (0% of delivered), 0 events",
+    );
+  });
+
+  it("counts soft bounces apart from hard ones: they do not move the bounce rate", () => {
+    const s = deliveryStats({ sent: 100, bounced: 1, softBounced: 9 }, {});
+    expect(s.softBounced).toBe(9);
+    expect(s.bounceRate.rate).toBe(0.01);
+  });
+
+  it("takes sent from the ledger when given, else from the counter, and says when they differ", () => {
+    const fromCounter = deliveryStats({ sent: 120, bounced: 6 }, {});
+    expect(fromCounter).toMatchObject({ sent: 120, sentFrom: "counter", sentCounted: 120 });
+    expect(fromCounter.bounceRate.rate).toBe(0.05);
+    const fromLedger = deliveryStats({ sent: 119 }, { ledgerSent: 120 });
+    expect(fromLedger).toMatchObject({ sent: 120, sentFrom: "ledger", sentCounted: 119 });
+    expect(fromLedger.notes.join("\n")).toMatch(/sent counter says 119, the ledger 120/);
+    expect(deliveryStats({ sent: 120 }, { ledgerSent: 120 }).notes).toEqual([]);
+    // An edition sent before the counter was kept: no counter, nothing to compare.
+    expect(deliveryStats({}, { ledgerSent: 7 })).toMatchObject({ sent: 7, sentCounted: null, notes: [] });
+    expect(deliveryStats({}, {})).toMatchObject({ sent: 0, sentFrom: "ledger" });
   });
 
   it("ignores negative counters (never below zero)", () => {
-    expect(deliveryStats(10, { bounced: -3 }).bounced).toBe(0);
+    expect(deliveryStats({ bounced: -3 }, { ledgerSent: 10 }).bounced).toBe(0);
   });
 
   it("uses SES's review and pause levels", () => {
@@ -101,7 +162,7 @@ describe("formatRate and describeRates", () => {
   });
 
   it("describes each rate with its count, verdict and SES's levels", () => {
-    expect(describeRates(deliveryStats(200, { bounced: 12, complained: 1 }))).toEqual([
+    expect(describeRates(deliveryStats({ bounced: 12, complained: 1 }, { ledgerSent: 200 }))).toEqual([
       "bounce rate 6% (12 of 200 sent): over (SES reviews at 5%, may pause at 10%)",
       "complaint rate 0.5% (1 of 200 sent): over (SES reviews at 0.1%, may pause at 0.5%)",
     ]);

@@ -2,6 +2,7 @@ import { type AddressObject, simpleParser } from "mailparser";
 import { describe, expect, it } from "vitest";
 import { composeMessage, type Envelope, prepareVariant } from "../../functions/core/message.js";
 import { PERSONAL_SLOTS } from "../../functions/core/types.js";
+import { mulberry32 } from "../../functions/local/prng.js";
 
 const envelope: Envelope = {
   from: { name: "The Digest", address: "news@example.org" },
@@ -225,14 +226,7 @@ describe("personalised MIME from pre-encoded parts", () => {
   });
 
   it("round-trips random names, subjects, links and bodies (seeded)", async () => {
-    let seed = 0x5eed;
-    const rand = () => {
-      // mulberry32
-      seed = (seed + 0x6d2b79f5) | 0;
-      let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-      t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    };
+    const rand = mulberry32(0x5eed);
     const int = (n: number) => Math.floor(rand() * n);
     const pick = <T>(xs: readonly T[]): T => xs[int(xs.length)] as T;
     const WORD_CHARS = [..."abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"];

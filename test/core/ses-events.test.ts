@@ -2,7 +2,13 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseConfig } from "../../functions/core/config.js";
-import type { EditionStat, EditionStore, SubscriberStore } from "../../functions/core/ports.js";
+import type {
+  EditionStat,
+  EditionStore,
+  RecipientMark,
+  SendLedger,
+  SubscriberStore,
+} from "../../functions/core/ports.js";
 import { rateVerdict } from "../../functions/core/send-edition.js";
 import {
   decideSesEvent,
@@ -63,6 +69,24 @@ function subscriber(
     consent: { method: "admin", at: "2031-01-01T00:00:00.000Z", source: null },
     ...extra,
   };
+}
+
+/**
+ * The ledger's markFirst over a map: entries exist for recipients "sent" to; each mark is set once.
+ * (The DynamoDB ledger's conditional write is tested through the embedded stack.)
+ */
+function ledgerWith(entries: { editionId: string; subscriberId: string }[]) {
+  const marks = new Map(entries.map((e) => [`${e.editionId}|${e.subscriberId}`, new Set<RecipientMark>()]));
+  const ledger: Pick<SendLedger, "markFirst"> = {
+    async markFirst(editionId, subscriberId, mark) {
+      const set = marks.get(`${editionId}|${subscriberId}`);
+      if (!set) return "absent";
+      if (set.has(mark)) return "repeat";
+      set.add(mark);
+      return "first";
+    },
+  };
+  return { ledger, marks };
 }
 
 function world(transientBounceLimit = 3) {
@@ -513,5 +537,117 @@ describe("the safety pause's verdict", () => {
     expect(() => parseConfig({}, { DIGEST_COMPLAINT_RATE_LIMIT: "0" })).toThrow(
       /complaintRateLimit \(DIGEST_COMPLAINT_RATE_LIMIT\): expected a fraction/,
     );
+  });
+});
+
+describe("readers, not events: unique opens and clicks, soft bounces once per recipient and edition", () => {
+  const tagged = (name: string, edition: string = EDITION, email = "recipient@example.com") => {
+    const event = structuredClone(fixture(name)) as { mail: { tags?: Record<string, string[]> } };
+    event.mail.tags = { ...event.mail.tags, edition: [edition] };
+    return JSON.parse(JSON.stringify(event).replaceAll("recipient@example.com", email));
+  };
+  const decideTagged = (name: string) => decideSesEvent(only(parseSesNotifications(tagged(name))));
+
+  it("names the reader of a tagged open or click for a first-time count", () => {
+    expect(decideTagged("event-open.json")).toMatchObject({
+      stats: { opened: 1 },
+      firsts: [{ email: "recipient@example.com", mark: "opened", at: expect.any(String) }],
+    });
+    expect(decideTagged("event-click.json")).toMatchObject({
+      stats: { clicked: 1 },
+      firsts: [{ email: "recipient@example.com", mark: "clicked" }],
+    });
+    expect(decideTagged("event-delivery.json").firsts).toEqual([]);
+    // Untagged: no edition to count a reader for.
+    const untagged = structuredClone(fixture("event-open.json")) as { mail: { tags?: unknown } };
+    delete untagged.mail.tags;
+    expect(decideSesEvent(only(parseSesNotifications(untagged))).firsts).toEqual([]);
+  });
+
+  it("counts every open and click event, but each reader once, however often events repeat", async () => {
+    const w = world();
+    const ana = subscriber("ana@example.com");
+    await w.subscribers.put(ana);
+    await w.subscribers.put(subscriber("ben@example.com"));
+    const { ledger, marks } = ledgerWith([
+      { editionId: EDITION, subscriberId: ana.id },
+      { editionId: EDITION, subscriberId: "id-ben@example.com" },
+    ]);
+    const deps = { ...w.deps, ledger };
+    const open = (email: string) => parseSesNotifications(tagged("event-open.json", EDITION, email));
+    const click = (email: string) => parseSesNotifications(tagged("event-click.json", EDITION, email));
+    // ana opens twice and clicks once; that click is redelivered; ben opens once.
+    const outcomes = await applySesRecords(deps, [
+      ...open("ana@example.com"),
+      ...open("ana@example.com"),
+      ...click("ana@example.com"),
+      ...click("ana@example.com"),
+      ...open("ben@example.com"),
+    ]);
+    expect(outcomes.map((o) => o.status === "applied" && o.applied.stats)).toEqual([
+      { opened: 1, uniqueOpened: 1 },
+      { opened: 1 },
+      { clicked: 1, uniqueClicked: 1 },
+      { clicked: 1 },
+      { opened: 1, uniqueOpened: 1 },
+    ]);
+    expect(w.editions.stats.get(EDITION)).toEqual({
+      opened: 3,
+      uniqueOpened: 2,
+      clicked: 2,
+      uniqueClicked: 1,
+    });
+    expect([...(marks.get(`${EDITION}|${ana.id}`) ?? [])].sort()).toEqual(["clicked", "opened"]);
+  });
+
+  it("gives no unique count without a ledger entry or a subscriber record; totals and soft bounces still count", async () => {
+    const w = world();
+    await w.subscribers.put(subscriber("cleo@example.com")); // subscribed, but not in this edition's ledger
+    const deps = { ...w.deps, ledger: ledgerWith([]).ledger };
+    await applySesRecords(deps, [
+      ...parseSesNotifications(tagged("event-open.json", EDITION, "cleo@example.com")),
+      ...parseSesNotifications(tagged("event-open.json", EDITION, "erased@example.com")),
+    ]);
+    expect(w.editions.stats.get(EDITION)).toEqual({ opened: 2 });
+    // A soft bounce there is counted all the same (nothing to deduplicate it against).
+    await applySesRecords(
+      deps,
+      parseSesNotifications(tagged("event-bounce-transient.json", EDITION, "cleo@example.com")),
+    );
+    await applySesRecords(
+      deps,
+      parseSesNotifications(tagged("event-bounce-transient.json", EDITION, "cleo@example.com")),
+    );
+    expect(w.subscribers.items.get("cleo@example.com")?.transientBounces).toBe(2);
+    expect(w.editions.stats.get(EDITION)).toMatchObject({ softBounced: 2 });
+  });
+
+  it("counts a redelivered soft bounce once, for suppression and for the edition", async () => {
+    const w = world(2);
+    const ana = subscriber("ana@example.com");
+    await w.subscribers.put(ana);
+    const { ledger } = ledgerWith([
+      { editionId: EDITION, subscriberId: ana.id },
+      { editionId: "2031-03-15", subscriberId: ana.id },
+    ]);
+    const deps = { ...w.deps, ledger };
+    const bounce = (edition: string) =>
+      parseSesNotifications(tagged("event-bounce-transient.json", edition, "ana@example.com"));
+    const [first] = await applySesRecords(deps, bounce(EDITION));
+    const [again] = await applySesRecords(deps, bounce(EDITION));
+    expect(first?.status === "applied" && first.applied.changes[0]?.action).toBe("soft-bounce");
+    expect(again?.status === "applied" && again.applied.changes).toEqual([
+      { email: "ana@example.com", action: "repeat", note: expect.stringContaining("already counted") },
+    ]);
+    expect(w.subscribers.items.get("ana@example.com")).toMatchObject({
+      status: "active",
+      transientBounces: 1,
+    });
+    expect(w.editions.stats.get(EDITION)).toEqual({ softBounced: 1 });
+    // The next edition's soft bounce is a second one in a row: at the limit of 2, suppressed.
+    const [next] = await applySesRecords(deps, bounce("2031-03-15"));
+    expect(next?.status === "applied" && next.applied.changes[0]?.action).toBe("suppressed");
+    expect(w.editions.stats.get("2031-03-15")).toEqual({ softBounced: 1 });
+    expect(w.subscribers.items.get("ana@example.com")?.status).toBe("suppressed");
   });
 });

@@ -5,6 +5,7 @@ import type { EventBridgeEvent, SNSEvent, SQSEvent, SQSRecord } from "aws-lambda
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { documentClientOver } from "../../functions/adapters/dynamo/client.js";
 import { DynamoEditionStore } from "../../functions/adapters/dynamo/edition-store.js";
+import { DynamoSendLedger } from "../../functions/adapters/dynamo/send-ledger.js";
 import { DynamoSubscriberStore } from "../../functions/adapters/dynamo/subscriber-store.js";
 import { DynamoSuppressionStore } from "../../functions/adapters/dynamo/suppression-store.js";
 import { startTestStack, story, type TestStack, writeStories } from "../helpers/services.js";
@@ -19,6 +20,7 @@ let stores: {
   subscribers: DynamoSubscriberStore;
   suppressions: DynamoSuppressionStore;
   editions: DynamoEditionStore;
+  ledger: DynamoSendLedger;
   close(): void;
 };
 
@@ -47,6 +49,7 @@ beforeAll(async () => {
     subscribers: new DynamoSubscriberStore(db, "digest-subscribers"),
     suppressions: new DynamoSuppressionStore(db, "digest-suppressions"),
     editions: new DynamoEditionStore(db, "digest-editions"),
+    ledger: new DynamoSendLedger(db, "digest-sends"),
     close: () => db.destroy(),
   };
   // A real edition of DAY, sent to the fixtures' addresses: the SES events below refer to it by tag.
@@ -75,7 +78,7 @@ describe("ses-events Lambda handler on dynalite", () => {
     });
     expect((await stores.editions.get(DAY))?.stats).toMatchObject({ bounced: 1 });
 
-    // EventBridge redelivers: the suppression is unchanged (the counter is not deduplicated).
+    // EventBridge redelivers: the suppression is unchanged (the event total is not deduplicated).
     const before = await stores.subscribers.get("recipient@example.com");
     await handler(fixture<EventBridgeEvent<string, unknown>>("eventbridge-bounce.json"));
     expect(await stores.subscribers.get("recipient@example.com")).toEqual(before);
@@ -140,12 +143,18 @@ describe("ses-events Lambda handler on dynalite", () => {
   });
 
   it("soft bounces suppress after DIGEST_TRANSIENT_BOUNCE_LIMIT in a row; a delivery resets the count", async () => {
-    const soft = JSON.parse(
-      JSON.stringify(fixture("event-bounce-transient.json")).replaceAll(
-        "recipient@example.com",
-        "mary@example.com",
-      ),
-    );
+    // Two more editions, so that mary's soft bounces come from different messages.
+    const [DAY2, DAY3] = ["2031-03-15", "2031-03-16"] as const;
+    const file = await writeStories(stack, "more.ndjson", [story(DAY2, 1), story(DAY3, 1)]);
+    expect((await stack.digest(["stories", "import", file])).code).toBe(0);
+    for (const day of [DAY2, DAY3]) expect((await stack.digest(["send", "--date", day])).code).toBe(0);
+    const softOf = (edition: string) =>
+      JSON.parse(
+        JSON.stringify(fixture("event-bounce-transient.json"))
+          .replaceAll("recipient@example.com", "mary@example.com")
+          .replaceAll(DAY, edition),
+      );
+    const soft = softOf(DAY);
     const delivery = JSON.parse(
       JSON.stringify(fixture("eventbridge-delivery.json")).replaceAll(
         "recipient@example.com",
@@ -158,14 +167,17 @@ describe("ses-events Lambda handler on dynalite", () => {
     });
     const statsBefore = (await stores.editions.get(DAY))?.stats ?? {};
     await handler(asEventBridge(soft) as EventBridgeEvent<string, unknown>);
+    // EventBridge redelivers the same bounce: counted once (recorded on mary's ledger entry of DAY).
+    await handler(asEventBridge(soft) as EventBridgeEvent<string, unknown>);
     expect(await stores.subscribers.get("mary@example.com")).toMatchObject({
       status: "active",
       transientBounces: 1,
     });
     await handler(delivery);
     expect((await stores.subscribers.get("mary@example.com"))?.transientBounces).toBe(0);
-    await handler(asEventBridge(soft) as EventBridgeEvent<string, unknown>);
-    await handler(asEventBridge(soft) as EventBridgeEvent<string, unknown>);
+    await handler(asEventBridge(softOf(DAY2)) as EventBridgeEvent<string, unknown>);
+    expect((await stores.subscribers.get("mary@example.com"))?.transientBounces).toBe(1);
+    await handler(asEventBridge(softOf(DAY3)) as EventBridgeEvent<string, unknown>);
     expect(await stores.subscribers.get("mary@example.com")).toMatchObject({
       status: "suppressed",
       suppression: { reason: "transient-bounces", previousStatus: "active" },
@@ -175,7 +187,35 @@ describe("ses-events Lambda handler on dynalite", () => {
     expect((await stores.editions.get(DAY))?.stats).toMatchObject({
       bounced: statsBefore.bounced,
       delivered: (statsBefore.delivered ?? 0) + 1,
+      softBounced: (statsBefore.softBounced ?? 0) + 1,
     });
+    expect((await stores.editions.get(DAY3))?.stats).toMatchObject({ softBounced: 1 });
+  });
+
+  it("counts every open and click, and each reader once, through redeliveries", async () => {
+    const eb = fixture<EventBridgeEvent<string, unknown>>("eventbridge-bounce.json");
+    const as = (name: string, detailType: string, email: string) => ({
+      ...eb,
+      "detail-type": detailType,
+      detail: JSON.parse(JSON.stringify(fixture(name)).replaceAll("recipient@example.com", email)),
+    });
+    const before = (await stores.editions.get(DAY))?.stats ?? {};
+    const events = [
+      as("event-open.json", "Email Opened", "jane@example.com"),
+      as("event-open.json", "Email Opened", "jane@example.com"), // a second open by jane
+      as("event-open.json", "Email Opened", "richard@example.com"),
+      as("event-click.json", "Email Clicked", "jane@example.com"),
+      as("event-click.json", "Email Clicked", "jane@example.com"), // redelivered
+    ];
+    for (const event of events) expect(await handler(event)).toMatchObject({ processed: 1, failed: 0 });
+    const after = (await stores.editions.get(DAY))?.stats ?? {};
+    const delta = (stat: keyof typeof after) => (after[stat] ?? 0) - (before[stat] ?? 0);
+    expect({
+      opened: delta("opened"),
+      uniqueOpened: delta("uniqueOpened"),
+      clicked: delta("clicked"),
+      uniqueClicked: delta("uniqueClicked"),
+    }).toEqual({ opened: 3, uniqueOpened: 2, clicked: 2, uniqueClicked: 1 });
   });
 
   it("ignores SES events that are not about an email, and counts nothing for unknown editions", async () => {
@@ -189,5 +229,12 @@ describe("ses-events Lambda handler on dynalite", () => {
       processed: 1,
     });
     expect(await stores.editions.get("2031-01-01")).toBeNull();
+    // Nor does recording a first open create a ledger entry for someone the edition never went to.
+    expect(Object.values(await stores.ledger.counts("2031-01-01")).every((n) => n === 0)).toBe(true);
+    for (let i = 0; i < 2; i++) {
+      expect(await stores.ledger.markFirst(DAY, "no-such-subscriber", "opened", "2031-03-14T09:00:00Z")).toBe(
+        "absent",
+      );
+    }
   });
 });

@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import type { TestStack } from "./services.js";
+import { afterAll, beforeAll } from "vitest";
+import { startTestStack, type TestStack } from "./services.js";
 
 /** The admin token `digest serve` is started with (override with extraEnv.DIGEST_ADMIN_TOKEN). */
 export const TEST_ADMIN_TOKEN = "test-admin-token-0123456789abcdef";
@@ -66,4 +67,66 @@ export async function startServe(stack: TestStack, extraEnv: NodeJS.ProcessEnv =
       clearTimeout(force);
     },
   };
+}
+
+/** An answer from `digest serve`: status, headers, the body as text and as JSON (null when it is not JSON). */
+export interface ServeAnswer {
+  status: number;
+  headers: Headers;
+  text: string;
+  // biome-ignore lint/suspicious/noExplicitAny: tests check answers field by field
+  json: any;
+}
+
+/**
+ * Sends `method path` to `serve` with the test admin token and returns the answer. `auth` replaces the
+ * authorization header (null sends none); `json` goes as an application/json body, else `body` as given
+ * with content type `type` when that is set.
+ */
+export async function adminRequest(
+  serve: Serve,
+  method: string,
+  path: string,
+  opts: { json?: unknown; body?: string | Uint8Array; type?: string; auth?: string | null } = {},
+): Promise<ServeAnswer> {
+  const headers: Record<string, string> = {};
+  const auth = opts.auth === undefined ? `Bearer ${TEST_ADMIN_TOKEN}` : opts.auth;
+  if (auth !== null) headers.authorization = auth;
+  let body = opts.body;
+  if (opts.json !== undefined) {
+    body = JSON.stringify(opts.json);
+    headers["content-type"] = "application/json";
+  }
+  if (opts.type) headers["content-type"] = opts.type;
+  const res = await fetch(`${serve.url}${path}`, { method, headers, body });
+  const text = await res.text();
+  let json: unknown = null;
+  try {
+    json = JSON.parse(text);
+  } catch {}
+  return { status: res.status, headers: res.headers, text, json };
+}
+
+/**
+ * Hooks the surrounding suite to a test stack with `config` and `digest serve` on it: before its tests
+ * the stack starts, `seed` (when given) runs on it, the server starts and `use` receives both; after
+ * its tests both stop.
+ */
+export function serveForSuite(
+  config: NodeJS.ProcessEnv,
+  use: (started: { stack: TestStack; serve: Serve }) => void,
+  seed?: (stack: TestStack) => Promise<void>,
+): void {
+  let stack: TestStack | undefined;
+  let serve: Serve | undefined;
+  beforeAll(async () => {
+    stack = await startTestStack({}, config);
+    await seed?.(stack);
+    serve = await startServe(stack);
+    use({ stack, serve });
+  });
+  afterAll(async () => {
+    await serve?.stop();
+    await stack?.close();
+  });
 }

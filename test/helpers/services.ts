@@ -3,7 +3,9 @@ import type { Server } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import dynalite from "dynalite";
+import { documentClientOver } from "../../functions/adapters/dynamo/client.js";
 import { createTables } from "../../functions/adapters/dynamo/create-tables.js";
 import { tableNamesFromEnv } from "../../functions/adapters/schema.js";
 import { main } from "../../functions/local/cli.js";
@@ -105,6 +107,17 @@ export async function startTestStack(
     },
   };
   return stack;
+}
+
+/** A DynamoDB document client on the stack's dynalite, for reading and seeding tables directly (destroy it after). */
+export function stackDocumentClient(stack: TestStack): DynamoDBDocumentClient {
+  return documentClientOver(
+    new DynamoDBClient({
+      endpoint: stack.dynamodbUrl,
+      region: "us-east-1",
+      credentials: { accessKeyId: "t", secretAccessKey: "t" },
+    }),
+  );
 }
 
 /** Writes NDJSON story lines to a file in the stack's directory and returns its path. */

@@ -5,6 +5,7 @@ import { QUEUE_ENV } from "../../functions/handlers/env.js";
 import { buildTemplates } from "../../functions/local/build-templates.js";
 import { DeploymentConfigError, readDeploymentConfig, usesExampleValues } from "../../infra/config.js";
 import { sendFleet } from "../../infra/send-fleet.js";
+import { sesEventTypes } from "../../infra/stack.js";
 import { cdkJsonContext, synthStack } from "./synth.js";
 
 let template: Template;
@@ -215,6 +216,7 @@ describe("the CDK stack", () => {
       r.Properties.AuthorizationType,
     ]);
     expect(routes).toContainEqual(["POST /unsubscribe", "NONE"]);
+    expect(routes).toContainEqual(["GET /archive/feed.xml", "NONE"]);
     expect(routes).toContainEqual(["ANY /admin/{proxy+}", "AWS_IAM"]);
     for (const [key, auth] of routes) if (String(key).includes("/admin")) expect(auth).toBe("AWS_IAM");
     template.hasResourceProperties("AWS::ApiGatewayV2::Stage", {
@@ -263,6 +265,42 @@ describe("local morning delivery", () => {
     });
     // Without it: the daily compose and the two feed-polling schedules.
     template.resourceCountIs("AWS::Scheduler::Schedule", 3);
+  }, 60_000);
+});
+
+describe("open and click tracking (digest:trackOpens, digest:trackClicks)", () => {
+  const eventTypes = (t: Template) =>
+    (
+      Object.values(t.findResources("AWS::SES::ConfigurationSetEventDestination"))[0] as {
+        Properties: { EventDestination: { MatchingEventTypes: string[] } };
+      }
+    ).Properties.EventDestination.MatchingEventTypes;
+
+  it("publishes open and click events by default; the ses-events function may mark the send ledger", () => {
+    expect(eventTypes(template)).toEqual(expect.arrayContaining(["open", "click", "send", "delivery"]));
+    // First opens, clicks and soft bounces are conditional writes on the recipient's ledger entry.
+    const sends = statementsOf("sesEvents").filter((s) => JSON.stringify(s.Resource).includes("SendsTable"));
+    expect(JSON.stringify(sends)).toMatch(/dynamodb:UpdateItem/);
+    expect(JSON.stringify(sends)).not.toMatch(/dynamodb:Query|dynamodb:Scan|dynamodb:GetItem/);
+  });
+
+  it("leaves out what is not tracked, so SES adds no pixel or rewrites no links; nag-clean", () => {
+    const { app, stack } = synthStack({ context: { "digest:trackOpens": false } });
+    app.synth();
+    expect(Annotations.fromStack(stack).findError("*", Match.anyValue())).toEqual([]);
+    const noOpens = Template.fromStack(stack);
+    expect(eventTypes(noOpens)).toContain("click");
+    expect(eventTypes(noOpens)).not.toContain("open");
+    expect(eventTypes(noOpens)).toEqual(expect.arrayContaining(["send", "delivery", "bounce", "complaint"]));
+    // The functions read the same setting (the footer sentence, "not tracked" in stats).
+    noOpens.hasResourceProperties("AWS::Lambda::Function", {
+      Environment: { Variables: Match.objectLike({ DIGEST_TRACK_OPENS: "false" }) },
+    });
+    // Neither tracked: everything else is still published.
+    const all = sesEventTypes({ trackOpens: true, trackClicks: true });
+    expect(sesEventTypes({ trackOpens: false, trackClicks: false })).toEqual(
+      all.filter((e) => e !== "open" && e !== "click"),
+    );
   }, 60_000);
 });
 

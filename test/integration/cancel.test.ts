@@ -1,5 +1,3 @@
-import { writeFile } from "node:fs/promises";
-import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { cancelEdition } from "../../functions/core/edition-admin.js";
 import { fanOutEdition, parseRecipientBatch } from "../../functions/core/fan-out.js";
@@ -10,8 +8,9 @@ import {
   EDITION_CANCELLED,
   processRecipientBatch,
 } from "../../functions/core/send-batch.js";
-import { composeEdition, deliverEdition } from "../../functions/core/send-edition.js";
-import { openRuntime, type Runtime } from "../../functions/local/runtime.js";
+import { deliverEdition } from "../../functions/core/send-edition.js";
+import type { Runtime } from "../../functions/local/runtime.js";
+import { composedEdition } from "../helpers/edition-setup.js";
 import { startTestStack, story, type TestStack, writeStories } from "../helpers/services.js";
 
 /**
@@ -32,16 +31,10 @@ afterEach(async () => {
 
 async function setUp(n: number) {
   stack = await startTestStack();
-  await stack.digest(["stories", "import", await writeStories(stack, "s.ndjson", [story(DAY, 1)])]);
-  const csv = join(stack.dir, "subs.csv");
   const emails = Array.from({ length: n }, (_, i) => `reader${String(i).padStart(3, "0")}@example.com`);
-  await writeFile(csv, `email\n${emails.join("\n")}\n`);
-  expect((await stack.digest(["subscribers", "import", csv])).code).toBe(0);
-  rt = await openRuntime({ env: stack.env });
-  const deps = await rt.deps();
-  const composed = await composeEdition(deps, DAY);
-  if (composed.kind !== "edition") throw new Error(`no edition: ${composed.kind}`);
-  return { deps, edition: composed.edition };
+  const composed = await composedEdition(stack, DAY, emails);
+  rt = composed.rt;
+  return composed;
 }
 
 const adminDeps = (deps: Awaited<ReturnType<Runtime["deps"]>>) => ({

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createDocumentClient } from "../../functions/adapters/dynamo/client.js";
 import { DynamoStoryStore } from "../../functions/adapters/dynamo/story-store.js";
-import { startTestStack, type TestStack } from "../helpers/services.js";
+import type { StoryListItem } from "../../functions/core/story-admin.js";
+import { stackDocumentClient, startTestStack, type TestStack } from "../helpers/services.js";
 import { type FeedServer, fixture, startFeedServer } from "./feeds-server.js";
 
 /**
@@ -13,21 +13,10 @@ let stack: TestStack;
 let server: FeedServer;
 const at = (path: string) => `${server.url}${path}`;
 
-interface ListedStory {
-  id: string;
-  headline: string;
-  url: string | null;
-  source: string;
-  section: string;
-  byline: string;
-  publishedAt: string;
-  excerpt: string;
-}
-
-async function storiesOf(day: string): Promise<ListedStory[]> {
+async function storiesOf(day: string): Promise<StoryListItem[]> {
   const run = await stack.digest(["stories", "list", "--date", day, "--json"]);
   expect(run.code).toBe(0);
-  return JSON.parse(run.out) as ListedStory[];
+  return JSON.parse(run.out) as StoryListItem[];
 }
 
 beforeAll(async () => {
@@ -174,11 +163,7 @@ describe("digest feeds", () => {
       url: "https://fell-dale.example/notes/moss-survey",
     });
     // The feed's HTML is stored only after the allow-list: no script, no event handlers.
-    const db = createDocumentClient({
-      endpoint: stack.dynamodbUrl,
-      region: "us-east-1",
-      credentials: { accessKeyId: "test", secretAccessKey: "test" },
-    });
+    const db = stackDocumentClient(stack);
     const stored = await new DynamoStoryStore(db, "digest-stories").get(ferry[0]?.id as string);
     db.destroy();
     expect(stored?.html).toContain("<p>Operators said the change follows");

@@ -1,11 +1,9 @@
 import { copyFile, mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { afterEach, describe, expect, it } from "vitest";
-import { documentClientOver } from "../../functions/adapters/dynamo/client.js";
 import { DynamoStoryStore } from "../../functions/adapters/dynamo/story-store.js";
 import { tableNamesFromEnv } from "../../functions/adapters/schema.js";
-import { startTestStack, story, type TestStack } from "../helpers/services.js";
+import { stackDocumentClient, startTestStack, story, type TestStack } from "../helpers/services.js";
 
 const DAY = "2031-03-14";
 let stack: TestStack;
@@ -120,13 +118,7 @@ describe("digest stories import", () => {
 
 /** The stored story, html included (which `stories list --json` does not show). */
 async function storedStory(stack: TestStack, id: string) {
-  const db = documentClientOver(
-    new DynamoDBClient({
-      endpoint: stack.dynamodbUrl,
-      region: "us-east-1",
-      credentials: { accessKeyId: "t", secretAccessKey: "t" },
-    }),
-  );
+  const db = stackDocumentClient(stack);
   try {
     return await new DynamoStoryStore(db, tableNamesFromEnv(stack.env).stories).get(id);
   } finally {

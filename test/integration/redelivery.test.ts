@@ -1,5 +1,3 @@
-import { writeFile } from "node:fs/promises";
-import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { fanOutEdition, parseRecipientBatch } from "../../functions/core/fan-out.js";
 import { consumeQueue, LocalQueue } from "../../functions/core/local-queue.js";
@@ -9,9 +7,10 @@ import {
   deliverThroughQueue,
   processRecipientBatch,
 } from "../../functions/core/send-batch.js";
-import { composeEdition, deliverEdition, type EditionDeps } from "../../functions/core/send-edition.js";
-import { openRuntime, type Runtime } from "../../functions/local/runtime.js";
-import { startTestStack, story, type TestStack, writeStories } from "../helpers/services.js";
+import { deliverEdition, type EditionDeps } from "../../functions/core/send-edition.js";
+import type { Runtime } from "../../functions/local/runtime.js";
+import { composedEdition, seedDay } from "../helpers/edition-setup.js";
+import { startTestStack, type TestStack } from "../helpers/services.js";
 
 /**
  * SQS redelivery on the local queue, through the send Lambda's per-message step: a consumer that dies
@@ -31,16 +30,10 @@ afterEach(async () => {
 
 async function setUp(n: number, config: NodeJS.ProcessEnv = {}) {
   stack = await startTestStack({}, { DIGEST_SEND_LEASE_SECONDS: "1", ...config });
-  await stack.digest(["stories", "import", await writeStories(stack, "s.ndjson", [story(DAY, 1)])]);
   const emails = Array.from({ length: n }, (_, i) => `reader${i}@example.com`);
-  const csv = join(stack.dir, "subs.csv");
-  await writeFile(csv, `email\n${emails.join("\n")}\n`);
-  expect((await stack.digest(["subscribers", "import", csv])).code).toBe(0);
-  rt = await openRuntime({ env: stack.env });
-  const deps = await rt.deps();
-  const composed = await composeEdition(deps, DAY);
-  if (composed.kind !== "edition") throw new Error(`no edition: ${composed.kind}`);
-  return { deps, edition: composed.edition, emails };
+  const composed = await composedEdition(stack, DAY, emails);
+  rt = composed.rt;
+  return { ...composed, emails };
 }
 
 /** How many accepted messages each address got. */
@@ -172,11 +165,11 @@ describe("SQS redelivery on the local queue", () => {
 
   it("the local run stops at the daily quota across consumers and counts what is still queued as remaining", async () => {
     stack = await startTestStack({ max24HourSend: 30 });
-    await stack.digest(["stories", "import", await writeStories(stack, "s.ndjson", [story(DAY, 1)])]);
-    const csv = join(stack.dir, "subs.csv");
-    const emails = Array.from({ length: 180 }, (_, i) => `reader${i}@example.com`);
-    await writeFile(csv, `email\n${emails.join("\n")}\n`);
-    expect((await stack.digest(["subscribers", "import", csv])).code).toBe(0);
+    await seedDay(
+      stack,
+      DAY,
+      Array.from({ length: 180 }, (_, i) => `reader${i}@example.com`),
+    );
     // 180 recipients are 4 queue messages; two consumers take two at a time.
     const run = await stack.digest(["send", "--date", DAY]);
     expect(run.code).toBe(1);

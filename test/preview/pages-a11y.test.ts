@@ -1,6 +1,7 @@
 /**
  * axe-core in real Chromium over the public pages `digest serve` renders (sign-up form, "check your
- * inbox", the confirm result, the unsubscribe page, preferences, a 404), with the default look and with
+ * inbox", the confirm result, the unsubscribe page, preferences, the archive list, an archived edition,
+ * a hosted story), with the default look and with
  * a dark brand palette and a logo from the config: zero serious or critical violations, and the brand
  * colours and logo in place.
  */
@@ -47,7 +48,10 @@ async function seriousViolations(page: Page): Promise<string[]> {
     .map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(" ")).join(", ")})`);
 }
 
-/** Walks sign-up → confirm → unsubscribe page → preferences → 404, checking each page with axe. */
+/**
+ * Walks sign-up → confirm → unsubscribe page → (an edition goes out) archive → archived edition →
+ * hosted story → preferences, checking each page with axe; returns the page on preferences.
+ */
 async function journey(label: string, email: string): Promise<Page> {
   const w = world as World;
   context = await browser.newContext({ viewport: { width: 800, height: 900 } });
@@ -79,6 +83,29 @@ async function journey(label: string, email: string): Promise<Page> {
   expect(await page.textContent("h1")).toMatch(/^Unsubscribe from /);
   await check("unsubscribe");
 
+  // The archive, once an edition went out to the new subscriber, and a story's hosted page.
+  const day = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
+  expect((await w.sendDay(day)).out).toMatch(/sent=1 /);
+  await page.goto(`${w.serve.url}/archive`);
+  expect(await page.title()).toBe("Past editions of The Test Digest");
+  await check("archive");
+  await Promise.all([
+    page.waitForURL(new RegExp(`/archive/${day}$`)),
+    page.click(`a[href="/archive/${day}"]`),
+  ]);
+  expect(await page.title()).toMatch(/^\w+day \d+ \w+ \d{4} · The Test Digest$/);
+  await check("archive-edition");
+  const listed = await w.stack.digest(["stories", "list", "--date", day, "--json"]);
+  const storyId = (JSON.parse(listed.out) as { id: string }[])[0]?.id as string;
+  await page.goto(`${w.serve.url}/stories/${encodeURIComponent(storyId)}`);
+  expect(await page.title()).toMatch(/ news of .* · The Test Digest$/);
+  await check("story");
+  // Every archive page leads back to the archive and to the sign-up form.
+  for (const href of ["/archive", "/subscribe", "/archive/feed.xml"]) {
+    expect(await page.locator(`a[href="${href}"]`).count(), href).toBeGreaterThan(0);
+  }
+
+  // Last: the caller inspects the preferences page's look.
   await page.goto(linkIn(welcome, "/preferences"));
   expect(await page.textContent("h1")).toBe("Your preferences");
   await check("preferences");

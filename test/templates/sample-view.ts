@@ -104,6 +104,8 @@ export function sampleView(): EditionView {
     postalAddress: "The Lakeside Morning\n12 Quay Street\nWexmoor WX1 4AB\nUnited Kingdom",
     unsubscribeUrl: PERSONAL_SLOTS.unsubscribeUrl,
     preferencesUrl: PERSONAL_SLOTS.preferencesUrl,
+    // The default config: the footer's tracking sentence is part of what the quality tests check.
+    tracking: { opens: true, clicks: true },
   };
 }
 

@@ -1,4 +1,10 @@
-import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import {
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+} from "@aws-sdk/lib-dynamodb";
 import {
   EDITION_STATS,
   type EditionRecord,
@@ -12,6 +18,15 @@ import { isConditionalCheckFailed } from "./client.js";
 const META = "meta";
 const STATS = "stats";
 const variantPart = (key: string) => `variant#${key}`;
+/**
+ * The per-day index: one small item per edition under the partition "day#<YYYY-MM-DD>" (sort key: the
+ * edition id), so the editions of a day are one Query even when their ids carry a suffix. Edition ids
+ * start with the day, so no edition's own partition can be named "day#…".
+ */
+const dayIndexKey = (edition: Pick<EditionRecord, "editionId" | "date">) => ({
+  editionId: `day#${edition.date}`,
+  part: edition.editionId,
+});
 
 /** The counters of a "stats" item (one attribute "stats_<name>" per counter). */
 function countersOf(item: Record<string, unknown> | undefined): Partial<Record<EditionStat, number>> {
@@ -59,6 +74,7 @@ export class DynamoEditionStore implements EditionStore {
           ConditionExpression: "attribute_not_exists(editionId)",
         }),
       );
+      await this.indexDay(edition);
       return edition;
     } catch (err) {
       if (!isConditionalCheckFailed(err)) throw err;
@@ -68,6 +84,48 @@ export class DynamoEditionStore implements EditionStore {
 
   async replace(edition: EditionRecord): Promise<void> {
     await this.db.send(new PutCommand({ TableName: this.table, Item: { ...edition, part: META } }));
+    await this.indexDay(edition);
+  }
+
+  /** Writes the edition's per-day index item (idempotent: the same small item each time). */
+  private async indexDay(edition: EditionRecord): Promise<void> {
+    await this.db.send(new PutCommand({ TableName: this.table, Item: dayIndexKey(edition) }));
+  }
+
+  async idsOfDay(day: string): Promise<string[]> {
+    const ids: string[] = [];
+    let ExclusiveStartKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.db.send(
+        new QueryCommand({
+          TableName: this.table,
+          KeyConditionExpression: "editionId = :k",
+          ExpressionAttributeValues: { ":k": dayIndexKey({ editionId: "", date: day }).editionId },
+          ProjectionExpression: "part",
+          ConsistentRead: true,
+          ExclusiveStartKey,
+        }),
+      );
+      for (const item of page.Items ?? []) ids.push(item.part as string);
+      ExclusiveStartKey = page.LastEvaluatedKey;
+    } while (ExclusiveStartKey);
+    return ids;
+  }
+
+  async markReachedReaders(editionId: string): Promise<void> {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { editionId, part: META },
+          UpdateExpression: "SET reachedReaders = :yes",
+          ConditionExpression: "attribute_exists(editionId)",
+          ExpressionAttributeValues: { ":yes": true },
+        }),
+      );
+    } catch (err) {
+      if (!isConditionalCheckFailed(err)) throw err;
+    }
   }
 
   async setStatus(editionId: string, status: EditionStatus, haltedBecause?: string): Promise<boolean> {

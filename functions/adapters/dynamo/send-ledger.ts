@@ -5,7 +5,9 @@ import type {
   LedgerEntry,
   LedgerRecord,
   LedgerState,
+  MarkResult,
   Page,
+  RecipientMark,
   SendLedger,
 } from "../../core/ports.js";
 import { isConditionalCheckFailed } from "./client.js";
@@ -245,6 +247,43 @@ export class DynamoSendLedger implements SendLedger {
       items,
       nextCursor: typeof last === "string" ? Buffer.from(last, "utf8").toString("base64url") : null,
     };
+  }
+
+  async markFirst(
+    editionId: string,
+    subscriberId: string,
+    mark: RecipientMark,
+    at: string,
+  ): Promise<MarkResult> {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { editionId, subscriberId },
+          UpdateExpression: "SET #at = :at",
+          // attribute_exists: an event for someone not in the ledger must not create an entry.
+          ConditionExpression: "attribute_exists(subscriberId) AND attribute_not_exists(#at)",
+          ExpressionAttributeNames: { "#at": `${mark}At` },
+          ExpressionAttributeValues: { ":at": at },
+          // A repeat costs the failed write alone: DynamoDB returns the entry with the error. Only
+          // when it returns none (no entry, or a store like dynalite that returns nothing) is it read.
+          ReturnValuesOnConditionCheckFailure: "ALL_OLD",
+        }),
+      );
+      return "first";
+    } catch (err) {
+      if (!isConditionalCheckFailed(err)) throw err;
+      if ((err as { Item?: Record<string, AttributeValue> }).Item) return "repeat";
+    }
+    const res = await this.db.send(
+      new GetCommand({
+        TableName: this.table,
+        Key: { editionId, subscriberId },
+        ConsistentRead: true,
+        ProjectionExpression: "subscriberId",
+      }),
+    );
+    return res.Item ? "repeat" : "absent";
   }
 
   async reopen(editionId: string, subscriberId: string): Promise<boolean> {

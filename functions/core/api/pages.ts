@@ -1,4 +1,5 @@
 import type { ArchivedEdition, ArchiveEntry } from "../archive.js";
+import { ARCHIVE_FEED_PATH } from "../archive-feed.js";
 import { safeHttpUrl } from "../canonical-url.js";
 import type { DigestConfig } from "../config.js";
 import { html, type SafeHtml, trusted } from "../html.js";
@@ -54,7 +55,7 @@ form.inline{display:inline}
 .alert h2{margin:0 0 .25rem;font-size:1rem}
 .alert p,.notice p{margin:0}
 footer{margin-top:1.5rem;color:#52525b;font-size:.85rem;text-align:center}
-.lead{font-size:1.05rem;color:#3f3f46}
+.lead{font-size:1.05rem;font-weight:600}
 .meta{margin:.15rem 0 .4rem;color:#52525b;font-size:.9rem}
 .stories{list-style:none;margin:0;padding:0}
 .stories>li{margin:0 0 1.25rem}
@@ -73,10 +74,12 @@ interface LayoutOptions {
   body: SafeHtml;
   /** Shown under the heading, as a status message (role="status"). */
   notice?: string | null;
+  /** Announces the archive's Atom feed in the head (feed readers find it from the page's address). */
+  feed?: boolean;
 }
 
 /** The shared page: brand, one h1, the body, the postal address. */
-export function layout(config: PageConfig, { title, body, notice }: LayoutOptions): string {
+export function layout(config: PageConfig, { title, body, notice, feed }: LayoutOptions): string {
   const postal = config.postalAddress?.split(/\s*(?:\n| · )\s*/).filter(Boolean) ?? [];
   return html`<!doctype html>
 <html lang="en">
@@ -87,6 +90,7 @@ export function layout(config: PageConfig, { title, body, notice }: LayoutOption
 <title>${title.includes(config.brandName) ? title : `${title} · ${config.brandName}`}</title>
 <style>${STYLE}</style>
 ${pageBrandStyle(config)}
+${feed ? html`<link rel="alternate" type="application/atom+xml" title="${config.brandName}: past editions" href="${ARCHIVE_FEED_PATH}">` : ""}
 </head>
 <body>
 <div class="page">
@@ -474,6 +478,10 @@ ${section.stories.map((s) => storyItem(s, story))}</ul>
 const subscribeInvite = (config: PageConfig) =>
   html`<p>Like what you read? <a href="/subscribe">Subscribe to ${config.brandName}</a> and get each edition in your inbox.</p>`;
 
+/** The archive's way around: all editions, the feed, subscribing. */
+const archiveNav = (label: string, first: SafeHtml | "" = "") =>
+  html`<nav class="pager" aria-label="${label}">${first}<a href="/archive">All past editions</a><a href="${ARCHIVE_FEED_PATH}">Atom feed</a><a href="/subscribe">Subscribe</a></nav>`;
+
 /**
  * GET /archive/{date}: the edition as the all-sections email showed it (same stories, sections and
  * order), then the stories the email's cap left out (#more, where "N more stories" points). In place
@@ -487,6 +495,11 @@ export function archiveEditionPage(
   const { view, more } = edition;
   const moreCount = more.reduce((n, s) => n + s.stories.length, 0);
   const body = html`<p class="lead">${view.subject}</p>
+${
+  edition.status === "cancelled"
+    ? html`<div class="notice" role="note"><p>This edition was stopped while it was being sent, so not every subscriber received it.</p></div>`
+    : ""
+}
 ${sectionList(view.sections, "h2")}
 ${
   moreCount > 0
@@ -496,8 +509,8 @@ ${sectionList(more, "h3")}`
     : ""
 }
 ${subscribeInvite(config)}
-<div class="pager"><a href="/archive">All past editions</a></div>`;
-  return page(200, config, { title: view.dateLabel, body }, headers);
+${archiveNav("The archive")}`;
+  return page(200, config, { title: view.dateLabel, body, feed: true }, headers);
 }
 
 /** GET /archive: editions that went out, newest first, with "Older editions" while there are more. */
@@ -509,7 +522,7 @@ export function archiveListPage(
   const { items, nextBefore, before } = list;
   const entries = items.map(
     (e) => html`<li><a href="/archive/${e.date}"><time datetime="${e.date}">${e.dateLabel}</time></a>
-<p class="meta">${e.subject} · ${e.stories} ${e.stories === 1 ? "story" : "stories"}</p></li>
+<p class="meta">${e.subject} · ${e.stories} ${e.stories === 1 ? "story" : "stories"}${e.status === "cancelled" ? " · stopped before reaching everyone" : ""}</p></li>
 `,
   );
   const body = html`${
@@ -525,8 +538,9 @@ ${
       }</nav>`
     : ""
 }
-${subscribeInvite(config)}`;
-  return page(200, config, { title: `Past editions of ${config.brandName}`, body }, headers);
+${subscribeInvite(config)}
+<p>Follow new editions in a feed reader: <a href="${ARCHIVE_FEED_PATH}">Atom feed</a>.</p>`;
+  return page(200, config, { title: `Past editions of ${config.brandName}`, body, feed: true }, headers);
 }
 
 /** "14 March 2031, 09:05 CET" in the configured zone; the raw value when it is not a date. */
@@ -578,6 +592,6 @@ export function storyPage(
 ${storyBody(story)}</div>
 ${original ? html`<p><a href="${original}">Read it at ${story.source || "the source"}</a></p>` : ""}
 ${subscribeInvite(config)}
-<div class="pager"><a href="/archive">Past editions</a></div>`;
-  return page(200, config, { title: story.headline, body }, headers);
+${archiveNav("More to read")}`;
+  return page(200, config, { title: story.headline, body, feed: true }, headers);
 }

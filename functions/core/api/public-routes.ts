@@ -1,4 +1,5 @@
 import { archivedEdition, isArchiveDay, listArchive } from "../archive.js";
+import { ARCHIVE_FEED_PATH, archiveFeed } from "../archive-feed.js";
 import type { Route } from "../http/router.js";
 import {
   HttpError,
@@ -7,6 +8,7 @@ import {
   htmlResponse,
   jsonResponse,
   parseBody,
+  textResponse,
 } from "../http/types.js";
 import { MailError } from "../ports.js";
 import {
@@ -300,7 +302,7 @@ const savePreferences: Route<ApiContext> = {
 /**
  * Caching of the public read-only pages (none carries a personal link or token, so shared caches may
  * keep them; 404s stay no-store, since the day's edition or a story may appear any minute):
- * - the archive list: 5 minutes, so a new edition shows soon after it goes out;
+ * - the archive list and its Atom feed: 5 minutes, so a new edition shows soon after it goes out;
  * - an edition that finished sending: 1 hour (its stories are frozen; only late-imported stories of
  *   the day could join "more stories"); one still sending: 5 minutes;
  * - a hosted story: 10 minutes (an updated story changes in place, a held one disappears).
@@ -309,6 +311,7 @@ export const PUBLIC_CACHE = {
   archiveList: "public, max-age=300",
   archiveFinal: "public, max-age=3600",
   archiveSending: "public, max-age=300",
+  archiveFeed: "public, max-age=300",
   story: "public, max-age=600",
 } as const;
 
@@ -326,6 +329,16 @@ const archiveList: Route<ApiContext> = {
   },
 };
 
+/** GET /archive/feed.xml: the archive's newest editions as an Atom feed (absolute links). */
+const archiveFeedRoute: Route<ApiContext> = {
+  method: "GET",
+  pattern: ARCHIVE_FEED_PATH,
+  handle: async (_req, _params, ctx) =>
+    textResponse(200, await archiveFeed(ctx), "application/atom+xml; charset=utf-8", {
+      "cache-control": PUBLIC_CACHE.archiveFeed,
+    }),
+};
+
 /** GET /archive/{date}: the edition of that day as sent, without personal links; 404 when none went out. */
 const archiveDay: Route<ApiContext> = {
   method: "GET",
@@ -334,6 +347,7 @@ const archiveDay: Route<ApiContext> = {
     const date = params.date ?? "";
     const edition = await archivedEdition(ctx, date);
     if (!edition) throw new HttpError(404, `there is no edition of ${date} in the archive`);
+    // A cancelled edition (shown because it reached readers) is as final as a sent one.
     const cache = edition.status === "sending" ? PUBLIC_CACHE.archiveSending : PUBLIC_CACHE.archiveFinal;
     return archiveEditionPage(ctx.config, edition, { "cache-control": cache });
   },
@@ -360,6 +374,8 @@ export const publicRoutes: Route<ApiContext>[] = [
   preferences,
   savePreferences,
   archiveList,
+  // Before /archive/{date}, which would take "feed.xml" for a (bad) day.
+  archiveFeedRoute,
   archiveDay,
   hostedStory,
 ];

@@ -1,16 +1,20 @@
 import { DynamoEditionStore } from "../../adapters/dynamo/edition-store.js";
 import { DynamoSendLedger } from "../../adapters/dynamo/send-ledger.js";
-import { DEFAULT_EDITION_DAYS, type EditionAdminDeps, MAX_EDITION_DAYS } from "../../core/edition-admin.js";
-import { describeRates, formatRate } from "../../core/edition-stats.js";
-import { editionReportWithStats, listEditionsWithStats } from "../../core/edition-stats-report.js";
+import { DEFAULT_EDITION_DAYS, MAX_EDITION_DAYS } from "../../core/edition-admin.js";
+import { describeEngagement, describeRates, formatRate } from "../../core/edition-stats.js";
+import {
+  type EditionStatsDeps,
+  editionReportWithStats,
+  listEditionsWithStats,
+} from "../../core/edition-stats-report.js";
 import { resendFailed } from "../../core/resend-failed.js";
-import { summaryLine } from "../../core/send-edition.js";
+import { stopMessage, summaryLine } from "../../core/send-edition.js";
 import { CommandError, type Io, parseFlags, requireDay, UsageError } from "../cli-support.js";
 import type { Runtime } from "../runtime.js";
 import { alertPrinter, batchErrorPrinter, progressReporter } from "./send.js";
 
 /** `digest editions list|show`: the same core functions as GET /admin/editions[/{id}]. */
-function deps(rt: Runtime): EditionAdminDeps {
+function deps(rt: Runtime): EditionStatsDeps {
   return {
     editions: new DynamoEditionStore(rt.db, rt.tables.editions),
     ledger: new DynamoSendLedger(rt.db, rt.tables.sends),
@@ -49,8 +53,9 @@ export async function showEditionCommand(rt: Runtime, io: Io, args: string[]): P
   }
   io.out(
     `delivery: sent=${delivery.sent} delivered=${delivery.delivered} (${formatRate(delivery.deliveryRate)}) ` +
-      `bounced=${delivery.bounced} complained=${delivery.complained} opened=${delivery.opened} clicked=${delivery.clicked}`,
+      `bounced=${delivery.bounced} soft_bounced=${delivery.softBounced} complained=${delivery.complained}`,
   );
+  for (const line of describeEngagement(delivery)) io.out(line);
   for (const line of describeRates(delivery)) io.out(line);
   io.out(`verdict: ${delivery.verdict}`);
   for (const note of delivery.notes) io.out(`note: ${note}`);
@@ -93,7 +98,8 @@ export async function resendFailedCommand(rt: Runtime, io: Io, args: string[]): 
         "is likely to repeat): add --include-rejected to retry them",
     );
   }
-  if (summary.stoppedBecause) io.err(`stopped: ${summary.stoppedBecause}; ${summary.remaining} left`);
+  const stopped = stopMessage(summary);
+  if (stopped) io.err(stopped);
   io.out(summaryLine(summary));
   return stillFailing ? 1 : 0;
 }

@@ -1,5 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { DynamoEditionStore } from "../../adapters/dynamo/edition-store.js";
+import { DynamoSendLedger } from "../../adapters/dynamo/send-ledger.js";
 import { DynamoSubscriberStore } from "../../adapters/dynamo/subscriber-store.js";
 import { DynamoSuppressionStore } from "../../adapters/dynamo/suppression-store.js";
 import type { Suppression } from "../../core/ports.js";
@@ -25,6 +26,7 @@ function deps(rt: Runtime): SesEventDeps {
     subscribers: new DynamoSubscriberStore(rt.db, rt.tables.subscribers),
     suppressions: new DynamoSuppressionStore(rt.db, rt.tables.suppressions),
     editions: new DynamoEditionStore(rt.db, rt.tables.editions),
+    ledger: new DynamoSendLedger(rt.db, rt.tables.sends),
     transientBounceLimit: rt.config.transientBounceLimit,
   };
 }

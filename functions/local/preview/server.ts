@@ -7,6 +7,7 @@ import { randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { EditionDeps } from "../../core/send-edition.js";
 import { parseSections } from "../../core/subscribers.js";
+import { readBody } from "../http-server.js";
 import { previewEdition } from "./model.js";
 import { previewPage } from "./page.js";
 import { sendTest } from "./send-test.js";
@@ -199,12 +200,6 @@ function send(
 }
 
 async function readForm(req: IncomingMessage): Promise<URLSearchParams | null> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_FORM_BYTES) return null;
-    chunks.push(chunk as Buffer);
-  }
-  return new URLSearchParams(Buffer.concat(chunks).toString("utf8"));
+  const body = await readBody(req, MAX_FORM_BYTES);
+  return body === null ? null : new URLSearchParams(body);
 }
