@@ -197,11 +197,43 @@ export interface EditionSender {
   /**
    * Sends to one subscriber unless the ledger says they had it, counting the outcome into `summary`
    * and into `tally` (one queue message's own counts) when given; never throws for a mail failure.
-   * At most `sendConcurrency` recipients are in progress per engine, whoever calls.
+   * Any other error rejects with a RecipientSendError once the recipient is settled: counted (as
+   * failed unless it got further) and its claim released. At most `sendConcurrency` recipients are
+   * in progress per engine, whoever calls.
    */
   deliverOne(subscriber: Subscriber, suppressed: boolean, tally?: SendSummary): Promise<RecipientOutcome>;
   /** The edition was halted by the safety pause before and not resumed: nothing will be sent. */
   refused: boolean;
+}
+
+/** The message of anything thrown: an Error's "Name: message" (a plain Error's message alone). */
+function errorText(err: unknown): string {
+  if (!(err instanceof Error)) return String(err);
+  return err.name && err.name !== "Error" ? `${err.name}: ${err.message}` : err.message;
+}
+
+/**
+ * Thrown by `deliverOne` when sending to a recipient ended in an error that is not a MailError (a bug,
+ * an SDK or a store failure), once that recipient is settled: counted as `outcome` ("failed" unless
+ * it got further), and its ledger claim released so a retry claims it at once. `cause` is the error;
+ * the message is the cause's.
+ */
+export class RecipientSendError extends Error {
+  override name = "RecipientSendError";
+  constructor(
+    readonly email: string,
+    readonly outcome: RecipientOutcome,
+    override readonly cause: unknown,
+  ) {
+    super(cause instanceof Error ? cause.message : String(cause), { cause });
+  }
+
+  /** One line for the errors of a call: each distinct message once, the first in full. */
+  static summarise(errors: readonly RecipientSendError[]): string {
+    const distinct = [...new Set(errors.map((e) => e.message))];
+    const first = distinct[0] ?? "unexpected error";
+    return distinct.length > 1 ? `${first} (and ${distinct.length - 1} other error(s))` : first;
+  }
 }
 
 /** A FIFO counting semaphore: at most `n` calls of `run` in progress. */
@@ -378,6 +410,23 @@ export async function createEditionSender(
       // Another attempt holds a live lease on this recipient: wait for it to send or to lapse.
       await sleep(Math.max(50, Math.min(leaseMs, (entry.leaseUntil ?? 0) - now(deps).getTime() + 10)));
     }
+    try {
+      return await sendAsOwner(sub, key, owner);
+    } catch (err) {
+      // Not a mail failure (those are handled below): a bug, an SDK or a store failure. Release the
+      // claim as a transient failure, as a MailError would be at the end of its tries, so that a
+      // redelivery or a rerun claims it at once instead of waiting out the lease. Best effort: if the
+      // store is what fails, the lease still runs out.
+      await deps.ledger
+        .markFailed(id, sub.id, owner, `unexpected error: ${errorText(err)}`, false)
+        .catch(() => {});
+      throw err;
+    }
+  };
+
+  /** Sends to a recipient `owner` has claimed, within the daily quota. */
+  const sendAsOwner = async (sub: Subscriber, key: string, owner: string): Promise<RecipientOutcome> => {
+    const id = edition.editionId;
     // After the claim, so someone already sent counts as such even when the quota is used up.
     if (budget && !(await budget.reserve())) {
       summary.stoppedBecause ??= quotaStopReason(budget);
@@ -454,9 +503,23 @@ export async function createEditionSender(
   // The safety check runs inside the recipient's slot: with one slot nobody is sent before it is done.
   const deliverOne = (sub: Subscriber, suppressed: boolean, tally?: SendSummary) =>
     slot(async () => {
-      const outcome = record(await attempt(sub, suppressed), tally);
-      if (++done % config.rateCheckEvery === 0) await checkSafety();
-      deps.onProgress?.(done, summary);
+      // An unexpected error still counts the recipient (as failed, retryable: not sent) before it is
+      // rethrown, so the counts stay whole whoever catches it.
+      let outcome: RecipientOutcome = "failed";
+      let failure: { error: unknown } | null = null;
+      try {
+        outcome = await attempt(sub, suppressed);
+      } catch (error) {
+        failure = { error };
+      }
+      record(outcome, tally);
+      try {
+        if (++done % config.rateCheckEvery === 0) await checkSafety();
+        deps.onProgress?.(done, summary);
+      } catch (error) {
+        failure ??= { error };
+      }
+      if (failure) throw new RecipientSendError(sub.email, outcome, failure.error);
       return outcome;
     });
   return { summary, deliverOne, refused: false };
@@ -465,17 +528,26 @@ export async function createEditionSender(
 /** What became of each address of a queue message; "inactive": no longer an active subscriber. */
 export type BatchOutcomes = Map<string, RecipientOutcome | "inactive">;
 
+/** What `sendToRecipients` did: the outcome per address, and the unexpected errors among them. */
+export interface RecipientsResult {
+  outcomes: BatchOutcomes;
+  /** Recipients whose send ended in an error other than a MailError (each also in `outcomes`). */
+  errors: RecipientSendError[];
+}
+
 /**
  * Sends one queue message's addresses through `sender`: each is looked up again, so someone who
  * unsubscribed or was suppressed after fan-out is not mailed, and counted into `tally` (whose
- * `recipients` grows by the active ones). Returns the outcome per address.
+ * `recipients` grows by the active ones). Returns once every recipient is settled (never while a
+ * send is still in flight, whatever failed): the outcome per address and the unexpected errors,
+ * which the caller must surface.
  */
 export async function sendToRecipients(
   deps: Pick<EditionDeps, "subscribers" | "suppressions">,
   sender: EditionSender,
   emails: readonly string[],
   tally: SendSummary,
-): Promise<BatchOutcomes> {
+): Promise<RecipientsResult> {
   const outcomes: BatchOutcomes = new Map();
   const unique = [...new Set(emails)];
   const { subscribers } = deps;
@@ -493,14 +565,29 @@ export async function sendToRecipients(
     else outcomes.set(email, "inactive");
   }
   tally.recipients += active.length;
-  if (active.length === 0) return outcomes;
+  const errors: RecipientSendError[] = [];
+  if (active.length === 0) return { outcomes, errors };
   const suppressed = await deps.suppressions.suppressed(active.map((s) => s.email));
-  await Promise.all(
-    active.map(async (sub) => {
-      outcomes.set(sub.email, await sender.deliverOne(sub, suppressed.has(sub.email), tally));
-    }),
+  // allSettled, not all: a rejection must not return while the other recipients are still in flight.
+  const settled = await Promise.allSettled(
+    active.map((sub) => sender.deliverOne(sub, suppressed.has(sub.email), tally)),
   );
-  return outcomes;
+  settled.forEach((result, i) => {
+    const email = (active[i] as Subscriber).email;
+    if (result.status === "fulfilled") {
+      outcomes.set(email, result.value);
+      return;
+    }
+    let error = result.reason;
+    if (!(error instanceof RecipientSendError)) {
+      // Not from deliverOne's own accounting (it wraps everything): count it here.
+      error = new RecipientSendError(email, "failed", error);
+      countOutcome(tally, "failed");
+    }
+    outcomes.set(email, error.outcome);
+    errors.push(error);
+  });
+  return { outcomes, errors };
 }
 
 /**

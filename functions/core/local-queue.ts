@@ -292,7 +292,8 @@ export interface ConsumeOptions {
  * Drains `queue` with `consumers` pollers, each receiving up to `batchSize` messages and handing them
  * to `handler` (the local counterpart of Lambda's SQS event source with ReportBatchItemFailures).
  * Returns when `stop()` says so or when the producer is done and no message is left (dead-lettered
- * ones excluded).
+ * ones excluded); always after every batch in progress is done. Rejects with the first poller's error
+ * (a throwing `retryDelayMs`, say), also only after the others finished their batches.
  */
 export async function consumeQueue(queue: LocalQueue, opts: ConsumeOptions): Promise<void> {
   const consumers = Math.max(1, opts.consumers ?? 1);
@@ -300,8 +301,18 @@ export async function consumeQueue(queue: LocalQueue, opts: ConsumeOptions): Pro
   const stop = opts.stop ?? (() => false);
   const producerDone = opts.producerDone ?? (() => true);
   const waitMs = opts.waitMs ?? 200;
+  // A poller that fails stops the others after their batches in progress (rethrown once they are done).
+  let broken = false;
   const poll = async () => {
-    while (!stop()) {
+    try {
+      await pollUntilDone();
+    } catch (err) {
+      broken = true;
+      throw err;
+    }
+  };
+  const pollUntilDone = async () => {
+    while (!stop() && !broken) {
       if (queue.size === 0 && producerDone()) return;
       const messages = await queue.receiveWait(batchSize, waitMs);
       if (messages.length === 0) continue;
@@ -330,10 +341,13 @@ export async function consumeQueue(queue: LocalQueue, opts: ConsumeOptions): Pro
     }
   };
   const wakeOnStop = setInterval(() => {
-    if (stop() || producerDone()) queue.notify();
+    if (stop() || producerDone() || broken) queue.notify();
   }, waitMs);
   try {
-    await Promise.all(Array.from({ length: consumers }, poll));
+    // allSettled: a poller that fails must not return while the others' batches are in progress.
+    const pollers = await Promise.allSettled(Array.from({ length: consumers }, poll));
+    const failed = pollers.find((p) => p.status === "rejected");
+    if (failed) throw failed.reason;
   } finally {
     clearInterval(wakeOnStop);
   }

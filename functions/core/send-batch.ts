@@ -7,6 +7,7 @@ import {
   type EditionSender,
   emptySummary,
   type RecipientOutcome,
+  RecipientSendError,
   type SendSummary,
   sendToRecipients,
 } from "./edition-sender.js";
@@ -102,10 +103,28 @@ export interface RecipientBatchResult {
 }
 
 /**
+ * A queue message whose processing ended with unexpected errors (not MailErrors: a bug, an SDK or a
+ * store failure), thrown once every recipient of the message settled. `result` holds the message's
+ * counts and outcomes as they are (those recipients count as failed, retryable, their claims
+ * released); the message must fail so the queue delivers it again. The message is the errors'
+ * (each distinct one once).
+ */
+export class RecipientBatchError extends Error {
+  override name = "RecipientBatchError";
+  constructor(
+    readonly errors: readonly RecipientSendError[],
+    readonly result: RecipientBatchResult,
+  ) {
+    super(RecipientSendError.summarise(errors), { cause: errors[0]?.cause });
+  }
+}
+
+/**
  * Processes one queue message (up to 50 addresses of an edition): the body of the send Lambda and of
  * each local consumer. Recipients already in the ledger are skipped, so a redelivery, a Lambda retry
  * or a second consumer sends nobody twice. Throws when the edition does not exist (the queue retries
- * the message and dead-letters it in the end).
+ * the message and dead-letters it in the end), and a RecipientBatchError, only after all of the
+ * message's sends settled, when a recipient's send failed with an error other than a MailError.
  */
 export async function processRecipientBatch(
   deps: EditionDeps,
@@ -128,11 +147,25 @@ export async function processRecipientBatch(
   }
   const sender = await cache.sender(deps, edition);
   const summary = emptySummary(edition);
-  const outcomes = await sendToRecipients(deps, sender, batch.emails, summary);
+  const { outcomes, errors } = await sendToRecipients(deps, sender, batch.emails, summary);
   // The edition's `sent` counter, so that lists need not read the ledger: one ADD per message. Exact
   // under redelivery (a recipient already in the ledger comes back "already_sent", never "sent");
   // only a crash between the sends and this write leaves the counter short (the ledger stays exact).
   await deps.editions.addStats(edition.editionId, { sent: summary.sent });
+  const result = verdictOf(edition, summary, outcomes, cache);
+  // Thrown, not folded into "retry": an unexpected error is likely a bug and must reach the logs (the
+  // Lambda fails this message alone; the local run reports it), but only now that nothing is in flight.
+  if (errors.length > 0) throw new RecipientBatchError(errors, result);
+  return result;
+}
+
+/** What becomes of a processed message, by its counts. */
+function verdictOf(
+  edition: EditionRecord,
+  summary: SendSummary,
+  outcomes: BatchOutcomes,
+  cache: SendBatchCache,
+): RecipientBatchResult {
   if (summary.haltedBecause) {
     // The ledger knows who was not reached; `digest send --date D --resume-halted` sends to them.
     cache.forget(edition.editionId);
@@ -261,20 +294,27 @@ export async function deliverThroughQueue(
     retryDelayMs: (m) => run.retryDelayMs(m.receiveCount),
     handler: async (messages) => {
       const batchItemFailures: string[] = [];
+      const took = (messageId: string, result: RecipientBatchResult) => {
+        record(messageId, result.outcomes);
+        const { stoppedBecause, haltedBecause } = result.summary;
+        if (stoppedBecause) {
+          stopping = true;
+          totals.stoppedBecause ??= stoppedBecause;
+          totals.haltedBecause ??= haltedBecause;
+        }
+      };
+      // Each message settles on its own (processRecipientBatch returns or throws only once its sends
+      // settled), so the batch is answered only when nothing of it is in flight.
       await Promise.all(
         messages.map(async (m) => {
           try {
             const result = await processRecipientBatch(deps, parseRecipientBatch(m.body), cache);
-            record(m.messageId, result.outcomes);
-            const { stoppedBecause, haltedBecause } = result.summary;
-            if (stoppedBecause) {
-              stopping = true;
-              totals.stoppedBecause ??= stoppedBecause;
-              totals.haltedBecause ??= haltedBecause;
-            }
+            took(m.messageId, result);
             if (result.verdict === "retry") batchItemFailures.push(m.messageId);
             else seen.delete(m.messageId);
           } catch (err) {
+            // Unexpected errors: what the message did still counts; it comes back for the rest.
+            if (err instanceof RecipientBatchError) took(m.messageId, err.result);
             opts.onBatchError?.(err instanceof Error ? err : new Error(String(err)), m.receiveCount);
             batchItemFailures.push(m.messageId);
           }

@@ -11,6 +11,7 @@ import {
   createEditionSender,
   type EditionDeps,
   emptySummary,
+  RecipientSendError,
   renderVariant,
   type SendSummary,
   sendToRecipients,
@@ -163,7 +164,8 @@ export async function deliverEdition(
 /**
  * Sends the edition to the given addresses with an engine of its own (no queue): each is looked up
  * again, so someone who unsubscribed or was suppressed since is not mailed. The edition's status is
- * left to the ledger's counts.
+ * left to the ledger's counts. Throws, once every send settled, when one failed with an error other
+ * than a MailError (those recipients are left failed, for a retry).
  */
 export async function deliverRecipients(
   deps: EditionDeps,
@@ -172,7 +174,8 @@ export async function deliverRecipients(
 ): Promise<SendSummary> {
   const sender = await createEditionSender(deps, edition);
   const tally = emptySummary(edition);
-  await sendToRecipients(deps, sender, emails, tally);
+  const { errors } = await sendToRecipients(deps, sender, emails, tally);
+  if (errors.length > 0) throw new Error(RecipientSendError.summarise(errors), { cause: errors[0]?.cause });
   const { stoppedBecause, haltedBecause } = sender.summary;
   return { ...tally, stoppedBecause, haltedBecause };
 }

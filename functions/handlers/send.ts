@@ -1,7 +1,12 @@
 import { BatchProcessor, EventType, processPartialResponse } from "@aws-lambda-powertools/batch";
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
 import { parseRecipientBatch } from "../core/fan-out.js";
-import { createSendCache, processRecipientBatch } from "../core/send-batch.js";
+import {
+  createSendCache,
+  processRecipientBatch,
+  RecipientBatchError,
+  type RecipientBatchResult,
+} from "../core/send-batch.js";
 import { lambdaDeps, logger } from "./runtime.js";
 
 const processor = new BatchProcessor(EventType.SQS);
@@ -11,12 +16,27 @@ const cache = createSendCache({ maxAgeMs: 5 * 60_000 });
 /**
  * One queue message: up to 50 recipients of an edition (see processRecipientBatch, which the local run
  * calls too). The message fails, and SQS redelivers it after the visibility timeout, only when some
- * recipient may still be reached: throttled to the end, 5xx, or the daily quota. A cancelled or halted
- * edition's message is consumed, not retried into the DLQ.
+ * recipient may still be reached: throttled to the end, 5xx, the daily quota, or an unexpected error
+ * (logged; thrown only once the message's other sends settled). A cancelled or halted edition's
+ * message is consumed, not retried into the DLQ.
  */
 async function sendBatch(record: SQSRecord): Promise<void> {
   const batch = parseRecipientBatch(record.body);
-  const result = await processRecipientBatch(await lambdaDeps(), batch, cache);
+  let result: RecipientBatchResult;
+  try {
+    result = await processRecipientBatch(await lambdaDeps(), batch, cache);
+  } catch (err) {
+    // The counts and the first error with its stack; no addresses in the logs.
+    if (err instanceof RecipientBatchError) {
+      logger.error(`batch failed: ${err.message}`, {
+        messageId: record.messageId,
+        ...err.result.summary,
+        unexpectedErrors: err.errors.length,
+        error: err.errors[0]?.cause,
+      });
+    }
+    throw err;
+  }
   const log = { messageId: record.messageId, ...result.summary };
   if (result.verdict === "dropped") logger.warn(`batch not sent: ${result.reason}`, log);
   else if (result.summary.stoppedBecause) logger.warn(`batch stopped: ${result.reason}`, log);
