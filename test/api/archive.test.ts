@@ -1,7 +1,5 @@
-import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { parseFeed } from "feedsmith";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { documentClientOver } from "../../functions/adapters/dynamo/client.js";
 import { DynamoEditionStore } from "../../functions/adapters/dynamo/edition-store.js";
 import { DynamoSendLedger } from "../../functions/adapters/dynamo/send-ledger.js";
 import { DynamoStoryStore } from "../../functions/adapters/dynamo/story-store.js";
@@ -10,7 +8,7 @@ import { parseConfig } from "../../functions/core/config.js";
 import { dateLabel, toEditionStory } from "../../functions/core/edition.js";
 import { escapeHtml } from "../../functions/core/html.js";
 import type { EditionRecord } from "../../functions/core/ports.js";
-import { story, writeStories } from "../helpers/services.js";
+import { stackDocumentClient, story, writeStories } from "../helpers/services.js";
 import { header, page, startWorld, type World } from "./public-helpers.js";
 
 /**
@@ -28,8 +26,9 @@ const CANCELLED = ago(4);
 const EVIL = `<script>alert("x")</script> & "quoted" headline`;
 
 let world: World;
-let db: ReturnType<typeof documentClientOver>;
+let db: ReturnType<typeof stackDocumentClient>;
 let editions: DynamoEditionStore;
+let stories: DynamoStoryStore;
 
 const edition = (date: string, status: EditionRecord["status"]): EditionRecord => ({
   editionId: date,
@@ -63,14 +62,9 @@ beforeAll(async () => {
   expect((await stack.digest(["stories", "import", day2])).code).toBe(0);
   expect((await stack.digest(["send", "--date", DAY2], base)).out).toMatch(/sent=1 /);
 
-  db = documentClientOver(
-    new DynamoDBClient({
-      endpoint: stack.dynamodbUrl,
-      region: "us-east-1",
-      credentials: { accessKeyId: "t", secretAccessKey: "t" },
-    }),
-  );
+  db = stackDocumentClient(stack);
   editions = new DynamoEditionStore(db, "digest-editions");
+  stories = new DynamoStoryStore(db, "digest-stories");
   // Editions that never went out: one still being composed, one cancelled.
   await editions.createIfAbsent(edition(BUILDING, "building"));
   await editions.createIfAbsent(edition(CANCELLED, "cancelled"));
@@ -113,7 +107,7 @@ describe("GET /archive", () => {
   it("pages through the store a limit at a time (listArchive)", async () => {
     const deps = {
       editions,
-      stories: new DynamoStoryStore(db, "digest-stories"),
+      stories,
       ledger: new DynamoSendLedger(db, "digest-sends"),
       config: parseConfig({}, { DIGEST_SECTIONS: "World,Science,Culture" }),
       clock: () => new Date(),
@@ -220,7 +214,6 @@ describe("GET /archive/{date}", () => {
   });
 
   it("leaves out a left-out story an editor has since held back", async () => {
-    const stories = new DynamoStoryStore(db, "digest-stories");
     const notSent = (await stories.listDay(DAY1)).filter((s) => s.editionId === null);
     expect(notSent).toHaveLength(2);
     const held = notSent[0] as (typeof notSent)[number];
@@ -248,7 +241,6 @@ describe("GET /archive/{date}", () => {
 
 describe("what 'more stories' lists", () => {
   it("is what the edition recorded: a story imported for the day afterwards does not join it", async () => {
-    const stories = new DynamoStoryStore(db, "digest-stories");
     const recorded = (await editions.get(DAY1))?.leftOutIds;
     expect(recorded).toHaveLength(2);
     const late = await writeStories(world.stack, "late.ndjson", [
@@ -273,7 +265,6 @@ describe("what 'more stories' lists", () => {
       story(OLD, 3, { section: "Culture", headline: `Also left out on ${OLD}` }),
     ]);
     expect((await world.stack.digest(["stories", "import", file])).code).toBe(0);
-    const stories = new DynamoStoryStore(db, "digest-stories");
     const day = await stories.listDay(OLD);
     const sent = day.find((s) => s.headline === `Sent on ${OLD}`);
     if (!sent) throw new Error("the imported story is missing");

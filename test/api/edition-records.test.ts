@@ -1,8 +1,6 @@
-import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { PutCommand } from "@aws-sdk/lib-dynamodb";
 import { parseFeed } from "feedsmith";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { documentClientOver } from "../../functions/adapters/dynamo/client.js";
 import { DynamoEditionStore } from "../../functions/adapters/dynamo/edition-store.js";
 import { DynamoSendLedger } from "../../functions/adapters/dynamo/send-ledger.js";
 import { parseConfig } from "../../functions/core/config.js";
@@ -10,6 +8,7 @@ import { cancelEdition } from "../../functions/core/edition-admin.js";
 import type { EditionRecord, Mailer } from "../../functions/core/ports.js";
 import { deliverEdition } from "../../functions/core/send-edition.js";
 import { composedEdition } from "../helpers/edition-setup.js";
+import { stackDocumentClient } from "../helpers/services.js";
 import { page, startWorld, type World } from "./public-helpers.js";
 
 /**
@@ -25,7 +24,7 @@ const REACHED_FLAG = ago(3);
 const REACHED_NOBODY = ago(4);
 
 let world: World;
-let db: ReturnType<typeof documentClientOver>;
+let db: ReturnType<typeof stackDocumentClient>;
 let editions: DynamoEditionStore;
 let ledger: DynamoSendLedger;
 
@@ -58,13 +57,7 @@ async function ledgerOf(editionId: string, entries: { sent?: number; skipped?: n
 
 beforeAll(async () => {
   world = await startWorld();
-  db = documentClientOver(
-    new DynamoDBClient({
-      endpoint: world.stack.dynamodbUrl,
-      region: "us-east-1",
-      credentials: { accessKeyId: "t", secretAccessKey: "t" },
-    }),
-  );
+  db = stackDocumentClient(world.stack);
   editions = new DynamoEditionStore(db, "digest-editions");
   ledger = new DynamoSendLedger(db, "digest-sends");
   // Cancelled after the first messages went out, found in the ledger (no flag: cancelled by a sender's

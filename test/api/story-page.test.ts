@@ -1,9 +1,7 @@
-import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { documentClientOver } from "../../functions/adapters/dynamo/client.js";
 import { DynamoStoryStore } from "../../functions/adapters/dynamo/story-store.js";
 import { escapeHtml } from "../../functions/core/html.js";
-import { story, writeStories } from "../helpers/services.js";
+import { stackDocumentClient, story, writeStories } from "../helpers/services.js";
 import { page, startWorld, type World } from "./public-helpers.js";
 
 /**
@@ -22,7 +20,8 @@ const HOSTED = {
 };
 
 let world: World;
-let db: ReturnType<typeof documentClientOver>;
+let db: ReturnType<typeof stackDocumentClient>;
+let stories: DynamoStoryStore;
 
 beforeAll(async () => {
   world = await startWorld({ DIGEST_TIME_ZONE: "Europe/Berlin" });
@@ -35,13 +34,8 @@ beforeAll(async () => {
   expect((await stack.digest(["stories", "import", file])).code).toBe(0);
   const sent = await stack.digest(["send", "--date", DAY], { DIGEST_PUBLIC_BASE_URL: world.serve.url });
   expect(sent.out).toMatch(/sent=1 /);
-  db = documentClientOver(
-    new DynamoDBClient({
-      endpoint: stack.dynamodbUrl,
-      region: "us-east-1",
-      credentials: { accessKeyId: "t", secretAccessKey: "t" },
-    }),
-  );
+  db = stackDocumentClient(stack);
+  stories = new DynamoStoryStore(db, "digest-stories");
 });
 
 afterAll(async () => {
@@ -59,9 +53,7 @@ describe("GET /stories/{id}", () => {
     const url = hosted[0] as string;
     expect(mail.html).toContain(`href="${url}"`);
 
-    const stored = await new DynamoStoryStore(db, "digest-stories").get(
-      decodeURIComponent(new URL(url).pathname.split("/").pop() as string),
-    );
+    const stored = await stories.get(decodeURIComponent(new URL(url).pathname.split("/").pop() as string));
     expect(stored?.url).toBeNull();
     const res = await fetch(url);
     expect(res.status).toBe(200);
@@ -89,7 +81,6 @@ describe("GET /stories/{id}", () => {
   });
 
   it("escapes markup in a stored story's text", async () => {
-    const stories = new DynamoStoryStore(db, "digest-stories");
     await stories.upsert(
       {
         id: "text-with-markup",
@@ -116,7 +107,6 @@ describe("GET /stories/{id}", () => {
   });
 
   it("shows a story's sanitised HTML instead of its text, headings below the page's title", async () => {
-    const stories = new DynamoStoryStore(db, "digest-stories");
     await stories.upsert(
       {
         id: "rich-story",
@@ -141,7 +131,6 @@ describe("GET /stories/{id}", () => {
   });
 
   it("answers 404 for a story held back, and shows it again once released", async () => {
-    const stories = new DynamoStoryStore(db, "digest-stories");
     expect((await fetch(`${world.serve.url}/stories/rich-story`)).status).toBe(200);
     expect((await stories.setHeld("rich-story", true))?.held).toBe(true);
     const held = await fetch(`${world.serve.url}/stories/rich-story`);

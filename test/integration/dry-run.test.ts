@@ -1,12 +1,11 @@
 import { access } from "node:fs/promises";
 import { join } from "node:path";
-import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { simpleParser } from "mailparser";
 import { afterEach, describe, expect, it } from "vitest";
-import { documentClientOver } from "../../functions/adapters/dynamo/client.js";
 import { DynamoSuppressionStore } from "../../functions/adapters/dynamo/suppression-store.js";
 import type { EditionReview } from "../../functions/core/edition-review.js";
-import { startTestStack, story, type TestStack, writeStories } from "../helpers/services.js";
+import type { TestStack } from "../helpers/services.js";
+import { stackDocumentClient, startTestStack, story, writeStories } from "../helpers/services.js";
 
 /**
  * `digest send --dry-run` shows exactly what each section set would get, sends nothing and stores
@@ -44,18 +43,14 @@ async function setUp() {
   await stack.digest(["subscribers", "add", "blocked@example.com"]);
   // On the suppression list while still active (the sender checks the list at send time): as when a
   // bounce arrived between fan-out and send, or an entry was written by another tool.
-  const client = new DynamoDBClient({
-    endpoint: stack.dynamodbUrl,
-    region: "us-east-1",
-    credentials: { accessKeyId: "t", secretAccessKey: "t" },
-  });
-  await new DynamoSuppressionStore(documentClientOver(client), "digest-suppressions").put({
+  const db = stackDocumentClient(stack);
+  await new DynamoSuppressionStore(db, "digest-suppressions").put({
     email: "blocked@example.com",
     reason: "manual",
     detail: null,
     at: new Date().toISOString(),
   });
-  client.destroy();
+  db.destroy();
   return { heldId };
 }
 

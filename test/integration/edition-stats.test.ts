@@ -1,8 +1,8 @@
 import { readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Serve, startServe, TEST_ADMIN_TOKEN } from "../helpers/serve.js";
-import { startTestStack, story, type TestStack, writeStories } from "../helpers/services.js";
+import { describe, expect, it } from "vitest";
+import { adminRequest, type Serve, serveForSuite } from "../helpers/serve.js";
+import { story, type TestStack, writeStories } from "../helpers/services.js";
 
 /**
  * Per-edition delivery figures end to end: `digest send` through the embedded SES endpoint, SES
@@ -39,69 +39,72 @@ function addressed(event: Json, edition: string, to: string[]): Json {
   return copy;
 }
 
+/**
+ * Sends DAY (tracked) and DAY2 (untracked) to PEOPLE on `stack`, then applies SES events for them with
+ * `digest ses-events`; returns what that printed.
+ */
+async function sendBothDaysAndApplyEvents(stack: TestStack): Promise<string> {
+  for (const email of PEOPLE) expect((await stack.digest(["subscribers", "add", email])).code).toBe(0);
+  for (const day of [DAY, DAY2]) {
+    const file = await writeStories(stack, `${day}.ndjson`, [story(day, 1), story(day, 2), story(day, 3)]);
+    expect((await stack.digest(["stories", "import", file])).code).toBe(0);
+    const sent = await stack.digest(["send", "--date", day], day === DAY2 ? UNTRACKED : {});
+    expect(sent.out).toMatch(/recipients=4 sent=4 /);
+  }
+
+  const [delivery, bridged, bounce, soft, complaint, open, click] = await Promise.all(
+    [
+      "event-delivery.json",
+      "eventbridge-delivery.json",
+      "event-bounce.json",
+      "event-bounce-transient.json",
+      "event-complaint.json",
+      "event-open.json",
+      "event-click.json",
+    ].map(fixture),
+  );
+  const [ana, ben, cy, dee] = PEOPLE as [string, string, string, string];
+  const events = [
+    addressed(delivery, DAY, [ana, ben]),
+    addressed(bridged, DAY, [cy]), // as EventBridge hands it to the ses-events Lambda
+    addressed(bounce, DAY, [dee]), // hard bounce: counted
+    addressed(soft, DAY, [cy]), // soft bounce: SES retries it; not in the bounce rate
+    addressed(soft, DAY, [cy]), // …redelivered: counted once
+    addressed(complaint, DAY, [ben]),
+    addressed(open, DAY, [ana]),
+    addressed(open, DAY, [ana]), // the same reader again: every open counts, ana once as a reader
+    addressed(open, DAY, [ben]),
+    addressed(click, DAY, [ana]),
+    addressed(click, DAY, [ana]), // the same event redelivered: the total counts it again, the reader not
+    addressed(delivery, DAY2, PEOPLE),
+  ];
+  const path = join(stack.dir, "events.json");
+  await writeFile(path, JSON.stringify(events));
+  const applied = await stack.digest(["ses-events", path]);
+  expect(applied.code, applied.err).toBe(0);
+  return applied.out;
+}
+
 describe("edition delivery figures from SES events", () => {
   let stack: TestStack;
   let serve: Serve;
   let applyOutput = "";
-  const api = async (path: string) => {
-    const res = await fetch(`${serve.url}${path}`, {
-      headers: { authorization: `Bearer ${TEST_ADMIN_TOKEN}` },
-    });
-    return { status: res.status, json: (await res.json()) as Json };
-  };
+  const api = (path: string) => adminRequest(serve, "GET", path);
   const digestJson = async (args: string[]) => {
     const run = await stack.digest([...args, "--json"]);
     expect(run.code, run.err).toBe(0);
     return JSON.parse(run.out);
   };
 
-  beforeAll(async () => {
-    stack = await startTestStack({}, { DIGEST_SECTIONS: "World,Science,Culture" });
-    serve = await startServe(stack);
-    for (const email of PEOPLE) expect((await stack.digest(["subscribers", "add", email])).code).toBe(0);
-    for (const day of [DAY, DAY2]) {
-      const file = await writeStories(stack, `${day}.ndjson`, [story(day, 1), story(day, 2), story(day, 3)]);
-      expect((await stack.digest(["stories", "import", file])).code).toBe(0);
-      const sent = await stack.digest(["send", "--date", day], day === DAY2 ? UNTRACKED : {});
-      expect(sent.out).toMatch(/recipients=4 sent=4 /);
-    }
-
-    const [delivery, bridged, bounce, soft, complaint, open, click] = await Promise.all(
-      [
-        "event-delivery.json",
-        "eventbridge-delivery.json",
-        "event-bounce.json",
-        "event-bounce-transient.json",
-        "event-complaint.json",
-        "event-open.json",
-        "event-click.json",
-      ].map(fixture),
-    );
-    const [ana, ben, cy, dee] = PEOPLE as [string, string, string, string];
-    const events = [
-      addressed(delivery, DAY, [ana, ben]),
-      addressed(bridged, DAY, [cy]), // as EventBridge hands it to the ses-events Lambda
-      addressed(bounce, DAY, [dee]), // hard bounce: counted
-      addressed(soft, DAY, [cy]), // soft bounce: SES retries it; not in the bounce rate
-      addressed(soft, DAY, [cy]), // …redelivered: counted once
-      addressed(complaint, DAY, [ben]),
-      addressed(open, DAY, [ana]),
-      addressed(open, DAY, [ana]), // the same reader again: every open counts, ana once as a reader
-      addressed(open, DAY, [ben]),
-      addressed(click, DAY, [ana]),
-      addressed(click, DAY, [ana]), // the same event redelivered: the total counts it again, the reader not
-      addressed(delivery, DAY2, PEOPLE),
-    ];
-    const path = join(stack.dir, "events.json");
-    await writeFile(path, JSON.stringify(events));
-    const applied = await stack.digest(["ses-events", path]);
-    expect(applied.code, applied.err).toBe(0);
-    applyOutput = applied.out;
-  });
-  afterAll(async () => {
-    await serve?.stop();
-    await stack?.close();
-  });
+  serveForSuite(
+    { DIGEST_SECTIONS: "World,Science,Culture" },
+    (started) => {
+      ({ stack, serve } = started);
+    },
+    async (started) => {
+      applyOutput = await sendBothDaysAndApplyEvents(started);
+    },
+  );
 
   it("digest editions show --json and GET /admin/editions/{id} give the same figures, rates and verdict", async () => {
     const cli = await digestJson(["editions", "show", DAY]);

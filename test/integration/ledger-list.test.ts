@@ -1,35 +1,29 @@
-import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { documentClientOver } from "../../functions/adapters/dynamo/client.js";
 import { DynamoSendLedger } from "../../functions/adapters/dynamo/send-ledger.js";
 import { DynamoSubscriberStore } from "../../functions/adapters/dynamo/subscriber-store.js";
 import { tableNamesFromEnv } from "../../functions/adapters/schema.js";
 import type { LedgerRecord } from "../../functions/core/ports.js";
-import { startTestStack, type TestStack } from "../helpers/services.js";
+import { stackDocumentClient, startTestStack, type TestStack } from "../helpers/services.js";
 
 /** The ledger reads resend-failed relies on, and the batched subscriber lookup of the send step. */
 
 let stack: TestStack;
-let client: DynamoDBClient;
+let db: ReturnType<typeof stackDocumentClient>;
 const tables = tableNamesFromEnv({});
 
 beforeAll(async () => {
   stack = await startTestStack();
-  client = new DynamoDBClient({
-    endpoint: stack.dynamodbUrl,
-    region: "us-east-1",
-    credentials: { accessKeyId: "t", secretAccessKey: "t" },
-  });
+  db = stackDocumentClient(stack);
 });
 
 afterAll(async () => {
-  client?.destroy();
+  db?.destroy();
   await stack?.close();
 });
 
 describe("send ledger: list by state and reopen", () => {
   it("pages through the entries in the asked states only, and reopens only rejected ones", async () => {
-    const ledger = new DynamoSendLedger(documentClientOver(client), tables.sends);
+    const ledger = new DynamoSendLedger(db, tables.sends);
     const ed = "2031-03-14";
     const lease = Date.now() + 60_000;
     for (let i = 0; i < 30; i++) {
@@ -77,7 +71,7 @@ describe("send ledger: list by state and reopen", () => {
 
 describe("subscriber store: getMany", () => {
   it("reads the existing subscribers of many addresses in batches of 100", async () => {
-    const store = new DynamoSubscriberStore(documentClientOver(client), tables.subscribers);
+    const store = new DynamoSubscriberStore(db, tables.subscribers);
     const at = "2031-03-14T00:00:00Z";
     for (let i = 0; i < 130; i++) {
       await store.create({

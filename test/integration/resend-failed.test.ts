@@ -1,9 +1,10 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { MailError, type Mailer } from "../../functions/core/ports.js";
-import { composeEdition, deliverEdition } from "../../functions/core/send-edition.js";
+import { deliverEdition } from "../../functions/core/send-edition.js";
 import { openRuntime } from "../../functions/local/runtime.js";
-import { startServe, TEST_ADMIN_TOKEN } from "../helpers/serve.js";
-import { startTestStack, story, type TestStack, writeStories } from "../helpers/services.js";
+import { composedEdition, seedDay } from "../helpers/edition-setup.js";
+import { adminRequest, startServe } from "../helpers/serve.js";
+import { startTestStack, type TestStack } from "../helpers/services.js";
 
 const DAY = "2031-03-14";
 let stack: TestStack;
@@ -18,10 +19,13 @@ const received = () => {
   return counts;
 };
 
-async function withSubscribers(who: string[]) {
-  await stack.digest(["stories", "import", await writeStories(stack, "s.ndjson", [story(DAY, 1)])]);
-  for (const w of who) await stack.digest(["subscribers", "add", `${w}@example.com`]);
-}
+/** One story of DAY and `who`@example.com as active subscribers. */
+const withSubscribers = (who: string[]) =>
+  seedDay(
+    stack,
+    DAY,
+    who.map((w) => `${w}@example.com`),
+  );
 
 const show = async () => JSON.parse((await stack.digest(["editions", "show", DAY, "--json"])).out);
 
@@ -89,12 +93,11 @@ describe("digest editions show and resend-failed", () => {
 
   it("a recipient left failed by a transient error that outlasted every retry is reached by resend-failed", async () => {
     stack = await startTestStack();
-    await withSubscribers(["ana", "ben", "cy", "flaky"]);
+    const emails = ["ana", "ben", "cy", "flaky"].map((w) => `${w}@example.com`);
+    const { rt, deps, edition } = await composedEdition(stack, DAY, emails);
     // The send: SES fails flaky@ with a 5xx on every try (8 per delivery, over the queue's 2 deliveries).
-    const rt = await openRuntime({ env: stack.env });
     let flakyTries = 0;
     try {
-      const deps = await rt.deps();
       const mailer: Mailer = {
         maxSendRate: () => deps.mailer.maxSendRate(),
         async sendRaw(raw, opts) {
@@ -105,9 +108,7 @@ describe("digest editions show and resend-failed", () => {
           return deps.mailer.sendRaw(raw, opts);
         },
       };
-      const composed = await composeEdition(deps, DAY);
-      if (composed.kind !== "edition") throw new Error("no edition");
-      const summary = await deliverEdition({ ...deps, mailer, sleep: async () => {} }, composed.edition, {
+      const summary = await deliverEdition({ ...deps, mailer, sleep: async () => {} }, edition, {
         queue: { maxReceiveCount: 2, retryDelayMs: () => 10 },
       });
       expect(summary).toMatchObject({ recipients: 4, sent: 3, failed: 1, retryable: 1, remaining: 0 });
@@ -142,11 +143,8 @@ describe("digest editions show and resend-failed", () => {
     const serve = await startServe(stack);
     try {
       const post = async (path: string) => {
-        const res = await fetch(`${serve.url}${path}`, {
-          method: "POST",
-          headers: { authorization: `Bearer ${TEST_ADMIN_TOKEN}` },
-        });
-        return { status: res.status, json: await res.json() };
+        const { status, json } = await adminRequest(serve, "POST", path);
+        return { status, json };
       };
       const plain = await post(`/admin/editions/${DAY}/resend-failed`);
       expect(plain).toEqual({

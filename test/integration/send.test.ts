@@ -4,7 +4,9 @@ import { type ParsedMail, simpleParser } from "mailparser";
 import { afterEach, describe, expect, it } from "vitest";
 import { verifyToken } from "../../functions/core/tokens.js";
 import { loadSigningKeys } from "../../functions/local/runtime.js";
-import { startTestStack, story, type TestStack, writeStories } from "../helpers/services.js";
+import { seedDay } from "../helpers/edition-setup.js";
+import type { TestStack } from "../helpers/services.js";
+import { stackDocumentClient, startTestStack, story, writeStories } from "../helpers/services.js";
 
 const DAY = "2031-03-14";
 let stack: TestStack;
@@ -189,19 +191,11 @@ describe("digest send, end to end on dynalite and the SESv2 endpoint", () => {
       maxSendRate: 20,
       faults: { throttleRate: 0.25, serverErrorRate: 0.1, seed: 7 },
     });
-    await stack.digest([
-      "stories",
-      "import",
-      await writeStories(stack, "s.ndjson", [story(DAY, 1), story(DAY, 2)]),
-    ]);
-    const csv = join(stack.dir, "subs.csv");
-    await import("node:fs/promises").then((fs) =>
-      fs.writeFile(
-        csv,
-        `email\n${Array.from({ length: 30 }, (_, i) => `reader${i}@example.com`).join("\n")}\n`,
-      ),
+    await seedDay(
+      stack,
+      DAY,
+      Array.from({ length: 30 }, (_, i) => `reader${i}@example.com`),
     );
-    expect((await stack.digest(["subscribers", "import", csv])).code).toBe(0);
     const run = await stack.digest(["send", "--date", DAY]);
     expect(run.out).toMatch(/recipients=30 sent=30 already_sent=0 skipped=0 suppressed=0 failed=0/);
     expect(stack.ses.stats.throttled + stack.ses.stats.failed).toBeGreaterThan(0);
@@ -215,9 +209,7 @@ describe("digest send, end to end on dynalite and the SESv2 endpoint", () => {
     stack = await startTestStack({
       reject: (raw) => (/^To: .*bad@example\.com/m.test(raw) ? "Address blacklisted." : null),
     });
-    await stack.digest(["stories", "import", await writeStories(stack, "s.ndjson", [story(DAY, 1)])]);
-    await stack.digest(["subscribers", "add", "good@example.com"]);
-    await stack.digest(["subscribers", "add", "bad@example.com"]);
+    await seedDay(stack, DAY, ["good@example.com", "bad@example.com"]);
     const run = await stack.digest(["send", "--date", DAY]);
     expect(run.code).toBe(1);
     expect(run.out).toMatch(/sent=1 already_sent=0 skipped=0 suppressed=0 failed=1/);
@@ -232,8 +224,11 @@ describe("digest send, end to end on dynalite and the SESv2 endpoint", () => {
 
   it("stops cleanly at the daily quota and a rerun sends the rest", async () => {
     stack = await startTestStack({ max24HourSend: 2 }, { DIGEST_SEND_CONCURRENCY: "1" });
-    await stack.digest(["stories", "import", await writeStories(stack, "s.ndjson", [story(DAY, 1)])]);
-    for (const who of ["a", "b", "c", "d"]) await stack.digest(["subscribers", "add", `${who}@example.com`]);
+    await seedDay(
+      stack,
+      DAY,
+      ["a", "b", "c", "d"].map((who) => `${who}@example.com`),
+    );
     const run = await stack.digest(["send", "--date", DAY]);
     expect(run.code).toBe(1);
     expect(run.out).toMatch(/recipients=4 sent=2 .* failed=0 remaining=2$/m);
@@ -274,16 +269,8 @@ describe("digest send, end to end on dynalite and the SESv2 endpoint", () => {
     await stack.digest(["subscribers", "add", "sport@example.com", "--sections", "Sport"]);
     await stack.digest(["subscribers", "add", "world@example.com", "--sections", "World"]);
     await stack.digest(["subscribers", "add", "blocked@example.com"]);
-    const { DynamoDBClient } = await import("@aws-sdk/client-dynamodb");
     const { PutCommand } = await import("@aws-sdk/lib-dynamodb");
-    const { documentClientOver } = await import("../../functions/adapters/dynamo/client.js");
-    const db = documentClientOver(
-      new DynamoDBClient({
-        endpoint: stack.dynamodbUrl,
-        region: "us-east-1",
-        credentials: { accessKeyId: "t", secretAccessKey: "t" },
-      }),
-    );
+    const db = stackDocumentClient(stack);
     await db.send(
       new PutCommand({
         TableName: "digest-suppressions",

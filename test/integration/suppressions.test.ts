@@ -1,19 +1,18 @@
 import { readFileSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { afterEach, describe, expect, it } from "vitest";
-import { documentClientOver } from "../../functions/adapters/dynamo/client.js";
 import { DynamoEditionStore } from "../../functions/adapters/dynamo/edition-store.js";
 import { DynamoSubscriberStore } from "../../functions/adapters/dynamo/subscriber-store.js";
 import { DynamoSuppressionStore } from "../../functions/adapters/dynamo/suppression-store.js";
-import { composeEdition, deliverEdition, type SendAlert } from "../../functions/core/send-edition.js";
+import { deliverEdition, type SendAlert } from "../../functions/core/send-edition.js";
 import { parseSesNotifications } from "../../functions/core/ses-events.js";
 import { erasedKey } from "../../functions/core/subscribers.js";
 import { applySesRecords } from "../../functions/core/suppression-admin.js";
-import { openRuntime } from "../../functions/local/runtime.js";
 import type { SentMessage } from "../../functions/local/ses-endpoint.js";
-import { startTestStack, story, type TestStack, writeStories } from "../helpers/services.js";
+import { composedEdition, seedDay } from "../helpers/edition-setup.js";
+import type { TestStack } from "../helpers/services.js";
+import { stackDocumentClient, startTestStack, story, writeStories } from "../helpers/services.js";
 
 const DAY = "2031-03-14";
 const NEXT_DAY = "2031-03-15";
@@ -42,13 +41,7 @@ async function writeJson(name: string, value: unknown): Promise<string> {
 }
 
 function stores() {
-  const db = documentClientOver(
-    new DynamoDBClient({
-      endpoint: stack.dynamodbUrl,
-      region: "us-east-1",
-      credentials: { accessKeyId: "t", secretAccessKey: "t" },
-    }),
-  );
+  const db = stackDocumentClient(stack);
   return {
     subscribers: new DynamoSubscriberStore(db, "digest-subscribers"),
     suppressions: new DynamoSuppressionStore(db, "digest-suppressions"),
@@ -57,6 +50,7 @@ function stores() {
   };
 }
 
+const readers = (n: number) => Array.from({ length: n }, (_, i) => `reader${i}@example.com`);
 const mailedTo = (from = 0) => stack.ses.messages.slice(from).flatMap((m) => m.destinations);
 const json = async (args: string[]) => JSON.parse((await stack.digest(args)).out);
 
@@ -228,8 +222,7 @@ describe("the safety pause: bounce and complaint rates stop a send", () => {
       { max24HourSend: 3 },
       { DIGEST_SEND_CONCURRENCY: "1", DIGEST_RATE_MINIMUM_SENDS: "2", DIGEST_RATE_CHECK_EVERY: "1" },
     );
-    await stack.digest(["stories", "import", await writeStories(stack, "s.ndjson", [story(DAY, 1)])]);
-    for (let i = 0; i < 10; i++) await stack.digest(["subscribers", "add", `reader${i}@example.com`]);
+    await seedDay(stack, DAY, readers(10));
     const first = await stack.digest(["send", "--date", DAY]);
     expect(first.out).toMatch(/recipients=10 sent=3 .* remaining=7$/m);
     const [a, b] = stack.ses.messages as [SentMessage, SentMessage, SentMessage];
@@ -283,11 +276,8 @@ describe("the safety pause: bounce and complaint rates stop a send", () => {
       {},
       { DIGEST_SEND_CONCURRENCY: "1", DIGEST_RATE_MINIMUM_SENDS: "2", DIGEST_RATE_CHECK_EVERY: "1" },
     );
-    await stack.digest(["stories", "import", await writeStories(stack, "s.ndjson", [story(DAY, 1)])]);
-    for (let i = 0; i < 10; i++) await stack.digest(["subscribers", "add", `reader${i}@example.com`]);
-    const rt = await openRuntime({ env: stack.env });
+    const { rt, deps, edition } = await composedEdition(stack, DAY, readers(10));
     try {
-      const deps = await rt.deps();
       const sesDeps = { ...deps, transientBounceLimit: deps.config.transientBounceLimit };
       // SES as seen from here: the first two accepted messages hard-bounce, and their events reach the
       // ses-events core (the real parser and stores) before the next message is sent.
@@ -304,12 +294,7 @@ describe("the safety pause: bounce and complaint rates stop a send", () => {
         },
       };
       const alerts: SendAlert[] = [];
-      const composed = await composeEdition(deps, DAY);
-      if (composed.kind !== "edition") throw new Error("no edition");
-      const summary = await deliverEdition(
-        { ...deps, mailer, onAlert: (a) => alerts.push(a) },
-        composed.edition,
-      );
+      const summary = await deliverEdition({ ...deps, mailer, onAlert: (a) => alerts.push(a) }, edition);
       expect(summary).toMatchObject({
         recipients: 10,
         sent: 2,
@@ -326,9 +311,9 @@ describe("the safety pause: bounce and complaint rates stop a send", () => {
       });
 
       // Without the override nothing more goes out; with it, the rest (the bounced two are suppressed now).
-      const refused = await deliverEdition(deps, composed.edition);
+      const refused = await deliverEdition(deps, edition);
       expect(refused).toMatchObject({ sent: 0, haltedBecause: summary.haltedBecause });
-      const resumed = await deliverEdition(deps, composed.edition, { resumeHalted: true });
+      const resumed = await deliverEdition(deps, edition, { resumeHalted: true });
       expect(resumed).toMatchObject({ recipients: 8, sent: 8, haltedBecause: null, stoppedBecause: null });
       expect(stack.ses.messages).toHaveLength(10);
       expect((await deps.editions.get(DAY))?.status).toBe("sent");
@@ -339,9 +324,7 @@ describe("the safety pause: bounce and complaint rates stop a send", () => {
 
   it("suppressed addresses are never mailed: the send skips an address on the list even if its record is active", async () => {
     stack = await startTestStack();
-    await stack.digest(["stories", "import", await writeStories(stack, "s.ndjson", [story(DAY, 1)])]);
-    await stack.digest(["subscribers", "add", "kept@example.com"]);
-    await stack.digest(["subscribers", "add", "listed@example.com"]);
+    await seedDay(stack, DAY, ["kept@example.com", "listed@example.com"]);
     const s = stores();
     try {
       await s.suppressions.put({
