@@ -195,6 +195,7 @@ export function buildView({ config, date, stories, leftOut }: ViewInput): Editio
     brand: config.brandName,
     date: label,
     count: String(ordered.length),
+    stories: ordered.length === 1 ? "1 story" : `${ordered.length} stories`,
     top: ordered[0]?.headline ?? "",
     headlines: ordered
       .slice(0, 3)

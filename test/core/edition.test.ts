@@ -94,4 +94,17 @@ describe("edition selection", () => {
     expect(view.preheader).toBe("Top: Headline b · Headline a");
     expect(view.moreUrl).toBe("https://digest.example.com/archive/2031-03-14");
   });
+
+  it("says 1 story, not 1 stories, in the default preheader", () => {
+    const config = parseConfig({}, {});
+    const one = buildView({ config, date: "2031-03-14", stories: [s("a", "World", 9)], leftOut: 0 });
+    expect(one.preheader).toBe("1 story today: Headline a");
+    const two = buildView({
+      config,
+      date: "2031-03-14",
+      stories: [s("a", "World", 9), s("b", "World", 10)],
+      leftOut: 0,
+    });
+    expect(two.preheader).toBe("2 stories today: Headline b · Headline a");
+  });
 });
