@@ -151,7 +151,12 @@ describe("GET /archive", () => {
       expect(body).toContain('<link rel="alternate" type="application/atom+xml"');
       expect(body).toContain('href="/archive/feed.xml"');
       expect(body).toContain('href="/subscribe"');
+      // Public reading pages may be indexed; pages reached through tokens may not.
+      expect(body).not.toContain('name="robots"');
     }
+    expect(await page(await fetch(`${world.serve.url}/subscribe`))).toContain(
+      '<meta name="robots" content="noindex">',
+    );
   });
 });
 

@@ -74,7 +74,10 @@ interface LayoutOptions {
   body: SafeHtml;
   /** Shown under the heading, as a status message (role="status"). */
   notice?: string | null;
-  /** Announces the archive's Atom feed in the head (feed readers find it from the page's address). */
+  /**
+   * A public reading page (archive, hosted story): announces the archive's Atom feed in the head and
+   * may be indexed by search engines. Every other page (sign-up steps, tokens in the address) is noindex.
+   */
   feed?: boolean;
 }
 
@@ -86,7 +89,7 @@ export function layout(config: PageConfig, { title, body, notice, feed }: Layout
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="robots" content="noindex">
+${feed ? "" : html`<meta name="robots" content="noindex">`}
 <title>${title.includes(config.brandName) ? title : `${title} · ${config.brandName}`}</title>
 <style>${STYLE}</style>
 ${pageBrandStyle(config)}
