@@ -1,5 +1,12 @@
 import { DynamoDBClient, type DynamoDBClientConfig } from "@aws-sdk/client-dynamodb";
-import { BatchGetCommand, DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import {
+  BatchGetCommand,
+  DynamoDBDocumentClient,
+  paginateQuery,
+  paginateScan,
+  type QueryCommandInput,
+  type ScanCommandInput,
+} from "@aws-sdk/lib-dynamodb";
 
 /**
  * A DynamoDB document client. With no explicit endpoint the SDK's own resolution applies
@@ -51,5 +58,25 @@ export async function batchGetAll(
       pending = res.UnprocessedKeys?.[table]?.Keys as Record<string, unknown>[] | undefined;
     }
   }
+  return items;
+}
+
+/** Every item a Query matches, page after page (the SDK's paginator follows LastEvaluatedKey). */
+export async function queryAll(
+  db: DynamoDBDocumentClient,
+  input: QueryCommandInput,
+): Promise<Record<string, unknown>[]> {
+  const items: Record<string, unknown>[] = [];
+  for await (const page of paginateQuery({ client: db }, input)) items.push(...(page.Items ?? []));
+  return items;
+}
+
+/** Every item of a Scan, page after page; for small tables only (the feeds). */
+export async function scanAll(
+  db: DynamoDBDocumentClient,
+  input: ScanCommandInput,
+): Promise<Record<string, unknown>[]> {
+  const items: Record<string, unknown>[] = [];
+  for await (const page of paginateScan({ client: db }, input)) items.push(...(page.Items ?? []));
   return items;
 }

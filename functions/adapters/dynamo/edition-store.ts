@@ -1,10 +1,4 @@
-import {
-  type DynamoDBDocumentClient,
-  GetCommand,
-  PutCommand,
-  QueryCommand,
-  UpdateCommand,
-} from "@aws-sdk/lib-dynamodb";
+import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import {
   EDITION_STATS,
   type EditionRecord,
@@ -13,7 +7,7 @@ import {
   type EditionStore,
   type RenderedVariant,
 } from "../../core/ports.js";
-import { isConditionalCheckFailed } from "./client.js";
+import { isConditionalCheckFailed, queryAll } from "./client.js";
 
 const META = "meta";
 const STATS = "stats";
@@ -93,23 +87,14 @@ export class DynamoEditionStore implements EditionStore {
   }
 
   async idsOfDay(day: string): Promise<string[]> {
-    const ids: string[] = [];
-    let ExclusiveStartKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.db.send(
-        new QueryCommand({
-          TableName: this.table,
-          KeyConditionExpression: "editionId = :k",
-          ExpressionAttributeValues: { ":k": dayIndexKey({ editionId: "", date: day }).editionId },
-          ProjectionExpression: "part",
-          ConsistentRead: true,
-          ExclusiveStartKey,
-        }),
-      );
-      for (const item of page.Items ?? []) ids.push(item.part as string);
-      ExclusiveStartKey = page.LastEvaluatedKey;
-    } while (ExclusiveStartKey);
-    return ids;
+    const items = await queryAll(this.db, {
+      TableName: this.table,
+      KeyConditionExpression: "editionId = :k",
+      ExpressionAttributeValues: { ":k": dayIndexKey({ editionId: "", date: day }).editionId },
+      ProjectionExpression: "part",
+      ConsistentRead: true,
+    });
+    return items.map((item) => item.part as string);
   }
 
   async markReachedReaders(editionId: string): Promise<void> {

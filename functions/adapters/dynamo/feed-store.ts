@@ -1,13 +1,7 @@
-import {
-  DeleteCommand,
-  type DynamoDBDocumentClient,
-  GetCommand,
-  ScanCommand,
-  UpdateCommand,
-} from "@aws-sdk/lib-dynamodb";
+import { DeleteCommand, type DynamoDBDocumentClient, GetCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import type { Feed, FeedPollRecord, FeedStatus, FeedStore } from "../../core/feeds.js";
 import type { ImportCounts } from "../../core/story-import.js";
-import { isConditionalCheckFailed } from "./client.js";
+import { isConditionalCheckFailed, scanAll } from "./client.js";
 
 const STATUSES: readonly FeedStatus[] = ["ok", "not-modified", "error"];
 
@@ -46,16 +40,8 @@ export class DynamoFeedStore implements FeedStore {
   }
 
   async list(): Promise<Feed[]> {
-    const feeds: Feed[] = [];
-    let ExclusiveStartKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.db.send(
-        new ScanCommand({ TableName: this.table, ConsistentRead: true, ExclusiveStartKey }),
-      );
-      for (const item of page.Items ?? []) feeds.push(toFeed(item));
-      ExclusiveStartKey = page.LastEvaluatedKey;
-    } while (ExclusiveStartKey);
-    return feeds.sort((a, b) => a.url.localeCompare(b.url));
+    const items = await scanAll(this.db, { TableName: this.table, ConsistentRead: true });
+    return items.map(toFeed).sort((a, b) => a.url.localeCompare(b.url));
   }
 
   async remove(url: string): Promise<boolean> {

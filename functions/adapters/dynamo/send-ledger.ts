@@ -10,7 +10,7 @@ import type {
   RecipientMark,
   SendLedger,
 } from "../../core/ports.js";
-import { isConditionalCheckFailed } from "./client.js";
+import { isConditionalCheckFailed, queryAll } from "./client.js";
 
 /** Ledger entries outlive any rerun of their edition by far; DynamoDB TTL removes them afterwards. */
 const RETENTION_SECONDS = 180 * 24 * 3600;
@@ -189,24 +189,17 @@ export class DynamoSendLedger implements SendLedger {
       suppressed: 0,
       skipped: 0,
     };
-    let ExclusiveStartKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.db.send(
-        new QueryCommand({
-          TableName: this.table,
-          KeyConditionExpression: "editionId = :e",
-          ExpressionAttributeNames: { "#state": "state" },
-          ExpressionAttributeValues: { ":e": editionId },
-          ProjectionExpression: "#state",
-          ExclusiveStartKey,
-        }),
-      );
-      for (const item of page.Items ?? []) {
-        const state = item.state as LedgerState;
-        if (state in counts) counts[state]++;
-      }
-      ExclusiveStartKey = page.LastEvaluatedKey;
-    } while (ExclusiveStartKey);
+    const items = await queryAll(this.db, {
+      TableName: this.table,
+      KeyConditionExpression: "editionId = :e",
+      ExpressionAttributeNames: { "#state": "state" },
+      ExpressionAttributeValues: { ":e": editionId },
+      ProjectionExpression: "#state",
+    });
+    for (const item of items) {
+      const state = item.state as LedgerState;
+      if (state in counts) counts[state]++;
+    }
     return counts;
   }
 

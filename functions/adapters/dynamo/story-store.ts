@@ -1,14 +1,8 @@
 import { createHash } from "node:crypto";
-import {
-  type DynamoDBDocumentClient,
-  GetCommand,
-  PutCommand,
-  QueryCommand,
-  UpdateCommand,
-} from "@aws-sdk/lib-dynamodb";
+import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import type { StoryRemoval, StoryStore, UpsertOutcome } from "../../core/ports.js";
 import type { Story } from "../../core/types.js";
-import { isConditionalCheckFailed } from "./client.js";
+import { isConditionalCheckFailed, queryAll } from "./client.js";
 
 const CONTENT_FIELDS = [
   "headline",
@@ -81,24 +75,15 @@ export class DynamoStoryStore implements StoryStore {
   }
 
   async listDay(day: string): Promise<Story[]> {
-    const stories: Story[] = [];
-    let ExclusiveStartKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.db.send(
-        new QueryCommand({
-          TableName: this.table,
-          IndexName: "byDay",
-          KeyConditionExpression: "#day = :day",
-          ExpressionAttributeNames: { "#day": "day" },
-          ExpressionAttributeValues: { ":day": day },
-          ScanIndexForward: false,
-          ExclusiveStartKey,
-        }),
-      );
-      for (const item of page.Items ?? []) stories.push(toStory(item));
-      ExclusiveStartKey = page.LastEvaluatedKey;
-    } while (ExclusiveStartKey);
-    return stories;
+    const items = await queryAll(this.db, {
+      TableName: this.table,
+      IndexName: "byDay",
+      KeyConditionExpression: "#day = :day",
+      ExpressionAttributeNames: { "#day": "day" },
+      ExpressionAttributeValues: { ":day": day },
+      ScanIndexForward: false,
+    });
+    return items.map(toStory);
   }
 
   async markInEdition(storyIds: readonly string[], editionId: string): Promise<void> {
