@@ -140,6 +140,8 @@ export interface RenderedVariant {
 
 export interface EditionStore {
   get(editionId: string): Promise<EditionRecord | null>;
+  /** The edition's status alone (a small read, for checks made once per queue message); null if none. */
+  getStatus(editionId: string): Promise<EditionStatus | null>;
   /** Creates the edition unless it exists; returns the stored one either way. */
   createIfAbsent(edition: EditionRecord): Promise<EditionRecord>;
   replace(edition: EditionRecord): Promise<void>;

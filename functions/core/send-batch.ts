@@ -138,8 +138,10 @@ export async function processRecipientBatch(
   }
   // Read afresh for every message (the cache may predate a cancel): a cancel stops the send within a
   // message. Its recipients are acknowledged unsent (counted as remaining), the ledger left untouched.
-  const current = edition.status === "cancelled" ? edition : await deps.editions.get(batch.editionId);
-  if (current?.status === "cancelled") {
+  // Only the status is read: the edition item holds every story, and this runs once per message.
+  const status =
+    edition.status === "cancelled" ? edition.status : await deps.editions.getStatus(batch.editionId);
+  if (status === "cancelled") {
     const unique = [...new Set(batch.emails)];
     const summary = { ...emptySummary(edition), remaining: unique.length, stoppedBecause: EDITION_CANCELLED };
     const outcomes: BatchOutcomes = new Map(unique.map((email) => [email, "remaining"]));

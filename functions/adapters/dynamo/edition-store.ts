@@ -52,6 +52,19 @@ export class DynamoEditionStore implements EditionStore {
     return { ...(item as EditionRecord), stats: countersOf(counters?.Item) };
   }
 
+  async getStatus(editionId: string): Promise<EditionStatus | null> {
+    const res = await this.db.send(
+      new GetCommand({
+        TableName: this.table,
+        Key: { editionId, part: META },
+        ProjectionExpression: "#status",
+        ExpressionAttributeNames: { "#status": "status" },
+        ConsistentRead: true,
+      }),
+    );
+    return (res.Item?.status as EditionStatus | undefined) ?? null;
+  }
+
   async getStats(editionId: string): Promise<Partial<Record<EditionStat, number>>> {
     const res = await this.db.send(
       new GetCommand({ TableName: this.table, Key: { editionId, part: STATS }, ConsistentRead: true }),
