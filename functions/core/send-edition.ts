@@ -148,17 +148,15 @@ export async function deliverEdition(
     { ...opts, sentBefore },
   );
   if (refused) return summary;
-  // Cancelled while sending (`digest editions cancel`): the status stays "cancelled".
-  const current = await deps.editions.get(edition.editionId);
-  if (current?.status === "cancelled") {
-    // Messages in flight at the cancel still went out: the archive keeps the edition for them.
-    if (summary.sent > 0 && !current.reachedReaders)
-      await deps.editions.markReachedReaders(edition.editionId);
-    return { ...summary, stoppedBecause: summary.stoppedBecause ?? EDITION_CANCELLED };
-  }
   const status = summary.failed > 0 || summary.stoppedBecause ? "partial" : "sent";
-  await deps.editions.setStatus(edition.editionId, status, summary.haltedBecause ?? undefined);
-  return summary;
+  if (await deps.editions.setStatus(edition.editionId, status, summary.haltedBecause ?? undefined)) {
+    return summary;
+  }
+  // The store refuses only one change here: the edition was cancelled while sending (`digest editions
+  // cancel`), which is final. Messages in flight at the cancel still went out: the archive keeps the
+  // edition for them.
+  if (summary.sent > 0) await deps.editions.markReachedReaders(edition.editionId);
+  return { ...summary, stoppedBecause: summary.stoppedBecause ?? EDITION_CANCELLED };
 }
 
 /**
