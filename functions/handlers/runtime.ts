@@ -14,6 +14,7 @@ import { tokenBucketPacer } from "../core/token-bucket.js";
 import type { SigningKey } from "../core/tokens.js";
 import { createTransactionalMail } from "../core/transactional.js";
 import { SEND_RATE_ENV, TOKEN_SECRET_ENV } from "./env.js";
+import { countingThrottles } from "./metrics.js";
 
 /**
  * The Lambda side of the wiring: configuration and table names from the environment the stack sets,
@@ -22,6 +23,8 @@ import { SEND_RATE_ENV, TOKEN_SECRET_ENV } from "./env.js";
  */
 
 export const logger = new Logger({ serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? "digest" });
+/** The functions' EMF metrics (one instance per container; see ./metrics.ts). */
+export { metrics } from "./metrics.js";
 
 /**
  * The signing keys: DIGEST_TOKEN_KEYS when set, else the Secrets Manager secret the stack generated
@@ -35,6 +38,7 @@ export async function loadSigningKeys(env: NodeJS.ProcessEnv = process.env): Pro
 }
 
 let cached: Promise<EditionDeps> | null = null;
+let cachedSend: Promise<EditionDeps> | null = null;
 let cachedApi: Promise<ApiContext> | null = null;
 
 async function buildDeps(env: NodeJS.ProcessEnv): Promise<EditionDeps> {
@@ -66,6 +70,18 @@ export function lambdaDeps(env: NodeJS.ProcessEnv = process.env): Promise<Editio
     throw err;
   });
   return cached;
+}
+
+/** The send function's deps: the same, with SES's throttling answers counted (metric Throttled). */
+export function lambdaSendDeps(env: NodeJS.ProcessEnv = process.env): Promise<EditionDeps> {
+  cachedSend ??= lambdaDeps(env).then(
+    (deps) => ({ ...deps, mailer: countingThrottles(deps.mailer) }),
+    (err: unknown) => {
+      cachedSend = null;
+      throw err;
+    },
+  );
+  return cachedSend;
 }
 
 /** The API's context over the same adapters (transactional mail through SES, no outbox). */
