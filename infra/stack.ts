@@ -418,6 +418,8 @@ export class DigestStack extends Stack {
       "CloudWatch dashboard of the daily flow",
     );
     out("AlarmTopicArn", this.monitoring.topic.topicArn, "SNS topic every alarm notifies");
+    out("ComposeFunctionName", compose.functionName, "The compose function (rerun a day: README)");
+    out("SesEventsFunctionName", sesEvents.functionName, "The ses-events function (redrive: README)");
     out(
       "ComposeFailuresQueueUrl",
       asyncFailures.compose.queueUrl,

@@ -667,6 +667,9 @@ describe("watching the daily job", () => {
       "AlarmTopicArn",
       "ComposeFailuresQueueUrl",
       "SesEventsFailuresQueueUrl",
+      "SendDeadLettersQueueUrl",
+      "ComposeFunctionName",
+      "SesEventsFunctionName",
     ])
       expect(outputs).toContain(name);
     expect(() =>
