@@ -14,6 +14,7 @@ import { tokenBucketPacer } from "../core/token-bucket.js";
 import type { SigningKey } from "../core/tokens.js";
 import { createTransactionalMail } from "../core/transactional.js";
 import { SEND_RATE_ENV, TOKEN_SECRET_ENV } from "./env.js";
+import { LOG_ALERT_METRICS } from "./metric-names.js";
 import { countingThrottles } from "./metrics.js";
 
 /**
@@ -58,7 +59,7 @@ async function buildDeps(env: NodeJS.ProcessEnv): Promise<EditionDeps> {
     // The safety pause tripped: an error line with a fixed message and `alert` key for a metric filter alarm.
     onAlert: (alert) =>
       logger.error("edition sending paused: bounce or complaint rate over the limit", {
-        alert: "edition-halted",
+        alert: LOG_ALERT_METRICS.editionHalted.alert,
         ...alert,
       }),
   };
