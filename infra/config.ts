@@ -28,8 +28,17 @@ const stackSchema = z.object({
   deletionProtection: bool,
   /** Minutes between feed polls (the ingest function); it also runs 15 minutes before the send hour. */
   feedPollMinutes: z.coerce.number({ message: "expected minutes from 5 to 1440" }).int().min(5).max(1440),
-  /** Optional: where DLQ and safety alarms are emailed. */
+  /** Optional: where the alarms are emailed. */
   alarmEmail: z.string().trim().email({ message: "not an email address" }).optional(),
+  /**
+   * About how many recipients a day's edition goes to: how long the send fleet takes to drain the
+   * queue, hence how old its oldest message may get before the queue-age alarm calls it stuck.
+   */
+  expectedRecipients: z.coerce
+    .number({ message: "expected a whole number of recipients ≥ 1" })
+    .int()
+    .min(1)
+    .max(100_000_000),
 });
 
 export type StackSettings = z.infer<typeof stackSchema>;
@@ -60,6 +69,7 @@ export function readDeploymentConfig(get: ContextReader): DeploymentConfig {
     deletionProtection: raw("deletionProtection") ?? true,
     feedPollMinutes: raw("feedPollMinutes") ?? 30,
     alarmEmail: raw("alarmEmail"),
+    expectedRecipients: raw("expectedRecipients") ?? 10_000,
   });
   if (!stack.success) {
     for (const issue of stack.error.issues) {

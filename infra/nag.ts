@@ -53,6 +53,16 @@ export function acknowledgeNagFindings(stack: DigestStack): void {
       "The scheduler's role may invoke the scheduled function and its versions; nothing else.",
     );
   }
+  for (const queue of [stack.asyncFailures.compose, stack.asyncFailures.sesEvents]) {
+    ack(
+      queue,
+      "AwsSolutions-SQS3",
+      "This queue is itself the end of a failure path: the Lambda on-failure destination and the Scheduler / " +
+        "EventBridge target dead-letter queue of its function. Nothing consumes it automatically, so there is no " +
+        "receive loop a DLQ could catch; messages stay 14 days, an alarm fires on the first one, and an operator " +
+        "redrives them (README, Operating it).",
+    );
+  }
   ack(
     stack.tokenSecret,
     "AwsSolutions-SMG4",

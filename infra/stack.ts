@@ -6,8 +6,6 @@ import {
   aws_apigatewayv2_authorizers as apigwAuth,
   aws_apigatewayv2_integrations as apigwInt,
   CfnOutput,
-  aws_cloudwatch as cloudwatch,
-  aws_cloudwatch_actions as cwActions,
   Duration,
   aws_dynamodb as dynamodb,
   aws_events as events,
@@ -24,8 +22,6 @@ import {
   aws_scheduler_targets as schedulerTargets,
   aws_secretsmanager as secretsmanager,
   aws_ses as ses,
-  aws_sns as sns,
-  aws_sns_subscriptions as snsSubscriptions,
   aws_sqs as sqs,
   TimeZone,
 } from "aws-cdk-lib";
@@ -33,7 +29,10 @@ import type { Construct } from "constructs";
 import { TABLE_ENV, TABLES, type TableDef, type TableName } from "../functions/adapters/schema.js";
 import { CONFIG_ENV } from "../functions/core/config.js";
 import { QUEUE_ENV, SEND_RATE_ENV, TOKEN_SECRET_ENV } from "../functions/handlers/env.js";
+import { METRICS_NAMESPACE, serviceName } from "../functions/handlers/metric-names.js";
+import { type AsyncFailureQueues, asyncFailureQueues } from "./async-failures.js";
 import type { DeploymentConfig } from "./config.js";
+import { addMonitoring, type Monitoring } from "./monitoring.js";
 import { sendFleet } from "./send-fleet.js";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
@@ -95,6 +94,9 @@ export class DigestStack extends Stack {
   readonly httpApi: apigw.HttpApi;
   readonly tokenSecret: secretsmanager.Secret;
   readonly dailySchedule: scheduler.Schedule;
+  /** Where failed async invocations of compose and ses-events go (see async-failures.ts). */
+  readonly asyncFailures: AsyncFailureQueues;
+  readonly monitoring: Monitoring;
 
   constructor(scope: Construct, id: string, props: DigestStackProps) {
     super(scope, id, props);
@@ -123,11 +125,12 @@ export class DigestStack extends Stack {
     });
     const fleet = sendFleet(settings.maxSendRate);
     const sendTimeout = Duration.seconds(fleet.functionTimeoutSeconds);
+    // AWS guidance: at least six times the consumer's timeout.
+    const sendVisibility = Duration.seconds(fleet.functionTimeoutSeconds * 6);
     const sendQueue = new sqs.Queue(this, "SendQueue", {
       encryption: sqs.QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
-      // AWS guidance: at least six times the consumer's timeout.
-      visibilityTimeout: Duration.seconds(fleet.functionTimeoutSeconds * 6),
+      visibilityTimeout: sendVisibility,
       deadLetterQueue: { queue: deadLetters, maxReceiveCount: 5 },
     });
 
@@ -160,7 +163,7 @@ export class DigestStack extends Stack {
       [TOKEN_SECRET_ENV]: tokenSecret.secretArn,
       NODE_OPTIONS: "--enable-source-maps",
       POWERTOOLS_LOG_LEVEL: "INFO",
-      POWERTOOLS_METRICS_NAMESPACE: "Digest",
+      POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
     };
 
     const compose = this.fn(
@@ -274,6 +277,11 @@ export class DigestStack extends Stack {
       fn.addToRolePolicy(new iam.PolicyStatement({ actions: ["ses:GetAccount"], resources: ["*"] }));
     }
 
+    // --- Failed async invocations ------------------------------------------------------------------
+    // compose and ses-events run asynchronously: what fails for good lands in a queue, not nowhere.
+    const asyncFailures = asyncFailureQueues(this, { compose, sesEvents });
+    this.asyncFailures = asyncFailures;
+
     // --- Triggers --------------------------------------------------------------------------------
     this.dailySchedule = new scheduler.Schedule(this, "DailySchedule", {
       description: `The daily edition at ${settings.sendHour}:00 ${digest.timeZone}`,
@@ -285,6 +293,8 @@ export class DigestStack extends Stack {
       target: new schedulerTargets.LambdaInvoke(compose, {
         retryAttempts: 2,
         maxEventAge: Duration.hours(2),
+        // The Scheduler could not invoke compose at all: the event waits there for a redrive.
+        deadLetterQueue: asyncFailures.compose,
       }),
     });
 
@@ -317,7 +327,12 @@ export class DigestStack extends Stack {
         detail: { mail: { tags: { "ses:configuration-set": [configurationSet.configurationSetName] } } },
       },
       targets: [
-        new eventTargets.LambdaFunction(sesEvents, { retryAttempts: 4, maxEventAge: Duration.hours(6) }),
+        new eventTargets.LambdaFunction(sesEvents, {
+          retryAttempts: 4,
+          maxEventAge: Duration.hours(6),
+          // EventBridge could not invoke ses-events: the SES event waits there for a redrive.
+          deadLetterQueue: asyncFailures.sesEvents,
+        }),
       ],
     });
 
@@ -369,54 +384,18 @@ export class DigestStack extends Stack {
       for (const fn of [compose, send, api]) fn.addEnvironment(CONFIG_ENV.publicBaseUrl, apiUrl);
     }
 
-    // --- Alarms ------------------------------------------------------------------------------------
-    const alarmTopic = new sns.Topic(this, "Alarms", { displayName: "Digest alarms", enforceSSL: true });
-    if (settings.alarmEmail)
-      alarmTopic.addSubscription(new snsSubscriptions.EmailSubscription(settings.alarmEmail));
-    // Every alarm trips on one breaching period, tells the topic, and takes missing data as no trouble.
-    const alarm = (id: string, alarmDescription: string, metric: cloudwatch.IMetric, threshold = 1) =>
-      new cloudwatch.Alarm(this, id, {
-        alarmDescription,
-        metric,
-        threshold,
-        evaluationPeriods: 1,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      }).addAlarmAction(new cwActions.SnsAction(alarmTopic));
-    // Handlers log an alert as one JSON line {"alert": key}; this counts those lines.
-    const alertCount = (id: string, logGroup: logs.ILogGroup, alert: string, metricName: string) =>
-      new logs.MetricFilter(this, id, {
-        logGroup,
-        filterPattern: logs.FilterPattern.stringValue("$.alert", "=", alert),
-        metricNamespace: "Digest",
-        metricName,
-        metricValue: "1",
-      });
-    alarm(
-      "SendDeadLettersAlarm",
-      "Recipients' send messages failed five times and reached the dead-letter queue",
-      deadLetters.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5) }),
-    );
-    // The send's safety pause (bounce rate > 5 % or complaints > 0.1 %) logs one line with this key.
-    const halted = alertCount("EditionHaltedFilter", send.logGroup, "edition-halted", "EditionHalted");
-    alarm(
-      "EditionHaltedAlarm",
-      "An edition paused itself: its bounce or complaint rate passed the safety limit",
-      halted.metric({ statistic: "Sum", period: Duration.minutes(5) }),
-    );
-    // A feed that failed several polls in a row (see handlers/ingest.ts), and the ingest run itself failing.
-    const feedFailing = alertCount("FeedFailingFilter", ingest.logGroup, "feed-failing", "FeedFailing");
-    alarm(
-      "FeedFailingAlarm",
-      "A subscribed feed failed several polls in a row (digest feeds list shows its error)",
-      feedFailing.metric({ statistic: "Sum", period: Duration.hours(1) }),
-    );
-    alarm(
-      "IngestErrorsAlarm",
-      "The feed ingest function failed (feeds were not polled)",
-      ingest.metricErrors({ period: Duration.hours(1) }),
-      2,
-    );
+    // --- Alarms and dashboard (infra/monitoring.ts) ----------------------------------------------
+    this.monitoring = addMonitoring(this, {
+      functions: { compose, send, api, sesEvents, ingest },
+      sendQueue,
+      sendDeadLetters: deadLetters,
+      asyncFailures,
+      apiStage: stage,
+      fleet,
+      sendQueueVisibility: sendVisibility,
+      settings,
+      safety: digest,
+    });
 
     // --- Outputs -----------------------------------------------------------------------------------
     const out = (id: string, value: string, description: string) =>
@@ -432,6 +411,30 @@ export class DigestStack extends Stack {
     out("SendQueueUrl", sendQueue.queueUrl, `env ${QUEUE_ENV}`);
     out("TokenSecretArn", tokenSecret.secretArn, `env ${TOKEN_SECRET_ENV}`);
     out("ConfigurationSetName", configurationSet.configurationSetName, `env ${CONFIG_ENV.configurationSet}`);
+    out(
+      "DashboardUrl",
+      `https://${this.region}.console.aws.amazon.com/cloudwatch/home?region=${this.region}` +
+        `#dashboards:name=${this.monitoring.dashboard.dashboardName}`,
+      "CloudWatch dashboard of the daily flow",
+    );
+    out("AlarmTopicArn", this.monitoring.topic.topicArn, "SNS topic every alarm notifies");
+    out("ComposeFunctionName", compose.functionName, "The compose function (rerun a day: README)");
+    out("SesEventsFunctionName", sesEvents.functionName, "The ses-events function (redrive: README)");
+    out(
+      "ComposeFailuresQueueUrl",
+      asyncFailures.compose.queueUrl,
+      "Failed compose invocations (redrive: README)",
+    );
+    out(
+      "SesEventsFailuresQueueUrl",
+      asyncFailures.sesEvents.queueUrl,
+      "Failed ses-events invocations (redrive: README)",
+    );
+    out(
+      "SendDeadLettersQueueUrl",
+      deadLetters.queueUrl,
+      "Send messages that failed five times (redrive: README)",
+    );
     // The DNS records the sending domain needs (printed by `npm run deploy`).
     for (const [i, record] of identity.dkimRecords.entries()) {
       out(`DkimRecord${i + 1}`, `${record.name} CNAME ${record.value}`, "DNS: Easy DKIM");
@@ -501,7 +504,8 @@ export class DigestStack extends Stack {
         memorySize: props.memorySize,
         logGroup,
         tracing: lambda.Tracing.ACTIVE,
-        environment: { ...props.environment, POWERTOOLS_SERVICE_NAME: `digest-${name}` },
+        // Also the `service` dimension of the function's metrics (metric-names.ts).
+        environment: { ...props.environment, POWERTOOLS_SERVICE_NAME: serviceName(name) },
         bundling: {
           format: nodejs.OutputFormat.ESM,
           target: "node24",

@@ -4,6 +4,7 @@ import { type FanOutSummary, fanOutEdition } from "../core/fan-out.js";
 import { composeEdition } from "../core/send-edition.js";
 import { quotaShortfall } from "../core/send-quota.js";
 import { QUEUE_ENV } from "./env.js";
+import { recordCompose, withMetrics } from "./metrics.js";
 import { lambdaDeps, logger } from "./runtime.js";
 
 /** The scheduled event (EventBridge Scheduler); `date` lets an operator rerun a given day. */
@@ -24,10 +25,21 @@ export type ComposeResult =
 let queue: SqsRecipientQueue | null = null;
 
 /**
+ * The scheduled entry: one daily run, its metrics (duration, stories, recipients, success) flushed as
+ * EMF whether it returned or threw.
+ */
+export const handler = withMetrics(async (event: ComposeEvent = {}): Promise<ComposeResult> => {
+  const started = Date.now();
+  const result = await composeDay(event);
+  recordCompose(result, Date.now() - started);
+  return result;
+});
+
+/**
  * Composes the day's edition (stored once, frozen) and fans its active subscribers out to the send
  * queue in batches of ≤ 50. A second invocation re-enqueues; the send ledger keeps it harmless.
  */
-export async function handler(event: ComposeEvent = {}): Promise<ComposeResult> {
+async function composeDay(event: ComposeEvent): Promise<ComposeResult> {
   const deps = await lambdaDeps();
   const queueUrl = process.env[QUEUE_ENV];
   if (!queueUrl) throw new Error(`${QUEUE_ENV} is not set`);

@@ -14,6 +14,8 @@ import { tokenBucketPacer } from "../core/token-bucket.js";
 import type { SigningKey } from "../core/tokens.js";
 import { createTransactionalMail } from "../core/transactional.js";
 import { SEND_RATE_ENV, TOKEN_SECRET_ENV } from "./env.js";
+import { LOG_ALERT_METRICS } from "./metric-names.js";
+import { countingThrottles } from "./metrics.js";
 
 /**
  * The Lambda side of the wiring: configuration and table names from the environment the stack sets,
@@ -22,6 +24,8 @@ import { SEND_RATE_ENV, TOKEN_SECRET_ENV } from "./env.js";
  */
 
 export const logger = new Logger({ serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? "digest" });
+/** The functions' EMF metrics (one instance per container; see ./metrics.ts). */
+export { metrics } from "./metrics.js";
 
 /**
  * The signing keys: DIGEST_TOKEN_KEYS when set, else the Secrets Manager secret the stack generated
@@ -35,6 +39,7 @@ export async function loadSigningKeys(env: NodeJS.ProcessEnv = process.env): Pro
 }
 
 let cached: Promise<EditionDeps> | null = null;
+let cachedSend: Promise<EditionDeps> | null = null;
 let cachedApi: Promise<ApiContext> | null = null;
 
 async function buildDeps(env: NodeJS.ProcessEnv): Promise<EditionDeps> {
@@ -54,7 +59,7 @@ async function buildDeps(env: NodeJS.ProcessEnv): Promise<EditionDeps> {
     // The safety pause tripped: an error line with a fixed message and `alert` key for a metric filter alarm.
     onAlert: (alert) =>
       logger.error("edition sending paused: bounce or complaint rate over the limit", {
-        alert: "edition-halted",
+        alert: LOG_ALERT_METRICS.editionHalted.alert,
         ...alert,
       }),
   };
@@ -66,6 +71,18 @@ export function lambdaDeps(env: NodeJS.ProcessEnv = process.env): Promise<Editio
     throw err;
   });
   return cached;
+}
+
+/** The send function's deps: the same, with SES's throttling answers counted (metric Throttled). */
+export function lambdaSendDeps(env: NodeJS.ProcessEnv = process.env): Promise<EditionDeps> {
+  cachedSend ??= lambdaDeps(env).then(
+    (deps) => ({ ...deps, mailer: countingThrottles(deps.mailer) }),
+    (err: unknown) => {
+      cachedSend = null;
+      throw err;
+    },
+  );
+  return cachedSend;
 }
 
 /** The API's context over the same adapters (transactional mail through SES, no outbox). */

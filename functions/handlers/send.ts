@@ -7,7 +7,8 @@ import {
   RecipientBatchError,
   type RecipientBatchResult,
 } from "../core/send-batch.js";
-import { lambdaDeps, logger } from "./runtime.js";
+import { recordSendBatch, withMetrics } from "./metrics.js";
+import { lambdaSendDeps, logger } from "./runtime.js";
 
 const processor = new BatchProcessor(EventType.SQS);
 /** Per container: the editions it sends and one engine each (one pacer, one concurrency limit). */
@@ -24,10 +25,11 @@ async function sendBatch(record: SQSRecord): Promise<void> {
   const batch = parseRecipientBatch(record.body);
   let result: RecipientBatchResult;
   try {
-    result = await processRecipientBatch(await lambdaDeps(), batch, cache);
+    result = await processRecipientBatch(await lambdaSendDeps(), batch, cache);
   } catch (err) {
     // The counts and the first error with its stack; no addresses in the logs.
     if (err instanceof RecipientBatchError) {
+      recordSendBatch(err.result.summary);
       logger.error(`batch failed: ${err.message}`, {
         messageId: record.messageId,
         ...err.result.summary,
@@ -37,6 +39,7 @@ async function sendBatch(record: SQSRecord): Promise<void> {
     }
     throw err;
   }
+  recordSendBatch(result.summary);
   const log = { messageId: record.messageId, ...result.summary };
   if (result.verdict === "dropped") logger.warn(`batch not sent: ${result.reason}`, log);
   else if (result.summary.stoppedBecause) logger.warn(`batch stopped: ${result.reason}`, log);
@@ -44,6 +47,7 @@ async function sendBatch(record: SQSRecord): Promise<void> {
   if (result.verdict === "retry") throw new Error(result.reason ?? "recipients left for a retry");
 }
 
-export async function handler(event: SQSEvent): Promise<SQSBatchResponse> {
-  return processPartialResponse(event, sendBatch, processor);
-}
+/** Each message's counts are flushed as EMF once the batch settled, also when it failed as a whole. */
+export const handler = withMetrics(
+  (event: SQSEvent): Promise<SQSBatchResponse> => processPartialResponse(event, sendBatch, processor),
+);

@@ -9,6 +9,7 @@ import { tableNamesFromEnv } from "../adapters/schema.js";
 import { parseConfig } from "../core/config.js";
 import { parseSesNotifications } from "../core/ses-events.js";
 import { applySesRecords, type SesEventDeps } from "../core/suppression-admin.js";
+import { recordSesOutcomes, withMetrics } from "./metrics.js";
 
 /**
  * SES feedback → suppression list, subscriber status and per-edition counters. Takes the event as
@@ -58,8 +59,10 @@ export function maskEmail(email: string): string {
   return at > 0 ? `${email[0]}***${email.slice(at)}` : "***";
 }
 
-export async function handler(event: SesEventsEvent): Promise<SesEventsResult> {
+/** Applies the records; the applied ones are counted (EMF) by type, also when a failed one is rethrown. */
+export const handler = withMetrics(async (event: SesEventsEvent): Promise<SesEventsResult> => {
   const outcomes = await applySesRecords(sesEventDeps(), parseSesNotifications(event));
+  recordSesOutcomes(outcomes);
   const result: SesEventsResult = {
     processed: 0,
     ignored: 0,
@@ -106,4 +109,4 @@ export async function handler(event: SesEventsEvent): Promise<SesEventsResult> {
   }
   if (retryable) throw retryable;
   return result;
-}
+});

@@ -8,7 +8,15 @@ import { DynamoEditionStore } from "../../functions/adapters/dynamo/edition-stor
 import { DynamoSendLedger } from "../../functions/adapters/dynamo/send-ledger.js";
 import { DynamoSubscriberStore } from "../../functions/adapters/dynamo/subscriber-store.js";
 import { DynamoSuppressionStore } from "../../functions/adapters/dynamo/suppression-store.js";
+import {
+  EMITTED_METRICS,
+  METRICS_NAMESPACE,
+  SERVICE_DIMENSION,
+  SES_EVENT_METRICS,
+  serviceName,
+} from "../../functions/handlers/metric-names.js";
 import { startTestStack, story, type TestStack, writeStories } from "../helpers/services.js";
+import { captureEmf, type EmfBlob, metricTotals } from "./emf.js";
 
 const DAY = "2031-03-14";
 const FIXTURES = join(import.meta.dirname, "..", "fixtures", "ses");
@@ -36,6 +44,9 @@ beforeAll(async () => {
     AWS_SECRET_ACCESS_KEY: "test",
     DIGEST_TRANSIENT_BOUNCE_LIMIT: "2",
     POWERTOOLS_LOG_LEVEL: "SILENT",
+    // As the stack sets them for this function: the metrics' namespace and `service` dimension.
+    POWERTOOLS_SERVICE_NAME: serviceName("ses-events"),
+    POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
   });
   ({ handler } = await import("../../functions/handlers/ses-events.js"));
   const db = documentClientOver(
@@ -236,5 +247,79 @@ describe("ses-events Lambda handler on dynalite", () => {
         "absent",
       );
     }
+  });
+});
+
+describe("ses-events metrics (EMF on stdout)", () => {
+  const eventBridge = (name: string) => ({
+    ...fixture<EventBridgeEvent<string, unknown>>("eventbridge-bounce.json"),
+    // Someone who is no subscriber, about a day with no edition: nothing above is disturbed.
+    detail: JSON.parse(
+      JSON.stringify(fixture(name))
+        .replaceAll("recipient@example.com", "metrics@example.com")
+        .replaceAll(DAY, "2031-01-02"),
+    ),
+  });
+
+  it("counts each applied event per recipient by type, hard and soft bounces apart", async () => {
+    const blobs: EmfBlob[] = [];
+    for (const name of [
+      "event-send.json",
+      "event-delivery.json",
+      "event-bounce.json",
+      "event-bounce-transient.json",
+      "event-complaint.json",
+      "event-reject.json",
+      "event-open.json",
+      "event-open.json",
+      "event-click.json",
+      "event-delivery-delay.json",
+      "event-rendering-failure.json",
+    ]) {
+      const run = await captureEmf(() => handler(eventBridge(name)));
+      expect(run.result).toMatchObject({ processed: 1, failed: 0 });
+      blobs.push(...run.blobs);
+    }
+    for (const blob of blobs) {
+      expect(blob.namespace).toBe(METRICS_NAMESPACE);
+      expect(blob.dimensions).toEqual([[SERVICE_DIMENSION]]);
+      expect(blob.values[SERVICE_DIMENSION]).toBe(serviceName("ses-events"));
+    }
+    const totals = metricTotals(blobs);
+    expect(totals).toEqual({
+      [SES_EVENT_METRICS.sends]: 1,
+      [SES_EVENT_METRICS.deliveries]: 1,
+      [SES_EVENT_METRICS.hardBounces]: 1,
+      [SES_EVENT_METRICS.softBounces]: 1,
+      [SES_EVENT_METRICS.complaints]: 1,
+      [SES_EVENT_METRICS.rejects]: 1,
+      [SES_EVENT_METRICS.opens]: 2,
+      [SES_EVENT_METRICS.clicks]: 1,
+      [SES_EVENT_METRICS.deliveryDelays]: 1,
+      [SES_EVENT_METRICS.renderingFailures]: 1,
+    });
+    // Everything this function declares (and the dashboard may graph) is emitted.
+    expect(Object.keys(totals).sort()).toEqual(
+      [...(EMITTED_METRICS[serviceName("ses-events")] ?? [])].sort(),
+    );
+  });
+
+  it("counts a record only once it is applied: a failed one is counted on its retry", async () => {
+    const spy = vi.spyOn(DynamoEditionStore.prototype, "addStats").mockRejectedValueOnce(new Error("boom"));
+    const delivery = fixture<EventBridgeEvent<string, unknown>>("eventbridge-delivery.json");
+    try {
+      const failed = await captureEmf(() => handler(delivery));
+      expect(String(failed.error)).toMatch(/boom/);
+      expect(failed.blobs).toEqual([]);
+    } finally {
+      spy.mockRestore();
+    }
+    const retried = await captureEmf(() => handler(delivery));
+    expect(metricTotals(retried.blobs)).toEqual({ [SES_EVENT_METRICS.deliveries]: 1 });
+    // Nothing to count (not about an email): no EMF line at all.
+    const ignored = await captureEmf(() =>
+      handler({ ...delivery, "detail-type": "Sending Status Disabled", detail: {} }),
+    );
+    expect(ignored.blobs).toEqual([]);
   });
 });

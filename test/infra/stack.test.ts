@@ -1,11 +1,24 @@
+import { Duration } from "aws-cdk-lib";
 import { Annotations, Match, Template } from "aws-cdk-lib/assertions";
 import { beforeAll, describe, expect, it } from "vitest";
 import { TABLES } from "../../functions/adapters/schema.js";
 import { QUEUE_ENV } from "../../functions/handlers/env.js";
+import {
+  COMPOSE_METRICS,
+  EMITTED_METRICS,
+  METRICS_NAMESPACE,
+  SEND_METRICS,
+  SERVICE_DIMENSION,
+  SES_EVENT_METRICS,
+  serviceName,
+} from "../../functions/handlers/metric-names.js";
 import { buildTemplates } from "../../functions/local/build-templates.js";
+import { ASYNC_RETRY } from "../../infra/async-failures.js";
 import { DeploymentConfigError, readDeploymentConfig, usesExampleValues } from "../../infra/config.js";
+import { COMPOSE_MISSING_HOURS, sendQueueAgeThreshold } from "../../infra/monitoring.js";
 import { sendFleet } from "../../infra/send-fleet.js";
 import { sesEventTypes } from "../../infra/stack.js";
+import { dashboardBody, digestMetricsIn } from "./metric-refs.js";
 import { cdkJsonContext, synthStack } from "./synth.js";
 
 let template: Template;
@@ -117,8 +130,6 @@ describe("the CDK stack", () => {
       FilterPattern: '{ $.alert = "edition-halted" }',
       MetricTransformations: [Match.objectLike({ MetricName: "EditionHalted", MetricNamespace: "Digest" })],
     });
-    // DLQ, edition halted, a feed failing poll after poll, the ingest function failing.
-    expect(resources("AWS::CloudWatch::Alarm")).toHaveLength(4);
   });
 
   it("polls feeds on a rate from the deployment config and again 15 minutes before the send hour", () => {
@@ -340,5 +351,330 @@ describe("deployment configuration", () => {
       "digest:postalAddress": "Lakeside Herald, 4 Quay Street, Wexmoor WX1 2AB",
     });
     expect(usesExampleValues(readDeploymentConfig((key) => real[key]))).toEqual([]);
+  });
+});
+
+describe("watching the daily job", () => {
+  const alarmsById = () =>
+    Object.entries(template.findResources("AWS::CloudWatch::Alarm")).map(
+      ([id, r]) => [id.replace(/[0-9A-F]{8}$/, ""), (r as Resource).Properties] as const,
+    );
+  const alarm = (name: string) => {
+    const found = alarmsById().find(([id]) => id === name);
+    if (!found) throw new Error(`no alarm ${name}`);
+    return found[1];
+  };
+  const logicalId = (prefix: string, type: string) => {
+    const id = Object.keys(template.findResources(type)).find((k) => k.startsWith(prefix));
+    if (!id) throw new Error(`no ${type} ${prefix}`);
+    return id;
+  };
+  const topic = () => ({ Ref: logicalId("Alarms", "AWS::SNS::Topic") });
+
+  it("alarms on every way the daily job fails, all to the alarm topic", () => {
+    expect(
+      alarmsById()
+        .map(([id]) => id)
+        .sort(),
+    ).toEqual(
+      [
+        "ApiErrorsAlarm",
+        "ApiServerErrorsAlarm",
+        "ComposeErrorsAlarm",
+        "ComposeFailuresAlarm",
+        "ComposeMissingAlarm",
+        "EditionHaltedAlarm",
+        "FeedFailingAlarm",
+        "IngestErrorsAlarm",
+        "QuotaStoppedAlarm",
+        "SendDeadLettersAlarm",
+        "SendErrorsAlarm",
+        "SendFailureRateAlarm",
+        "SendQueueAgeAlarm",
+        "SesEventsErrorsAlarm",
+        "SesEventsFailuresAlarm",
+      ].sort(),
+    );
+    for (const [, props] of alarmsById()) {
+      expect(props.AlarmActions).toEqual([topic()]);
+      expect(props.AlarmDescription).toEqual(expect.any(String));
+    }
+  });
+
+  it("compose: any failed attempt in the hour of the run, and no successful run in a day and a bit", () => {
+    expect(alarm("ComposeErrorsAlarm")).toMatchObject({
+      Namespace: "AWS/Lambda",
+      MetricName: "Errors",
+      Dimensions: [
+        { Name: "FunctionName", Value: { Ref: logicalId("composeFunction", "AWS::Lambda::Function") } },
+      ],
+      Period: 3600,
+      Threshold: 1,
+      ComparisonOperator: "GreaterThanOrEqualToThreshold",
+    });
+    // A day that never ran is a failure too: missing data breaches.
+    expect(alarm("ComposeMissingAlarm")).toMatchObject({
+      Namespace: METRICS_NAMESPACE,
+      MetricName: COMPOSE_METRICS.succeeded,
+      Dimensions: [{ Name: SERVICE_DIMENSION, Value: serviceName("compose") }],
+      Statistic: "Sum",
+      Period: 3600,
+      EvaluationPeriods: COMPOSE_MISSING_HOURS,
+      DatapointsToAlarm: COMPOSE_MISSING_HOURS,
+      ComparisonOperator: "LessThanThreshold",
+      Threshold: 1,
+      TreatMissingData: "breaching",
+    });
+    // Longer than a 25-hour day (clocks going back), within CloudWatch's 7-day range for hourly periods.
+    expect(COMPOSE_MISSING_HOURS).toBeGreaterThan(25);
+    expect(COMPOSE_MISSING_HOURS * 3600).toBeLessThanOrEqual(7 * 24 * 3600);
+  });
+
+  it("send and ses-events: a failing share of invocations; api: its errors and the stage's 5xx", () => {
+    for (const [name, fn] of [
+      ["SendErrorsAlarm", "sendFunction"],
+      ["SesEventsErrorsAlarm", "sesEventsFunction"],
+    ] as const) {
+      const props = alarm(name);
+      expect(props).toMatchObject({ Threshold: 5, EvaluationPeriods: 3, DatapointsToAlarm: 2 });
+      const metrics = props.Metrics as { Id: string; Expression?: string; MetricStat?: unknown }[];
+      expect(metrics.find((m) => m.Expression)?.Expression).toBe(
+        "IF(invocations > 0, 100 * errors / invocations, 0)",
+      );
+      const fnRef = { Ref: logicalId(fn, "AWS::Lambda::Function") };
+      for (const metricName of ["Errors", "Invocations"]) {
+        expect(metrics).toContainEqual(
+          expect.objectContaining({
+            MetricStat: expect.objectContaining({
+              Metric: {
+                Namespace: "AWS/Lambda",
+                MetricName: metricName,
+                Dimensions: [{ Name: "FunctionName", Value: fnRef }],
+              },
+              Period: 300,
+            }),
+          }),
+        );
+      }
+    }
+    expect(alarm("ApiServerErrorsAlarm")).toMatchObject({
+      Namespace: "AWS/ApiGateway",
+      MetricName: "5xx",
+      Statistic: "Sum",
+      Period: 300,
+      Threshold: 5,
+    });
+    expect(JSON.stringify(alarm("ApiServerErrorsAlarm").Dimensions)).toMatch(/"Stage".*"\$default"/);
+    expect(alarm("ApiErrorsAlarm")).toMatchObject({
+      MetricName: "Errors",
+      Dimensions: [
+        { Name: "FunctionName", Value: { Ref: logicalId("apiFunction", "AWS::Lambda::Function") } },
+      ],
+      Threshold: 3,
+    });
+  });
+
+  it("the send queue's oldest message: older than the fleet needs for the expected list", () => {
+    const fleet = sendFleet(14);
+    const visibility = fleet.functionTimeoutSeconds * 6;
+    const threshold = sendQueueAgeThreshold(fleet, 10_000, Duration.seconds(visibility)).toSeconds();
+    expect(alarm("SendQueueAgeAlarm")).toMatchObject({
+      Namespace: "AWS/SQS",
+      MetricName: "ApproximateAgeOfOldestMessage",
+      Dimensions: [
+        {
+          Name: "QueueName",
+          Value: { "Fn::GetAtt": [logicalId("SendQueue", "AWS::SQS::Queue"), "QueueName"] },
+        },
+      ],
+      Statistic: "Maximum",
+      Threshold: threshold,
+    });
+    // 10,000 recipients at 14/s drain in ~12 minutes; with the slack and one visibility timeout, 30.
+    expect(threshold).toBe(30 * 60);
+    expect(threshold).toBeGreaterThan(10_000 / 14 + visibility);
+    // Ten times the list: about ten times the drain.
+    expect(sendQueueAgeThreshold(fleet, 100_000, Duration.seconds(visibility)).toMinutes()).toBe(164);
+    expect(alarm("QuotaStoppedAlarm")).toMatchObject({
+      Namespace: METRICS_NAMESPACE,
+      MetricName: SEND_METRICS.quotaStopped,
+      Dimensions: [{ Name: SERVICE_DIMENSION, Value: serviceName("send") }],
+    });
+    const failureRate = JSON.stringify(alarm("SendFailureRateAlarm").Metrics);
+    expect(failureRate).toContain(SEND_METRICS.sent);
+    expect(failureRate).toContain(SEND_METRICS.failed);
+  });
+
+  it("gives compose and ses-events an on-failure queue, explicit retries, and their triggers a DLQ", () => {
+    const queues = {
+      compose: logicalId("ComposeFailures", "AWS::SQS::Queue"),
+      sesEvents: logicalId("SesEventsFailures", "AWS::SQS::Queue"),
+    };
+    for (const [fn, queue] of Object.entries(queues) as [keyof typeof queues, string][]) {
+      template.hasResourceProperties("AWS::Lambda::EventInvokeConfig", {
+        FunctionName: { Ref: logicalId(`${fn}Function`, "AWS::Lambda::Function") },
+        Qualifier: "$LATEST",
+        MaximumRetryAttempts: ASYNC_RETRY[fn].retryAttempts,
+        MaximumEventAgeInSeconds: ASYNC_RETRY[fn].maxEventAge.toSeconds(),
+        DestinationConfig: { OnFailure: { Destination: { "Fn::GetAtt": [queue, "Arn"] } } },
+      });
+      const props = template.findResources("AWS::SQS::Queue")[queue]?.Properties;
+      expect(props).toMatchObject({ SqsManagedSseEnabled: true, MessageRetentionPeriod: 14 * 24 * 3600 });
+      template.hasResourceProperties("AWS::SQS::QueuePolicy", {
+        Queues: [{ Ref: queue }],
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({ Effect: "Deny", Condition: { Bool: { "aws:SecureTransport": "false" } } }),
+          ]),
+        },
+      });
+      // The function may write its failure records there.
+      expect(JSON.stringify(statementsOf(fn))).toContain(queue);
+    }
+    template.hasResourceProperties("AWS::Scheduler::Schedule", {
+      ScheduleExpression: "cron(0 6 * * ? *)",
+      Target: Match.objectLike({
+        DeadLetterConfig: { Arn: { "Fn::GetAtt": [queues.compose, "Arn"] } },
+        RetryPolicy: { MaximumEventAgeInSeconds: 7200, MaximumRetryAttempts: 2 },
+      }),
+    });
+    template.hasResourceProperties("AWS::Events::Rule", {
+      Targets: [Match.objectLike({ DeadLetterConfig: { Arn: { "Fn::GetAtt": [queues.sesEvents, "Arn"] } } })],
+    });
+    // EventBridge may put into the ses-events queue, for that rule only.
+    template.hasResourceProperties("AWS::SQS::QueuePolicy", {
+      Queues: [{ Ref: queues.sesEvents }],
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Action: "sqs:SendMessage",
+            Principal: { Service: "events.amazonaws.com" },
+            Condition: { ArnEquals: { "aws:SourceArn": Match.anyValue() } },
+          }),
+        ]),
+      },
+    });
+    for (const [name, queue] of [
+      ["ComposeFailuresAlarm", queues.compose],
+      ["SesEventsFailuresAlarm", queues.sesEvents],
+    ] as const) {
+      expect(alarm(name)).toMatchObject({
+        MetricName: "ApproximateNumberOfMessagesVisible",
+        Dimensions: [{ Name: "QueueName", Value: { "Fn::GetAtt": [queue, "QueueName"] } }],
+        Threshold: 1,
+      });
+    }
+  });
+
+  it("draws the daily flow on a dashboard, with SES's bounce and complaint thresholds, and outputs its URL", () => {
+    const [id, dashboard] = Object.entries(template.findResources("AWS::CloudWatch::Dashboard"))[0] as [
+      string,
+      Resource,
+    ];
+    expect(dashboard.Properties.DashboardName).toBe("NewsletterDigest-daily-flow");
+    const body = dashboardBody(dashboard.Properties);
+    const titles = body.widgets.map((w) => w.properties.title);
+    expect(titles).toEqual(
+      expect.arrayContaining([
+        "Alarms",
+        "Sends per minute",
+        "Send failures",
+        "Bounce rate (%)",
+        "Complaint rate (%)",
+        "Send queue",
+        "Dead letters and failed invocations",
+        "Compose: duration (ms)",
+        "Function errors",
+        "Function throttles",
+        "HTTP API",
+      ]),
+    );
+    const widget = (title: string) =>
+      body.widgets.find((w) => w.properties.title === title)?.properties ?? {};
+    // Rates as SES computes them: events over sends, in %, with its review thresholds drawn.
+    for (const [title, metricName, percent] of [
+      ["Bounce rate (%)", SES_EVENT_METRICS.hardBounces, 5],
+      ["Complaint rate (%)", SES_EVENT_METRICS.complaints, 0.1],
+    ] as const) {
+      const w = widget(title);
+      expect(JSON.stringify(w.metrics)).toContain("IF(sends > 0, 100 * events / sends, 0)");
+      expect(w.metrics).toContainEqual([
+        METRICS_NAMESPACE,
+        metricName,
+        SERVICE_DIMENSION,
+        serviceName("ses-events"),
+        expect.objectContaining({ id: "events", visible: false }),
+      ]);
+      expect(w.metrics).toContainEqual([
+        METRICS_NAMESPACE,
+        SES_EVENT_METRICS.sends,
+        SERVICE_DIMENSION,
+        serviceName("ses-events"),
+        expect.objectContaining({ id: "sends", visible: false }),
+      ]);
+      expect((w.annotations as { horizontal: { value: number }[] }).horizontal.map((a) => a.value)).toContain(
+        percent,
+      );
+    }
+    expect(JSON.stringify(widget("Sends per minute").metrics)).toContain(
+      `["${METRICS_NAMESPACE}","${SEND_METRICS.sent}","${SERVICE_DIMENSION}","${serviceName("send")}",{"label":"sent","period":60`,
+    );
+    expect(JSON.stringify(widget("Send queue").metrics)).toMatch(/ApproximateAgeOfOldestMessage/);
+    expect(JSON.stringify(widget("HTTP API").metrics)).toMatch(/"4xx".*"5xx".*"Latency"/);
+    expect((widget("Alarms").alarms as unknown[]).length).toBe(alarmsById().length);
+    const url = template.toJSON().Outputs.DashboardUrl.Value["Fn::Join"][1] as unknown[];
+    expect(url).toContain("#dashboards:name=");
+    expect(url.at(-1)).toEqual({ Ref: id });
+  });
+
+  it("reads only digest metrics the handlers emit, under the service and namespace the stack gives them", () => {
+    const refs = digestMetricsIn(template.toJSON(), METRICS_NAMESPACE);
+    expect(refs.length).toBeGreaterThan(10);
+    // Metric filters (the handlers' alert log lines) emit theirs without dimensions.
+    const filtered = new Set(
+      resources("AWS::Logs::MetricFilter").flatMap((f) =>
+        (f.Properties.MetricTransformations as { MetricName: string; MetricNamespace: string }[])
+          .filter((m) => m.MetricNamespace === METRICS_NAMESPACE)
+          .map((m) => m.MetricName),
+      ),
+    );
+    for (const ref of refs) {
+      const service = ref.dimensions[SERVICE_DIMENSION];
+      const emitted =
+        typeof service === "string"
+          ? (EMITTED_METRICS[service] ?? []).includes(ref.metricName) &&
+            Object.keys(ref.dimensions).length === 1
+          : Object.keys(ref.dimensions).length === 0 && filtered.has(ref.metricName);
+      expect(emitted, `${ref.where} reads ${ref.metricName} ${JSON.stringify(ref.dimensions)}`).toBe(true);
+    }
+    // The service dimension and namespace are the ones the functions run with.
+    for (const fn of ["compose", "send", "ses-events"]) {
+      template.hasResourceProperties("AWS::Lambda::Function", {
+        Environment: {
+          Variables: Match.objectLike({
+            POWERTOOLS_SERVICE_NAME: serviceName(fn),
+            POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
+          }),
+        },
+      });
+    }
+  });
+
+  it("outputs the failure queues for inspection and redrive; digest:expectedRecipients is validated", () => {
+    const outputs = Object.keys(template.toJSON().Outputs);
+    for (const name of [
+      "DashboardUrl",
+      "AlarmTopicArn",
+      "ComposeFailuresQueueUrl",
+      "SesEventsFailuresQueueUrl",
+      "SendDeadLettersQueueUrl",
+      "ComposeFunctionName",
+      "SesEventsFunctionName",
+    ])
+      expect(outputs).toContain(name);
+    expect(() =>
+      readDeploymentConfig((key) => cdkJsonContext({ "digest:expectedRecipients": 0 })[key]),
+    ).toThrow(/digest:expectedRecipients: /);
+    expect(readDeploymentConfig((key) => cdkJsonContext()[key]).stack.expectedRecipients).toBe(10_000);
   });
 });
