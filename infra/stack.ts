@@ -32,7 +32,12 @@ import {
 import type { Construct } from "constructs";
 import { TABLE_ENV, TABLES, type TableDef, type TableName } from "../functions/adapters/schema.js";
 import { CONFIG_ENV } from "../functions/core/config.js";
-import { QUEUE_ENV, SEND_RATE_ENV, TOKEN_SECRET_ENV } from "../functions/handlers/env.js";
+import {
+  QUEUE_ENV,
+  SEND_FLEET_SIZE_ENV,
+  SEND_RATE_ENV,
+  TOKEN_SECRET_ENV,
+} from "../functions/handlers/env.js";
 import type { DeploymentConfig } from "./config.js";
 import { sendFleet } from "./send-fleet.js";
 
@@ -175,7 +180,11 @@ export class DigestStack extends Stack {
     const send = this.fn("send", "Sends queued recipients through SES, paced and exactly once", {
       timeout: sendTimeout,
       memorySize: 512,
-      environment: { ...sharedEnv, [SEND_RATE_ENV]: String(fleet.ratePerFunction) },
+      environment: {
+        ...sharedEnv,
+        [SEND_RATE_ENV]: String(fleet.ratePerFunction),
+        [SEND_FLEET_SIZE_ENV]: String(fleet.maxConcurrency),
+      },
     });
     send.addEventSource(
       new lambdaSources.SqsEventSource(sendQueue, {
