@@ -12,6 +12,11 @@ export interface SendFleet {
   /** Queue messages per invocation. */
   batchSize: number;
   functionTimeoutSeconds: number;
+  /**
+   * Deliveries of a queue message before the redrive policy moves it to the dead-letter queue; the
+   * send function is told (DIGEST_SEND_MAX_RECEIVES) so that it settles a message on its last one.
+   */
+  maxReceiveCount: number;
 }
 
 export const RECIPIENTS_PER_MESSAGE = 50;
@@ -29,5 +34,6 @@ export function sendFleet(maxSendRate: number): SendFleet {
     ratePerFunction: Math.floor(ratePerFunction * 1000) / 1000,
     batchSize,
     functionTimeoutSeconds,
+    maxReceiveCount: 5,
   };
 }

@@ -35,6 +35,7 @@ import { CONFIG_ENV } from "../functions/core/config.js";
 import {
   QUEUE_ENV,
   SEND_FLEET_SIZE_ENV,
+  SEND_MAX_RECEIVES_ENV,
   SEND_RATE_ENV,
   TOKEN_SECRET_ENV,
 } from "../functions/handlers/env.js";
@@ -133,7 +134,7 @@ export class DigestStack extends Stack {
       enforceSSL: true,
       // AWS guidance: at least six times the consumer's timeout.
       visibilityTimeout: Duration.seconds(fleet.functionTimeoutSeconds * 6),
-      deadLetterQueue: { queue: deadLetters, maxReceiveCount: 5 },
+      deadLetterQueue: { queue: deadLetters, maxReceiveCount: fleet.maxReceiveCount },
     });
 
     // --- SES -----------------------------------------------------------------------------------
@@ -184,6 +185,7 @@ export class DigestStack extends Stack {
         ...sharedEnv,
         [SEND_RATE_ENV]: String(fleet.ratePerFunction),
         [SEND_FLEET_SIZE_ENV]: String(fleet.maxConcurrency),
+        [SEND_MAX_RECEIVES_ENV]: String(fleet.maxReceiveCount),
       },
     });
     send.addEventSource(

@@ -1,7 +1,12 @@
 import { Annotations, Match, Template } from "aws-cdk-lib/assertions";
 import { beforeAll, describe, expect, it } from "vitest";
 import { TABLES } from "../../functions/adapters/schema.js";
-import { QUEUE_ENV } from "../../functions/handlers/env.js";
+import {
+  QUEUE_ENV,
+  SEND_FLEET_SIZE_ENV,
+  SEND_MAX_RECEIVES_ENV,
+  SEND_RATE_ENV,
+} from "../../functions/handlers/env.js";
 import { buildTemplates } from "../../functions/local/build-templates.js";
 import { DeploymentConfigError, readDeploymentConfig, usesExampleValues } from "../../infra/config.js";
 import { sendFleet } from "../../infra/send-fleet.js";
@@ -246,6 +251,24 @@ describe("the CDK stack", () => {
     ]) {
       expect(outputs).toContain(name);
     }
+  });
+});
+
+describe("the send fleet's wiring", () => {
+  it("tells each send function its rate, how many share the account's rate, and the queue's receives before the DLQ", () => {
+    const fleet = sendFleet(14);
+    template.hasResourceProperties("AWS::Lambda::Function", {
+      Environment: {
+        Variables: Match.objectLike({
+          [SEND_RATE_ENV]: String(fleet.ratePerFunction),
+          [SEND_FLEET_SIZE_ENV]: String(fleet.maxConcurrency),
+          [SEND_MAX_RECEIVES_ENV]: String(fleet.maxReceiveCount),
+        }),
+      },
+    });
+    template.hasResourceProperties("AWS::SQS::Queue", {
+      RedrivePolicy: { deadLetterTargetArn: Match.anyValue(), maxReceiveCount: fleet.maxReceiveCount },
+    });
   });
 });
 

@@ -1,13 +1,19 @@
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import {
+  type BatchRef,
+  type BatchSettlement,
+  type DeliveryRound,
   EDITION_STATS,
   type EditionRecord,
   type EditionStat,
   type EditionStatus,
   type EditionStore,
   type RenderedVariant,
+  type RoundKind,
+  type RoundStep,
 } from "../../core/ports.js";
 import { batchGetAll, isConditionalCheckFailed, queryAll } from "./client.js";
+import { DynamoDeliveryRounds } from "./delivery-rounds.js";
 
 const META = "meta";
 const STATS = "stats";
@@ -62,11 +68,14 @@ function countersOf(items: readonly Record<string, unknown>[]): Partial<Record<E
 export class DynamoEditionStore implements EditionStore {
   /** The next counters shard this store writes to: round robin from a random start per process. */
   private nextShard = Math.floor(Math.random() * STATS_SHARDS);
+  private readonly rounds: DynamoDeliveryRounds;
 
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly table: string,
-  ) {}
+  ) {
+    this.rounds = new DynamoDeliveryRounds(db, table);
+  }
 
   async get(editionId: string): Promise<EditionRecord | null> {
     const [meta, stats] = await Promise.all([
@@ -233,5 +242,56 @@ export class DynamoEditionStore implements EditionStore {
         Item: { editionId, part: variantPart(variant.key), ...variant },
       }),
     );
+  }
+
+  getDelivery(editionId: string): Promise<DeliveryRound | null> {
+    return this.rounds.getDelivery(editionId);
+  }
+
+  startRound(
+    editionId: string,
+    kind: RoundKind,
+    opts: { after: number | null; startedAt: string; carried: boolean },
+  ): Promise<DeliveryRound | null> {
+    return this.rounds.startRound(editionId, kind, opts);
+  }
+
+  openGroup(editionId: string, batches: number): Promise<number> {
+    return this.rounds.openGroup(editionId, batches);
+  }
+
+  recordGroup(editionId: string, round: number, step: RoundStep): Promise<DeliveryRound | null> {
+    return this.rounds.recordGroup(editionId, round, step);
+  }
+
+  settleBatch(editionId: string, ref: BatchRef, settlement: BatchSettlement): Promise<DeliveryRound | null> {
+    return this.rounds.settleBatch(editionId, ref, settlement);
+  }
+
+  async settleStatus(editionId: string, status: "sent" | "partial"): Promise<boolean> {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { editionId, part: META },
+          UpdateExpression: "SET #status = :s, updatedAt = :now",
+          // Building has not gone out; cancelled is final; a halted edition waits for an operator.
+          ConditionExpression:
+            "#status IN (:sending, :partial, :sent) AND attribute_not_exists(haltedBecause)",
+          ExpressionAttributeNames: { "#status": "status" },
+          ExpressionAttributeValues: {
+            ":s": status,
+            ":now": new Date().toISOString(),
+            ":sending": "sending",
+            ":partial": "partial",
+            ":sent": "sent",
+          },
+        }),
+      );
+      return true;
+    } catch (err) {
+      if (!isConditionalCheckFailed(err)) throw err;
+      return false;
+    }
   }
 }
