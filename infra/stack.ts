@@ -225,7 +225,7 @@ export class DigestStack extends Stack {
         environment: { ...sharedEnv, [QUEUE_ENV]: sendQueue.queueUrl },
       });
       this.tables.subscribers.grantReadData(dispatch);
-      this.tables.editions.grantReadData(dispatch);
+      this.tables.editions.grantReadWriteData(dispatch); // reads the edition, records its delivery round
       sendQueue.grantSendMessages(dispatch);
       tokenSecret.grantRead(dispatch);
       new scheduler.Schedule(this, "HourlyDispatch", {

@@ -286,6 +286,11 @@ describe("local morning delivery", () => {
         Variables: Match.objectLike({ DIGEST_DELIVERY_MODE: "local", DIGEST_DELIVERY_HOUR: "7" }),
       },
     });
+    // The dispatch records each hour's groups in the edition's delivery round: it writes editions.
+    const dispatchPolicy = Object.entries(local.findResources("AWS::IAM::Policy")).find(([id]) =>
+      id.startsWith("dispatchFunctionServiceRoleDefaultPolicy"),
+    );
+    expect(JSON.stringify(dispatchPolicy?.[1])).toMatch(/dynamodb:UpdateItem/);
     // Without it: the daily compose and the two feed-polling schedules.
     template.resourceCountIs("AWS::Scheduler::Schedule", 3);
   }, 60_000);
