@@ -28,7 +28,13 @@ import {
 import type { Construct } from "constructs";
 import { TABLE_ENV, TABLES, type TableDef, type TableName } from "../functions/adapters/schema.js";
 import { CONFIG_ENV } from "../functions/core/config.js";
-import { QUEUE_ENV, SEND_RATE_ENV, TOKEN_SECRET_ENV } from "../functions/handlers/env.js";
+import {
+  QUEUE_ENV,
+  SEND_FLEET_SIZE_ENV,
+  SEND_MAX_RECEIVES_ENV,
+  SEND_RATE_ENV,
+  TOKEN_SECRET_ENV,
+} from "../functions/handlers/env.js";
 import { METRICS_NAMESPACE, serviceName } from "../functions/handlers/metric-names.js";
 import { type AsyncFailureQueues, asyncFailureQueues } from "./async-failures.js";
 import type { DeploymentConfig } from "./config.js";
@@ -131,7 +137,7 @@ export class DigestStack extends Stack {
       encryption: sqs.QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
       visibilityTimeout: sendVisibility,
-      deadLetterQueue: { queue: deadLetters, maxReceiveCount: 5 },
+      deadLetterQueue: { queue: deadLetters, maxReceiveCount: fleet.maxReceiveCount },
     });
 
     // --- SES -----------------------------------------------------------------------------------
@@ -178,7 +184,12 @@ export class DigestStack extends Stack {
     const send = this.fn("send", "Sends queued recipients through SES, paced and exactly once", {
       timeout: sendTimeout,
       memorySize: 512,
-      environment: { ...sharedEnv, [SEND_RATE_ENV]: String(fleet.ratePerFunction) },
+      environment: {
+        ...sharedEnv,
+        [SEND_RATE_ENV]: String(fleet.ratePerFunction),
+        [SEND_FLEET_SIZE_ENV]: String(fleet.maxConcurrency),
+        [SEND_MAX_RECEIVES_ENV]: String(fleet.maxReceiveCount),
+      },
     });
     send.addEventSource(
       new lambdaSources.SqsEventSource(sendQueue, {
@@ -217,7 +228,7 @@ export class DigestStack extends Stack {
         environment: { ...sharedEnv, [QUEUE_ENV]: sendQueue.queueUrl },
       });
       this.tables.subscribers.grantReadData(dispatch);
-      this.tables.editions.grantReadData(dispatch);
+      this.tables.editions.grantReadWriteData(dispatch); // reads the edition, records its delivery round
       sendQueue.grantSendMessages(dispatch);
       tokenSecret.grantRead(dispatch);
       new scheduler.Schedule(this, "HourlyDispatch", {

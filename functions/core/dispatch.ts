@@ -1,13 +1,23 @@
 import type { DigestConfig } from "./config.js";
 import { dayInZone } from "./dates.js";
-import { RECIPIENTS_PER_MESSAGE } from "./fan-out.js";
+import { enqueueGroup, groupsOf, roundToJoin, settleIfComplete } from "./edition-delivery.js";
+import { MESSAGES_PER_ENQUEUE, RECIPIENTS_PER_MESSAGE } from "./fan-out.js";
 import type { EditionRecord, EditionStore, RecipientQueue, SubscriberStore } from "./ports.js";
+import { editionIdFor } from "./send-edition.js";
 
 /**
  * Local morning delivery: instead of fanning everyone out when the edition is composed, an hourly
  * dispatch enqueues the active subscribers whose own hour has come in their own time zone. It changes
  * only when each copy goes out, never what the edition holds; the send ledger keeps it once each.
+ *
+ * The edition's delivery round (edition-delivery.ts) is a "dispatch" round: each hour's pages join
+ * it, and its fan-out is done once every hour of the day had its turn (the run 23 hours after the
+ * first: 24 hourly runs cover every zone's every hour) or the next day's edition takes over. Then its
+ * last message to settle sets the edition "sent" or "partial".
  */
+
+/** From the first dispatch of an edition to the one that completes its day: 24 hourly runs. */
+const DISPATCH_SPAN_MS = 23 * 3_600_000;
 
 const localHour = (zone: string, at: Date) =>
   Number(new Intl.DateTimeFormat("en-GB", { hour: "numeric", hourCycle: "h23", timeZone: zone }).format(at));
@@ -85,27 +95,45 @@ export async function dispatchDue(
     messages: 0,
   };
   if (!edition) return summary;
+  const editionId = edition.editionId;
+  const today = dayInZone(at, deps.config.timeZone);
+  // Today's edition took over: yesterday's had its last hour, its round's fan-out is done.
+  if (edition.date === today) await finishDispatch(deps.editions, editionIdFor(previousDay(today)));
+  const { round } = await roundToJoin(deps.editions, editionId, "dispatch", { startedAt: at.toISOString() });
   let next = 0;
   const worker = async () => {
     while (next < slots.length) {
       const slot = slots[next++] as string;
       let cursor: string | null = null;
       do {
-        const page = await deps.subscribers.listSlot(slot, cursor, 500);
-        const batches = [];
-        for (let i = 0; i < page.items.length; i += RECIPIENTS_PER_MESSAGE) {
-          batches.push({
-            editionId: edition.editionId,
-            emails: page.items.slice(i, i + RECIPIENTS_PER_MESSAGE),
-          });
+        const page = await deps.subscribers.listSlot(
+          slot,
+          cursor,
+          RECIPIENTS_PER_MESSAGE * MESSAGES_PER_ENQUEUE,
+        );
+        for (const group of groupsOf(editionId, page.items, RECIPIENTS_PER_MESSAGE, MESSAGES_PER_ENQUEUE)) {
+          await enqueueGroup(deps, editionId, round.round, group);
+          summary.messages += group.length;
         }
-        if (batches.length > 0) await deps.queue.enqueue(batches);
         summary.recipients += page.items.length;
-        summary.messages += batches.length;
         cursor = page.nextCursor;
       } while (cursor);
     }
   };
   await Promise.all(Array.from({ length: opts.concurrency ?? 16 }, worker));
+  if (round.kind === "dispatch" && at.getTime() - Date.parse(round.startedAt) >= DISPATCH_SPAN_MS) {
+    await finishDispatch(deps.editions, editionId);
+  }
   return summary;
+}
+
+/** Marks an edition's dispatch round's fan-out done (when it is one and not done yet). */
+async function finishDispatch(editions: EditionStore, editionId: string): Promise<void> {
+  const round = await editions.getDelivery(editionId);
+  if (round?.kind !== "dispatch" || round.fannedOut) return;
+  await settleIfComplete(
+    editions,
+    editionId,
+    await editions.recordGroup(editionId, round.round, { done: true }),
+  );
 }

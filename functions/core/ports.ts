@@ -169,6 +169,88 @@ export interface EditionStore {
   getStats?(editionId: string): Promise<Partial<Record<EditionStat, number>>>;
   getVariant(editionId: string, key: string): Promise<RenderedVariant | null>;
   putVariant(editionId: string, variant: RenderedVariant): Promise<void>;
+
+  // The edition's delivery rounds (see edition-delivery.ts): what was enqueued and what settled.
+  /** The edition's current delivery round, or null when none was ever started. */
+  getDelivery(editionId: string): Promise<DeliveryRound | null>;
+  /**
+   * Starts a new round in place of round `after` (null: the edition has none yet), forgetting that
+   * round's groups; null (nothing written) when another writer started one first.
+   */
+  startRound(
+    editionId: string,
+    kind: RoundKind,
+    opts: { after: number | null; startedAt: string; carried: boolean },
+  ): Promise<DeliveryRound | null>;
+  /** Reserves a new group id for `batches` queue messages about to be enqueued (indexes 0..batches-1). */
+  openGroup(editionId: string, batches: number): Promise<number>;
+  /**
+   * Records progress of round `round` once a group is enqueued (or a page had nobody): registers the
+   * group, moves the fan-out's cursor from `cursor.from` to `cursor.to`, marks the fan-out `done`, or
+   * that the round carries failures it does not retry. Null (nothing written) when the round is no
+   * longer `round`, or, with a cursor, when another writer moved it or the fan-out is done already.
+   */
+  recordGroup(editionId: string, round: number, step: RoundStep): Promise<DeliveryRound | null>;
+  /**
+   * Records how one queue message ended (idempotent: a redelivery records the same index again).
+   * Returns the round as it is after this message's group closed (every one of its messages settled),
+   * or null while the group is still open or when the group is unknown.
+   */
+  settleBatch(editionId: string, ref: BatchRef, settlement: BatchSettlement): Promise<DeliveryRound | null>;
+  /**
+   * Sets the final status a complete round decided; false (nothing written) unless the edition is
+   * sending, partial or sent and not halted by the safety pause: cancelled stays cancelled, and a
+   * halted edition waits for an operator's --resume-halted.
+   */
+  settleStatus(editionId: string, status: "sent" | "partial"): Promise<boolean>;
+}
+
+/**
+ * What fills a round: "fan-out" (compose or `digest send`: every active subscriber, resumable from a
+ * cursor), "dispatch" (local morning delivery: the subscribers whose hour has come, hour after hour)
+ * or "resend" (the ledger's failed recipients).
+ */
+export type RoundKind = "fan-out" | "dispatch" | "resend";
+
+/**
+ * How a queue message ended: every recipient reached or settled for good ("clean"), some failed or
+ * were refused ("failed": in the ledger, resend-failed retries them) or some were never attempted
+ * ("unreached": the quota, a cancel, the safety pause, a message given up).
+ */
+export type BatchSettlement = "clean" | "failed" | "unreached";
+
+/** A queue message's place in its edition's delivery: its group (one enqueue) and index in it. */
+export interface BatchRef {
+  group: number;
+  index: number;
+}
+
+export interface RoundStep {
+  group?: number;
+  cursor?: { from: string | null; to: string | null };
+  done?: boolean;
+  carry?: boolean;
+}
+
+/**
+ * One delivery round of an edition: the groups of queue messages it enqueued and how they settled.
+ * Complete when its fan-out is done and every group it registered closed; then "partial" when a group
+ * had failed or unreached messages or the round carries failures from before, else "sent".
+ */
+export interface DeliveryRound {
+  round: number;
+  kind: RoundKind;
+  startedAt: string;
+  /** Where a "fan-out" round's subscriber listing continues; null: from the start, or done. */
+  cursor: string | null;
+  /** No more groups are expected (a resend may still add some). */
+  fannedOut: boolean;
+  /** Failures from an earlier round this one does not retry (rejections left, recipients not reached). */
+  carried: boolean;
+  groups: ReadonlySet<number>;
+  closed: ReadonlySet<number>;
+  failed: ReadonlySet<number>;
+  unreached: ReadonlySet<number>;
 }
 
 export type LedgerState = "sending" | "sent" | "failed" | "rejected" | "suppressed" | "skipped";
@@ -284,6 +366,9 @@ export interface Outbox {
 export interface RecipientBatch {
   editionId: string;
   emails: string[];
+  /** Its group in the edition's delivery round (see BatchRef); absent on messages of older versions. */
+  group?: number;
+  index?: number;
 }
 
 /** The send queue (SQS deployed): at-least-once delivery of recipient batches to the send function. */

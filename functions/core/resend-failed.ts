@@ -1,6 +1,7 @@
+import { enqueueGroup, groupsOf, leftUnreached, roundToJoin } from "./edition-delivery.js";
 import { type EditionDeps, emptySummary, type SendSummary } from "./edition-sender.js";
-import { RECIPIENTS_PER_MESSAGE } from "./fan-out.js";
-import type { EditionRecord, LedgerRecord, LedgerState, RecipientBatch, RecipientQueue } from "./ports.js";
+import { MESSAGES_PER_ENQUEUE, RECIPIENTS_PER_MESSAGE } from "./fan-out.js";
+import type { EditionRecord, LedgerRecord, LedgerState, RecipientQueue } from "./ports.js";
 import { deliverThroughQueue, type QueueDeliverOptions } from "./send-batch.js";
 import type { Subscriber } from "./subscribers.js";
 
@@ -118,22 +119,38 @@ async function collectFailed(
 /**
  * Reopens the rejected ones among `found` (they were chosen with `includeRejected`) and enqueues
  * everyone in batches of at most 50; returns how many addresses were enqueued.
+ *
+ * The messages join the edition's delivery round (edition-delivery.ts) while it is in progress, else
+ * start a "resend" round: the edition settles again once they did, "sent" when every one of them got
+ * through and nothing is left behind: no rejection left out (`rejectedLeft`) and no recipient the
+ * earlier round never reached (a quota stop's: not in the ledger as failed, so not retried here).
  */
 async function reopenAndEnqueue(
-  deps: Pick<EditionDeps, "ledger">,
+  deps: Pick<EditionDeps, "ledger" | "editions">,
   editionId: string,
   found: readonly { entry: LedgerRecord; subscriber: Subscriber }[],
   queue: RecipientQueue,
+  rejectedLeft: number,
 ): Promise<number> {
   for (const { entry } of found) {
     if (entry.state === "rejected") await deps.ledger.reopen(editionId, entry.subscriberId);
   }
   const emails = found.map((f) => f.subscriber.email);
-  const batches: RecipientBatch[] = [];
-  for (let i = 0; i < emails.length; i += RECIPIENTS_PER_MESSAGE) {
-    batches.push({ editionId, emails: emails.slice(i, i + RECIPIENTS_PER_MESSAGE) });
+  const { round, joined } = await roundToJoin(deps.editions, editionId, "resend", {
+    startedAt: new Date().toISOString(),
+    carried: (previous) => rejectedLeft > 0 || previous === null || leftUnreached(previous),
+  });
+  const groups = groupsOf(editionId, emails, RECIPIENTS_PER_MESSAGE, MESSAGES_PER_ENQUEUE);
+  const target = { editions: deps.editions, queue };
+  // A round of its own is done with its last group; one joined is done when its own writer says so.
+  if (groups.length === 0 && !joined) await enqueueGroup(target, editionId, round.round, [], { done: true });
+  for (const [i, group] of groups.entries()) {
+    const last = i === groups.length - 1;
+    await enqueueGroup(target, editionId, round.round, group, {
+      done: last && !joined,
+      carry: i === 0 && joined && rejectedLeft > 0,
+    });
   }
-  if (batches.length > 0) await queue.enqueue(batches);
   return emails.length;
 }
 
@@ -153,7 +170,7 @@ export async function resendFailed(
     deps,
     edition,
     // Reopened only now, once the engine has agreed to send (a refused run leaves them rejected).
-    (queue) => reopenAndEnqueue(deps, editionId, found, queue),
+    (queue) => reopenAndEnqueue(deps, editionId, found, queue, rejectedLeft),
     { ...opts, sentBefore: collected.sentBefore },
   );
   return { outcome: "done", summary, retried, rejectedLeft, gone };
@@ -173,7 +190,7 @@ export async function enqueueFailed(
   const collected = await collectFailed(deps, editionId, opts.includeRejected ?? false);
   if (collected.outcome !== "collected") return collected;
   const { found, retried, rejectedLeft, gone } = collected;
-  const queued = await reopenAndEnqueue(deps, editionId, found, queue);
+  const queued = await reopenAndEnqueue(deps, editionId, found, queue, rejectedLeft);
   return { outcome: "queued", queued, retried, rejectedLeft, gone };
 }
 

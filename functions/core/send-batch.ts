@@ -1,3 +1,4 @@
+import { settlementOf, settleQueueMessage } from "./edition-delivery.js";
 import {
   type BatchOutcomes,
   countOutcome,
@@ -12,7 +13,7 @@ import {
   sendToRecipients,
 } from "./edition-sender.js";
 import { parseRecipientBatch } from "./fan-out.js";
-import { consumeQueue, LocalQueue } from "./local-queue.js";
+import { consumeQueue, LocalQueue, type ReceivedMessage } from "./local-queue.js";
 import type { EditionRecord, RecipientBatch, RecipientQueue } from "./ports.js";
 
 /**
@@ -183,6 +184,34 @@ function verdictOf(
   return { verdict: "done", reason: null, summary, outcomes };
 }
 
+/** Where a queue message is in its life: how often it was delivered, and how often it may be. */
+export interface MessageDelivery {
+  /** Deliveries so far, this one included (SQS ApproximateReceiveCount). */
+  receiveCount: number;
+  /** Deliveries before the queue moves it to the dead-letter queue (maxReceiveCount); null: unknown. */
+  maxReceives: number | null;
+}
+
+/**
+ * What every consumer does once it processed a queue message (or failed to): when the message is over,
+ * records how it ended for its edition's delivery round, which settles the edition when it was the
+ * last (see edition-delivery.ts). Over: processed to "done" or "dropped", or failed on its last
+ * delivery (the queue moves it to the dead-letter queue next: its recipients count as not reached,
+ * or failed, until a redrive delivers it again). A message that will be delivered again is left
+ * alone. `result`: what the processing returned or its RecipientBatchError carried (null: it threw
+ * before any recipient settled). Returns the status it set the edition to, if it did.
+ */
+export async function settleProcessed(
+  deps: Pick<EditionDeps, "editions">,
+  batch: RecipientBatch,
+  processed: { result: RecipientBatchResult | null; failed: boolean },
+  delivery: MessageDelivery,
+): Promise<"sent" | "partial" | null> {
+  const lastDelivery = delivery.maxReceives !== null && delivery.receiveCount >= delivery.maxReceives;
+  if (processed.failed && !lastDelivery) return null;
+  return settleQueueMessage(deps.editions, batch, settlementOf(processed.result?.outcomes));
+}
+
 /** How the local run drives its in-process queue (defaults in LOCAL_QUEUE_DEFAULTS). */
 export interface LocalQueueRun {
   /** Pollers, like the event source's concurrency. */
@@ -307,19 +336,39 @@ export async function deliverThroughQueue(
       };
       // Each message settles on its own (processRecipientBatch returns or throws only once its sends
       // settled), so the batch is answered only when nothing of it is in flight.
+      const report = (err: unknown, m: ReceivedMessage) =>
+        opts.onBatchError?.(err instanceof Error ? err : new Error(String(err)), m.receiveCount);
       await Promise.all(
         messages.map(async (m) => {
+          let batch: RecipientBatch | null = null;
+          let result: RecipientBatchResult | null = null;
+          let failed = false;
           try {
-            const result = await processRecipientBatch(deps, parseRecipientBatch(m.body), cache);
+            batch = parseRecipientBatch(m.body);
+            result = await processRecipientBatch(deps, batch, cache);
             took(m.messageId, result);
-            if (result.verdict === "retry") batchItemFailures.push(m.messageId);
-            else seen.delete(m.messageId);
+            failed = result.verdict === "retry";
           } catch (err) {
             // Unexpected errors: what the message did still counts; it comes back for the rest.
-            if (err instanceof RecipientBatchError) took(m.messageId, err.result);
-            opts.onBatchError?.(err instanceof Error ? err : new Error(String(err)), m.receiveCount);
-            batchItemFailures.push(m.messageId);
+            if (err instanceof RecipientBatchError) {
+              took(m.messageId, err.result);
+              result = err.result;
+            }
+            report(err, m);
+            failed = true;
           }
+          try {
+            if (batch) {
+              const delivery = { receiveCount: m.receiveCount, maxReceives: run.maxReceiveCount };
+              await settleProcessed(deps, batch, { result, failed }, delivery);
+            }
+          } catch (err) {
+            // Not recorded: the message comes back and records it then.
+            report(err, m);
+            failed = true;
+          }
+          if (failed) batchItemFailures.push(m.messageId);
+          else seen.delete(m.messageId);
         }),
       );
       return { batchItemFailures };
@@ -338,6 +387,11 @@ export async function deliverThroughQueue(
   };
   for (const m of queue.pending()) unreached(m.messageId, m.body, "remaining");
   for (const m of queue.deadLetters) unreached(m.messageId, m.body, "failed");
+  // The run gives up on what is still queued (it dies with this process): those messages are over
+  // for the edition's round, their recipients not reached, so the round completes ("partial"). A
+  // rerun starts a new round. (Dead-lettered ones were recorded on their last delivery.)
+  for (const m of queue.pending())
+    await settleQueueMessage(deps.editions, parseRecipientBatch(m.body), "unreached");
 
   totals.recipients = recipients - inactive;
   totals.stoppedBecause ??= sender.summary.stoppedBecause;

@@ -128,12 +128,13 @@ export async function composeEdition(
 
 /**
  * Sends the edition to every active subscriber who has not had it, the way the deployed stack does:
- * fan-out (pages of the sharded status index, ≤ 50 addresses a message) into an in-process queue with
- * SQS's contract, drained by consumers that run the send Lambda's per-message step
- * (`processRecipientBatch`), sharing one pacer at the mailer's MaxSendRate. Then records the edition's
- * final status: "sent", or "partial" when a recipient failed or the run stopped early; an edition
- * cancelled meanwhile stays "cancelled". An edition halted by the safety pause is left alone (nothing
- * sent) unless `opts.resumeHalted`.
+ * fan-out (a new delivery round: pages of the sharded status index, ≤ 50 addresses a message) into an
+ * in-process queue with SQS's contract, drained by consumers that run the send Lambda's per-message
+ * step (`processRecipientBatch`) and settle each message as it does, sharing one pacer at the mailer's
+ * MaxSendRate. The last message to settle sets the edition's final status (edition-delivery.ts):
+ * "sent", or "partial" when a recipient failed or the run stopped early; an edition cancelled
+ * meanwhile stays "cancelled". An edition halted by the safety pause is left alone (nothing sent)
+ * unless `opts.resumeHalted`.
  */
 export async function deliverEdition(
   deps: EditionDeps,
@@ -144,17 +145,14 @@ export async function deliverEdition(
   const { summary, refused } = await deliverThroughQueue(
     deps,
     edition,
-    async (queue) => (await fanOutEdition({ subscribers: deps.subscribers, queue }, edition)).recipients,
+    async (queue) =>
+      (await fanOutEdition({ subscribers: deps.subscribers, queue, editions: deps.editions }, edition))
+        .recipients,
     { ...opts, sentBefore },
   );
-  if (refused) return summary;
-  const status = summary.failed > 0 || summary.stoppedBecause ? "partial" : "sent";
-  if (await deps.editions.setStatus(edition.editionId, status, summary.haltedBecause ?? undefined)) {
-    return summary;
-  }
-  // The store refuses only one change here: the edition was cancelled while sending (`digest editions
-  // cancel`), which is final. Messages in flight at the cancel still went out: the archive keeps the
-  // edition for them.
+  if (refused || (await deps.editions.getStatus(edition.editionId)) !== "cancelled") return summary;
+  // Cancelled while sending (`digest editions cancel`), which is final. Messages in flight at the
+  // cancel still went out: the archive keeps the edition for them.
   if (summary.sent > 0) await deps.editions.markReachedReaders(edition.editionId);
   return { ...summary, stoppedBecause: summary.stoppedBecause ?? EDITION_CANCELLED };
 }

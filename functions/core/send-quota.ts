@@ -87,3 +87,22 @@ export function quotaShortfall(quota: DailyQuota | null, recipients: number): st
     `for this date after the quota resets: it resumes, sending only those who have not had the edition`
   );
 }
+
+/** How a fleet of send functions was sized (infra/send-fleet.ts): so many functions at so many messages/s. */
+export interface SendFleetShare {
+  /** Functions that may send at once (the event source's maxConcurrency). */
+  size: number;
+  /** Messages/s each was given: the configured maxSendRate over `size`. */
+  ratePerFunction: number;
+}
+
+/**
+ * Messages per second one function of a fleet paces itself to: its share of the lower of the rate SES
+ * allows the account (GetAccount MaxSendRate, `accountRate`) and the rate the fleet was sized for, so
+ * `size` functions together never pass the account's rate, even when SES allows less than the stack was
+ * configured with. Without a fleet (the local run: one engine) the account's rate itself.
+ */
+export function fleetShareRate(accountRate: number, fleet: SendFleetShare | null): number {
+  if (!fleet || !(fleet.size >= 1) || !(fleet.ratePerFunction > 0)) return accountRate;
+  return Math.min(accountRate / fleet.size, fleet.ratePerFunction);
+}

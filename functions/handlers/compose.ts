@@ -37,7 +37,9 @@ export const handler = withMetrics(async (event: ComposeEvent = {}): Promise<Com
 
 /**
  * Composes the day's edition (stored once, frozen) and fans its active subscribers out to the send
- * queue in batches of ≤ 50. A second invocation re-enqueues; the send ledger keeps it harmless.
+ * queue in batches of ≤ 50. A retry (Lambda's or the Scheduler's, after a crash or a timeout) resumes
+ * the fan-out after the last page enqueued; an invocation once the fan-out finished (an operator's
+ * rerun after a quota stop) starts over, and the send ledger keeps that harmless.
  */
 async function composeDay(event: ComposeEvent): Promise<ComposeResult> {
   const deps = await lambdaDeps();
@@ -63,9 +65,19 @@ async function composeDay(event: ComposeEvent): Promise<ComposeResult> {
     return { status: "composed", date, stories: composed.edition.stories.length };
   }
   const quota = (await deps.mailer.dailyQuota?.()) ?? null;
-  const summary = await fanOutEdition({ subscribers: deps.subscribers, queue }, composed.edition);
+  const summary = await fanOutEdition(
+    { subscribers: deps.subscribers, queue, editions: deps.editions },
+    composed.edition,
+    { resume: true },
+  );
   const stories = composed.edition.stories.length;
-  logger.info("edition queued", { ...summary, stories, quota });
+  if (summary.superseded)
+    logger.warn("another compose invocation is fanning this edition out", { ...summary });
+  logger.info(summary.resumed ? "edition queued (fan-out resumed)" : "edition queued", {
+    ...summary,
+    stories,
+    quota,
+  });
   const quotaWarning = quotaShortfall(quota, summary.recipients);
   if (!quotaWarning) return { status: "queued", stories, ...summary };
   logger.warn(quotaWarning, { ...summary, quota });

@@ -1,7 +1,14 @@
 /** Environment variables the stack sets for the handlers, beyond the config keys and table names. */
 export const QUEUE_ENV = "DIGEST_SEND_QUEUE_URL";
-/** Messages per second one send function paces itself to (the fleet's share of MaxSendRate). */
+/** Messages per second one send function paces itself to at most (the fleet's share of the configured maxSendRate). */
 export const SEND_RATE_ENV = "DIGEST_SEND_RATE_PER_FUNCTION";
+/** Send functions that may run at once (the event source's maxConcurrency): how many share the account's rate. */
+export const SEND_FLEET_SIZE_ENV = "DIGEST_SEND_FLEET_SIZE";
+/**
+ * Deliveries of a send-queue message before SQS moves it to the dead-letter queue (the redrive
+ * policy's maxReceiveCount): on its last one the send function settles it in its edition's round.
+ */
+export const SEND_MAX_RECEIVES_ENV = "DIGEST_SEND_MAX_RECEIVES";
 /** Secrets Manager ARN of the link-signing key; DIGEST_TOKEN_KEYS, when set, wins (tests, local). */
 export const TOKEN_SECRET_ENV = "DIGEST_TOKEN_SECRET_ARN";
 /** Seconds the ingest function waits for one feed (whole request); default 10. */

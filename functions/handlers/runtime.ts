@@ -10,10 +10,11 @@ import { type ApiContext, apiContextFrom } from "../core/api/context.js";
 import { parseConfig } from "../core/config.js";
 import { createRenderer } from "../core/render.js";
 import type { EditionDeps } from "../core/send-edition.js";
+import { fleetShareRate } from "../core/send-quota.js";
 import { tokenBucketPacer } from "../core/token-bucket.js";
 import type { SigningKey } from "../core/tokens.js";
 import { createTransactionalMail } from "../core/transactional.js";
-import { SEND_RATE_ENV, TOKEN_SECRET_ENV } from "./env.js";
+import { SEND_FLEET_SIZE_ENV, SEND_RATE_ENV, TOKEN_SECRET_ENV } from "./env.js";
 import { LOG_ALERT_METRICS } from "./metric-names.js";
 import { countingThrottles } from "./metrics.js";
 
@@ -47,6 +48,9 @@ async function buildDeps(env: NodeJS.ProcessEnv): Promise<EditionDeps> {
   const db = createDocumentClient();
   const tables = tableNamesFromEnv(env);
   const ratePerFunction = Number(env[SEND_RATE_ENV]);
+  const fleetSize = Math.max(1, Number(env[SEND_FLEET_SIZE_ENV]) || 1);
+  // Not a send function (no rate given): nothing is shared, the function paces alone.
+  const fleet = ratePerFunction > 0 ? { size: fleetSize, ratePerFunction } : null;
   return {
     config,
     ...dynamoStores(db, tables),
@@ -54,8 +58,8 @@ async function buildDeps(env: NodeJS.ProcessEnv): Promise<EditionDeps> {
     outbox: null,
     renderer: createRenderer(spec),
     keys: await loadSigningKeys(env),
-    // The fleet's share of the account rate (set by the stack), never more than GetAccount says.
-    createPacer: (rate) => tokenBucketPacer(ratePerFunction > 0 ? Math.min(rate, ratePerFunction) : rate),
+    // This function's share of the lower of GetAccount's MaxSendRate and the rate the fleet was sized for.
+    createPacer: (rate) => tokenBucketPacer(fleetShareRate(rate, fleet)),
     // The safety pause tripped: an error line with a fixed message and `alert` key for a metric filter alarm.
     onAlert: (alert) =>
       logger.error("edition sending paused: bounce or complaint rate over the limit", {

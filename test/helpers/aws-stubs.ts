@@ -10,6 +10,12 @@ import { createServer, type IncomingMessage } from "node:http";
 export interface AwsStubs {
   url: string;
   messages: { queueUrl: string; messageId: string; body: string }[];
+  /**
+   * After `calls` more SendMessageBatch calls succeed, refuse every further one (a non-retryable
+   * error, so the caller fails at once, as a crashed or timed-out producer would stop); null: accept
+   * them all again.
+   */
+  failSendMessageBatchAfter(calls: number | null): void;
   close(): Promise<void>;
 }
 
@@ -23,6 +29,7 @@ const md5 = (s: string) => createHash("md5").update(s).digest("hex");
 
 export async function startAwsStubs(secrets: Record<string, string>): Promise<AwsStubs> {
   const messages: AwsStubs["messages"] = [];
+  let batchesBeforeFailing: number | null = null;
   const server = createServer(async (req, res) => {
     const target = String(req.headers["x-amz-target"] ?? "");
     const body = JSON.parse((await read(req)) || "{}");
@@ -30,6 +37,12 @@ export async function startAwsStubs(secrets: Record<string, string>): Promise<Aw
       res.writeHead(status, { "content-type": type }).end(JSON.stringify(value));
     };
     if (target === "AmazonSQS.SendMessageBatch") {
+      if (batchesBeforeFailing !== null && batchesBeforeFailing-- <= 0) {
+        return reply(400, {
+          __type: "com.amazonaws.sqs#QueueDoesNotExist",
+          message: "The specified queue does not exist (injected failure).",
+        });
+      }
       const successful = (body.Entries as { Id: string; MessageBody: string }[]).map((entry) => {
         const messageId = randomUUID();
         messages.push({ queueUrl: body.QueueUrl, messageId, body: entry.MessageBody });
@@ -75,6 +88,9 @@ export async function startAwsStubs(secrets: Record<string, string>): Promise<Aw
   return {
     url: `http://127.0.0.1:${port}`,
     messages,
+    failSendMessageBatchAfter(calls) {
+      batchesBeforeFailing = calls;
+    },
     close: () => new Promise<void>((r) => server.close(() => r())),
   };
 }

@@ -162,6 +162,8 @@ describe("the Lambda bundles cdk deploy would ship", () => {
     expect(JSON.parse(stubs.messages[0]?.body as string)).toEqual({
       editionId: DAY,
       emails: expect.arrayContaining(["ana@example.com", "ben@example.com", "cy@example.com"]),
+      group: expect.any(Number),
+      index: 0,
     });
 
     const event = sqsEvent(stubs.messages);
@@ -177,11 +179,15 @@ describe("the Lambda bundles cdk deploy would ship", () => {
     const token = new URL(url).searchParams.get("t") as string;
     expect(verifyToken(token, "unsubscribe", [{ id: "s1", secret: Buffer.from(SECRET) }]).ok).toBe(true);
 
+    // The last (here: only) queue message settled the edition.
+    const shown = async () => JSON.parse((await stack.digest(["editions", "show", DAY, "--json"])).out);
+    expect((await shown()).status).toBe("sent");
+
     // An SQS redelivery of the same message sends nobody twice.
     expect(await bundles.send?.handler?.(event)).toEqual({ batchItemFailures: [] });
     expect(stack.ses.messages).toHaveLength(3);
 
-    // A second compose invocation (scheduler retry) re-enqueues; the ledger keeps it harmless.
+    // A second compose invocation once the fan-out finished re-enqueues; the ledger keeps it harmless.
     await bundles.compose?.handler?.({ date: DAY });
     expect(await bundles.send?.handler?.(sqsEvent(stubs.messages.slice(1)))).toEqual({
       batchItemFailures: [],
@@ -280,7 +286,9 @@ describe("the Lambda bundles cdk deploy would ship", () => {
     expect(resend.statusCode).toBe(202);
     expect(JSON.parse(resend.body)).toMatchObject({ outcome: "queued", queued: 1, retried: 1, gone: 0 });
     const resent = stubs.messages.slice(queuedBefore);
-    expect(resent.map((m) => JSON.parse(m.body))).toEqual([{ editionId: DAY, emails: ["dee@example.com"] }]);
+    expect(resent.map((m) => JSON.parse(m.body))).toEqual([
+      { editionId: DAY, emails: ["dee@example.com"], group: expect.any(Number), index: 0 },
+    ]);
     expect(resent[0]?.queueUrl).toBe(QUEUE_URL);
 
     expect(await bundles.send?.handler?.(sqsEvent(resent))).toEqual({ batchItemFailures: [] });

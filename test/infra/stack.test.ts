@@ -2,7 +2,12 @@ import { Duration } from "aws-cdk-lib";
 import { Annotations, Match, Template } from "aws-cdk-lib/assertions";
 import { beforeAll, describe, expect, it } from "vitest";
 import { TABLES } from "../../functions/adapters/schema.js";
-import { QUEUE_ENV } from "../../functions/handlers/env.js";
+import {
+  QUEUE_ENV,
+  SEND_FLEET_SIZE_ENV,
+  SEND_MAX_RECEIVES_ENV,
+  SEND_RATE_ENV,
+} from "../../functions/handlers/env.js";
 import {
   COMPOSE_METRICS,
   EMITTED_METRICS,
@@ -260,6 +265,24 @@ describe("the CDK stack", () => {
   });
 });
 
+describe("the send fleet's wiring", () => {
+  it("tells each send function its rate, how many share the account's rate, and the queue's receives before the DLQ", () => {
+    const fleet = sendFleet(14);
+    template.hasResourceProperties("AWS::Lambda::Function", {
+      Environment: {
+        Variables: Match.objectLike({
+          [SEND_RATE_ENV]: String(fleet.ratePerFunction),
+          [SEND_FLEET_SIZE_ENV]: String(fleet.maxConcurrency),
+          [SEND_MAX_RECEIVES_ENV]: String(fleet.maxReceiveCount),
+        }),
+      },
+    });
+    template.hasResourceProperties("AWS::SQS::Queue", {
+      RedrivePolicy: { deadLetterTargetArn: Match.anyValue(), maxReceiveCount: fleet.maxReceiveCount },
+    });
+  });
+});
+
 describe("local morning delivery", () => {
   it("adds an hourly dispatch function and schedule only when digest:deliveryMode is local, nag-clean", () => {
     const { app, stack } = synthStack({
@@ -274,6 +297,11 @@ describe("local morning delivery", () => {
         Variables: Match.objectLike({ DIGEST_DELIVERY_MODE: "local", DIGEST_DELIVERY_HOUR: "7" }),
       },
     });
+    // The dispatch records each hour's groups in the edition's delivery round: it writes editions.
+    const dispatchPolicy = Object.entries(local.findResources("AWS::IAM::Policy")).find(([id]) =>
+      id.startsWith("dispatchFunctionServiceRoleDefaultPolicy"),
+    );
+    expect(JSON.stringify(dispatchPolicy?.[1])).toMatch(/dynamodb:UpdateItem/);
     // Without it: the daily compose and the two feed-polling schedules.
     template.resourceCountIs("AWS::Scheduler::Schedule", 3);
   }, 60_000);

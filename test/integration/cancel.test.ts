@@ -53,7 +53,9 @@ describe("digest editions cancel", () => {
   it("cancelled between two queue messages: the second is acknowledged unsent; send refuses to resume", async () => {
     const { deps, edition } = await setUp(6);
     const queue = new LocalQueue({ visibilityTimeoutMs: 30_000 });
-    await fanOutEdition({ subscribers: deps.subscribers, queue }, edition, 3);
+    await fanOutEdition({ subscribers: deps.subscribers, queue, editions: deps.editions }, edition, {
+      recipientsPerMessage: 3,
+    });
     const [first, second] = queue.receive(2);
     if (!first || !second) throw new Error("expected two messages");
     // One cache for both messages, as in one Lambda container: the edition is loaded before the cancel.

@@ -92,5 +92,14 @@ describe("digest dispatch (local morning delivery)", () => {
     // Nobody else at other hours; the paused subscriber never.
     for (const hour of ["11", "15", "20"]) await stack.digest(["dispatch", "--at", `${DAY}T${hour}:00:00Z`]);
     expect(stack.ses.messages).toHaveLength(3);
-  });
+
+    // The edition is out to everyone only once every hour of the day had its turn: the run 23 hours
+    // after its first dispatch completes its round, and its last message settles it "sent".
+    const status = async () =>
+      JSON.parse((await stack.digest(["editions", "show", DAY, "--json"])).out).status;
+    expect(await status()).toBe("sending");
+    await stack.digest(["dispatch", "--at", "2031-07-15T05:00:00Z"]);
+    expect(stack.ses.messages).toHaveLength(3);
+    expect(await status()).toBe("sent");
+  }, 120_000);
 });

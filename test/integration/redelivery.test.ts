@@ -59,7 +59,11 @@ describe("SQS redelivery on the local queue", () => {
   it("a consumer that sent its batch but died before deleting it: the redelivery sends nobody twice", async () => {
     const { deps, edition, emails } = await setUp(6);
     const queue = new LocalQueue({ visibilityTimeoutMs: 300 });
-    expect(await fanOutEdition({ subscribers: deps.subscribers, queue }, edition, 3)).toMatchObject({
+    expect(
+      await fanOutEdition({ subscribers: deps.subscribers, queue, editions: deps.editions }, edition, {
+        recipientsPerMessage: 3,
+      }),
+    ).toMatchObject({
       recipients: 6,
       messages: 2,
     });
@@ -104,7 +108,7 @@ describe("SQS redelivery on the local queue", () => {
     const { deps, edition, emails } = await setUp(5, { DIGEST_SEND_CONCURRENCY: "1" });
     // Long enough that the crash and the checks below finish inside it even on a loaded machine.
     const queue = new LocalQueue({ visibilityTimeoutMs: 2_000 });
-    await fanOutEdition({ subscribers: deps.subscribers, queue }, edition);
+    await fanOutEdition({ subscribers: deps.subscribers, queue, editions: deps.editions }, edition);
 
     const [message] = queue.receive(1);
     if (!message) throw new Error("no message");
@@ -218,7 +222,12 @@ describe("SQS redelivery on the local queue", () => {
     const { summary, deadLetters } = await deliverThroughQueue(
       { ...deps, subscribers, mailer, sleep: async () => {} },
       edition,
-      async (queue) => (await fanOutEdition({ subscribers: deps.subscribers, queue }, edition, 2)).recipients,
+      async (queue) =>
+        (
+          await fanOutEdition({ subscribers: deps.subscribers, queue, editions: deps.editions }, edition, {
+            recipientsPerMessage: 2,
+          })
+        ).recipients,
       { queue: { retryDelayMs: () => 20, consumers: 1, batchSize: 3 } },
     );
     const twice = [...lookups].filter(([, n]) => n === 2).map(([email]) => email);

@@ -139,7 +139,7 @@ describe("a mailer throwing an unexpected (non-MailError) error", () => {
   it("the send Lambda's step rejects only after the message's sends settled; SQS's redelivery reaches the recipient", async () => {
     const { deps, edition } = await setUp(6);
     const queue = new LocalQueue();
-    await fanOutEdition({ subscribers: deps.subscribers, queue }, edition);
+    await fanOutEdition({ subscribers: deps.subscribers, queue, editions: deps.editions }, edition);
     const [message] = queue.receive(1);
     if (!message) throw new Error("no message");
     const broken = brokenFor(deps.mailer);
@@ -166,7 +166,7 @@ describe("a mailer throwing an unexpected (non-MailError) error", () => {
   it("a store failure for one recipient (before any send) leaves it failed and unclaimed; the others go out", async () => {
     const { deps, edition } = await setUp(4);
     const queue = new LocalQueue();
-    await fanOutEdition({ subscribers: deps.subscribers, queue }, edition);
+    await fanOutEdition({ subscribers: deps.subscribers, queue, editions: deps.editions }, edition);
     const [message] = queue.receive(1);
     if (!message) throw new Error("no message");
     const brokenId = (await deps.subscribers.get(BROKEN))?.id;

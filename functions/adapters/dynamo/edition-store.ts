@@ -1,16 +1,43 @@
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import {
+  type BatchRef,
+  type BatchSettlement,
+  type DeliveryRound,
   EDITION_STATS,
   type EditionRecord,
   type EditionStat,
   type EditionStatus,
   type EditionStore,
   type RenderedVariant,
+  type RoundKind,
+  type RoundStep,
 } from "../../core/ports.js";
-import { isConditionalCheckFailed, queryAll } from "./client.js";
+import { batchGetAll, isConditionalCheckFailed, queryAll } from "./client.js";
+import { DynamoDeliveryRounds } from "./delivery-rounds.js";
 
 const META = "meta";
 const STATS = "stats";
+/**
+ * Partition keys the SES event counters of one edition are spread over. A partition key takes at most
+ * 1,000 writes a second and every delivery, open, click and bounce is one write: one counters item
+ * capped an edition at about 650 messages a second. 16 shards take 16,000 writes a second (the stack's
+ * maxSendRate tops out at 10,000 messages a second); reading them is one BatchGetItem.
+ */
+export const STATS_SHARDS = 16;
+/**
+ * Shard n of an edition's counters: a partition of its own ("stats#<edition>#<n>"; edition ids start
+ * with their day, so no edition or day index is named so), since items sharing a partition key share
+ * its throughput until DynamoDB splits it for heat. Before the shards, the counters were one item
+ * (edition, "stats"): readers add it in, so editions counted then keep their figures.
+ */
+const statsShardKey = (editionId: string, shard: number) => ({
+  editionId: `stats#${editionId}#${shard}`,
+  part: STATS,
+});
+const statsKeys = (editionId: string) => [
+  { editionId, part: STATS },
+  ...Array.from({ length: STATS_SHARDS }, (_, n) => statsShardKey(editionId, n)),
+];
 const variantPart = (key: string) => `variant#${key}`;
 /**
  * The per-day index: one small item per edition under the partition "day#<YYYY-MM-DD>" (sort key: the
@@ -22,34 +49,44 @@ const dayIndexKey = (edition: Pick<EditionRecord, "editionId" | "date">) => ({
   part: edition.editionId,
 });
 
-/** The counters of a "stats" item (one attribute "stats_<name>" per counter). */
-function countersOf(item: Record<string, unknown> | undefined): Partial<Record<EditionStat, number>> {
+/**
+ * The counters summed over "stats" items (one attribute "stats_<name>" per counter); a counter no item
+ * holds is absent (lists tell "no `sent` counter" from a zero).
+ */
+function countersOf(items: readonly Record<string, unknown>[]): Partial<Record<EditionStat, number>> {
   const stats: Partial<Record<EditionStat, number>> = {};
-  for (const stat of EDITION_STATS) {
-    const value = item?.[`stats_${stat}`];
-    if (typeof value === "number") stats[stat] = value;
+  for (const item of items) {
+    for (const stat of EDITION_STATS) {
+      const value = item[`stats_${stat}`];
+      if (typeof value === "number") stats[stat] = (stats[stat] ?? 0) + value;
+    }
   }
   return stats;
 }
 
 /** Editions: a "meta" item per edition and one item per rendered variant (keeps items < 400 KB). */
 export class DynamoEditionStore implements EditionStore {
+  /** The next counters shard this store writes to: round robin from a random start per process. */
+  private nextShard = Math.floor(Math.random() * STATS_SHARDS);
+  private readonly rounds: DynamoDeliveryRounds;
+
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly table: string,
-  ) {}
+  ) {
+    this.rounds = new DynamoDeliveryRounds(db, table);
+  }
 
   async get(editionId: string): Promise<EditionRecord | null> {
-    const [meta, counters] = await Promise.all(
-      [META, STATS].map((part) =>
-        this.db.send(
-          new GetCommand({ TableName: this.table, Key: { editionId, part }, ConsistentRead: true }),
-        ),
+    const [meta, stats] = await Promise.all([
+      this.db.send(
+        new GetCommand({ TableName: this.table, Key: { editionId, part: META }, ConsistentRead: true }),
       ),
-    );
-    if (!meta?.Item) return null;
+      this.getStats(editionId),
+    ]);
+    if (!meta.Item) return null;
     const { part: _part, ...item } = meta.Item;
-    return { ...(item as EditionRecord), stats: countersOf(counters?.Item) };
+    return { ...(item as EditionRecord), stats };
   }
 
   async getStatus(editionId: string): Promise<EditionStatus | null> {
@@ -65,11 +102,9 @@ export class DynamoEditionStore implements EditionStore {
     return (res.Item?.status as EditionStatus | undefined) ?? null;
   }
 
+  /** The sum of the edition's counters shards and of its unsharded item (one BatchGetItem). */
   async getStats(editionId: string): Promise<Partial<Record<EditionStat, number>>> {
-    const res = await this.db.send(
-      new GetCommand({ TableName: this.table, Key: { editionId, part: STATS }, ConsistentRead: true }),
-    );
-    return countersOf(res.Item);
+    return countersOf(await batchGetAll(this.db, this.table, statsKeys(editionId), { consistentRead: true }));
   }
 
   async createIfAbsent(edition: EditionRecord): Promise<EditionRecord> {
@@ -167,13 +202,17 @@ export class DynamoEditionStore implements EditionStore {
       values[`:n${i}`] = n as number;
       return `#s${i} :n${i}`;
     });
+    // Round robin rather than a hash of the message: ADD is not idempotent anyway (a redelivered event
+    // adds again whichever shard it lands on), and it spreads one process's writes evenly.
+    const shard = this.nextShard;
+    this.nextShard = (shard + 1) % STATS_SHARDS;
     try {
       await this.db.send(
         new UpdateCommand({
           TableName: this.table,
-          // A small item of its own: an update of the meta item (all the edition's stories, ~26 KB)
-          // would cost ~26 write units per SES event and cap the event rate on that one item.
-          Key: { editionId, part: STATS },
+          // Small items of their own: an update of the meta item (all the edition's stories, ~26 KB)
+          // would cost ~26 write units per SES event; shards, so no one partition takes every event.
+          Key: statsShardKey(editionId, shard),
           UpdateExpression: `ADD ${adds.join(", ")}`,
           ExpressionAttributeNames: names,
           ExpressionAttributeValues: values,
@@ -203,5 +242,56 @@ export class DynamoEditionStore implements EditionStore {
         Item: { editionId, part: variantPart(variant.key), ...variant },
       }),
     );
+  }
+
+  getDelivery(editionId: string): Promise<DeliveryRound | null> {
+    return this.rounds.getDelivery(editionId);
+  }
+
+  startRound(
+    editionId: string,
+    kind: RoundKind,
+    opts: { after: number | null; startedAt: string; carried: boolean },
+  ): Promise<DeliveryRound | null> {
+    return this.rounds.startRound(editionId, kind, opts);
+  }
+
+  openGroup(editionId: string, batches: number): Promise<number> {
+    return this.rounds.openGroup(editionId, batches);
+  }
+
+  recordGroup(editionId: string, round: number, step: RoundStep): Promise<DeliveryRound | null> {
+    return this.rounds.recordGroup(editionId, round, step);
+  }
+
+  settleBatch(editionId: string, ref: BatchRef, settlement: BatchSettlement): Promise<DeliveryRound | null> {
+    return this.rounds.settleBatch(editionId, ref, settlement);
+  }
+
+  async settleStatus(editionId: string, status: "sent" | "partial"): Promise<boolean> {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { editionId, part: META },
+          UpdateExpression: "SET #status = :s, updatedAt = :now",
+          // Building has not gone out; cancelled is final; a halted edition waits for an operator.
+          ConditionExpression:
+            "#status IN (:sending, :partial, :sent) AND attribute_not_exists(haltedBecause)",
+          ExpressionAttributeNames: { "#status": "status" },
+          ExpressionAttributeValues: {
+            ":s": status,
+            ":now": new Date().toISOString(),
+            ":sending": "sending",
+            ":partial": "partial",
+            ":sent": "sent",
+          },
+        }),
+      );
+      return true;
+    } catch (err) {
+      if (!isConditionalCheckFailed(err)) throw err;
+      return false;
+    }
   }
 }
