@@ -26,8 +26,8 @@ function buildDeps(env: NodeJS.ProcessEnv): Omit<PollDeps, "now"> {
     fetcher: httpFeedFetcher({
       timeoutMs: seconds > 0 ? seconds * 1000 : undefined,
       allowPrivate: config.feedsAllowPrivate,
-      // Loopback in Lambda is the runtime API and extensions, never a feed, whatever the setting.
-      allowLoopback: false,
+      // Where a Lambda runtime API listens on loopback (with its extensions), loopback is never a feed.
+      allowLoopback: config.feedsAllowPrivate && !env.AWS_LAMBDA_RUNTIME_API,
     }),
     timeZone: config.timeZone,
   };

@@ -188,6 +188,15 @@ describe("with feedsAllowPrivate", () => {
     expect(attempts.some((a) => a.includes("169.254"))).toBe(false);
   });
 
+  it("can allow private addresses but not loopback (the ingest Lambda: its runtime API is there)", async () => {
+    const fetcher = httpFeedFetcher({ allowPrivate: true, allowLoopback: false });
+    expect(await fetcher.fetch(`http://127.0.0.1:${port()}/feed.xml`, none)).toEqual({
+      kind: "error",
+      error: "refused: the feed's address is loopback: never fetched here",
+    });
+    expect(attempts).toEqual([]);
+  });
+
   it("says what failed without naming internal addresses or ports", async () => {
     const { createServer } = await import("node:http");
     const closed = createServer();
