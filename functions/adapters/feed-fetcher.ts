@@ -101,9 +101,8 @@ async function readLimited(res: IncomingMessage, maxBytes: number): Promise<Uint
   }
   const chunks: Buffer[] = [];
   let total = 0;
-  const body = decodedBody(res);
   try {
-    for await (const chunk of body) {
+    for await (const chunk of decodedBody(res)) {
       total += (chunk as Buffer).byteLength;
       if (total > maxBytes) throw new FetchFailure(`response too large: more than ${formatBytes(maxBytes)}`);
       chunks.push(chunk as Buffer);

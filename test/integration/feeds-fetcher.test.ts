@@ -60,6 +60,48 @@ describe("httpFeedFetcher", () => {
     });
   });
 
+  it("decompresses gzip, deflate and brotli bodies, and applies the size limit after decompression", async () => {
+    const { brotliCompressSync, deflateSync, gzipSync } = await import("node:zlib");
+    const xml = `<rss><t>${"news ".repeat(400)}</t></rss>`;
+    const encoders: Record<string, (b: Buffer) => Buffer> = {
+      gzip: gzipSync,
+      deflate: deflateSync,
+      br: brotliCompressSync,
+    };
+    const raw = createServer((req, res) => {
+      const encoding = (req.url ?? "/").slice(1);
+      const encode = encoders[encoding];
+      if (!encode) return res.writeHead(200, { "content-encoding": "zstd" }).end("?");
+      res.writeHead(200, { "content-type": "application/rss+xml", "content-encoding": encoding });
+      res.end(encode(Buffer.from(xml)));
+    });
+    await new Promise<void>((r) => raw.listen(0, "127.0.0.1", () => r()));
+    const base = `http://127.0.0.1:${(raw.address() as { port: number }).port}`;
+    try {
+      for (const encoding of Object.keys(encoders)) {
+        expect(
+          await httpFeedFetcher({ allowPrivate: true }).fetch(`${base}/${encoding}`, none),
+        ).toMatchObject({
+          kind: "ok",
+          text: xml,
+        });
+        // Compressed it is small; the limit counts what it unpacks to.
+        expect(
+          await httpFeedFetcher({ allowPrivate: true, maxBytes: 1000 }).fetch(`${base}/${encoding}`, none),
+        ).toEqual({
+          kind: "error",
+          error: "response too large: more than 1000 bytes",
+        });
+      }
+      expect(await httpFeedFetcher({ allowPrivate: true }).fetch(`${base}/zstd`, none)).toEqual({
+        kind: "error",
+        error: 'unsupported content encoding "zstd"',
+      });
+    } finally {
+      await new Promise<void>((r) => raw.close(() => r()));
+    }
+  });
+
   it("decodes the charset the Content-Type or the XML declaration names", async () => {
     const latin1 = Buffer.from(
       '<?xml version="1.0" encoding="ISO-8859-1"?><rss><t>Café à la mer</t></rss>',
