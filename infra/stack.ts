@@ -260,6 +260,7 @@ export class DigestStack extends Stack {
     t.sends.grantReadWriteData(api); // resend-failed reopens the rejected entries it retries
     sendQueue.grantSendMessages(api); // …and enqueues the failed recipients for the send function
     t.stories.grantReadWriteData(api); // POST /admin/stories imports; PATCH holds, DELETE removes
+    t.limits.grant(api, "dynamodb:UpdateItem", "dynamodb:GetItem"); // sign-up rate limits (conditional counters)
 
     t.feeds.grantReadWriteData(ingest); // list feeds, record each poll
     t.stories.grantReadWriteData(ingest); // upsert by id; read the stored copy first

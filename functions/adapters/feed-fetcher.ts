@@ -1,11 +1,36 @@
 /**
- * Fetching feed documents over HTTP with Node's fetch: conditional GET, a timeout, a size limit on the
- * (decompressed) body, a bounded number of redirects, http(s) only.
+ * Fetching feed documents over HTTP (node:http/https): conditional GET, a timeout, a size limit on the
+ * (decompressed) body, a bounded number of redirects, http(s) only, and the SSRF guard: before each
+ * request (the feed's URL and every redirect hop) the host's addresses are resolved and checked
+ * against the address policy, and the connection goes to the address that was checked (no second
+ * lookup a rebinding DNS server could answer differently).
  */
+import { lookup as dnsLookup } from "node:dns/promises";
+import { request as httpRequest, type IncomingMessage } from "node:http";
+import { request as httpsRequest } from "node:https";
+import type { LookupFunction } from "node:net";
+import type { Readable } from "node:stream";
+import { createBrotliDecompress, createGunzip, createInflate } from "node:zlib";
 import type { FeedFetcher, FetchResult } from "../core/feeds.js";
+import { type AddressPolicy, isIpAddress, PUBLIC_ONLY, refusalOf } from "./address-policy.js";
 
 /** Names the product to feed publishers (some refuse anonymous clients). */
 export const FEED_USER_AGENT = "NewsletterDigest/0.1 (feed poller)";
+
+/** One resolved address of a host name. */
+export interface ResolvedAddress {
+  address: string;
+  family: 4 | 6;
+}
+
+/** Resolves a host name to every address it has (DNS by default; tests inject their own). */
+export type Resolver = (hostname: string) => Promise<ResolvedAddress[]>;
+
+const systemResolver: Resolver = async (hostname) =>
+  (await dnsLookup(hostname, { all: true, verbatim: true })).map((a) => ({
+    address: a.address,
+    family: a.family === 6 ? 6 : 4,
+  }));
 
 export interface FeedFetcherOptions {
   /** Whole request, body included. Default 10 s. */
@@ -15,6 +40,12 @@ export interface FeedFetcherOptions {
   /** Redirects followed before giving up. Default 5. */
   maxRedirects?: number;
   userAgent?: string;
+  /** Private addresses (and loopback, unless allowLoopback says otherwise) may be fetched. Default false. */
+  allowPrivate?: boolean;
+  /** Loopback may be fetched. Default: as allowPrivate. */
+  allowLoopback?: boolean;
+  /** Host name resolution; default the system's (getaddrinfo). */
+  resolve?: Resolver;
 }
 
 const ACCEPT =
@@ -37,55 +68,159 @@ function decoderFor(contentType: string | null, head: Uint8Array): InstanceType<
   }
 }
 
+/** A failure whose message is the whole error text of the fetch. */
 class FetchFailure extends Error {}
 
-/** Reads the body, failing as soon as it grows past `maxBytes`. */
-async function readLimited(res: Response, maxBytes: number): Promise<Uint8Array> {
-  const declared = Number(res.headers.get("content-length"));
+/** The body stream, decompressed per Content-Encoding (identity, gzip, deflate, br). */
+function decodedBody(res: IncomingMessage): Readable {
+  const encoding = String(res.headers["content-encoding"] ?? "identity")
+    .trim()
+    .toLowerCase();
+  const decoder =
+    encoding === "gzip" || encoding === "x-gzip"
+      ? createGunzip()
+      : encoding === "deflate"
+        ? createInflate()
+        : encoding === "br"
+          ? createBrotliDecompress()
+          : encoding === "identity" || encoding === ""
+            ? null
+            : undefined;
+  if (decoder === undefined) throw new FetchFailure(`unsupported content encoding "${encoding}"`);
+  if (decoder === null) return res;
+  res.on("error", (err) => decoder.destroy(err));
+  return res.pipe(decoder);
+}
+
+/** Reads the (decompressed) body, failing as soon as it grows past `maxBytes`. */
+async function readLimited(res: IncomingMessage, maxBytes: number): Promise<Uint8Array> {
+  const declared = Number(res.headers["content-length"]);
   if (declared > maxBytes) {
-    await res.body?.cancel();
+    res.destroy();
     throw new FetchFailure(`response too large: ${declared} bytes (limit ${formatBytes(maxBytes)})`);
   }
-  const chunks: Uint8Array[] = [];
+  const chunks: Buffer[] = [];
   let total = 0;
-  if (res.body) {
-    const reader = res.body.getReader();
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      total += value.byteLength;
-      if (total > maxBytes) {
-        await reader.cancel();
-        throw new FetchFailure(`response too large: more than ${formatBytes(maxBytes)}`);
-      }
-      chunks.push(value);
+  try {
+    for await (const chunk of decodedBody(res)) {
+      total += (chunk as Buffer).byteLength;
+      if (total > maxBytes) throw new FetchFailure(`response too large: more than ${formatBytes(maxBytes)}`);
+      chunks.push(chunk as Buffer);
     }
+  } finally {
+    res.destroy();
   }
-  const body = new Uint8Array(total);
-  let offset = 0;
-  for (const c of chunks) {
-    body.set(c, offset);
-    offset += c.byteLength;
-  }
-  return body;
+  return Buffer.concat(chunks, total);
 }
 
+/** A lookup that answers with the address already checked, whatever name it is asked about. */
+function pinnedLookup(pinned: ResolvedAddress): LookupFunction {
+  return (_hostname, options, callback) => {
+    if ((options as { all?: boolean }).all) {
+      (callback as unknown as (e: null, a: ResolvedAddress[]) => void)(null, [pinned]);
+    } else {
+      callback(null, pinned.address, pinned.family);
+    }
+  };
+}
+
+/**
+ * One GET of `url`, connected to `pinned`: the Host header and TLS server name (and certificate
+ * check) stay the URL's host. A fresh connection each time (no pooled socket of another check).
+ */
+function get(
+  url: URL,
+  pinned: ResolvedAddress,
+  headers: Record<string, string>,
+  signal: AbortSignal,
+): Promise<IncomingMessage> {
+  const request = url.protocol === "https:" ? httpsRequest : httpRequest;
+  return new Promise((resolve, reject) => {
+    const req = request(
+      url,
+      { method: "GET", headers, signal, agent: false, lookup: pinnedLookup(pinned) },
+      resolve,
+    );
+    req.on("error", reject);
+    req.end();
+  });
+}
+
+/** Rejects with the signal's reason once it aborts (a DNS lookup cannot be cancelled itself). */
+function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener("abort", onAbort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
+  });
+}
+
+const NETWORK_ERRORS: Record<string, string> = {
+  ECONNREFUSED: "cannot connect: connection refused",
+  ECONNRESET: "the connection was reset",
+  EPIPE: "the connection was reset",
+  ETIMEDOUT: "cannot connect: timed out",
+  EHOSTUNREACH: "cannot connect: host unreachable",
+  ENETUNREACH: "cannot connect: network unreachable",
+};
+
+/**
+ * The error text of a network failure: what went wrong, never the address or port it happened at
+ * (an error text must not map the network behind the poller).
+ */
 function describeNetworkError(err: unknown, timeoutMs: number): string {
-  const e = err as Error & { cause?: { code?: string; message?: string } };
+  const e = err as Error & { code?: string; cause?: { code?: string } };
   if (e.name === "TimeoutError" || e.name === "AbortError") return `timed out after ${timeoutMs / 1000} s`;
-  // undici says only "fetch failed"; the cause says what failed (ECONNREFUSED, ENOTFOUND, "bad port"…).
-  const { code, message } = e.cause ?? {};
-  if (code && message) return message.includes(code) ? message : `${code}: ${message}`;
-  if (message) return `${e.message}: ${message}`;
-  return code ? `${e.message}: ${code}` : e.message;
+  const code = e.code ?? e.cause?.code ?? "";
+  if (NETWORK_ERRORS[code]) return NETWORK_ERRORS[code];
+  if (code.startsWith("HPE_")) return "not an HTTP response";
+  if (/CERT|TLS|SSL/.test(code)) return `TLS failed: ${code}`;
+  return code ? `network error: ${code}` : "network error";
 }
 
-/** A FeedFetcher over Node's global fetch. */
+/** The host of a URL as resolvers and address parsers take it (no IPv6 brackets). */
+const bareHost = (url: URL) => url.hostname.replace(/^\[(.*)\]$/, "$1");
+
+/**
+ * A FeedFetcher over node:http(s) with the SSRF guard. Never throws: network, HTTP, size and policy
+ * failures are `error` results.
+ */
 export function httpFeedFetcher(options: FeedFetcherOptions = {}): FeedFetcher {
   const timeoutMs = options.timeoutMs ?? 10_000;
   const maxBytes = options.maxBytes ?? 5_000_000;
   const maxRedirects = options.maxRedirects ?? 5;
   const userAgent = options.userAgent ?? FEED_USER_AGENT;
+  const resolve = options.resolve ?? systemResolver;
+  const policy: AddressPolicy = {
+    ...PUBLIC_ONLY,
+    allowPrivate: options.allowPrivate ?? false,
+    allowLoopback: options.allowLoopback ?? options.allowPrivate ?? false,
+  };
+
+  /** The checked address to connect to for `url`, or why there is none. */
+  async function addressFor(url: URL, hop: number, signal: AbortSignal): Promise<ResolvedAddress> {
+    const whose = hop === 0 ? "the feed's address" : "a redirect's address";
+    const host = bareHost(url);
+    let addresses: ResolvedAddress[];
+    if (isIpAddress(host)) {
+      addresses = [{ address: host, family: host.includes(":") ? 6 : 4 }];
+    } else {
+      try {
+        addresses = await abortable(resolve(host), signal);
+      } catch (err) {
+        if (signal.aborted) throw err;
+        throw new FetchFailure(`host not found: ${host}`);
+      }
+      if (addresses.length === 0) throw new FetchFailure(`host not found: ${host}`);
+    }
+    // Every address must pass: a resolver may hand out any of them, in any order.
+    for (const { address } of addresses) {
+      const refusal = refusalOf(address, policy);
+      if (refusal) throw new FetchFailure(`refused: ${whose} is ${refusal}`);
+    }
+    return addresses[0] as ResolvedAddress;
+  }
 
   return {
     async fetch(url, validators): Promise<FetchResult> {
@@ -93,50 +228,68 @@ export function httpFeedFetcher(options: FeedFetcherOptions = {}): FeedFetcher {
       let current = url;
       try {
         for (let redirects = 0; ; redirects++) {
-          if (!/^https?:$/.test(new URL(current).protocol)) {
+          let target: URL;
+          try {
+            target = new URL(current);
+          } catch {
             return { kind: "error", error: `not an http(s) URL: ${current}` };
           }
-          const headers: Record<string, string> = { "user-agent": userAgent, accept: ACCEPT };
+          if (!/^https?:$/.test(target.protocol)) {
+            return { kind: "error", error: `not an http(s) URL: ${current}` };
+          }
+          const pinned = await addressFor(target, redirects, signal);
+          const headers: Record<string, string> = {
+            "user-agent": userAgent,
+            accept: ACCEPT,
+            "accept-encoding": "gzip, deflate, br",
+          };
           if (validators.etag) headers["if-none-match"] = validators.etag;
           if (validators.lastModified) headers["if-modified-since"] = validators.lastModified;
-          const res = await fetch(current, { headers, signal, redirect: "manual" });
-          if (res.status >= 300 && res.status < 400 && res.status !== 304) {
-            await res.body?.cancel();
-            const location = res.headers.get("location");
-            if (!location) return { kind: "error", error: `HTTP ${res.status} redirect without a Location` };
+          const res = await get(target, pinned, headers, signal);
+          const status = res.statusCode ?? 0;
+          if (status >= 300 && status < 400 && status !== 304) {
+            res.destroy();
+            const location = res.headers.location;
+            if (!location) return { kind: "error", error: `HTTP ${status} redirect without a Location` };
             if (redirects >= maxRedirects) {
               return { kind: "error", error: `more than ${maxRedirects} redirects (last to ${location})` };
             }
             current = new URL(location, current).href;
             continue;
           }
-          if (res.status === 304) {
-            await res.body?.cancel();
+          if (status === 304) {
+            res.destroy();
             return { kind: "not-modified" };
           }
-          if (!res.ok) {
-            await res.body?.cancel();
+          if (status < 200 || status >= 300) {
+            res.destroy();
             return {
               kind: "error",
-              error: `HTTP ${res.status}${res.statusText ? ` ${res.statusText}` : ""}${current !== url ? ` from ${current}` : ""}`,
+              error: `HTTP ${status}${res.statusMessage ? ` ${res.statusMessage}` : ""}${current !== url ? ` from ${current}` : ""}`,
             };
           }
           const body = await readLimited(res, maxBytes);
-          const decoder = decoderFor(res.headers.get("content-type"), body);
-          if (decoder === null) {
-            return { kind: "error", error: `unknown character set in "${res.headers.get("content-type")}"` };
-          }
+          const contentType = res.headers["content-type"] ?? null;
+          const decoder = decoderFor(contentType, body);
+          if (decoder === null) return { kind: "error", error: `unknown character set in "${contentType}"` };
+          const header = (name: string) => {
+            const value = res.headers[name];
+            return typeof value === "string" ? value : null;
+          };
           return {
             kind: "ok",
             text: decoder.decode(body),
             finalUrl: current,
-            etag: res.headers.get("etag"),
-            lastModified: res.headers.get("last-modified"),
+            etag: header("etag"),
+            lastModified: header("last-modified"),
           };
         }
       } catch (err) {
         if (err instanceof FetchFailure) return { kind: "error", error: err.message };
-        return { kind: "error", error: describeNetworkError(err, timeoutMs) };
+        return {
+          kind: "error",
+          error: describeNetworkError(signal.aborted ? signal.reason : err, timeoutMs),
+        };
       }
     },
   };

@@ -29,7 +29,14 @@ export interface TableDef {
   ttlAttribute?: string;
 }
 
-export type TableName = "stories" | "subscribers" | "editions" | "sends" | "suppressions" | "feeds";
+export type TableName =
+  | "stories"
+  | "subscribers"
+  | "editions"
+  | "sends"
+  | "suppressions"
+  | "feeds"
+  | "limits";
 
 /** Number of shards of the subscribers' status index: spreads a million active subscribers over partitions. */
 export const STATUS_SHARDS = 16;
@@ -95,6 +102,14 @@ export const TABLES: Record<TableName, TableDef> = {
     partitionKey: { name: "url", type: "S" },
     indexes: [],
   },
+  // Rate-limit counters of the public sign-up (per address, per client), keyed by a keyed hash; each
+  // item lives one window and TTL removes it (readers check the window themselves).
+  limits: {
+    logicalName: "limits",
+    partitionKey: { name: "id", type: "S" },
+    indexes: [],
+    ttlAttribute: "expiresAt",
+  },
 };
 
 /** Env var that carries each table's physical name (set by the CDK stack; defaulted locally). */
@@ -105,6 +120,7 @@ export const TABLE_ENV: Record<TableName, string> = {
   sends: "DIGEST_TABLE_SENDS",
   suppressions: "DIGEST_TABLE_SUPPRESSIONS",
   feeds: "DIGEST_TABLE_FEEDS",
+  limits: "DIGEST_TABLE_LIMITS",
 };
 
 export type TableNames = Record<TableName, string>;

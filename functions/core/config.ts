@@ -153,6 +153,11 @@ export const configSchema = z.object({
   trackOpens: flag.default(true),
   /** Click tracking: SES rewrites the email's links (the configuration set publishes Click events). */
   trackClicks: flag.default(true),
+  /**
+   * Feed polling may fetch private and loopback addresses (an intranet CMS, test fixtures). Off, only
+   * public addresses are fetched; link-local (cloud metadata) and other special addresses never are.
+   */
+  feedsAllowPrivate: flag.default(false),
 });
 
 export type DigestConfig = z.infer<typeof configSchema> & { senderName: string; listId: string };
@@ -191,7 +196,35 @@ export const CONFIG_ENV: Record<keyof z.input<typeof configSchema>, string> = {
   backgroundColor: "DIGEST_BACKGROUND_COLOR",
   trackOpens: "DIGEST_TRACK_OPENS",
   trackClicks: "DIGEST_TRACK_CLICKS",
+  feedsAllowPrivate: "DIGEST_FEEDS_ALLOW_PRIVATE",
 };
+
+/**
+ * C0/C1 control characters and Unicode line separators: names and texts end up in mail headers
+ * (CRLF there starts a new header) and on one-line displays. The postal address may use "\n".
+ */
+const CONTROL_CHARACTER = /[\p{Cc}\u2028\u2029]/u;
+const MULTILINE_KEYS: ReadonlySet<string> = new Set(["postalAddress"]);
+
+/** "key (ENV): contains a control character (U+000D)…" for each raw text value that holds one. */
+function controlCharacterProblems(raw: Record<string, unknown>): string[] {
+  const problems: string[] = [];
+  for (const [key, value] of Object.entries(raw)) {
+    const texts = (Array.isArray(value) ? value : [value]).filter((v): v is string => typeof v === "string");
+    const allowed = MULTILINE_KEYS.has(key) ? /\n/g : null;
+    const found = texts
+      .map((t) => CONTROL_CHARACTER.exec(allowed ? t.replace(allowed, "") : t))
+      .find(Boolean);
+    if (!found) continue;
+    const code = `U+${(found[0].codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, "0")}`;
+    const envName = CONFIG_ENV[key as keyof typeof CONFIG_ENV];
+    problems.push(
+      `${key}${envName ? ` (${envName})` : ""}: contains a control character (${code}); ` +
+        (allowed ? "only line breaks (\\n) are allowed" : "it must be plain text on one line"),
+    );
+  }
+  return problems;
+}
 
 export class ConfigError extends Error {
   override name = "ConfigError";
@@ -212,7 +245,7 @@ export function parseConfig(
   }
   const unknown = Object.keys(file).filter((k) => !(k in CONFIG_ENV));
   const result = configSchema.safeParse(raw);
-  const problems = unknown.map((k) => `${k}: unknown setting`);
+  const problems = [...unknown.map((k) => `${k}: unknown setting`), ...controlCharacterProblems(raw)];
   if (!result.success) {
     for (const issue of result.error.issues) {
       const key = String(issue.path[0] ?? "");

@@ -54,6 +54,13 @@ export interface SubscriberStore {
   create(subscriber: Subscriber): Promise<boolean>;
   /** Replaces a stored subscriber (same email). */
   put(subscriber: Subscriber): Promise<void>;
+  /**
+   * Notes on an existing record when its address was last entered in the public sign-up form
+   * (`signupRequestedAt`); writes nothing, and creates nothing, for an address without a record. A
+   * sign-up that changes no record makes this one write, so every sign-up does the same store work
+   * whatever the address's state (no enumeration by what the server does).
+   */
+  noteSignupRequest(email: string, at: string): Promise<void>;
   /** Pages through the addresses of active subscribers in one local-delivery slot (see deliverySlot). */
   listSlot(slot: string, cursor: string | null, limit: number): Promise<Page<string>>;
   /** Pages through subscribers of one status (all statuses when undefined), in address order per shard. */

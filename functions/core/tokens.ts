@@ -86,6 +86,9 @@ export function verifyToken(
   if (!key) return bad("token signed with an unknown key");
   const expectedMac = mac(key, payload);
   const givenMac = Buffer.from(signature, "base64url");
+  // Base64 decoders forgive padding, the standard alphabet and spare low bits: several texts decode
+  // to one MAC. Only the canonical text (the one signToken writes) is the signature.
+  if (givenMac.toString("base64url") !== signature) return bad("token signature is not canonical base64url");
   if (givenMac.length !== expectedMac.length || !timingSafeEqual(givenMac, expectedMac)) {
     return bad("token signature does not match");
   }

@@ -11,7 +11,9 @@ import { type SigningKey, signToken, TOKEN_MAX_AGE_SECONDS } from "./tokens.js";
  * The emails that are not the edition: the double opt-in confirmation, the welcome after it, and
  * "you are already subscribed" (sent instead of a confirmation, so the sign-up form never reveals
  * whether an address is on the list). Each is a small multipart/alternative message built by
- * MailComposer and sent through the same Mailer port as the edition.
+ * MailComposer and sent through the same Mailer port as the edition. None carries text someone
+ * typed into the public form (the name): they go to addresses nobody has verified yet, and would
+ * carry a stranger's words ("Hello Your account is locked, call…") in the product's name.
  */
 
 export interface TransactionalDeps {
@@ -68,12 +70,12 @@ const CONFIRM_DAYS = Math.round((TOKEN_MAX_AGE_SECONDS.confirm ?? 0) / 86_400);
 /** What each kind says. Pure: same subscriber, links and config → same content. */
 export function transactionalContent(
   kind: TransactionalKind,
-  subscriber: Pick<Subscriber, "email" | "name" | "status">,
+  subscriber: Pick<Subscriber, "email" | "status">,
   config: Pick<DigestConfig, "brandName">,
   links: TransactionalLinks,
 ): Content {
   const brand = config.brandName;
-  const hello = subscriber.name ? `Hello ${subscriber.name},` : "Hello,";
+  const hello = "Hello,";
   switch (kind) {
     case "confirm":
       return {
@@ -161,7 +163,7 @@ ${paragraphs}
  */
 export async function composeTransactional(
   kind: TransactionalKind,
-  subscriber: Pick<Subscriber, "email" | "name" | "status">,
+  subscriber: Pick<Subscriber, "email" | "status">,
   config: DigestConfig,
   links: TransactionalLinks,
 ): Promise<Buffer> {
@@ -182,7 +184,7 @@ export async function composeTransactional(
   }
   const composer = new MailComposer({
     from: { name: config.senderName, address: config.senderAddress },
-    to: subscriber.name ? { name: subscriber.name, address: subscriber.email } : subscriber.email,
+    to: subscriber.email,
     replyTo: config.replyTo,
     subject: content.subject,
     text: renderText(content, config),
@@ -192,25 +194,39 @@ export async function composeTransactional(
   return composer.compile().build();
 }
 
+/** How long `withhold` takes before any send was timed: about one SES SendEmail round trip. */
+export const DEFAULT_SEND_MS = 80;
+
 /**
  * The transactional mail service: signs the subscriber's links, composes the message, sends it
  * through the Mailer (throttling and 5xx retried with backoff, up to TRANSACTIONAL_ATTEMPTS tries)
  * and, once SES accepted it, writes it to the outbox as out/confirm/<email>.eml. Throws the last
- * MailError when it could not be sent.
+ * MailError when it could not be sent. `withhold` composes the same message and waits as long as an
+ * accepted send takes lately (a moving average), sending nothing.
  */
 export function createTransactionalMail(deps: TransactionalDeps): TransactionalMail {
   const clock = deps.clock ?? (() => new Date());
   const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   const random = deps.random ?? Math.random;
+  let typicalSendMs = DEFAULT_SEND_MS;
+  const compose = async (kind: TransactionalKind, subscriber: Subscriber) => {
+    const key = deps.keys[0];
+    if (!key) throw new Error("no signing key configured");
+    const links = transactionalLinks(deps.config, key, subscriber.id, clock());
+    return composeTransactional(kind, subscriber, deps.config, links);
+  };
   return {
+    async withhold(kind, subscriber) {
+      await compose(kind, subscriber);
+      await sleep(typicalSendMs);
+    },
     async send(kind, subscriber) {
-      const key = deps.keys[0];
-      if (!key) throw new Error("no signing key configured");
-      const links = transactionalLinks(deps.config, key, subscriber.id, clock());
-      const raw = await composeTransactional(kind, subscriber, deps.config, links);
+      const raw = await compose(kind, subscriber);
       for (let attempt = 0; ; attempt++) {
         try {
+          const started = performance.now();
           await deps.mailer.sendRaw(raw, { to: subscriber.email, editionId: TRANSACTIONAL_OUTBOX });
+          typicalSendMs = 0.8 * typicalSendMs + 0.2 * (performance.now() - started);
           break;
         } catch (err) {
           const retryable =

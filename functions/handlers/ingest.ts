@@ -19,11 +19,17 @@ function buildDeps(env: NodeJS.ProcessEnv): Omit<PollDeps, "now"> {
   const db = createDocumentClient();
   const tables = tableNamesFromEnv(env);
   const seconds = Number(env[FEED_TIMEOUT_ENV]);
+  const config = parseConfig({}, env);
   return {
     feeds: new DynamoFeedStore(db, tables.feeds),
     stories: new DynamoStoryStore(db, tables.stories),
-    fetcher: httpFeedFetcher({ timeoutMs: seconds > 0 ? seconds * 1000 : undefined }),
-    timeZone: parseConfig({}, env).timeZone,
+    fetcher: httpFeedFetcher({
+      timeoutMs: seconds > 0 ? seconds * 1000 : undefined,
+      allowPrivate: config.feedsAllowPrivate,
+      // Where a Lambda runtime API listens on loopback (with its extensions), loopback is never a feed.
+      allowLoopback: config.feedsAllowPrivate && !env.AWS_LAMBDA_RUNTIME_API,
+    }),
+    timeZone: config.timeZone,
   };
 }
 

@@ -2,6 +2,7 @@ import { Logger } from "@aws-lambda-powertools/logger";
 // Bundled by esbuild: the template was compiled from MJML at build time; mjml never loads in Lambda.
 import { spec } from "../../templates/build/digest.js";
 import { createDocumentClient } from "../adapters/dynamo/client.js";
+import { DynamoRateLimitStore } from "../adapters/dynamo/rate-limit-store.js";
 import { dynamoStores } from "../adapters/dynamo/stores.js";
 import { tableNamesFromEnv } from "../adapters/schema.js";
 import { signingKeysFromEnv } from "../adapters/secret-keys.js";
@@ -93,7 +94,7 @@ export function lambdaSendDeps(env: NodeJS.ProcessEnv = process.env): Promise<Ed
 export function lambdaApiContext(env: NodeJS.ProcessEnv = process.env): Promise<ApiContext> {
   cachedApi ??= lambdaDeps(env).then((deps) =>
     apiContextFrom(
-      deps,
+      { ...deps, limits: new DynamoRateLimitStore(createDocumentClient(), tableNamesFromEnv(env).limits) },
       createTransactionalMail({ config: deps.config, mailer: deps.mailer, outbox: null, keys: deps.keys }),
     ),
   );

@@ -5,6 +5,7 @@ import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { documentClientOver } from "../adapters/dynamo/client.js";
 import { createTables } from "../adapters/dynamo/create-tables.js";
+import { DynamoRateLimitStore } from "../adapters/dynamo/rate-limit-store.js";
 import { dynamoStores } from "../adapters/dynamo/stores.js";
 import { FolderOutbox } from "../adapters/outbox.js";
 import { TABLE_ENV, type TableName, type TableNames, tableNamesFromEnv } from "../adapters/schema.js";
@@ -201,7 +202,7 @@ export async function openRuntime(opts: RuntimeOptions = {}): Promise<Runtime> {
     async apiContext() {
       const deps = await runtime.deps();
       const ctx = apiContextFrom(
-        deps,
+        { ...deps, limits: new DynamoRateLimitStore(db, tables.limits) },
         createTransactionalMail({ config, mailer, outbox: deps.outbox, keys: deps.keys }),
       );
       // POST /admin/editions/{id}/resend-failed sends from this process, like the CLI.

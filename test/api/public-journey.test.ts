@@ -57,7 +57,6 @@ describe("the public journey through digest serve", () => {
       timezone: "Europe/Lisbon",
       confirmedAt: null,
       consent: { method: "form" },
-      confirmationsSent: { count: 1 },
     });
     expect(pending?.consent.source).toMatch(/127\.0\.0\.1/);
     const sevenDays = Date.now() / 1000 + 7 * 24 * 3600;

@@ -50,4 +50,52 @@ describe("configuration", () => {
       "http://127.0.0.1:8787",
     );
   });
+
+  it("refuses control characters (CR, LF, tab, NUL…) in names and texts, naming the key", () => {
+    const bad = {
+      DIGEST_BRAND_NAME: "Daily\r\nBcc: everyone@example.org",
+      DIGEST_SENDER_NAME: "News\u0000Desk",
+      DIGEST_LIST_ID: "list\n<x.example.org>",
+      DIGEST_SUBJECT: "{brand}\t{date}",
+      DIGEST_PREHEADER: "line\u2028break",
+      DIGEST_SECTIONS: "World,Sci\rence",
+    };
+    let message = "";
+    try {
+      parseConfig({}, bad);
+    } catch (err) {
+      expect(err).toBeInstanceOf(ConfigError);
+      message = (err as Error).message;
+    }
+    for (const [key, env] of [
+      ["brandName", "DIGEST_BRAND_NAME"],
+      ["senderName", "DIGEST_SENDER_NAME"],
+      ["listId", "DIGEST_LIST_ID"],
+      ["subject", "DIGEST_SUBJECT"],
+      ["preheader", "DIGEST_PREHEADER"],
+      ["sections", "DIGEST_SECTIONS"],
+    ]) {
+      expect(message).toMatch(new RegExp(`${key} \\(${env}\\): contains a control character`));
+    }
+    // Also from the file; a trailing newline would be trimmed away today, and is refused just the same.
+    expect(() => parseConfig({ brandName: "Daily\n" }, {})).toThrow(
+      /brandName \(DIGEST_BRAND_NAME\): contains a control character/,
+    );
+    // The postal address keeps its documented line breaks ("\n"), and nothing else.
+    expect(parseConfig({ postalAddress: "1 Example Street\nSpringfield" }, {}).postalAddress).toBe(
+      "1 Example Street\nSpringfield",
+    );
+    expect(() => parseConfig({ postalAddress: "1 Example Street\r\nSpringfield" }, {})).toThrow(
+      /postalAddress \(DIGEST_POSTAL_ADDRESS\): contains a control character/,
+    );
+  });
+
+  it("refuses private feed addresses unless feedsAllowPrivate (DIGEST_FEEDS_ALLOW_PRIVATE) is set", () => {
+    expect(parseConfig({}, {}).feedsAllowPrivate).toBe(false);
+    expect(parseConfig({}, { DIGEST_FEEDS_ALLOW_PRIVATE: "true" }).feedsAllowPrivate).toBe(true);
+    expect(parseConfig({ feedsAllowPrivate: true }, {}).feedsAllowPrivate).toBe(true);
+    expect(() => parseConfig({}, { DIGEST_FEEDS_ALLOW_PRIVATE: "maybe" })).toThrow(
+      /feedsAllowPrivate \(DIGEST_FEEDS_ALLOW_PRIVATE\): expected true or false/,
+    );
+  });
 });

@@ -27,7 +27,7 @@ const deps = (store: MemoryStore, sections: string[]): SubscriberAdminDeps => ({
   suppressions: noSuppressions,
   config: { sections },
   clock: () => new Date(),
-  mail: { send: async () => {} },
+  mail: { send: async () => {}, withhold: async () => {} },
 });
 
 describe("subscriber rules", () => {

@@ -41,6 +41,33 @@ describe("signed link tokens", () => {
     });
   });
 
+  it("accepts only the canonical base64url text of the signature (no padding, no altered spare bits)", () => {
+    const token = signToken("unsubscribe", "alice", key, at);
+    expect(verifyToken(token, "unsubscribe", [key], at).ok).toBe(true);
+    const [payload, mac] = token.split(".") as [string, string];
+    // 32 bytes are 43 characters: the last one carries 4 bits of the MAC and 2 spare bits.
+    const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    const last = alphabet.indexOf(mac.at(-1) as string);
+    const spareBitsSet = mac.slice(0, -1) + alphabet[last | 0b11];
+    const spareBitsChanged = last & 0b11 ? spareBitsSet.slice(0, -1) + alphabet[last & ~0b11] : spareBitsSet;
+    expect(Buffer.from(spareBitsChanged, "base64url").equals(Buffer.from(mac, "base64url"))).toBe(true);
+    for (const variant of [`${mac}=`, `${mac}==`, spareBitsChanged]) {
+      expect(verifyToken(`${payload}.${variant}`, "unsubscribe", [key], at), variant).toMatchObject({
+        ok: false,
+        status: 400,
+      });
+    }
+    // The standard alphabet's "+" and "/" decode like "-" and "_": not the text that was signed either.
+    const withUrlSafe = Array.from({ length: 50 }, (_, i) => signToken("unsubscribe", `s${i}`, key, at)).find(
+      (t) => /[-_]/.test(t.split(".")[1] as string),
+    ) as string;
+    const standard = withUrlSafe.replace(
+      /\.(.*)$/,
+      (_m, m: string) => `.${m.replace("-", "+").replace("_", "/")}`,
+    );
+    expect(verifyToken(standard, "unsubscribe", [key], at)).toMatchObject({ ok: false, status: 400 });
+  });
+
   it("does not accept a token for another purpose or from an unknown key", () => {
     const prefs = signToken("preferences", "alice", key, at);
     expect(verifyToken(prefs, "unsubscribe", [key], at)).toMatchObject({ ok: false, status: 400 });

@@ -24,6 +24,10 @@ export class MemorySubscribers implements SubscriberStore {
   async put(s: Subscriber) {
     this.items.set(s.email, structuredClone(s));
   }
+  async noteSignupRequest(email: string, at: string) {
+    const existing = this.items.get(email);
+    if (existing) this.items.set(email, { ...existing, signupRequestedAt: at } as Subscriber);
+  }
   async list(): Promise<Page<Subscriber>> {
     return { items: [...this.items.values()], nextCursor: null };
   }

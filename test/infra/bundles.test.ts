@@ -62,7 +62,12 @@ beforeAll(async () => {
   stubs = await startAwsStubs({ [SECRET_ARN]: SECRET });
   QUEUE_URL = `${stubs.url}/000000000000/digest-send`;
   const started = performance.now();
-  const { app } = synthStack({ bundle: true, outdir, context: { "aws:cdk:enable-asset-metadata": true } });
+  const { app } = synthStack({
+    bundle: true,
+    outdir,
+    // The fixture feed server is on 127.0.0.1: the ingest function may poll it only with this.
+    context: { "aws:cdk:enable-asset-metadata": true, "digest:feedsAllowPrivate": true },
+  });
   const assembly = app.synth();
   synthMs = performance.now() - started;
   const template = assembly.getStackByName("NewsletterDigest").template as {

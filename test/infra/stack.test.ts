@@ -67,7 +67,9 @@ describe("the CDK stack", () => {
     const ttl = tables
       .filter((t) => t.Properties.TimeToLiveSpecification)
       .map((t) => t.Properties.TimeToLiveSpecification);
+    // Pending sign-ups, the send ledger, the sign-up rate-limit counters.
     expect(ttl).toEqual([
+      { AttributeName: "expiresAt", Enabled: true },
       { AttributeName: "expiresAt", Enabled: true },
       { AttributeName: "expiresAt", Enabled: true },
     ]);
@@ -205,6 +207,13 @@ describe("the CDK stack", () => {
       /SubscribersTable|SuppressionsTable|SendsTable|EditionsTable|ses:|sqs:|secretsmanager/,
     );
     for (const fn of ["compose", "send", "api", "sesEvents"]) expect(json(fn)).not.toMatch(/FeedsTable/);
+    // The sign-up limits: only the api, only its conditional counters (update, and a read when full).
+    const apiLimits = statementsOf("api").filter((s) => JSON.stringify(s.Resource).includes("LimitsTable"));
+    expect(apiLimits.flatMap((s) => [s.Action].flat()).sort()).toEqual([
+      "dynamodb:GetItem",
+      "dynamodb:UpdateItem",
+    ]);
+    for (const fn of ["compose", "send", "sesEvents", "ingest"]) expect(json(fn)).not.toMatch(/LimitsTable/);
     const sendEmail = statementsOf("send").find((s) => [s.Action].flat().includes("ses:SendRawEmail"));
     expect(JSON.stringify(sendEmail?.Resource)).toMatch(/identity\/news\.example\.com/);
   });
@@ -364,6 +373,14 @@ describe("deployment configuration", () => {
     expect(message).toContain("digest:sendingDomain: not a domain name");
     expect(message).toContain("digest:maxStories: expected a whole number from 1 to 200");
     expect(() => synthStack({ context: { "digest:sendHour": 25 } })).toThrow(/digest:sendHour/);
+  });
+
+  it("passes feedsAllowPrivate through to the functions like every digest setting", () => {
+    const context = cdkJsonContext({ "digest:feedsAllowPrivate": true });
+    expect(readDeploymentConfig((key) => context[key]).environment).toMatchObject({
+      DIGEST_FEEDS_ALLOW_PRIVATE: "true",
+    });
+    expect(readDeploymentConfig((key) => cdkJsonContext()[key]).digest.feedsAllowPrivate).toBe(false);
   });
 
   it("knows when cdk.json still carries the example values (deploy preflight refuses them)", () => {

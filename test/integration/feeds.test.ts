@@ -20,7 +20,11 @@ async function storiesOf(day: string): Promise<StoryListItem[]> {
 }
 
 beforeAll(async () => {
-  [stack, server] = await Promise.all([startTestStack(), startFeedServer()]);
+  // The fixture server is on 127.0.0.1: allowed only with feedsAllowPrivate.
+  [stack, server] = await Promise.all([
+    startTestStack({}, { DIGEST_FEEDS_ALLOW_PRIVATE: "true" }),
+    startFeedServer(),
+  ]);
   const xml = "application/rss+xml; charset=utf-8";
   server.routes.set("/gazette.xml", {
     kind: "document",

@@ -5,6 +5,7 @@ import {
   PutCommand,
   QueryCommand,
   ScanCommand,
+  UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
 import type { Page, SubscriberStore } from "../../core/ports.js";
 import {
@@ -129,6 +130,22 @@ export class DynamoSubscriberStore implements SubscriberStore {
 
   async put(subscriber: Subscriber): Promise<void> {
     await this.db.send(new PutCommand({ TableName: this.table, Item: this.item(subscriber) }));
+  }
+
+  async noteSignupRequest(email: string, at: string): Promise<void> {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { email },
+          UpdateExpression: "SET signupRequestedAt = :at",
+          ConditionExpression: "attribute_exists(email)",
+          ExpressionAttributeValues: { ":at": at },
+        }),
+      );
+    } catch (err) {
+      if (!isConditionalCheckFailed(err)) throw err;
+    }
   }
 
   async list(

@@ -466,11 +466,17 @@ const cancelEditionRoute = adminRoute("POST", "/admin/editions/{id}/cancel", asy
   return jsonResponse(200, { ...result.report, alreadyCancelled: result.outcome === "already-cancelled" });
 });
 
-/** Admin routes: every one is marked admin, so the router's single check guards it. Literal paths first. */
+/** Largest subscriber CSV `digest serve` reads (~100k rows fit; API Gateway itself stops at 10 MB). */
+export const MAX_SUBSCRIBER_CSV_BYTES = 50 * 1024 * 1024;
+
+/**
+ * Admin routes: every one is marked admin, so the router's single check guards it. Literal paths
+ * first. The imports read large bodies; every other route the router's 1 MB default.
+ */
 export const adminRoutes: Route<ApiContext>[] = [
   listRoute,
   addRoute,
-  importRoute,
+  { ...importRoute, maxBodyBytes: MAX_SUBSCRIBER_CSV_BYTES },
   exportRoute,
   showRoute,
   updateRoute,
@@ -478,7 +484,7 @@ export const adminRoutes: Route<ApiContext>[] = [
   listEditionsRoute,
   showEditionRoute,
   resendRoute,
-  importStoriesRoute,
+  { ...importStoriesRoute, maxBodyBytes: MAX_STORY_BODY_BYTES },
   listStoriesRoute,
   removeStoryRoute,
   holdStoryRoute,

@@ -1,5 +1,6 @@
 import type { DigestConfig } from "../config.js";
 import type { EditionStore, SendLedger, StoryStore, SubscriberStore, SuppressionStore } from "../ports.js";
+import type { RateLimitStore } from "../rate-limits.js";
 import type { Subscriber } from "../subscribers.js";
 import type { SigningKey } from "../tokens.js";
 
@@ -9,6 +10,12 @@ export type TransactionalKind = "confirm" | "welcome" | "already-subscribed";
 export interface TransactionalMail {
   /** Builds and sends one transactional email to the subscriber (signed links inside); throws on failure. */
   send(kind: TransactionalKind, subscriber: Subscriber): Promise<void>;
+  /**
+   * The same work as `send` without sending: builds the message and takes about as long as a send
+   * lately took. For addresses that must get nothing (suppressed, erased), so that their sign-up
+   * answers neither faster nor differently than anyone's.
+   */
+  withhold(kind: TransactionalKind, subscriber: Subscriber): Promise<void>;
 }
 
 /** Everything the HTTP routes need; built by `digest serve` locally and by the api Lambda deployed. */
@@ -19,6 +26,8 @@ export interface ApiContext {
   editions: EditionStore;
   ledger: SendLedger;
   stories: StoryStore;
+  /** Sign-up rate limits (per address, per client). */
+  limits: RateLimitStore;
   /** The first key signs. */
   keys: readonly SigningKey[];
   mail: TransactionalMail;
@@ -29,11 +38,11 @@ export interface ApiContext {
 export function apiContextFrom(
   deps: Pick<
     ApiContext,
-    "config" | "subscribers" | "suppressions" | "editions" | "ledger" | "stories" | "keys"
+    "config" | "subscribers" | "suppressions" | "editions" | "ledger" | "stories" | "limits" | "keys"
   >,
   mail: TransactionalMail,
   clock: () => Date = () => new Date(),
 ): ApiContext {
-  const { config, subscribers, suppressions, editions, ledger, stories, keys } = deps;
-  return { config, subscribers, suppressions, editions, ledger, stories, keys, mail, clock };
+  const { config, subscribers, suppressions, editions, ledger, stories, limits, keys } = deps;
+  return { config, subscribers, suppressions, editions, ledger, stories, limits, keys, mail, clock };
 }

@@ -118,7 +118,7 @@ const subscribeForm: Route<ApiContext> = {
 
 /**
  * POST /subscribe (form or JSON): 202 whatever the address's state, 400 naming the bad field,
- * 429 when the address had too many sign-up emails today, 503 when the email could not be sent
+ * 429 when the address had too many sign-up emails today or the client too many sign-ups this hour, 503 when the email could not be sent
  * for now (throttled after retries, SES down, quota).
  */
 const subscribe: Route<ApiContext> = {
@@ -157,17 +157,17 @@ const subscribe: Route<ApiContext> = {
         return json
           ? jsonResponse(400, { error: `${result.field}: ${result.error}`, field: result.field })
           : subscribePage(ctx.config, values, { [result.field as SignupField]: result.error }, 400);
-      case "rate-limited":
-        return json
-          ? jsonResponse(
-              429,
-              {
-                error: "too many sign-up emails to this address; try again later",
-                retryAfter: result.retryAfter,
-              },
-              { "retry-after": String(result.retryAfter) },
-            )
-          : rateLimitedPage(ctx.config, result.retryAfter);
+      case "rate-limited": {
+        const error =
+          result.scope === "client"
+            ? "too many sign-ups from your network; try again later"
+            : "too many sign-up emails to this address; try again later";
+        const retryAfter = { "retry-after": String(result.retryAfter) };
+        if (json) return jsonResponse(429, { error, retryAfter: result.retryAfter }, retryAfter);
+        if (result.scope === "address") return rateLimitedPage(ctx.config, result.retryAfter);
+        const page = errorPage(ctx.config, 429, error);
+        return { ...page, headers: { ...page.headers, ...retryAfter } };
+      }
     }
   },
 };

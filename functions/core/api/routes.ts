@@ -1,5 +1,5 @@
-import { type AdminAuth, createRouter } from "../http/router.js";
-import type { HttpRequest, HttpResponse } from "../http/types.js";
+import { type AdminAuth, createRouter, type HttpHandler } from "../http/router.js";
+import type { HttpRequest } from "../http/types.js";
 import { adminRoutes } from "./admin-routes.js";
 import type { ApiContext } from "./context.js";
 import { errorPage } from "./pages.js";
@@ -10,7 +10,7 @@ export function createApi(
   context: ApiContext,
   adminAuth: AdminAuth,
   onError?: (err: unknown, req: HttpRequest) => void,
-): (req: HttpRequest) => Promise<HttpResponse> {
+): HttpHandler {
   return createRouter([...publicRoutes, ...adminRoutes], {
     context,
     adminAuth,

@@ -14,6 +14,8 @@ export interface Route<C> {
   /** Literal segments and {params}, e.g. "/admin/subscribers/{email}". */
   pattern: string;
   admin?: boolean;
+  /** Largest request body this route reads; DEFAULT_MAX_BODY_BYTES unless set (imports set their own). */
+  maxBodyBytes?: number;
   handle(req: HttpRequest, params: Record<string, string>, ctx: C): Promise<HttpResponse>;
 }
 
@@ -23,6 +25,21 @@ export interface RouterOptions<C> {
   renderError?: (status: number, message: string, req: HttpRequest) => HttpResponse;
   onError?: (err: unknown, req: HttpRequest) => void;
   context: C;
+}
+
+/** Largest body a route reads unless it says otherwise: forms and JSON are small. */
+export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
+
+/**
+ * The request handler every entry point calls. Its body policy lets a server that streams the body
+ * (`digest serve`) stop reading at the matched route's limit and answer 413 before buffering the rest.
+ */
+export interface HttpHandler {
+  (req: HttpRequest): Promise<HttpResponse>;
+  /** The largest body the route matching `method` and `path` reads (the default when none matches). */
+  bodyLimit(method: string, path: string): number;
+  /** The 413 answer for a body over that limit: JSON for admin routes, a page for public ones. */
+  tooLarge(method: string, path: string): HttpResponse;
 }
 
 function match(pattern: string, path: string): Record<string, string> | null {
@@ -46,12 +63,29 @@ function match(pattern: string, path: string): Record<string, string> | null {
   return params;
 }
 
-export function createRouter<C>(
-  routes: Route<C>[],
-  options: RouterOptions<C>,
-): (req: HttpRequest) => Promise<HttpResponse> {
-  return async (req) => {
-    const method = req.method.toUpperCase() === "HEAD" ? "GET" : req.method.toUpperCase();
+const methodOf = (method: string) => (method.toUpperCase() === "HEAD" ? "GET" : method.toUpperCase());
+
+export function createRouter<C>(routes: Route<C>[], options: RouterOptions<C>): HttpHandler {
+  const routeFor = (method: string, path: string) =>
+    routes.find((r) => r.method === methodOf(method) && match(r.pattern, path) !== null);
+  const bodyLimit = (method: string, path: string) =>
+    routeFor(method, path)?.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  const tooLarge = (method: string, path: string): HttpResponse => {
+    const limit = bodyLimit(method, path);
+    const message = `the body is larger than ${limit} bytes`;
+    if (path.startsWith("/admin/") || !options.renderError) return jsonResponse(413, { error: message });
+    return options.renderError(413, `${message}: please send less`, {
+      method,
+      path,
+      query: {},
+      headers: {},
+      body: "",
+      sourceIp: null,
+    });
+  };
+
+  const handle = async (req: HttpRequest): Promise<HttpResponse> => {
+    const method = methodOf(req.method);
     let allowed: string[] = [];
     for (const route of routes) {
       const params = match(route.pattern, req.path);
@@ -61,6 +95,10 @@ export function createRouter<C>(
         continue;
       }
       const isAdmin = Boolean(route.admin);
+      // A server that buffered the body already (API Gateway) still gets the route's limit.
+      if (Buffer.byteLength(req.body) > (route.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES)) {
+        return tooLarge(req.method, req.path);
+      }
       try {
         if (isAdmin) {
           const auth = options.adminAuth(req);
@@ -101,4 +139,5 @@ export function createRouter<C>(
       ? jsonResponse(404, { error: notFound })
       : options.renderError(404, "This page does not exist.", req);
   };
+  return Object.assign(handle, { bodyLimit, tooLarge });
 }

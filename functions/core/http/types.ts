@@ -37,6 +37,8 @@ export class HttpError extends Error {
 const SECURITY_HEADERS = {
   "x-content-type-options": "nosniff",
   "referrer-policy": "no-referrer",
+  // For browsers that predate CSP's frame-ancestors (the pages' CSP says the same).
+  "x-frame-options": "DENY",
 };
 
 /** Pages: no scripts at all, no framing, no third-party anything. */

@@ -99,7 +99,7 @@ export async function pollFeedsCommand(rt: Runtime, io: Io, args: string[]): Pro
     {
       feeds,
       stories: new DynamoStoryStore(rt.db, rt.tables.stories),
-      fetcher: httpFeedFetcher({ timeoutMs }),
+      fetcher: httpFeedFetcher({ timeoutMs, allowPrivate: rt.config.feedsAllowPrivate }),
       timeZone: rt.config.timeZone,
     },
     { only },

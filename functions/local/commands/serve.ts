@@ -3,9 +3,9 @@ import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { createApi } from "../../core/api/routes.js";
 import { bearerTokenAuth } from "../../core/http/admin-auth.js";
-import type { HttpRequest, HttpResponse } from "../../core/http/types.js";
+import type { HttpHandler } from "../../core/http/router.js";
 import { type Io, parseFlags, UsageError } from "../cli-support.js";
-import { startHttpServer } from "../http-server.js";
+import { delegatingHandler, simpleHandler, startHttpServer } from "../http-server.js";
 import type { Runtime } from "../runtime.js";
 
 /** The local admin token: DIGEST_ADMIN_TOKEN, else one generated once into the data directory. */
@@ -52,12 +52,11 @@ export async function serveCommand(
   const { values, positionals } = parseFlags(args, { port: { type: "string" } });
   if (positionals.length > 0) throw new UsageError(`unexpected argument ${positionals[0]}`);
   const port = parsePort(values.port, 8787);
-  let handle: (req: HttpRequest) => Promise<HttpResponse> = async () => ({
-    status: 503,
-    headers: {},
-    body: "starting",
-  });
-  const server = await startHttpServer((req) => handle(req), { port });
+  let handle: HttpHandler = simpleHandler(async () => ({ status: 503, headers: {}, body: "starting" }));
+  const server = await startHttpServer(
+    delegatingHandler(() => handle),
+    { port },
+  );
   // Links in pages and emails point at this server unless a public base URL is configured.
   if (!rt.publicBaseUrlConfigured) rt.config.publicBaseUrl = server.url;
   const admin = await localAdminToken(rt.home, env);

@@ -7,7 +7,7 @@ import { randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { EditionDeps } from "../../core/send-edition.js";
 import { parseSections } from "../../core/subscribers.js";
-import { readBody } from "../http-server.js";
+import { readBody, refuseBody } from "../http-server.js";
 import { previewEdition } from "./model.js";
 import { previewPage } from "./page.js";
 import { sendTest } from "./send-test.js";
@@ -34,10 +34,12 @@ export interface PreviewServer {
 
 const MAX_FORM_BYTES = 16 * 1024;
 
+/** On every answer: nothing here may be framed by another page (clickjacking the "send a test" form). */
 const SECURITY_HEADERS = {
   "x-content-type-options": "nosniff",
   "referrer-policy": "same-origin",
   "cache-control": "no-store",
+  "x-frame-options": "DENY",
 } as const;
 
 /**
@@ -81,6 +83,8 @@ export async function startPreviewServer(opts: PreviewOptions): Promise<PreviewS
   });
 
   let origin = "";
+  /** The origins a browser gives this server's own pages: 127.0.0.1 and localhost at its port. */
+  let ownOrigins = new Set<string>();
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     // Only this machine's own names: a page elsewhere cannot reach the preview through DNS rebinding.
     const host = req.headers.host ?? "";
@@ -95,7 +99,10 @@ export async function startPreviewServer(opts: PreviewOptions): Promise<PreviewS
         const m = await model(url);
         return send(res, m.empty ? 404 : 200, "text/html; charset=utf-8", m.empty ? m.empty : m.html, {
           // The email must work without scripts; images only over https (config allows only those).
-          "content-security-policy": "default-src 'none'; style-src 'unsafe-inline'; img-src https: data:",
+          // Only the preview page itself frames it.
+          "content-security-policy":
+            "default-src 'none'; style-src 'unsafe-inline'; img-src https: data:; frame-ancestors 'self'",
+          "x-frame-options": "SAMEORIGIN",
         });
       }
       case "GET /email.txt": {
@@ -124,10 +131,16 @@ export async function startPreviewServer(opts: PreviewOptions): Promise<PreviewS
   async function sendTestRoute(req: IncomingMessage, res: ServerResponse): Promise<void> {
     // A form on another site must not make this machine send mail.
     const from = req.headers.origin;
-    if (from !== undefined && from !== origin)
+    if (from !== undefined && !ownOrigins.has(from))
       return send(res, 403, "text/plain", "cross-origin form refused");
     const body = await readForm(req);
-    if (body === null) return send(res, 413, "text/plain", "form too large");
+    if (body === null) {
+      return refuseBody(req, res, {
+        status: 413,
+        headers: { "content-type": "text/plain; charset=utf-8", ...SECURITY_HEADERS },
+        body: "form too large",
+      });
+    }
     const to = body.get("to") ?? "";
     const query = new URLSearchParams();
     const sections = body.get("sections") ?? "";
@@ -154,7 +167,7 @@ export async function startPreviewServer(opts: PreviewOptions): Promise<PreviewS
     const shown = notice ?? (sent ? { kind: "ok" as const, text: `Test sent to ${sent}.` } : null);
     const body = previewPage({ model: m, templateError, notice: shown, to, nonce });
     send(res, status, "text/html; charset=utf-8", body, {
-      "content-security-policy": `default-src 'none'; style-src 'unsafe-inline'; script-src 'nonce-${nonce}'; connect-src 'self'; frame-src 'self'; img-src 'self' https: data:; form-action 'self'; base-uri 'none'`,
+      "content-security-policy": `default-src 'none'; style-src 'unsafe-inline'; script-src 'nonce-${nonce}'; connect-src 'self'; frame-src 'self'; img-src 'self' https: data:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'`,
     });
   }
 
@@ -165,6 +178,7 @@ export async function startPreviewServer(opts: PreviewOptions): Promise<PreviewS
   const address = server.address();
   const port = address && typeof address === "object" ? address.port : opts.port;
   origin = `http://127.0.0.1:${port}`;
+  ownOrigins = new Set([origin, `http://localhost:${port}`]);
   return {
     url: origin,
     async close() {
