@@ -120,10 +120,10 @@ export class IamEvaluator {
     return { allowed: outcome.overallResult === "Allowed", result: outcome.overallResult, grants };
   }
 
-  /** Denied requests, each once. */
-  denials(): Decision[] {
+  /** Denied requests (from the `from`th decision on), each once. */
+  denials(from = 0): Decision[] {
     const seen = new Set<string>();
-    return this.decisions.filter((d) => {
+    return this.decisions.slice(from).filter((d) => {
       const key = `${d.principal} ${d.action} ${d.resource}`;
       if (d.allowed || seen.has(key)) return false;
       seen.add(key);

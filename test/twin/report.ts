@@ -25,11 +25,15 @@ export function printReport(kind: "bundles" | "grants", twin: Twin): void {
   }
   const lines: string[] = [];
   for (const [fn, grants] of Object.entries(twin.unusedGrants())) {
-    const own = grants.filter((g) => !PLATFORM_ACTIONS.has(g.action));
-    lines.push(`  ${fn}: ${own.length ? "" : "none"}`);
-    for (const g of own) lines.push(`    ${g.action} ${shortArn(g.resource)}`);
+    const byResource = new Map<string, string[]>();
+    for (const g of grants.filter((g) => !PLATFORM_ACTIONS.has(g.action))) {
+      const resource = shortArn(g.resource);
+      byResource.set(resource, [...(byResource.get(resource) ?? []), g.action.replace(/^\w+:/, "")]);
+    }
+    lines.push(`  ${fn}:${byResource.size ? "" : " none"}`);
+    for (const [resource, actions] of byResource) lines.push(`    ${resource}: ${actions.join(", ")}`);
   }
   console.log(
-    `twin: grants no call used during the day (per function; X-Ray's, used by Lambda itself, left out)\n${lines.join("\n")}`,
+    `twin: grants no call used (per function and resource; X-Ray's, used by Lambda itself, left out)\n${lines.join("\n")}`,
   );
 }

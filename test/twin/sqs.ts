@@ -1,5 +1,6 @@
 import { createHash, randomUUID } from "node:crypto";
 import type { SQSBatchResponse, SQSEvent } from "aws-lambda";
+import { type Clock, ManualClock } from "./clock.js";
 import type { EventSourceMappingModel, QueueModel } from "./stack-model.js";
 
 /**
@@ -8,7 +9,8 @@ import type { EventSourceMappingModel, QueueModel } from "./stack-model.js";
  * receives, and moves to the dead-letter queue once received maxReceiveCount times. The event source
  * poller hands the function batches of at most BatchSize, never more than MaximumConcurrency
  * invocations at once, and deletes what the function handled (all of a batch that returned, all but
- * the reported batchItemFailures with ReportBatchItemFailures, none of a batch that threw).
+ * the reported batchItemFailures with ReportBatchItemFailures, none of a batch that threw). Waiting
+ * for a visibility timeout moves the clock instead of waiting.
  */
 
 export interface QueuedMessage {
@@ -42,10 +44,11 @@ export type BatchOutcome = { ok: true; value: unknown } | { ok: false; error: un
 
 export class SqsEmulator {
   private readonly queues = new Map<string, TwinQueue>();
-  /** Virtual milliseconds; starts at the real time, moves only forward and only when told. */
-  now = Date.now();
 
-  constructor(models: QueueModel[]) {
+  constructor(
+    models: QueueModel[],
+    readonly clock: Clock = new ManualClock(),
+  ) {
     for (const m of models) this.queues.set(m.arn, new TwinQueue(m));
   }
 
@@ -66,9 +69,8 @@ export class SqsEmulator {
     return { messageId, md5: createHash("md5").update(body).digest("hex") };
   }
 
-  /** Moves the virtual clock forward: invisible messages whose timeout passed become visible. */
-  advance(seconds: number): void {
-    this.now += seconds * 1000;
+  get now(): number {
+    return this.clock.now();
   }
 
   /**
@@ -198,7 +200,7 @@ export async function drainEventSource(
     }
     if (++rounds > maxRounds)
       throw new Error(`the queue did not drain after ${maxRounds} visibility timeouts`);
-    sqs.now = next;
+    sqs.clock.advanceTo(next);
   }
   if (queue.model.redrive)
     stats.movedToDeadLetters = sqs.queue(queue.model.redrive.deadLetterArn).messages.length - dlqBefore;
