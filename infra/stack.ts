@@ -256,10 +256,13 @@ export class DigestStack extends Stack {
     t.sends.grantWriteData(sesEvents); // first open, click and soft bounce per recipient (conditional writes)
 
     for (const fn of [compose, send, api]) tokenSecret.grantRead(fn);
+    // SES authorizes a send on the identity it uses: the sender address when that address is verified
+    // on its own, else its domain. Grant both, so verifying the address later does not stop sending.
     const sendEmail = new iam.PolicyStatement({
       actions: ["ses:SendEmail", "ses:SendRawEmail"],
       resources: [
         this.formatArn({ service: "ses", resource: "identity", resourceName: settings.sendingDomain }),
+        this.formatArn({ service: "ses", resource: "identity", resourceName: digest.senderAddress }),
         this.formatArn({
           service: "ses",
           resource: "configuration-set",

@@ -190,7 +190,9 @@ describe("the CDK stack", () => {
     );
     for (const fn of ["compose", "send", "api", "sesEvents"]) expect(json(fn)).not.toMatch(/FeedsTable/);
     const sendEmail = statementsOf("send").find((s) => [s.Action].flat().includes("ses:SendRawEmail"));
-    expect(JSON.stringify(sendEmail?.Resource)).toMatch(/identity\/news\.example\.com/);
+    expect(JSON.stringify(sendEmail?.Resource)).toMatch(/identity\/news\.example\.com"/);
+    // SES checks the sender address's own identity when it is verified on its own (issue 13, item 8).
+    expect(JSON.stringify(sendEmail?.Resource)).toMatch(/identity\/digest@news\.example\.com"/);
   });
 
   it("publishes SES events from a configuration set to EventBridge for the ses-events function", () => {
