@@ -253,7 +253,10 @@ export class DigestStack extends Stack {
     t.subscribers.grantReadWriteData(sesEvents);
     t.suppressions.grantReadWriteData(sesEvents);
     t.editions.grantReadWriteData(sesEvents);
-    t.sends.grantWriteData(sesEvents); // first open, click and soft bounce per recipient (conditional writes)
+    // First open, click and soft bounce per recipient: a conditional write, and a read of the entry when
+    // the write fails without returning it (mail with no ledger entry: confirmation, welcome).
+    t.sends.grantWriteData(sesEvents);
+    t.sends.grant(sesEvents, "dynamodb:GetItem");
 
     for (const fn of [compose, send, api]) tokenSecret.grantRead(fn);
     // SES authorizes a send on the identity it uses: the sender address when that address is verified
