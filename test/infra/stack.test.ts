@@ -159,7 +159,7 @@ describe("the CDK stack", () => {
     const json = (prefix: string) => JSON.stringify(statementsOf(prefix));
     // send: ledger, editions, subscribers (read), suppressions (read), SES send; never the stories table.
     expect(json("send")).not.toMatch(/StoriesTable/);
-    expect(json("send")).toMatch(/ses:SendRawEmail/);
+    expect(json("send")).toMatch(/ses:SendEmail/);
     expect(json("send")).toMatch(/ses:GetAccount/);
     expect(json("send")).not.toMatch(/sqs:SendMessage/);
     // compose: the queue and the quota (GetAccount), never sending through SES.
@@ -189,10 +189,36 @@ describe("the CDK stack", () => {
       /SubscribersTable|SuppressionsTable|SendsTable|EditionsTable|ses:|sqs:|secretsmanager/,
     );
     for (const fn of ["compose", "send", "api", "sesEvents"]) expect(json(fn)).not.toMatch(/FeedsTable/);
-    const sendEmail = statementsOf("send").find((s) => [s.Action].flat().includes("ses:SendRawEmail"));
+    const sendEmail = statementsOf("send").find((s) => [s.Action].flat().includes("ses:SendEmail"));
     expect(JSON.stringify(sendEmail?.Resource)).toMatch(/identity\/news\.example\.com"/);
     // SES checks the sender address's own identity when it is verified on its own (issue 13, item 8).
     expect(JSON.stringify(sendEmail?.Resource)).toMatch(/identity\/digest@news\.example\.com"/);
+  });
+
+  it("grants ses-events and the others exactly the table actions their code calls (issue 13, item 10)", () => {
+    /** The actions a function holds on a table (the table's own ARN, not its indexes). */
+    const actionsOn = (fn: string, table: string) =>
+      statementsOf(fn)
+        .filter((s) =>
+          [s.Resource].flat().some((r) => {
+            const ref = (r as { "Fn::GetAtt"?: [string, string] })["Fn::GetAtt"];
+            return ref?.[1] === "Arn" && ref[0].startsWith(table);
+          }),
+        )
+        .flatMap((s) => [s.Action].flat())
+        .sort();
+    // ses-events: counters on editions, first marks on the ledger; nothing it never calls.
+    expect(actionsOn("sesEvents", "EditionsTable")).toEqual(["dynamodb:UpdateItem"]);
+    expect(actionsOn("sesEvents", "SendsTable")).toEqual(["dynamodb:GetItem", "dynamodb:UpdateItem"]);
+    expect(actionsOn("send", "SubscribersTable")).toEqual(["dynamodb:BatchGetItem"]);
+    expect(actionsOn("ingest", "FeedsTable")).toEqual(["dynamodb:Scan", "dynamodb:UpdateItem"]);
+    // Indexes by name, never every index of a table; no queue actions beyond what each side calls.
+    const all = JSON.stringify(
+      ["compose", "send", "api", "sesEvents", "ingest"].flatMap((f) => statementsOf(f)),
+    );
+    expect(all).not.toMatch(/\/index\/\*/);
+    expect(all).not.toMatch(/sqs:GetQueueUrl|sqs:ChangeMessageVisibility|secretsmanager:DescribeSecret/);
+    expect(JSON.stringify(statementsOf("send"))).toMatch(/sqs:ReceiveMessage/);
   });
 
   it("publishes SES events from a configuration set to EventBridge for the ses-events function", () => {

@@ -20,9 +20,15 @@ let twin: Twin;
 let day: string;
 let editionId: string;
 const SUBSCRIBERS = ["ana", "ben", "cy", "dee", "eve", "fay", "gus", "hal"].map((n) => `${n}@example.com`);
+/** SES refuses mail to this one for good (MessageRejected): the ledger holds it as rejected. */
+const REJECTED = "rex@example.com";
 
 beforeAll(async () => {
-  twin = await startTwin();
+  twin = await startTwin({
+    ses: {
+      reject: (raw) => (/^To:.*\brex@example\.com/im.test(raw) ? "Email address is not verified." : null),
+    },
+  });
   // The edition is "today" where the newsroom is; stories go in for today and tomorrow, so a run that
   // straddles midnight in the zone still finds the day's stories.
   day = dayInZone(new Date(), twin.model.functions.compose?.environment.DIGEST_TIME_ZONE ?? "UTC");
@@ -69,14 +75,16 @@ describe("a deployed day", () => {
       "application/x-ndjson",
     );
     expect(imported.imported).toBe(4);
-    const csv = ["email,name", ...SUBSCRIBERS.map((e) => `${e},${e.split("@")[0]}`)].join("\n");
+    const csv = ["email,name", ...[...SUBSCRIBERS, REJECTED].map((e) => `${e},${e.split("@")[0]}`)].join(
+      "\n",
+    );
     const added = await twin.admin<{ imported: number }>(
       "POST",
       "/admin/subscribers/import",
       csv,
       "text/csv",
     );
-    expect(added.imported).toBe(SUBSCRIBERS.length);
+    expect(added.imported).toBe(SUBSCRIBERS.length + 1);
 
     const unsigned = await twin.api({ method: "GET", path: "/admin/subscribers" });
     expect(unsigned).toMatchObject({ statusCode: 403, invoked: false, routeKey: "ANY /admin/{proxy+}" });
@@ -107,7 +115,7 @@ describe("a deployed day", () => {
     expect(run.error).toBeUndefined();
     expect(run.result).toMatchObject({
       status: "queued",
-      recipients: SUBSCRIBERS.length,
+      recipients: SUBSCRIBERS.length + 1,
       messages: 1,
       stories: 3,
     });
@@ -118,6 +126,9 @@ describe("a deployed day", () => {
     expect(stats).toMatchObject({ invocations: 1, movedToDeadLetters: 0 });
     for (const email of SUBSCRIBERS) expect(mailTo(email, editionId)).toHaveLength(1);
     expect(mailTo("pat@example.com", editionId)).toHaveLength(0);
+    expect(mailTo(REJECTED, editionId)).toHaveLength(0);
+    expect((await twin.edition(editionId)).counts).toMatchObject({ sent: SUBSCRIBERS.length, rejected: 1 });
+    expect(twin.ses.stats.rejected).toBe(1);
 
     // Links are signed with the key Secrets Manager holds, and point at the API the stack deployed.
     const mail = await simpleParser(mailTo("ana@example.com", editionId)[0]?.raw as Buffer);
@@ -157,6 +168,12 @@ describe("a deployed day", () => {
     expect(await status("cy@example.com")).toBe("suppressed");
     expect(await status("dee@example.com")).toBe("suppressed");
     expect(await status("ana@example.com")).toBe("active");
+  });
+
+  it("a second bounce of a suppressed address keeps it suppressed", async () => {
+    const mail = mailTo("cy@example.com", editionId)[0] ?? expect.fail("no mail to cy");
+    expect((await twin.sesEvent(mail, "bounce")).delivered.map((d) => d.error)).toEqual([undefined]);
+    expect(await status("cy@example.com")).toBe("suppressed");
   });
 
   it("delivers nothing the rule does not match: other SES events, another configuration set, untracked types", async () => {
@@ -301,6 +318,7 @@ describe("every API route, once (what the api function's role must allow)", () =
 
   it("admin routes: subscribers, stories, editions", async () => {
     await twin.admin("GET", "/admin/subscribers?limit=3");
+    await twin.admin("GET", "/admin/subscribers?status=active&limit=3");
     const csv = await twin.api({
       method: "GET",
       path: "/admin/subscribers/export?format=csv",
@@ -310,13 +328,19 @@ describe("every API route, once (what the api function's role must allow)", () =
     await twin.admin("GET", "/admin/subscribers/export?format=json");
     await twin.admin("PATCH", "/admin/subscribers/gus%40example.com", { name: "Gus" });
     await twin.admin("DELETE", "/admin/subscribers/gus%40example.com");
-    await twin.admin("DELETE", "/admin/subscribers/fay%40example.com?erase=true");
+    // Erasing a suppressed address swaps its suppression entry for a keyed hash.
+    await twin.admin("DELETE", "/admin/subscribers/cy%40example.com?erase=true");
     await twin.admin("GET", "/admin/editions");
     const tomorrow = dayInZone(new Date(Date.now() + 86_400_000), "UTC");
     const later = await twin.admin<{ items: { id: string }[] }>("GET", `/admin/stories?date=${tomorrow}`);
     const id = later.items[0]?.id ?? expect.fail("no story for tomorrow");
     await twin.admin("PATCH", `/admin/stories/${id}`, { held: true });
     await twin.admin("DELETE", `/admin/stories/${id}`);
+    // SES rejected rex for good; an operator retries rejected recipients too, explicitly.
+    const retry = await twin.admin("POST", `/admin/editions/${editionId}/resend-failed?includeRejected=true`);
+    expect(retry).toMatchObject({ outcome: "queued", queued: 1, retried: 1 });
+    await twin.drainQueues();
+    expect(mailTo(REJECTED, editionId)).toHaveLength(0);
     const cancelled = await twin.admin<{ status: string }>("POST", `/admin/editions/${editionId}/cancel`);
     expect(cancelled.status).toBe("cancelled");
   });

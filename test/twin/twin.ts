@@ -11,7 +11,11 @@ import dynalite from "dynalite";
 import { buildTemplates } from "../../functions/local/build-templates.js";
 import { main as digestCli } from "../../functions/local/cli.js";
 import type { Io } from "../../functions/local/cli-support.js";
-import { type SesEndpoint, startSesEndpoint } from "../../functions/local/ses-endpoint.js";
+import {
+  type SesEndpoint,
+  type SesEndpointOptions,
+  startSesEndpoint,
+} from "../../functions/local/ses-endpoint.js";
 import { type AwsStubs, startAwsStubs } from "../helpers/aws-stubs.js";
 import { stackWithoutChecks } from "../infra/synth.js";
 import { type ApiRequest, type ApiResponse, HttpApiGateway } from "./api-gateway.js";
@@ -165,7 +169,14 @@ const accessDenied = (roleName: string, fnName: string, d: Decision) =>
     { name: "AccessDeniedException", $fault: "client", $metadata: { httpStatusCode: 400 } },
   );
 
-export async function startTwin(opts: { context?: Record<string, unknown> } = {}): Promise<Twin> {
+export interface TwinOptions {
+  /** CDK context over cdk.json's (e.g. `digest:trackOpens`). */
+  context?: Record<string, unknown>;
+  /** The local SES endpoint's behaviour (rate, quota, rejections). */
+  ses?: SesEndpointOptions;
+}
+
+export async function startTwin(opts: TwinOptions = {}): Promise<Twin> {
   await buildTemplates();
   const timings = { synthMs: 0, loadMs: 0 };
   const dir = await mkdtemp(join(tmpdir(), "digest-twin-"));
@@ -210,7 +221,7 @@ export async function startTwin(opts: { context?: Record<string, unknown> } = {}
   });
   for (const table of model.tables) await client.send(new CreateTableCommand(table.create));
   client.destroy();
-  const ses = await startSesEndpoint();
+  const ses = await startSesEndpoint(opts.ses);
 
   const principals = Object.fromEntries([
     ...Object.values(model.functions).map((f) => [f.key, { arn: f.roleArn, policies: f.policies }] as const),
