@@ -143,6 +143,32 @@ describe("the twin's IAM evaluation (iam-simulate on the role's policies)", () =
   });
 });
 
+describe("a function's resource policy (who may invoke it)", () => {
+  it("lets the service invoke only from the source its Lambda permission names", async () => {
+    const fn = "arn:aws:lambda:eu-west-2:111122223333:function:ses-events";
+    const rule = "arn:aws:events:eu-west-2:111122223333:rule/ses";
+    const permission = {
+      Version: "2012-10-17",
+      Statement: [
+        {
+          Effect: "Allow",
+          Principal: { Service: "events.amazonaws.com" },
+          Action: "lambda:InvokeFunction",
+          Resource: fn,
+          Condition: { ArnLike: { "AWS:SourceArn": rule } },
+        },
+      ],
+    };
+    const iam = new IamEvaluator({}, "111122223333", (arn) => (arn === fn ? permission : undefined));
+    const invoke = { action: "lambda:InvokeFunction", resource: fn };
+    expect(await iam.evaluate("events.amazonaws.com", [], invoke, { "aws:SourceArn": rule })).toBe(true);
+    expect(await iam.evaluate("events.amazonaws.com", [], invoke, { "aws:SourceArn": `${rule}-other` })).toBe(
+      false,
+    );
+    expect(await iam.evaluate("apigateway.amazonaws.com", [], invoke, { "aws:SourceArn": rule })).toBe(false);
+  });
+});
+
 describe("the twin's clock", () => {
   it("moves Date forward for everyone while installed, never back", () => {
     const clock = new ShiftedClock();

@@ -1,8 +1,6 @@
-import type { SpawnSyncOptions } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import type { Server } from "node:http";
-import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -11,23 +9,30 @@ import dynalite from "dynalite";
 import { buildTemplates } from "../../functions/local/build-templates.js";
 import { main as digestCli } from "../../functions/local/cli.js";
 import type { Io } from "../../functions/local/cli-support.js";
-import {
-  type SesEndpoint,
-  type SesEndpointOptions,
-  startSesEndpoint,
-} from "../../functions/local/ses-endpoint.js";
+import { startSesEndpoint } from "../../functions/local/ses-endpoint.js";
 import { type AwsStubs, startAwsStubs } from "../helpers/aws-stubs.js";
-import { stackWithoutChecks } from "../infra/synth.js";
-import { type ApiRequest, type ApiResponse, HttpApiGateway } from "./api-gateway.js";
+import { type ApiRequest, HttpApiGateway } from "./api-gateway.js";
 import { installSdkHook, mapSdkCall } from "./aws-calls.js";
 import { ShiftedClock } from "./clock.js";
 import { matchesEventPattern } from "./event-pattern.js";
 import { currentInvocation, FunctionRunner } from "./functions.js";
-import { type Decision, type Grant, IamEvaluator } from "./iam.js";
-import { SES_EVENT_KINDS, type SentMail, type SesEventKind, sentMailFrom, sesEventFor } from "./ses-mail.js";
+import { type Decision, IamEvaluator } from "./iam.js";
+import { SES_EVENT_KINDS, type SentMail, sentMailFrom, sesEventFor } from "./ses-mail.js";
 import { type BatchOutcome, drainEventSource, type PollerStats, SqsEmulator } from "./sqs.js";
-import { readStackModel, type StackModel } from "./stack-model.js";
-import { type CfnTemplate, ResolvedTemplate } from "./template.js";
+import { readStackModel } from "./stack-model.js";
+import { synthQuietly } from "./synth-quietly.js";
+import { ResolvedTemplate } from "./template.js";
+import {
+  ACCOUNT,
+  ADMIN,
+  type AsyncInvocation,
+  type CallRecord,
+  REGION,
+  type Twin,
+  type TwinOptions,
+} from "./twin-api.js";
+
+export { ACCOUNT, ADMIN, REGION, type Twin, type TwinOptions } from "./twin-api.js";
 
 /**
  * The deployed-stack twin: `cdk synth` with real bundling, then the bundles run as the template wires
@@ -46,70 +51,6 @@ import { type CfnTemplate, ResolvedTemplate } from "./template.js";
  * events the twin publishes are built from the SES Developer Guide's examples).
  */
 
-export const ACCOUNT = "111122223333";
-export const REGION = "eu-west-2";
-/** The admin caller of the API: a user whose own policy lets it call the API (SigV4-signed requests). */
-export const ADMIN = `arn:aws:iam::${ACCOUNT}:user/newsroom-admin`;
-
-export interface AsyncInvocation {
-  functionKey: string;
-  source: string;
-  attempts: number;
-  result?: unknown;
-  error?: unknown;
-}
-
-export interface CallRecord {
-  fn: string;
-  service: string;
-  operation: string;
-  decisions: Decision[];
-}
-
-export interface Twin {
-  /** How long synth with bundling and loading the bundles took (ms). */
-  timings: { synthMs: number; loadMs: number };
-  template: ResolvedTemplate;
-  model: StackModel;
-  functions: FunctionRunner;
-  sqs: SqsEmulator;
-  /** The process's clock (Date): drainQueues moves it past visibility timeouts instead of waiting. */
-  clock: ShiftedClock;
-  ses: SesEndpoint;
-  iam: IamEvaluator;
-  /** Every AWS call made inside a function, in order. */
-  calls: CallRecord[];
-  /** Mail SES accepted from the functions, in order. */
-  mail: SentMail[];
-  /** Async invocations (schedules, EventBridge) that failed every attempt. */
-  failedAsync: AsyncInvocation[];
-  invoke(functionKey: string, event: unknown): Promise<unknown>;
-  schedule(name: string): Promise<AsyncInvocation>;
-  drainQueues(): Promise<Record<string, PollerStats>>;
-  /** Publishes what SES would for this mail (if its configuration set has an event destination for it). */
-  sesEvent(
-    mail: SentMail,
-    kind: SesEventKind,
-    opts?: { recipient?: string },
-  ): Promise<{ published: boolean; delivered: AsyncInvocation[] }>;
-  /** Puts an event on the default bus: each matching rule's targets are invoked. */
-  putEvent(event: Record<string, unknown>): Promise<AsyncInvocation[]>;
-  api(req: ApiRequest): Promise<ApiResponse>;
-  /** A signed admin request; resolves with the parsed JSON body (throws on a non-2xx answer). */
-  admin<T = unknown>(method: string, path: string, body?: unknown, contentType?: string): Promise<T>;
-  /** GET /admin/editions/{id} through the gateway. */
-  edition(id: string): Promise<Record<string, unknown>>;
-  /** The value the twin's Secrets Manager holds for a secret ARN. */
-  secretValue(arn: string): string;
-  /** The local `digest` CLI against the twin's tables (the operator's laptop). */
-  digest(args: string[]): Promise<{ code: number; out: string; err: string }>;
-  /** Unused grants per function: Allow pairs of its role no call used. */
-  unusedGrants(): Record<string, Grant[]>;
-  /** Throws listing every call refused since the last check (function, action, resource). */
-  assertNoAccessDenied(): void;
-  close(): Promise<void>;
-}
-
 function listen(server: Server): Promise<string> {
   return new Promise((resolve) =>
     server.listen(0, "127.0.0.1", () => {
@@ -117,47 +58,6 @@ function listen(server: Server): Promise<string> {
       resolve(`http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}`);
     }),
   );
-}
-
-/**
- * Synth with bundling, quietly: CDK reports on stderr and runs esbuild with stderr inherited, so both
- * are captured (esbuild's through spawnSync's stdio) and shown only when synth fails.
- */
-function synthQuietly(outdir: string, context: Record<string, unknown>): CfnTemplate {
-  const captured: string[] = [];
-  const childProcess = createRequire(import.meta.url)(
-    "node:child_process",
-  ) as typeof import("node:child_process");
-  const spawnSync = childProcess.spawnSync;
-  childProcess.spawnSync = ((cmd: string, args: string[], options: SpawnSyncOptions = {}) => {
-    const proc = spawnSync(cmd, args, { ...options, stdio: "pipe" });
-    captured.push(String(proc.stdout ?? ""), String(proc.stderr ?? ""));
-    return proc;
-  }) as typeof spawnSync;
-  const streams = [process.stdout, process.stderr];
-  const writes = streams.map((s) => s.write);
-  for (const s of streams) {
-    s.write = ((chunk: unknown) => {
-      captured.push(String(chunk));
-      return true;
-    }) as typeof s.write;
-  }
-  try {
-    const { app, stack } = stackWithoutChecks({
-      bundle: true,
-      outdir,
-      context: { "aws:cdk:enable-asset-metadata": true, ...context },
-    });
-    return app.synth().getStackByName(stack.stackName).template as CfnTemplate;
-  } catch (err) {
-    (err as Error).message += `\n${captured.join("")}`;
-    throw err;
-  } finally {
-    streams.forEach((s, i) => {
-      s.write = writes[i] as typeof s.write;
-    });
-    childProcess.spawnSync = spawnSync;
-  }
 }
 
 const accessDenied = (roleName: string, fnName: string, d: Decision) =>
@@ -168,13 +68,6 @@ const accessDenied = (roleName: string, fnName: string, d: Decision) =>
     ),
     { name: "AccessDeniedException", $fault: "client", $metadata: { httpStatusCode: 400 } },
   );
-
-export interface TwinOptions {
-  /** CDK context over cdk.json's (e.g. `digest:trackOpens`). */
-  context?: Record<string, unknown>;
-  /** The local SES endpoint's behaviour (rate, quota, rejections). */
-  ses?: SesEndpointOptions;
-}
 
 export async function startTwin(opts: TwinOptions = {}): Promise<Twin> {
   await buildTemplates();
