@@ -9,6 +9,7 @@ import { createServer, type IncomingMessage } from "node:http";
  */
 export interface AwsStubs {
   url: string;
+  /** Every message sent, in order (also when a queue sink takes them). */
   messages: { queueUrl: string; messageId: string; body: string }[];
   /**
    * After `calls` more SendMessageBatch calls succeed, refuse every further one (a non-retryable
@@ -19,6 +20,11 @@ export interface AwsStubs {
   close(): Promise<void>;
 }
 
+/** Where sent messages go when a test keeps real queues (the deployed-stack twin's SQS emulator). */
+export interface QueueSink {
+  send(queueUrl: string, body: string): { messageId: string };
+}
+
 async function read(req: IncomingMessage): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const c of req) chunks.push(c as Buffer);
@@ -27,9 +33,17 @@ async function read(req: IncomingMessage): Promise<string> {
 
 const md5 = (s: string) => createHash("md5").update(s).digest("hex");
 
-export async function startAwsStubs(secrets: Record<string, string>): Promise<AwsStubs> {
+export async function startAwsStubs(
+  secrets: Record<string, string>,
+  sink: QueueSink = { send: () => ({ messageId: randomUUID() }) },
+): Promise<AwsStubs> {
   const messages: AwsStubs["messages"] = [];
   let batchesBeforeFailing: number | null = null;
+  const enqueue = (queueUrl: string, body: string) => {
+    const { messageId } = sink.send(queueUrl, body);
+    messages.push({ queueUrl, messageId, body });
+    return messageId;
+  };
   const server = createServer(async (req, res) => {
     const target = String(req.headers["x-amz-target"] ?? "");
     const body = JSON.parse((await read(req)) || "{}");
@@ -44,15 +58,13 @@ export async function startAwsStubs(secrets: Record<string, string>): Promise<Aw
         });
       }
       const successful = (body.Entries as { Id: string; MessageBody: string }[]).map((entry) => {
-        const messageId = randomUUID();
-        messages.push({ queueUrl: body.QueueUrl, messageId, body: entry.MessageBody });
+        const messageId = enqueue(body.QueueUrl, entry.MessageBody);
         return { Id: entry.Id, MessageId: messageId, MD5OfMessageBody: md5(entry.MessageBody) };
       });
       return reply(200, { Successful: successful, Failed: [] });
     }
     if (target === "AmazonSQS.SendMessage") {
-      const messageId = randomUUID();
-      messages.push({ queueUrl: body.QueueUrl, messageId, body: body.MessageBody });
+      const messageId = enqueue(body.QueueUrl, body.MessageBody);
       return reply(200, { MessageId: messageId, MD5OfMessageBody: md5(body.MessageBody) });
     }
     if (target === "secretsmanager.GetSecretValue") {

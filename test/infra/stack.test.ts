@@ -177,7 +177,7 @@ describe("the CDK stack", () => {
     const json = (prefix: string) => JSON.stringify(statementsOf(prefix));
     // send: ledger, editions, subscribers (read), suppressions (read), SES send; never the stories table.
     expect(json("send")).not.toMatch(/StoriesTable/);
-    expect(json("send")).toMatch(/ses:SendRawEmail/);
+    expect(json("send")).toMatch(/ses:SendEmail/);
     expect(json("send")).toMatch(/ses:GetAccount/);
     expect(json("send")).not.toMatch(/sqs:SendMessage/);
     // compose: the queue and the quota (GetAccount), never sending through SES.
@@ -214,8 +214,36 @@ describe("the CDK stack", () => {
       "dynamodb:UpdateItem",
     ]);
     for (const fn of ["compose", "send", "sesEvents", "ingest"]) expect(json(fn)).not.toMatch(/LimitsTable/);
-    const sendEmail = statementsOf("send").find((s) => [s.Action].flat().includes("ses:SendRawEmail"));
-    expect(JSON.stringify(sendEmail?.Resource)).toMatch(/identity\/news\.example\.com/);
+    const sendEmail = statementsOf("send").find((s) => [s.Action].flat().includes("ses:SendEmail"));
+    expect(JSON.stringify(sendEmail?.Resource)).toMatch(/identity\/news\.example\.com"/);
+    // SES checks the sender address's own identity when it is verified on its own (issue 13, item 8).
+    expect(JSON.stringify(sendEmail?.Resource)).toMatch(/identity\/digest@news\.example\.com"/);
+  });
+
+  it("grants ses-events and the others exactly the table actions their code calls (issue 13, item 10)", () => {
+    /** The actions a function holds on a table (the table's own ARN, not its indexes). */
+    const actionsOn = (fn: string, table: string) =>
+      statementsOf(fn)
+        .filter((s) =>
+          [s.Resource].flat().some((r) => {
+            const ref = (r as { "Fn::GetAtt"?: [string, string] })["Fn::GetAtt"];
+            return ref?.[1] === "Arn" && ref[0].startsWith(table);
+          }),
+        )
+        .flatMap((s) => [s.Action].flat())
+        .sort();
+    // ses-events: counters on editions, first marks on the ledger; nothing it never calls.
+    expect(actionsOn("sesEvents", "EditionsTable")).toEqual(["dynamodb:UpdateItem"]);
+    expect(actionsOn("sesEvents", "SendsTable")).toEqual(["dynamodb:GetItem", "dynamodb:UpdateItem"]);
+    expect(actionsOn("send", "SubscribersTable")).toEqual(["dynamodb:BatchGetItem"]);
+    expect(actionsOn("ingest", "FeedsTable")).toEqual(["dynamodb:Scan", "dynamodb:UpdateItem"]);
+    // Indexes by name, never every index of a table; no queue actions beyond what each side calls.
+    const all = JSON.stringify(
+      ["compose", "send", "api", "sesEvents", "ingest"].flatMap((f) => statementsOf(f)),
+    );
+    expect(all).not.toMatch(/\/index\/\*/);
+    expect(all).not.toMatch(/sqs:GetQueueUrl|sqs:ChangeMessageVisibility|secretsmanager:DescribeSecret/);
+    expect(JSON.stringify(statementsOf("send"))).toMatch(/sqs:ReceiveMessage/);
   });
 
   it("publishes SES events from a configuration set to EventBridge for the ses-events function", () => {
@@ -326,10 +354,13 @@ describe("open and click tracking (digest:trackOpens, digest:trackClicks)", () =
 
   it("publishes open and click events by default; the ses-events function may mark the send ledger", () => {
     expect(eventTypes(template)).toEqual(expect.arrayContaining(["open", "click", "send", "delivery"]));
-    // First opens, clicks and soft bounces are conditional writes on the recipient's ledger entry.
+    // First opens, clicks and soft bounces are conditional writes on the recipient's ledger entry, and a
+    // read of the entry when the write fails without returning it: confirmation and welcome mail have
+    // none, and their events were AccessDenied without it (issue 13, item 1).
     const sends = statementsOf("sesEvents").filter((s) => JSON.stringify(s.Resource).includes("SendsTable"));
     expect(JSON.stringify(sends)).toMatch(/dynamodb:UpdateItem/);
-    expect(JSON.stringify(sends)).not.toMatch(/dynamodb:Query|dynamodb:Scan|dynamodb:GetItem/);
+    expect(JSON.stringify(sends)).toMatch(/dynamodb:GetItem/);
+    expect(JSON.stringify(sends)).not.toMatch(/dynamodb:Query|dynamodb:Scan/);
   });
 
   it("leaves out what is not tracked, so SES adds no pixel or rewrites no links; nag-clean", () => {
