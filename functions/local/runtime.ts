@@ -19,6 +19,7 @@ import { tokenBucketPacer } from "../core/token-bucket.js";
 import { parseSigningKeys, type SigningKey } from "../core/tokens.js";
 import { createTransactionalMail } from "../core/transactional.js";
 import { TOKEN_SECRET_ENV } from "../handlers/env.js";
+import { configuredEndpoint } from "./endpoints.js";
 import { openEmbeddedServices } from "./services.js";
 import { loadTemplateSpec } from "./template-loader.js";
 
@@ -136,8 +137,9 @@ export async function openRuntime(opts: RuntimeOptions = {}): Promise<Runtime> {
   const home = digestHome(env);
   const configFile = await readConfigFile(env);
   const config = parseConfig(configFile, env);
-  const dynamoEndpoint = env.AWS_ENDPOINT_URL_DYNAMODB || env.AWS_ENDPOINT_URL || null;
-  const sesEndpoint = env.AWS_ENDPOINT_URL_SESV2 || env.AWS_ENDPOINT_URL || null;
+  // A configured endpoint wins for its own service; only the others are embedded.
+  const dynamoEndpoint = configuredEndpoint(env, "dynamodb");
+  const sesEndpoint = configuredEndpoint(env, "sesv2");
   const services = await openEmbeddedServices(home, {
     dynamodb: !opts.aws && !dynamoEndpoint,
     sesv2: !opts.aws && !sesEndpoint,
@@ -159,14 +161,14 @@ export async function openRuntime(opts: RuntimeOptions = {}): Promise<Runtime> {
     region,
     credentials,
     maxAttempts: 5,
-    endpoint: services.endpoints.dynamodb ?? dynamoEndpoint ?? undefined,
+    endpoint: dynamoEndpoint ?? services.endpoints.dynamodb ?? undefined,
   });
   const db = documentClientOver(dynamo);
   const tables = tableNamesFromEnv(env);
   // The embedded database is ours: create what is missing, so every command works on a fresh data dir.
   const createdTables = services.endpoints.dynamodb ? await createTables(dynamo, tables) : [];
   const mailer = new SesMailer(
-    { region, credentials, endpoint: services.endpoints.sesv2 ?? sesEndpoint ?? undefined },
+    { region, credentials, endpoint: sesEndpoint ?? services.endpoints.sesv2 ?? undefined },
     { configurationSet: config.configurationSet },
   );
   const outbox = opts.aws ? null : outboxRoot(env);

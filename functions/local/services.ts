@@ -79,7 +79,7 @@ export async function openEmbeddedServices(
     if (handle) {
       await handle.writeFile(String(process.pid));
       await handle.close();
-      return startOwned(home, file, lock, mode);
+      return startOwned(home, file, lock, mode, need);
     }
     const ownerPid = Number((await readFile(lock, "utf8").catch(() => "")) || Number.NaN);
     const published = await readEndpoints(file);
@@ -123,6 +123,7 @@ async function startOwned(
   file: string,
   lock: string,
   mode: ServicesMode,
+  need: { dynamodb: boolean; sesv2: boolean },
 ): Promise<EmbeddedServices> {
   const options: ServiceHostOptions = {
     dynamodbPath: join(home, "dynamodb"),
@@ -160,7 +161,8 @@ async function startOwned(
     const owned = host;
     let closing: Promise<void> | null = null;
     return {
-      endpoints: { dynamodb, sesv2 },
+      // Both run for every process on the directory; this one uses only those it needs.
+      endpoints: { dynamodb: need.dynamodb ? dynamodb : null, sesv2: need.sesv2 ? sesv2 : null },
       owned: true,
       close() {
         closing ??= (async () => {
