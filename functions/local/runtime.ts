@@ -145,9 +145,9 @@ export async function openRuntime(opts: RuntimeOptions = {}): Promise<Runtime> {
     sesv2: !opts.aws && !sesEndpoint,
   });
   const region = env.AWS_REGION || env.AWS_DEFAULT_REGION || (opts.aws ? undefined : "us-east-1");
-  // Local endpoints accept any signature; use placeholder credentials unless real ones are configured.
-  // Credentials from `env` when it names them (it may not be process.env); else the SDK's own chain.
-  const credentials =
+  // Credentials from `env` when it names them (it may not be process.env); else the SDK's own chain,
+  // or placeholders for local endpoints that accept any signature.
+  const configured =
     env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY
       ? {
           accessKeyId: env.AWS_ACCESS_KEY_ID,
@@ -157,20 +157,23 @@ export async function openRuntime(opts: RuntimeOptions = {}): Promise<Runtime> {
       : !opts.aws && !env.AWS_PROFILE
         ? LOCAL_CREDENTIALS
         : undefined;
+  /** An embedded service answers only its data directory's own credential; any other, the configured one. */
+  const client = (configuredUrl: string | null, embeddedUrl: string | null) =>
+    configuredUrl === null && embeddedUrl !== null
+      ? { region, endpoint: embeddedUrl, credentials: services.credentials ?? undefined }
+      : { region, endpoint: configuredUrl ?? undefined, credentials: configured };
   const dynamo = new DynamoDBClient({
-    region,
-    credentials,
+    ...client(dynamoEndpoint, services.endpoints.dynamodb),
     maxAttempts: 5,
-    endpoint: dynamoEndpoint ?? services.endpoints.dynamodb ?? undefined,
   });
   const db = documentClientOver(dynamo);
   const tables = tableNamesFromEnv(env);
   // The embedded database is ours: create what is missing, so every command works on a fresh data dir.
-  const createdTables = services.endpoints.dynamodb ? await createTables(dynamo, tables) : [];
-  const mailer = new SesMailer(
-    { region, credentials, endpoint: sesEndpoint ?? services.endpoints.sesv2 ?? undefined },
-    { configurationSet: config.configurationSet },
-  );
+  const createdTables =
+    dynamoEndpoint === null && services.endpoints.dynamodb ? await createTables(dynamo, tables) : [];
+  const mailer = new SesMailer(client(sesEndpoint, services.endpoints.sesv2), {
+    configurationSet: config.configurationSet,
+  });
   const outbox = opts.aws ? null : outboxRoot(env);
   let keys: SigningKey[] | null = null;
   const runtime: Runtime = {

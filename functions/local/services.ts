@@ -1,6 +1,8 @@
+import { randomBytes } from "node:crypto";
 import { readFileSync, rmSync } from "node:fs";
-import { mkdir, open, readFile, rm, writeFile } from "node:fs/promises";
+import { chmod, mkdir, open, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import type { ServiceCredential } from "./service-guard.js";
 import type { ServiceHost, ServiceHostOptions } from "./service-host.js";
 import { startServicesThread } from "./services-thread.js";
 
@@ -11,6 +13,10 @@ import { startServicesThread } from "./services-thread.js";
  * them and publishes their endpoints (and its own pid) in services.json; later processes on the same
  * directory reuse them. The owner removes services.json and services.lock when it closes or exits; a
  * killed owner's files are taken over by the next process.
+ *
+ * The services answer only requests signed with the directory's own credential (services-credential.json,
+ * generated once) and never a web page (service-guard.ts); that file and services.json are readable by
+ * their owner only, so another user, or a page that finds the port, gets nothing.
  */
 
 export interface ServiceEndpoints {
@@ -21,6 +27,8 @@ export interface ServiceEndpoints {
 
 export interface EmbeddedServices {
   endpoints: { dynamodb: string | null; sesv2: string | null };
+  /** The credential the embedded services accept; null when none is used. */
+  credentials: ServiceCredential | null;
   /** True when this process started the services (and must keep running for others to use them). */
   owned: boolean;
   close(): Promise<void>;
@@ -53,6 +61,36 @@ async function readEndpoints(file: string): Promise<ServiceEndpoints | null> {
   }
 }
 
+/** Owner-only: the services' files name a port and a credential. */
+const PRIVATE = 0o600;
+
+/**
+ * The data directory's own credential for its embedded services: generated once (random, like an AWS
+ * access key pair) into services-credential.json, readable by the owner only, then read by every
+ * `digest` process on the directory.
+ */
+export async function servicesCredential(home: string): Promise<ServiceCredential> {
+  const file = join(home, "services-credential.json");
+  const read = async () => JSON.parse(await readFile(file, "utf8")) as ServiceCredential;
+  try {
+    return await read();
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
+  }
+  const credential: ServiceCredential = {
+    accessKeyId: `DIGEST${randomBytes(10).toString("hex").toUpperCase()}`,
+    secretAccessKey: randomBytes(30).toString("base64url"),
+  };
+  try {
+    await writeFile(file, `${JSON.stringify(credential, null, 2)}\n`, { flag: "wx", mode: PRIVATE });
+  } catch (err) {
+    // Another process created it first: use theirs.
+    if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
+    return read();
+  }
+  return credential;
+}
+
 /**
  * Starts (or joins) the embedded services for `home`. `need` says which are wanted: a service whose
  * endpoint is configured elsewhere (AWS_ENDPOINT_URL_*) is not started.
@@ -63,23 +101,29 @@ export async function openEmbeddedServices(
   opts: { mode?: ServicesMode } = {},
 ): Promise<EmbeddedServices> {
   if (!need.dynamodb && !need.sesv2) {
-    return { endpoints: { dynamodb: null, sesv2: null }, owned: false, close: async () => {} };
+    return {
+      endpoints: { dynamodb: null, sesv2: null },
+      credentials: null,
+      owned: false,
+      close: async () => {},
+    };
   }
   const mode = opts.mode ?? servicesModeFromEnv();
-  await mkdir(home, { recursive: true });
+  await mkdir(home, { recursive: true, mode: 0o700 });
+  const credentials = await servicesCredential(home);
   const file = join(home, "services.json");
   const lock = join(home, "services.lock");
   for (let attempt = 0; attempt < 100; attempt++) {
     let handle: Awaited<ReturnType<typeof open>> | null = null;
     try {
-      handle = await open(lock, "wx");
+      handle = await open(lock, "wx", PRIVATE);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
     }
     if (handle) {
       await handle.writeFile(String(process.pid));
       await handle.close();
-      return startOwned(home, file, lock, mode, need);
+      return startOwned(home, file, lock, mode, need, credentials);
     }
     const ownerPid = Number((await readFile(lock, "utf8").catch(() => "")) || Number.NaN);
     const published = await readEndpoints(file);
@@ -90,6 +134,7 @@ export async function openEmbeddedServices(
             dynamodb: need.dynamodb ? published.dynamodb : null,
             sesv2: need.sesv2 ? published.sesv2 : null,
           },
+          credentials,
           owned: false,
           close: async () => {},
         };
@@ -124,10 +169,12 @@ async function startOwned(
   lock: string,
   mode: ServicesMode,
   need: { dynamodb: boolean; sesv2: boolean },
+  credentials: ServiceCredential,
 ): Promise<EmbeddedServices> {
   const options: ServiceHostOptions = {
     dynamodbPath: join(home, "dynamodb"),
     ses: { retainMessages: 0 },
+    credential: credentials,
   };
   // Files first gone, then the services: a joiner never finds a published endpoint that is closing.
   // Only while they are still ours (after a crash of the thread another process may have taken over).
@@ -157,12 +204,14 @@ async function startOwned(
     const { dynamodb, sesv2 } = host;
     if (!dynamodb || !sesv2) throw new Error("the embedded services did not start");
     const endpoints: ServiceEndpoints = { dynamodb, sesv2, pid: process.pid };
-    await writeFile(file, `${JSON.stringify(endpoints, null, 2)}\n`);
+    await writeFile(file, `${JSON.stringify(endpoints, null, 2)}\n`, { mode: PRIVATE });
+    await chmod(file, PRIVATE);
     const owned = host;
     let closing: Promise<void> | null = null;
     return {
       // Both run for every process on the directory; this one uses only those it needs.
       endpoints: { dynamodb: need.dynamodb ? dynamodb : null, sesv2: need.sesv2 ? sesv2 : null },
+      credentials,
       owned: true,
       close() {
         closing ??= (async () => {
