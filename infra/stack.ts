@@ -31,6 +31,7 @@ import {
 } from "aws-cdk-lib";
 import type { Construct } from "constructs";
 import { TABLE_ENV, TABLES, type TableDef, type TableName } from "../functions/adapters/schema.js";
+import { CURRENT_KEY_FIELD, GENERATED_KEY_ID } from "../functions/adapters/secret-keys.js";
 import { CONFIG_ENV } from "../functions/core/config.js";
 import { QUEUE_ENV, SEND_RATE_ENV, TOKEN_SECRET_ENV } from "../functions/handlers/env.js";
 import type { DeploymentConfig } from "./config.js";
@@ -109,9 +110,17 @@ export class DigestStack extends Stack {
       ]),
     ) as Record<TableName, dynamodb.TableV2>;
 
+    // The format functions/adapters/secret-keys.ts reads: {"current":"k1","k1":<64 letters and digits,
+    // valid base64 of 48 bytes>}. Rotation adds keys to it by hand (README: Rotating the signing key).
     const tokenSecret = new secretsmanager.Secret(this, "TokenSigningSecret", {
-      description: "HMAC key for signed unsubscribe/preferences/confirm links (keyId:secret)",
-      generateSecretString: { passwordLength: 64, excludePunctuation: true, includeSpace: false },
+      description: `Link-signing keys: {"${CURRENT_KEY_FIELD}": keyId, keyId: base64 secret, ...}; rotate by adding a key (README)`,
+      generateSecretString: {
+        secretStringTemplate: JSON.stringify({ [CURRENT_KEY_FIELD]: GENERATED_KEY_ID }),
+        generateStringKey: GENERATED_KEY_ID,
+        passwordLength: 64,
+        excludePunctuation: true,
+        includeSpace: false,
+      },
       removalPolicy: settings.deletionProtection ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
     });
     this.tokenSecret = tokenSecret;

@@ -8,7 +8,7 @@ import { createTables } from "../adapters/dynamo/create-tables.js";
 import { dynamoStores } from "../adapters/dynamo/stores.js";
 import { FolderOutbox } from "../adapters/outbox.js";
 import { TABLE_ENV, type TableName, type TableNames, tableNamesFromEnv } from "../adapters/schema.js";
-import { signingKeysFromEnv } from "../adapters/secret-keys.js";
+import { parseTokenKeys, signingKeysFromEnv } from "../adapters/secret-keys.js";
 import { SesMailer } from "../adapters/ses-mailer.js";
 import { type ApiContext, apiContextFrom } from "../core/api/context.js";
 import { CONFIG_ENV, type DigestConfig, parseConfig } from "../core/config.js";
@@ -16,7 +16,7 @@ import { createRenderer } from "../core/render.js";
 import { withEditionResending } from "../core/resend-failed.js";
 import type { EditionDeps } from "../core/send-edition.js";
 import { tokenBucketPacer } from "../core/token-bucket.js";
-import { parseSigningKeys, type SigningKey } from "../core/tokens.js";
+import type { SigningKey } from "../core/tokens.js";
 import { createTransactionalMail } from "../core/transactional.js";
 import { TOKEN_SECRET_ENV } from "../handlers/env.js";
 import { configuredEndpoint } from "./endpoints.js";
@@ -84,10 +84,10 @@ export async function loadSigningKeys(
   home: string,
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<SigningKey[]> {
-  if (env.DIGEST_TOKEN_KEYS) return parseSigningKeys(env.DIGEST_TOKEN_KEYS);
+  if (env.DIGEST_TOKEN_KEYS) return parseTokenKeys(env.DIGEST_TOKEN_KEYS);
   const file = resolve(home, "token-keys");
   try {
-    return parseSigningKeys((await readFile(file, "utf8")).trim());
+    return parseTokenKeys(await readFile(file, "utf8"));
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
   }
@@ -98,9 +98,9 @@ export async function loadSigningKeys(
   } catch (err) {
     // Another process created it first: use theirs.
     if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
-    return parseSigningKeys((await readFile(file, "utf8")).trim());
+    return parseTokenKeys(await readFile(file, "utf8"));
   }
-  return parseSigningKeys(text);
+  return parseTokenKeys(text);
 }
 
 const LOCAL_CREDENTIALS = { accessKeyId: "local", secretAccessKey: "local" };

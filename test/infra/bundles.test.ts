@@ -21,7 +21,9 @@ import { synthStack } from "./synth.js";
 
 const DAY = "2031-03-14";
 const SECRET_ARN = "arn:aws:secretsmanager:us-east-1:000000000000:secret:digest-token-abc123";
-const SECRET = "kT9mQ2vX7pL4sN8wR1yB6cF3hJ5dG0zA2eU7iO9aS4qW1xE6rT8yU3iP5oL7kJ2h";
+// The shape the stack's generateSecretString produces (see test/infra/signing-secret.test.ts).
+const KEY = "kT9mQ2vX7pL4sN8wR1yB6cF3hJ5dG0zA2eU7iO9aS4qW1xE6rT8yU3iP5oL7kJ2h";
+const SECRET = JSON.stringify({ current: "k1", k1: KEY });
 // The SQS client sends to the queue URL's own host, so the stub's address is the queue URL.
 let QUEUE_URL = "";
 const outdir = fileURLToPath(new URL(`../../cdk.out/test-bundles-${process.pid}`, import.meta.url));
@@ -175,7 +177,7 @@ describe("the Lambda bundles cdk deploy would ship", () => {
     const url = (mail.headers.get("list") as { unsubscribe: { url: string } }).unsubscribe.url;
     expect(url).toMatch(/^https:\/\/digest\.test\.example\/unsubscribe\?t=/);
     const token = new URL(url).searchParams.get("t") as string;
-    expect(verifyToken(token, "unsubscribe", [{ id: "s1", secret: Buffer.from(SECRET) }]).ok).toBe(true);
+    expect(verifyToken(token, "unsubscribe", [{ id: "k1", secret: Buffer.from(KEY, "base64") }]).ok).toBe(true);
 
     // An SQS redelivery of the same message sends nobody twice.
     expect(await bundles.send?.handler?.(event)).toEqual({ batchItemFailures: [] });
