@@ -3,10 +3,11 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { TABLES } from "../../functions/adapters/schema.js";
 import { QUEUE_ENV } from "../../functions/handlers/env.js";
 import { buildTemplates } from "../../functions/local/build-templates.js";
+import { readConfigFile } from "../../functions/local/config-file.js";
 import { DeploymentConfigError, readDeploymentConfig, usesExampleValues } from "../../infra/config.js";
 import { sendFleet } from "../../infra/send-fleet.js";
 import { sesEventTypes } from "../../infra/stack.js";
-import { cdkJsonContext, synthStack } from "./synth.js";
+import { cdkJsonContext, EXAMPLE_CONFIG, synthStack } from "./synth.js";
 
 let template: Template;
 
@@ -327,18 +328,15 @@ describe("deployment configuration", () => {
     expect(() => synthStack({ context: { "digest:sendHour": 25 } })).toThrow(/digest:sendHour/);
   });
 
-  it("knows when cdk.json still carries the example values (deploy preflight refuses them)", () => {
-    const shipped = readDeploymentConfig((key) => cdkJsonContext()[key]);
-    expect(usesExampleValues(shipped)).toEqual([
-      "digest:sendingDomain",
-      "digest:senderAddress",
-      "digest:postalAddress",
-    ]);
+  it("knows when the configuration still carries the example values (deploy preflight refuses them)", () => {
+    const example = readConfigFile(EXAMPLE_CONFIG);
+    const shipped = readDeploymentConfig((key) => cdkJsonContext()[key], example);
+    expect(usesExampleValues(shipped)).toEqual(["deploy.sendingDomain", "senderAddress", "postalAddress"]);
     const real = cdkJsonContext({
       "digest:sendingDomain": "news.lakeside-herald.org",
       "digest:senderAddress": "digest@news.lakeside-herald.org",
       "digest:postalAddress": "Lakeside Herald, 4 Quay Street, Wexmoor WX1 2AB",
     });
-    expect(usesExampleValues(readDeploymentConfig((key) => real[key]))).toEqual([]);
+    expect(usesExampleValues(readDeploymentConfig((key) => real[key], example))).toEqual([]);
   });
 });
