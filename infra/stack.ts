@@ -34,7 +34,7 @@ import { TABLE_ENV, TABLES, type TableDef, type TableName } from "../functions/a
 import { CURRENT_KEY_FIELD, GENERATED_KEY_ID } from "../functions/adapters/secret-keys.js";
 import { CONFIG_ENV } from "../functions/core/config.js";
 import { QUEUE_ENV, SEND_RATE_ENV, TOKEN_SECRET_ENV } from "../functions/handlers/env.js";
-import type { DeploymentConfig } from "./config.js";
+import { type DeploymentConfig, deployedRuntimeEnvironment } from "./config.js";
 import { sendFleet } from "./send-fleet.js";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
@@ -441,6 +441,16 @@ export class DigestStack extends Stack {
     out("SendQueueUrl", sendQueue.queueUrl, `env ${QUEUE_ENV}`);
     out("TokenSecretArn", tokenSecret.secretArn, `env ${TOKEN_SECRET_ENV}`);
     out("ConfigurationSetName", configurationSet.configurationSetName, `env ${CONFIG_ENV.configurationSet}`);
+    // What `digest --aws` runs with: the functions' own settings (not exported: it is no cross-stack value).
+    new CfnOutput(this, "RuntimeConfig", {
+      description: "The digest settings the functions run with (DIGEST_* variables), read by digest --aws",
+      value: this.toJsonString(
+        deployedRuntimeEnvironment(config, {
+          configurationSet: configurationSet.configurationSetName,
+          apiUrl,
+        }),
+      ),
+    });
     // The DNS records the sending domain needs (printed by `npm run deploy`).
     for (const [i, record] of identity.dkimRecords.entries()) {
       out(`DkimRecord${i + 1}`, `${record.name} CNAME ${record.value}`, "DNS: Easy DKIM");

@@ -177,7 +177,9 @@ describe("the Lambda bundles cdk deploy would ship", () => {
     const url = (mail.headers.get("list") as { unsubscribe: { url: string } }).unsubscribe.url;
     expect(url).toMatch(/^https:\/\/digest\.test\.example\/unsubscribe\?t=/);
     const token = new URL(url).searchParams.get("t") as string;
-    expect(verifyToken(token, "unsubscribe", [{ id: "k1", secret: Buffer.from(KEY, "base64") }]).ok).toBe(true);
+    expect(verifyToken(token, "unsubscribe", [{ id: "k1", secret: Buffer.from(KEY, "base64") }]).ok).toBe(
+      true,
+    );
 
     // An SQS redelivery of the same message sends nobody twice.
     expect(await bundles.send?.handler?.(event)).toEqual({ batchItemFailures: [] });

@@ -1,4 +1,4 @@
-import { randomBytes, randomInt } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -8,6 +8,12 @@ import { parseTokenKeys, signingKeysFromEnv } from "../../functions/adapters/sec
 import { signToken, verifyToken } from "../../functions/core/tokens.js";
 import { loadSigningKeys } from "../../functions/local/runtime.js";
 import { type AwsStubs, startAwsStubs } from "../helpers/aws-stubs.js";
+import {
+  type CfnTemplate,
+  type GenerateSecretString,
+  generateLikeSecretsManager,
+  secretGenerator,
+} from "../helpers/deployed-template.js";
 import { synthStack } from "./synth.js";
 
 /**
@@ -15,43 +21,10 @@ import { synthStack } from "./synth.js";
  * functions and the CLI read (one parser), and rotating it as the README says keeps old links valid.
  */
 
-interface GenerateSecretString {
-  SecretStringTemplate?: string;
-  GenerateStringKey?: string;
-  PasswordLength?: number;
-  ExcludePunctuation?: boolean;
-  ExcludeCharacters?: string;
-  ExcludeUppercase?: boolean;
-  ExcludeLowercase?: boolean;
-  ExcludeNumbers?: boolean;
-  IncludeSpace?: boolean;
-}
-
-/** What Secrets Manager's generator makes of these properties (GetRandomPassword's character classes). */
-function generateLikeSecretsManager(g: GenerateSecretString): string {
-  const punctuation = "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~";
-  let chars = "";
-  if (!g.ExcludeUppercase) chars += "ABCDEFGHIJKLMNOPQRSTUVWXYZ";
-  if (!g.ExcludeLowercase) chars += "abcdefghijklmnopqrstuvwxyz";
-  if (!g.ExcludeNumbers) chars += "0123456789";
-  if (!g.ExcludePunctuation) chars += punctuation;
-  if (g.IncludeSpace) chars += " ";
-  chars = [...chars].filter((c) => !(g.ExcludeCharacters ?? "").includes(c)).join("");
-  const password = Array.from({ length: g.PasswordLength ?? 32 }, () => chars[randomInt(chars.length)]).join(
-    "",
-  );
-  if (g.SecretStringTemplate === undefined) return password;
-  const value = JSON.parse(g.SecretStringTemplate) as Record<string, string>;
-  value[g.GenerateStringKey as string] = password;
-  return JSON.stringify(value);
-}
-
 let generator: GenerateSecretString;
 beforeAll(() => {
   const { stack } = synthStack();
-  const secrets = Template.fromStack(stack).findResources("AWS::SecretsManager::Secret");
-  const [secret] = Object.values(secrets);
-  generator = secret?.Properties.GenerateSecretString as GenerateSecretString;
+  generator = secretGenerator(Template.fromStack(stack).toJSON() as CfnTemplate);
 }, 180_000);
 
 describe("the generated signing secret", () => {
