@@ -1,10 +1,14 @@
 import { z } from "zod";
 import { CONFIG_ENV, ConfigError, type DigestConfig, parseConfig } from "../functions/core/config.js";
+import { type ConfigFile, DEPLOY_SECTION } from "../functions/local/config-file.js";
 
 /**
- * Deployment configuration from CDK context (`cdk.json` or `-c digest:key=value`). The digest's own
- * settings are validated by the same module the runtime uses (functions/core/config.ts) and reach the
- * Lambda functions through the same environment variable names; the keys below are the stack's own.
+ * The deployment's configuration: the same file local runs read (digest.config.json, see
+ * functions/local/config-file.ts), its `deploy` object for the stack's own settings, and
+ * `-c digest:<key>=<value>` on the cdk/deploy command line as a documented override of any key. The
+ * digest's settings are validated by the module the runtime uses (functions/core/config.ts) and reach
+ * the functions as the same environment variables; DIGEST_* variables of the deploying shell are not
+ * read (a local override never leaks into a deployment).
  */
 
 const PREFIX = "digest:";
@@ -21,13 +25,23 @@ const domain = z
 const bool = z.union([z.boolean(), z.enum(["true", "false"]).transform((v) => v === "true")]);
 
 const stackSchema = z.object({
+  /** The SES domain identity; default: the sender address's domain. */
   sendingDomain: domain,
-  sendHour: z.coerce.number({ message: "expected an hour 0–23" }).int().min(0).max(23),
+  sendHour: z.coerce.number({ message: "expected an hour 0–23" }).int().min(0).max(23).default(6),
   /** Messages per second the SES account may send (GetAccount MaxSendRate); sizes the send fleet. */
-  maxSendRate: z.coerce.number({ message: "expected messages per second ≥ 1" }).min(1).max(10_000),
-  deletionProtection: bool,
+  maxSendRate: z.coerce
+    .number({ message: "expected messages per second ≥ 1" })
+    .min(1)
+    .max(10_000)
+    .default(14),
+  deletionProtection: bool.default(true),
   /** Minutes between feed polls (the ingest function); it also runs 15 minutes before the send hour. */
-  feedPollMinutes: z.coerce.number({ message: "expected minutes from 5 to 1440" }).int().min(5).max(1440),
+  feedPollMinutes: z.coerce
+    .number({ message: "expected minutes from 5 to 1440" })
+    .int()
+    .min(5)
+    .max(1440)
+    .default(30),
   /** Optional: where the alarms are emailed. */
   alarmEmail: z.string().trim().email({ message: "not an email address" }).optional(),
   /**
@@ -38,16 +52,22 @@ const stackSchema = z.object({
     .number({ message: "expected a whole number of recipients ≥ 1" })
     .int()
     .min(1)
-    .max(100_000_000),
+    .max(100_000_000)
+    .default(10_000),
+  stackName: z
+    .string()
+    .regex(/^[A-Za-z][A-Za-z0-9-]{0,127}$/, "a CloudFormation stack name (letters, digits, -)")
+    .default("NewsletterDigest"),
 });
 
 export type StackSettings = z.infer<typeof stackSchema>;
+const STACK_KEYS = Object.keys(stackSchema.shape) as (keyof StackSettings)[];
 
 export interface DeploymentConfig {
   stack: StackSettings;
   /** The digest's runtime settings (publicBaseUrl may be absent: then the API's own URL is used). */
   digest: DigestConfig;
-  /** Context values for the runtime, as the environment variables the functions read. */
+  /** The digest's settings as the environment variables the functions read. */
   environment: Record<string, string>;
   publicBaseUrlGiven: boolean;
 }
@@ -58,31 +78,42 @@ export class DeploymentConfigError extends Error {
 
 type ContextReader = (key: string) => unknown;
 
-/** Reads and validates every `digest:*` context key; throws one error listing every bad key. */
-export function readDeploymentConfig(get: ContextReader): DeploymentConfig {
+/** No configuration file: defaults and context only. */
+const NO_FILE: Pick<ConfigFile, "path" | "settings" | "deploy"> = {
+  path: "digest.config.json (absent)",
+  settings: {},
+  deploy: {},
+};
+
+const given = (value: unknown) => value !== undefined && value !== null && value !== "";
+
+/**
+ * Validates the deployment's settings: `file` (digest.config.json) overlaid by `-c digest:<key>` context
+ * values from `get`. Throws one DeploymentConfigError listing every bad key, each named where it was
+ * set: `digest:<key>` (context), `<key>` or `deploy.<key>` (the file).
+ */
+export function readDeploymentConfig(
+  get: ContextReader,
+  file: Pick<ConfigFile, "path" | "settings" | "deploy"> = NO_FILE,
+): DeploymentConfig {
   const problems: string[] = [];
-  const raw = (key: string) => get(`${PREFIX}${key}`);
-  const stack = stackSchema.safeParse({
-    sendingDomain: raw("sendingDomain"),
-    sendHour: raw("sendHour") ?? 6,
-    maxSendRate: raw("maxSendRate") ?? 14,
-    deletionProtection: raw("deletionProtection") ?? true,
-    feedPollMinutes: raw("feedPollMinutes") ?? 30,
-    alarmEmail: raw("alarmEmail"),
-    expectedRecipients: raw("expectedRecipients") ?? 10_000,
-  });
-  if (!stack.success) {
-    for (const issue of stack.error.issues) {
-      const key = String(issue.path[0]);
-      const message = issue.code === "invalid_type" && raw(key) === undefined ? "required" : issue.message;
-      problems.push(`${PREFIX}${key}: ${message}`);
-    }
+  const fromContext = (key: string) => get(`${PREFIX}${key}`);
+  const nameOf = (key: string, deploy: boolean) =>
+    given(fromContext(key)) ? `${PREFIX}${key}` : deploy ? `${DEPLOY_SECTION}.${key}` : key;
+
+  // The digest's settings: the file's, then context overrides, as the functions' environment.
+  const settings: Record<string, unknown> = { ...file.settings };
+  for (const key of Object.keys(CONFIG_ENV)) {
+    const value = fromContext(key);
+    if (given(value)) settings[key] = value;
   }
   const environment: Record<string, string> = {};
   for (const [key, envName] of Object.entries(CONFIG_ENV)) {
-    const value = raw(key);
-    if (value !== undefined && value !== null && value !== "")
-      environment[envName] = Array.isArray(value) ? value.join(",") : String(value);
+    const value = settings[key];
+    if (given(value)) environment[envName] = Array.isArray(value) ? value.join(",") : String(value);
+  }
+  for (const key of Object.keys(settings)) {
+    if (!(key in CONFIG_ENV)) problems.push(`${key}: unknown setting`);
   }
   let digest: DigestConfig | null = null;
   try {
@@ -90,34 +121,70 @@ export function readDeploymentConfig(get: ContextReader): DeploymentConfig {
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     for (const line of err.message.split("\n").slice(1)) {
-      // "key (ENV): reason" → "digest:key: reason"
-      problems.push(line.trim().replace(/^(\w+) \([A-Z_]+\):/, `${PREFIX}$1:`));
+      // "key (ENV): reason" → "<where it was set>: reason"
+      const match = /^\s*(\w+) \([A-Z_]+\): (.*)$/.exec(line);
+      problems.push(match ? `${nameOf(match[1] as string, false)}: ${match[2]}` : line.trim());
     }
   }
-  if (stack.success && digest) {
-    const senderDomain = digest.senderAddress.split("@")[1] ?? "";
+
+  // The stack's own settings.
+  const raw: Record<string, unknown> = { ...file.deploy };
+  for (const key of STACK_KEYS) {
+    const value = fromContext(key);
+    if (given(value)) raw[key] = value;
+  }
+  for (const key of Object.keys(file.deploy)) {
+    if (!STACK_KEYS.includes(key as keyof StackSettings))
+      problems.push(`${DEPLOY_SECTION}.${key}: unknown setting`);
+  }
+  const senderDomain = digest?.senderAddress.split("@")[1];
+  if (!given(raw.sendingDomain) && senderDomain) raw.sendingDomain = senderDomain;
+  const stack = stackSchema.safeParse(raw);
+  if (!stack.success) {
+    for (const issue of stack.error.issues) {
+      const key = String(issue.path[0]);
+      const message = issue.code === "invalid_type" && raw[key] === undefined ? "required" : issue.message;
+      problems.push(`${nameOf(key, true)}: ${message}`);
+    }
+  }
+  if (stack.success && digest && senderDomain) {
     const sendingDomain = stack.data.sendingDomain;
     if (senderDomain !== sendingDomain && !senderDomain.endsWith(`.${sendingDomain}`)) {
       problems.push(
-        `${PREFIX}senderAddress: ${digest.senderAddress} is not on the sending domain ${sendingDomain}`,
+        `${nameOf("senderAddress", false)}: ${digest.senderAddress} is not on the sending domain ${sendingDomain}`,
       );
     }
   }
   if (problems.length > 0 || !stack.success || !digest) {
     throw new DeploymentConfigError(
-      `invalid deployment configuration (cdk.json context or -c flags):\n  ${problems.join("\n  ")}`,
+      `invalid deployment configuration (${file.path}, -c ${PREFIX}<key>=<value> overrides):\n  ${problems.join("\n  ")}`,
     );
   }
-  return { stack: stack.data, digest, environment, publicBaseUrlGiven: Boolean(raw("publicBaseUrl")) };
+  return { stack: stack.data, digest, environment, publicBaseUrlGiven: given(settings.publicBaseUrl) };
 }
 
-/** True while the configuration still carries the example values shipped in cdk.json. */
+/**
+ * The digest's settings exactly as the functions get them (DIGEST_* variables), with what only the
+ * deployment knows: its configuration set and, unless configured, the API's URL as the public base
+ * URL. The stack publishes this as its `RuntimeConfig` output; `digest --aws` reads it.
+ */
+export function deployedRuntimeEnvironment(
+  config: DeploymentConfig,
+  deployed: { configurationSet: string; apiUrl: string },
+): Record<string, string> {
+  return {
+    ...config.environment,
+    [CONFIG_ENV.configurationSet]: deployed.configurationSet,
+    ...(config.publicBaseUrlGiven ? {} : { [CONFIG_ENV.publicBaseUrl]: deployed.apiUrl }),
+  };
+}
+
+/** The settings that still hold the example values (names as in digest.config.json). */
 export function usesExampleValues(config: DeploymentConfig): string[] {
   const examples: string[] = [];
   if (/(^|\.)example\.(com|org|net)$/.test(config.stack.sendingDomain))
-    examples.push(`${PREFIX}sendingDomain`);
-  if (/@(.+\.)?example\.(com|org|net)$/.test(config.digest.senderAddress))
-    examples.push(`${PREFIX}senderAddress`);
-  if (/Example Street/.test(config.digest.postalAddress)) examples.push(`${PREFIX}postalAddress`);
+    examples.push(`${DEPLOY_SECTION}.sendingDomain`);
+  if (/@(.+\.)?example\.(com|org|net)$/.test(config.digest.senderAddress)) examples.push("senderAddress");
+  if (/Example Street/.test(config.digest.postalAddress)) examples.push("postalAddress");
   return examples;
 }

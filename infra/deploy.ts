@@ -1,12 +1,15 @@
 import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { ConfigError } from "../functions/core/config.js";
+import { readConfigFile } from "../functions/local/config-file.js";
 import { DeploymentConfigError, readDeploymentConfig, usesExampleValues } from "./config.js";
 
 /**
- * `npm run deploy [-- cdk deploy flags]`: refuses while cdk.json still carries the example sender and
- * domain, deploys with the CDK CLI, then prints the DNS records the sending domain needs and how to
- * point `digest --aws` at the stack.
+ * `npm run deploy [-- cdk deploy flags]`: refuses while the configuration (digest.config.json and -c
+ * overrides, as synth reads them) still carries the example sender, domain or postal address, deploys
+ * with the CDK CLI, then prints the DNS records the sending domain needs and how to point
+ * `digest --aws` at the stack (its outputs, RuntimeConfig included, go to cdk-outputs.json).
  */
 
 const root = fileURLToPath(new URL("..", import.meta.url));
@@ -33,9 +36,11 @@ function preflight(): void {
   const values = context();
   let examples: string[];
   try {
-    examples = usesExampleValues(readDeploymentConfig((key) => values[key]));
+    const named = values["digest:config"] ?? process.env.DIGEST_CONFIG;
+    const file = readConfigFile(typeof named === "string" ? named : undefined, root);
+    examples = usesExampleValues(readDeploymentConfig((key) => values[key], file));
   } catch (err) {
-    if (err instanceof DeploymentConfigError) {
+    if (err instanceof DeploymentConfigError || err instanceof ConfigError) {
       process.stderr.write(`${err.message}\n`);
       process.exit(1);
     }
@@ -43,10 +48,11 @@ function preflight(): void {
   }
   if (examples.length > 0) {
     process.stderr.write(
-      `refusing to deploy: these settings still hold the example values shipped in cdk.json:\n  ${examples.join("\n  ")}\n` +
-        "Set your own in cdk.json or with -c, e.g.\n" +
-        "  npm run deploy -- -c digest:sendingDomain=news.yourpaper.org -c digest:senderAddress=digest@news.yourpaper.org " +
-        '-c "digest:postalAddress=Your Paper, 1 High Street, Town"\n',
+      `refusing to deploy: these settings still hold example values:\n  ${examples.join("\n  ")}\n` +
+        "Set your own in digest.config.json (start from digest.config.example.json), e.g.\n" +
+        '  { "senderAddress": "digest@news.yourpaper.org", "postalAddress": "Your Paper, 1 High Street, Town",\n' +
+        '    "deploy": { "sendingDomain": "news.yourpaper.org" } }\n' +
+        "or override a key on the command line: npm run deploy -- -c digest:<key>=<value>\n",
     );
     process.exit(1);
   }

@@ -210,7 +210,7 @@ export function addMonitoring(stack: Stack, props: MonitoringProps): Monitoring 
   alarm(
     "SendQueueAgeAlarm",
     `The send queue's oldest message is over ${ageThreshold.toMinutes()} minutes old: longer than the fleet needs ` +
-      `for ${props.settings.expectedRecipients} recipients (digest:expectedRecipients). The fleet is not draining.`,
+      `for ${props.settings.expectedRecipients} recipients (deploy.expectedRecipients). The fleet is not draining.`,
     props.sendQueue.metricApproximateAgeOfOldestMessage({
       period: Duration.minutes(5),
       statistic: cloudwatch.Stats.MAXIMUM,

@@ -27,6 +27,7 @@ import {
 } from "aws-cdk-lib";
 import type { Construct } from "constructs";
 import { TABLE_ENV, TABLES, type TableDef, type TableName } from "../functions/adapters/schema.js";
+import { CURRENT_KEY_FIELD, GENERATED_KEY_ID } from "../functions/adapters/secret-keys.js";
 import { CONFIG_ENV } from "../functions/core/config.js";
 import {
   QUEUE_ENV,
@@ -37,7 +38,7 @@ import {
 } from "../functions/handlers/env.js";
 import { METRICS_NAMESPACE, serviceName } from "../functions/handlers/metric-names.js";
 import { type AsyncFailureQueues, asyncFailureQueues } from "./async-failures.js";
-import type { DeploymentConfig } from "./config.js";
+import { type DeploymentConfig, deployedRuntimeEnvironment } from "./config.js";
 import { addMonitoring, type Monitoring } from "./monitoring.js";
 import { sendFleet } from "./send-fleet.js";
 
@@ -117,9 +118,17 @@ export class DigestStack extends Stack {
       ]),
     ) as Record<TableName, dynamodb.TableV2>;
 
+    // The format functions/adapters/secret-keys.ts reads: {"current":"k1","k1":<64 letters and digits,
+    // valid base64 of 48 bytes>}. Rotation adds keys to it by hand (README: Rotating the signing key).
     const tokenSecret = new secretsmanager.Secret(this, "TokenSigningSecret", {
-      description: "HMAC key for signed unsubscribe/preferences/confirm links (keyId:secret)",
-      generateSecretString: { passwordLength: 64, excludePunctuation: true, includeSpace: false },
+      description: `Link-signing keys: {"${CURRENT_KEY_FIELD}": keyId, keyId: base64 secret, ...}; rotate by adding a key (README)`,
+      generateSecretString: {
+        secretStringTemplate: JSON.stringify({ [CURRENT_KEY_FIELD]: GENERATED_KEY_ID }),
+        generateStringKey: GENERATED_KEY_ID,
+        passwordLength: 64,
+        excludePunctuation: true,
+        includeSpace: false,
+      },
       removalPolicy: settings.deletionProtection ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
     });
     this.tokenSecret = tokenSecret;
@@ -509,6 +518,16 @@ export class DigestStack extends Stack {
       deadLetters.queueUrl,
       "Send messages that failed five times (redrive: README)",
     );
+    // What `digest --aws` runs with: the functions' own settings (not exported: it is no cross-stack value).
+    new CfnOutput(this, "RuntimeConfig", {
+      description: "The digest settings the functions run with (DIGEST_* variables), read by digest --aws",
+      value: this.toJsonString(
+        deployedRuntimeEnvironment(config, {
+          configurationSet: configurationSet.configurationSetName,
+          apiUrl,
+        }),
+      ),
+    });
     // The DNS records the sending domain needs (printed by `npm run deploy`).
     for (const [i, record] of identity.dkimRecords.entries()) {
       out(`DkimRecord${i + 1}`, `${record.name} CNAME ${record.value}`, "DNS: Easy DKIM");

@@ -76,9 +76,10 @@ export const USAGE = `usage: digest [--aws] <command> [options]
   suppressions remove <email>            lifts it; the subscriber gets back the status it had
   ses-events <file.json>... [--json]     apply saved SES notifications (SNS, SQS, EventBridge or bare)
 
-State: DIGEST_HOME (default ./.digest); outbox: DIGEST_OUTBOX (default ./out).
+State: DIGEST_HOME (default ./.digest); outbox: DIGEST_OUTBOX (default ./out); settings:
+digest.config.json (or DIGEST_CONFIG), then DIGEST_* variables.
 Embedded DynamoDB and SES unless AWS_ENDPOINT_URL_DYNAMODB / AWS_ENDPOINT_URL_SESV2 are set;
---aws uses real AWS.`;
+--aws: the deployed stack on AWS, its tables, settings and signing key from cdk-outputs.json.`;
 
 type Handler = (rt: Runtime, io: Io, args: string[], env: NodeJS.ProcessEnv) => Promise<number>;
 
@@ -153,7 +154,14 @@ export async function main(
   let rt: Runtime | null = null;
   try {
     const { handler, rest } = resolveCommand(args);
+    if (aws && args[0] === "init") {
+      throw new CommandError(
+        "--aws init: the deployed stack's tables belong to CloudFormation (npm run deploy creates and " +
+          "updates them); nothing to create",
+      );
+    }
     rt = await openRuntime({ env, aws });
+    for (const notice of rt.notices) io.err(`digest: ${notice}`);
     return await handler(rt, io, rest, env);
   } catch (err) {
     if (err instanceof UsageError) {

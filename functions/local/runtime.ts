@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { resolve } from "node:path";
+import { SecretsProvider } from "@aws-lambda-powertools/parameters/secrets";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { documentClientOver } from "../adapters/dynamo/client.js";
@@ -8,8 +9,8 @@ import { createTables } from "../adapters/dynamo/create-tables.js";
 import { DynamoRateLimitStore } from "../adapters/dynamo/rate-limit-store.js";
 import { dynamoStores } from "../adapters/dynamo/stores.js";
 import { FolderOutbox } from "../adapters/outbox.js";
-import { TABLE_ENV, type TableName, type TableNames, tableNamesFromEnv } from "../adapters/schema.js";
-import { signingKeysFromEnv } from "../adapters/secret-keys.js";
+import { type TableName, type TableNames, tableNamesFromEnv } from "../adapters/schema.js";
+import { parseTokenKeys, signingKeysFromSecret } from "../adapters/secret-keys.js";
 import { SesMailer } from "../adapters/ses-mailer.js";
 import { type ApiContext, apiContextFrom } from "../core/api/context.js";
 import { CONFIG_ENV, type DigestConfig, parseConfig } from "../core/config.js";
@@ -17,15 +18,18 @@ import { createRenderer } from "../core/render.js";
 import { withEditionResending } from "../core/resend-failed.js";
 import type { EditionDeps } from "../core/send-edition.js";
 import { tokenBucketPacer } from "../core/token-bucket.js";
-import { parseSigningKeys, type SigningKey } from "../core/tokens.js";
+import type { SigningKey } from "../core/tokens.js";
 import { createTransactionalMail } from "../core/transactional.js";
-import { TOKEN_SECRET_ENV } from "../handlers/env.js";
+import { readConfigFile as readConfigFileAt } from "./config-file.js";
+import { ignoredUnderAws, readDeployedStack } from "./deployed-stack.js";
+import { configuredEndpoint } from "./endpoints.js";
 import { openEmbeddedServices } from "./services.js";
 import { loadTemplateSpec } from "./template-loader.js";
 
 /**
  * Wires the core to real adapters for a `digest` process: embedded services unless an endpoint is
- * configured (AWS_ENDPOINT_URL_DYNAMODB / AWS_ENDPOINT_URL_SESV2) or `aws` is set (real AWS).
+ * configured (AWS_ENDPOINT_URL_DYNAMODB / AWS_ENDPOINT_URL_SESV2) or `aws` is set (the deployed stack
+ * on real AWS, see deployed-stack.ts).
  */
 
 export interface RuntimeOptions {
@@ -44,8 +48,12 @@ export interface Runtime {
   mailer: SesMailer;
   /** Tables this process created on the embedded database (a fresh data directory). */
   createdTables: TableName[];
-  /** True when DIGEST_PUBLIC_BASE_URL or the config file names the public base URL. */
+  /** True when DIGEST_PUBLIC_BASE_URL or the config file names the public base URL (or under --aws). */
   publicBaseUrlConfigured: boolean;
+  /** True under --aws: the deployed stack's tables, settings and key. */
+  aws: boolean;
+  /** What the user should know about how this runtime was set up (printed on stderr). */
+  notices: string[];
   deps(): Promise<EditionDeps>;
   apiContext(): Promise<ApiContext>;
   keys(): Promise<SigningKey[]>;
@@ -55,23 +63,12 @@ export interface Runtime {
 export const digestHome = (env: NodeJS.ProcessEnv = process.env) => resolve(env.DIGEST_HOME || ".digest");
 export const outboxRoot = (env: NodeJS.ProcessEnv = process.env) => resolve(env.DIGEST_OUTBOX || "out");
 
-/** Reads the optional JSON config file: $DIGEST_CONFIG, else ./digest.config.json when present. */
+/** The digest's settings in the config file: $DIGEST_CONFIG, else ./digest.config.json when present. */
 export async function readConfigFile(env: NodeJS.ProcessEnv): Promise<Record<string, unknown>> {
-  const path = env.DIGEST_CONFIG ? resolve(env.DIGEST_CONFIG) : resolve("digest.config.json");
-  let text: string;
-  try {
-    text = await readFile(path, "utf8");
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === "ENOENT" && !env.DIGEST_CONFIG) return {};
-    throw new Error(`cannot read config file ${path}: ${(err as Error).message}`);
-  }
-  try {
-    return JSON.parse(text) as Record<string, unknown>;
-  } catch (err) {
-    throw new Error(`config file ${path} is not valid JSON: ${(err as Error).message}`);
-  }
+  return readConfigFileAt(env.DIGEST_CONFIG).settings;
 }
 
+/** Local configuration: defaults, then the config file, then DIGEST_* variables. */
 export async function loadConfig(env: NodeJS.ProcessEnv = process.env): Promise<DigestConfig> {
   return parseConfig(await readConfigFile(env), env);
 }
@@ -84,10 +81,10 @@ export async function loadSigningKeys(
   home: string,
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<SigningKey[]> {
-  if (env.DIGEST_TOKEN_KEYS) return parseSigningKeys(env.DIGEST_TOKEN_KEYS);
+  if (env.DIGEST_TOKEN_KEYS) return parseTokenKeys(env.DIGEST_TOKEN_KEYS);
   const file = resolve(home, "token-keys");
   try {
-    return parseSigningKeys((await readFile(file, "utf8")).trim());
+    return parseTokenKeys(await readFile(file, "utf8"));
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
   }
@@ -98,55 +95,49 @@ export async function loadSigningKeys(
   } catch (err) {
     // Another process created it first: use theirs.
     if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
-    return parseSigningKeys((await readFile(file, "utf8")).trim());
+    return parseTokenKeys(await readFile(file, "utf8"));
   }
-  return parseSigningKeys(text);
+  return parseTokenKeys(text);
 }
 
 const LOCAL_CREDENTIALS = { accessKeyId: "local", secretAccessKey: "local" };
 
-/**
- * `--aws`: the deployed stack's outputs (written by `npm run deploy` to cdk-outputs.json) fill in the
- * table names, secret, configuration set and public URL, unless the environment already sets them.
- */
-export async function deployedStackEnv(env: NodeJS.ProcessEnv): Promise<NodeJS.ProcessEnv> {
-  const file = resolve(env.DIGEST_STACK_OUTPUTS || "cdk-outputs.json");
-  let outputs: Record<string, string>;
-  try {
-    const all = JSON.parse(await readFile(file, "utf8")) as Record<string, Record<string, string>>;
-    outputs = Object.values(all)[0] ?? {};
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === "ENOENT") return env;
-    throw new Error(`cannot read the stack outputs in ${file}: ${(err as Error).message}`);
-  }
-  const fromOutputs: Record<string, string | undefined> = {
-    [TOKEN_SECRET_ENV]: outputs.TokenSecretArn,
-    [CONFIG_ENV.configurationSet]: outputs.ConfigurationSetName,
-    [CONFIG_ENV.publicBaseUrl]: outputs.ApiUrl,
-  };
-  for (const name of Object.keys(TABLE_ENV) as TableName[]) {
-    fromOutputs[TABLE_ENV[name]] = outputs[`${name[0]?.toUpperCase()}${name.slice(1)}TableName`];
-  }
-  const merged: NodeJS.ProcessEnv = { ...env };
-  for (const [key, value] of Object.entries(fromOutputs)) if (value && !merged[key]) merged[key] = value;
-  return merged;
-}
-
 export async function openRuntime(opts: RuntimeOptions = {}): Promise<Runtime> {
-  const env = opts.aws ? await deployedStackEnv(opts.env ?? process.env) : (opts.env ?? process.env);
+  const env = opts.env ?? process.env;
   const home = digestHome(env);
-  const configFile = await readConfigFile(env);
-  const config = parseConfig(configFile, env);
-  const dynamoEndpoint = env.AWS_ENDPOINT_URL_DYNAMODB || env.AWS_ENDPOINT_URL || null;
-  const sesEndpoint = env.AWS_ENDPOINT_URL_SESV2 || env.AWS_ENDPOINT_URL || null;
+  const notices: string[] = [];
+  // --aws: the deployed stack's settings, tables and key, as its functions have them; locally the
+  // config file and DIGEST_* variables.
+  const deployed = opts.aws ? await readDeployedStack(env) : null;
+  let config: DigestConfig;
+  let tables: TableNames;
+  let publicBaseUrlConfigured: boolean;
+  if (deployed) {
+    config = parseConfig({}, deployed.runtimeEnv);
+    tables = deployed.tables;
+    publicBaseUrlConfigured = true;
+    const ignored = ignoredUnderAws(env);
+    if (ignored.length > 0) {
+      notices.push(`--aws uses the deployed stack's settings; ignoring ${ignored.join(", ")}`);
+    }
+  } else {
+    const settings = await readConfigFile(env);
+    config = parseConfig(settings, env);
+    tables = tableNamesFromEnv(env);
+    publicBaseUrlConfigured = Boolean(env[CONFIG_ENV.publicBaseUrl]) || settings.publicBaseUrl !== undefined;
+  }
+  // A configured endpoint wins for its own service; only the others are embedded.
+  const dynamoEndpoint = configuredEndpoint(env, "dynamodb");
+  const sesEndpoint = configuredEndpoint(env, "sesv2");
   const services = await openEmbeddedServices(home, {
     dynamodb: !opts.aws && !dynamoEndpoint,
     sesv2: !opts.aws && !sesEndpoint,
   });
-  const region = env.AWS_REGION || env.AWS_DEFAULT_REGION || (opts.aws ? undefined : "us-east-1");
-  // Local endpoints accept any signature; use placeholder credentials unless real ones are configured.
-  // Credentials from `env` when it names them (it may not be process.env); else the SDK's own chain.
-  const credentials =
+  const region =
+    env.AWS_REGION || env.AWS_DEFAULT_REGION || (deployed ? (deployed.region ?? undefined) : "us-east-1");
+  // Credentials from `env` when it names them (it may not be process.env); else the SDK's own chain,
+  // or placeholders for local endpoints that accept any signature.
+  const configured =
     env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY
       ? {
           accessKeyId: env.AWS_ACCESS_KEY_ID,
@@ -156,20 +147,22 @@ export async function openRuntime(opts: RuntimeOptions = {}): Promise<Runtime> {
       : !opts.aws && !env.AWS_PROFILE
         ? LOCAL_CREDENTIALS
         : undefined;
+  /** An embedded service answers only its data directory's own credential; any other, the configured one. */
+  const client = (configuredUrl: string | null, embeddedUrl: string | null) =>
+    configuredUrl === null && embeddedUrl !== null
+      ? { region, endpoint: embeddedUrl, credentials: services.credentials ?? undefined }
+      : { region, endpoint: configuredUrl ?? undefined, credentials: configured };
   const dynamo = new DynamoDBClient({
-    region,
-    credentials,
+    ...client(dynamoEndpoint, services.endpoints.dynamodb),
     maxAttempts: 5,
-    endpoint: services.endpoints.dynamodb ?? dynamoEndpoint ?? undefined,
   });
   const db = documentClientOver(dynamo);
-  const tables = tableNamesFromEnv(env);
   // The embedded database is ours: create what is missing, so every command works on a fresh data dir.
-  const createdTables = services.endpoints.dynamodb ? await createTables(dynamo, tables) : [];
-  const mailer = new SesMailer(
-    { region, credentials, endpoint: services.endpoints.sesv2 ?? sesEndpoint ?? undefined },
-    { configurationSet: config.configurationSet },
-  );
+  const createdTables =
+    dynamoEndpoint === null && services.endpoints.dynamodb ? await createTables(dynamo, tables) : [];
+  const mailer = new SesMailer(client(sesEndpoint, services.endpoints.sesv2), {
+    configurationSet: config.configurationSet,
+  });
   const outbox = opts.aws ? null : outboxRoot(env);
   let keys: SigningKey[] | null = null;
   const runtime: Runtime = {
@@ -177,14 +170,23 @@ export async function openRuntime(opts: RuntimeOptions = {}): Promise<Runtime> {
     outboxRoot: outbox,
     config,
     createdTables,
-    publicBaseUrlConfigured: Boolean(env.DIGEST_PUBLIC_BASE_URL) || configFile.publicBaseUrl !== undefined,
+    publicBaseUrlConfigured,
+    notices,
+    aws: deployed !== null,
     tables,
     dynamo,
     db,
     mailer,
     async keys() {
-      // Deployed: the stack's key, so links the CLI sends verify in the deployed API.
-      keys ??= (opts.aws ? await signingKeysFromEnv(env) : null) ?? (await loadSigningKeys(home, env));
+      // Deployed: the stack's secret, so links the CLI sends verify in the deployed API.
+      keys ??= deployed
+        ? await signingKeysFromSecret(
+            deployed.tokenSecretArn,
+            new SecretsProvider({
+              clientConfig: client(configuredEndpoint(env, "secretsmanager"), null),
+            }),
+          )
+        : await loadSigningKeys(home, env);
       return keys;
     },
     async deps() {

@@ -1,6 +1,7 @@
 import type { Server } from "node:http";
 import { performance } from "node:perf_hooks";
 import dynalite from "dynalite";
+import { guardServer, type ServiceCredential } from "./service-guard.js";
 import { type SesEndpoint, type SesEndpointOptions, startSesEndpoint } from "./ses-endpoint.js";
 
 /**
@@ -23,6 +24,11 @@ export interface ServiceHostOptions {
    * proves "no duplicates, nobody lost" on long runs without holding every message.
    */
   countRecipients?: boolean;
+  /**
+   * The only credential whose signed requests both services answer (a data directory's own, see
+   * services.ts); without one any signature passes. Requests from web pages are refused either way.
+   */
+  credential?: ServiceCredential | null;
 }
 
 /** What the services saw so far. */
@@ -122,12 +128,14 @@ export async function startServiceHost(opts: ServiceHostOptions): Promise<Servic
         deleteTableMs: 0,
         updateTableMs: 0,
       }) as Server;
+      guardServer(db, opts.credential ?? null);
       dynamodb = await listen(db);
     }
     const counter = opts.countRecipients ? new RecipientCounter() : null;
     if (opts.ses !== null) {
       // Counting drains the kept messages every 100 ms, so they must be kept until then.
       ses = await startSesEndpoint(counter ? { ...opts.ses, retainMessages: undefined } : opts.ses);
+      guardServer(ses.server, opts.credential ?? null);
       const endpoint = ses;
       if (counter) timer = setInterval(() => counter.drain(endpoint), 100);
     }

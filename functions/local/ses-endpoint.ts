@@ -28,7 +28,7 @@
  * - unknown method/path: NotFoundException / 404.
  */
 import { randomUUID } from "node:crypto";
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { TokenBucket } from "../core/token-bucket.js";
 import { mulberry32 } from "./prng.js";
@@ -64,6 +64,8 @@ export interface SentMessage {
 export interface SesEndpoint {
   url: string;
   port: number;
+  /** The HTTP server (the embedded services put a guard in front of its handler: service-guard.ts). */
+  server: Server;
   /** Every accepted message, in acceptance order. */
   messages: SentMessage[];
   /**
@@ -234,6 +236,7 @@ export async function startSesEndpoint(opts: SesEndpointOptions = {}): Promise<S
   return {
     url: `http://${urlHost}:${port}`,
     port,
+    server,
     messages,
     stats,
     setMax24HourSend(recipients) {

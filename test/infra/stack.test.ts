@@ -18,13 +18,14 @@ import {
   serviceName,
 } from "../../functions/handlers/metric-names.js";
 import { buildTemplates } from "../../functions/local/build-templates.js";
+import { readConfigFile } from "../../functions/local/config-file.js";
 import { ASYNC_RETRY } from "../../infra/async-failures.js";
 import { DeploymentConfigError, readDeploymentConfig, usesExampleValues } from "../../infra/config.js";
 import { COMPOSE_MISSING_HOURS, sendQueueAgeThreshold } from "../../infra/monitoring.js";
 import { sendFleet } from "../../infra/send-fleet.js";
 import { sesEventTypes } from "../../infra/stack.js";
 import { dashboardBody, digestMetricsIn } from "./metric-refs.js";
-import { cdkJsonContext, synthStack } from "./synth.js";
+import { cdkJsonContext, EXAMPLE_CONFIG, synthStack } from "./synth.js";
 
 let template: Template;
 
@@ -414,19 +415,16 @@ describe("deployment configuration", () => {
     expect(readDeploymentConfig((key) => cdkJsonContext()[key]).digest.feedsAllowPrivate).toBe(false);
   });
 
-  it("knows when cdk.json still carries the example values (deploy preflight refuses them)", () => {
-    const shipped = readDeploymentConfig((key) => cdkJsonContext()[key]);
-    expect(usesExampleValues(shipped)).toEqual([
-      "digest:sendingDomain",
-      "digest:senderAddress",
-      "digest:postalAddress",
-    ]);
+  it("knows when the configuration still carries the example values (deploy preflight refuses them)", () => {
+    const example = readConfigFile(EXAMPLE_CONFIG);
+    const shipped = readDeploymentConfig((key) => cdkJsonContext()[key], example);
+    expect(usesExampleValues(shipped)).toEqual(["deploy.sendingDomain", "senderAddress", "postalAddress"]);
     const real = cdkJsonContext({
       "digest:sendingDomain": "news.lakeside-herald.org",
       "digest:senderAddress": "digest@news.lakeside-herald.org",
       "digest:postalAddress": "Lakeside Herald, 4 Quay Street, Wexmoor WX1 2AB",
     });
-    expect(usesExampleValues(readDeploymentConfig((key) => real[key]))).toEqual([]);
+    expect(usesExampleValues(readDeploymentConfig((key) => real[key], example))).toEqual([]);
   });
 });
 

@@ -1,13 +1,19 @@
 import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import { App } from "aws-cdk-lib";
 import { buildApp } from "../../infra/app.js";
-import { readDeploymentConfig } from "../../infra/config.js";
-import { DigestStack } from "../../infra/stack.js";
+import type { DigestStack } from "../../infra/stack.js";
 
-/** The context cdk.json ships (the same values `npx cdk synth` uses), plus overrides. */
+/**
+ * The configuration file the tests deploy: the example the repository ships (a developer's own
+ * digest.config.json never changes what the tests see).
+ */
+export const EXAMPLE_CONFIG = fileURLToPath(new URL("../../digest.config.example.json", import.meta.url));
+
+/** The context cdk.json ships (CDK feature flags), pointed at the example configuration, plus overrides. */
 export function cdkJsonContext(overrides: Record<string, unknown> = {}): Record<string, unknown> {
   const cdkJson = JSON.parse(readFileSync(new URL("../../cdk.json", import.meta.url), "utf8"));
-  return { ...cdkJson.context, ...overrides };
+  return { ...cdkJson.context, "digest:config": EXAMPLE_CONFIG, ...overrides };
 }
 
 /** Builds the app with cdk.json's context; bundling is skipped unless `bundle` (esbuild takes seconds). */
@@ -18,8 +24,8 @@ export function synthStack(
     context: cdkJsonContext({ ...(opts.bundle ? {} : { "aws:cdk:bundling-stacks": [] }), ...opts.context }),
     outdir: opts.outdir,
   });
-  const { stack } = buildApp(app);
-  return { app, stack };
+  const { app: built, stack } = buildApp(app);
+  return { app: built, stack };
 }
 
 /**
@@ -38,9 +44,5 @@ export function stackWithoutChecks(
     }),
     outdir: opts.outdir,
   });
-  const config = readDeploymentConfig((key) => app.node.tryGetContext(key));
-  const stack = new DigestStack(app, app.node.tryGetContext("digest:stackName") ?? "NewsletterDigest", {
-    config,
-  });
-  return { app, stack };
+  return buildApp(app, { checks: false });
 }

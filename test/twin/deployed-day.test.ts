@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { simpleParser } from "mailparser";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { parseTokenKeys } from "../../functions/adapters/secret-keys.js";
 import { dayInZone } from "../../functions/core/dates.js";
 import { verifyToken } from "../../functions/core/tokens.js";
 import { story } from "../helpers/services.js";
@@ -137,7 +138,7 @@ describe("a deployed day", () => {
     const url = new URL((mail.headers.get("list") as { unsubscribe: { url: string } }).unsubscribe.url);
     expect(url.origin).toBe(`https://${twin.model.api?.id}.execute-api.eu-west-2.amazonaws.com`);
     const secret = twin.template.ref(twin.template.ofType("AWS::SecretsManager::Secret")[0] as string);
-    const keys = [{ id: "s1", secret: Buffer.from(twin.secretValue(secret)) }];
+    const keys = parseTokenKeys(twin.secretValue(secret));
     expect(verifyToken(url.searchParams.get("t") as string, "unsubscribe", keys).ok).toBe(true);
   });
 

@@ -1,4 +1,3 @@
-import { randomBytes } from "node:crypto";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import type { Server } from "node:http";
 import { tmpdir } from "node:os";
@@ -11,6 +10,7 @@ import { main as digestCli } from "../../functions/local/cli.js";
 import type { Io } from "../../functions/local/cli-support.js";
 import { startSesEndpoint } from "../../functions/local/ses-endpoint.js";
 import { type AwsStubs, startAwsStubs } from "../helpers/aws-stubs.js";
+import { type GenerateSecretString, generateLikeSecretsManager } from "../helpers/deployed-template.js";
 import { type ApiRequest, HttpApiGateway } from "./api-gateway.js";
 import { installSdkHook, mapSdkCall } from "./aws-calls.js";
 import { ShiftedClock } from "./clock.js";
@@ -96,13 +96,10 @@ export async function startTwin(opts: TwinOptions = {}): Promise<Twin> {
   sqs = new SqsEmulator(model.queues, clock);
   const queues = sqs;
 
-  // The generated secret: GenerateSecretString's length, letters and digits only (ExcludePunctuation).
+  // Each generated secret as Secrets Manager would generate it from the template's GenerateSecretString.
   for (const id of template.ofType("AWS::SecretsManager::Secret")) {
-    const spec = template.properties(id).GenerateSecretString as { PasswordLength?: number } | undefined;
-    const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-    stubsSecrets[template.ref(id)] = [...randomBytes(spec?.PasswordLength ?? 32)]
-      .map((b) => alphabet[b % alphabet.length])
-      .join("");
+    const spec = template.properties(id).GenerateSecretString as GenerateSecretString | undefined;
+    if (spec) stubsSecrets[template.ref(id)] = generateLikeSecretsManager(spec);
   }
 
   const db = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
