@@ -32,7 +32,7 @@ import {
 import type { Construct } from "constructs";
 import { TABLE_ENV, TABLES, type TableDef, type TableName } from "../functions/adapters/schema.js";
 import { CONFIG_ENV } from "../functions/core/config.js";
-import { QUEUE_ENV, SEND_RATE_ENV, TOKEN_SECRET_ENV } from "../functions/handlers/env.js";
+import { ERASURE_SECRET_ENV, QUEUE_ENV, SEND_RATE_ENV, TOKEN_SECRET_ENV } from "../functions/handlers/env.js";
 import type { DeploymentConfig } from "./config.js";
 import { sendFleet } from "./send-fleet.js";
 
@@ -94,6 +94,7 @@ export class DigestStack extends Stack {
   };
   readonly httpApi: apigw.HttpApi;
   readonly tokenSecret: secretsmanager.Secret;
+  readonly erasureSecret: secretsmanager.Secret;
   readonly dailySchedule: scheduler.Schedule;
 
   constructor(scope: Construct, id: string, props: DigestStackProps) {
@@ -115,6 +116,14 @@ export class DigestStack extends Stack {
       removalPolicy: settings.deletionProtection ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
     });
     this.tokenSecret = tokenSecret;
+    // The key of erased addresses' suppression entries (HMAC-SHA256): kept as long as the table is,
+    // since an entry only matches a later sign-up of the address under the same key.
+    const erasureSecret = new secretsmanager.Secret(this, "ErasureKeySecret", {
+      description: "HMAC key of erased (GDPR) addresses' suppression entries; never rotate",
+      generateSecretString: { passwordLength: 64, excludePunctuation: true, includeSpace: false },
+      removalPolicy: settings.deletionProtection ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+    });
+    this.erasureSecret = erasureSecret;
 
     const deadLetters = new sqs.Queue(this, "SendDeadLetters", {
       encryption: sqs.QueueEncryption.SQS_MANAGED,
@@ -158,6 +167,7 @@ export class DigestStack extends Stack {
       ...tableEnv,
       [CONFIG_ENV.configurationSet]: configurationSet.configurationSetName,
       [TOKEN_SECRET_ENV]: tokenSecret.secretArn,
+      [ERASURE_SECRET_ENV]: erasureSecret.secretArn,
       NODE_OPTIONS: "--enable-source-maps",
       POWERTOOLS_LOG_LEVEL: "INFO",
       POWERTOOLS_METRICS_NAMESPACE: "Digest",
@@ -256,6 +266,8 @@ export class DigestStack extends Stack {
     t.sends.grantWriteData(sesEvents); // first open, click and soft bounce per recipient (conditional writes)
 
     for (const fn of [compose, send, api]) tokenSecret.grantRead(fn);
+    // Whoever looks an address up on the suppression list (send, sign-up and admin, SES feedback).
+    for (const fn of [send, api, sesEvents]) erasureSecret.grantRead(fn);
     const sendEmail = new iam.PolicyStatement({
       actions: ["ses:SendEmail", "ses:SendRawEmail"],
       resources: [
@@ -431,6 +443,7 @@ export class DigestStack extends Stack {
     }
     out("SendQueueUrl", sendQueue.queueUrl, `env ${QUEUE_ENV}`);
     out("TokenSecretArn", tokenSecret.secretArn, `env ${TOKEN_SECRET_ENV}`);
+    out("ErasureSecretArn", erasureSecret.secretArn, `env ${ERASURE_SECRET_ENV}`);
     out("ConfigurationSetName", configurationSet.configurationSetName, `env ${CONFIG_ENV.configurationSet}`);
     // The DNS records the sending domain needs (printed by `npm run deploy`).
     for (const [i, record] of identity.dkimRecords.entries()) {

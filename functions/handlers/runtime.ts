@@ -4,7 +4,7 @@ import { spec } from "../../templates/build/digest.js";
 import { createDocumentClient } from "../adapters/dynamo/client.js";
 import { dynamoStores } from "../adapters/dynamo/stores.js";
 import { tableNamesFromEnv } from "../adapters/schema.js";
-import { signingKeysFromEnv } from "../adapters/secret-keys.js";
+import { erasureKeyFromEnv, signingKeysFromEnv } from "../adapters/secret-keys.js";
 import { SesMailer } from "../adapters/ses-mailer.js";
 import { type ApiContext, apiContextFrom } from "../core/api/context.js";
 import { parseConfig } from "../core/config.js";
@@ -44,7 +44,7 @@ async function buildDeps(env: NodeJS.ProcessEnv): Promise<EditionDeps> {
   const ratePerFunction = Number(env[SEND_RATE_ENV]);
   return {
     config,
-    ...dynamoStores(db, tables),
+    ...dynamoStores(db, tables, () => erasureKeyFromEnv(env)),
     mailer: new SesMailer({}, { configurationSet: config.configurationSet }),
     outbox: null,
     renderer: createRenderer(spec),

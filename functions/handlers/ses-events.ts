@@ -6,6 +6,7 @@ import { DynamoSendLedger } from "../adapters/dynamo/send-ledger.js";
 import { DynamoSubscriberStore } from "../adapters/dynamo/subscriber-store.js";
 import { DynamoSuppressionStore } from "../adapters/dynamo/suppression-store.js";
 import { tableNamesFromEnv } from "../adapters/schema.js";
+import { erasureKeyFromEnv } from "../adapters/secret-keys.js";
 import { parseConfig } from "../core/config.js";
 import { parseSesNotifications } from "../core/ses-events.js";
 import { applySesRecords, type SesEventDeps } from "../core/suppression-admin.js";
@@ -18,7 +19,8 @@ import { applySesRecords, type SesEventDeps } from "../core/suppression-admin.js
  * the batch for SNS and EventBridge (their retries re-apply idempotent steps: unique opens and clicks
  * and soft bounces are recorded once per recipient and edition; event totals may count a retried
  * record twice).
- * Needs no signing key and no template, so it bundles small and reads no secret.
+ * Needs no signing key and no template, so it bundles small; it reads one secret, the erasure key
+ * (an erased address's bounce or complaint must find its keyed-hash entry).
  */
 
 const logger = new Logger({ serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? "digest" });
@@ -44,7 +46,7 @@ export function sesEventDeps(env: NodeJS.ProcessEnv = process.env): SesEventDeps
   const tables = tableNamesFromEnv(env);
   cached = {
     subscribers: new DynamoSubscriberStore(db, tables.subscribers),
-    suppressions: new DynamoSuppressionStore(db, tables.suppressions),
+    suppressions: new DynamoSuppressionStore(db, tables.suppressions, () => erasureKeyFromEnv(env)),
     editions: new DynamoEditionStore(db, tables.editions),
     ledger: new DynamoSendLedger(db, tables.sends),
     transientBounceLimit: config.transientBounceLimit,

@@ -49,7 +49,8 @@ export const USAGE = `usage: digest [--aws] <command> [options]
   subscribers show <email> [--json]           the record, consent evidence and suppression
   subscribers update <email> [--name N] [--sections a,b] [--timezone Z] [--hour H] [--pause|--resume]
   subscribers remove <email>                  unsubscribes (the record stays)
-  subscribers erase <email>                   GDPR erasure: only a hashed suppression entry stays
+  subscribers erase <email>                   GDPR erasure: record, ledger details and outbox copies go;
+                                              only a keyed-hash suppression entry stays
   subscribers export [--json] [--status S] [--section S]
   send [--date YYYY-MM-DD] [--dry-run [--json]] [--resume-halted]
                                          build the day's edition and send it (reruns resume; an edition
@@ -71,7 +72,7 @@ export const USAGE = `usage: digest [--aws] <command> [options]
                                          the day's edition as subscribers see it (desktop, mobile, dark,
                                          text, size, left-out stories, send a test) on 127.0.0.1 (default
                                          port 8788); reloads when the template in DIR changes
-  suppressions list [--json]             the suppression list (erased addresses as sha256:…)
+  suppressions list [--json]             the suppression list (erased addresses as hmac-sha256:…)
   suppressions add <email> [--reason manual|bounce|complaint|transient-bounces] [--detail TEXT]
   suppressions remove <email>            lifts it; the subscriber gets back the status it had
   ses-events <file.json>... [--json]     apply saved SES notifications (SNS, SQS, EventBridge or bare)

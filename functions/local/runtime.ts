@@ -8,7 +8,7 @@ import { createTables } from "../adapters/dynamo/create-tables.js";
 import { dynamoStores } from "../adapters/dynamo/stores.js";
 import { FolderOutbox } from "../adapters/outbox.js";
 import { TABLE_ENV, type TableName, type TableNames, tableNamesFromEnv } from "../adapters/schema.js";
-import { signingKeysFromEnv } from "../adapters/secret-keys.js";
+import { erasureKeyFromEnv, erasureKeyFromVariable, signingKeysFromEnv } from "../adapters/secret-keys.js";
 import { SesMailer } from "../adapters/ses-mailer.js";
 import { type ApiContext, apiContextFrom } from "../core/api/context.js";
 import { CONFIG_ENV, type DigestConfig, parseConfig } from "../core/config.js";
@@ -18,7 +18,7 @@ import type { EditionDeps } from "../core/send-edition.js";
 import { tokenBucketPacer } from "../core/token-bucket.js";
 import { parseSigningKeys, type SigningKey } from "../core/tokens.js";
 import { createTransactionalMail } from "../core/transactional.js";
-import { TOKEN_SECRET_ENV } from "../handlers/env.js";
+import { ERASURE_SECRET_ENV, TOKEN_SECRET_ENV } from "../handlers/env.js";
 import { openEmbeddedServices } from "./services.js";
 import { loadTemplateSpec } from "./template-loader.js";
 
@@ -48,6 +48,8 @@ export interface Runtime {
   deps(): Promise<EditionDeps>;
   apiContext(): Promise<ApiContext>;
   keys(): Promise<SigningKey[]>;
+  /** The key erased addresses are hashed with on the suppression list (loaded once). */
+  erasureKey(): Promise<Uint8Array>;
   close(): Promise<void>;
 }
 
@@ -102,6 +104,37 @@ export async function loadSigningKeys(
   return parseSigningKeys(text);
 }
 
+/**
+ * The key erased addresses are hashed with (HMAC-SHA256): DIGEST_ERASURE_KEY (base64) when set, else
+ * 32 random bytes generated once into the data directory (`erasure-key`, owner-only), like the token
+ * keys. Losing it means erased addresses are no longer recognised: keep it with the data.
+ */
+export async function loadErasureKey(home: string, env: NodeJS.ProcessEnv = process.env): Promise<Buffer> {
+  const fromVariable = erasureKeyFromVariable(env);
+  if (fromVariable) return fromVariable;
+  const file = resolve(home, "erasure-key");
+  const read = async () => {
+    const key = Buffer.from((await readFile(file, "utf8")).trim(), "base64");
+    if (key.length < 32) throw new Error(`${file} does not hold a key (32 bytes, base64)`);
+    return key;
+  };
+  try {
+    return await read();
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
+  }
+  await mkdir(home, { recursive: true });
+  const key = randomBytes(32);
+  try {
+    await writeFile(file, `${key.toString("base64")}\n`, { flag: "wx", mode: 0o600 });
+  } catch (err) {
+    // Another process created it first: use theirs.
+    if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
+    return read();
+  }
+  return key;
+}
+
 const LOCAL_CREDENTIALS = { accessKeyId: "local", secretAccessKey: "local" };
 
 /**
@@ -120,6 +153,7 @@ export async function deployedStackEnv(env: NodeJS.ProcessEnv): Promise<NodeJS.P
   }
   const fromOutputs: Record<string, string | undefined> = {
     [TOKEN_SECRET_ENV]: outputs.TokenSecretArn,
+    [ERASURE_SECRET_ENV]: outputs.ErasureSecretArn,
     [CONFIG_ENV.configurationSet]: outputs.ConfigurationSetName,
     [CONFIG_ENV.publicBaseUrl]: outputs.ApiUrl,
   };
@@ -171,6 +205,7 @@ export async function openRuntime(opts: RuntimeOptions = {}): Promise<Runtime> {
   );
   const outbox = opts.aws ? null : outboxRoot(env);
   let keys: SigningKey[] | null = null;
+  let erasureKey: Promise<Uint8Array> | null = null;
   const runtime: Runtime = {
     home,
     outboxRoot: outbox,
@@ -186,11 +221,19 @@ export async function openRuntime(opts: RuntimeOptions = {}): Promise<Runtime> {
       keys ??= (opts.aws ? await signingKeysFromEnv(env) : null) ?? (await loadSigningKeys(home, env));
       return keys;
     },
+    erasureKey() {
+      // Deployed: the stack's key, so erasures made here and there match each other.
+      erasureKey ??= (opts.aws ? erasureKeyFromEnv(env) : loadErasureKey(home, env)).catch((err: unknown) => {
+        erasureKey = null;
+        throw err;
+      });
+      return erasureKey;
+    },
     async deps() {
       const renderer = createRenderer(await loadTemplateSpec());
       return {
         config,
-        ...dynamoStores(db, tables),
+        ...dynamoStores(db, tables, () => runtime.erasureKey()),
         mailer,
         outbox: outbox ? new FolderOutbox(outbox) : null,
         renderer,

@@ -10,7 +10,13 @@ import {
   serveForSuite,
   TEST_ADMIN_TOKEN,
 } from "../helpers/serve.js";
-import { stackDocumentClient, story, type TestStack, writeStories } from "../helpers/services.js";
+import {
+  stackDocumentClient,
+  stackErasureKey,
+  story,
+  type TestStack,
+  writeStories,
+} from "../helpers/services.js";
 
 /**
  * The admin API over real HTTP (`digest serve` as a child process) on dynalite and the SES endpoint:
@@ -73,7 +79,7 @@ describe("admin subscribers API", () => {
   serveForSuite(SECTIONS, (started) => {
     ({ stack, serve } = started);
     db = stackDocumentClient(stack);
-    suppressions = new DynamoSuppressionStore(db, "digest-suppressions");
+    suppressions = new DynamoSuppressionStore(db, "digest-suppressions", stackErasureKey(stack));
   });
   afterAll(() => db?.destroy());
 

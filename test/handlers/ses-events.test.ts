@@ -8,7 +8,7 @@ import { DynamoEditionStore } from "../../functions/adapters/dynamo/edition-stor
 import { DynamoSendLedger } from "../../functions/adapters/dynamo/send-ledger.js";
 import { DynamoSubscriberStore } from "../../functions/adapters/dynamo/subscriber-store.js";
 import { DynamoSuppressionStore } from "../../functions/adapters/dynamo/suppression-store.js";
-import { startTestStack, story, type TestStack, writeStories } from "../helpers/services.js";
+import { stackErasureKey, startTestStack, story, type TestStack, writeStories } from "../helpers/services.js";
 
 const DAY = "2031-03-14";
 const FIXTURES = join(import.meta.dirname, "..", "fixtures", "ses");
@@ -36,6 +36,8 @@ beforeAll(async () => {
     AWS_SECRET_ACCESS_KEY: "test",
     DIGEST_TRANSIENT_BOUNCE_LIMIT: "2",
     POWERTOOLS_LOG_LEVEL: "SILENT",
+    // Deployed it comes from the stack's secret; here the same key the stack's `digest` runs use.
+    DIGEST_ERASURE_KEY: (await stackErasureKey(stack)()).toString("base64"),
   });
   ({ handler } = await import("../../functions/handlers/ses-events.js"));
   const db = documentClientOver(
@@ -47,7 +49,7 @@ beforeAll(async () => {
   );
   stores = {
     subscribers: new DynamoSubscriberStore(db, "digest-subscribers"),
-    suppressions: new DynamoSuppressionStore(db, "digest-suppressions"),
+    suppressions: new DynamoSuppressionStore(db, "digest-suppressions", stackErasureKey(stack)),
     editions: new DynamoEditionStore(db, "digest-editions"),
     ledger: new DynamoSendLedger(db, "digest-sends"),
     close: () => db.destroy(),

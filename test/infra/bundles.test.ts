@@ -22,6 +22,8 @@ import { synthStack } from "./synth.js";
 const DAY = "2031-03-14";
 const SECRET_ARN = "arn:aws:secretsmanager:us-east-1:000000000000:secret:digest-token-abc123";
 const SECRET = "kT9mQ2vX7pL4sN8wR1yB6cF3hJ5dG0zA2eU7iO9aS4qW1xE6rT8yU3iP5oL7kJ2h";
+const ERASURE_SECRET_ARN = "arn:aws:secretsmanager:us-east-1:000000000000:secret:digest-erasure-def456";
+const ERASURE_SECRET = "Zp3Lq8Wn2Xc7Vb4Nm9Ks1Jd6Hf0Gg5Ta8Ry3Ue7Io2Pl4Ak9Sj6Dh1Fg0Zx5Cv3B";
 // The SQS client sends to the queue URL's own host, so the stub's address is the queue URL.
 let QUEUE_URL = "";
 const outdir = fileURLToPath(new URL(`../../cdk.out/test-bundles-${process.pid}`, import.meta.url));
@@ -44,6 +46,7 @@ function resolveEnvironment(vars: Record<string, unknown>): Record<string, strin
   const local: Record<string, string> = {
     DIGEST_SEND_QUEUE_URL: QUEUE_URL,
     DIGEST_TOKEN_SECRET_ARN: SECRET_ARN,
+    DIGEST_ERASURE_SECRET_ARN: ERASURE_SECRET_ARN,
     DIGEST_SES_CONFIGURATION_SET: "digest-test",
     DIGEST_PUBLIC_BASE_URL: "https://digest.test.example",
   };
@@ -59,7 +62,7 @@ function resolveEnvironment(vars: Record<string, unknown>): Record<string, strin
 
 beforeAll(async () => {
   await buildTemplates();
-  stubs = await startAwsStubs({ [SECRET_ARN]: SECRET });
+  stubs = await startAwsStubs({ [SECRET_ARN]: SECRET, [ERASURE_SECRET_ARN]: ERASURE_SECRET });
   QUEUE_URL = `${stubs.url}/000000000000/digest-send`;
   const started = performance.now();
   const { app } = synthStack({ bundle: true, outdir, context: { "aws:cdk:enable-asset-metadata": true } });
