@@ -342,7 +342,7 @@ describe("digest subscribers", () => {
     expect(exported.out).toContain('dee@example.com,"Dee, D.",Culture,,active,');
     await stack.digest(["subscribers", "add", "formula@example.com", "--name", "=HYPERLINK(1)"]);
     expect((await stack.digest(["subscribers", "export"])).out).toContain(
-      "formula@example.com,'=HYPERLINK(1),",
+      `formula@example.com,"'=HYPERLINK(1)",`,
     );
   });
 
