@@ -52,8 +52,12 @@ export interface SubscriberInput {
   timezone?: string | null;
   /** Local delivery: the hour (0–23) in their zone; null or undefined → the configured default. */
   deliveryHour?: number | null;
-  /** Consent was given elsewhere (active) or must still be confirmed (pending). */
-  status: "active" | "pending";
+  /**
+   * Consent was given elsewhere (active) or must still be confirmed (pending). An imported row may
+   * also say paused or unsubscribed: a new record gets that status, an existing one is lowered to it
+   * (see settledStatus), never raised.
+   */
+  status: "active" | "pending" | "paused" | "unsubscribed";
   consent: Consent;
 }
 
@@ -197,17 +201,35 @@ function blockedNote(
 }
 
 /**
+ * The status an existing subscriber ends with when an admin or a file names `asked`. Either may
+ * lower it: unsubscribed ends a subscription (pending, active or paused), paused pauses an active
+ * one. Only an admin's explicit "active" confirms a pending address (consent given elsewhere, vouched
+ * for by that admin); a file never does: a row cannot tell that the person ever confirmed.
+ */
+function settledStatus(
+  current: SubscriberStatus,
+  asked: SubscriberInput["status"],
+  fromFile: boolean,
+): SubscriberStatus {
+  if (asked === "unsubscribed" && ["pending", "active", "paused"].includes(current)) return "unsubscribed";
+  if (asked === "paused" && current === "active") return "paused";
+  if (asked === "active" && current === "pending" && !fromFile) return "active";
+  return current;
+}
+
+/**
  * Adds a subscriber, or refreshes the one with that address (one record per address). Returns
  * "imported" for a new record, "updated" when something changed, "skipped" when nothing did or the
  * address is blocked (unsubscribed, suppressed, erased: `blocked` and `note` say which; nothing is
  * written). A new pending subscriber gets a confirmation email through `deps.mail`; when that fails
  * the record is removed again and the result is "failed". `opts.suppressed` passes a suppression
- * lookup the caller already made for this address.
+ * lookup the caller already made for this address; `opts.fromFile` marks an imported row, which
+ * never confirms a pending subscriber (settledStatus).
  */
 export async function addSubscriber(
   deps: SubscriberAdminDeps,
   input: SubscriberInput,
-  opts: { suppressed?: boolean; likelyNew?: boolean } = {},
+  opts: { suppressed?: boolean; likelyNew?: boolean; fromFile?: boolean } = {},
 ): Promise<AddResult> {
   const valid = validateSubscriberInput(input, deps.config.sections);
   if ("outcome" in valid) return valid;
@@ -243,7 +265,7 @@ export async function addSubscriber(
       await deps.subscribers.put(subscriber);
     } else if (!(await deps.subscribers.create(subscriber))) {
       // Created concurrently by someone else: treat this as an update of theirs.
-      return addSubscriber(deps, input, { suppressed: opts.suppressed });
+      return addSubscriber(deps, input, { suppressed: opts.suppressed, fromFile: opts.fromFile });
     }
     return created(deps, subscriber);
   }
@@ -252,15 +274,14 @@ export async function addSubscriber(
     name: valid.name === undefined ? existing.name : valid.name,
     sections: valid.sections ?? existing.sections,
     timezone: valid.timezone === undefined ? existing.timezone : valid.timezone,
-    // Consent given elsewhere confirms a pending address; a paused one stays paused (their choice).
-    status: existing.status === "pending" && input.status === "active" ? "active" : existing.status,
+    status: settledStatus(existing.status, input.status, opts.fromFile === true),
   };
   if (next.status === "active" && existing.status === "pending") {
     next.confirmedAt = at;
     next.consent = input.consent;
-    // Confirmed records never expire (TTL would delete them).
-    delete next.expiresAt;
   }
+  // Only pending records expire (TTL); an unsubscribed one must stay so that no import re-adds it.
+  if (next.status !== "pending") delete next.expiresAt;
   const changed =
     next.name !== existing.name ||
     !sameList(next.sections, existing.sections) ||
@@ -299,7 +320,8 @@ function fresh(
     timezone: valid.timezone ?? null,
     deliveryHour: input.deliveryHour ?? null,
     createdAt: at,
-    confirmedAt: input.status === "active" ? at : null,
+    // Active and paused subscribers were confirmed (elsewhere: the consent evidence says how).
+    confirmedAt: input.status === "active" || input.status === "paused" ? at : null,
     updatedAt: at,
     consent: input.consent,
   };

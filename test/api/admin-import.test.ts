@@ -138,7 +138,9 @@ describe("POST /admin/subscribers/import", () => {
     await writeFile(file, csv);
     const cli = await stack.digest(["subscribers", "import", file]);
     expect(cli.code).toBe(1);
-    expect(cli.out.trim()).toBe("imported=0 updated=0 skipped=6 invalid=12");
+    expect(cli.out.trim()).toBe(
+      "imported=0 updated=0 skipped=6 invalid=12\nkept: unsubscribed=1 suppressed=1 erased=1",
+    );
     const cliLines = [...cli.err.matchAll(/same\.csv:(\d+): /g)].map((m) => Number(m[1]));
     expect(cliLines).toEqual([1, 4, 5, 6, 7, 8, 10, 11, 12, 13, 15, 16, 17, 18, 19, 21]);
   });

@@ -20,7 +20,7 @@ import {
   updateSubscriber,
 } from "../../core/subscriber-admin.js";
 import { SUBSCRIBER_CSV_HEADER, subscriberCsvLine } from "../../core/subscriber-csv.js";
-import { importSubscriberCsv, importSummaryLine } from "../../core/subscriber-import.js";
+import { importSubscriberCsv, importSummaryLine, keptSummaryLine } from "../../core/subscriber-import.js";
 import {
   normalizeEmail,
   parseSections,
@@ -44,6 +44,17 @@ function adminDeps(rt: Runtime): SubscriberAdminDeps {
     suppressions: new DynamoSuppressionStore(rt.db, rt.tables.suppressions, () => rt.erasureKey()),
     config: rt.config,
     clock: () => new Date(),
+  };
+}
+
+/**
+ * Admin deps whose transactional mail is built on first use: an import sends confirmations only
+ * for pending rows, which a file may hold without --pending.
+ */
+function withLazyMail(rt: Runtime): SubscriberAdminDeps {
+  return {
+    ...adminDeps(rt),
+    mail: { send: async (kind, subscriber) => (await rt.apiContext()).mail.send(kind, subscriber) },
   };
 }
 
@@ -120,7 +131,7 @@ export async function importSubscribersCommand(rt: Runtime, io: Io, args: string
   } catch {
     throw new CommandError(`${file}: no such file`);
   }
-  const deps = values.pending ? await withMail(rt) : adminDeps(rt);
+  const deps = withLazyMail(rt);
   const started = Date.now();
   let summary: Awaited<ReturnType<typeof importSubscriberCsv>>;
   try {
@@ -142,6 +153,8 @@ export async function importSubscribersCommand(rt: Runtime, io: Io, args: string
   }
   if (summary.confirmations > 0) io.err(`confirmation emails sent: ${summary.confirmations}`);
   io.out(importSummaryLine(summary));
+  const kept = keptSummaryLine(summary);
+  if (kept) io.out(kept);
   return summary.invalid > 0 || summary.failed > 0 ? 1 : 0;
 }
 

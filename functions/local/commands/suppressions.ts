@@ -1,4 +1,5 @@
-import { readFile } from "node:fs/promises";
+import { createReadStream } from "node:fs";
+import { access, readFile } from "node:fs/promises";
 import { DynamoEditionStore } from "../../adapters/dynamo/edition-store.js";
 import { DynamoSendLedger } from "../../adapters/dynamo/send-ledger.js";
 import { DynamoSubscriberStore } from "../../adapters/dynamo/subscriber-store.js";
@@ -14,6 +15,11 @@ import {
   suppressAddress,
   unsuppressAddress,
 } from "../../core/suppression-admin.js";
+import {
+  importSuppressionCsv,
+  SUPPRESSION_CSV_HEADER,
+  suppressionCsvLine,
+} from "../../core/suppression-transfer.js";
 import { CommandError, type Io, parseFlags, UsageError } from "../cli-support.js";
 import type { Runtime } from "../runtime.js";
 
@@ -124,6 +130,44 @@ export async function removeSuppressionCommand(rt: Runtime, io: Io, args: string
       return 0;
     }
   }
+}
+
+/**
+ * `digest suppressions export`: the whole list as CSV (email,reason,detail,at; erased addresses as
+ * their hash), for `digest suppressions import` on another installation.
+ */
+export async function exportSuppressionsCommand(rt: Runtime, io: Io, args: string[]): Promise<number> {
+  const { positionals } = parseFlags(args, {});
+  if (positionals.length > 0) throw new UsageError(`unexpected argument ${positionals[0]}`);
+  io.out(SUPPRESSION_CSV_HEADER);
+  for (const s of await listSuppressions(deps(rt).suppressions)) io.out(suppressionCsvLine(s));
+  return 0;
+}
+
+/**
+ * `digest suppressions import <file.csv>`: puts each entry of an export back (an address already on
+ * the list keeps its own); bad rows as file:line on stderr; ends with the import summary line.
+ */
+export async function importSuppressionsCommand(rt: Runtime, io: Io, args: string[]): Promise<number> {
+  const { positionals } = parseFlags(args, {});
+  if (positionals.length !== 1) throw new UsageError("suppressions import takes one CSV file");
+  const file = positionals[0] as string;
+  try {
+    await access(file);
+  } catch {
+    throw new CommandError(`${file}: no such file`);
+  }
+  let summary: Awaited<ReturnType<typeof importSuppressionCsv>>;
+  try {
+    summary = await importSuppressionCsv(deps(rt), createReadStream(file), (line, reason) =>
+      io.err(`${file}:${line}: ${reason}`),
+    );
+  } catch (err) {
+    throw new CommandError(`${file}: ${(err as Error).message}`);
+  }
+  const { imported, updated, skipped, invalid } = summary;
+  io.out(`imported=${imported} updated=${updated} skipped=${skipped} invalid=${invalid}`);
+  return invalid > 0 ? 1 : 0;
 }
 
 /**
