@@ -1,4 +1,3 @@
-import { Logger } from "@aws-lambda-powertools/logger";
 // Bundled by esbuild: the template was compiled from MJML at build time; mjml never loads in Lambda.
 import { spec } from "../../templates/build/digest.js";
 import { createDocumentClient } from "../adapters/dynamo/client.js";
@@ -14,6 +13,7 @@ import { tokenBucketPacer } from "../core/token-bucket.js";
 import type { SigningKey } from "../core/tokens.js";
 import { createTransactionalMail } from "../core/transactional.js";
 import { SEND_RATE_ENV, TOKEN_SECRET_ENV } from "./env.js";
+import { createLogger } from "./logging.js";
 
 /**
  * The Lambda side of the wiring: configuration and table names from the environment the stack sets,
@@ -21,7 +21,7 @@ import { SEND_RATE_ENV, TOKEN_SECRET_ENV } from "./env.js";
  * Built once per container and reused across invocations.
  */
 
-export const logger = new Logger({ serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? "digest" });
+export const logger = createLogger();
 
 /**
  * The signing keys: DIGEST_TOKEN_KEYS when set, else the Secrets Manager secret the stack generated

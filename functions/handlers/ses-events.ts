@@ -1,4 +1,3 @@
-import { Logger } from "@aws-lambda-powertools/logger";
 import type { EventBridgeEvent, SNSEvent, SQSBatchItemFailure, SQSEvent } from "aws-lambda";
 import { createDocumentClient } from "../adapters/dynamo/client.js";
 import { DynamoEditionStore } from "../adapters/dynamo/edition-store.js";
@@ -10,6 +9,7 @@ import { erasureKeyFromEnv } from "../adapters/secret-keys.js";
 import { parseConfig } from "../core/config.js";
 import { parseSesNotifications } from "../core/ses-events.js";
 import { applySesRecords, type SesEventDeps } from "../core/suppression-admin.js";
+import { createLogger } from "./logging.js";
 
 /**
  * SES feedback → suppression list, subscriber status and per-edition counters. Takes the event as
@@ -23,7 +23,8 @@ import { applySesRecords, type SesEventDeps } from "../core/suppression-admin.js
  * (an erased address's bounce or complaint must find its keyed-hash entry).
  */
 
-const logger = new Logger({ serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? "digest" });
+/** Addresses are masked here for reading and redacted by the logger whatever the field. */
+const logger = createLogger();
 
 export type SesEventsEvent = SNSEvent | SQSEvent | EventBridgeEvent<string, unknown>;
 
