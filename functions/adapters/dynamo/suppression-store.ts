@@ -15,6 +15,9 @@ import { batchGetAll } from "./client.js";
  */
 export type ErasureKeySource = () => Promise<Uint8Array>;
 
+/** Keys of one BatchGetItem request (DynamoDB's limit). */
+const BATCH_KEYS = 100;
+
 /**
  * The suppression list, keyed by normalised address, or for an erased address by its keyed hash
  * (or the unkeyed hash older erasures wrote, which is still read).
@@ -44,8 +47,14 @@ export class DynamoSuppressionStore implements SuppressionStore {
       byKey.set(await this.keyedHash(email), email);
       byKey.set(legacyErasedKey(email), email);
     }
+    // Three keys an address: the batches of 100 go out at once, not one after the other.
     const keys = [...byKey.keys()].map((email) => ({ email }));
-    for (const item of await batchGetAll(this.db, this.table, keys, { projection: "email" })) {
+    const batches = [];
+    for (let i = 0; i < keys.length; i += BATCH_KEYS) batches.push(keys.slice(i, i + BATCH_KEYS));
+    const results = await Promise.all(
+      batches.map((batch) => batchGetAll(this.db, this.table, batch, { projection: "email" })),
+    );
+    for (const item of results.flat()) {
       const email = byKey.get(item.email as string);
       if (email) found.add(email);
     }
