@@ -67,4 +67,10 @@ export function acknowledgeNagFindings(stack: DigestStack): void {
     "The secret is the HMAC key of unsubscribe and preferences links already in subscribers' inboxes; rotating it " +
       "automatically would break them. Keys rotate by adding a key id (DIGEST_TOKEN_KEYS keeps old ids verifying).",
   );
+  ack(
+    stack.erasureSecret,
+    "AwsSolutions-SMG4",
+    "The secret keys the hashes that keep erased (GDPR) addresses on the suppression list; a rotated key would no " +
+      "longer match them, and the erased addresses could sign up and be mailed again.",
+  );
 }

@@ -30,6 +30,7 @@ import { TABLE_ENV, TABLES, type TableDef, type TableName } from "../functions/a
 import { CURRENT_KEY_FIELD, GENERATED_KEY_ID } from "../functions/adapters/secret-keys.js";
 import { CONFIG_ENV } from "../functions/core/config.js";
 import {
+  ERASURE_SECRET_ENV,
   QUEUE_ENV,
   SEND_FLEET_SIZE_ENV,
   SEND_MAX_RECEIVES_ENV,
@@ -100,6 +101,7 @@ export class DigestStack extends Stack {
   };
   readonly httpApi: apigw.HttpApi;
   readonly tokenSecret: secretsmanager.Secret;
+  readonly erasureSecret: secretsmanager.Secret;
   readonly dailySchedule: scheduler.Schedule;
   /** Where failed async invocations of compose and ses-events go (see async-failures.ts). */
   readonly asyncFailures: AsyncFailureQueues;
@@ -132,6 +134,14 @@ export class DigestStack extends Stack {
       removalPolicy: settings.deletionProtection ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
     });
     this.tokenSecret = tokenSecret;
+    // The key of erased addresses' suppression entries (HMAC-SHA256): kept as long as the table is,
+    // since an entry only matches a later sign-up of the address under the same key.
+    const erasureSecret = new secretsmanager.Secret(this, "ErasureKeySecret", {
+      description: "HMAC key of erased (GDPR) addresses' suppression entries; never rotate",
+      generateSecretString: { passwordLength: 64, excludePunctuation: true, includeSpace: false },
+      removalPolicy: settings.deletionProtection ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+    });
+    this.erasureSecret = erasureSecret;
 
     const deadLetters = new sqs.Queue(this, "SendDeadLetters", {
       encryption: sqs.QueueEncryption.SQS_MANAGED,
@@ -176,6 +186,7 @@ export class DigestStack extends Stack {
       ...tableEnv,
       [CONFIG_ENV.configurationSet]: configurationSet.configurationSetName,
       [TOKEN_SECRET_ENV]: tokenSecret.secretArn,
+      [ERASURE_SECRET_ENV]: erasureSecret.secretArn,
       NODE_OPTIONS: "--enable-source-maps",
       POWERTOOLS_LOG_LEVEL: "INFO",
       POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
@@ -338,6 +349,12 @@ export class DigestStack extends Stack {
       resources: [tokenSecret.secretArn],
     });
     for (const fn of [compose, send, api]) fn.addToRolePolicy(readSigningKey);
+    // Whoever looks an address up on the suppression list (send, sign-up and admin, SES feedback).
+    const readErasureKey = new iam.PolicyStatement({
+      actions: ["secretsmanager:GetSecretValue"],
+      resources: [erasureSecret.secretArn],
+    });
+    for (const fn of [send, api, sesEvents]) fn.addToRolePolicy(readErasureKey);
     // SES authorizes a send on the identity it uses: the sender address when that address is verified
     // on its own, else its domain. Grant both, so verifying the address later does not stop sending.
     // SESv2 SendEmail (raw content included) is authorized as ses:SendEmail alone.
@@ -493,6 +510,7 @@ export class DigestStack extends Stack {
     }
     out("SendQueueUrl", sendQueue.queueUrl, `env ${QUEUE_ENV}`);
     out("TokenSecretArn", tokenSecret.secretArn, `env ${TOKEN_SECRET_ENV}`);
+    out("ErasureSecretArn", erasureSecret.secretArn, `env ${ERASURE_SECRET_ENV}`);
     out("ConfigurationSetName", configurationSet.configurationSetName, `env ${CONFIG_ENV.configurationSet}`);
     out(
       "DashboardUrl",

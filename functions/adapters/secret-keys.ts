@@ -1,6 +1,6 @@
 import { getSecret, type SecretsProvider } from "@aws-lambda-powertools/parameters/secrets";
 import { parseSigningKeys, type SigningKey } from "../core/tokens.js";
-import { TOKEN_SECRET_ENV } from "../handlers/env.js";
+import { ERASURE_KEY_ENV, ERASURE_SECRET_ENV, TOKEN_SECRET_ENV } from "../handlers/env.js";
 
 /**
  * The link-signing keys, in one format wherever they come from: the Secrets Manager secret the stack
@@ -91,4 +91,39 @@ export async function signingKeysFromEnv(
   if (env.DIGEST_TOKEN_KEYS) return parseTokenKeys(env.DIGEST_TOKEN_KEYS);
   const arn = env[TOKEN_SECRET_ENV];
   return arn ? signingKeysFromSecret(arn, provider) : null;
+}
+
+/** The erasure key from DIGEST_ERASURE_KEY (base64, at least 32 bytes); null when it is not set. */
+export function erasureKeyFromVariable(env: NodeJS.ProcessEnv): Buffer | null {
+  const text = env[ERASURE_KEY_ENV];
+  if (!text) return null;
+  const key = Buffer.from(text, "base64");
+  if (key.length < 32) throw new Error(`${ERASURE_KEY_ENV} must be at least 32 bytes, base64`);
+  return key;
+}
+
+/**
+ * The key erased addresses are hashed with, as deployed functions find it: DIGEST_ERASURE_KEY when
+ * set, else the Secrets Manager secret whose ARN is in DIGEST_ERASURE_SECRET_ARN (the stack's
+ * generated string, used as the key). Throws when neither is set: an erased address could not be
+ * recognised, so nothing that may mail or re-add one may run.
+ */
+export async function erasureKeyFromEnv(env: NodeJS.ProcessEnv): Promise<Buffer> {
+  const fromVariable = erasureKeyFromVariable(env);
+  if (fromVariable) return fromVariable;
+  const arn = env[ERASURE_SECRET_ENV];
+  if (!arn)
+    throw new Error(
+      `neither ${ERASURE_KEY_ENV} nor ${ERASURE_SECRET_ENV} is set: erased addresses cannot be recognised`,
+    );
+  return erasureKeyFromSecret(arn);
+}
+
+/** The erasure key from the stack's secret `arn` (its generated string is the key); see signingKeysFromSecret. */
+export async function erasureKeyFromSecret(arn: string, provider?: SecretsProvider): Promise<Buffer> {
+  const value = provider
+    ? await provider.get(arn, { maxAge: 300 })
+    : await getSecret<string>(arn, { maxAge: 300 });
+  if (typeof value !== "string" || !value) throw new Error(`secret ${arn} is empty`);
+  return Buffer.from(value, "utf8");
 }

@@ -72,7 +72,10 @@ export interface SubscriberStore {
 }
 
 export interface Suppression {
-  /** Normalised address, or "sha256:<hex>" for an erased one (the address itself is gone). */
+  /**
+   * Normalised address, or for an erased one (the address itself is gone) "hmac-sha256:<hex>" (its
+   * keyed hash) or "sha256:<hex>" (the unkeyed hash older erasures wrote).
+   */
   email: string;
   /** bounce | complaint | manual | erased | transient-bounces */
   reason: string;
@@ -81,9 +84,17 @@ export interface Suppression {
 }
 
 export interface SuppressionStore {
-  /** The subset of `emails` on the suppression list (directly or as an erased address's hash). */
+  /**
+   * The subset of `emails` on the suppression list: directly, or as an erased address's keyed hash
+   * or its older unkeyed one.
+   */
   suppressed(emails: readonly string[]): Promise<Set<string>>;
+  /** The entry under exactly this key (an address or an erased one's hash). */
   get(email: string): Promise<Suppression | null>;
+  /** The entry recording that this address was erased (keyed hash, else the unkeyed one), or null. */
+  erasure(email: string): Promise<Suppression | null>;
+  /** Records the erasure of this address under its keyed hash, replacing an unkeyed entry. */
+  markErased(email: string, at: string): Promise<void>;
   put(entry: Suppression): Promise<void>;
   /** True when there was an entry to remove. */
   remove(email: string): Promise<boolean>;
@@ -316,6 +327,18 @@ export interface SendLedger {
    * (it was not sent to; nothing is written).
    */
   markFirst(editionId: string, subscriberId: string, mark: RecipientMark, at: string): Promise<MarkResult>;
+  /**
+   * GDPR erasure of one recipient's entry of one edition. `held`: the edition may still be sending,
+   * so the entry stays under its key (a sender that read the record before the erasure must still
+   * find the recipient sent, or permanently not sendable) with nothing but its state, until it
+   * expires; otherwise it is replaced by an entry under a random key that keeps only the state, so
+   * the edition's counts stay right. "absent" when there was no entry.
+   */
+  eraseRecipient(
+    editionId: string,
+    subscriberId: string,
+    held: () => Promise<boolean>,
+  ): Promise<"held" | "anonymised" | "absent">;
 }
 
 export type MarkResult = "first" | "repeat" | "absent";
@@ -367,6 +390,12 @@ export interface Mailer {
 export interface Outbox {
   writeMessage(editionId: string, email: string, raw: Buffer): Promise<void>;
   writeEdition(editionId: string, html: string, text: string): Promise<void>;
+  /**
+   * GDPR erasure: removes every copy kept for this address (each edition's, confirmations, test
+   * sends, half-written temporary files); returns how many files went. Optional: an outbox that
+   * cannot tell leaves nothing to erase.
+   */
+  eraseRecipient?(email: string): Promise<number>;
 }
 
 /** One queue message: up to 50 recipients of an edition, by address (the edition itself is stored, never queued). */

@@ -1,10 +1,18 @@
 import type { TransactionalMail } from "./api/context.js";
 import type { DigestConfig } from "./config.js";
 import { isValidTimeZone } from "./dates.js";
-import type { Page, SubscriberStore, Suppression, SuppressionStore, UpsertOutcome } from "./ports.js";
+import type {
+  EditionStore,
+  Outbox,
+  Page,
+  SendLedger,
+  SubscriberStore,
+  Suppression,
+  SuppressionStore,
+  UpsertOutcome,
+} from "./ports.js";
 import {
   type Consent,
-  erasedKey,
   isExpired,
   newSubscriberId,
   normalizeEmail,
@@ -44,8 +52,12 @@ export interface SubscriberInput {
   timezone?: string | null;
   /** Local delivery: the hour (0–23) in their zone; null or undefined → the configured default. */
   deliveryHour?: number | null;
-  /** Consent was given elsewhere (active) or must still be confirmed (pending). */
-  status: "active" | "pending";
+  /**
+   * Consent was given elsewhere (active) or must still be confirmed (pending). An imported row may
+   * also say paused or unsubscribed: a new record gets that status, an existing one is lowered to it
+   * (see settledStatus), never raised.
+   */
+  status: "active" | "pending" | "paused" | "unsubscribed";
   consent: Consent;
 }
 
@@ -189,17 +201,35 @@ function blockedNote(
 }
 
 /**
+ * The status an existing subscriber ends with when an admin or a file names `asked`. Either may
+ * lower it: unsubscribed ends a subscription (pending, active or paused), paused pauses an active
+ * one. Only an admin's explicit "active" confirms a pending address (consent given elsewhere, vouched
+ * for by that admin); a file never does: a row cannot tell that the person ever confirmed.
+ */
+function settledStatus(
+  current: SubscriberStatus,
+  asked: SubscriberInput["status"],
+  fromFile: boolean,
+): SubscriberStatus {
+  if (asked === "unsubscribed" && ["pending", "active", "paused"].includes(current)) return "unsubscribed";
+  if (asked === "paused" && current === "active") return "paused";
+  if (asked === "active" && current === "pending" && !fromFile) return "active";
+  return current;
+}
+
+/**
  * Adds a subscriber, or refreshes the one with that address (one record per address). Returns
  * "imported" for a new record, "updated" when something changed, "skipped" when nothing did or the
  * address is blocked (unsubscribed, suppressed, erased: `blocked` and `note` say which; nothing is
  * written). A new pending subscriber gets a confirmation email through `deps.mail`; when that fails
  * the record is removed again and the result is "failed". `opts.suppressed` passes a suppression
- * lookup the caller already made for this address.
+ * lookup the caller already made for this address; `opts.fromFile` marks an imported row, which
+ * never confirms a pending subscriber (settledStatus).
  */
 export async function addSubscriber(
   deps: SubscriberAdminDeps,
   input: SubscriberInput,
-  opts: { suppressed?: boolean; likelyNew?: boolean } = {},
+  opts: { suppressed?: boolean; likelyNew?: boolean; fromFile?: boolean } = {},
 ): Promise<AddResult> {
   const valid = validateSubscriberInput(input, deps.config.sections);
   if ("outcome" in valid) return valid;
@@ -235,7 +265,7 @@ export async function addSubscriber(
       await deps.subscribers.put(subscriber);
     } else if (!(await deps.subscribers.create(subscriber))) {
       // Created concurrently by someone else: treat this as an update of theirs.
-      return addSubscriber(deps, input, { suppressed: opts.suppressed });
+      return addSubscriber(deps, input, { suppressed: opts.suppressed, fromFile: opts.fromFile });
     }
     return created(deps, subscriber);
   }
@@ -244,15 +274,14 @@ export async function addSubscriber(
     name: valid.name === undefined ? existing.name : valid.name,
     sections: valid.sections ?? existing.sections,
     timezone: valid.timezone === undefined ? existing.timezone : valid.timezone,
-    // Consent given elsewhere confirms a pending address; a paused one stays paused (their choice).
-    status: existing.status === "pending" && input.status === "active" ? "active" : existing.status,
+    status: settledStatus(existing.status, input.status, opts.fromFile === true),
   };
   if (next.status === "active" && existing.status === "pending") {
     next.confirmedAt = at;
     next.consent = input.consent;
-    // Confirmed records never expire (TTL would delete them).
-    delete next.expiresAt;
   }
+  // Only pending records expire (TTL); an unsubscribed one must stay so that no import re-adds it.
+  if (next.status !== "pending") delete next.expiresAt;
   const changed =
     next.name !== existing.name ||
     !sameList(next.sections, existing.sections) ||
@@ -291,7 +320,8 @@ function fresh(
     timezone: valid.timezone ?? null,
     deliveryHour: input.deliveryHour ?? null,
     createdAt: at,
-    confirmedAt: input.status === "active" ? at : null,
+    // Active and paused subscribers were confirmed (elsewhere: the consent evidence says how).
+    confirmedAt: input.status === "active" || input.status === "paused" ? at : null,
     updatedAt: at,
     consent: input.consent,
   };
@@ -439,39 +469,114 @@ export async function unsubscribeSubscriber(
   throw new Error(`unsubscribing ${existing.email}: ${"error" in result ? result.error : result.outcome}`);
 }
 
+/** What erasure needs beyond the admin operations: the ledger, the editions, the outbox copies. */
+export interface ErasureDeps extends SubscriberAdminDeps {
+  ledger: Pick<SendLedger, "eraseRecipient">;
+  editions: Pick<EditionStore, "idsOfDay" | "getStatus">;
+  /** The local outbox; null or absent when there is none (deployed). */
+  outbox?: Pick<Outbox, "eraseRecipient"> | null;
+}
+
+export type EraseResult =
+  | {
+      outcome: "erased";
+      alreadyErased: boolean;
+      /** Send-ledger entries of the subscriber stripped of everything but their state. */
+      ledgerEntries: number;
+      /** Outbox files (sent copies, confirmations, test sends) removed. */
+      outboxFiles: number;
+    }
+  | { outcome: "not-found" }
+  | Invalid;
+
 /**
- * GDPR erasure: the record (name, sections, consent evidence) is deleted and only a suppression
- * entry keyed by the address's hash is kept, so the address is never mailed or re-added again. A
- * suppression entry holding the plain address (bounce, complaint) is replaced by the hashed one.
- * The send ledger only ever holds the opaque subscriber id, so nothing there names the address.
- * The hash goes in first: a crash halfway leaves the address blocked, never mailable.
- * Returns "not-found" when the address is unknown (no record, no suppression entry).
+ * Days of editions that may have gone to a subscriber, looked up by day (there is no index by
+ * subscriber, and a scan of the ledger is far too big): from a month before the record was created
+ * (an edition is dated by its day, and a missed day's edition may go out days later, to everyone
+ * subscribed by then) to two weeks after today (an edition prepared ahead). Deployed, entries older
+ * than 180 days are gone anyway (ledger TTL); locally nothing expires them, so the window starts
+ * from the record, however old. An edition dated outside the window is not looked at.
  */
-export async function eraseSubscriber(
-  deps: SubscriberAdminDeps,
-  rawEmail: string,
-): Promise<{ outcome: "erased"; alreadyErased: boolean } | { outcome: "not-found" } | Invalid> {
+const DAYS_BEFORE_RECORD = 31;
+const DAYS_AHEAD = 14;
+const DAY_MS = 86_400_000;
+/** Edition states after which no sender works on the edition any more. */
+const FINISHED: readonly string[] = ["sent", "partial", "cancelled"];
+
+/**
+ * Every ledger entry of the subscriber: for each day of the window, the editions of the day (the
+ * per-day index, and the one named by the day itself) are looked up by key, a few days at a time:
+ * point reads and small queries, no scan. Returns how many entries were erased.
+ */
+async function eraseLedgerEntries(deps: ErasureDeps, subscriber: Subscriber): Promise<number> {
+  const created = Date.parse(subscriber.createdAt);
+  const now = deps.clock().getTime();
+  const from = Math.min(Number.isNaN(created) ? now : created, now) - DAYS_BEFORE_RECORD * DAY_MS;
+  const days: string[] = [];
+  for (let t = now + DAYS_AHEAD * DAY_MS; t >= from; t -= DAY_MS)
+    days.push(new Date(t).toISOString().slice(0, 10));
+  let erased = 0;
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: 8 }, async () => {
+      while (next < days.length) {
+        const day = days[next++] as string;
+        const ids = new Set([day, ...(await deps.editions.idsOfDay(day))]);
+        for (const id of ids) {
+          const held = async () => {
+            const status = await deps.editions.getStatus(id);
+            return status !== null && !FINISHED.includes(status);
+          };
+          if ((await deps.ledger.eraseRecipient(id, subscriber.id, held)) !== "absent") erased++;
+        }
+      }
+    }),
+  );
+  return erased;
+}
+
+/**
+ * GDPR erasure. Removes everything that names the person: the record (name, sections, consent
+ * evidence, bounce counts), a plain suppression entry, their send-ledger entries (error texts that
+ * quote the address, message ids, open/click/soft-bounce times: each entry keeps only its state under
+ * a random key, so editions still count what they sent), and every outbox copy (sent editions,
+ * confirmations, test sends). What stays is one suppression entry under the address's keyed hash, so
+ * the address is never mailed or re-added again, and a later sign-up of it is refused.
+ *
+ * An edition still sending keeps the entry under its key with nothing but its state ("sent", else
+ * "rejected") for a day: a sender that read the record just before the erasure then finds the
+ * recipient done, so nobody is mailed twice (ledger eraseRecipient). A message already handed to SES
+ * at that instant still completes, and its sender records it.
+ *
+ * Order: the hash first (a crash after it leaves the address blocked, never mailable), the record
+ * last but the outbox (a crash before it leaves the id, so running the erasure again finishes the
+ * ledger). Running it again is always safe; an address erased before the hash was keyed gets the
+ * keyed entry in place of the unkeyed one. Returns "not-found" when the address is unknown (no
+ * record, no suppression entry).
+ */
+export async function eraseSubscriber(deps: ErasureDeps, rawEmail: string): Promise<EraseResult> {
   const normalized = normalizeEmail(rawEmail);
   if ("error" in normalized) return invalid("email", normalized.error);
   const email = normalized.email;
-  const key = erasedKey(email);
-  const [record, listed, hashed] = await Promise.all([
+  const [record, listed, erasure] = await Promise.all([
     deps.subscribers.get(email),
     deps.suppressions.get(email),
-    deps.suppressions.get(key),
+    deps.suppressions.erasure(email),
   ]);
-  if (!record && !listed && !hashed) return { outcome: "not-found" };
-  if (!hashed) {
-    await deps.suppressions.put({
-      email: key,
-      reason: "erased",
-      detail: null,
-      at: deps.clock().toISOString(),
-    });
+  if (!record && !listed && !erasure) return { outcome: "not-found" };
+  if (!erasure?.email.startsWith("hmac-sha256:")) {
+    await deps.suppressions.markErased(email, erasure?.at ?? deps.clock().toISOString());
   }
   if (listed) await deps.suppressions.remove(email);
+  const ledgerEntries = record ? await eraseLedgerEntries(deps, record) : 0;
   if (record) await deps.subscribers.delete(email);
-  return { outcome: "erased", alreadyErased: Boolean(hashed) && !record && !listed };
+  const outboxFiles = (await deps.outbox?.eraseRecipient?.(email)) ?? 0;
+  return {
+    outcome: "erased",
+    alreadyErased: Boolean(erasure) && !record && !listed,
+    ledgerEntries,
+    outboxFiles,
+  };
 }
 
 /** Largest page the admin list serves. */

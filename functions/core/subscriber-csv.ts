@@ -1,5 +1,6 @@
 import type { Readable } from "node:stream";
 import { StringDecoder } from "node:string_decoder";
+import { parseRowStatus, type RowStatus } from "./import-status.js";
 import { parseSections, type SubscriberView } from "./subscribers.js";
 
 /**
@@ -23,6 +24,8 @@ export type CsvRow =
       name: string | null;
       sections: string[] | undefined;
       timezone: string | null;
+      /** What the row says about consent; undefined when it says nothing (no status column, empty cell). */
+      status: RowStatus | undefined;
     }
   | { line: number; error: string };
 
@@ -41,6 +44,21 @@ const COLUMN_ALIASES: Record<string, string> = {
   section: "sections",
   timezone: "timezone",
   tz: "timezone",
+  // The subscriber's consent state: this export's column, and other tools' names for it.
+  status: "status",
+  subscriptionstatus: "status",
+  subscriberstatus: "status",
+  memberstatus: "status",
+  emailmarketingstatus: "status",
+  // Mailchimp exports one file per state; these columns are filled only in the unsubscribed and the
+  // cleaned (bounced) members' file, so they lower a row's status even without a status column.
+  unsubtime: "unsubscribedat",
+  unsubscribedat: "unsubscribedat",
+  cleantime: "cleanedat",
+  cleanedat: "cleanedat",
+  // This export's own dates: known, not imported (the record gets the import's own dates).
+  createdat: "createdat",
+  confirmedat: "confirmedat",
 };
 const KNOWN_COLUMNS = new Set(Object.values(COLUMN_ALIASES));
 
@@ -173,7 +191,7 @@ function splitFields(text: string): Fields {
 }
 
 /** A record as read from the file: its first line and its fields, or why it could not be read. */
-type RawRecord = { line: number; fields: string[] } | { line: number; error: string };
+export type RawRecord = { line: number; fields: string[] } | { line: number; error: string };
 
 /**
  * Assembles physical lines into records. A line whose quote stays open is joined with the following
@@ -273,6 +291,22 @@ async function* csvRecords(input: Readable | string, assemblerRef: { current?: R
 }
 
 /**
+ * The records of any CSV text or stream with this reader's rules (the header is line 1, each bad row
+ * reported at its line, a multi-line row must have as many fields as the header): what other files
+ * of the admin (the suppression list) are read with.
+ */
+export async function* readCsvRecords(input: Readable | string): AsyncGenerator<RawRecord> {
+  const assembler: { current?: RecordAssembler } = {};
+  let header = true;
+  for await (const record of csvRecords(input, assembler)) {
+    if (header && "fields" in record)
+      (assembler.current as RecordAssembler).expectedFields = record.fields.length;
+    header = false;
+    yield record;
+  }
+}
+
+/**
  * Streams a subscriber CSV: header-driven (email[,name,sections,timezone] in any order, names
  * case-insensitive; sections split on ';'), BOM, CRLF and quoted multi-line values tolerated. Rows
  * are yielded as they are read, so a 100k-row file is never held in memory (only the addresses seen,
@@ -336,7 +370,7 @@ export async function* readSubscriberCsv(
     }
     const field = (name: string): string | undefined => {
       const i = index[name];
-      return i === undefined ? undefined : (fields[i] as string).trim();
+      return i === undefined ? undefined : reviveFormulas(fields[i] as string).trim();
     };
     const email = field("email") ?? "";
     if (!email) {
@@ -349,6 +383,11 @@ export async function* readSubscriberCsv(
       yield { line, error: `duplicate of line ${first} (${key})` };
       continue;
     }
+    const status = rowStatus(field);
+    if (typeof status === "string") {
+      yield { line, error: status };
+      continue;
+    }
     seen.set(key, line);
     const sections = field("sections");
     yield {
@@ -357,19 +396,67 @@ export async function* readSubscriberCsv(
       name: field("name") || null,
       sections: sections === undefined ? undefined : parseSections(sections),
       timezone: field("timezone") || null,
+      status,
     };
   }
   if (!columns)
     throw new Error("the file is empty: expected a header line such as email,name,sections,timezone");
 }
 
+/**
+ * A row's consent state: its status word, lowered by Mailchimp's unsubscribe or clean time when
+ * those are filled in (an import never raises consent). Returns the error for an unknown word.
+ */
+function rowStatus(field: (name: string) => string | undefined): RowStatus | undefined | string {
+  const word = field("status");
+  const parsed = word ? parseRowStatus(word) : undefined;
+  if (parsed === null) {
+    return `unknown status "${word}" (use pending, active, paused, unsubscribed or suppressed; see the README for the words other tools export)`;
+  }
+  if (field("cleanedat")) return { status: "suppressed", reason: "bounce", word: "cleaned" };
+  if (field("unsubscribedat") && parsed?.status !== "suppressed") {
+    return { status: "unsubscribed", word: "unsubscribed" };
+  }
+  return parsed;
+}
+
 /** The export's columns: the import format first, so an export can be imported back. */
 export const SUBSCRIBER_CSV_HEADER = "email,name,sections,timezone,status,createdAt,confirmedAt";
 
-/** Quotes a CSV field; a leading =, +, -, @, tab or CR is defused so spreadsheets never run it as a formula. */
+/**
+ * Where a spreadsheet starts a cell: the field's start, or after "," or ";" (the list separator of
+ * many locales, where Excel and Calc split a line on ";" whatever the file's quoting); then blanks
+ * and double quotes it skips; then the characters OWASP's CSV-injection guidance names as the start
+ * of a formula (= + - @ tab CR), possibly behind apostrophes already there.
+ */
+const FORMULA_AT_CELL_START = /(^|[,;])([ "]*)(?='*[=+\-@\t\r])/g;
+/** The same places with the apostrophe `defuseFormulas` put there. */
+const DEFUSED_AT_CELL_START = /(^|[,;])([ "]*)'(?='*[=+\-@\t\r])/g;
+
+/**
+ * Puts an apostrophe (a spreadsheet's "this is text" mark) before every formula a spreadsheet could
+ * see in `value`, in "," and ";" locales alike: "Bob;=cmd" → "Bob;'=cmd". Exactly reversed by
+ * reviveFormulas (an apostrophe already there gets one more, so nothing is ambiguous).
+ */
+export function defuseFormulas(value: string): string {
+  return value.replace(FORMULA_AT_CELL_START, "$1$2'");
+}
+
+/**
+ * Undoes defuseFormulas when a file is imported: a defused export comes back as it was. A value typed
+ * as '=x in a spreadsheet (its text mark) comes back as =x, which is also what the spreadsheet shows.
+ */
+export function reviveFormulas(value: string): string {
+  return value.replace(DEFUSED_AT_CELL_START, "$1$2");
+}
+
+/**
+ * One CSV field: formulas defused (defuseFormulas), and quoted when defused or when it holds a
+ * quote, a separator (",", ";") or a line break, so every such cell is one cell in any locale.
+ */
 export function csvField(value: string): string {
-  const v = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
-  return /[",\r\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v;
+  const v = defuseFormulas(value);
+  return v !== value || /[",;\r\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v;
 }
 
 /** One export line (no line break) for a subscriber. */

@@ -1,17 +1,36 @@
 import type { Readable } from "node:stream";
-import { addSubscriber, type SubscriberAdminDeps } from "./subscriber-admin.js";
+import type { RowStatus } from "./import-status.js";
+import {
+  type AddResult,
+  addSubscriber,
+  findSubscriber,
+  type SubscriberAdminDeps,
+  type SubscriberInput,
+  validateSubscriberInput,
+} from "./subscriber-admin.js";
 import { type CsvRow, readSubscriberCsv } from "./subscriber-csv.js";
 import { type Consent, normalizeEmail } from "./subscribers.js";
+import { suppressAddress } from "./suppression-admin.js";
 
 /**
  * The one subscriber import loop, shared by `digest subscribers import` (a file stream) and
  * `POST /admin/subscribers/import` (the request body): rows from readSubscriberCsv go through
  * addSubscriber with a bounded number in flight, and every row that needs saying something about is
  * reported in line order.
+ *
+ * An import never raises consent. A row without a status gets the import's own choice (active, or
+ * pending with --pending: the admin vouches for it); a row with one keeps it (pending stays pending
+ * and gets the confirmation email, paused stays paused, unsubscribed and suppressed are never
+ * mailed, a suppressed one's suppression entry is re-created); an existing subscriber's unsubscribe
+ * or suppression is never undone, and an existing pending one is never confirmed by a file. What was
+ * kept from being active is counted in the summary (`kept`).
  */
 
 export interface ImportOptions {
-  /** active: consent was given elsewhere; pending: each new address gets a confirmation email. */
+  /**
+   * For rows without a status (or "active"): active, consent was given elsewhere; pending, each new
+   * address gets a confirmation email.
+   */
   status: "active" | "pending";
   /** Consent evidence stored with each new subscriber (method "import", when, which file or caller). */
   consent: Consent;
@@ -36,6 +55,16 @@ export interface ImportReport {
   reason: string;
 }
 
+/** Rows not made active, by the state that held them back (the row's own status or the stored one). */
+export interface KeptCounts {
+  pending: number;
+  paused: number;
+  unsubscribed: number;
+  suppressed: number;
+  /** Erased addresses (GDPR): only their keyed hash is left, and it blocks them. */
+  erased: number;
+}
+
 export interface ImportSummary {
   imported: number;
   updated: number;
@@ -43,8 +72,13 @@ export interface ImportSummary {
   invalid: number;
   /** Rows whose confirmation email failed (not stored; a re-import retries them). */
   failed: number;
-  /** Confirmation emails sent (pending imports). */
+  /** Confirmation emails sent (pending rows and pending imports). */
   confirmations: number;
+  /**
+   * Rows that did not end active because of a consent state: their own status, or the subscriber's
+   * stored one. New rows that are pending only because of --pending are not counted here.
+   */
+  kept: KeptCounts;
 }
 
 export const DEFAULT_IMPORT_CONCURRENCY = 16;
@@ -57,9 +91,85 @@ export function importSummaryLine(s: ImportSummary): string {
   return s.failed > 0 ? `${line} failed=${s.failed}` : line;
 }
 
+/**
+ * `kept: pending=2 unsubscribed=3 …`: what was kept from being active, on a line of its own after the
+ * summary line (whose shape is the CLI contract); null when nothing was.
+ */
+export function keptSummaryLine(s: ImportSummary): string | null {
+  const parts = Object.entries(s.kept)
+    .filter(([, n]) => n > 0)
+    .map(([state, n]) => `${state}=${n}`);
+  return parts.length > 0 ? `kept: ${parts.join(" ")}` : null;
+}
+
+type Counted = "imported" | "updated" | "skipped" | "invalid" | "failed";
 type Outcome =
-  | { counted: keyof ImportSummary | null; report?: ImportReport; confirmation?: boolean }
+  | { counted: Counted; report?: ImportReport; confirmation?: boolean; kept?: keyof KeptCounts }
   | { error: unknown };
+
+/**
+ * Whether a row's end state counts as kept: anything but active, except a row created exactly as
+ * the import's own choice asked (new and pending because of --pending).
+ */
+function keptState(
+  final: keyof KeptCounts | "active",
+  row: { asked: SubscriberInput["status"]; fromRow: boolean; created: boolean },
+): keyof KeptCounts | undefined {
+  if (final === "active") return undefined;
+  if (row.created && final === row.asked && !row.fromRow) return undefined;
+  return final;
+}
+
+/**
+ * A row whose status says suppressed (bounced, complained, blocklisted…): the address goes on the
+ * suppression list with the reason the word gives; a new address also gets a record (so the export
+ * of this list shows it as the old one did), an existing subscriber is moved to suppressed. An
+ * address that was erased stays erased.
+ */
+async function importSuppressedRow(
+  deps: SubscriberAdminDeps,
+  row: Extract<CsvRow, { email: string }>,
+  status: Extract<RowStatus, { status: "suppressed" }>,
+  listed: Promise<Set<string>>,
+  consent: Consent,
+): Promise<Outcome> {
+  const input = { email: row.email, name: row.name, sections: row.sections, timezone: row.timezone };
+  const valid = validateSubscriberInput(input, deps.config.sections);
+  if ("outcome" in valid)
+    return { counted: "invalid", report: { line: row.line, kind: "invalid", reason: valid.error } };
+  let created = false;
+  if (!(await findSubscriber(deps, valid.email))) {
+    // An erased address never gets a record again; an address already on the list gets its record
+    // (as the exported list had it), never mailable from the first write on: unsubscribed, then
+    // suppressed.
+    if ((await listed).has(valid.email) && (await deps.suppressions.erasure(valid.email))) {
+      return { counted: "skipped", kept: "erased" };
+    }
+    const added = await addSubscriber(
+      deps,
+      { ...input, name: input.name ?? undefined, status: "unsubscribed", consent },
+      { suppressed: false, fromFile: true },
+    );
+    if (added.outcome === "invalid" || added.outcome === "failed")
+      return { counted: "invalid", report: { line: row.line, kind: "invalid", reason: added.error } };
+    created = added.outcome === "imported";
+  }
+  const result = await suppressAddress(deps, {
+    email: valid.email,
+    reason: status.reason,
+    detail: `imported as "${status.word}"${consent.source ? ` from ${consent.source}` : ""}`,
+  });
+  switch (result.outcome) {
+    case "invalid":
+      return { counted: "invalid", report: { line: row.line, kind: "invalid", reason: result.error } };
+    case "erased":
+      return { counted: "skipped", kept: "erased" };
+    case "already":
+      return { counted: created ? "imported" : "skipped", kept: "suppressed" };
+    default:
+      return { counted: created ? "imported" : "updated", kept: "suppressed" };
+  }
+}
 
 /**
  * Imports subscriber rows. Good rows are added or refreshed (re-importing the same file changes
@@ -87,6 +197,7 @@ export async function importSubscribers(
     invalid: 0,
     failed: 0,
     confirmations: 0,
+    kept: { pending: 0, paused: 0, unsubscribed: 0, suppressed: 0, erased: 0 },
   };
   const inFlight: Promise<Outcome>[] = [];
   let failure: unknown = null;
@@ -97,7 +208,8 @@ export async function importSubscribers(
       failure ??= o.error;
       return;
     }
-    if (o.counted) summary[o.counted]++;
+    summary[o.counted]++;
+    if (o.kept) summary.kept[o.kept]++;
     if (o.confirmation) summary.confirmations++;
     if (o.report) opts.onReport?.(o.report);
   };
@@ -109,19 +221,32 @@ export async function importSubscribers(
     if ("error" in row)
       return { counted: "invalid", report: { line: row.line, kind: "invalid", reason: row.error } };
     const normalized = normalizeEmail(row.email);
-    const result = await addSubscriber(
+    const rowStatus = row.status;
+    if (rowStatus?.status === "never-subscribed") {
+      const who = "email" in normalized ? normalized.email : row.email;
+      const reason = `${who} never opted in (${rowStatus.word}); not imported`;
+      return { counted: "skipped", report: { line: row.line, kind: "skipped", reason } };
+    }
+    if (rowStatus?.status === "suppressed") {
+      return importSuppressedRow(deps, row, rowStatus, suppressed, opts.consent);
+    }
+    // What the row asks for: its own status, or for "active" and no status the import's choice.
+    const fromRow = rowStatus !== undefined && rowStatus.status !== "active";
+    const asked = fromRow ? (rowStatus.status as SubscriberInput["status"]) : opts.status;
+    const result: AddResult = await addSubscriber(
       deps,
       {
         email: row.email,
         name: row.name ?? undefined,
         sections: row.sections,
         timezone: row.timezone ?? undefined,
-        status: opts.status,
+        status: asked,
         consent: opts.consent,
       },
       {
         suppressed: "email" in normalized ? (await suppressed).has(normalized.email) : undefined,
         likelyNew: recentNew >= 0.5,
+        fromFile: true,
       },
     );
     if (result.outcome !== "invalid") recentNew = recentNew * 0.9 + (result.outcome === "imported" ? 0.1 : 0);
@@ -130,11 +255,23 @@ export async function importSubscribers(
         return { counted: "invalid", report: { line: row.line, kind: "invalid", reason: result.error } };
       case "failed":
         return { counted: "failed", report: { line: row.line, kind: "failed", reason: result.error } };
-      default:
-        if ("blocked" in result) {
-          return { counted: "skipped", report: { line: row.line, kind: "skipped", reason: result.note } };
-        }
-        return { counted: result.outcome, confirmation: result.confirmationSent };
+      default: {
+        const blocked = "blocked" in result ? result.blocked : null;
+        const final = "blocked" in result ? result.blocked : result.subscriber.status;
+        const kept = keptState(final, { asked, fromRow, created: result.outcome === "imported" });
+        // Worth a note only when the row asked for more than it got (an unsubscribed row of an
+        // unsubscribed address is simply as it should be).
+        const report =
+          blocked && "note" in result && asked !== "unsubscribed"
+            ? { line: row.line, kind: "skipped" as const, reason: result.note }
+            : undefined;
+        return {
+          counted: blocked ? "skipped" : result.outcome,
+          report,
+          kept,
+          confirmation: "confirmationSent" in result ? result.confirmationSent : undefined,
+        };
+      }
     }
   };
 

@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from "node:crypto";
+import { createHash, createHmac, randomBytes } from "node:crypto";
 import { z } from "zod";
 
 export const SUBSCRIBER_STATUSES = ["pending", "active", "paused", "unsubscribed", "suppressed"] as const;
@@ -136,7 +136,25 @@ export function shardOf(key: string, email: string, shards: number): string {
   return `${key}#${shardNumber(email, shards)}`;
 }
 
-/** Suppression key of an erased address: the address itself is gone, its hash still blocks mail. */
-export function erasedKey(email: string): string {
+/**
+ * Suppression key of an erased address: the address itself is gone, a keyed hash of it still blocks
+ * mail and a later sign-up. Keyed (HMAC-SHA256 with the installation's erasure key), so the list of
+ * erased entries cannot be matched against a list of addresses by anyone without the key.
+ */
+export function erasedKey(email: string, key: Uint8Array): string {
+  return `hmac-sha256:${createHmac("sha256", key).update(email.trim().toLowerCase()).digest("hex")}`;
+}
+
+/**
+ * The unkeyed form erasures wrote before the key existed (plain SHA-256 of the address). Still read,
+ * so those addresses stay blocked; they cannot be re-keyed in bulk (only the hash is left), so each
+ * is replaced by the keyed form when its address is erased again.
+ */
+export function legacyErasedKey(email: string): string {
   return `sha256:${createHash("sha256").update(email.trim().toLowerCase()).digest("hex")}`;
+}
+
+/** True for a suppression key that stands for an erased address (keyed or legacy hash). */
+export function isErasedKey(key: string): boolean {
+  return /^(hmac-sha256|sha256):[0-9a-f]{64}$/.test(key);
 }

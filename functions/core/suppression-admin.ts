@@ -8,7 +8,7 @@ import type {
   SuppressionStore,
 } from "./ports.js";
 import { decideSesEvent, type SesDecision, type SesRecord } from "./ses-events.js";
-import { erasedKey, normalizeEmail, type Subscriber, type SubscriberStatus } from "./subscribers.js";
+import { normalizeEmail, type Subscriber, type SubscriberStatus } from "./subscribers.js";
 
 /**
  * The suppression list and the subscriber records it shadows, kept in step: suppressing an address
@@ -112,7 +112,7 @@ export async function unsuppressAddress(deps: SuppressionDeps, rawEmail: string)
   const normalized = normalizeEmail(rawEmail);
   if ("error" in normalized) return { outcome: "invalid", error: normalized.error };
   const { email } = normalized;
-  if (await deps.suppressions.get(erasedKey(email))) return { outcome: "erased" };
+  if (await deps.suppressions.erasure(email)) return { outcome: "erased" };
   const entry = await deps.suppressions.get(email);
   const subscriber = await deps.subscribers.get(email);
   if (!entry && subscriber?.status !== "suppressed") return { outcome: "not-suppressed" };
@@ -133,7 +133,7 @@ export async function unsuppressAddress(deps: SuppressionDeps, rawEmail: string)
   return { outcome: "removed", entry, subscriber: restored, restoredStatus };
 }
 
-/** Every entry of the suppression list (plain addresses and erased "sha256:" ones), sorted. */
+/** Every entry of the suppression list (plain addresses and erased addresses' hashes), sorted. */
 export async function listSuppressions(store: SuppressionStore): Promise<Suppression[]> {
   const items: Suppression[] = [];
   let cursor: string | null = null;

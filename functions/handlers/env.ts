@@ -13,3 +13,9 @@ export const SEND_MAX_RECEIVES_ENV = "DIGEST_SEND_MAX_RECEIVES";
 export const TOKEN_SECRET_ENV = "DIGEST_TOKEN_SECRET_ARN";
 /** Seconds the ingest function waits for one feed (whole request); default 10. */
 export const FEED_TIMEOUT_ENV = "DIGEST_FEED_TIMEOUT_SECONDS";
+/**
+ * Secrets Manager ARN of the key erased addresses are hashed with (HMAC-SHA256) on the suppression
+ * list; DIGEST_ERASURE_KEY (base64), when set, wins (tests, local).
+ */
+export const ERASURE_SECRET_ENV = "DIGEST_ERASURE_SECRET_ARN";
+export const ERASURE_KEY_ENV = "DIGEST_ERASURE_KEY";

@@ -1,11 +1,10 @@
-import { Logger } from "@aws-lambda-powertools/logger";
 // Bundled by esbuild: the template was compiled from MJML at build time; mjml never loads in Lambda.
 import { spec } from "../../templates/build/digest.js";
 import { createDocumentClient } from "../adapters/dynamo/client.js";
 import { DynamoRateLimitStore } from "../adapters/dynamo/rate-limit-store.js";
 import { dynamoStores } from "../adapters/dynamo/stores.js";
 import { tableNamesFromEnv } from "../adapters/schema.js";
-import { signingKeysFromEnv } from "../adapters/secret-keys.js";
+import { erasureKeyFromEnv, signingKeysFromEnv } from "../adapters/secret-keys.js";
 import { SesMailer } from "../adapters/ses-mailer.js";
 import { type ApiContext, apiContextFrom } from "../core/api/context.js";
 import { parseConfig } from "../core/config.js";
@@ -16,6 +15,7 @@ import { tokenBucketPacer } from "../core/token-bucket.js";
 import type { SigningKey } from "../core/tokens.js";
 import { createTransactionalMail } from "../core/transactional.js";
 import { SEND_FLEET_SIZE_ENV, SEND_RATE_ENV, TOKEN_SECRET_ENV } from "./env.js";
+import { createLogger } from "./logging.js";
 import { LOG_ALERT_METRICS } from "./metric-names.js";
 import { countingThrottles } from "./metrics.js";
 
@@ -25,7 +25,7 @@ import { countingThrottles } from "./metrics.js";
  * Built once per container and reused across invocations.
  */
 
-export const logger = new Logger({ serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? "digest" });
+export const logger = createLogger();
 /** The functions' EMF metrics (one instance per container; see ./metrics.ts). */
 export { metrics } from "./metrics.js";
 
@@ -54,7 +54,7 @@ async function buildDeps(env: NodeJS.ProcessEnv): Promise<EditionDeps> {
   const fleet = ratePerFunction > 0 ? { size: fleetSize, ratePerFunction } : null;
   return {
     config,
-    ...dynamoStores(db, tables),
+    ...dynamoStores(db, tables, () => erasureKeyFromEnv(env)),
     mailer: new SesMailer({}, { configurationSet: config.configurationSet }),
     outbox: null,
     renderer: createRenderer(spec),

@@ -1,4 +1,3 @@
-import { Logger } from "@aws-lambda-powertools/logger";
 import type { EventBridgeEvent, SNSEvent, SQSBatchItemFailure, SQSEvent } from "aws-lambda";
 import { createDocumentClient } from "../adapters/dynamo/client.js";
 import { DynamoEditionStore } from "../adapters/dynamo/edition-store.js";
@@ -6,9 +5,11 @@ import { DynamoSendLedger } from "../adapters/dynamo/send-ledger.js";
 import { DynamoSubscriberStore } from "../adapters/dynamo/subscriber-store.js";
 import { DynamoSuppressionStore } from "../adapters/dynamo/suppression-store.js";
 import { tableNamesFromEnv } from "../adapters/schema.js";
+import { erasureKeyFromEnv } from "../adapters/secret-keys.js";
 import { parseConfig } from "../core/config.js";
 import { parseSesNotifications } from "../core/ses-events.js";
 import { applySesRecords, type SesEventDeps } from "../core/suppression-admin.js";
+import { createLogger } from "./logging.js";
 import { recordSesOutcomes, withMetrics } from "./metrics.js";
 
 /**
@@ -19,10 +20,12 @@ import { recordSesOutcomes, withMetrics } from "./metrics.js";
  * the batch for SNS and EventBridge (their retries re-apply idempotent steps: unique opens and clicks
  * and soft bounces are recorded once per recipient and edition; event totals may count a retried
  * record twice).
- * Needs no signing key and no template, so it bundles small and reads no secret.
+ * Needs no signing key and no template, so it bundles small; it reads one secret, the erasure key
+ * (an erased address's bounce or complaint must find its keyed-hash entry).
  */
 
-const logger = new Logger({ serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? "digest" });
+/** Addresses are masked here for reading and redacted by the logger whatever the field. */
+const logger = createLogger();
 
 export type SesEventsEvent = SNSEvent | SQSEvent | EventBridgeEvent<string, unknown>;
 
@@ -45,7 +48,7 @@ export function sesEventDeps(env: NodeJS.ProcessEnv = process.env): SesEventDeps
   const tables = tableNamesFromEnv(env);
   cached = {
     subscribers: new DynamoSubscriberStore(db, tables.subscribers),
-    suppressions: new DynamoSuppressionStore(db, tables.suppressions),
+    suppressions: new DynamoSuppressionStore(db, tables.suppressions, () => erasureKeyFromEnv(env)),
     editions: new DynamoEditionStore(db, tables.editions),
     ledger: new DynamoSendLedger(db, tables.sends),
     transientBounceLimit: config.transientBounceLimit,

@@ -23,6 +23,8 @@ import {
 } from "./commands/subscribers.js";
 import {
   addSuppressionCommand,
+  exportSuppressionsCommand,
+  importSuppressionsCommand,
   listSuppressionsCommand,
   removeSuppressionCommand,
   sesEventsCommand,
@@ -44,12 +46,15 @@ export const USAGE = `usage: digest [--aws] <command> [options]
   feeds poll [url...] [--timeout S] [--json]
                                          fetch (conditional GET) and import every feed's new items
   subscribers add <email> [--name N] [--sections a,b] [--timezone Area/City] [--pending] [--source S]
-  subscribers import <file.csv> [--pending] [--source S]   header: email[,name,sections,timezone]
+  subscribers import <file.csv> [--pending] [--source S]   header: email[,name,sections,timezone,status]
+                                         a status is kept (never raised): pending, paused, unsubscribed,
+                                         suppressed rows stay so; without one, rows become active (pending)
   subscribers list [--status S] [--section S] [--json]
   subscribers show <email> [--json]           the record, consent evidence and suppression
   subscribers update <email> [--name N] [--sections a,b] [--timezone Z] [--hour H] [--pause|--resume]
   subscribers remove <email>                  unsubscribes (the record stays)
-  subscribers erase <email>                   GDPR erasure: only a hashed suppression entry stays
+  subscribers erase <email>                   GDPR erasure: record, ledger details and outbox copies go;
+                                              only a keyed-hash suppression entry stays
   subscribers export [--json] [--status S] [--section S]
   send [--date YYYY-MM-DD] [--dry-run [--json]] [--resume-halted]
                                          build the day's edition and send it (reruns resume; an edition
@@ -71,7 +76,9 @@ export const USAGE = `usage: digest [--aws] <command> [options]
                                          the day's edition as subscribers see it (desktop, mobile, dark,
                                          text, size, left-out stories, send a test) on 127.0.0.1 (default
                                          port 8788); reloads when the template in DIR changes
-  suppressions list [--json]             the suppression list (erased addresses as sha256:…)
+  suppressions list [--json]             the suppression list (erased addresses as hmac-sha256:…)
+  suppressions export | import <file.csv>
+                                         the list as CSV (reasons, erased hashes) and back, for a move
   suppressions add <email> [--reason manual|bounce|complaint|transient-bounces] [--detail TEXT]
   suppressions remove <email>            lifts it; the subscriber gets back the status it had
   ses-events <file.json>... [--json]     apply saved SES notifications (SNS, SQS, EventBridge or bare)
@@ -112,6 +119,8 @@ const COMMANDS: Record<string, Handler | Record<string, Handler>> = {
     list: listSuppressionsCommand,
     add: addSuppressionCommand,
     remove: removeSuppressionCommand,
+    export: exportSuppressionsCommand,
+    import: importSuppressionsCommand,
   },
   "ses-events": sesEventsCommand,
   dispatch: dispatchCommand,

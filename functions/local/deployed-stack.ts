@@ -2,7 +2,7 @@ import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { TABLE_ENV, TABLES, type TableName, type TableNames } from "../adapters/schema.js";
 import { CONFIG_ENV } from "../core/config.js";
-import { QUEUE_ENV, TOKEN_SECRET_ENV } from "../handlers/env.js";
+import { ERASURE_KEY_ENV, ERASURE_SECRET_ENV, QUEUE_ENV, TOKEN_SECRET_ENV } from "../handlers/env.js";
 import { CommandError } from "./cli-support.js";
 
 /**
@@ -20,6 +20,8 @@ export interface DeployedStack {
   tables: TableNames;
   queueUrl: string | null;
   tokenSecretArn: string;
+  /** The key erased addresses are hashed with, so erasures here and in the functions match. */
+  erasureSecretArn: string;
   /** The stack's region, read from an ARN it created. */
   region: string | null;
   /** The digest's settings as the functions' DIGEST_* variables. */
@@ -37,6 +39,8 @@ export function ignoredUnderAws(env: NodeJS.ProcessEnv): string[] {
     QUEUE_ENV,
     TOKEN_SECRET_ENV,
     "DIGEST_TOKEN_KEYS",
+    ERASURE_SECRET_ENV,
+    ERASURE_KEY_ENV,
     "DIGEST_CONFIG",
   ];
   return decided.filter((name) => env[name] !== undefined && env[name] !== "");
@@ -93,6 +97,7 @@ export async function readDeployedStack(env: NodeJS.ProcessEnv): Promise<Deploye
     tables,
     queueUrl: outputs.SendQueueUrl ?? null,
     tokenSecretArn,
+    erasureSecretArn: need("ErasureSecretArn"),
     region: tokenSecretArn.split(":")[3] || null,
     runtimeEnv,
   };

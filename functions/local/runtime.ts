@@ -10,7 +10,12 @@ import { DynamoRateLimitStore } from "../adapters/dynamo/rate-limit-store.js";
 import { dynamoStores } from "../adapters/dynamo/stores.js";
 import { FolderOutbox } from "../adapters/outbox.js";
 import { type TableName, type TableNames, tableNamesFromEnv } from "../adapters/schema.js";
-import { parseTokenKeys, signingKeysFromSecret } from "../adapters/secret-keys.js";
+import {
+  erasureKeyFromSecret,
+  erasureKeyFromVariable,
+  parseTokenKeys,
+  signingKeysFromSecret,
+} from "../adapters/secret-keys.js";
 import { SesMailer } from "../adapters/ses-mailer.js";
 import { type ApiContext, apiContextFrom } from "../core/api/context.js";
 import { CONFIG_ENV, type DigestConfig, parseConfig } from "../core/config.js";
@@ -57,6 +62,8 @@ export interface Runtime {
   deps(): Promise<EditionDeps>;
   apiContext(): Promise<ApiContext>;
   keys(): Promise<SigningKey[]>;
+  /** The key erased addresses are hashed with on the suppression list (loaded once). */
+  erasureKey(): Promise<Uint8Array>;
   close(): Promise<void>;
 }
 
@@ -98,6 +105,37 @@ export async function loadSigningKeys(
     return parseTokenKeys(await readFile(file, "utf8"));
   }
   return parseTokenKeys(text);
+}
+
+/**
+ * The key erased addresses are hashed with (HMAC-SHA256): DIGEST_ERASURE_KEY (base64) when set, else
+ * 32 random bytes generated once into the data directory (`erasure-key`, owner-only), like the token
+ * keys. Losing it means erased addresses are no longer recognised: keep it with the data.
+ */
+export async function loadErasureKey(home: string, env: NodeJS.ProcessEnv = process.env): Promise<Buffer> {
+  const fromVariable = erasureKeyFromVariable(env);
+  if (fromVariable) return fromVariable;
+  const file = resolve(home, "erasure-key");
+  const read = async () => {
+    const key = Buffer.from((await readFile(file, "utf8")).trim(), "base64");
+    if (key.length < 32) throw new Error(`${file} does not hold a key (32 bytes, base64)`);
+    return key;
+  };
+  try {
+    return await read();
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
+  }
+  await mkdir(home, { recursive: true });
+  const key = randomBytes(32);
+  try {
+    await writeFile(file, `${key.toString("base64")}\n`, { flag: "wx", mode: 0o600 });
+  } catch (err) {
+    // Another process created it first: use theirs.
+    if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
+    return read();
+  }
+  return key;
 }
 
 const LOCAL_CREDENTIALS = { accessKeyId: "local", secretAccessKey: "local" };
@@ -165,6 +203,10 @@ export async function openRuntime(opts: RuntimeOptions = {}): Promise<Runtime> {
   });
   const outbox = opts.aws ? null : outboxRoot(env);
   let keys: SigningKey[] | null = null;
+  let erasureKey: Promise<Uint8Array> | null = null;
+  // Deployed secrets are read through the endpoint and credentials of this environment.
+  const secretsProvider = () =>
+    new SecretsProvider({ clientConfig: client(configuredEndpoint(env, "secretsmanager"), null) });
   const runtime: Runtime = {
     home,
     outboxRoot: outbox,
@@ -180,20 +222,27 @@ export async function openRuntime(opts: RuntimeOptions = {}): Promise<Runtime> {
     async keys() {
       // Deployed: the stack's secret, so links the CLI sends verify in the deployed API.
       keys ??= deployed
-        ? await signingKeysFromSecret(
-            deployed.tokenSecretArn,
-            new SecretsProvider({
-              clientConfig: client(configuredEndpoint(env, "secretsmanager"), null),
-            }),
-          )
+        ? await signingKeysFromSecret(deployed.tokenSecretArn, secretsProvider())
         : await loadSigningKeys(home, env);
       return keys;
+    },
+    erasureKey() {
+      // Deployed: the stack's key, so erasures made here and there match each other.
+      erasureKey ??= (
+        deployed
+          ? erasureKeyFromSecret(deployed.erasureSecretArn, secretsProvider())
+          : loadErasureKey(home, env)
+      ).catch((err: unknown) => {
+        erasureKey = null;
+        throw err;
+      });
+      return erasureKey;
     },
     async deps() {
       const renderer = createRenderer(await loadTemplateSpec());
       return {
         config,
-        ...dynamoStores(db, tables),
+        ...dynamoStores(db, tables, () => runtime.erasureKey()),
         mailer,
         outbox: outbox ? new FolderOutbox(outbox) : null,
         renderer,

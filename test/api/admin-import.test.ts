@@ -1,16 +1,15 @@
-import { access, readdir } from "node:fs/promises";
+import { access } from "node:fs/promises";
 import { join } from "node:path";
-import { ScanCommand } from "@aws-sdk/lib-dynamodb";
 import { afterAll, describe, expect, it } from "vitest";
 import { DynamoSubscriberStore } from "../../functions/adapters/dynamo/subscriber-store.js";
 import { DynamoSuppressionStore } from "../../functions/adapters/dynamo/suppression-store.js";
-import { erasedKey, type Subscriber } from "../../functions/core/subscribers.js";
+import type { Subscriber } from "../../functions/core/subscribers.js";
 import { adminRequest, type Serve, serveForSuite } from "../helpers/serve.js";
-import { stackDocumentClient, story, type TestStack, writeStories } from "../helpers/services.js";
+import { stackDocumentClient, stackErasureKey, type TestStack } from "../helpers/services.js";
 
 /**
- * CSV import through POST /admin/subscribers/import (the same loop as `digest subscribers import`)
- * and GDPR erasure, over real HTTP against `digest serve` on dynalite and the SES endpoint.
+ * CSV import through POST /admin/subscribers/import (the same loop as `digest subscribers import`),
+ * over real HTTP against `digest serve` on dynalite and the SES endpoint. GDPR erasure: erasure.test.ts.
  */
 
 const importCsv = (serve: Serve, csv: string, query = "") =>
@@ -33,7 +32,7 @@ describe("POST /admin/subscribers/import", () => {
     ({ stack, serve } = started);
     db = stackDocumentClient(stack);
     subscribers = new DynamoSubscriberStore(db, "digest-subscribers");
-    suppressions = new DynamoSuppressionStore(db, "digest-suppressions");
+    suppressions = new DynamoSuppressionStore(db, "digest-suppressions", stackErasureKey(stack));
   });
   afterAll(() => db?.destroy());
 
@@ -139,7 +138,9 @@ describe("POST /admin/subscribers/import", () => {
     await writeFile(file, csv);
     const cli = await stack.digest(["subscribers", "import", file]);
     expect(cli.code).toBe(1);
-    expect(cli.out.trim()).toBe("imported=0 updated=0 skipped=6 invalid=12");
+    expect(cli.out.trim()).toBe(
+      "imported=0 updated=0 skipped=6 invalid=12\nkept: unsubscribed=1 suppressed=1 erased=1",
+    );
     const cliLines = [...cli.err.matchAll(/same\.csv:(\d+): /g)].map((m) => Number(m[1]));
     expect(cliLines).toEqual([1, 4, 5, 6, 7, 8, 10, 11, 12, 13, 15, 16, 17, 18, 19, 21]);
   });
@@ -184,87 +185,5 @@ describe("POST /admin/subscribers/import", () => {
     expect(res.json.errors).toHaveLength(1000);
     expect(res.json.errorsOmitted).toBe(200);
     expect(res.json.errors[999].line).toBe(1001);
-  });
-});
-
-describe("GDPR erasure", () => {
-  let stack: TestStack;
-  let serve: Serve;
-  let db: ReturnType<typeof stackDocumentClient>;
-  let subscribers: DynamoSubscriberStore;
-  let suppressions: DynamoSuppressionStore;
-
-  serveForSuite({}, (started) => {
-    ({ stack, serve } = started);
-    db = stackDocumentClient(stack);
-    subscribers = new DynamoSubscriberStore(db, "digest-subscribers");
-    suppressions = new DynamoSuppressionStore(db, "digest-suppressions");
-  });
-  afterAll(() => db?.destroy());
-
-  it("keeps only a hashed suppression; the address is never re-added or mailed again", async () => {
-    const D1 = "2031-06-01";
-    const D2 = "2031-06-02";
-    for (const [email, name] of [
-      ["erin@example.com", "Erin Example"],
-      ["other@example.com", "Other"],
-    ]) {
-      expect((await call(serve, "POST", "/admin/subscribers", { email, name })).status).toBe(201);
-    }
-    const erin = (await subscribers.get("erin@example.com")) as Subscriber;
-    const f1 = await writeStories(stack, "d1.ndjson", [story(D1, 1), story(D1, 2)]);
-    await stack.digest(["stories", "import", f1]);
-    expect((await stack.digest(["send", "--date", D1])).out).toMatch(/sent=2 /);
-    // A complaint put the plain address on the suppression list; erasure must not leave it there.
-    await suppressions.put({
-      email: "erin@example.com",
-      reason: "complaint",
-      detail: null,
-      at: new Date().toISOString(),
-    });
-
-    const erased = await call(serve, "DELETE", "/admin/subscribers/Erin%40Example.com?erase=true");
-    expect(erased.status).toBe(200);
-    expect(erased.json).toEqual({ erased: true });
-    expect(await subscribers.get("erin@example.com")).toBeNull();
-    expect((await call(serve, "GET", "/admin/subscribers/erin%40example.com")).status).toBe(404);
-    expect(await suppressions.get("erin@example.com")).toBeNull();
-    expect(await suppressions.get(erasedKey("erin@example.com"))).toMatchObject({ reason: "erased" });
-    // Nothing stored names the address any more: not the suppression list, not the send ledger.
-    for (const table of ["digest-suppressions", "digest-sends", "digest-subscribers"]) {
-      const items = (await db.send(new ScanCommand({ TableName: table }))).Items ?? [];
-      expect(JSON.stringify(items), table).not.toContain("erin@example.com");
-      expect(JSON.stringify(items), table).not.toContain("Erin Example");
-    }
-    const ledger = (await db.send(new ScanCommand({ TableName: "digest-sends" }))).Items ?? [];
-    expect(ledger.map((i) => i.subscriberId)).toContain(erin.id);
-    // Repeating the erasure is fine; an address never known is a 404.
-    expect((await call(serve, "DELETE", "/admin/subscribers/erin%40example.com?erase=true")).status).toBe(
-      200,
-    );
-    expect((await call(serve, "DELETE", "/admin/subscribers/never%40example.com?erase=true")).status).toBe(
-      404,
-    );
-
-    // Re-adding is refused everywhere.
-    const add = await call(serve, "POST", "/admin/subscribers", { email: "erin@example.com" });
-    expect(add.status).toBe(409);
-    expect(add.json.reason).toBe("erased");
-    const imported = await importCsv(serve, "email\nerin@example.com\n");
-    expect(imported.json).toMatchObject({ imported: 0, skipped: 1 });
-    expect((await stack.digest(["subscribers", "add", "ERIN@example.com"])).code).toBe(1);
-    expect(await subscribers.get("erin@example.com")).toBeNull();
-
-    // Even a record that slipped in some other way is never mailed: the send counts it as suppressed.
-    await subscribers.put({ ...erin, id: "slipped-in-record-1", createdAt: new Date().toISOString() });
-    const f2 = await writeStories(stack, "d2.ndjson", [story(D2, 1), story(D2, 2)]);
-    await stack.digest(["stories", "import", f2]);
-    const send = await stack.digest(["send", "--date", D2]);
-    expect(send.out).toMatch(/recipients=2 sent=1 already_sent=0 skipped=0 suppressed=1 failed=0/);
-    const outbox = await readdir(join(stack.dir, "out", D2));
-    expect(outbox).toContain("other@example.com.eml");
-    expect(outbox).not.toContain("erin@example.com.eml");
-    const toErin = stack.ses.messages.filter((m) => m.destinations.includes("erin@example.com"));
-    expect(toErin).toHaveLength(1); // the D1 edition, before the erasure
   });
 });

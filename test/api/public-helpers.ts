@@ -11,6 +11,7 @@ import type { SesEndpointOptions } from "../../functions/local/ses-endpoint.js";
 import { type Serve, startServe } from "../helpers/serve.js";
 import {
   stackDocumentClient,
+  stackErasureKey,
   startTestStack,
   story,
   type TestStack,
@@ -51,7 +52,7 @@ export async function startWorld(env: NodeJS.ProcessEnv = {}, ses: SesEndpointOp
     stack,
     serve,
     subscribers,
-    suppressions: new DynamoSuppressionStore(db, "digest-suppressions"),
+    suppressions: new DynamoSuppressionStore(db, "digest-suppressions", stackErasureKey(stack)),
     keys: () => loadSigningKeys(join(stack.dir, "home"), stack.env),
     record: (email) => subscribers.get(email),
     async sendDay(day) {

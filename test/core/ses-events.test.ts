@@ -24,7 +24,7 @@ import {
   suppressAddress,
   unsuppressAddress,
 } from "../../functions/core/suppression-admin.js";
-import { MemorySubscribers, MemorySuppressions } from "../helpers/memory-stores.js";
+import { MemorySubscribers, MemorySuppressions, TEST_ERASURE_KEY } from "../helpers/memory-stores.js";
 
 const FIXTURES = join(import.meta.dirname, "..", "fixtures", "ses");
 const fixture = (name: string): unknown => JSON.parse(readFileSync(join(FIXTURES, name), "utf8"));
@@ -446,7 +446,7 @@ describe("applying decisions: suppression list, subscriber status, counters", ()
   it("never stores an erased address again: its hashed entry already blocks it", async () => {
     const w = world();
     await w.suppressions.put({
-      email: erasedKey("recipient@example.com"),
+      email: erasedKey("recipient@example.com", TEST_ERASURE_KEY),
       reason: "erased",
       detail: null,
       at: "x",

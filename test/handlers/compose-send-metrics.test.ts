@@ -10,7 +10,7 @@ import {
 } from "../../functions/handlers/metric-names.js";
 import { type AwsStubs, startAwsStubs } from "../helpers/aws-stubs.js";
 import { seedDay } from "../helpers/edition-setup.js";
-import { startTestStack, type TestStack } from "../helpers/services.js";
+import { stackErasureKey, startTestStack, type TestStack } from "../helpers/services.js";
 import { captureEmf, type EmfBlob, metricTotals } from "./emf.js";
 
 /**
@@ -84,6 +84,8 @@ beforeAll(async () => {
     AWS_ACCESS_KEY_ID: "test",
     AWS_SECRET_ACCESS_KEY: "test",
     DIGEST_TOKEN_KEYS: `k1:${Buffer.alloc(32, 7).toString("base64")}`,
+    // The key erased addresses are hashed with (deployed: the stack's secret), as the stack's `digest` runs use it.
+    DIGEST_ERASURE_KEY: (await stackErasureKey(stack)()).toString("base64"),
     DIGEST_SEND_QUEUE_URL: `${stubs.url}/000000000000/digest-send`,
     POWERTOOLS_LOG_LEVEL: "SILENT",
     POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,

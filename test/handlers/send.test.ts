@@ -8,6 +8,7 @@ import { DynamoSubscriberStore } from "../../functions/adapters/dynamo/subscribe
 import { type AwsStubs, startAwsStubs } from "../helpers/aws-stubs.js";
 import {
   stackDocumentClient,
+  stackErasureKey,
   startTestStack,
   story,
   type TestStack,
@@ -48,6 +49,8 @@ beforeAll(async () => {
     DIGEST_SEND_QUEUE_URL: queueUrl,
     DIGEST_SEND_MAX_RECEIVES: String(MAX_RECEIVES),
     DIGEST_TOKEN_KEYS: `k1:${Buffer.from("a-signing-key-of-enough-length-0123456789").toString("base64")}`,
+    // The key erased addresses are hashed with (deployed: the stack's secret), as the stack's `digest` runs use it.
+    DIGEST_ERASURE_KEY: (await stackErasureKey(stack)()).toString("base64"),
     DIGEST_CONFIG: stack.env.DIGEST_CONFIG,
     POWERTOOLS_LOG_LEVEL: "SILENT",
   });

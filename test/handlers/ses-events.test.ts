@@ -15,7 +15,7 @@ import {
   SES_EVENT_METRICS,
   serviceName,
 } from "../../functions/handlers/metric-names.js";
-import { startTestStack, story, type TestStack, writeStories } from "../helpers/services.js";
+import { stackErasureKey, startTestStack, story, type TestStack, writeStories } from "../helpers/services.js";
 import { captureEmf, type EmfBlob, metricTotals } from "./emf.js";
 
 const DAY = "2031-03-14";
@@ -47,6 +47,8 @@ beforeAll(async () => {
     // As the stack sets them for this function: the metrics' namespace and `service` dimension.
     POWERTOOLS_SERVICE_NAME: serviceName("ses-events"),
     POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
+    // Deployed it comes from the stack's secret; here the same key the stack's `digest` runs use.
+    DIGEST_ERASURE_KEY: (await stackErasureKey(stack)()).toString("base64"),
   });
   ({ handler } = await import("../../functions/handlers/ses-events.js"));
   const db = documentClientOver(
@@ -58,7 +60,7 @@ beforeAll(async () => {
   );
   stores = {
     subscribers: new DynamoSubscriberStore(db, "digest-subscribers"),
-    suppressions: new DynamoSuppressionStore(db, "digest-suppressions"),
+    suppressions: new DynamoSuppressionStore(db, "digest-suppressions", stackErasureKey(stack)),
     editions: new DynamoEditionStore(db, "digest-editions"),
     ledger: new DynamoSendLedger(db, "digest-sends"),
     close: () => db.destroy(),

@@ -116,8 +116,10 @@ export function generateLikeSecretsManager(g: GenerateSecretString): string {
   return JSON.stringify(value);
 }
 
-/** The template's generated secret's GenerateSecretString (the one secret the stack has). */
+/** The generated link-signing secret's GenerateSecretString. */
 export function secretGenerator(template: CfnTemplate): GenerateSecretString {
-  const secret = Object.values(template.Resources).find((r) => r.Type === "AWS::SecretsManager::Secret");
+  const secret = Object.entries(template.Resources).find(
+    ([id, r]) => r.Type === "AWS::SecretsManager::Secret" && id.startsWith("TokenSigningSecret"),
+  )?.[1];
   return secret?.Properties?.GenerateSecretString as GenerateSecretString;
 }

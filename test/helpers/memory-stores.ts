@@ -1,5 +1,13 @@
 import type { Page, SubscriberStore, Suppression, SuppressionStore } from "../../functions/core/ports.js";
-import { deliverySlot, erasedKey, type Subscriber } from "../../functions/core/subscribers.js";
+import {
+  deliverySlot,
+  erasedKey,
+  legacyErasedKey,
+  type Subscriber,
+} from "../../functions/core/subscribers.js";
+
+/** The erasure key of the in-memory suppression list. */
+export const TEST_ERASURE_KEY = Buffer.alloc(32, 1);
 
 /**
  * In-memory stores with the real adapters' contracts, for the core's pure rules; the DynamoDB stores
@@ -40,10 +48,27 @@ export class MemorySubscribers implements SubscriberStore {
 export class MemorySuppressions implements SuppressionStore {
   readonly items = new Map<string, Suppression>();
   async suppressed(emails: readonly string[]) {
-    return new Set(emails.filter((e) => this.items.has(e) || this.items.has(erasedKey(e))));
+    return new Set(
+      emails.filter(
+        (e) =>
+          this.items.has(e) ||
+          this.items.has(erasedKey(e, TEST_ERASURE_KEY)) ||
+          this.items.has(legacyErasedKey(e)),
+      ),
+    );
   }
   async get(email: string) {
     return this.items.get(email) ?? null;
+  }
+  async erasure(email: string) {
+    return (
+      this.items.get(erasedKey(email, TEST_ERASURE_KEY)) ?? this.items.get(legacyErasedKey(email)) ?? null
+    );
+  }
+  async markErased(email: string, at: string) {
+    const key = erasedKey(email, TEST_ERASURE_KEY);
+    this.items.set(key, { email: key, reason: "erased", detail: null, at });
+    this.items.delete(legacyErasedKey(email));
   }
   async put(entry: Suppression) {
     this.items.set(entry.email, { ...entry });

@@ -10,6 +10,7 @@ import { createTables } from "../../functions/adapters/dynamo/create-tables.js";
 import { tableNamesFromEnv } from "../../functions/adapters/schema.js";
 import { main } from "../../functions/local/cli.js";
 import type { Io } from "../../functions/local/cli-support.js";
+import { loadErasureKey } from "../../functions/local/runtime.js";
 import {
   type SesEndpoint,
   type SesEndpointOptions,
@@ -118,6 +119,11 @@ export function stackDocumentClient(stack: TestStack): DynamoDBDocumentClient {
       credentials: { accessKeyId: "t", secretAccessKey: "t" },
     }),
   );
+}
+
+/** The stack's erasure key (the one its `digest` processes hash erased addresses with), read on use. */
+export function stackErasureKey(stack: TestStack): () => Promise<Buffer> {
+  return () => loadErasureKey(stack.env.DIGEST_HOME as string, stack.env);
 }
 
 /** Writes NDJSON story lines to a file in the stack's directory and returns its path. */

@@ -199,8 +199,14 @@ describe("the CDK stack", () => {
     )?.[1] as Resource;
     const apiEnv = (apiFn.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
     expect(JSON.stringify(apiEnv[QUEUE_ENV])).toMatch(/SendQueue/);
-    // ses-events: no SES sending, no secret.
-    expect(json("sesEvents")).not.toMatch(/ses:Send|secretsmanager/);
+    // ses-events: no SES sending; of the secrets only the erasure key (an erased address's bounce
+    // must find its keyed-hash entry), never the link-signing key.
+    expect(json("sesEvents")).not.toMatch(/ses:Send/);
+    const sesSecrets = statementsOf("sesEvents").filter((s) =>
+      JSON.stringify(s.Action).includes("secretsmanager"),
+    );
+    expect(JSON.stringify(sesSecrets)).toMatch(/ErasureKeySecret/);
+    expect(JSON.stringify(sesSecrets)).not.toMatch(/TokenSigningSecret/);
     // ingest: feeds and stories only; no mail, queue, secret or subscriber data. Nobody else has feeds.
     expect(json("ingest")).toMatch(/FeedsTable/);
     expect(json("ingest")).toMatch(/StoriesTable/);
@@ -294,6 +300,7 @@ describe("the CDK stack", () => {
       "SubscribersTableName",
       "SendQueueUrl",
       "TokenSecretArn",
+      "ErasureSecretArn",
       "DkimRecord1",
       "MailFromMx",
       "Dmarc",

@@ -5,7 +5,13 @@ import { afterEach, describe, expect, it } from "vitest";
 import { DynamoSuppressionStore } from "../../functions/adapters/dynamo/suppression-store.js";
 import type { EditionReview } from "../../functions/core/edition-review.js";
 import type { TestStack } from "../helpers/services.js";
-import { stackDocumentClient, startTestStack, story, writeStories } from "../helpers/services.js";
+import {
+  stackDocumentClient,
+  stackErasureKey,
+  startTestStack,
+  story,
+  writeStories,
+} from "../helpers/services.js";
 
 /**
  * `digest send --dry-run` shows exactly what each section set would get, sends nothing and stores
@@ -44,7 +50,7 @@ async function setUp() {
   // On the suppression list while still active (the sender checks the list at send time): as when a
   // bounce arrived between fan-out and send, or an entry was written by another tool.
   const db = stackDocumentClient(stack);
-  await new DynamoSuppressionStore(db, "digest-suppressions").put({
+  await new DynamoSuppressionStore(db, "digest-suppressions", stackErasureKey(stack)).put({
     email: "blocked@example.com",
     reason: "manual",
     detail: null,

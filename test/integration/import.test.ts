@@ -311,7 +311,8 @@ describe("digest subscribers", () => {
     );
     const run = await stack.digest(["subscribers", "import", csv]);
     expect(run.code).toBe(1);
-    expect(run.out.trim()).toBe("imported=2 updated=0 skipped=2 invalid=6");
+    // The summary line, then what was kept from being active (gone's unsubscribe).
+    expect(run.out.trim()).toBe("imported=2 updated=0 skipped=2 invalid=6\nkept: unsubscribed=1");
     for (const line of [3, 4, 5, 6, 7, 9, 11]) expect(run.err).toContain(`${csv}:${line}: `);
     expect(run.err).toContain(`${csv}:4: duplicate of line 2`);
     expect(run.err).toContain(`${csv}:6: unknown section Sport`);
@@ -335,14 +336,14 @@ describe("digest subscribers", () => {
 
     // Re-import is idempotent.
     const again = await stack.digest(["subscribers", "import", csv]);
-    expect(again.out.trim()).toBe("imported=0 updated=0 skipped=4 invalid=6");
+    expect(again.out.trim()).toBe("imported=0 updated=0 skipped=4 invalid=6\nkept: unsubscribed=1");
 
     const exported = await stack.digest(["subscribers", "export"]);
     expect(exported.out.split("\n")[0]).toBe("email,name,sections,timezone,status,createdAt,confirmedAt");
     expect(exported.out).toContain('dee@example.com,"Dee, D.",Culture,,active,');
     await stack.digest(["subscribers", "add", "formula@example.com", "--name", "=HYPERLINK(1)"]);
     expect((await stack.digest(["subscribers", "export"])).out).toContain(
-      "formula@example.com,'=HYPERLINK(1),",
+      `formula@example.com,"'=HYPERLINK(1)",`,
     );
   });
 

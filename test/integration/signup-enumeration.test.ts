@@ -60,7 +60,7 @@ beforeAll(async () => {
   }
   await ctx.suppressions.put({ email: "listed@example.com", reason: "complaint", detail: null, at: now });
   await ctx.suppressions.put({
-    email: erasedKey("erased@example.com"),
+    email: erasedKey("erased@example.com", await rt.erasureKey()),
     reason: "erased",
     detail: null,
     at: now,

@@ -12,7 +12,13 @@ import { applySesRecords } from "../../functions/core/suppression-admin.js";
 import type { SentMessage } from "../../functions/local/ses-endpoint.js";
 import { composedEdition, seedDay } from "../helpers/edition-setup.js";
 import type { TestStack } from "../helpers/services.js";
-import { stackDocumentClient, startTestStack, story, writeStories } from "../helpers/services.js";
+import {
+  stackDocumentClient,
+  stackErasureKey,
+  startTestStack,
+  story,
+  writeStories,
+} from "../helpers/services.js";
 
 const DAY = "2031-03-14";
 const NEXT_DAY = "2031-03-15";
@@ -44,7 +50,7 @@ function stores() {
   const db = stackDocumentClient(stack);
   return {
     subscribers: new DynamoSubscriberStore(db, "digest-subscribers"),
-    suppressions: new DynamoSuppressionStore(db, "digest-suppressions"),
+    suppressions: new DynamoSuppressionStore(db, "digest-suppressions", stackErasureKey(stack)),
     editions: new DynamoEditionStore(db, "digest-editions"),
     close: () => db.destroy(),
   };
@@ -172,25 +178,26 @@ describe("suppression: SES events, the next send, import, and digest suppression
       );
       expect((await stack.digest(["suppressions", "add", "not-an-address"])).code).toBe(1);
 
-      // Erased addresses are listed by their hash and cannot be lifted.
+      // Erased addresses are listed by their keyed hash and cannot be lifted.
+      const goneKey = erasedKey("gone@example.com", await stackErasureKey(stack)());
       await s.suppressions.put({
-        email: erasedKey("gone@example.com"),
+        email: goneKey,
         reason: "erased",
         detail: null,
         at: "2031-03-14T10:00:00Z",
       });
       const text = (await stack.digest(["suppressions", "list"])).out;
-      expect(text).toMatch(/^sha256:[0-9a-f]{12}… \(erased\)\s+erased /m);
+      expect(text).toMatch(/^hmac-sha256:[0-9a-f]{12}… \(erased\)\s+erased /m);
       expect(text).toMatch(/^4 suppressed addresses$/m);
       expect(
         (await json(["suppressions", "list", "--json"])).find((e: { erased: boolean }) => e.erased),
       ).toMatchObject({
-        email: erasedKey("gone@example.com"),
+        email: goneKey,
         reason: "erased",
       });
       const erased = await stack.digest(["suppressions", "remove", "gone@example.com"]);
       expect(erased).toMatchObject({ code: 1, err: expect.stringContaining("was erased") });
-      expect((await stack.digest(["suppressions", "remove", erasedKey("gone@example.com")])).code).toBe(1);
+      expect((await stack.digest(["suppressions", "remove", goneKey])).code).toBe(1);
       // ... and a bounce for an erased address does not write the address back.
       const ghost = await writeJson("ghost.json", fixtureFor("event-bounce.json", "gone@example.com", DAY));
       expect((await stack.digest(["ses-events", ghost])).out).toContain("erased gone@example.com");

@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -74,7 +75,10 @@ beforeAll(async () => {
   await createTables(client, deployedTables);
   client.destroy();
   secret = generateLikeSecretsManager(secretGenerator(template));
-  stubs = await startAwsStubs({ [outputs.TokenSecretArn as string]: secret });
+  stubs = await startAwsStubs({
+    [outputs.TokenSecretArn as string]: secret,
+    [outputs.ErasureSecretArn as string]: randomBytes(48).toString("base64"),
+  });
 
   awsEnv = {
     PATH: process.env.PATH,

@@ -1,5 +1,13 @@
+import { randomUUID } from "node:crypto";
 import type { AttributeValue } from "@aws-sdk/client-dynamodb";
-import { type DynamoDBDocumentClient, GetCommand, QueryCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import {
+  DeleteCommand,
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+} from "@aws-sdk/lib-dynamodb";
 import type {
   ClaimResult,
   LedgerEntry,
@@ -14,6 +22,11 @@ import { isConditionalCheckFailed, queryAll } from "./client.js";
 
 /** Ledger entries outlive any rerun of their edition by far; DynamoDB TTL removes them afterwards. */
 const RETENTION_SECONDS = 180 * 24 * 3600;
+/**
+ * How long an erased recipient's entry of an edition still sending keeps its key: longer than any
+ * sender holds a subscriber record it read (one queue message's work), after which TTL removes it.
+ */
+const ERASED_HOLD_SECONDS = 24 * 3600;
 
 /**
  * The conditions, written without parentheses: AND binds tighter than OR, so
@@ -300,5 +313,55 @@ export class DynamoSendLedger implements SendLedger {
       if (isConditionalCheckFailed(err)) return false;
       throw err;
     }
+  }
+
+  async eraseRecipient(
+    editionId: string,
+    subscriberId: string,
+    held: () => Promise<boolean>,
+  ): Promise<"held" | "anonymised" | "absent"> {
+    const key = { editionId, subscriberId };
+    const res = await this.db.send(
+      new GetCommand({
+        TableName: this.table,
+        Key: key,
+        ConsistentRead: true,
+        ProjectionExpression: "#state, expiresAt",
+        ExpressionAttributeNames: { "#state": "state" },
+      }),
+    );
+    if (!res.Item) return "absent";
+    const state = res.Item.state as LedgerState;
+    const now = Math.floor(Date.now() / 1000);
+    if (await held()) {
+      // Only what stops a second claim: "sent", or for anyone not reached yet "rejected" (never
+      // claimed again, never retried); no error text, message id, owner, times or marks.
+      await this.db.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: {
+            ...key,
+            state: state === "sent" ? "sent" : "rejected",
+            erasedAt: new Date().toISOString(),
+            expiresAt: now + ERASED_HOLD_SECONDS,
+          },
+        }),
+      );
+      return "held";
+    }
+    // The state alone, under a key that names nobody: the edition's counts stay as they were.
+    await this.db.send(
+      new PutCommand({
+        TableName: this.table,
+        Item: {
+          editionId,
+          subscriberId: `erased#${randomUUID()}`,
+          state,
+          expiresAt: typeof res.Item.expiresAt === "number" ? res.Item.expiresAt : now + RETENTION_SECONDS,
+        },
+      }),
+    );
+    await this.db.send(new DeleteCommand({ TableName: this.table, Key: key }));
+    return "anonymised";
   }
 }

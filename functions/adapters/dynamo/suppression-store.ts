@@ -6,25 +6,55 @@ import {
   ScanCommand,
 } from "@aws-sdk/lib-dynamodb";
 import type { Page, Suppression, SuppressionStore } from "../../core/ports.js";
-import { erasedKey } from "../../core/subscribers.js";
+import { erasedKey, legacyErasedKey } from "../../core/subscribers.js";
 import { batchGetAll } from "./client.js";
 
-/** The suppression list, keyed by normalised address (or an erased address's hash). */
+/**
+ * The key erased addresses are hashed with (HMAC-SHA256): loaded on first use and kept, so commands
+ * and functions that never meet an erasure never read the secret.
+ */
+export type ErasureKeySource = () => Promise<Uint8Array>;
+
+/** Keys of one BatchGetItem request (DynamoDB's limit). */
+const BATCH_KEYS = 100;
+
+/**
+ * The suppression list, keyed by normalised address, or for an erased address by its keyed hash
+ * (or the unkeyed hash older erasures wrote, which is still read).
+ */
 export class DynamoSuppressionStore implements SuppressionStore {
+  private key: Promise<Uint8Array> | null = null;
+
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly table: string,
+    private readonly erasureKey: ErasureKeySource,
   ) {}
+
+  private keyedHash(email: string): Promise<string> {
+    this.key ??= this.erasureKey().catch((err: unknown) => {
+      this.key = null;
+      throw err;
+    });
+    return this.key.then((key) => erasedKey(email, key));
+  }
 
   async suppressed(emails: readonly string[]): Promise<Set<string>> {
     const found = new Set<string>();
     const byKey = new Map<string, string>();
     for (const email of new Set(emails)) {
       byKey.set(email, email);
-      byKey.set(erasedKey(email), email);
+      byKey.set(await this.keyedHash(email), email);
+      byKey.set(legacyErasedKey(email), email);
     }
+    // Three keys an address: the batches of 100 go out at once, not one after the other.
     const keys = [...byKey.keys()].map((email) => ({ email }));
-    for (const item of await batchGetAll(this.db, this.table, keys, { projection: "email" })) {
+    const batches = [];
+    for (let i = 0; i < keys.length; i += BATCH_KEYS) batches.push(keys.slice(i, i + BATCH_KEYS));
+    const results = await Promise.all(
+      batches.map((batch) => batchGetAll(this.db, this.table, batch, { projection: "email" })),
+    );
+    for (const item of results.flat()) {
       const email = byKey.get(item.email as string);
       if (email) found.add(email);
     }
@@ -36,6 +66,16 @@ export class DynamoSuppressionStore implements SuppressionStore {
       new GetCommand({ TableName: this.table, Key: { email }, ConsistentRead: true }),
     );
     return res.Item ? toSuppression(res.Item) : null;
+  }
+
+  async erasure(email: string): Promise<Suppression | null> {
+    return (await this.get(await this.keyedHash(email))) ?? (await this.get(legacyErasedKey(email)));
+  }
+
+  async markErased(email: string, at: string): Promise<void> {
+    const key = await this.keyedHash(email);
+    await this.put({ email: key, reason: "erased", detail: null, at });
+    await this.remove(legacyErasedKey(email));
   }
 
   async put(entry: Suppression): Promise<void> {

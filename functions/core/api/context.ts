@@ -1,5 +1,12 @@
 import type { DigestConfig } from "../config.js";
-import type { EditionStore, SendLedger, StoryStore, SubscriberStore, SuppressionStore } from "../ports.js";
+import type {
+  EditionStore,
+  Outbox,
+  SendLedger,
+  StoryStore,
+  SubscriberStore,
+  SuppressionStore,
+} from "../ports.js";
 import type { RateLimitStore } from "../rate-limits.js";
 import type { Subscriber } from "../subscribers.js";
 import type { SigningKey } from "../tokens.js";
@@ -32,17 +39,27 @@ export interface ApiContext {
   keys: readonly SigningKey[];
   mail: TransactionalMail;
   clock: () => Date;
+  /** The local outbox (GDPR erasure removes the copies it keeps); absent deployed. */
+  outbox?: Outbox | null;
 }
 
 /** The API context over the stores and keys the sender already uses. */
 export function apiContextFrom(
   deps: Pick<
     ApiContext,
-    "config" | "subscribers" | "suppressions" | "editions" | "ledger" | "stories" | "limits" | "keys"
+    | "config"
+    | "subscribers"
+    | "suppressions"
+    | "editions"
+    | "ledger"
+    | "stories"
+    | "limits"
+    | "keys"
+    | "outbox"
   >,
   mail: TransactionalMail,
   clock: () => Date = () => new Date(),
 ): ApiContext {
-  const { config, subscribers, suppressions, editions, ledger, stories, limits, keys } = deps;
-  return { config, subscribers, suppressions, editions, ledger, stories, limits, keys, mail, clock };
+  const { config, subscribers, suppressions, editions, ledger, stories, limits, keys, outbox } = deps;
+  return { config, subscribers, suppressions, editions, ledger, stories, limits, keys, mail, clock, outbox };
 }

@@ -1,8 +1,11 @@
 import { createReadStream } from "node:fs";
 import { access } from "node:fs/promises";
 import { basename } from "node:path";
+import { DynamoEditionStore } from "../../adapters/dynamo/edition-store.js";
+import { DynamoSendLedger } from "../../adapters/dynamo/send-ledger.js";
 import { DynamoSubscriberStore } from "../../adapters/dynamo/subscriber-store.js";
 import { DynamoSuppressionStore } from "../../adapters/dynamo/suppression-store.js";
+import { FolderOutbox } from "../../adapters/outbox.js";
 import {
   addSubscriber,
   allSubscribers,
@@ -17,7 +20,7 @@ import {
   updateSubscriber,
 } from "../../core/subscriber-admin.js";
 import { SUBSCRIBER_CSV_HEADER, subscriberCsvLine } from "../../core/subscriber-csv.js";
-import { importSubscriberCsv, importSummaryLine } from "../../core/subscriber-import.js";
+import { importSubscriberCsv, importSummaryLine, keptSummaryLine } from "../../core/subscriber-import.js";
 import {
   normalizeEmail,
   parseSections,
@@ -38,9 +41,23 @@ import type { Runtime } from "../runtime.js";
 function adminDeps(rt: Runtime): SubscriberAdminDeps {
   return {
     subscribers: new DynamoSubscriberStore(rt.db, rt.tables.subscribers),
-    suppressions: new DynamoSuppressionStore(rt.db, rt.tables.suppressions),
+    suppressions: new DynamoSuppressionStore(rt.db, rt.tables.suppressions, () => rt.erasureKey()),
     config: rt.config,
     clock: () => new Date(),
+  };
+}
+
+/**
+ * Admin deps whose transactional mail is built on first use: an import sends confirmations only
+ * for pending rows, which a file may hold without --pending.
+ */
+function withLazyMail(rt: Runtime): SubscriberAdminDeps {
+  return {
+    ...adminDeps(rt),
+    mail: {
+      send: async (kind, subscriber) => (await rt.apiContext()).mail.send(kind, subscriber),
+      withhold: async (kind, subscriber) => (await rt.apiContext()).mail.withhold(kind, subscriber),
+    },
   };
 }
 
@@ -117,7 +134,7 @@ export async function importSubscribersCommand(rt: Runtime, io: Io, args: string
   } catch {
     throw new CommandError(`${file}: no such file`);
   }
-  const deps = values.pending ? await withMail(rt) : adminDeps(rt);
+  const deps = withLazyMail(rt);
   const started = Date.now();
   let summary: Awaited<ReturnType<typeof importSubscriberCsv>>;
   try {
@@ -139,6 +156,8 @@ export async function importSubscribersCommand(rt: Runtime, io: Io, args: string
   }
   if (summary.confirmations > 0) io.err(`confirmation emails sent: ${summary.confirmations}`);
   io.out(importSummaryLine(summary));
+  const kept = keptSummaryLine(summary);
+  if (kept) io.out(kept);
   return summary.invalid > 0 || summary.failed > 0 ? 1 : 0;
 }
 
@@ -285,20 +304,29 @@ export async function removeSubscriberCommand(rt: Runtime, io: Io, args: string[
 }
 
 /**
- * `digest subscribers erase <email>` (GDPR): deletes the record and its consent evidence, keeping only
- * a hashed suppression entry so the address is never mailed or re-added.
+ * `digest subscribers erase <email>` (GDPR): deletes the record, its send-ledger details and outbox
+ * copies, keeping only a keyed-hash suppression entry so the address is never mailed or re-added.
  */
 export async function eraseSubscriberCommand(rt: Runtime, io: Io, args: string[]): Promise<number> {
   const { positionals } = parseFlags(args, {});
   const email = oneEmail(positionals, "erase");
-  const result = await eraseSubscriber(adminDeps(rt), email);
+  const result = await eraseSubscriber(
+    {
+      ...adminDeps(rt),
+      ledger: new DynamoSendLedger(rt.db, rt.tables.sends),
+      editions: new DynamoEditionStore(rt.db, rt.tables.editions),
+      outbox: rt.outboxRoot ? new FolderOutbox(rt.outboxRoot) : null,
+    },
+    email,
+  );
   if (result.outcome === "invalid") throw new CommandError(result.error);
-  if (result.outcome === "not-found")
-    throw new CommandError(`${email.trim().toLowerCase()} is not known here`);
+  const who = email.trim().toLowerCase();
+  if (result.outcome === "not-found") throw new CommandError(`${who} is not known here`);
+  const removed = `${result.ledgerEntries} send-ledger entr${result.ledgerEntries === 1 ? "y" : "ies"} stripped, ${result.outboxFiles} outbox file${result.outboxFiles === 1 ? "" : "s"} removed`;
   io.out(
     result.alreadyErased
-      ? `${email.trim().toLowerCase()} was already erased`
-      : `erased ${email.trim().toLowerCase()}: record deleted, only a hashed suppression entry kept`,
+      ? `${who} was already erased (${removed})`
+      : `erased ${who}: record deleted, ${removed}; only a keyed-hash suppression entry kept`,
   );
   return 0;
 }

@@ -1,10 +1,12 @@
-import { readFile } from "node:fs/promises";
+import { createReadStream } from "node:fs";
+import { access, readFile } from "node:fs/promises";
 import { DynamoEditionStore } from "../../adapters/dynamo/edition-store.js";
 import { DynamoSendLedger } from "../../adapters/dynamo/send-ledger.js";
 import { DynamoSubscriberStore } from "../../adapters/dynamo/subscriber-store.js";
 import { DynamoSuppressionStore } from "../../adapters/dynamo/suppression-store.js";
 import type { Suppression } from "../../core/ports.js";
 import { parseSesNotifications, type SesRecord } from "../../core/ses-events.js";
+import { isErasedKey } from "../../core/subscribers.js";
 import {
   applySesRecords,
   listSuppressions,
@@ -13,6 +15,11 @@ import {
   suppressAddress,
   unsuppressAddress,
 } from "../../core/suppression-admin.js";
+import {
+  importSuppressionCsv,
+  SUPPRESSION_CSV_HEADER,
+  suppressionCsvLine,
+} from "../../core/suppression-transfer.js";
 import { CommandError, type Io, parseFlags, UsageError } from "../cli-support.js";
 import type { Runtime } from "../runtime.js";
 
@@ -24,18 +31,19 @@ import type { Runtime } from "../runtime.js";
 function deps(rt: Runtime): SesEventDeps {
   return {
     subscribers: new DynamoSubscriberStore(rt.db, rt.tables.subscribers),
-    suppressions: new DynamoSuppressionStore(rt.db, rt.tables.suppressions),
+    suppressions: new DynamoSuppressionStore(rt.db, rt.tables.suppressions, () => rt.erasureKey()),
     editions: new DynamoEditionStore(rt.db, rt.tables.editions),
     ledger: new DynamoSendLedger(rt.db, rt.tables.sends),
     transientBounceLimit: rt.config.transientBounceLimit,
   };
 }
 
-const isErased = (s: Suppression) => s.email.startsWith("sha256:");
+const isErased = (s: Suppression) => isErasedKey(s.email);
 
 /**
  * `digest suppressions list [--json]`: every entry, sorted. Erased addresses (GDPR) appear as their
- * "sha256:…" key with `erased: true`: the address itself is gone.
+ * hash ("hmac-sha256:…", or "sha256:…" from before the hash was keyed) with `erased: true`: the
+ * address itself is gone.
  */
 export async function listSuppressionsCommand(rt: Runtime, io: Io, args: string[]): Promise<number> {
   const { values, positionals } = parseFlags(args, { json: { type: "boolean" } });
@@ -52,7 +60,7 @@ export async function listSuppressionsCommand(rt: Runtime, io: Io, args: string[
     return 0;
   }
   for (const s of items) {
-    const who = isErased(s) ? `${s.email.slice(0, 19)}… (erased)` : s.email;
+    const who = isErased(s) ? `${s.email.slice(0, s.email.indexOf(":") + 13)}… (erased)` : s.email;
     io.out(`${who.padEnd(32)} ${s.reason.padEnd(17)} ${s.at}${s.detail ? `  ${s.detail}` : ""}`);
   }
   io.out(`${items.length} suppressed address${items.length === 1 ? "" : "es"}`);
@@ -104,7 +112,7 @@ export async function addSuppressionCommand(rt: Runtime, io: Io, args: string[])
 export async function removeSuppressionCommand(rt: Runtime, io: Io, args: string[]): Promise<number> {
   const { positionals } = parseFlags(args, {});
   if (positionals.length !== 1) throw new UsageError("suppressions remove takes exactly one email address");
-  if ((positionals[0] as string).startsWith("sha256:")) {
+  if (isErasedKey(positionals[0] as string)) {
     throw new CommandError("an erased address's entry cannot be removed: it records the erasure");
   }
   const result = await unsuppressAddress(deps(rt), positionals[0] as string);
@@ -122,6 +130,44 @@ export async function removeSuppressionCommand(rt: Runtime, io: Io, args: string
       return 0;
     }
   }
+}
+
+/**
+ * `digest suppressions export`: the whole list as CSV (email,reason,detail,at; erased addresses as
+ * their hash), for `digest suppressions import` on another installation.
+ */
+export async function exportSuppressionsCommand(rt: Runtime, io: Io, args: string[]): Promise<number> {
+  const { positionals } = parseFlags(args, {});
+  if (positionals.length > 0) throw new UsageError(`unexpected argument ${positionals[0]}`);
+  io.out(SUPPRESSION_CSV_HEADER);
+  for (const s of await listSuppressions(deps(rt).suppressions)) io.out(suppressionCsvLine(s));
+  return 0;
+}
+
+/**
+ * `digest suppressions import <file.csv>`: puts each entry of an export back (an address already on
+ * the list keeps its own); bad rows as file:line on stderr; ends with the import summary line.
+ */
+export async function importSuppressionsCommand(rt: Runtime, io: Io, args: string[]): Promise<number> {
+  const { positionals } = parseFlags(args, {});
+  if (positionals.length !== 1) throw new UsageError("suppressions import takes one CSV file");
+  const file = positionals[0] as string;
+  try {
+    await access(file);
+  } catch {
+    throw new CommandError(`${file}: no such file`);
+  }
+  let summary: Awaited<ReturnType<typeof importSuppressionCsv>>;
+  try {
+    summary = await importSuppressionCsv(deps(rt), createReadStream(file), (line, reason) =>
+      io.err(`${file}:${line}: ${reason}`),
+    );
+  } catch (err) {
+    throw new CommandError(`${file}: ${(err as Error).message}`);
+  }
+  const { imported, updated, skipped, invalid } = summary;
+  io.out(`imported=${imported} updated=${updated} skipped=${skipped} invalid=${invalid}`);
+  return invalid > 0 ? 1 : 0;
 }
 
 /**
