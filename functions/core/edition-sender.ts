@@ -1,5 +1,12 @@
 import type { DigestConfig } from "./config.js";
-import { ALL_SECTIONS, buildView, fillPersonalSlots, sectionsOfVariant, variantKey } from "./edition.js";
+import {
+  ALL_SECTIONS,
+  buildView,
+  fillPersonalSlots,
+  personalSlots,
+  sectionsOfVariant,
+  variantKey,
+} from "./edition.js";
 import { composeMessage, type PreparedVariant, prepareVariant } from "./message.js";
 import {
   type EditionRecord,
@@ -169,17 +176,20 @@ export function countOutcome(summary: SendSummary, outcome: RecipientOutcome, de
  */
 export function renderVariant(
   deps: Pick<EditionDeps, "config" | "renderer">,
-  edition: Pick<EditionRecord, "date" | "stories" | "sections" | "leftOutBySection">,
+  edition: Pick<EditionRecord, "date" | "stories" | "sections" | "leftOutBySection" | "slotNonce">,
   key: string,
 ): RenderedVariant {
   const view = variantView(deps, edition, key);
   return { key, subject: view.subject, html: deps.renderer.html(view), text: deps.renderer.text(view) };
 }
 
-/** The rendering model of one variant: its sections' stories in email order, subject, preheader. */
+/**
+ * The rendering model of one variant: its sections' stories in email order, subject, preheader, and the
+ * edition's own personal-link markers.
+ */
 export function variantView(
   deps: Pick<EditionDeps, "config">,
-  edition: Pick<EditionRecord, "date" | "stories" | "sections" | "leftOutBySection">,
+  edition: Pick<EditionRecord, "date" | "stories" | "sections" | "leftOutBySection" | "slotNonce">,
   key: string,
 ): EditionView {
   const sections = new Set(sectionsOfVariant(key, edition.sections).map((s) => s.toLowerCase()));
@@ -187,7 +197,8 @@ export function variantView(
   const leftOut = Object.entries(edition.leftOutBySection)
     .filter(([section]) => key === ALL_SECTIONS || sections.has(section.toLowerCase()))
     .reduce((n, [, count]) => n + count, 0);
-  return buildView({ config: deps.config, date: edition.date, stories, leftOut });
+  const slots = personalSlots(edition.slotNonce);
+  return buildView({ config: deps.config, date: edition.date, stories, leftOut, slots });
 }
 
 /** Delivers one edition to recipients handed to it; shared by the local run and the send Lambda. */
@@ -348,6 +359,7 @@ export async function createEditionSender(
     return checking;
   };
 
+  const slots = personalSlots(edition.slotNonce);
   const variants = new Map<string, Promise<PreparedVariant>>();
   const variantFor = (key: string) => {
     let v = variants.get(key);
@@ -365,11 +377,11 @@ export async function createEditionSender(
           };
           await deps.outbox.writeEdition(
             edition.editionId,
-            fillPersonalSlots(rendered.html, generic),
-            fillPersonalSlots(rendered.text, generic),
+            fillPersonalSlots(rendered.html, generic, slots),
+            fillPersonalSlots(rendered.text, generic, slots),
           );
         }
-        return prepareVariant(rendered.subject, rendered.html, rendered.text);
+        return prepareVariant(rendered.subject, rendered.html, rendered.text, slots);
       })();
       variants.set(key, v);
     }
