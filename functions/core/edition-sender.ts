@@ -63,6 +63,11 @@ export interface EditionDeps {
   onProgress?: (done: number, summary: SendSummary) => void;
   /** Told once when the send pauses itself (bounce or complaint rate over the limit): alert someone. */
   onAlert?: (alert: SendAlert) => void;
+  /**
+   * Told what went wrong without stopping the send (the outbox copy of an accepted message could not
+   * be written). Default: console.warn. Names subscribers by id, never by address.
+   */
+  onWarning?: (message: string) => void;
 }
 
 /** The safety pause tripped: the edition stops sending until an operator resumes it. */
@@ -359,6 +364,7 @@ export async function createEditionSender(
     return checking;
   };
 
+  const warn = deps.onWarning ?? ((message: string) => console.warn(message));
   const slots = personalSlots(edition.slotNonce);
   const variants = new Map<string, Promise<PreparedVariant>>();
   const variantFor = (key: string) => {
@@ -375,11 +381,18 @@ export async function createEditionSender(
             unsubscribeUrl: `${config.publicBaseUrl}/unsubscribe`,
             preferencesUrl: `${config.publicBaseUrl}/preferences`,
           };
-          await deps.outbox.writeEdition(
-            edition.editionId,
-            fillPersonalSlots(rendered.html, generic, slots),
-            fillPersonalSlots(rendered.text, generic, slots),
-          );
+          // A local copy: the send does not depend on it.
+          await deps.outbox
+            .writeEdition(
+              edition.editionId,
+              fillPersonalSlots(rendered.html, generic, slots),
+              fillPersonalSlots(rendered.text, generic, slots),
+            )
+            .catch((err: unknown) =>
+              warn(
+                `outbox: cannot write digest.html / digest.txt of ${edition.editionId}: ${errorText(err)}`,
+              ),
+            );
         }
         return prepareVariant(rendered.subject, rendered.html, rendered.text, slots);
       })();
@@ -489,9 +502,13 @@ export async function createEditionSender(
       try {
         const messageId = await deps.mailer.sendRaw(raw, { to: sub.email, editionId: id });
         onAccepted();
-        // Outbox first: a crash between the two leaves the recipient claimable, so the rerun resends
-        // and rewrites it; the other order could record "sent" with no copy in the outbox.
-        await deps.outbox?.writeMessage(id, sub.email, raw);
+        // SES returned a MessageId: the recipient is sent, whatever happens to the local copy. A copy
+        // that cannot be written (a full disk) is warned about, never a reason to mail them again.
+        await deps.outbox?.writeMessage(id, sub.email, raw).catch((err: unknown) => {
+          warn(
+            `outbox: cannot keep the copy of ${id} for subscriber ${sub.id} (sent, MessageId ${messageId}): ${errorText(err)}`,
+          );
+        });
         await deps.ledger.markSent(id, sub.id, owner, messageId);
         return "sent";
       } catch (err) {
