@@ -327,18 +327,24 @@ export function finaliseStory(draft: StoryDraft, opts: FinaliseOptions): Finalis
     };
   }
   const byline = capped("byline", firstText(draft.byline), STORY_LIMITS.byline, notices);
-  let html = readField("html", () => (draft.html === undefined ? "" : sanitiseStoryHtml(draft.html, url)));
-  if (isError(html)) return html;
-  let body = readField("body", () => plainBody(draft.body ?? ""));
-  if (isError(body)) return body;
+  const sanitised = readField("html", () =>
+    draft.html === undefined ? "" : sanitiseStoryHtml(draft.html, url),
+  );
+  if (isError(sanitised)) return sanitised;
+  const plain = readField("body", () => plainBody(draft.body ?? ""));
+  if (isError(plain)) return plain;
+  let html = sanitised;
+  let body = plain;
   if (body === "" && html !== "") {
-    const text = readField("html", () => htmlToText(html as string));
+    const text = readField("html", () => htmlToText(sanitised));
     if (isError(text)) return text;
     body = text;
   }
+  const lede = body;
   const ownExcerpt = readField("excerpt", () => makeExcerpt(toPlainLine(draft.excerpt ?? ""), EXCERPT_MAX));
   if (isError(ownExcerpt)) return ownExcerpt;
-  const excerpt = ownExcerpt !== "" ? ownExcerpt : makeExcerpt(body, EXCERPT_MAX);
+  const excerpt = ownExcerpt !== "" ? ownExcerpt : readField("body", () => makeExcerpt(lede, EXCERPT_MAX));
+  if (isError(excerpt)) return excerpt;
   const bodyBytes = Buffer.byteLength(body);
   if (bodyBytes > STORY_LIMITS.bodyBytes) {
     body = cutBody(body, STORY_LIMITS.bodyBytes);
