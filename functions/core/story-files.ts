@@ -100,6 +100,25 @@ function lineAndColumn(text: string, offset: number): { line: number; column: nu
   return { line, column: offset - lineStart + 1 };
 }
 
+/**
+ * 1-based lines of ascending UTF-16 offsets in `text`, in one pass (one lineAndColumn call per element
+ * of a large array would read the text once per element).
+ */
+function linesOf(text: string, offsets: readonly number[]): number[] {
+  const lines: number[] = [];
+  let line = 1;
+  // Each newline is found once: the next one is remembered until an offset passes it.
+  let nextNewline = text.indexOf("\n");
+  for (const offset of offsets) {
+    while (nextNewline !== -1 && nextNewline < offset) {
+      line++;
+      nextNewline = text.indexOf("\n", nextNewline + 1);
+    }
+    lines.push(line);
+  }
+  return lines;
+}
+
 class JsonScanFailure {
   constructor(
     readonly pos: number,
@@ -277,10 +296,8 @@ function parseJsonFile(text: string): ParsedRecord[] {
     }
     return [toRecord(parsed.value, lineAndColumn(text, Math.max(0, text.search(/\S/))).line)];
   }
-  const starts = scanJson(text).elementStarts;
-  return parsed.value.map((element, index) =>
-    toRecord(element, lineAndColumn(text, starts[index] ?? 0).line),
-  );
+  const lines = linesOf(text, scanJson(text).elementStarts);
+  return parsed.value.map((element, index) => toRecord(element, lines[index] ?? 1));
 }
 
 function parseNdjsonFile(text: string): ParsedRecord[] {
