@@ -92,4 +92,22 @@ describe("a feed item of 50,000 nested tags", () => {
     expect(run.err).not.toContain(`${url}: error`);
     expect(await titles(at.slice(0, 10))).toContain("Feed item 4");
   }, 60_000);
+
+  it("digest feeds poll: an item whose title passes the cap is imported cut, with a note naming the item", async () => {
+    const at = new Date(Date.now() - 3_600_000).toISOString();
+    const long = "T".repeat(1200);
+    feeds.routes.set("/long-title.xml", {
+      kind: "document",
+      body:
+        `<?xml version="1.0"?>\n<rss version="2.0"><channel><title>Long Titles</title><link>https://long.example/</link>` +
+        `<item><title>${long}</title><link>https://long.example/1</link><pubDate>${at}</pubDate>` +
+        "<description>A fine item.</description></item></channel></rss>",
+      contentType: "application/rss+xml",
+    });
+    const url = `${feeds.url}/long-title.xml`;
+    expect((await stack.digest(["feeds", "add", url])).code).toBe(0);
+    const run = await stack.digest(["feeds", "poll", url]);
+    expect(run.out).toContain(`${url}: imported=1 updated=0 skipped=0 invalid=0`);
+    expect(run.err).toContain(`${url}:item 1: note: headline: 1,200 characters, cut to 300`);
+  }, 60_000);
 });
