@@ -64,6 +64,15 @@ describe("50,000 nested tags", () => {
     expect(records).toEqual([{ line: 1, error: expect.stringMatching(/markup nested more than \d+ deep/) }]);
   });
 
+  it("JSON-LD nesting @graph 100,000 deep in a page: read to a sane depth, the page imports", () => {
+    const graph = `${'{"@graph":['.repeat(100_000)}{}${"]}".repeat(100_000)}`;
+    const body = "<p>The council voted on Tuesday to approve the new bridge over the river.</p>".repeat(3);
+    const page =
+      `<html><head><title>Bridge approved</title><script type="application/ld+json">${graph}</script></head>` +
+      `<body><article><h1>Bridge approved</h1>${body}</article></body></html>`;
+    expect(summary(parseStoryFile("page.html", page))).toEqual([{ line: 1, ok: "Bridge approved" }]);
+  });
+
   it("nested JSON in a .json file: each element is still judged on its own", () => {
     const deepJson = "[".repeat(50_000) + "]".repeat(50_000);
     const text = `[\n{"headline":"Deep","body":${deepJson}},\n{"headline":"Good","url":"https://e.example/g"}\n]`;
