@@ -53,6 +53,28 @@ export async function isArchived(deps: Pick<ArchiveDeps, "ledger">, e: EditionRe
   return e.reachedReaders === true || (await ledgerShowsSent(deps.ledger, e.editionId));
 }
 
+/**
+ * True when a story may be shown publicly (GET /stories/{id}): not held back, and either past its
+ * publication time or carried by an edition that is archived ({@link isArchived}: it went out, or is
+ * going out). So a story dated ahead (an embargo) stays unseen until its time or its edition, whoever
+ * knows its id (a hash of its URL, which anyone can compute).
+ */
+export async function isStoryPublic(
+  deps: Pick<ArchiveDeps, "editions" | "ledger" | "clock">,
+  story: Pick<Story, "held" | "publishedAt" | "editionId">,
+): Promise<boolean> {
+  if (story.held) return false;
+  if (Date.parse(story.publishedAt) <= deps.clock().getTime()) return true;
+  if (story.editionId === null) return false;
+  // The status alone answers for all but a cancelled edition (the small read first).
+  const status = await deps.editions.getStatus(story.editionId);
+  if (status === null) return false;
+  if (ARCHIVED_STATUSES.includes(status)) return true;
+  if (status !== "cancelled") return false;
+  const edition = await deps.editions.get(story.editionId);
+  return edition !== null && (await isArchived(deps, edition));
+}
+
 /** Editions on one archive page. */
 export const ARCHIVE_PAGE_SIZE = 20;
 /** Days in a row without an edition that end the archive (a longer pause hides what came before). */

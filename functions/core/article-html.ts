@@ -7,6 +7,7 @@ import { Readability } from "@mozilla/readability";
 import { type MetadataFields, type PageMetadata, readPageMetadata } from "./article-metadata.js";
 import { type DomElement, htmlDocument } from "./dom.js";
 import { nodeToText } from "./html-text.js";
+import { checkMarkup, MARKUP_LIMITS } from "./markup-limits.js";
 import { endsLikeSentence, looksLikeProse, oneLine, wordCount } from "./text.js";
 import type { StoryDraft } from "./types.js";
 
@@ -94,7 +95,12 @@ function mainContent(html: string): Extracted {
   for (const el of Array.from(doc.querySelectorAll(FURNITURE))) el.remove();
   const fallback = doc.querySelector("article") ?? doc.querySelector("main") ?? doc.body;
   const fallbackHtml = fallback?.innerHTML ?? "";
-  const article = new Readability(doc, { charThreshold: 200, keepClasses: false }).parse();
+  const article = new Readability(doc, {
+    charThreshold: 200,
+    keepClasses: false,
+    // Already enforced by checkMarkup; Readability's own bound, as a second line of defence.
+    maxElemsToParse: MARKUP_LIMITS.page.maxElements,
+  }).parse();
   const content = article?.content ?? fallbackHtml;
   const container = htmlDocument(`<div id="story-content">${content}</div>`).querySelector("#story-content");
   const readability: Extracted["readability"] = {};
@@ -113,9 +119,11 @@ function mainContent(html: string): Extracted {
  * `<link rel="canonical">` when present (resolved against og:url or the JSON-LD url when relative),
  * else the JSON-LD url, else og:url. `html` is the extracted article (sanitised later, when the story
  * is finalised) and `body` its plain text. Returns `{ error }` when the page has no headline anywhere
- * or no article text.
+ * or no article text; throws a MarkupLimitError, before parsing, for a page over the markup limits of
+ * a page (markup-limits.ts), so that every step here is bounded by them.
  */
 export function parseArticleHtml(html: string): { draft: StoryDraft } | { error: string } {
+  checkMarkup(html, MARKUP_LIMITS.page);
   const meta = readPageMetadata(htmlDocument(html));
   const { container, readability } = mainContent(html);
 

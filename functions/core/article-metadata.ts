@@ -47,17 +47,20 @@ function typesOf(node: JsonObject): string[] {
   return asArray(node["@type"]).filter((t): t is string => typeof t === "string");
 }
 
+/** How deep `@graph`s inside `@graph`s are read (real pages have one level; a hostile one, thousands). */
+const MAX_GRAPH_DEPTH = 8;
+
 /** Every object in the JSON-LD blocks, `@graph` members included, in document order. */
 function jsonLdNodes(blocks: unknown[]): JsonObject[] {
   const out: JsonObject[] = [];
-  const visit = (v: unknown): void => {
+  const visit = (v: unknown, depth: number): void => {
     for (const item of asArray(v)) {
       if (!isObject(item)) continue;
       out.push(item);
-      if (item["@graph"] !== undefined) visit(item["@graph"]);
+      if (item["@graph"] !== undefined && depth < MAX_GRAPH_DEPTH) visit(item["@graph"], depth + 1);
     }
   };
-  for (const block of blocks) visit(block);
+  for (const block of blocks) visit(block, 0);
   return out;
 }
 

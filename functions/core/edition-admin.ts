@@ -1,6 +1,7 @@
 import type { DigestConfig } from "./config.js";
 import { dayInZone, parseDay } from "./dates.js";
 import type {
+  DroppedStory,
   EditionRecord,
   EditionStat,
   EditionStatus,
@@ -112,6 +113,8 @@ export interface EditionReport {
   stories: { id: string; headline: string; section: string; source: string; url: string | null }[];
   leftOut: number;
   leftOutBySection: Record<string, number>;
+  /** Stories left out because they could not be rendered, with the reason. */
+  dropped: DroppedStory[];
   /** Recipients per send-ledger state; `queued` is the same as `sending` (claimed, not yet sent). */
   counts: Record<LedgerState, number> & { queued: number };
   /** Counters from SES events (delivered, bounced, complained, opened, clicked). */
@@ -140,6 +143,7 @@ export async function editionReport(deps: EditionAdminDeps, id: string): Promise
     })),
     leftOut: sum(edition.leftOutBySection),
     leftOutBySection: edition.leftOutBySection,
+    dropped: edition.dropped ?? [],
     counts: { queued: counts.sending, ...counts },
     stats: edition.stats ?? {},
     createdAt: edition.createdAt,

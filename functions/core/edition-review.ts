@@ -5,7 +5,7 @@
  */
 import { ALL_SECTIONS, type EditionStory, rankStories, sectionsOfVariant, variantKey } from "./edition.js";
 import { type EditionDeps, renderVariant, variantView } from "./edition-sender.js";
-import type { EditionStatus } from "./ports.js";
+import type { DroppedStory, EditionStatus } from "./ports.js";
 import { composeEdition, editionIdFor } from "./send-edition.js";
 
 /** A story as a review lists it. */
@@ -53,6 +53,8 @@ export interface EditionReview {
   leftOut: ReviewStory[];
   /** Stories of the day held back by an editor (`digest stories release <id>` lets them go). */
   held: ReviewStory[];
+  /** Stories left out because they could not be rendered, with the reason. */
+  dropped: DroppedStory[];
   recipients: number;
   /** Active subscribers none of whose sections has a story. */
   skipped: number;
@@ -92,10 +94,13 @@ export async function reviewEdition(deps: EditionDeps, day: string): Promise<Rev
   const dayStories = await deps.stories.listDay(day);
   const held = dayStories.filter((s) => s.held && s.editionId === null);
   const inEdition = new Set(edition.stories.map((s) => s.id));
+  const droppedIds = new Set((edition.dropped ?? []).map((d) => d.id));
   const leftOut =
     composed.leftOut ??
     rankStories(
-      dayStories.filter((s) => s.editionId === null && !s.held && !inEdition.has(s.id)),
+      dayStories.filter(
+        (s) => s.editionId === null && !s.held && !inEdition.has(s.id) && !droppedIds.has(s.id),
+      ),
       deps.config.sections,
     );
 
@@ -164,6 +169,7 @@ export async function reviewEdition(deps: EditionDeps, day: string): Promise<Rev
       variants,
       leftOut: leftOut.map(reviewStory),
       held: held.map(reviewStory),
+      dropped: edition.dropped ?? [],
       recipients: variants.reduce((n, v) => n + v.recipients, 0),
       skipped,
       suppressed,

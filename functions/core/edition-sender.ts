@@ -1,5 +1,12 @@
 import type { DigestConfig } from "./config.js";
-import { ALL_SECTIONS, buildView, fillPersonalSlots, sectionsOfVariant, variantKey } from "./edition.js";
+import {
+  ALL_SECTIONS,
+  buildView,
+  fillPersonalSlots,
+  personalSlots,
+  sectionsOfVariant,
+  variantKey,
+} from "./edition.js";
 import { composeMessage, type PreparedVariant, prepareVariant } from "./message.js";
 import {
   type EditionRecord,
@@ -56,6 +63,11 @@ export interface EditionDeps {
   onProgress?: (done: number, summary: SendSummary) => void;
   /** Told once when the send pauses itself (bounce or complaint rate over the limit): alert someone. */
   onAlert?: (alert: SendAlert) => void;
+  /**
+   * Told what went wrong without stopping the send (the outbox copy of an accepted message could not
+   * be written). Default: console.warn. Names subscribers by id, never by address.
+   */
+  onWarning?: (message: string) => void;
 }
 
 /** The safety pause tripped: the edition stops sending until an operator resumes it. */
@@ -169,17 +181,20 @@ export function countOutcome(summary: SendSummary, outcome: RecipientOutcome, de
  */
 export function renderVariant(
   deps: Pick<EditionDeps, "config" | "renderer">,
-  edition: Pick<EditionRecord, "date" | "stories" | "sections" | "leftOutBySection">,
+  edition: Pick<EditionRecord, "date" | "stories" | "sections" | "leftOutBySection" | "slotNonce">,
   key: string,
 ): RenderedVariant {
   const view = variantView(deps, edition, key);
   return { key, subject: view.subject, html: deps.renderer.html(view), text: deps.renderer.text(view) };
 }
 
-/** The rendering model of one variant: its sections' stories in email order, subject, preheader. */
+/**
+ * The rendering model of one variant: its sections' stories in email order, subject, preheader, and the
+ * edition's own personal-link markers.
+ */
 export function variantView(
   deps: Pick<EditionDeps, "config">,
-  edition: Pick<EditionRecord, "date" | "stories" | "sections" | "leftOutBySection">,
+  edition: Pick<EditionRecord, "date" | "stories" | "sections" | "leftOutBySection" | "slotNonce">,
   key: string,
 ): EditionView {
   const sections = new Set(sectionsOfVariant(key, edition.sections).map((s) => s.toLowerCase()));
@@ -187,7 +202,8 @@ export function variantView(
   const leftOut = Object.entries(edition.leftOutBySection)
     .filter(([section]) => key === ALL_SECTIONS || sections.has(section.toLowerCase()))
     .reduce((n, [, count]) => n + count, 0);
-  return buildView({ config: deps.config, date: edition.date, stories, leftOut });
+  const slots = personalSlots(edition.slotNonce);
+  return buildView({ config: deps.config, date: edition.date, stories, leftOut, slots });
 }
 
 /** Delivers one edition to recipients handed to it; shared by the local run and the send Lambda. */
@@ -348,6 +364,8 @@ export async function createEditionSender(
     return checking;
   };
 
+  const warn = deps.onWarning ?? ((message: string) => console.warn(message));
+  const slots = personalSlots(edition.slotNonce);
   const variants = new Map<string, Promise<PreparedVariant>>();
   const variantFor = (key: string) => {
     let v = variants.get(key);
@@ -363,13 +381,20 @@ export async function createEditionSender(
             unsubscribeUrl: `${config.publicBaseUrl}/unsubscribe`,
             preferencesUrl: `${config.publicBaseUrl}/preferences`,
           };
-          await deps.outbox.writeEdition(
-            edition.editionId,
-            fillPersonalSlots(rendered.html, generic),
-            fillPersonalSlots(rendered.text, generic),
-          );
+          // A local copy: the send does not depend on it.
+          await deps.outbox
+            .writeEdition(
+              edition.editionId,
+              fillPersonalSlots(rendered.html, generic, slots),
+              fillPersonalSlots(rendered.text, generic, slots),
+            )
+            .catch((err: unknown) =>
+              warn(
+                `outbox: cannot write digest.html / digest.txt of ${edition.editionId}: ${errorText(err)}`,
+              ),
+            );
         }
-        return prepareVariant(rendered.subject, rendered.html, rendered.text);
+        return prepareVariant(rendered.subject, rendered.html, rendered.text, slots);
       })();
       variants.set(key, v);
     }
@@ -477,9 +502,13 @@ export async function createEditionSender(
       try {
         const messageId = await deps.mailer.sendRaw(raw, { to: sub.email, editionId: id });
         onAccepted();
-        // Outbox first: a crash between the two leaves the recipient claimable, so the rerun resends
-        // and rewrites it; the other order could record "sent" with no copy in the outbox.
-        await deps.outbox?.writeMessage(id, sub.email, raw);
+        // SES returned a MessageId: the recipient is sent, whatever happens to the local copy. A copy
+        // that cannot be written (a full disk) is warned about, never a reason to mail them again.
+        await deps.outbox?.writeMessage(id, sub.email, raw).catch((err: unknown) => {
+          warn(
+            `outbox: cannot keep the copy of ${id} for subscriber ${sub.id} (sent, MessageId ${messageId}): ${errorText(err)}`,
+          );
+        });
         await deps.ledger.markSent(id, sub.id, owner, messageId);
         return "sent";
       } catch (err) {

@@ -1,5 +1,7 @@
+import { randomBytes } from "node:crypto";
 import { DEFAULT_COLORS } from "./brand.js";
 import type { DigestConfig } from "./config.js";
+import { cutAtWord } from "./text.js";
 import type { EditionBrand, EditionView, SectionView, Story } from "./types.js";
 import { PERSONAL_SLOTS } from "./types.js";
 
@@ -148,6 +150,14 @@ export function dateLabel(day: string): string {
   return `${part("weekday")} ${part("day")} ${part("month")} ${part("year")}`;
 }
 
+/**
+ * Longest subject an edition gets, in characters: mail clients show 40 to 80 of it, and a longer one
+ * reads as spam. Cut at a word with "…" (whatever the headlines hold).
+ */
+export const SUBJECT_MAX = 150;
+/** Longest preheader: clients show about 100 characters of it after the subject. */
+export const PREHEADER_MAX = 200;
+
 function fillTemplate(template: string, values: Record<string, string>): string {
   return template
     .replace(/\{(\w+)\}/g, (whole, key: string) => values[key] ?? whole)
@@ -183,10 +193,18 @@ export interface ViewInput {
   date: string;
   stories: readonly EditionStory[];
   leftOut: number;
+  /** The edition's personal-link markers ({@link personalSlots}); absent, the fixed PERSONAL_SLOTS. */
+  slots?: PersonalSlots;
 }
 
 /** Builds the rendering model of one variant; links to stories without a URL go to their hosted copy. */
-export function buildView({ config, date, stories, leftOut }: ViewInput): EditionView {
+export function buildView({
+  config,
+  date,
+  stories,
+  leftOut,
+  slots = PERSONAL_SLOTS,
+}: ViewInput): EditionView {
   const base = config.publicBaseUrl;
   const sections = groupBySection(stories, config.sections, base);
   const ordered = sections.flatMap((s) => s.stories);
@@ -206,14 +224,14 @@ export function buildView({ config, date, stories, leftOut }: ViewInput): Editio
     brandName: config.brandName,
     date,
     dateLabel: label,
-    subject: fillTemplate(config.subject, values),
-    preheader: fillTemplate(config.preheader, values),
+    subject: cutAtWord(fillTemplate(config.subject, values), SUBJECT_MAX),
+    preheader: cutAtWord(fillTemplate(config.preheader, values), PREHEADER_MAX),
     sections,
     leftOut,
     moreUrl: leftOut > 0 ? `${base}/archive/${date}` : null,
     postalAddress: config.postalAddress,
-    unsubscribeUrl: PERSONAL_SLOTS.unsubscribeUrl,
-    preferencesUrl: PERSONAL_SLOTS.preferencesUrl,
+    unsubscribeUrl: slots.unsubscribeUrl,
+    preferencesUrl: slots.preferencesUrl,
     archiveUrl: `${base}/archive/${date}`,
     brand: editionBrand(config),
     // Absent settings are the config's defaults: tracked.
@@ -242,16 +260,45 @@ export function editionBrand(config: Partial<Pick<DigestConfig, (typeof BRAND_KE
   };
 }
 
+/** The markers rendered in place of a reader's own links, spliced per reader after rendering. */
+export interface PersonalSlots {
+  readonly unsubscribeUrl: string;
+  readonly preferencesUrl: string;
+}
+
+/** A new edition's marker nonce: 128 random bits, hex. */
+export function newSlotNonce(): string {
+  return randomBytes(16).toString("hex");
+}
+
 /**
- * Replaces the personal-link markers of a rendered variant with the given links: used for copies
+ * The personal-link markers of an edition. With its nonce (drawn when it is composed, after its
+ * stories were imported, and stored with it), `https://digest.invalid/__UNSUBSCRIBE_<nonce>__` and
+ * `…/__PREFERENCES_<nonce>__`: no story can carry them, so no story link, excerpt or text can become a
+ * reader's own unsubscribe link when they are spliced. Without one (an edition composed before
+ * nonces), the fixed PERSONAL_SLOTS. Like those, they hold nothing that HTML escaping,
+ * quoted-printable or URL serialisation would change. Throws on a nonce that is not 16–64 hex digits.
+ */
+export function personalSlots(nonce?: string | null): PersonalSlots {
+  if (nonce === undefined || nonce === null) return PERSONAL_SLOTS;
+  if (!/^[0-9a-f]{16,64}$/.test(nonce)) throw new Error("edition: malformed personal-link nonce");
+  return {
+    unsubscribeUrl: `https://digest.invalid/__UNSUBSCRIBE_${nonce}__`,
+    preferencesUrl: `https://digest.invalid/__PREFERENCES_${nonce}__`,
+  };
+}
+
+/**
+ * Replaces the personal-link markers `slots` of a rendered variant with the given links: used for copies
  * read by no particular subscriber (the outbox's digest.html, the web archive), where the links
  * lead to the generic pages.
  */
 export function fillPersonalSlots(
   content: string,
   links: { unsubscribeUrl: string; preferencesUrl: string },
+  slots: PersonalSlots = PERSONAL_SLOTS,
 ): string {
   return content
-    .replaceAll(PERSONAL_SLOTS.unsubscribeUrl, links.unsubscribeUrl)
-    .replaceAll(PERSONAL_SLOTS.preferencesUrl, links.preferencesUrl);
+    .replaceAll(slots.unsubscribeUrl, links.unsubscribeUrl)
+    .replaceAll(slots.preferencesUrl, links.preferencesUrl);
 }

@@ -1,5 +1,5 @@
 import { decodeCharacterReferences, htmlToText, looksLikeHtml } from "./html-text.js";
-import { looksLikeProse, splitParagraphs } from "./text.js";
+import { cutAtWord, looksLikeProse, splitParagraphs } from "./text.js";
 
 /** Maximum excerpt length in characters (UTF-16 code units), the "…" included. */
 export const EXCERPT_MAX = 300;
@@ -71,22 +71,6 @@ export function splitSentences(text: string): string[] {
   return out;
 }
 
-/** Cuts `text` to at most `max - 1` characters at a word boundary and appends "…"; never splits a word. */
-function truncateAtWord(text: string, max: number): string {
-  const limit = Math.max(0, max - 1);
-  const cut = text.lastIndexOf(" ", limit);
-  let head: string;
-  if (cut > 0) {
-    head = text.slice(0, cut);
-  } else {
-    // One word longer than the limit: nothing better than a hard cut (by code point).
-    head = Array.from(text).slice(0, limit).join("");
-    while (head.length > limit) head = Array.from(head).slice(0, -1).join("");
-  }
-  head = head.replace(/[\s,;:\-–—]+$/u, "");
-  return `${head}…`;
-}
-
 /**
  * Returns the lede of `body` as a one-line excerpt of at most `max` characters: the first paragraph that
  * looks like prose (else the first paragraph), as many whole sentences as fit, and always at least one.
@@ -107,6 +91,6 @@ export function makeExcerpt(body: string, max: number = EXCERPT_MAX): string {
     if (next.length > max) break;
     out = next;
   }
-  if (out === "") out = truncateAtWord(sentences[0] ?? lede, max);
+  if (out === "") out = cutAtWord(sentences[0] ?? lede, max);
   return out;
 }

@@ -4,8 +4,9 @@
  * canonicalises URLs, parses dates and sanitises `html`.
  */
 import { type AnyFeed, parseFeed } from "feedsmith";
-import { htmlDocument } from "./dom.js";
-import { nodeToText } from "./html-text.js";
+import type { DomElement, DomNode } from "./dom.js";
+import { nodeToText, parseBoundedHtml } from "./html-text.js";
+import { MarkupLimitError, markupWork } from "./markup-limits.js";
 import { normalizeText, oneLine } from "./text.js";
 import type { ParsedRecord, StoryDraft } from "./types.js";
 
@@ -43,17 +44,49 @@ const LOOKS_LIKE_HTML = /<\/?[a-z][a-z0-9-]*(?:\s[^>]*)?\/?>|&(?:#\d+|#x[0-9a-f]
 const CHROME_PARAGRAPH =
   /^(?:the post .+ appeared first on .+|continue reading.*|read more.*|read the full (?:story|article).*|\(?(?:this )?(?:article|post|story) (?:was )?(?:originally )?(?:appeared|published) (?:first )?(?:on|in|at) .+)$/i;
 
+/** A link reading like this is the feed's "continue reading" chrome, not part of the story. */
+const CHROME_LINK = /^\s*(?:continue reading|read more|read the full)\b/i;
+
+/** Characters of a link's text enough to tell whether it is {@link CHROME_LINK}. */
+const CHROME_LINK_PREFIX = 32;
+/** Nodes of a link read at most to find that prefix (empty elements before the text are not chrome). */
+const CHROME_LINK_NODES = 64;
+
+/**
+ * The first characters of an element's text (at least `chars` when it has that many within its first
+ * `CHROME_LINK_NODES` nodes), read with a walk that stops there: the whole text of each link would
+ * cost quadratic time for nested links.
+ */
+function leadingText(el: DomNode, chars: number): string {
+  let text = "";
+  let visits = 0;
+  const stack: DomNode[] = [el];
+  for (
+    let node = stack.pop();
+    node !== undefined && text.length < chars && visits++ < CHROME_LINK_NODES;
+    node = stack.pop()
+  ) {
+    markupWork.nodesWalked++;
+    if (node.nodeType === 3) text += node.textContent ?? "";
+    else if (node.nodeType === 1) {
+      const children = node.childNodes;
+      for (let i = children.length - 1; i >= 0; i--) stack.push(children[i] as DomNode);
+    }
+  }
+  return text;
+}
+
 /**
  * Plain text of feed HTML as {@link nodeToText} reads any HTML, less the feed's own chrome: links
  * reading "Continue reading" / "Read more", paragraphs such as "The post … appeared first on …", and a
- * trailing "[…]" made an ellipsis.
+ * trailing "[…]" made an ellipsis. Throws a MarkupLimitError for markup over one story's limits.
  */
 function htmlToText(html: string): string {
-  const doc = htmlDocument(html);
-  const body = doc.body ?? doc.documentElement;
-  for (const a of Array.from(body.querySelectorAll("a"))) {
-    if (/^\s*(?:continue reading|read more|read the full)\b/i.test(a.textContent ?? "")) a.remove();
-  }
+  const { body } = parseBoundedHtml(html);
+  const chrome = Array.from(body.querySelectorAll("a")).filter((a: DomElement) =>
+    CHROME_LINK.test(leadingText(a, CHROME_LINK_PREFIX)),
+  );
+  for (const a of chrome) a.remove();
   return nodeToText(body)
     .split("\n\n")
     .filter((p) => p !== "" && !CHROME_PARAGRAPH.test(p))
@@ -66,6 +99,16 @@ function looseText(value: string | undefined, isHtml = false): string | undefine
   if (value === undefined) return undefined;
   const text = isHtml || LOOKS_LIKE_HTML.test(value) ? htmlToText(value) : normalizeText(value);
   return text === "" ? undefined : text;
+}
+
+/** The feed's own title: one over the markup limits is no title (the items still carry their own). */
+function feedTitle(value: string | undefined, isHtml = false): string | null {
+  try {
+    return looseText(value, isHtml) ?? null;
+  } catch (e) {
+    if (e instanceof MarkupLimitError) return null;
+    throw e;
+  }
 }
 
 const nonBlank = (v: string | null | undefined): v is string => typeof v === "string" && v.trim() !== "";
@@ -90,7 +133,7 @@ function rssItems<I extends { title?: string; description?: string; content?: { 
   read: (item: I) => Pick<RawItem, "links" | "published" | "updated" | "authors">,
 ): FeedItems {
   return {
-    title: looseText(feed.title) ?? null,
+    title: feedTitle(feed.title),
     home: feed.link,
     items: (feed.items ?? []).map((item) => ({
       title: item.title,
@@ -129,7 +172,7 @@ function rawItems(parsed: AnyFeed): FeedItems {
     case "atom": {
       const feed = parsed.feed;
       return {
-        title: looseText(feed.title?.value, isHtmlType(feed.title?.type)) ?? null,
+        title: feedTitle(feed.title?.value, isHtmlType(feed.title?.type)),
         home: atomLinks(feed.links)[0],
         items: (feed.entries ?? []).map((entry) => {
           const content = entry.content && !entry.content.src ? entry.content : undefined;
@@ -152,7 +195,7 @@ function rawItems(parsed: AnyFeed): FeedItems {
     case "json": {
       const feed = parsed.feed;
       return {
-        title: looseText(feed.title) ?? null,
+        title: feedTitle(feed.title),
         home: feed.home_page_url ?? feed.feed_url,
         items: (feed.items ?? []).map((item) => ({
           title: item.title,
@@ -181,15 +224,37 @@ function resolveLink(link: string, base: string | undefined): string {
   }
 }
 
+/**
+ * The record of one item: {@link readItem}, with markup over one story's limits (or anything else
+ * that makes reading this item throw) reported as this item's error, so the other items are read.
+ */
 function toRecord(item: RawItem, line: number, format: Format, feedUrl: string | undefined): ParsedRecord {
+  let field = "item";
+  try {
+    return readItem(item, line, format, feedUrl, (name) => {
+      field = name;
+    });
+  } catch (e) {
+    if (e instanceof MarkupLimitError) return { line, error: `${field}: ${e.message}` };
+    return { line, error: `${field}: cannot be read (${(e as Error).name}: ${(e as Error).message})` };
+  }
+}
+
+function readItem(
+  item: RawItem,
+  line: number,
+  format: Format,
+  feedUrl: string | undefined,
+  reading: (field: string) => void,
+): ParsedRecord {
   const link = item.links[0];
   if (link === undefined) return { line, error: "no link" };
   const publishedAt = item.published ?? item.updated;
   if (!nonBlank(publishedAt)) return { line, error: `no date (${DATE_FIELDS[format]})` };
+  reading("headline");
   const headline = looseText(item.title, item.titleIsHtml);
   if (headline === undefined) return { line, error: "no title" };
 
-  const summaryText = looseText(item.summary, item.summaryIsHtml);
   const draft: StoryDraft = { headline: oneLine(headline), url: resolveLink(link, feedUrl), publishedAt };
   if (item.authors.length > 0) draft.byline = [...new Set(item.authors.map(oneLine))].join(", ");
   // Prefer full content; an RSS description that carries markup is the content when nothing else does.
@@ -201,13 +266,22 @@ function toRecord(item: RawItem, line: number, format: Format, feedUrl: string |
         LOOKS_LIKE_HTML.test(item.summary)
       ? item.summary
       : undefined;
+  let htmlText: string | undefined;
   if (html !== undefined) {
+    reading("html");
     draft.html = html;
-    const text = htmlToText(html);
-    if (text !== "") draft.body = text;
-  } else if (nonBlank(item.contentText)) {
+    htmlText = htmlToText(html);
+    if (htmlText !== "") draft.body = htmlText;
+  }
+  reading("excerpt");
+  // The description read as the content already: its text is known.
+  const summaryText =
+    html !== undefined && html === item.summary && item.summaryIsHtml
+      ? htmlText || undefined
+      : looseText(item.summary, item.summaryIsHtml);
+  if (html === undefined && nonBlank(item.contentText)) {
     draft.body = normalizeText(item.contentText);
-  } else if (summaryText !== undefined) {
+  } else if (html === undefined && summaryText !== undefined) {
     draft.body = summaryText;
   }
   if (summaryText !== undefined && html !== item.summary) draft.excerpt = oneLine(summaryText);
@@ -227,9 +301,14 @@ function preview(text: string): string {
  */
 export function xmlTagProblem(text: string): string | null {
   const stack: { name: string; line: number }[] = [];
+  // Offsets only grow: each newline is found once, so counting lines is linear over the document.
+  let line = 1;
+  let nextNewline = text.indexOf("\n");
   const lineAt = (offset: number) => {
-    let line = 1;
-    for (let i = text.indexOf("\n"); i !== -1 && i < offset; i = text.indexOf("\n", i + 1)) line++;
+    while (nextNewline !== -1 && nextNewline < offset) {
+      line++;
+      nextNewline = text.indexOf("\n", nextNewline + 1);
+    }
     return line;
   };
   const token =

@@ -87,6 +87,8 @@ export interface FeedPollReport {
   counts: ImportCounts;
   /** Items that could not be imported, by 1-based item number. */
   problems: ImportProblem[];
+  /** Items imported with a change worth a word (a headline cut to the cap), by item number. */
+  notices: ImportProblem[];
   /** Polls in a row that ended in error, this one included. */
   consecutiveFailures: number;
 }
@@ -140,6 +142,7 @@ async function pollOne(deps: PollDeps, feed: Feed, now: Date): Promise<FeedPollR
     title: feed.title,
     counts: emptyCounts(),
     problems: [],
+    notices: [],
     consecutiveFailures: 0,
   };
   const polledAt = now.toISOString();
@@ -168,6 +171,7 @@ async function pollOne(deps: PollDeps, feed: Feed, now: Date): Promise<FeedPollR
         report.status = "ok";
         report.counts = imported.counts;
         report.problems = imported.problems;
+        report.notices = imported.notices;
         // Validators only once every item is stored: a poll cut short must refetch, not get a 304.
         await deps.feeds.recordPoll(feed.url, {
           polledAt,

@@ -3,6 +3,7 @@
  * left in text fields. Uses linkedom (a DOM without a browser), so it runs in Lambda and the CLI alike.
  */
 import { type DomElement, type DomNode, htmlDocument } from "./dom.js";
+import { checkMarkup, MARKUP_LIMITS, type MarkupLimits, markupWork } from "./markup-limits.js";
 import { normalizeText, oneLine } from "./text.js";
 
 /**
@@ -84,14 +85,26 @@ export function looksLikeHtml(s: string): boolean {
  * block elements (p, headings, list items, quotes…) are paragraphs, `<br>` a line break inside one,
  * character references decoded, figures (captions), scripts, styles, forms, SVG and other hidden
  * content dropped, and the text normalised (NFC, whitespace collapsed). Returns "" when there is no text.
+ * Throws a MarkupLimitError when the markup is over `limits` (see markup-limits.ts).
  */
-export function htmlToText(html: string): string {
-  const doc = htmlDocument(html);
-  const root = doc.body ?? doc.documentElement;
-  return nodeToText(root);
+export function htmlToText(html: string, limits: MarkupLimits = MARKUP_LIMITS.fragment): string {
+  return nodeToText(parseBoundedHtml(html, limits).body);
 }
 
-/** The text of a DOM node as {@link htmlToText} gives it. */
+/** A DOM of `html` once it passed {@link checkMarkup} (which throws a MarkupLimitError otherwise). */
+export function parseBoundedHtml(html: string, limits: MarkupLimits = MARKUP_LIMITS.fragment) {
+  checkMarkup(html, limits);
+  const doc = htmlDocument(html);
+  return { doc, body: doc.body ?? doc.documentElement };
+}
+
+/** What the walk of {@link nodeToText} has left to do: a node to read, or the end of a block. */
+type Step = { node: DomNode; depth: number } | "end-block";
+
+/**
+ * The text of a DOM node as {@link htmlToText} gives it. Iterative (an explicit stack, so no nesting can
+ * overflow the call stack); content nested deeper than the fragment limit's depth is not read.
+ */
 export function nodeToText(root: DomNode | null): string {
   const paragraphs: string[] = [];
   let current = "";
@@ -100,24 +113,36 @@ export function nodeToText(root: DomNode | null): string {
     if (p !== "") paragraphs.push(p);
     current = "";
   };
-  const walk = (node: DomNode): void => {
+  const maxDepth = MARKUP_LIMITS.page.maxDepth + 8;
+  const stack: Step[] = root === null ? [] : [{ node: root, depth: 0 }];
+  for (let step = stack.pop(); step !== undefined; step = stack.pop()) {
+    if (step === "end-block") {
+      flush();
+      continue;
+    }
+    const { node, depth } = step;
+    markupWork.nodesWalked++;
     if (node.nodeType === 3) {
       current += node.textContent ?? "";
-      return;
+      continue;
     }
-    if (node.nodeType !== 1) return;
+    if (node.nodeType !== 1) continue;
     const tag = (node as DomElement).localName?.toLowerCase() ?? "";
-    if (HIDDEN.has(tag)) return;
+    if (HIDDEN.has(tag)) continue;
     if (tag === "br") {
       current += "\n";
-      return;
+      continue;
     }
-    const block = BLOCK.has(tag);
-    if (block) flush();
-    for (const child of Array.from(node.childNodes)) walk(child);
-    if (block) flush();
-  };
-  if (root !== null) walk(root);
+    if (BLOCK.has(tag)) {
+      flush();
+      stack.push("end-block");
+    }
+    if (depth >= maxDepth) continue;
+    const children = node.childNodes;
+    for (let i = children.length - 1; i >= 0; i--) {
+      stack.push({ node: children[i] as DomNode, depth: depth + 1 });
+    }
+  }
   flush();
   // Lines broken by <br> stay within their paragraph, joined by a space (as wrapped text is).
   return paragraphs.map((p) => p.replace(/\n+/g, " ")).join("\n\n");
@@ -129,15 +154,18 @@ function decodeOnce(s: string): string {
   return doc.body?.textContent ?? s;
 }
 
+/** Rounds of decoding: double-encoded feed text needs two; more is an attack ("&amp;amp;amp;…"). */
+const MAX_DECODE_ROUNDS = 3;
+
 /**
  * Returns plain text `s` with its character references decoded (`&amp;` → `&`, `&#8217;` → `’`,
- * `&nbsp;` → no-break space), repeatedly, so double-encoded feed text (`&amp;#8217;`) comes out clean.
- * Anything that is not a reference, tags included, is kept as written. Returns `s` itself when it has
- * no reference.
+ * `&nbsp;` → no-break space), repeatedly (at most three times), so double-encoded feed text
+ * (`&amp;#8217;`) comes out clean. Anything that is not a reference, tags included, is kept as written.
+ * Returns `s` itself when it has no reference.
  */
 export function decodeCharacterReferences(s: string): string {
   let out = s;
-  while (CHARACTER_REFERENCE.test(out)) {
+  for (let round = 0; round < MAX_DECODE_ROUNDS && CHARACTER_REFERENCE.test(out); round++) {
     const next = decodeOnce(out);
     if (next === out) break;
     out = next;

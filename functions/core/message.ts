@@ -1,8 +1,9 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import { domainToASCII } from "node:url";
-import { buildHeaderValue, foldLines } from "nodemailer/lib/mime-funcs";
+import { buildHeaderValue, encodeWord, foldLines } from "nodemailer/lib/mime-funcs";
 import MimeNode from "nodemailer/lib/mime-node";
 import * as qp from "nodemailer/lib/qp";
+import type { PersonalSlots } from "./edition.js";
 import { PERSONAL_SLOTS } from "./types.js";
 
 /**
@@ -47,13 +48,17 @@ export interface Envelope {
   unsubscribeMailto?: string;
 }
 
-const SLOT_BY_MARKER = new Map<string, SlotName>(
-  (Object.entries(PERSONAL_SLOTS) as [SlotName, string][]).map(([name, marker]) => [marker, name]),
-);
-const MARKER_PATTERN = new RegExp(
-  [...SLOT_BY_MARKER.keys()].map((m) => m.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")).join("|"),
-  "g",
-);
+/** The markers of `slots` by text, and a pattern matching any of them. */
+function markers(slots: PersonalSlots): { slotByMarker: Map<string, SlotName>; pattern: RegExp } {
+  const slotByMarker = new Map<string, SlotName>(
+    (Object.entries(slots) as [SlotName, string][]).map(([name, marker]) => [marker, name]),
+  );
+  const pattern = new RegExp(
+    [...slotByMarker.keys()].map((m) => m.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")).join("|"),
+    "g",
+  );
+  return { slotByMarker, pattern };
+}
 
 /** RFC 5322's hard limit on a line, CRLF excluded. */
 const MAX_LINE = 998;
@@ -111,7 +116,14 @@ export function toField(to: { name: string | null; address: string }): string {
   return headerField("To", { name: to.name ?? "", address: to.address });
 }
 
-/** One header field, encoded and folded as MailComposer does, CRLF-terminated. */
+/** Unstructured fields: free text, which may go out as encoded words (RFC 2047) when it must. */
+const UNSTRUCTURED_FIELDS = new Set(["subject"]);
+
+/**
+ * One header field, encoded and folded as MailComposer does, CRLF-terminated. Free text that cannot
+ * be folded within RFC 5322's 998 characters a line (a word longer than that: folding breaks only at
+ * spaces) goes out as encoded words instead, which split anywhere and fold at 76.
+ */
 function headerField(key: string, value: string | { name: string; address: string }): string {
   const encoded =
     typeof value === "string" &&
@@ -120,7 +132,20 @@ function headerField(key: string, value: string | { name: string; address: strin
     !ADDRESS_FIELDS.has(key.toLowerCase())
       ? value
       : headerEncoder.encodeHeaderValue(key, value);
+  if (
+    typeof value === "string" &&
+    UNSTRUCTURED_FIELDS.has(key.toLowerCase()) &&
+    !foldsWithin998(key, encoded)
+  ) {
+    return foldedField(key, encodeWord(value, "Q", 52));
+  }
   return foldedField(key, encoded);
+}
+
+/** True when `key: encoded` folds into lines of at most 998 characters. */
+function foldsWithin998(key: string, encoded: string): boolean {
+  const field = foldLines(`${key}: ${encoded}`, 76);
+  return field.length <= MAX_LINE || field.split("\r\n").every((line) => line.length <= MAX_LINE);
 }
 
 /** `key: encoded` folded at 76, CRLF-terminated; throws when a line cannot be folded under 998. */
@@ -145,28 +170,38 @@ function appendPart(
   contentType: string,
   boundary: string,
   first: boolean,
+  slots: ReturnType<typeof markers>,
 ): void {
   out.push(`${first ? "" : "\r\n"}--${boundary}\r\n${PART_HEADERS(contentType)}`);
   let last = 0;
-  for (const match of content.matchAll(MARKER_PATTERN)) {
+  for (const match of content.matchAll(slots.pattern)) {
     out.push(encodeQp(content.slice(last, match.index)) + SOFT_BREAK);
-    out.push({ slot: SLOT_BY_MARKER.get(match[0]) as SlotName });
+    out.push({ slot: slots.slotByMarker.get(match[0]) as SlotName });
     out.push(SOFT_BREAK);
     last = match.index + match[0].length;
   }
   out.push(encodeQp(content.slice(last)));
 }
 
-/** Encodes a rendered variant once: its MIME skeleton, with the personal-link markers as splice points. */
-export function prepareVariant(subject: string, html: string, text: string): PreparedVariant {
+/**
+ * Encodes a rendered variant once: its MIME skeleton, with the personal-link markers `slots` (the
+ * edition's, see personalSlots in edition.ts; default the fixed PERSONAL_SLOTS) as splice points.
+ */
+export function prepareVariant(
+  subject: string,
+  html: string,
+  text: string,
+  markerSlots: PersonalSlots = PERSONAL_SLOTS,
+): PreparedVariant {
+  const found = markers(markerSlots);
   // "=_" never occurs in QP output ("=" is followed by two hex digits or a line break there).
   const boundary = `--=_digest_${randomBytes(12).toString("hex")}`;
   const pieces: (string | { slot: SlotName })[] = [
     `${headerField("Content-Type", buildHeaderValue({ value: "multipart/alternative", params: { boundary } }))}\r\n`,
   ];
   // Text first, HTML last: a client shows the last alternative it supports.
-  appendPart(pieces, text, "text/plain; charset=utf-8", boundary, true);
-  appendPart(pieces, html, "text/html; charset=utf-8", boundary, false);
+  appendPart(pieces, text, "text/plain; charset=utf-8", boundary, true, found);
+  appendPart(pieces, html, "text/html; charset=utf-8", boundary, false, found);
   pieces.push(`\r\n--${boundary}--\r\n`);
 
   // Merge adjacent static text into one Buffer each.

@@ -147,6 +147,22 @@ export interface EditionRecord {
   stats?: Partial<Record<EditionStat, number>>;
   /** Set when the send stopped itself (bounce or complaint rate over the threshold). */
   haltedBecause?: string;
+  /**
+   * The nonce of the edition's personal-link markers (personalSlots in edition.ts), drawn at compose.
+   * Absent on editions composed before it existed: they use the fixed PERSONAL_SLOTS.
+   */
+  slotNonce?: string;
+  /** Stories of the day left out because they could not be rendered, with the reason (story-selection.ts). */
+  dropped?: DroppedStory[];
+}
+
+/** A story left out of an edition because rendering it failed: the edition went on without it. */
+export interface DroppedStory {
+  id: string;
+  headline: string;
+  section: string;
+  /** "render: TypeError: …" */
+  reason: string;
 }
 
 export interface RenderedVariant {

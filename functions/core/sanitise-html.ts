@@ -7,6 +7,7 @@
  * tracking pixels work (their alt text is not kept either: it is usually a file name or "image").
  */
 import sanitizeHtml from "sanitize-html";
+import { checkMarkup, MARKUP_LIMITS } from "./markup-limits.js";
 
 /** Tags kept; everything else is unwrapped (its text stays) or, for {@link DROPPED_WITH_CONTENT}, removed whole. */
 const ALLOWED_TAGS = [
@@ -55,13 +56,70 @@ const DROPPED_WITH_CONTENT = [
   "aside",
 ];
 
+/** Elements of the output removed when nothing readable is in them (an image's figure, `<p>&nbsp;</p>`). */
+const EMPTIABLE = new Set(ALLOWED_TAGS.filter((t) => t !== "br"));
+
+/** A tag of the sanitiser's output (only allowed tags, attributes escaped, so ">" ends every tag). */
+const OUTPUT_TAG = /<(\/?)([a-z0-9]+)\b[^>]*>/g;
+
+/** Text with nothing readable: whitespace (no-break spaces included) and `&nbsp;`. */
+const BLANK = /^(?:\s|&nbsp;)*$/;
+
 /**
- * An element of the output with nothing readable in it (an image's figure, `<p>&nbsp;</p>`); the
- * output has no attributes but a link's, so this matches it exactly. Applied until nothing changes,
- * because removing an empty child can empty its parent.
+ * Tidies the sanitiser's well-formed output in one pass: links left without an address (`<a>`) are
+ * unwrapped, their text kept, and elements holding nothing readable (only whitespace, `&nbsp;`, line
+ * breaks, or elements that are themselves empty) are removed: an element is dropped when it closes with
+ * nothing readable seen since it opened. Linear, where repeated regex passes or sanitize-html's own
+ * "excludeTag" would re-read or re-copy the output once per element.
  */
-const EMPTY_ELEMENT =
-  /<(p|h2|h3|h4|ul|ol|li|blockquote|em|strong|b|i|figure|figcaption)>(?:\s|&nbsp;|\u00a0|<br \/>)*<\/\1>|<a [^>]*>(?:\s|&nbsp;|\u00a0)*<\/a>/g;
+function tidy(html: string): string {
+  const out: string[] = [];
+  const open: { name: string; start: number; readable: boolean; unwrapped: boolean }[] = [];
+  const markReadable = () => {
+    const top = open[open.length - 1];
+    if (top) top.readable = true;
+  };
+  const text = (t: string) => {
+    if (t === "") return;
+    out.push(t);
+    if (!BLANK.test(t)) markReadable();
+  };
+  let last = 0;
+  for (const m of html.matchAll(OUTPUT_TAG)) {
+    text(html.slice(last, m.index));
+    last = m.index + m[0].length;
+    const [tag, closing, name = ""] = m;
+    if (!EMPTIABLE.has(name)) {
+      out.push(tag); // <br />
+    } else if (!closing) {
+      const unwrapped = tag === "<a>";
+      open.push({ name, start: out.length, readable: false, unwrapped });
+      if (!unwrapped) out.push(tag);
+    } else {
+      const element = open.pop();
+      if (element === undefined || element.name !== name) {
+        // Not the sanitiser's output after all: keep the tag as it is.
+        if (element) open.push(element);
+        out.push(tag);
+        markReadable();
+        continue;
+      }
+      if (element.unwrapped) {
+        // Its content stays where it is, and counts for the element around it.
+        if (element.readable) markReadable();
+        continue;
+      }
+      if (!element.readable) {
+        out.length = element.start;
+        continue;
+      }
+      out.push(tag);
+      markReadable();
+    }
+  }
+  text(html.slice(last));
+  return out.join("");
+}
 
 /** The rel every kept link gets: no window.opener, no referrer, no endorsement. */
 export const LINK_REL = "noopener noreferrer nofollow";
@@ -87,9 +145,12 @@ function safeHref(href: string | undefined, baseUrl: string | null): string | nu
  * (the hosted page's own h1 is the headline), links made absolute against `baseUrl` (the story's URL;
  * without one, relative links lose their href and become plain text), every link given
  * `rel="noopener noreferrer nofollow"`, and empty elements removed. Returns "" when nothing readable
- * is left.
+ * is left. Throws a MarkupLimitError, before parsing, when the markup is over the limits of one
+ * story (see markup-limits.ts): every step here is then linear in the size of what passed.
  */
 export function sanitiseStoryHtml(html: string, baseUrl: string | null = null): string {
+  const limits = MARKUP_LIMITS.fragment;
+  checkMarkup(html, limits);
   const clean = sanitizeHtml(html, {
     allowedTags: ALLOWED_TAGS,
     allowedAttributes: { a: ["href", "rel"] },
@@ -100,27 +161,21 @@ export function sanitiseStoryHtml(html: string, baseUrl: string | null = null): 
     nonTextTags: DROPPED_WITH_CONTENT,
     enforceHtmlBoundary: false,
     parseStyleAttributes: false,
+    // Already enforced by checkMarkup; kept as a second line of defence.
+    nestingLimit: limits.maxDepth,
     transformTags: {
       h1: "h2",
       h5: "h4",
       h6: "h4",
-      a: (_tagName, attribs) => {
+      a: (_tagName, attribs): sanitizeHtml.Tag => {
         const href = safeHref(attribs.href, baseUrl);
-        // An unsafe or unusable link keeps its text: without an href the filter below unwraps it.
-        const kept: sanitizeHtml.Attributes = href === null ? {} : { href, rel: LINK_REL };
-        return { tagName: "a", attribs: kept };
+        // An unsafe or unusable link keeps its text: left without attributes, tidy() unwraps it.
+        return { tagName: "a", attribs: href === null ? {} : { href, rel: LINK_REL } };
       },
     },
-    exclusiveFilter: (frame) =>
-      frame.tag === "a" && frame.attribs.href === undefined ? "excludeTag" : false,
   });
-  let out = clean;
-  for (let before = ""; before !== out; ) {
-    before = out;
-    out = out.replace(EMPTY_ELEMENT, "");
-  }
   // Runs of whitespace with a line break read as one space in HTML (no <pre> survives): one newline.
-  return out
+  return tidy(clean)
     .normalize("NFC")
     .replace(/\s*\n\s*/g, "\n")
     .trim();

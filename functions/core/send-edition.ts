@@ -1,18 +1,9 @@
-import {
-  ALL_SECTIONS,
-  capStories,
-  type EditionStory,
-  HTML_BUDGET_BYTES,
-  rankStories,
-  sectionComparator,
-  toEditionStory,
-} from "./edition.js";
+import { type EditionStory, newSlotNonce, sectionComparator, toEditionStory } from "./edition.js";
 import {
   createEditionSender,
   type EditionDeps,
   emptySummary,
   RecipientSendError,
-  renderVariant,
   type SendSummary,
   sendToRecipients,
 } from "./edition-sender.js";
@@ -20,6 +11,7 @@ import { fanOutEdition } from "./fan-out.js";
 import type { EditionRecord } from "./ports.js";
 import { deliverThroughQueue, EDITION_CANCELLED, type QueueDeliverOptions } from "./send-batch.js";
 import { QUOTA_STOP } from "./send-quota.js";
+import { selectStories } from "./story-selection.js";
 
 /**
  * The daily job: compose the edition of a day (select, dedupe, rank, cap, freeze) and deliver it to
@@ -70,8 +62,10 @@ function canonicalSection(section: string, known: readonly string[]): string {
 
 /**
  * Selects the day's stories not yet sent in another edition and not held back by an editor, ranks
- * and caps them so the HTML stays under Gmail's clip, and freezes the result as the edition. An edition that already exists past
- * "building" is returned as stored: a rerun sends exactly what the first run chose.
+ * and caps them so the HTML stays under Gmail's clip (a story that cannot be rendered is left out and
+ * noted in `dropped`: see selectStories), and freezes the result as the edition, with the nonce of its
+ * personal-link markers. An edition that already exists past "building" is returned as stored: a
+ * rerun sends exactly what the first run chose.
  */
 export async function composeEdition(
   deps: EditionDeps,
@@ -89,19 +83,9 @@ export async function composeEdition(
     .map((s) => ({ ...toEditionStory(s), section: canonicalSection(s.section, known) }));
   if (candidates.length === 0) return { kind: "empty", reason: `no stories for ${day}: nothing to send` };
 
-  const ranked = rankStories(candidates, known);
-  const fits = (subset: readonly EditionStory[]) => {
-    const sections = [...new Set(subset.map((s) => s.section))];
-    const sample = renderVariant(
-      deps,
-      { date: day, stories: [...subset], sections, leftOutBySection: {} },
-      ALL_SECTIONS,
-    );
-    return Buffer.byteLength(sample.html) <= HTML_BUDGET_BYTES;
-  };
-  const kept = capStories(ranked, deps.config.maxStories, fits);
+  const slotNonce = existing?.slotNonce ?? newSlotNonce();
+  const { kept, leftOut, dropped } = selectStories(deps, day, candidates, slotNonce);
   const keptIds = new Set(kept.map((s) => s.id));
-  const leftOut = ranked.filter((s) => !keptIds.has(s.id));
   const leftOutBySection: Record<string, number> = {};
   for (const s of leftOut) leftOutBySection[s.section] = (leftOutBySection[s.section] ?? 0) + 1;
   const at = now(deps).toISOString();
@@ -115,6 +99,8 @@ export async function composeEdition(
     sections: [...new Set(kept.map((s) => s.section))].sort(sectionComparator(known)),
     createdAt: existing?.createdAt ?? at,
     updatedAt: at,
+    slotNonce,
+    ...(dropped.length > 0 ? { dropped } : {}),
   };
   if (opts.dryRun) return { kind: "edition", edition, leftOut };
 

@@ -6,9 +6,10 @@ import { canonicalUrl } from "./canonical-url.js";
 import { dayInZone, isValidTimeZone, parseDay, zonedTimeToUtc } from "./dates.js";
 import { EXCERPT_MAX, makeExcerpt } from "./excerpt.js";
 import { decodeCharacterReferences, htmlToText, looksLikeHtml, toPlainLine } from "./html-text.js";
+import { MARKUP_LIMITS, MarkupLimitError } from "./markup-limits.js";
 import { sanitiseStoryHtml } from "./sanitise-html.js";
 import { storyId } from "./story-id.js";
-import { normalizeText, oneLine, splitParagraphs } from "./text.js";
+import { cutAtWord, normalizeText, oneLine, splitParagraphs } from "./text.js";
 import type { Story, StoryDraft } from "./types.js";
 
 /** Section of a story that names none and gets none from the import options. */
@@ -41,7 +42,30 @@ export interface FinaliseOptions {
 /** How far ahead of the time of import a publication time may be: 24 hours. */
 export const FUTURE_TOLERANCE_MS = 24 * 60 * 60 * 1000;
 
-export type FinaliseResult = { story: Omit<Story, "editionId">; day: string } | { error: string };
+/**
+ * What one story may carry. Headline, byline and source longer than their cap are cut at a word with
+ * "…" (the import says so): a headline is a line in a subject and an inbox, not an article. A section
+ * name is a key subscribers choose by, so a longer one is refused rather than changed. Body and HTML
+ * (UTF-8 bytes) are bounded so that a story, with everything else, stays well within the 400 KB of one
+ * DynamoDB item: a longer body is cut at a paragraph, longer sanitised HTML is dropped (the hosted copy
+ * then shows the text).
+ */
+export const STORY_LIMITS = {
+  headline: 300,
+  byline: 200,
+  source: 120,
+  section: 80,
+  bodyBytes: 120_000,
+  htmlBytes: 200_000,
+} as const;
+
+/**
+ * A finalised story, its day, and notes for the editor about what was changed to fit
+ * ({@link STORY_LIMITS}): "headline: 1,200 characters, cut to 300".
+ */
+export type FinaliseResult =
+  | { story: Omit<Story, "editionId">; day: string; notices: string[] }
+  | { error: string };
 
 /** `YYYY-MM-DD`, optionally with a time, and no zone: a wall-clock time in the edition's zone. */
 const ISO_LOCAL = /^(\d{4}-\d{2}-\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?)?$/;
@@ -189,6 +213,49 @@ function plainBody(raw: string): string {
   return normaliseBody(looksLikeHtml(raw) ? htmlToText(raw) : decodeCharacterReferences(raw));
 }
 
+const fmt = (n: number) => n.toLocaleString("en-US");
+
+/** `text` within `max` characters (cut at a word), noting the cut in `notices` under `field`. */
+function capped(field: string, text: string, max: number, notices: string[]): string {
+  if (text.length <= max) return text;
+  notices.push(`${field}: ${fmt(text.length)} characters, cut to ${max}`);
+  return cutAtWord(text, max);
+}
+
+/** The first paragraphs of `body` that fit in `maxBytes` of UTF-8 with a closing "…". */
+function cutBody(body: string, maxBytes: number): string {
+  const budget = maxBytes - Buffer.byteLength("…");
+  const kept: string[] = [];
+  let used = 0;
+  for (const paragraph of body.split("\n\n")) {
+    const bytes = Buffer.byteLength(paragraph) + (kept.length > 0 ? 2 : 0);
+    if (used + bytes > budget) {
+      // Not even the first paragraph fits: cut it at a word.
+      if (kept.length === 0) kept.push(cutAtWord(paragraph, Math.floor(budget / 3)).replace(/…$/, ""));
+      break;
+    }
+    kept.push(paragraph);
+    used += bytes;
+  }
+  return `${kept.join("\n\n")}…`;
+}
+
+/**
+ * Reads a text field that may hold markup: a MarkupLimitError (markup too long, too many elements,
+ * nested too deep) becomes the field's error.
+ */
+function readField<T>(field: string, read: () => T): T | { error: string } {
+  try {
+    return read();
+  } catch (e) {
+    if (e instanceof MarkupLimitError) return { error: `${field}: ${e.message}` };
+    throw e;
+  }
+}
+
+const isError = (v: unknown): v is { error: string } =>
+  typeof v === "object" && v !== null && "error" in v && Object.keys(v).length === 1;
+
 /**
  * Completes a draft into a story (without edition) and its local day.
  * - Defaults fill only what the draft lacks: a value in the draft wins over an import option.
@@ -206,12 +273,24 @@ function plainBody(raw: string): string {
  * - Excerpt: the draft's own (HTML or text, read as plain text), cut to ≤ 300 characters at a sentence
  *   boundary, else the body's lede.
  * - `day` is the calendar date of `publishedAt` in `timeZone`; the id comes from {@link storyId}.
+ * - What a story may carry is capped ({@link STORY_LIMITS}): what was cut is said in `notices`; a
+ *   section name over its cap, any field longer than one story's markup may be, and markup too deep
+ *   or with too many elements (markup-limits.ts) are errors naming the field.
  * Returns `{ error }` with a reason naming the field; throws RangeError when `timeZone` is unknown.
  */
 export function finaliseStory(draft: StoryDraft, opts: FinaliseOptions): FinaliseResult {
   if (!isValidTimeZone(opts.timeZone)) throw new RangeError(`unknown time zone "${opts.timeZone}"`);
+  // Before any reading: no field may be longer than the most markup one story may carry.
+  for (const [field, value] of Object.entries(draft)) {
+    if (typeof value === "string" && value.length > MARKUP_LIMITS.fragment.maxChars) {
+      return {
+        error: `${field}: ${fmt(value.length)} characters, more than the ${fmt(MARKUP_LIMITS.fragment.maxChars)} one story may carry`,
+      };
+    }
+  }
+  const notices: string[] = [];
 
-  const headline = firstText(draft.headline);
+  const headline = capped("headline", firstText(draft.headline), STORY_LIMITS.headline, notices);
   if (headline === "") return { error: "headline: required" };
 
   const rawUrl = firstText(draft.url, opts.defaults.url);
@@ -239,14 +318,45 @@ export function finaliseStory(draft: StoryDraft, opts: FinaliseOptions): Finalis
   }
 
   const host = url === null ? "" : new URL(url).hostname.replace(/^www\./, "");
-  const source = firstText(draft.source, opts.defaults.source, host) || DEFAULT_SOURCE;
+  const rawSource = firstText(draft.source, opts.defaults.source, host) || DEFAULT_SOURCE;
+  const source = capped("source", rawSource, STORY_LIMITS.source, notices);
   const section = firstText(draft.section, opts.defaults.section) || DEFAULT_SECTION;
-  const byline = firstText(draft.byline);
-  const html = draft.html === undefined ? "" : sanitiseStoryHtml(draft.html, url);
-  let body = plainBody(draft.body ?? "");
-  if (body === "" && html !== "") body = htmlToText(html);
-  const ownExcerpt = makeExcerpt(toPlainLine(draft.excerpt ?? ""), EXCERPT_MAX);
-  const excerpt = ownExcerpt !== "" ? ownExcerpt : makeExcerpt(body, EXCERPT_MAX);
+  if (section.length > STORY_LIMITS.section) {
+    return {
+      error: `section: ${fmt(section.length)} characters, more than the ${STORY_LIMITS.section} a section name may have`,
+    };
+  }
+  const byline = capped("byline", firstText(draft.byline), STORY_LIMITS.byline, notices);
+  const sanitised = readField("html", () =>
+    draft.html === undefined ? "" : sanitiseStoryHtml(draft.html, url),
+  );
+  if (isError(sanitised)) return sanitised;
+  const plain = readField("body", () => plainBody(draft.body ?? ""));
+  if (isError(plain)) return plain;
+  let html = sanitised;
+  let body = plain;
+  if (body === "" && html !== "") {
+    const text = readField("html", () => htmlToText(sanitised));
+    if (isError(text)) return text;
+    body = text;
+  }
+  const lede = body;
+  const ownExcerpt = readField("excerpt", () => makeExcerpt(toPlainLine(draft.excerpt ?? ""), EXCERPT_MAX));
+  if (isError(ownExcerpt)) return ownExcerpt;
+  const excerpt = ownExcerpt !== "" ? ownExcerpt : readField("body", () => makeExcerpt(lede, EXCERPT_MAX));
+  if (isError(excerpt)) return excerpt;
+  const bodyBytes = Buffer.byteLength(body);
+  if (bodyBytes > STORY_LIMITS.bodyBytes) {
+    body = cutBody(body, STORY_LIMITS.bodyBytes);
+    notices.push(`body: ${fmt(bodyBytes)} bytes, cut to ${fmt(Buffer.byteLength(body))} at a paragraph`);
+  }
+  const htmlBytes = Buffer.byteLength(html);
+  if (htmlBytes > STORY_LIMITS.htmlBytes) {
+    html = "";
+    notices.push(
+      `html: ${fmt(htmlBytes)} bytes after sanitising, more than the ${fmt(STORY_LIMITS.htmlBytes)} kept: the hosted copy shows the text`,
+    );
+  }
 
   const day = dayInZone(published, opts.timeZone);
   const id = storyId({ url, source, headline, day });
@@ -264,6 +374,7 @@ export function finaliseStory(draft: StoryDraft, opts: FinaliseOptions): Finalis
       ...(html === "" ? {} : { html }),
     },
     day,
+    notices,
   };
 }
 

@@ -7,6 +7,7 @@
 import { z } from "zod";
 import { parseArticleHtml } from "./article-html.js";
 import { parseFeedDocument } from "./feed-parse.js";
+import { MarkupLimitError } from "./markup-limits.js";
 import { parseRawPage, RawPageError } from "./raw-page.js";
 import type { ParsedRecord, StoryDraft } from "./types.js";
 
@@ -99,6 +100,25 @@ function lineAndColumn(text: string, offset: number): { line: number; column: nu
   return { line, column: offset - lineStart + 1 };
 }
 
+/**
+ * 1-based lines of ascending UTF-16 offsets in `text`, in one pass (one lineAndColumn call per element
+ * of a large array would read the text once per element).
+ */
+function linesOf(text: string, offsets: readonly number[]): number[] {
+  const lines: number[] = [];
+  let line = 1;
+  // Each newline is found once: the next one is remembered until an offset passes it.
+  let nextNewline = text.indexOf("\n");
+  for (const offset of offsets) {
+    while (nextNewline !== -1 && nextNewline < offset) {
+      line++;
+      nextNewline = text.indexOf("\n", nextNewline + 1);
+    }
+    lines.push(line);
+  }
+  return lines;
+}
+
 class JsonScanFailure {
   constructor(
     readonly pos: number,
@@ -111,7 +131,8 @@ const NUMBER_RE = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
 /**
  * Scans JSON text without building values. Returns the start offsets of the elements when the top-level
  * value is an array (empty otherwise), and the offset and description of the first syntax error, if any.
- * Used because Node 20's JSON.parse does not report a position for every error.
+ * Used because Node 20's JSON.parse does not report a position for every error. Iterative (an explicit
+ * stack of open containers), so no nesting overflows the call stack.
  */
 export function scanJson(text: string): {
   elementStarts: number[];
@@ -147,70 +168,74 @@ export function scanJson(text: string): {
       }
     }
   };
-  const scanValue = (depth: number): void => {
+  /** A property name and its ":" (the value follows). */
+  const scanKey = (): void => {
     skipWhitespace();
-    const c = text[i];
-    if (c === "{") {
-      i++;
+    if (text[i] !== '"') fail(`expected a property name in double quotes, found ${found()}`);
+    scanString();
+    skipWhitespace();
+    if (text[i] !== ":") fail(`expected ':' after the property name, found ${found()}`);
+    i++;
+  };
+  /** Open containers, innermost last: "{" or "[". */
+  const open: string[] = [];
+  /**
+   * Reads one value: a scalar or an empty container whole; a container with members is opened (pushed)
+   * and read on into its first member, down to the first scalar, so the loop below goes on from there.
+   */
+  const readValue = (): void => {
+    for (;;) {
       skipWhitespace();
-      if (text[i] === "}") {
+      if (open.length === 1 && open[0] === "[") elementStarts.push(i);
+      const c = text[i];
+      if (c === "{" || c === "[") {
         i++;
-        return;
-      }
-      for (;;) {
         skipWhitespace();
-        if (text[i] !== '"') fail(`expected a property name in double quotes, found ${found()}`);
+        if (text[i] === (c === "{" ? "}" : "]")) {
+          i++;
+          return;
+        }
+        open.push(c);
+        if (c === "{") scanKey();
+        continue;
+      }
+      if (c === '"') {
         scanString();
-        skipWhitespace();
-        if (text[i] !== ":") fail(`expected ':' after the property name, found ${found()}`);
-        i++;
-        scanValue(depth + 1);
-        skipWhitespace();
-        if (text[i] === ",") i++;
-        else if (text[i] === "}") {
-          i++;
-          return;
-        } else fail(`expected ',' or '}' after a property value, found ${found()}`);
-      }
-    }
-    if (c === "[") {
-      i++;
-      skipWhitespace();
-      if (text[i] === "]") {
-        i++;
         return;
       }
-      for (;;) {
-        skipWhitespace();
-        if (depth === 0) elementStarts.push(i);
-        scanValue(depth + 1);
-        skipWhitespace();
-        if (text[i] === ",") i++;
-        else if (text[i] === "]") {
-          i++;
-          return;
-        } else fail(`expected ',' or ']' after an array element, found ${found()}`);
-      }
-    }
-    if (c === '"') {
-      scanString();
-      return;
-    }
-    NUMBER_RE.lastIndex = i;
-    if (c !== undefined && /[-0-9]/.test(c) && NUMBER_RE.test(text)) {
-      i = NUMBER_RE.lastIndex;
-      return;
-    }
-    for (const literal of ["true", "false", "null"]) {
-      if (text.startsWith(literal, i)) {
-        i += literal.length;
+      NUMBER_RE.lastIndex = i;
+      if (c !== undefined && /[-0-9]/.test(c) && NUMBER_RE.test(text)) {
+        i = NUMBER_RE.lastIndex;
         return;
       }
+      for (const literal of ["true", "false", "null"]) {
+        if (text.startsWith(literal, i)) {
+          i += literal.length;
+          return;
+        }
+      }
+      fail(`unexpected ${found()}`);
     }
-    fail(`unexpected ${found()}`);
   };
   try {
-    scanValue(0);
+    readValue();
+    // After each whole value: close containers that end here, then read the next member.
+    while (open.length > 0) {
+      skipWhitespace();
+      const container = open[open.length - 1];
+      if (text[i] === ",") {
+        i++;
+        if (container === "{") scanKey();
+        readValue();
+      } else if (text[i] === (container === "{" ? "}" : "]")) {
+        i++;
+        open.pop();
+      } else if (container === "{") {
+        fail(`expected ',' or '}' after a property value, found ${found()}`);
+      } else {
+        fail(`expected ',' or ']' after an array element, found ${found()}`);
+      }
+    }
     skipWhitespace();
     if (i < text.length) fail(`unexpected ${found()} after the end of the JSON value`);
     return { elementStarts, error: null };
@@ -271,10 +296,8 @@ function parseJsonFile(text: string): ParsedRecord[] {
     }
     return [toRecord(parsed.value, lineAndColumn(text, Math.max(0, text.search(/\S/))).line)];
   }
-  const starts = scanJson(text).elementStarts;
-  return parsed.value.map((element, index) =>
-    toRecord(element, lineAndColumn(text, starts[index] ?? 0).line),
-  );
+  const lines = linesOf(text, scanJson(text).elementStarts);
+  return parsed.value.map((element, index) => toRecord(element, lines[index] ?? 1));
 }
 
 function parseNdjsonFile(text: string): ParsedRecord[] {
@@ -429,9 +452,10 @@ function firstInvalidUtf8(bytes: Uint8Array): number {
  * Returns one record per story with its 1-based line (for a JSON array, the line its element starts on),
  * or error records: one for the whole file when it is empty, binary (contains NUL), of an unsupported
  * type, malformed JSON (with line and column), not a raw article page, an HTML page with no
- * headline or no article text, or a feed file that is not a feed; one per bad line in NDJSON and one
- * per bad feed item (numbered by item), where the good ones still parse. An empty JSON array gives no
- * records.
+ * headline or no article text, a page over the markup limits (markup-limits.ts) or that cannot be read
+ * at all, or a feed file that is not a feed; one per bad line in NDJSON and one per bad feed item
+ * (numbered by item), where the good ones still parse. An empty JSON array gives no records. Never
+ * throws for the content of a file.
  */
 export function parseStoryFile(fileName: string, content: string): ParsedRecord[] {
   const base = fileName.split(/[/\\]/).pop() ?? fileName;
@@ -448,9 +472,16 @@ export function parseStoryFile(fileName: string, content: string): ParsedRecord[
   const text = content.startsWith("\uFEFF") ? content.slice(1) : content;
   if (text.includes("\u0000")) return [{ line: 1, error: BINARY_FILE }];
   if (text.trim() === "") return [{ line: 1, error: "empty file" }];
-  if (ext === ".json") return parseJsonFile(text);
-  if (ext === ".txt") return parseTxtFile(text);
-  if (ext === ".html" || ext === ".htm") return parseHtmlFile(text);
-  if (ext === ".xml" || ext === ".rss" || ext === ".atom") return parseFeedFile(text);
-  return parseNdjsonFile(text);
+  try {
+    if (ext === ".json") return parseJsonFile(text);
+    if (ext === ".txt") return parseTxtFile(text);
+    if (ext === ".html" || ext === ".htm") return parseHtmlFile(text);
+    if (ext === ".xml" || ext === ".rss" || ext === ".atom") return parseFeedFile(text);
+    return parseNdjsonFile(text);
+  } catch (e) {
+    // Records are read one by one where the format allows (each reports its own problem); what still
+    // throws is the file's own (an article page over the markup limits, say): this file's error alone.
+    if (e instanceof MarkupLimitError) return [{ line: 1, error: e.message }];
+    return [{ line: 1, error: `cannot be read (${(e as Error).name}: ${(e as Error).message})` }];
+  }
 }

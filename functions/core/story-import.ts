@@ -3,8 +3,10 @@
  * and the feed poller all hand parsed records here. Every good record is stored; each bad one is
  * reported with its line (or item) number and the rest go on.
  */
+
+import { isValidTimeZone } from "./dates.js";
 import type { StoryStore } from "./ports.js";
-import { type FinaliseOptions, FUTURE_TOLERANCE_MS, finaliseStory } from "./stories.js";
+import { type FinaliseOptions, type FinaliseResult, FUTURE_TOLERANCE_MS, finaliseStory } from "./stories.js";
 import type { ParsedRecord } from "./types.js";
 
 export interface ImportCounts {
@@ -48,15 +50,19 @@ export function addCounts(a: ImportCounts, b: ImportCounts): void {
 
 /**
  * Finalises and stores each record in order. Records that failed to parse, or whose draft cannot
- * become a story (the reason names the field), count as invalid and are returned as problems; store
- * errors are not caught (they are not the input's fault). Sources that must refuse future times
- * (feeds) set `futureToleranceMs`; the others get a notice for each story dated more than a day ahead.
+ * become a story (the reason names the field), count as invalid and are returned as problems; so does
+ * a record whose reading throws (one bad record costs only itself). Store errors are not caught (they
+ * are not the input's fault). Sources that must refuse future times (feeds) set `futureToleranceMs`;
+ * the others get a notice for each story dated more than a day ahead. What was cut to fit a story's
+ * limits (a 1,200-character headline) is a notice too.
  */
 export async function importStoryRecords(
   records: Iterable<ParsedRecord>,
   store: StoryStore,
   options: FinaliseOptions,
 ): Promise<ImportReport> {
+  if (!isValidTimeZone(options.timeZone)) throw new RangeError(`unknown time zone "${options.timeZone}"`);
+  if (Number.isNaN(options.now.getTime())) throw new RangeError("options.now is not a valid date");
   const report: ImportReport = { counts: emptyCounts(), problems: [], notices: [], storyIds: [] };
   for (const record of records) {
     if ("error" in record) {
@@ -64,7 +70,14 @@ export async function importStoryRecords(
       report.counts.invalid++;
       continue;
     }
-    const result = finaliseStory(record.draft, options);
+    let result: FinaliseResult;
+    try {
+      result = finaliseStory(record.draft, options);
+    } catch (e) {
+      // The options were checked above: what throws here is this record's content.
+      const error = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+      result = { error: `cannot be read (${error})` };
+    }
     if ("error" in result) {
       report.problems.push({ line: record.line, reason: result.error });
       report.counts.invalid++;
@@ -72,6 +85,7 @@ export async function importStoryRecords(
     }
     report.counts[await store.upsert(result.story, result.day)]++;
     report.storyIds.push(result.story.id);
+    for (const reason of result.notices) report.notices.push({ line: record.line, reason });
     if (Date.parse(result.story.publishedAt) > options.now.getTime() + FUTURE_TOLERANCE_MS) {
       report.notices.push({
         line: record.line,

@@ -64,3 +64,25 @@ export function looksLikeProse(s: string): boolean {
   const t = s.trim();
   return wordCount(t) >= 4 && /\p{Ll}/u.test(t) && endsLikeSentence(t);
 }
+
+/**
+ * Returns `text` when it has at most `max` characters (UTF-16 code units), else its head cut at the last
+ * word boundary that leaves room for a trailing "…" (never splitting a word), with trailing
+ * punctuation that reads badly before "…" removed. A single word longer than that is cut by code
+ * point (a surrogate pair is never split). The result has at most `max` characters.
+ */
+export function cutAtWord(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const limit = Math.max(0, max - 1);
+  const cut = text.lastIndexOf(" ", limit);
+  let head: string;
+  if (cut > 0) {
+    head = text.slice(0, cut);
+  } else {
+    // One word longer than the limit: nothing better than a hard cut, by code point.
+    head = text.slice(0, limit);
+    if (/[\ud800-\udbff]$/.test(head)) head = head.slice(0, -1);
+  }
+  head = head.replace(/[\s,;:\-–—]+$/u, "");
+  return `${head}…`;
+}

@@ -1,4 +1,4 @@
-import { archivedEdition, isArchiveDay, listArchive } from "../archive.js";
+import { archivedEdition, isArchiveDay, isStoryPublic, listArchive } from "../archive.js";
 import { ARCHIVE_FEED_PATH, archiveFeed } from "../archive-feed.js";
 import type { Route } from "../http/router.js";
 import {
@@ -353,13 +353,17 @@ const archiveDay: Route<ApiContext> = {
   },
 };
 
-/** GET /stories/{id}: a story's hosted copy; 404 for unknown ids and held stories. */
+/**
+ * GET /stories/{id}: a story's hosted copy, once it is public (isStoryPublic: past its publication
+ * time, or in an edition that went out); 404 for unknown ids, held stories and stories not public yet,
+ * alike, so the answer never confirms that an embargoed story exists.
+ */
 const hostedStory: Route<ApiContext> = {
   method: "GET",
   pattern: "/stories/{id}",
   async handle(_req, params, ctx) {
     const story = params.id ? await ctx.stories.get(params.id) : null;
-    if (!story || story.held) throw new HttpError(404, "there is no such story here");
+    if (!story || !(await isStoryPublic(ctx, story))) throw new HttpError(404, "there is no such story here");
     return storyPage(ctx.config, story, { "cache-control": PUBLIC_CACHE.story });
   },
 };

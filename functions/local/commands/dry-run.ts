@@ -41,6 +41,10 @@ export function printReview(io: Io, r: EditionReview): void {
   if (r.frozen && r.leftOut.length > 0) {
     io.out(`\nstories of the day in no edition: ${r.leftOut.length}`);
   }
+  if (r.dropped.length > 0) {
+    io.out(`\nleft out because they could not be rendered: ${r.dropped.length}`);
+    for (const d of r.dropped) io.out(`   dropped: ${d.headline} (${d.section}): ${d.reason}`);
+  }
   if (r.held.length > 0) {
     io.out(`\nheld back (digest stories release <id> lets one go): ${r.held.length}`);
     for (const s of r.held) io.out(`   - ${line(s)}  ${s.id}`);

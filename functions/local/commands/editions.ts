@@ -43,6 +43,7 @@ export async function showEditionCommand(rt: Runtime, io: Io, args: string[]): P
   io.out(
     `stories: ${report.stories.length} in ${report.sections.join(", ")}${report.leftOut ? `, ${report.leftOut} left out` : ""}`,
   );
+  for (const d of report.dropped) io.out(`dropped: ${d.headline} (${d.section}): ${d.reason}`);
   // queued: claimed and not yet sent (in flight, or left by a crashed sender until its lease runs out).
   io.out(
     `recipients: queued=${counts.queued} sent=${counts.sent} failed=${counts.failed} rejected=${counts.rejected} suppressed=${counts.suppressed} skipped=${counts.skipped}`,

@@ -115,6 +115,7 @@ export async function pollFeedsCommand(rt: Runtime, io: Io, args: string[]): Pro
     else if (report.status === "not-modified") io.out(`${report.url}: not modified`);
     else io.out(`${report.url}: ${importSummary(report.counts)}`);
     for (const problem of report.problems) io.err(`${report.url}:item ${problem.line}: ${problem.reason}`);
+    for (const notice of report.notices) io.err(`${report.url}:item ${notice.line}: note: ${notice.reason}`);
   }
   io.out(pollTotalsLine(summary.totals));
   return failed ? 1 : 0;

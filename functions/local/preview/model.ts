@@ -7,6 +7,8 @@ import {
   ALL_SECTIONS,
   type EditionStory,
   fillPersonalSlots,
+  type PersonalSlots,
+  personalSlots,
   rankStories,
   sectionsOfVariant,
   toEditionStory,
@@ -35,6 +37,8 @@ export interface PreviewModel {
   html: string;
   /** The HTML part exactly as rendered (with the personal-link markers), for a test send. */
   rawHtml: string;
+  /** The edition's personal-link markers in `rawHtml` and `rawText` (absent: the fixed PERSONAL_SLOTS). */
+  slots?: PersonalSlots;
   text: string;
   rawText: string;
   /** UTF-8 bytes of `html`. */
@@ -67,7 +71,8 @@ export async function previewEdition(
     unsubscribeUrl: `${deps.config.publicBaseUrl}/unsubscribe`,
     preferencesUrl: `${deps.config.publicBaseUrl}/preferences`,
   };
-  const html = fillPersonalSlots(rendered.html, generic);
+  const slots = personalSlots(edition.slotNonce);
+  const html = fillPersonalSlots(rendered.html, generic, slots);
   const view = new Set(variantSections.map((s) => s.toLowerCase()));
   const storyCount = edition.stories.filter((s) => view.has(s.section.toLowerCase())).length;
   return {
@@ -81,7 +86,8 @@ export async function previewEdition(
     preheader: preheaderOf(rendered.html),
     html,
     rawHtml: rendered.html,
-    text: fillPersonalSlots(rendered.text, generic),
+    slots,
+    text: fillPersonalSlots(rendered.text, generic, slots),
     rawText: rendered.text,
     htmlBytes: Buffer.byteLength(html, "utf8"),
     storyCount,

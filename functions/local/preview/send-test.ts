@@ -24,7 +24,7 @@ export type TestSendOutcome = { ok: true; to: string; messageId: string } | { ok
  */
 export async function sendTest(
   deps: Pick<EditionDeps, "config" | "mailer" | "outbox">,
-  model: Pick<PreviewModel, "subject" | "rawHtml" | "rawText">,
+  model: Pick<PreviewModel, "subject" | "rawHtml" | "rawText" | "slots">,
   rawTo: string,
 ): Promise<TestSendOutcome> {
   const address = normalizeEmail(rawTo);
@@ -32,7 +32,12 @@ export async function sendTest(
   const to = address.email;
   const { config } = deps;
   const domain = config.senderAddress.split("@")[1] ?? "localhost";
-  const variant = prepareVariant(`${TEST_SUBJECT_PREFIX}${model.subject}`, model.rawHtml, model.rawText);
+  const variant = prepareVariant(
+    `${TEST_SUBJECT_PREFIX}${model.subject}`,
+    model.rawHtml,
+    model.rawText,
+    model.slots,
+  );
   const raw = composeMessage(
     variant,
     {
