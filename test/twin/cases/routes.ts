@@ -1,6 +1,7 @@
 import { simpleParser } from "mailparser";
 import { describe, expect, it } from "vitest";
 import { dayInZone } from "../../../functions/core/dates.js";
+import { SIGNUP_EMAILS_PER_WINDOW } from "../../../functions/core/signup.js";
 import { ADMIN } from "../twin.js";
 import { day, editionId, mailTo, REJECTED, status, twin } from "./context.js";
 
@@ -48,6 +49,19 @@ export function everyApiRoute(): void {
       await ok("GET", `/archive/${day}`);
       const stories = await twin.admin<{ items: { id: string }[] }>("GET", `/admin/stories?date=${day}`);
       await ok("GET", `/stories/${stories.items[0]?.id}`);
+    });
+
+    it("sign-ups past an address's limit are refused (429), counted in the limits table", async () => {
+      const signup = () =>
+        twin.api({
+          method: "POST",
+          path: "/subscribe",
+          body: JSON.stringify({ email: "quinn@example.com" }),
+          headers: { "content-type": "application/json", accept: "application/json" },
+        });
+      const codes: number[] = [];
+      for (let i = 0; i < SIGNUP_EMAILS_PER_WINDOW + 1; i++) codes.push((await signup()).statusCode);
+      expect(codes).toEqual([...Array(SIGNUP_EMAILS_PER_WINDOW).fill(202), 429]);
     });
 
     it("admin routes: subscribers, stories, editions", async () => {
