@@ -4,11 +4,14 @@ import { setDay, startDayTwin, twin } from "./cases/context.js";
 import { deployedDay } from "./cases/day.js";
 import { reviewFindings } from "./cases/review-findings.js";
 import { everyApiRoute } from "./cases/routes.js";
+import { editionsSettle } from "./cases/settling.js";
+import { watchingTheDailyJob } from "./cases/watching.js";
 import { printReport } from "./report.js";
 
 /**
  * The deployed-stack twin's cases, on one twin (one synth with bundling for the file), in order: a
- * whole deployed day, every API route, then the review's findings. The cases live in ./cases.
+ * whole deployed day, every API route, the review's findings, editions settling, then what watches
+ * the daily job (its last case adds a list of more than one page). The cases live in ./cases.
  */
 
 beforeAll(async () => {
@@ -29,3 +32,5 @@ afterAll(async () => {
 deployedDay();
 everyApiRoute();
 reviewFindings();
+editionsSettle();
+watchingTheDailyJob();

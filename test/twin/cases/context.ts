@@ -14,13 +14,19 @@ export const SUBSCRIBERS = ["ana", "ben", "cy", "dee", "eve", "fay", "gus", "hal
 );
 /** SES refuses mail to this one for good (MessageRejected): the ledger holds it as rejected. */
 export const REJECTED = "rex@example.com";
+/** The addresses SES refuses (a case takes REJECTED out for a day with no refusal). */
+export const refusedBySes = new Set([REJECTED]);
+const recipientsOf = (raw: string) => /^To:(.*)$/im.exec(raw)?.[1] ?? "";
 
 export async function startDayTwin(): Promise<Twin> {
   twin = await startTwin({
     // The fixture feed server is on 127.0.0.1: the ingest function may poll it only with this.
     context: { "digest:feedsAllowPrivate": true },
     ses: {
-      reject: (raw) => (/^To:.*\brex@example\.com/im.test(raw) ? "Email address is not verified." : null),
+      reject: (raw) =>
+        [...refusedBySes].some((email) => recipientsOf(raw).includes(email))
+          ? "Email address is not verified."
+          : null,
     },
   });
   return twin;
