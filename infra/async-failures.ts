@@ -1,9 +1,4 @@
-import {
-  Duration,
-  aws_lambda_destinations as destinations,
-  type aws_lambda as lambda,
-  aws_sqs as sqs,
-} from "aws-cdk-lib";
+import { Duration, type aws_lambda as lambda, aws_sqs as sqs } from "aws-cdk-lib";
 import type { Construct } from "constructs";
 
 /**
@@ -37,6 +32,21 @@ export const ASYNC_RETRY = {
   sesEvents: { retryAttempts: 2, maxEventAge: Duration.hours(6) },
 } as const;
 
+/**
+ * An SQS on-failure destination whose grant is what Lambda uses: it delivers the failure record with
+ * the function's execution role and needs sqs:SendMessage alone (Lambda Developer Guide, "Configuring
+ * destinations for asynchronous invocation"). CDK's SqsDestination grants grantSendMessages, which
+ * adds sqs:GetQueueAttributes and sqs:GetQueueUrl that nothing calls.
+ */
+class SendOnlyQueueDestination implements lambda.IDestination {
+  constructor(private readonly queue: sqs.IQueue) {}
+
+  bind(_scope: Construct, fn: lambda.IFunction): lambda.DestinationConfig {
+    this.queue.grant(fn, "sqs:SendMessage");
+    return { destination: this.queue.queueArn };
+  }
+}
+
 /** An encrypted, TLS-only queue keeping failed events 14 days (SQS's maximum) for inspection and redrive. */
 function failureQueue(scope: Construct, id: string): sqs.Queue {
   return new sqs.Queue(scope, id, {
@@ -60,7 +70,7 @@ export function asyncFailureQueues(
   };
   for (const key of ["compose", "sesEvents"] as const) {
     fns[key].configureAsyncInvoke({
-      onFailure: new destinations.SqsDestination(queues[key]),
+      onFailure: new SendOnlyQueueDestination(queues[key]),
       ...ASYNC_RETRY[key],
     });
   }

@@ -279,14 +279,22 @@ export class DigestStack extends Stack {
         compose,
         {
           stories: { index: { byDay: [QUERY] }, table: [UPDATE] }, // the day's stories; marks those it took
-          editions: { table: [GET, PUT] }, // stores the edition (and its day's index item)
+          // The edition and its day's index item (Get, Put); its delivery round: start it, open and
+          // register a group per page, move the resume cursor on (conditional Updates, PutItem of each
+          // group's item), and the final status when every message settled before the last page was
+          // registered. Never the counters (BatchGetItem): compose reads the edition alone.
+          editions: { table: [GET, PUT, UPDATE] },
           subscribers: { index: { byStatus: [QUERY] } }, // pages through the active shards
         },
       ],
       [
         send,
         {
-          editions: { table: [GET, PUT, UPDATE] }, // variants rendered and cached on first use; counters, status
+          // Variants rendered and cached on first use (Get, Put); the edition's status; the `sent`
+          // counter, its message's settlement in the round and the final status (Update); the safety
+          // pause sums the SES event counters at start and every rateCheckEvery recipients: one
+          // BatchGetItem of the edition's counter shards (issue 13, item 7).
+          editions: { table: [GET, BATCH_GET, PUT, UPDATE] },
           subscribers: { table: [BATCH_GET] }, // the message's recipients, in one read
           suppressions: { table: [BATCH_GET] },
           sends: { table: [GET, UPDATE] }, // the ledger: claim, then mark sent or failed (conditional writes)
@@ -298,8 +306,13 @@ export class DigestStack extends Stack {
           subscribers: { table: [GET, PUT, DELETE, SCAN], index: { byId: [QUERY], byStatus: [QUERY] } },
           suppressions: { table: [GET, BATCH_GET, PUT, DELETE] }, // erasure swaps the entry for a keyed hash
           stories: { table: [GET, PUT, UPDATE], index: { byDay: [QUERY] } }, // import, hold, remove, pages
-          editions: { table: [GET, QUERY, UPDATE] }, // list, report, cancel
-          sends: { table: [QUERY, UPDATE] }, // ledger counts and lists; resend-failed reopens rejected entries
+          // List (the day index: Query), report and cancel (Get; the counters summed over their
+          // shards: BatchGetItem), cancel's status (Update); resend-failed joins or starts a delivery
+          // round like compose (Update, and PutItem of the group it enqueues).
+          editions: { table: [GET, BATCH_GET, QUERY, PUT, UPDATE] },
+          // Ledger counts and lists; resend-failed reopens rejected entries; erasure reads each of the
+          // person's entries and keeps only its state under a random key (put, then delete).
+          sends: { table: [GET, QUERY, PUT, UPDATE, DELETE] },
           limits: { table: [GET, UPDATE] }, // sign-up rate limits (conditional counters)
         },
       ],
@@ -308,7 +321,7 @@ export class DigestStack extends Stack {
         {
           subscribers: { table: [GET, PUT] }, // status and soft-bounce count
           suppressions: { table: [GET, BATCH_GET, PUT] },
-          editions: { table: [UPDATE] }, // the event counters
+          editions: { table: [UPDATE] }, // the event counters: an ADD to one of the edition's shards
           // First open, click and soft bounce per recipient: a conditional write, and a read of the entry
           // when the write fails without returning it (mail with no ledger entry: confirmation, welcome).
           sends: { table: [GET, UPDATE] },

@@ -127,7 +127,7 @@ export interface EditionReport {
 export async function editionReport(deps: EditionAdminDeps, id: string): Promise<EditionReport | null> {
   const edition = await deps.editions.get(id);
   if (!edition) return null;
-  const counts = await deps.ledger.counts(id);
+  const [counts, stats] = await Promise.all([deps.ledger.counts(id), deps.editions.getStats(id)]);
   return {
     id: edition.editionId,
     date: edition.date,
@@ -145,7 +145,7 @@ export async function editionReport(deps: EditionAdminDeps, id: string): Promise
     leftOutBySection: edition.leftOutBySection,
     dropped: edition.dropped ?? [],
     counts: { queued: counts.sending, ...counts },
-    stats: edition.stats ?? {},
+    stats,
     createdAt: edition.createdAt,
     updatedAt: edition.updatedAt,
   };

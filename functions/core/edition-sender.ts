@@ -325,7 +325,7 @@ export async function createEditionSender(
   }
   const sentBefore = opts.sentBefore ?? 0;
   // Resuming: what happened before the pause was accepted by the operator; only what follows counts.
-  const before = stored?.stats ?? {};
+  const before = haltedBefore ? await deps.editions.getStats(edition.editionId) : {};
   const baseline = haltedBefore
     ? {
         sent: sentBefore,
@@ -338,8 +338,10 @@ export async function createEditionSender(
 
   const checkRates = async () => {
     if (summary.stoppedBecause) return;
-    const current = await deps.editions.get(edition.editionId);
-    const stats = current?.stats ?? {};
+    const [current, stats] = await Promise.all([
+      deps.editions.get(edition.editionId),
+      deps.editions.getStats(edition.editionId),
+    ]);
     const bounced = (stats.bounced ?? 0) - baseline.bounced;
     const complained = (stats.complained ?? 0) - baseline.complained;
     // Sends: what this process knows (the ledger at start plus its own) or what SES events prove

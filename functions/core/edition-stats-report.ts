@@ -70,9 +70,7 @@ export async function listEditionsWithStats(
       while (next < items.length) {
         const i = next++;
         const item = items[i] as EditionListItem;
-        const counters = await (deps.editions.getStats
-          ? deps.editions.getStats(item.id)
-          : deps.editions.get(item.id).then((e) => e?.stats ?? {}));
+        const counters = await deps.editions.getStats(item.id);
         const ledgerSent = counters.sent === undefined ? (await deps.ledger.counts(item.id)).sent : undefined;
         withStats[i] = {
           ...item,

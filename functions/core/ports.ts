@@ -143,8 +143,6 @@ export interface EditionRecord {
   sections: string[];
   createdAt: string;
   updatedAt: string;
-  /** Counters from SES events; absent until the first event. */
-  stats?: Partial<Record<EditionStat, number>>;
   /** Set when the send stopped itself (bounce or complaint rate over the threshold). */
   haltedBecause?: string;
   /**
@@ -173,6 +171,10 @@ export interface RenderedVariant {
 }
 
 export interface EditionStore {
+  /**
+   * The edition itself, without its SES event counters (those are items of their own, read with
+   * getStats by the few callers that show or check them).
+   */
   get(editionId: string): Promise<EditionRecord | null>;
   /** The edition's status alone (a small read, for checks made once per queue message); null if none. */
   getStatus(editionId: string): Promise<EditionStatus | null>;
@@ -197,10 +199,10 @@ export interface EditionStore {
   /** Adds to the edition's SES event counters (atomic ADD on a small item of their own). */
   addStats(editionId: string, delta: Partial<Record<EditionStat, number>>): Promise<void>;
   /**
-   * The edition's SES event counters alone (DynamoDB: the small "stats" item, not the edition with
-   * its stories); empty when no event arrived. Optional: without it callers read `get(id).stats`.
+   * The edition's SES event counters (DynamoDB: its small counters items, not the edition with its
+   * stories); empty when no event arrived.
    */
-  getStats?(editionId: string): Promise<Partial<Record<EditionStat, number>>>;
+  getStats(editionId: string): Promise<Partial<Record<EditionStat, number>>>;
   getVariant(editionId: string, key: string): Promise<RenderedVariant | null>;
   putVariant(editionId: string, variant: RenderedVariant): Promise<void>;
 

@@ -57,7 +57,11 @@ export async function handler(): Promise<IngestResult> {
       logger.warn("feed item not imported", { url: feed.url, item: problem.line, reason: problem.reason });
     }
     for (const notice of feed.notices) {
-      logger.info("feed item imported with a note", { url: feed.url, item: notice.line, note: notice.reason });
+      logger.info("feed item imported with a note", {
+        url: feed.url,
+        item: notice.line,
+        note: notice.reason,
+      });
     }
   }
   const result = { feeds: summary.feeds.length, ...summary.totals };

@@ -89,7 +89,7 @@ describe("ses-events Lambda handler on dynalite", () => {
       status: "suppressed",
       suppression: { reason: "bounce", previousStatus: "active" },
     });
-    expect((await stores.editions.get(DAY))?.stats).toMatchObject({ bounced: 1 });
+    expect(await stores.editions.getStats(DAY)).toMatchObject({ bounced: 1 });
 
     // EventBridge redelivers: the suppression is unchanged (the event total is not deduplicated).
     const before = await stores.subscribers.get("recipient@example.com");
@@ -107,7 +107,7 @@ describe("ses-events Lambda handler on dynalite", () => {
     expect(await handler(fixture<SNSEvent>("sns-lambda-event-complaint.json"))).toMatchObject({
       processed: 1,
     });
-    expect((await stores.editions.get(DAY))?.stats).toMatchObject({ complained: 1 });
+    expect(await stores.editions.getStats(DAY)).toMatchObject({ complained: 1 });
   });
 
   it("SQS batch: a malformed record is skipped and never fails the batch", async () => {
@@ -178,7 +178,7 @@ describe("ses-events Lambda handler on dynalite", () => {
       ...fixture<Record<string, unknown>>("eventbridge-bounce.json"),
       detail,
     });
-    const statsBefore = (await stores.editions.get(DAY))?.stats ?? {};
+    const statsBefore = await stores.editions.getStats(DAY);
     await handler(asEventBridge(soft) as EventBridgeEvent<string, unknown>);
     // EventBridge redelivers the same bounce: counted once (recorded on mary's ledger entry of DAY).
     await handler(asEventBridge(soft) as EventBridgeEvent<string, unknown>);
@@ -197,12 +197,12 @@ describe("ses-events Lambda handler on dynalite", () => {
     });
     expect((await stores.suppressions.get("mary@example.com"))?.reason).toBe("transient-bounces");
     // Soft bounces are not edition bounces (SES's bounce rate counts hard ones); the delivery is counted.
-    expect((await stores.editions.get(DAY))?.stats).toMatchObject({
+    expect(await stores.editions.getStats(DAY)).toMatchObject({
       bounced: statsBefore.bounced,
       delivered: (statsBefore.delivered ?? 0) + 1,
       softBounced: (statsBefore.softBounced ?? 0) + 1,
     });
-    expect((await stores.editions.get(DAY3))?.stats).toMatchObject({ softBounced: 1 });
+    expect(await stores.editions.getStats(DAY3)).toMatchObject({ softBounced: 1 });
   });
 
   it("counts every open and click, and each reader once, through redeliveries", async () => {
@@ -212,7 +212,7 @@ describe("ses-events Lambda handler on dynalite", () => {
       "detail-type": detailType,
       detail: JSON.parse(JSON.stringify(fixture(name)).replaceAll("recipient@example.com", email)),
     });
-    const before = (await stores.editions.get(DAY))?.stats ?? {};
+    const before = await stores.editions.getStats(DAY);
     const events = [
       as("event-open.json", "Email Opened", "jane@example.com"),
       as("event-open.json", "Email Opened", "jane@example.com"), // a second open by jane
@@ -221,7 +221,7 @@ describe("ses-events Lambda handler on dynalite", () => {
       as("event-click.json", "Email Clicked", "jane@example.com"), // redelivered
     ];
     for (const event of events) expect(await handler(event)).toMatchObject({ processed: 1, failed: 0 });
-    const after = (await stores.editions.get(DAY))?.stats ?? {};
+    const after = await stores.editions.getStats(DAY);
     const delta = (stat: keyof typeof after) => (after[stat] ?? 0) - (before[stat] ?? 0);
     expect({
       opened: delta("opened"),

@@ -145,8 +145,8 @@ describe("suppression: SES events, the next send, import, and digest suppression
         previousStatus: "active",
       });
       expect((await s.suppressions.get("dee@example.com"))?.detail).toBe("crash test");
-      expect((await s.editions.get(DAY))?.stats).toMatchObject({ bounced: 1, complained: 1 });
-      expect((await s.editions.get(NEXT_DAY))?.stats).toMatchObject({ bounced: 1 });
+      expect(await s.editions.getStats(DAY)).toMatchObject({ bounced: 1, complained: 1 });
+      expect(await s.editions.getStats(NEXT_DAY)).toMatchObject({ bounced: 1 });
 
       // digest suppressions remove: ben back to the status he had; remove again: nothing to remove.
       const removed = await stack.digest(["suppressions", "remove", "BEN@example.com"]);

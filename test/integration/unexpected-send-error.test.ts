@@ -100,7 +100,7 @@ describe("a mailer throwing an unexpected (non-MailError) error", () => {
     expect(errors).toEqual(["1: sdk.send is not a function"]);
     expect(stack.ses.messages).toHaveLength(5);
     expect((await deps.editions.get(DAY))?.status).toBe("partial");
-    expect((await deps.editions.get(DAY))?.stats?.sent).toBe(5);
+    expect((await deps.editions.getStats(DAY)).sent).toBe(5);
     expect(await deps.ledger.counts(DAY)).toMatchObject({ sent: 5, failed: 1, sending: 0 });
     const failed = await deps.ledger.list(DAY, ["failed"], null, 10);
     expect(failed.items).toHaveLength(1);
@@ -131,7 +131,7 @@ describe("a mailer throwing an unexpected (non-MailError) error", () => {
     // Those sent on the first delivery count as sent, not as "already sent" found by the redelivery.
     expect(summary).toMatchObject({ recipients: 6, sent: 6, alreadySent: 0, failed: 0, retryable: 0 });
     expect((await deps.editions.get(DAY))?.status).toBe("sent");
-    expect((await deps.editions.get(DAY))?.stats?.sent).toBe(6);
+    expect((await deps.editions.getStats(DAY)).sent).toBe(6);
     expect([...received(stack).keys()].sort()).toEqual([...emails].sort());
     expect([...received(stack).values()].every((n) => n === 1)).toBe(true);
   });
@@ -153,7 +153,7 @@ describe("a mailer throwing an unexpected (non-MailError) error", () => {
     expect(broken.inFlight()).toBe(0);
     expect(broken.events.at(-1)).toBe("rejected");
     expect(await deps.ledger.counts(DAY)).toMatchObject({ sent: 5, failed: 1, sending: 0 });
-    expect((await deps.editions.get(DAY))?.stats?.sent).toBe(5);
+    expect((await deps.editions.getStats(DAY)).sent).toBe(5);
 
     // The redelivery (a new container: its own cache) with a mailer that works.
     const again = await processRecipientBatch(deps, parseRecipientBatch(message.body), createSendCache());

@@ -125,4 +125,33 @@ describe("the twin's SQS queue and event source mapping", () => {
     );
     expect(sqs.queue(queue.arn).messages).toEqual([]);
   });
+
+  it("redrives the DLQ back to its source queue as new messages (StartMessageMoveTask)", async () => {
+    const sqs = setup(["poison"]);
+    await drainEventSource(
+      sqs,
+      mapping,
+      "eu-west-2",
+      async () => ({ ok: false, error: "no" }),
+      noPollerCheck,
+    );
+    expect(sqs.queue(dlq.arn).messages.map((m) => m.body)).toEqual(["poison"]);
+    expect(sqs.redrive(dlq.arn)).toBe(1);
+    expect(sqs.queue(dlq.arn).messages).toEqual([]);
+    expect(sqs.queue(queue.arn).messages).toMatchObject([{ body: "poison", receiveCount: 0 }]);
+    const seen: string[] = [];
+    const stats = await drainEventSource(
+      sqs,
+      mapping,
+      "eu-west-2",
+      async (e) => {
+        seen.push(...bodies(e).map((b, i) => `${b}#${e.Records[i]?.attributes.ApproximateReceiveCount}`));
+        return { ok: true, value: {} };
+      },
+      noPollerCheck,
+    );
+    expect(seen).toEqual(["poison#1"]);
+    expect(stats.movedToDeadLetters).toBe(0);
+    expect(() => sqs.redrive(queue.arn)).toThrow(/dead-letter queue of 0 queues/);
+  });
 });

@@ -99,6 +99,21 @@ export class SqsEmulator {
     return out;
   }
 
+  /**
+   * StartMessageMoveTask without a destination: every message of the dead-letter queue back to the
+   * queue whose redrive policy names it, as a new message there (received 0 times). Returns how many.
+   */
+  redrive(deadLetterArn: string): number {
+    const dlq = this.queue(deadLetterArn);
+    const sources = [...this.queues.values()].filter((q) => q.model.redrive?.deadLetterArn === deadLetterArn);
+    const [source] = sources;
+    if (!source || sources.length > 1)
+      throw new Error(`${deadLetterArn} is the dead-letter queue of ${sources.length} queues, not one`);
+    const moved = dlq.messages.splice(0);
+    for (const m of moved) this.send(source.model.url, m.body);
+    return moved.length;
+  }
+
   /** Deletes by receipt handle; a stale handle (the message was received again since) deletes nothing. */
   delete(queueArn: string, receiptHandle: string): void {
     const q = this.queue(queueArn);

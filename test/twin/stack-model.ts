@@ -35,6 +35,15 @@ export interface FunctionModel {
   managedPolicyArns: string[];
   /** The function's resource policy, from its AWS::Lambda::Permission resources. */
   resourcePolicy: PolicyDocument;
+  /** Asynchronous invocation: its AWS::Lambda::EventInvokeConfig, or Lambda's defaults without one. */
+  asyncInvoke: AsyncInvokeModel;
+}
+
+export interface AsyncInvokeModel {
+  /** Retries after a failed attempt (Lambda's default: 2). */
+  maximumRetryAttempts: number;
+  /** Where the record of an invocation that failed every attempt goes (a queue, topic, bus or function ARN). */
+  onFailure?: string;
 }
 
 export interface TableModel {
@@ -154,6 +163,19 @@ function lambdaResourcePolicy(t: ResolvedTemplate, fnArn: string, fnName: string
   return { Version: "2012-10-17", Statement: statements };
 }
 
+/** The EventInvokeConfig of the function's unqualified invocations ($LATEST), or Lambda's defaults. */
+function asyncInvokeOf(t: ResolvedTemplate, fnName: string): AsyncInvokeModel {
+  const config = t
+    .ofType("AWS::Lambda::EventInvokeConfig")
+    .map((id) => t.properties(id))
+    .find((c) => c.FunctionName === fnName && c.Qualifier === "$LATEST");
+  const onFailure = (config?.DestinationConfig as Props | undefined)?.OnFailure as Props | undefined;
+  return {
+    maximumRetryAttempts: Number(config?.MaximumRetryAttempts ?? 2),
+    ...(onFailure?.Destination ? { onFailure: String(onFailure.Destination) } : {}),
+  };
+}
+
 export function readStackModel(t: ResolvedTemplate): StackModel {
   const functions: Record<string, FunctionModel> = {};
   for (const id of t.ofType("AWS::Lambda::Function")) {
@@ -184,6 +206,7 @@ export function readStackModel(t: ResolvedTemplate): StackModel {
       policies: rolePolicies(t, roleId),
       managedPolicyArns: asArray(t.properties(roleId).ManagedPolicyArns as string[]),
       resourcePolicy: lambdaResourcePolicy(t, arn, name),
+      asyncInvoke: asyncInvokeOf(t, name),
     };
   }
 

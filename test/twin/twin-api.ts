@@ -1,6 +1,8 @@
 import type { SesEndpoint, SesEndpointOptions } from "../../functions/local/ses-endpoint.js";
 import type { ApiRequest, ApiResponse } from "./api-gateway.js";
 import type { ShiftedClock } from "./clock.js";
+import type { EmittedMetric } from "./emf.js";
+import type { InjectedFault } from "./faults.js";
 import type { FunctionRunner } from "./functions.js";
 import type { Decision, Grant, IamEvaluator } from "./iam.js";
 import type { SentMail, SesEventKind } from "./ses-mail.js";
@@ -21,6 +23,10 @@ export interface AsyncInvocation {
   attempts: number;
   result?: unknown;
   error?: unknown;
+  /** The on-failure destination that received the invocation record, once every attempt failed. */
+  deliveredTo?: string;
+  /** Why the record could not be delivered (the role may not send there). */
+  destinationError?: string;
 }
 
 export interface CallRecord {
@@ -28,6 +34,10 @@ export interface CallRecord {
   service: string;
   operation: string;
   decisions: Decision[];
+  /** The call's input (absent for calls Lambda makes with the role: pollers, destinations). */
+  input?: Record<string, unknown>;
+  /** The error an injected fault answered it with. */
+  fault?: string;
 }
 
 export interface Twin {
@@ -37,7 +47,7 @@ export interface Twin {
   model: StackModel;
   functions: FunctionRunner;
   sqs: SqsEmulator;
-  /** The process's clock (Date): drainQueues moves it past visibility timeouts instead of waiting. */
+  /** The process's clock (Date): the twin moves it past visibility timeouts and retry waits. */
   clock: ShiftedClock;
   ses: SesEndpoint;
   iam: IamEvaluator;
@@ -47,7 +57,17 @@ export interface Twin {
   mail: SentMail[];
   /** Async invocations (schedules, EventBridge) that failed every attempt. */
   failedAsync: AsyncInvocation[];
+  /** A synchronous invocation (RequestResponse: an operator's `aws lambda invoke`). */
   invoke(functionKey: string, event: unknown): Promise<unknown>;
+  /**
+   * An asynchronous invocation as Lambda runs it for the template: the EventInvokeConfig's retries,
+   * then the invocation record to its OnFailure destination (see async-invoke.ts).
+   */
+  invokeAsync(functionKey: string, event: unknown, source?: string): Promise<AsyncInvocation>;
+  /** From now on, AWS answers the matching calls of a function with an error; returns the remover. */
+  injectFault(fault: InjectedFault): () => void;
+  /** The metrics the bundles emitted so far (EMF lines in their output). */
+  emittedMetrics(): EmittedMetric[];
   schedule(name: string): Promise<AsyncInvocation>;
   drainQueues(): Promise<Record<string, PollerStats>>;
   /** Publishes what SES would for this mail (if its configuration set has an event destination for it). */

@@ -12,9 +12,12 @@ import { startSesEndpoint } from "../../functions/local/ses-endpoint.js";
 import { type AwsStubs, startAwsStubs } from "../helpers/aws-stubs.js";
 import { type GenerateSecretString, generateLikeSecretsManager } from "../helpers/deployed-template.js";
 import { type ApiRequest, HttpApiGateway } from "./api-gateway.js";
+import { asyncInvoker } from "./async-invoke.js";
 import { installSdkHook, mapSdkCall } from "./aws-calls.js";
 import { ShiftedClock } from "./clock.js";
+import { emittedMetrics } from "./emf.js";
 import { matchesEventPattern } from "./event-pattern.js";
+import { FaultInjector } from "./faults.js";
 import { currentInvocation, FunctionRunner } from "./functions.js";
 import { type Decision, IamEvaluator } from "./iam.js";
 import { SES_EVENT_KINDS, type SentMail, sentMailFrom, sesEventFor } from "./ses-mail.js";
@@ -38,8 +41,11 @@ export { ACCOUNT, ADMIN, REGION, type Twin, type TwinOptions } from "./twin-api.
  * The deployed-stack twin: `cdk synth` with real bundling, then the bundles run as the template wires
  * them — dynalite tables from the template's table definitions, the embedded SESv2 endpoint, an SQS
  * emulator with the template's queue contract, EventBridge delivery by the template's rule patterns,
- * the HTTP API's routes and authorizers, and IAM: every AWS call a function makes is evaluated
- * against that function's role policies, and refused with AccessDenied when they do not allow it.
+ * the HTTP API's routes and authorizers, Lambda's asynchronous invocation with the function's
+ * EventInvokeConfig (retries, then the record to its on-failure destination: async-invoke.ts), and
+ * IAM: every AWS call a function makes is evaluated against that function's role policies, and
+ * refused with AccessDenied when they do not allow it. A case may make AWS answer a function's calls
+ * with an error (faults.ts), and read the metrics the bundles emitted (emf.ts).
  *
  *   const twin = await startTwin();
  *   await twin.schedule("DailySchedule");
@@ -127,6 +133,7 @@ export async function startTwin(opts: TwinOptions = {}): Promise<Twin> {
   const calls: CallRecord[] = [];
   const mail: SentMail[] = [];
   const failedAsync: AsyncInvocation[] = [];
+  const faults = new FaultInjector();
   let checkedUpTo = 0;
   const roleName = (arn: string) => arn.slice(arn.lastIndexOf("/") + 1);
 
@@ -141,9 +148,25 @@ export async function startTwin(opts: TwinOptions = {}): Promise<Twin> {
       });
       const decisions: Decision[] = [];
       for (const request of mapped.requests) decisions.push(await iam.authorize(inv.fn.key, request));
-      calls.push({ fn: inv.fn.key, service: mapped.service, operation: mapped.operation, decisions });
+      const record: CallRecord = {
+        fn: inv.fn.key,
+        service: mapped.service,
+        operation: mapped.operation,
+        decisions,
+        input: call.input,
+      };
+      calls.push(record);
       const denied = decisions.find((d) => !d.allowed);
       if (denied) throw accessDenied(roleName(inv.fn.roleArn), inv.fn.name, denied);
+      const fault = faults.errorFor(
+        inv.fn.key,
+        mapped.operation,
+        mapped.requests.map((r) => r.resource),
+      );
+      if (fault) {
+        record.fault = fault.name;
+        throw fault;
+      }
     },
     after(call, output) {
       const inv = currentInvocation();
@@ -193,31 +216,7 @@ export async function startTwin(opts: TwinOptions = {}): Promise<Twin> {
       throw new Error(`${service} (${sourceArn}) may not invoke ${functionKey}: no Lambda permission`);
   };
 
-  const invokeAsync = async (
-    functionKey: string,
-    event: unknown,
-    source: string,
-  ): Promise<AsyncInvocation> => {
-    // Lambda's asynchronous invocation: two retries unless an EventInvokeConfig says otherwise.
-    const config = template
-      .ofType("AWS::Lambda::EventInvokeConfig")
-      .map((id) => template.properties(id))
-      .find((c) => c.FunctionName === runner.get(functionKey).model.name);
-    const retries = Number(config?.MaximumRetryAttempts ?? 2);
-    const outcome: AsyncInvocation = { functionKey, source, attempts: 0 };
-    for (let attempt = 0; attempt <= retries; attempt++) {
-      outcome.attempts++;
-      try {
-        outcome.result = await runner.invoke(functionKey, event);
-        delete outcome.error;
-        return outcome;
-      } catch (err) {
-        outcome.error = err;
-      }
-    }
-    failedAsync.push(outcome);
-    return outcome;
-  };
+  const invokeAsync = asyncInvoker({ runner, iam, sqs: queues, clock, calls, failed: failedAsync });
 
   const putEvent = async (event: Record<string, unknown>) => {
     const delivered: AsyncInvocation[] = [];
@@ -318,6 +317,12 @@ export async function startTwin(opts: TwinOptions = {}): Promise<Twin> {
     mail,
     failedAsync,
     invoke: (key, event) => runner.invoke(key, event),
+    invokeAsync: (key, event, source = "operator") => invokeAsync(key, event, source),
+    injectFault: (fault) => faults.add(fault),
+    emittedMetrics: () =>
+      emittedMetrics(
+        Object.fromEntries(Object.keys(runner.functions).map((key) => [key, runner.logLines(key)])),
+      ),
     async schedule(name) {
       const schedule = model.schedules[name];
       if (!schedule)

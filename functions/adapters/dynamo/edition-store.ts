@@ -77,16 +77,14 @@ export class DynamoEditionStore implements EditionStore {
     this.rounds = new DynamoDeliveryRounds(db, table);
   }
 
+  /** The meta item alone: most readers (compose, send, the archive) have no use for the counters. */
   async get(editionId: string): Promise<EditionRecord | null> {
-    const [meta, stats] = await Promise.all([
-      this.db.send(
-        new GetCommand({ TableName: this.table, Key: { editionId, part: META }, ConsistentRead: true }),
-      ),
-      this.getStats(editionId),
-    ]);
+    const meta = await this.db.send(
+      new GetCommand({ TableName: this.table, Key: { editionId, part: META }, ConsistentRead: true }),
+    );
     if (!meta.Item) return null;
     const { part: _part, ...item } = meta.Item;
-    return { ...(item as EditionRecord), stats };
+    return item as EditionRecord;
   }
 
   async getStatus(editionId: string): Promise<EditionStatus | null> {

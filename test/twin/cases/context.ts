@@ -1,0 +1,49 @@
+import { startTwin, type Twin } from "../twin.js";
+
+/**
+ * What the twin's cases share: the one twin of the test file (each test file pays its own synth with
+ * bundling, so every case runs on this one, in order), the day, and the edition the day composed.
+ * Live bindings: set by the test file's beforeAll and by the day's compose case.
+ */
+export let twin: Twin;
+export let day: string;
+export let editionId: string;
+
+export const SUBSCRIBERS = ["ana", "ben", "cy", "dee", "eve", "fay", "gus", "hal"].map(
+  (n) => `${n}@example.com`,
+);
+/** SES refuses mail to this one for good (MessageRejected): the ledger holds it as rejected. */
+export const REJECTED = "rex@example.com";
+/** The addresses SES refuses (a case takes REJECTED out for a day with no refusal). */
+export const refusedBySes = new Set([REJECTED]);
+const recipientsOf = (raw: string) => /^To:(.*)$/im.exec(raw)?.[1] ?? "";
+
+export async function startDayTwin(): Promise<Twin> {
+  twin = await startTwin({
+    // The fixture feed server is on 127.0.0.1: the ingest function may poll it only with this.
+    context: { "digest:feedsAllowPrivate": true },
+    ses: {
+      reject: (raw) =>
+        [...refusedBySes].some((email) => recipientsOf(raw).includes(email))
+          ? "Email address is not verified."
+          : null,
+    },
+  });
+  return twin;
+}
+
+export function setDay(value: string): void {
+  day = value;
+}
+
+export function setEditionId(value: string): void {
+  editionId = value;
+}
+
+export const mailTo = (email: string, edition: string) =>
+  twin.mail.filter((m) => m.destinations.includes(email) && m.tags.edition?.[0] === edition);
+
+export async function status(email: string): Promise<string> {
+  return (await twin.admin<{ status: string }>("GET", `/admin/subscribers/${encodeURIComponent(email)}`))
+    .status;
+}

@@ -1,0 +1,99 @@
+import { simpleParser } from "mailparser";
+import { describe, expect, it } from "vitest";
+import { dayInZone } from "../../../functions/core/dates.js";
+import { SIGNUP_EMAILS_PER_WINDOW } from "../../../functions/core/signup.js";
+import { ADMIN } from "../twin.js";
+import { day, editionId, mailTo, REJECTED, status, twin } from "./context.js";
+
+export function everyApiRoute(): void {
+  describe("every API route, once (what the api function's role must allow)", () => {
+    const form = { "content-type": "application/x-www-form-urlencoded" };
+    const link = async (email: string, edition: string, path: string) => {
+      const sent = mailTo(email, edition)[0] ?? expect.fail(`no ${edition} mail to ${email}`);
+      const parsed = await simpleParser(sent.raw);
+      const url = new RegExp(`https://[^\\s"<>]+${path}\\?t=[A-Za-z0-9_.-]+`).exec(
+        `${parsed.html} ${parsed.text}`,
+      )?.[0];
+      return url
+        ? `${new URL(url).pathname}${new URL(url).search}`
+        : expect.fail(`no ${path} link in the mail`);
+    };
+    const ok = async (
+      method: string,
+      path: string,
+      extra: { body?: string; headers?: Record<string, string> } = {},
+    ) => {
+      const res = await twin.api({ method, path, ...extra });
+      expect({ method, path, status: res.statusCode < 400 ? "ok" : res.body }).toEqual({
+        method,
+        path,
+        status: "ok",
+      });
+      expect(res.invoked).toBe(true);
+      return res;
+    };
+
+    it("public pages: sign-up form, confirmation, preferences, unsubscribe, archive, hosted stories", async () => {
+      await ok("GET", "/subscribe");
+      await ok("GET", await link("pat@example.com", "confirm", "/confirm"));
+      expect(await status("pat@example.com")).toBe("active");
+      const preferences = await link("fay@example.com", editionId, "/preferences");
+      await ok("GET", preferences);
+      await ok("POST", preferences, { body: "action=save&sections=World", headers: form });
+      const unsubscribe = await link("hal@example.com", editionId, "/unsubscribe");
+      await ok("GET", unsubscribe);
+      await ok("POST", unsubscribe, { body: "List-Unsubscribe=One-Click", headers: form });
+      expect(await status("hal@example.com")).toBe("unsubscribed");
+      await ok("GET", "/archive");
+      await ok("GET", "/archive/feed.xml");
+      await ok("GET", `/archive/${day}`);
+      const stories = await twin.admin<{ items: { id: string }[] }>("GET", `/admin/stories?date=${day}`);
+      await ok("GET", `/stories/${stories.items[0]?.id}`);
+    });
+
+    it("sign-ups past an address's limit are refused (429), counted in the limits table", async () => {
+      const signup = () =>
+        twin.api({
+          method: "POST",
+          path: "/subscribe",
+          body: JSON.stringify({ email: "quinn@example.com" }),
+          headers: { "content-type": "application/json", accept: "application/json" },
+        });
+      const codes: number[] = [];
+      for (let i = 0; i < SIGNUP_EMAILS_PER_WINDOW + 1; i++) codes.push((await signup()).statusCode);
+      expect(codes).toEqual([...Array(SIGNUP_EMAILS_PER_WINDOW).fill(202), 429]);
+    });
+
+    it("admin routes: subscribers, stories, editions", async () => {
+      await twin.admin("GET", "/admin/subscribers?limit=3");
+      await twin.admin("GET", "/admin/subscribers?status=active&limit=3");
+      const csv = await twin.api({
+        method: "GET",
+        path: "/admin/subscribers/export?format=csv",
+        signedBy: ADMIN,
+      });
+      expect(csv.statusCode).toBe(200);
+      await twin.admin("GET", "/admin/subscribers/export?format=json");
+      await twin.admin("PATCH", "/admin/subscribers/gus%40example.com", { name: "Gus" });
+      await twin.admin("DELETE", "/admin/subscribers/gus%40example.com");
+      // Erasing a suppressed address swaps its suppression entry for a keyed hash.
+      await twin.admin("DELETE", "/admin/subscribers/cy%40example.com?erase=true");
+      await twin.admin("GET", "/admin/editions");
+      const tomorrow = dayInZone(new Date(Date.now() + 86_400_000), "UTC");
+      const later = await twin.admin<{ items: { id: string }[] }>("GET", `/admin/stories?date=${tomorrow}`);
+      const id = later.items[0]?.id ?? expect.fail("no story for tomorrow");
+      await twin.admin("PATCH", `/admin/stories/${id}`, { held: true });
+      await twin.admin("DELETE", `/admin/stories/${id}`);
+      // SES rejected rex for good; an operator retries rejected recipients too, explicitly.
+      const retry = await twin.admin(
+        "POST",
+        `/admin/editions/${editionId}/resend-failed?includeRejected=true`,
+      );
+      expect(retry).toMatchObject({ outcome: "queued", queued: 1, retried: 1 });
+      await twin.drainQueues();
+      expect(mailTo(REJECTED, editionId)).toHaveLength(0);
+      const cancelled = await twin.admin<{ status: string }>("POST", `/admin/editions/${editionId}/cancel`);
+      expect(cancelled.status).toBe("cancelled");
+    });
+  });
+}
