@@ -167,21 +167,22 @@ describe("SES endpoint via the real SESv2Client", () => {
   });
 
   it("the SDK's default retry strategy retries the 429 and succeeds once the bucket refills", async () => {
-    // Burst of 20 allowed, refills one token per 50 ms; the SDK's throttling backoff is a random delay
-    // of up to ~1 s, so the retried call usually succeeds on its second attempt.
-    const ses = await startSesEndpoint({ maxSendRate: 20 });
+    // One token, refilled after a second: of two sends made together the second is throttled however
+    // slow the machine (it would need a second between them), and the SDK's throttling backoff retries
+    // it until the token is back (ten attempts: its random delays cannot all be spent in that second).
+    const ses = await startSesEndpoint({ maxSendRate: 1 });
     open.push(ses);
     const client = new SESv2Client({
       endpoint: ses.url,
       region: "us-east-1",
       credentials: { accessKeyId: "local", secretAccessKey: "local" },
-      maxAttempts: 5,
+      maxAttempts: 10,
     });
     clients.push(client);
-    const results = await Promise.all(Array.from({ length: 21 }, () => client.send(rawSend(mime()))));
+    const results = await Promise.all(Array.from({ length: 2 }, () => client.send(rawSend(mime()))));
     expect(results.every((r) => r.MessageId)).toBe(true);
     expect(Math.max(...results.map((r) => r.$metadata.attempts ?? 1))).toBeGreaterThanOrEqual(2);
-    expect(ses.stats.accepted).toBe(21);
+    expect(ses.stats.accepted).toBe(2);
     expect(ses.stats.throttled).toBeGreaterThanOrEqual(1);
   });
 
