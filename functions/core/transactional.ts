@@ -25,6 +25,8 @@ export interface TransactionalDeps {
   clock?: () => Date;
   sleep?: (ms: number) => Promise<void>;
   random?: () => number;
+  /** A local copy that could not be kept (the mail went out); default console.warn. */
+  onWarning?: (message: string) => void;
 }
 
 /** Outbox folder and SES edition tag of every transactional email (design.md: out/confirm/<email>.eml). */
@@ -238,7 +240,14 @@ export function createTransactionalMail(deps: TransactionalDeps): TransactionalM
           await sleep(backoffMs(attempt, random, 200, 2_000));
         }
       }
-      await deps.outbox?.writeMessage(TRANSACTIONAL_OUTBOX, subscriber.email, raw);
+      // SES accepted it: the mail went out, whatever happens to the local copy (a full disk is a
+      // warning, never a failed sign-up that the reader would retry into a second mail).
+      await deps.outbox?.writeMessage(TRANSACTIONAL_OUTBOX, subscriber.email, raw).catch((err: unknown) => {
+        const warn = deps.onWarning ?? ((message: string) => console.warn(message));
+        warn(
+          `outbox: ${kind} email to subscriber ${subscriber.id} sent, but its local copy cannot be kept: ${(err as Error).message ?? err}`,
+        );
+      });
     },
   };
 }

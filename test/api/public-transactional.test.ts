@@ -62,6 +62,32 @@ function harness(failures: MailError[]) {
 }
 
 describe("transactional emails", () => {
+  it("once SES accepted the message, a local copy that cannot be written is a warning, not a failure", async () => {
+    const sent: Buffer[] = [];
+    const warnings: string[] = [];
+    const mail = createTransactionalMail({
+      config,
+      mailer: {
+        async sendRaw(raw: Buffer) {
+          sent.push(raw);
+          return { messageId: "m1" };
+        },
+      } as unknown as Mailer,
+      outbox: {
+        async writeMessage() {
+          throw Object.assign(new Error("ENAMETOOLONG: name too long"), { code: "ENAMETOOLONG" });
+        },
+        async writeEdition() {},
+      },
+      keys,
+      onWarning: (message) => warnings.push(message),
+    });
+    await expect(mail.send("confirm", { ...ana, status: "pending" })).resolves.toBeUndefined();
+    expect(sent).toHaveLength(1);
+    expect(warnings).toEqual([expect.stringMatching(/sent, but its local copy.*ENAMETOOLONG/)]);
+    expect(warnings[0]).not.toContain("ana@example.com");
+  });
+
   it("confirm: multipart, signed expiring link, no List-Unsubscribe; written to out/confirm once accepted", async () => {
     const h = harness([]);
     await h.mail.send("confirm", { ...ana, status: "pending" });
