@@ -202,3 +202,24 @@ describe("DynamoSendLedger transitions", () => {
     expect((await ledger.counts(key.editionId)).sent).toBeGreaterThanOrEqual(1);
   });
 });
+
+describe("DynamoSendLedger.markFailed", () => {
+  it("keeps SES's reason without the address it names (no personal data in the ledger's error text)", async () => {
+    const editionId = "2031-05-01";
+    await ledger.claim(editionId, "sub-rex", "me", Date.now() + 60_000);
+    await ledger.markFailed(
+      editionId,
+      "sub-rex",
+      "me",
+      "MessageRejected: Email address is not verified. The following identities failed the check in region EU-WEST-2: Rex.Long@Example.com",
+      true,
+    );
+    const item = (
+      await db.send(new GetCommand({ TableName: TABLE, Key: { editionId, subscriberId: "sub-rex" } }))
+    ).Item;
+    expect(item?.state).toBe("rejected");
+    expect(item?.error).toBe(
+      "MessageRejected: Email address is not verified. The following identities failed the check in region EU-WEST-2: <email>",
+    );
+  });
+});

@@ -18,6 +18,7 @@ import type {
   RecipientMark,
   SendLedger,
 } from "../../core/ports.js";
+import { redactAddresses } from "../../core/redact.js";
 import { isConditionalCheckFailed, queryAll } from "./client.js";
 
 /** Ledger entries outlive any rerun of their edition by far; DynamoDB TTL removes them afterwards. */
@@ -157,7 +158,8 @@ export class DynamoSendLedger implements SendLedger {
           ExpressionAttributeNames: { "#state": "state", "#owner": "owner", "#error": "error" },
           ExpressionAttributeValues: {
             ":state": permanent ? "rejected" : "failed",
-            ":error": error.slice(0, 1000),
+            // SES names the recipient in some reasons: the ledger keeps the reason, not the address.
+            ":error": redactAddresses(error).slice(0, 1000),
             ":now": new Date().toISOString(),
             ":owner": owner,
             ":sent": "sent",
