@@ -1,6 +1,6 @@
 import type { ApiContext } from "./api/context.js";
 import { validateSubscriberInput } from "./subscriber-admin.js";
-import { parseSections, type Subscriber } from "./subscribers.js";
+import { parseSections, resolveSections, type Subscriber } from "./subscribers.js";
 
 /**
  * What a subscriber does with their own signed links: one-click unsubscribe, and the preferences
@@ -101,7 +101,7 @@ function chosenSections(
   known: readonly string[],
 ): { sections: string[] } | { error: string } {
   const list = (Array.isArray(raw) ? raw : [raw ?? ""]).flatMap((v) => parseSections(v));
-  if (known.length === 0) return { sections: list };
+  if (known.length === 0) return resolveSections(list, known);
   if (list.length === 0) return { error: "choose at least one section (or unsubscribe below)" };
   const resolved = validateSubscriberInput({ email: "x@example.com", sections: list }, known);
   if ("error" in resolved) return { error: resolved.error };

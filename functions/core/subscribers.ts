@@ -1,5 +1,6 @@
 import { createHash, createHmac, randomBytes } from "node:crypto";
 import { z } from "zod";
+import { STORY_LIMITS } from "./stories.js";
 
 export const SUBSCRIBER_STATUSES = ["pending", "active", "paused", "unsubscribed", "suppressed"] as const;
 export type SubscriberStatus = (typeof SUBSCRIBER_STATUSES)[number];
@@ -99,14 +100,29 @@ export function parseSections(raw: string | undefined | null): string[] {
 }
 
 /**
+ * Bounds on section names when none are configured: the sign-up and preferences forms are public,
+ * so what a reader may type is kept to what a section name is (a story's section is capped alike).
+ */
+export const TYPED_SECTIONS = { maxCount: 50, maxLength: STORY_LIMITS.section } as const;
+
+/**
  * Resolves chosen sections against the configured ones (case-insensitively, to their configured
- * spelling). With no configured sections any name is accepted.
+ * spelling). With no configured sections any name within {@link TYPED_SECTIONS} is accepted.
  */
 export function resolveSections(
   chosen: string[],
   known: readonly string[],
 ): { sections: string[] } | { error: string } {
-  if (known.length === 0) return { sections: chosen };
+  if (known.length === 0) {
+    if (chosen.length > TYPED_SECTIONS.maxCount)
+      return { error: `choose at most ${TYPED_SECTIONS.maxCount} sections` };
+    if (chosen.some((c) => c.length > TYPED_SECTIONS.maxLength))
+      return { error: `section names are at most ${TYPED_SECTIONS.maxLength} characters` };
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is refused
+    if (chosen.some((c) => /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/.test(c)))
+      return { error: "a section name may not hold a control character" };
+    return { sections: chosen };
+  }
   const byLower = new Map(known.map((k) => [k.toLowerCase(), k]));
   const unknown = chosen.filter((c) => !byLower.has(c.toLowerCase()));
   if (unknown.length > 0) {

@@ -1,10 +1,15 @@
 import { describe, expect, it } from "vitest";
 import type { SuppressionStore } from "../../functions/core/ports.js";
-import { addSubscriber, type SubscriberAdminDeps } from "../../functions/core/subscriber-admin.js";
+import {
+  addSubscriber,
+  type SubscriberAdminDeps,
+  validateSubscriberInput,
+} from "../../functions/core/subscriber-admin.js";
 import { readSubscriberCsv } from "../../functions/core/subscriber-csv.js";
 import {
   normalizeEmail,
   parseSections,
+  resolveSections,
   type Subscriber,
   statusShard,
 } from "../../functions/core/subscribers.js";
@@ -42,6 +47,27 @@ describe("subscriber rules", () => {
   it("parses sections on ';' or ',' without duplicates", () => {
     expect(parseSections(" World; science ;World,Culture ")).toEqual(["World", "science", "Culture"]);
     expect(parseSections("")).toEqual([]);
+  });
+
+  it("bounds section names a reader may type when none are configured (a public form sets them)", () => {
+    expect(resolveSections(["World", "Local news"], [])).toEqual({ sections: ["World", "Local news"] });
+    expect(resolveSections(["x".repeat(81)], [])).toEqual({
+      error: expect.stringMatching(/section names are at most 80 characters/),
+    });
+    expect(
+      resolveSections(
+        Array.from({ length: 51 }, (_, i) => `s${i}`),
+        [],
+      ),
+    ).toEqual({
+      error: expect.stringMatching(/at most 50 sections/),
+    });
+    expect(resolveSections(["Wor\u0000ld"], [])).toEqual({
+      error: expect.stringMatching(/control character/),
+    });
+    expect("error" in validateSubscriberInput({ email: "a@x.org", sections: ["x".repeat(5000)] }, [])).toBe(
+      true,
+    );
   });
 
   it("spreads one status over shards deterministically", () => {
