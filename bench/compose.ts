@@ -4,8 +4,8 @@
  * for distinct subscribers in turn, for a fixed time.
  */
 import { performance } from "node:perf_hooks";
-import type { DigestConfig } from "../functions/core/config.js";
 import { buildView } from "../functions/core/edition.js";
+import type { DigestConfig } from "../functions/core/kernel/config.js";
 import { composeMessage, prepareVariant } from "../functions/core/message.js";
 import { createRenderer } from "../functions/core/render.js";
 import { signToken } from "../functions/core/tokens.js";

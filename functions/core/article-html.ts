@@ -7,9 +7,9 @@ import { Readability } from "@mozilla/readability";
 import { type MetadataFields, type PageMetadata, readPageMetadata } from "./article-metadata.js";
 import { type DomElement, htmlDocument } from "./dom.js";
 import { nodeToText } from "./html-text.js";
+import { endsLikeSentence, looksLikeProse, oneLine, wordCount } from "./kernel/text.js";
+import type { StoryDraft } from "./kernel/types.js";
 import { checkMarkup, MARKUP_LIMITS } from "./markup-limits.js";
-import { endsLikeSentence, looksLikeProse, oneLine, wordCount } from "./text.js";
-import type { StoryDraft } from "./types.js";
 
 /** Page furniture removed before extraction: never part of an article's text. */
 const FURNITURE =

@@ -5,7 +5,7 @@
  */
 import type { DomDocument } from "./dom.js";
 import { decodeCharacterReferences } from "./html-text.js";
-import { oneLine } from "./text.js";
+import { oneLine } from "./kernel/text.js";
 
 /** What each source of metadata says; a field is absent when that source does not say it. */
 export interface MetadataFields {

@@ -1,5 +1,5 @@
-import type { DigestConfig } from "./config.js";
-import { dayInZone, parseDay } from "./dates.js";
+import type { DigestConfig } from "./kernel/config.js";
+import { dayInZone, parseDay } from "./kernel/dates.js";
 import type {
   DroppedStory,
   EditionRecord,
@@ -8,7 +8,7 @@ import type {
   EditionStore,
   LedgerState,
   SendLedger,
-} from "./ports.js";
+} from "./kernel/ports.js";
 import { editionIdFor } from "./send-edition.js";
 
 /**

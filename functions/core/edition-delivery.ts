@@ -7,7 +7,7 @@ import type {
   RecipientQueue,
   RoundKind,
   RoundStep,
-} from "./ports.js";
+} from "./kernel/ports.js";
 
 /**
  * When an edition is done, the same way wherever its queue messages are consumed (the send Lambda

@@ -5,7 +5,7 @@
  */
 import { ALL_SECTIONS, type EditionStory, rankStories, sectionsOfVariant, variantKey } from "./edition.js";
 import { type EditionDeps, renderVariant, variantView } from "./edition-sender.js";
-import type { DroppedStory, EditionStatus } from "./ports.js";
+import type { DroppedStory, EditionStatus } from "./kernel/ports.js";
 import { composeEdition, editionIdFor } from "./send-edition.js";
 
 /** A story as a review lists it. */

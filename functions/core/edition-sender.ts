@@ -1,4 +1,3 @@
-import type { DigestConfig } from "./config.js";
 import {
   ALL_SECTIONS,
   buildView,
@@ -7,7 +6,7 @@ import {
   sectionsOfVariant,
   variantKey,
 } from "./edition.js";
-import { composeMessage, type PreparedVariant, prepareVariant } from "./message.js";
+import type { DigestConfig } from "./kernel/config.js";
 import {
   type EditionRecord,
   type EditionStore,
@@ -19,12 +18,13 @@ import {
   type StoryStore,
   type SubscriberStore,
   type SuppressionStore,
-} from "./ports.js";
-import { backoffMs } from "./retry.js";
+} from "./kernel/ports.js";
+import { backoffMs } from "./kernel/retry.js";
+import type { EditionView } from "./kernel/types.js";
+import { composeMessage, type PreparedVariant, prepareVariant } from "./message.js";
 import { QUOTA_STOP, QuotaBudget, quotaStopReason } from "./send-quota.js";
 import type { Subscriber } from "./subscribers.js";
 import { type SigningKey, signToken } from "./tokens.js";
-import type { EditionView } from "./types.js";
 
 /**
  * The sending engine of one edition, shared by every way recipients reach it: the send Lambda (one

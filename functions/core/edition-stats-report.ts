@@ -1,4 +1,3 @@
-import type { DigestConfig } from "./config.js";
 import {
   type EditionAdminDeps,
   type EditionListItem,
@@ -7,6 +6,7 @@ import {
   listEditions,
 } from "./edition-admin.js";
 import { type DeliveryStats, deliveryStats, type Tracking } from "./edition-stats.js";
+import type { DigestConfig } from "./kernel/config.js";
 
 /**
  * The edition list and report with their delivery figures, as `digest editions list|show` and

@@ -1,9 +1,9 @@
 import { randomBytes } from "node:crypto";
-import { DEFAULT_COLORS } from "./brand.js";
-import type { DigestConfig } from "./config.js";
-import { cutAtWord } from "./text.js";
-import type { EditionBrand, EditionView, SectionView, Story } from "./types.js";
-import { PERSONAL_SLOTS } from "./types.js";
+import { DEFAULT_COLORS } from "./kernel/brand.js";
+import type { DigestConfig } from "./kernel/config.js";
+import { cutAtWord } from "./kernel/text.js";
+import type { EditionBrand, EditionView, SectionView, Story } from "./kernel/types.js";
+import { PERSONAL_SLOTS } from "./kernel/types.js";
 
 /** Gmail clips messages whose HTML passes ~102 KB; keep a margin for the personal links spliced in later. */
 export const HTML_BUDGET_BYTES = 100_000;

@@ -1,5 +1,5 @@
 import { decodeCharacterReferences, htmlToText, looksLikeHtml } from "./html-text.js";
-import { cutAtWord, looksLikeProse, splitParagraphs } from "./text.js";
+import { cutAtWord, looksLikeProse, splitParagraphs } from "./kernel/text.js";
 
 /** Maximum excerpt length in characters (UTF-16 code units), the "…" included. */
 export const EXCERPT_MAX = 300;

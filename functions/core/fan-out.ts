@@ -6,7 +6,7 @@ import type {
   RecipientBatch,
   RecipientQueue,
   SubscriberStore,
-} from "./ports.js";
+} from "./kernel/ports.js";
 
 export const RECIPIENTS_PER_MESSAGE = 50;
 /** SQS SendMessageBatch takes at most 10 entries: one page of subscribers is one enqueue. */

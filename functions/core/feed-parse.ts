@@ -6,9 +6,9 @@
 import { type AnyFeed, parseFeed } from "feedsmith";
 import type { DomElement, DomNode } from "./dom.js";
 import { nodeToText, parseBoundedHtml } from "./html-text.js";
+import { normalizeText, oneLine } from "./kernel/text.js";
+import type { ParsedRecord, StoryDraft } from "./kernel/types.js";
 import { MarkupLimitError, markupWork } from "./markup-limits.js";
-import { normalizeText, oneLine } from "./text.js";
-import type { ParsedRecord, StoryDraft } from "./types.js";
 
 export type FeedParseResult = { records: ParsedRecord[]; title: string | null } | { error: string };
 

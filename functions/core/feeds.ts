@@ -5,7 +5,7 @@
  */
 import { canonicalUrl } from "./canonical-url.js";
 import { parseFeedDocument } from "./feed-parse.js";
-import type { StoryStore } from "./ports.js";
+import type { StoryStore } from "./kernel/ports.js";
 import { FUTURE_TOLERANCE_MS } from "./stories.js";
 import {
   addCounts,

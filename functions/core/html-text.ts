@@ -3,8 +3,8 @@
  * left in text fields. Uses linkedom (a DOM without a browser), so it runs in Lambda and the CLI alike.
  */
 import { type DomElement, type DomNode, htmlDocument } from "./dom.js";
+import { normalizeText, oneLine } from "./kernel/text.js";
 import { checkMarkup, MARKUP_LIMITS, type MarkupLimits, markupWork } from "./markup-limits.js";
-import { normalizeText, oneLine } from "./text.js";
 
 /**
  * Elements whose content is not part of the running text. Figures are left out too: a caption is not

@@ -4,7 +4,7 @@ import { buildHeaderValue, encodeWord, foldLines } from "nodemailer/lib/mime-fun
 import MimeNode from "nodemailer/lib/mime-node";
 import * as qp from "nodemailer/lib/qp";
 import type { PersonalSlots } from "./edition.js";
-import { PERSONAL_SLOTS } from "./types.js";
+import { PERSONAL_SLOTS } from "./kernel/types.js";
 
 /**
  * Per-subscriber MIME at low cost. prepareVariant builds the whole MIME skeleton of a variant once:

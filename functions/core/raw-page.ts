@@ -9,7 +9,7 @@
  * comes as short lines without terminal punctuation, often in list-like runs).
  */
 import { splitSentences } from "./excerpt.js";
-import { endsLikeSentence, looksLikeProse, normalizeText, wordCount } from "./text.js";
+import { endsLikeSentence, looksLikeProse, normalizeText, wordCount } from "./kernel/text.js";
 
 /** Thrown when a text is not a raw article page; the message says which part is missing. */
 export class RawPageError extends Error {

@@ -1,7 +1,7 @@
 import { enqueueGroup, groupsOf, leftUnreached, roundToJoin } from "./edition-delivery.js";
 import { type EditionDeps, emptySummary, type SendSummary } from "./edition-sender.js";
 import { MESSAGES_PER_ENQUEUE, RECIPIENTS_PER_MESSAGE } from "./fan-out.js";
-import type { EditionRecord, LedgerRecord, LedgerState, RecipientQueue } from "./ports.js";
+import type { EditionRecord, LedgerRecord, LedgerState, RecipientQueue } from "./kernel/ports.js";
 import { deliverThroughQueue, type QueueDeliverOptions } from "./send-batch.js";
 import type { Subscriber } from "./subscribers.js";
 

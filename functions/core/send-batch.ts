@@ -13,8 +13,8 @@ import {
   sendToRecipients,
 } from "./edition-sender.js";
 import { parseRecipientBatch } from "./fan-out.js";
+import type { EditionRecord, RecipientBatch, RecipientQueue } from "./kernel/ports.js";
 import { consumeQueue, LocalQueue, type ReceivedMessage } from "./local-queue.js";
-import type { EditionRecord, RecipientBatch, RecipientQueue } from "./ports.js";
 
 /**
  * One queue message of the send queue, processed the same way wherever it is consumed: by the send

@@ -8,7 +8,7 @@ import {
   sendToRecipients,
 } from "./edition-sender.js";
 import { fanOutEdition } from "./fan-out.js";
-import type { EditionRecord } from "./ports.js";
+import type { EditionRecord } from "./kernel/ports.js";
 import { deliverThroughQueue, EDITION_CANCELLED, type QueueDeliverOptions } from "./send-batch.js";
 import { QUOTA_STOP } from "./send-quota.js";
 import { selectStories } from "./story-selection.js";

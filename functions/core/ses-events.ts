@@ -1,4 +1,4 @@
-import type { EditionStat, RecipientMark } from "./ports.js";
+import type { EditionStat, RecipientMark } from "./kernel/ports.js";
 import { normalizeEmail } from "./subscribers.js";
 
 /**

@@ -3,14 +3,14 @@
  * excerpt, local day and id.
  */
 import { canonicalUrl } from "./canonical-url.js";
-import { dayInZone, isValidTimeZone, parseDay, zonedTimeToUtc } from "./dates.js";
 import { EXCERPT_MAX, makeExcerpt } from "./excerpt.js";
 import { decodeCharacterReferences, htmlToText, looksLikeHtml, toPlainLine } from "./html-text.js";
+import { dayInZone, isValidTimeZone, parseDay, zonedTimeToUtc } from "./kernel/dates.js";
+import { cutAtWord, normalizeText, oneLine, splitParagraphs } from "./kernel/text.js";
+import type { Story, StoryDraft } from "./kernel/types.js";
 import { MARKUP_LIMITS, MarkupLimitError } from "./markup-limits.js";
 import { sanitiseStoryHtml } from "./sanitise-html.js";
 import { storyId } from "./story-id.js";
-import { cutAtWord, normalizeText, oneLine, splitParagraphs } from "./text.js";
-import type { Story, StoryDraft } from "./types.js";
 
 /** Section of a story that names none and gets none from the import options. */
 export const DEFAULT_SECTION = "General";

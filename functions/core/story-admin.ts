@@ -5,11 +5,11 @@
  * the one import path (`parseStoryFile` + `importStoryRecords`).
  */
 import { type EditionStory, toEditionStory } from "./edition.js";
-import type { StoryStore } from "./ports.js";
+import type { StoryStore } from "./kernel/ports.js";
+import type { Story } from "./kernel/types.js";
 import type { FinaliseOptions } from "./stories.js";
 import { parseStoryFile, STORY_FILE_EXTENSIONS } from "./story-files.js";
 import { type ImportReport, importStoryRecords } from "./story-import.js";
-import type { Story } from "./types.js";
 
 /** A story as `digest stories list --json` and `GET /admin/stories` show it. */
 export type StoryListItem = EditionStory & { editionId: string | null; held: boolean };

@@ -7,9 +7,9 @@
 import { z } from "zod";
 import { parseArticleHtml } from "./article-html.js";
 import { parseFeedDocument } from "./feed-parse.js";
+import type { ParsedRecord, StoryDraft } from "./kernel/types.js";
 import { MarkupLimitError } from "./markup-limits.js";
 import { parseRawPage, RawPageError } from "./raw-page.js";
-import type { ParsedRecord, StoryDraft } from "./types.js";
 
 /** Draft fields and the keys accepted for each, canonical name first; the first present non-null key wins. */
 const FIELD_KEYS = {

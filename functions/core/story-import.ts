@@ -4,10 +4,10 @@
  * reported with its line (or item) number and the rest go on.
  */
 
-import { isValidTimeZone } from "./dates.js";
-import type { StoryStore } from "./ports.js";
+import { isValidTimeZone } from "./kernel/dates.js";
+import type { StoryStore } from "./kernel/ports.js";
+import type { ParsedRecord } from "./kernel/types.js";
 import { type FinaliseOptions, type FinaliseResult, FUTURE_TOLERANCE_MS, finaliseStory } from "./stories.js";
-import type { ParsedRecord } from "./types.js";
 
 export interface ImportCounts {
   imported: number;

@@ -13,8 +13,8 @@ import {
   rankStories,
 } from "./edition.js";
 import { type EditionDeps, renderVariant } from "./edition-sender.js";
+import type { DroppedStory, EditionRecord } from "./kernel/ports.js";
 import { prepareVariant } from "./message.js";
-import type { DroppedStory, EditionRecord } from "./ports.js";
 
 type RenderDeps = Pick<EditionDeps, "config" | "renderer">;
 

@@ -6,7 +6,7 @@ import type {
   SubscriberStore,
   Suppression,
   SuppressionStore,
-} from "./ports.js";
+} from "./kernel/ports.js";
 import { decideSesEvent, type SesDecision, type SesRecord } from "./ses-events.js";
 import { normalizeEmail, type Subscriber, type SubscriberStatus } from "./subscribers.js";
 

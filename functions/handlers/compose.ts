@@ -1,6 +1,6 @@
 import { SqsRecipientQueue } from "../adapters/sqs-queue.js";
-import { dayInZone } from "../core/dates.js";
 import { type FanOutSummary, fanOutEdition } from "../core/fan-out.js";
+import { dayInZone } from "../core/kernel/dates.js";
 import { composeEdition } from "../core/send-edition.js";
 import { quotaShortfall } from "../core/send-quota.js";
 import { QUEUE_ENV } from "./env.js";

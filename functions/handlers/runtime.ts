@@ -7,7 +7,7 @@ import { tableNamesFromEnv } from "../adapters/schema.js";
 import { erasureKeyFromEnv, signingKeysFromEnv } from "../adapters/secret-keys.js";
 import { SesMailer } from "../adapters/ses-mailer.js";
 import { type ApiContext, apiContextFrom } from "../core/api/context.js";
-import { parseConfig } from "../core/config.js";
+import { parseConfig } from "../core/kernel/config.js";
 import { createRenderer } from "../core/render.js";
 import type { EditionDeps } from "../core/send-edition.js";
 import { fleetShareRate } from "../core/send-quota.js";

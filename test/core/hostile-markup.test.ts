@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { parseFeedDocument } from "../../functions/core/feed-parse.js";
 import { htmlToText } from "../../functions/core/html-text.js";
+import type { ParsedRecord } from "../../functions/core/kernel/types.js";
 import {
   MARKUP_LIMITS,
   MarkupLimitError,
@@ -10,7 +11,6 @@ import {
 import { sanitiseStoryHtml } from "../../functions/core/sanitise-html.js";
 import { finaliseStory } from "../../functions/core/stories.js";
 import { parseStoryFile } from "../../functions/core/story-files.js";
-import type { ParsedRecord } from "../../functions/core/types.js";
 
 /**
  * Deep or hostile markup costs only the item that carries it: a nesting too deep for a recursive walk,

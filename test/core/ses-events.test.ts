@@ -1,14 +1,14 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { parseConfig } from "../../functions/core/config.js";
+import { parseConfig } from "../../functions/core/kernel/config.js";
 import type {
   EditionStat,
   EditionStore,
   RecipientMark,
   SendLedger,
   SubscriberStore,
-} from "../../functions/core/ports.js";
+} from "../../functions/core/kernel/ports.js";
 import { rateVerdict } from "../../functions/core/send-edition.js";
 import {
   decideSesEvent,

@@ -1,5 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { dayInZone, isValidTimeZone, zonedDayBounds, zonedTimeToUtc } from "../../functions/core/dates.js";
+import {
+  dayInZone,
+  isValidTimeZone,
+  zonedDayBounds,
+  zonedTimeToUtc,
+} from "../../functions/core/kernel/dates.js";
+import type { StoryDraft } from "../../functions/core/kernel/types.js";
 import { LINK_REL } from "../../functions/core/sanitise-html.js";
 import {
   DEFAULT_SECTION,
@@ -9,7 +15,6 @@ import {
   finaliseStory,
 } from "../../functions/core/stories.js";
 import { storyId } from "../../functions/core/story-id.js";
-import type { StoryDraft } from "../../functions/core/types.js";
 
 const NOW = new Date("2026-11-27T09:00:00Z");
 const opts = (over: Partial<FinaliseOptions> = {}): FinaliseOptions => ({

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { SuppressionStore } from "../../functions/core/ports.js";
+import type { SuppressionStore } from "../../functions/core/kernel/ports.js";
 import { addSubscriber, type SubscriberAdminDeps } from "../../functions/core/subscriber-admin.js";
 import { readSubscriberCsv } from "../../functions/core/subscriber-csv.js";
 import {

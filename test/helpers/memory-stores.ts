@@ -1,4 +1,9 @@
-import type { Page, SubscriberStore, Suppression, SuppressionStore } from "../../functions/core/ports.js";
+import type {
+  Page,
+  SubscriberStore,
+  Suppression,
+  SuppressionStore,
+} from "../../functions/core/kernel/ports.js";
 import {
   deliverySlot,
   erasedKey,

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { fanOutEdition, parseRecipientBatch } from "../../functions/core/fan-out.js";
+import type { RecipientBatch, RecipientQueue } from "../../functions/core/kernel/ports.js";
 import { LocalQueue } from "../../functions/core/local-queue.js";
-import type { RecipientBatch, RecipientQueue } from "../../functions/core/ports.js";
 import { createSendCache, processRecipientBatch, settleProcessed } from "../../functions/core/send-batch.js";
 import type { Runtime } from "../../functions/local/runtime.js";
 import { composedEdition } from "../helpers/edition-setup.js";

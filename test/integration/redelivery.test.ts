@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { fanOutEdition, parseRecipientBatch } from "../../functions/core/fan-out.js";
+import { MailError, type Mailer, type SubscriberStore } from "../../functions/core/kernel/ports.js";
 import { consumeQueue, LocalQueue } from "../../functions/core/local-queue.js";
-import { MailError, type Mailer, type SubscriberStore } from "../../functions/core/ports.js";
 import {
   createSendCache,
   deliverThroughQueue,

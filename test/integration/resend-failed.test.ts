@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { MailError, type Mailer } from "../../functions/core/ports.js";
+import { MailError, type Mailer } from "../../functions/core/kernel/ports.js";
 import { deliverEdition } from "../../functions/core/send-edition.js";
 import { openRuntime } from "../../functions/local/runtime.js";
 import { composedEdition, seedDay } from "../helpers/edition-setup.js";

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { fanOutEdition, parseRecipientBatch } from "../../functions/core/fan-out.js";
+import type { Mailer, SendLedger } from "../../functions/core/kernel/ports.js";
 import { consumeQueue, LocalQueue } from "../../functions/core/local-queue.js";
-import type { Mailer, SendLedger } from "../../functions/core/ports.js";
 import { createSendCache, processRecipientBatch } from "../../functions/core/send-batch.js";
 import { deliverEdition, type EditionDeps } from "../../functions/core/send-edition.js";
 import type { Runtime } from "../../functions/local/runtime.js";

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTables } from "../../functions/adapters/dynamo/create-tables.js";
 import { TABLES, type TableName, type TableNames } from "../../functions/adapters/schema.js";
 import { parseTokenKeys } from "../../functions/adapters/secret-keys.js";
-import { parseConfig } from "../../functions/core/config.js";
+import { parseConfig } from "../../functions/core/kernel/config.js";
 import { verifyToken } from "../../functions/core/tokens.js";
 import { tableOutput } from "../../functions/local/deployed-stack.js";
 import { openRuntime } from "../../functions/local/runtime.js";

@@ -7,7 +7,7 @@ import {
   ScanCommand,
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
-import type { Page, SubscriberStore } from "../../core/ports.js";
+import type { Page, SubscriberStore } from "../../core/kernel/ports.js";
 import {
   deliverySlot,
   type Subscriber,

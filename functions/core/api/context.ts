@@ -1,4 +1,4 @@
-import type { DigestConfig } from "../config.js";
+import type { DigestConfig } from "../kernel/config.js";
 import type {
   EditionStore,
   Outbox,
@@ -6,7 +6,7 @@ import type {
   StoryStore,
   SubscriberStore,
   SuppressionStore,
-} from "../ports.js";
+} from "../kernel/ports.js";
 import type { RateLimitStore } from "../rate-limits.js";
 import type { Subscriber } from "../subscribers.js";
 import type { SigningKey } from "../tokens.js";

@@ -10,7 +10,7 @@ import {
   parseBody,
   textResponse,
 } from "../http/types.js";
-import { MailError } from "../ports.js";
+import { MailError } from "../kernel/ports.js";
 import {
   applyPreferences,
   isBlocked,

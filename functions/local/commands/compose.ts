@@ -1,4 +1,4 @@
-import { dayInZone } from "../../core/dates.js";
+import { dayInZone } from "../../core/kernel/dates.js";
 import { composeEdition } from "../../core/send-edition.js";
 import { type Io, parseFlags, requireDay, UsageError } from "../cli-support.js";
 import type { Runtime } from "../runtime.js";

@@ -1,4 +1,4 @@
-import { dayInZone } from "../../core/dates.js";
+import { dayInZone } from "../../core/kernel/dates.js";
 import { EDITION_CANCELLED } from "../../core/send-batch.js";
 import {
   composeEdition,

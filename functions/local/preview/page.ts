@@ -5,7 +5,7 @@
  * page when the server says the template changed, and sizes the frames to their content.
  */
 import { ALL_SECTIONS } from "../../core/edition.js";
-import { html, type SafeHtml, trusted } from "../../core/html.js";
+import { html, type SafeHtml, trusted } from "../../core/kernel/html.js";
 import { GMAIL_CLIP_BYTES, type PreviewModel } from "./model.js";
 
 export interface PageState {

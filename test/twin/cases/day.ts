@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { simpleParser } from "mailparser";
 import { describe, expect, it } from "vitest";
 import { parseTokenKeys } from "../../../functions/adapters/secret-keys.js";
-import { dayInZone } from "../../../functions/core/dates.js";
+import { dayInZone } from "../../../functions/core/kernel/dates.js";
 import { verifyToken } from "../../../functions/core/tokens.js";
 import { story } from "../../helpers/services.js";
 import { fixture, startFeedServer } from "../../integration/feeds-server.js";
