@@ -6,7 +6,7 @@ import { randomBytes } from "node:crypto";
 import { type EditionStory, toEditionStory } from "../functions/core/edition.js";
 import { type DigestConfig, parseConfig } from "../functions/core/kernel/config.js";
 import type { Story } from "../functions/core/kernel/types.js";
-import { finaliseStory } from "../functions/core/stories.js";
+import { finaliseStory } from "../functions/core/stories/stories.js";
 import type { Subscriber } from "../functions/core/subscribers.js";
 import type { SigningKey } from "../functions/core/tokens.js";
 import { mulberry32 } from "../functions/local/prng.js";

@@ -12,7 +12,7 @@ import {
   setStoryHeld,
   storyExtensionFor,
   storyListItem,
-} from "../story-admin.js";
+} from "../stories/story-admin.js";
 import {
   addSubscriber,
   allSubscribers,

@@ -1,12 +1,12 @@
 import type { ArchivedEdition, ArchiveEntry } from "../archive.js";
 import { ARCHIVE_FEED_PATH } from "../archive-feed.js";
-import { safeHttpUrl } from "../canonical-url.js";
 import { type HttpResponse, htmlResponse } from "../http/types.js";
 import type { DigestConfig } from "../kernel/config.js";
 import { html, type SafeHtml, trusted } from "../kernel/html.js";
 import type { SectionView, Story, StoryView } from "../kernel/types.js";
 import { type PageBrandConfig, pageBrandMark, pageBrandStyle } from "../page-brand.js";
 import type { PreferenceAction } from "../preferences.js";
+import { safeHttpUrl } from "../stories/canonical-url.js";
 import { MAX_NAME_LENGTH } from "../subscriber-admin.js";
 import type { Subscriber } from "../subscribers.js";
 

@@ -4,11 +4,11 @@
  * article-metadata.ts), and what is left of the site's furniture inside the content removed by shape.
  */
 import { Readability } from "@mozilla/readability";
+import { endsLikeSentence, looksLikeProse, oneLine, wordCount } from "../kernel/text.js";
+import type { StoryDraft } from "../kernel/types.js";
 import { type MetadataFields, type PageMetadata, readPageMetadata } from "./article-metadata.js";
 import { type DomElement, htmlDocument } from "./dom.js";
 import { nodeToText } from "./html-text.js";
-import { endsLikeSentence, looksLikeProse, oneLine, wordCount } from "./kernel/text.js";
-import type { StoryDraft } from "./kernel/types.js";
 import { checkMarkup, MARKUP_LIMITS } from "./markup-limits.js";
 
 /** Page furniture removed before extraction: never part of an article's text. */

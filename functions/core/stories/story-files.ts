@@ -5,9 +5,9 @@
  * reads the file ({@link decodeStoryFile} turns its bytes into text).
  */
 import { z } from "zod";
+import type { ParsedRecord, StoryDraft } from "../kernel/types.js";
 import { parseArticleHtml } from "./article-html.js";
 import { parseFeedDocument } from "./feed-parse.js";
-import type { ParsedRecord, StoryDraft } from "./kernel/types.js";
 import { MarkupLimitError } from "./markup-limits.js";
 import { parseRawPage, RawPageError } from "./raw-page.js";
 

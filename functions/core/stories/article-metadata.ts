@@ -3,9 +3,10 @@
  * NewsArticle, Article, BlogPosting…, also inside an `@graph`) and meta tags (Open Graph, article:*,
  * name="author"), plus `<link rel="canonical">`, the first `<h1>` and `<title>`.
  */
+
+import { oneLine } from "../kernel/text.js";
 import type { DomDocument } from "./dom.js";
 import { decodeCharacterReferences } from "./html-text.js";
-import { oneLine } from "./kernel/text.js";
 
 /** What each source of metadata says; a field is absent when that source does not say it. */
 export interface MetadataFields {

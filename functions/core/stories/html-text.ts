@@ -2,8 +2,9 @@
  * HTML as plain text: turning article or feed HTML into paragraphs, and decoding character references
  * left in text fields. Uses linkedom (a DOM without a browser), so it runs in Lambda and the CLI alike.
  */
+
+import { normalizeText, oneLine } from "../kernel/text.js";
 import { type DomElement, type DomNode, htmlDocument } from "./dom.js";
-import { normalizeText, oneLine } from "./kernel/text.js";
 import { checkMarkup, MARKUP_LIMITS, type MarkupLimits, markupWork } from "./markup-limits.js";
 
 /**

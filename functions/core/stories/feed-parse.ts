@@ -4,10 +4,10 @@
  * canonicalises URLs, parses dates and sanitises `html`.
  */
 import { type AnyFeed, parseFeed } from "feedsmith";
+import { normalizeText, oneLine } from "../kernel/text.js";
+import type { ParsedRecord, StoryDraft } from "../kernel/types.js";
 import type { DomElement, DomNode } from "./dom.js";
 import { nodeToText, parseBoundedHtml } from "./html-text.js";
-import { normalizeText, oneLine } from "./kernel/text.js";
-import type { ParsedRecord, StoryDraft } from "./kernel/types.js";
 import { MarkupLimitError, markupWork } from "./markup-limits.js";
 
 export type FeedParseResult = { records: ParsedRecord[]; title: string | null } | { error: string };

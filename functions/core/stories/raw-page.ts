@@ -8,8 +8,9 @@
  * read from its last line up) and by shape (prose paragraphs have words and end like sentences; chrome
  * comes as short lines without terminal punctuation, often in list-like runs).
  */
+
+import { endsLikeSentence, looksLikeProse, normalizeText, wordCount } from "../kernel/text.js";
 import { splitSentences } from "./excerpt.js";
-import { endsLikeSentence, looksLikeProse, normalizeText, wordCount } from "./kernel/text.js";
 
 /** Thrown when a text is not a raw article page; the message says which part is missing. */
 export class RawPageError extends Error {

@@ -4,9 +4,9 @@
  * reported with its line (or item) number and the rest go on.
  */
 
-import { isValidTimeZone } from "./kernel/dates.js";
-import type { StoryStore } from "./kernel/ports.js";
-import type { ParsedRecord } from "./kernel/types.js";
+import { isValidTimeZone } from "../kernel/dates.js";
+import type { StoryStore } from "../kernel/ports.js";
+import type { ParsedRecord } from "../kernel/types.js";
 import { type FinaliseOptions, type FinaliseResult, FUTURE_TOLERANCE_MS, finaliseStory } from "./stories.js";
 
 export interface ImportCounts {

@@ -2,12 +2,13 @@
  * Turning an import draft into a story: defaults, canonical URL, publication time, clean text,
  * excerpt, local day and id.
  */
+
+import { dayInZone, isValidTimeZone, parseDay, zonedTimeToUtc } from "../kernel/dates.js";
+import { cutAtWord, normalizeText, oneLine, splitParagraphs } from "../kernel/text.js";
+import type { Story, StoryDraft } from "../kernel/types.js";
 import { canonicalUrl } from "./canonical-url.js";
 import { EXCERPT_MAX, makeExcerpt } from "./excerpt.js";
 import { decodeCharacterReferences, htmlToText, looksLikeHtml, toPlainLine } from "./html-text.js";
-import { dayInZone, isValidTimeZone, parseDay, zonedTimeToUtc } from "./kernel/dates.js";
-import { cutAtWord, normalizeText, oneLine, splitParagraphs } from "./kernel/text.js";
-import type { Story, StoryDraft } from "./kernel/types.js";
 import { MARKUP_LIMITS, MarkupLimitError } from "./markup-limits.js";
 import { sanitiseStoryHtml } from "./sanitise-html.js";
 import { storyId } from "./story-id.js";

@@ -1,5 +1,5 @@
+import { cutAtWord, looksLikeProse, splitParagraphs } from "../kernel/text.js";
 import { decodeCharacterReferences, htmlToText, looksLikeHtml } from "./html-text.js";
-import { cutAtWord, looksLikeProse, splitParagraphs } from "./kernel/text.js";
 
 /** Maximum excerpt length in characters (UTF-16 code units), the "…" included. */
 export const EXCERPT_MAX = 300;

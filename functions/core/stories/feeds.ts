@@ -3,9 +3,10 @@
  * fetched (conditionally), parsed and handed to the one import path; its outcome is recorded on the
  * feed. One broken feed never stops the others.
  */
+
+import type { StoryStore } from "../kernel/ports.js";
 import { canonicalUrl } from "./canonical-url.js";
 import { parseFeedDocument } from "./feed-parse.js";
-import type { StoryStore } from "./kernel/ports.js";
 import { FUTURE_TOLERANCE_MS } from "./stories.js";
 import {
   addCounts,
