@@ -3,7 +3,7 @@
  * import` does it, and subscribers. Nothing here touches the network or the disk.
  */
 import { randomBytes } from "node:crypto";
-import { type EditionStory, toEditionStory } from "../functions/core/edition.js";
+import { type EditionStory, toEditionStory } from "../functions/core/edition/edition.js";
 import { type DigestConfig, parseConfig } from "../functions/core/kernel/config.js";
 import type { Story } from "../functions/core/kernel/types.js";
 import { finaliseStory } from "../functions/core/stories/stories.js";

@@ -20,8 +20,8 @@ import { DynamoSubscriberStore } from "../functions/adapters/dynamo/subscriber-s
 import { DynamoSuppressionStore } from "../functions/adapters/dynamo/suppression-store.js";
 import { tableNamesFromEnv } from "../functions/adapters/schema.js";
 import { SesMailer } from "../functions/adapters/ses-mailer.js";
+import { createRenderer } from "../functions/core/edition/render.js";
 import type { DigestConfig } from "../functions/core/kernel/config.js";
-import { createRenderer } from "../functions/core/render.js";
 import {
   composeEdition,
   deliverEdition,

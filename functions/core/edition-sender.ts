@@ -5,7 +5,7 @@ import {
   personalSlots,
   sectionsOfVariant,
   variantKey,
-} from "./edition.js";
+} from "./edition/edition.js";
 import type { DigestConfig } from "./kernel/config.js";
 import {
   type EditionRecord,

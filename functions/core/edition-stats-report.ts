@@ -4,7 +4,7 @@ import {
   type EditionReport,
   editionReport,
   listEditions,
-} from "./edition-admin.js";
+} from "./edition/edition-admin.js";
 import { type DeliveryStats, deliveryStats, type Tracking } from "./edition-stats.js";
 import type { DigestConfig } from "./kernel/config.js";
 

@@ -3,7 +3,7 @@ import { domainToASCII } from "node:url";
 import { buildHeaderValue, encodeWord, foldLines } from "nodemailer/lib/mime-funcs";
 import MimeNode from "nodemailer/lib/mime-node";
 import * as qp from "nodemailer/lib/qp";
-import type { PersonalSlots } from "./edition.js";
+import type { PersonalSlots } from "./edition/edition.js";
 import { PERSONAL_SLOTS } from "./kernel/types.js";
 
 /**

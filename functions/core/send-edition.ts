@@ -1,4 +1,5 @@
-import { type EditionStory, newSlotNonce, sectionComparator, toEditionStory } from "./edition.js";
+import { type EditionStory, newSlotNonce, sectionComparator, toEditionStory } from "./edition/edition.js";
+import { selectStories } from "./edition/story-selection.js";
 import {
   createEditionSender,
   type EditionDeps,
@@ -11,7 +12,6 @@ import { fanOutEdition } from "./fan-out.js";
 import type { EditionRecord } from "./kernel/ports.js";
 import { deliverThroughQueue, EDITION_CANCELLED, type QueueDeliverOptions } from "./send-batch.js";
 import { QUOTA_STOP } from "./send-quota.js";
-import { selectStories } from "./story-selection.js";
 
 /**
  * The daily job: compose the edition of a day (select, dedupe, rank, cap, freeze) and deliver it to

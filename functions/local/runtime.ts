@@ -18,8 +18,8 @@ import {
 } from "../adapters/secret-keys.js";
 import { SesMailer } from "../adapters/ses-mailer.js";
 import { type ApiContext, apiContextFrom } from "../core/api/context.js";
+import { createRenderer } from "../core/edition/render.js";
 import { CONFIG_ENV, type DigestConfig, parseConfig } from "../core/kernel/config.js";
-import { createRenderer } from "../core/render.js";
 import { withEditionResending } from "../core/resend-failed.js";
 import type { EditionDeps } from "../core/send-edition.js";
 import { tokenBucketPacer } from "../core/token-bucket.js";

@@ -3,7 +3,7 @@ import { parseFeed } from "feedsmith";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DynamoEditionStore } from "../../functions/adapters/dynamo/edition-store.js";
 import { DynamoSendLedger } from "../../functions/adapters/dynamo/send-ledger.js";
-import { cancelEdition } from "../../functions/core/edition-admin.js";
+import { cancelEdition } from "../../functions/core/edition/edition-admin.js";
 import { parseConfig } from "../../functions/core/kernel/config.js";
 import type { EditionRecord, Mailer } from "../../functions/core/kernel/ports.js";
 import { deliverEdition } from "../../functions/core/send-edition.js";

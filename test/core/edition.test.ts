@@ -7,7 +7,7 @@ import {
   groupBySection,
   rankStories,
   variantKey,
-} from "../../functions/core/edition.js";
+} from "../../functions/core/edition/edition.js";
 import { parseConfig } from "../../functions/core/kernel/config.js";
 
 const s = (id: string, section: string, hour: number, extra: Partial<EditionStory> = {}): EditionStory => ({

@@ -1,6 +1,6 @@
 import { simpleParser } from "mailparser";
 import { describe, expect, it } from "vitest";
-import { buildView } from "../../functions/core/edition.js";
+import { buildView } from "../../functions/core/edition/edition.js";
 import type { Story } from "../../functions/core/kernel/types.js";
 import { composeMessage, prepareVariant } from "../../functions/core/message.js";
 import { finaliseStory, STORY_LIMITS } from "../../functions/core/stories/stories.js";

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { cancelEdition } from "../../functions/core/edition-admin.js";
+import { cancelEdition } from "../../functions/core/edition/edition-admin.js";
 import { fanOutEdition, parseRecipientBatch } from "../../functions/core/fan-out.js";
 import type { Mailer } from "../../functions/core/kernel/ports.js";
 import { LocalQueue } from "../../functions/core/local-queue.js";

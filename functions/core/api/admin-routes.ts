@@ -1,4 +1,4 @@
-import { cancelEdition, DEFAULT_EDITION_DAYS, MAX_EDITION_DAYS } from "../edition-admin.js";
+import { cancelEdition, DEFAULT_EDITION_DAYS, MAX_EDITION_DAYS } from "../edition/edition-admin.js";
 import { editionReportWithStats, listEditionsWithStats } from "../edition-stats-report.js";
 import type { Route } from "../http/router.js";
 import { HttpError, type HttpRequest, jsonResponse, textResponse } from "../http/types.js";

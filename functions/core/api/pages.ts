@@ -1,5 +1,5 @@
-import type { ArchivedEdition, ArchiveEntry } from "../archive.js";
-import { ARCHIVE_FEED_PATH } from "../archive-feed.js";
+import type { ArchivedEdition, ArchiveEntry } from "../edition/archive.js";
+import { ARCHIVE_FEED_PATH } from "../edition/archive-feed.js";
 import { type HttpResponse, htmlResponse } from "../http/types.js";
 import type { DigestConfig } from "../kernel/config.js";
 import { html, type SafeHtml, trusted } from "../kernel/html.js";

@@ -1,5 +1,5 @@
-import { archivedEdition, isArchiveDay, isStoryPublic, listArchive } from "../archive.js";
-import { ARCHIVE_FEED_PATH, archiveFeed } from "../archive-feed.js";
+import { archivedEdition, isArchiveDay, isStoryPublic, listArchive } from "../edition/archive.js";
+import { ARCHIVE_FEED_PATH, archiveFeed } from "../edition/archive-feed.js";
 import type { Route } from "../http/router.js";
 import {
   HttpError,

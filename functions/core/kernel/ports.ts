@@ -1,4 +1,4 @@
-import type { EditionStory } from "../edition.js";
+import type { EditionStory } from "../edition/edition.js";
 import type { Subscriber, SubscriberStatus } from "../subscribers.js";
 import type { Story } from "./types.js";
 

@@ -4,7 +4,7 @@
  * in a listing, removing one, holding one back from editions, and importing a request body through
  * the one import path (`parseStoryFile` + `importStoryRecords`).
  */
-import { type EditionStory, toEditionStory } from "../edition.js";
+import { type EditionStory, toEditionStory } from "../edition/edition.js";
 import type { StoryStore } from "../kernel/ports.js";
 import type { Story } from "../kernel/types.js";
 import type { FinaliseOptions } from "./stories.js";

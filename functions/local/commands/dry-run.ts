@@ -1,4 +1,4 @@
-import { type EditionReview, type ReviewStory, reviewEdition } from "../../core/edition-review.js";
+import { type EditionReview, type ReviewStory, reviewEdition } from "../../core/edition/edition-review.js";
 import type { EditionDeps } from "../../core/edition-sender.js";
 import { CommandError, type Io } from "../cli-support.js";
 

@@ -1,6 +1,6 @@
 import { DynamoEditionStore } from "../../adapters/dynamo/edition-store.js";
 import { DynamoSendLedger } from "../../adapters/dynamo/send-ledger.js";
-import { DEFAULT_EDITION_DAYS, MAX_EDITION_DAYS } from "../../core/edition-admin.js";
+import { DEFAULT_EDITION_DAYS, MAX_EDITION_DAYS } from "../../core/edition/edition-admin.js";
 import { describeEngagement, describeRates, formatRate } from "../../core/edition-stats.js";
 import {
   type EditionStatsDeps,

@@ -13,7 +13,7 @@ import {
   sectionsOfVariant,
   toEditionStory,
   variantKey,
-} from "../../core/edition.js";
+} from "../../core/edition/edition.js";
 import { composeEdition, type EditionDeps, renderVariant } from "../../core/send-edition.js";
 
 /** Gmail clips a message whose HTML passes 102 KB (counted here as 102 × 1024 bytes). */

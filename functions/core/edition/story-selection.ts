@@ -4,6 +4,10 @@
  * story never costs the day. Used by composeEdition (send-edition.ts), and so by the dry run and the
  * preview.
  */
+
+import { type EditionDeps, renderVariant } from "../edition-sender.js";
+import type { DroppedStory, EditionRecord } from "../kernel/ports.js";
+import { prepareVariant } from "../message.js";
 import {
   ALL_SECTIONS,
   capStories,
@@ -12,9 +16,6 @@ import {
   personalSlots,
   rankStories,
 } from "./edition.js";
-import { type EditionDeps, renderVariant } from "./edition-sender.js";
-import type { DroppedStory, EditionRecord } from "./kernel/ports.js";
-import { prepareVariant } from "./message.js";
 
 type RenderDeps = Pick<EditionDeps, "config" | "renderer">;
 

@@ -5,10 +5,10 @@
  */
 import type HandlebarsTypes from "handlebars";
 import HandlebarsRuntime from "handlebars/runtime.js";
+import { lightPalette, type Palette } from "../kernel/brand.js";
+import type { EditionView, SectionView, StoryView } from "../kernel/types.js";
+import { safeHttpUrl } from "../stories/canonical-url.js";
 import { editionBrand } from "./edition.js";
-import { lightPalette, type Palette } from "./kernel/brand.js";
-import type { EditionView, SectionView, StoryView } from "./kernel/types.js";
-import { safeHttpUrl } from "./stories/canonical-url.js";
 
 /** The `spec` export of templates/build/digest.js (a precompiled Handlebars template). */
 export type TemplateSpec = unknown;

@@ -3,10 +3,11 @@
  * built by the same functions the send uses (composeEdition's selection, the variant views, the
  * subscribers' variant keys), sending nothing and storing nothing.
  */
+
+import { type EditionDeps, renderVariant, variantView } from "../edition-sender.js";
+import type { DroppedStory, EditionStatus } from "../kernel/ports.js";
+import { composeEdition, editionIdFor } from "../send-edition.js";
 import { ALL_SECTIONS, type EditionStory, rankStories, sectionsOfVariant, variantKey } from "./edition.js";
-import { type EditionDeps, renderVariant, variantView } from "./edition-sender.js";
-import type { DroppedStory, EditionStatus } from "./kernel/ports.js";
-import { composeEdition, editionIdFor } from "./send-edition.js";
 
 /** A story as a review lists it. */
 export interface ReviewStory {

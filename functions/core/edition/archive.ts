@@ -1,9 +1,9 @@
+import type { DigestConfig } from "../kernel/config.js";
+import { dayInZone, nextDay, parseDay } from "../kernel/dates.js";
+import type { EditionRecord, EditionStatus, EditionStore, SendLedger, StoryStore } from "../kernel/ports.js";
+import type { EditionView, SectionView, Story } from "../kernel/types.js";
+import { editionIdFor } from "../send-edition.js";
 import { buildView, type EditionStory, groupBySection, rankStories, toEditionStory } from "./edition.js";
-import type { DigestConfig } from "./kernel/config.js";
-import { dayInZone, nextDay, parseDay } from "./kernel/dates.js";
-import type { EditionRecord, EditionStatus, EditionStore, SendLedger, StoryStore } from "./kernel/ports.js";
-import type { EditionView, SectionView, Story } from "./kernel/types.js";
-import { editionIdFor } from "./send-edition.js";
 
 /**
  * The public web archive: editions that went out, newest first, and each one's full content. Reads

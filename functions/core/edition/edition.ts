@@ -1,9 +1,9 @@
 import { randomBytes } from "node:crypto";
-import { DEFAULT_COLORS } from "./kernel/brand.js";
-import type { DigestConfig } from "./kernel/config.js";
-import { cutAtWord } from "./kernel/text.js";
-import type { EditionBrand, EditionView, SectionView, Story } from "./kernel/types.js";
-import { PERSONAL_SLOTS } from "./kernel/types.js";
+import { DEFAULT_COLORS } from "../kernel/brand.js";
+import type { DigestConfig } from "../kernel/config.js";
+import { cutAtWord } from "../kernel/text.js";
+import type { EditionBrand, EditionView, SectionView, Story } from "../kernel/types.js";
+import { PERSONAL_SLOTS } from "../kernel/types.js";
 
 /** Gmail clips messages whose HTML passes ~102 KB; keep a margin for the personal links spliced in later. */
 export const HTML_BUDGET_BYTES = 100_000;

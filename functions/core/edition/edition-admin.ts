@@ -1,5 +1,5 @@
-import type { DigestConfig } from "./kernel/config.js";
-import { dayInZone, parseDay } from "./kernel/dates.js";
+import type { DigestConfig } from "../kernel/config.js";
+import { dayInZone, parseDay } from "../kernel/dates.js";
 import type {
   DroppedStory,
   EditionRecord,
@@ -8,8 +8,8 @@ import type {
   EditionStore,
   LedgerState,
   SendLedger,
-} from "./kernel/ports.js";
-import { editionIdFor } from "./send-edition.js";
+} from "../kernel/ports.js";
+import { editionIdFor } from "../send-edition.js";
 
 /**
  * What an admin sees of editions, shared by `digest editions list|show` and `GET /admin/editions[/{id}]`.
