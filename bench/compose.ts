@@ -4,10 +4,10 @@
  * for distinct subscribers in turn, for a fixed time.
  */
 import { performance } from "node:perf_hooks";
+import { composeMessage, prepareVariant } from "../functions/core/delivery/message.js";
 import { buildView } from "../functions/core/edition/edition.js";
 import { createRenderer } from "../functions/core/edition/render.js";
 import type { DigestConfig } from "../functions/core/kernel/config.js";
-import { composeMessage, prepareVariant } from "../functions/core/message.js";
 import { signToken } from "../functions/core/tokens.js";
 import { loadTemplateSpec } from "../functions/local/template-loader.js";
 import { BENCH_DAY, benchEditionStories, benchKeys, benchSubscribers } from "./fixtures.js";

@@ -2,9 +2,9 @@ import type { APIGatewayProxyEventV2WithRequestContext, APIGatewayProxyStructure
 import { SqsRecipientQueue } from "../adapters/sqs-queue.js";
 import type { ApiContext } from "../core/api/context.js";
 import { createApi } from "../core/api/routes.js";
+import { withQueuedResending } from "../core/delivery/resend-failed.js";
 import { gatewayPrincipalAuth } from "../core/http/admin-auth.js";
 import type { HttpRequest, HttpResponse } from "../core/http/types.js";
-import { withQueuedResending } from "../core/resend-failed.js";
 import { QUEUE_ENV } from "./env.js";
 import { lambdaApiContext, logger } from "./runtime.js";
 

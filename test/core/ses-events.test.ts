@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { rateVerdict } from "../../functions/core/delivery/send-edition.js";
 import { parseConfig } from "../../functions/core/kernel/config.js";
 import type {
   EditionStat,
@@ -9,7 +10,6 @@ import type {
   SendLedger,
   SubscriberStore,
 } from "../../functions/core/kernel/ports.js";
-import { rateVerdict } from "../../functions/core/send-edition.js";
 import {
   decideSesEvent,
   parseSesNotifications,

@@ -1,8 +1,8 @@
 import { simpleParser } from "mailparser";
 import { describe, expect, it } from "vitest";
+import { composeMessage, prepareVariant } from "../../functions/core/delivery/message.js";
 import { buildView } from "../../functions/core/edition/edition.js";
 import type { Story } from "../../functions/core/kernel/types.js";
-import { composeMessage, prepareVariant } from "../../functions/core/message.js";
 import { finaliseStory, STORY_LIMITS } from "../../functions/core/stories/stories.js";
 import { parseStoryFile } from "../../functions/core/stories/story-files.js";
 import { importStoryRecords } from "../../functions/core/stories/story-import.js";

@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { DynamoEditionStore } from "../../functions/adapters/dynamo/edition-store.js";
 import { DynamoSubscriberStore } from "../../functions/adapters/dynamo/subscriber-store.js";
 import { DynamoSuppressionStore } from "../../functions/adapters/dynamo/suppression-store.js";
-import { deliverEdition, type SendAlert } from "../../functions/core/send-edition.js";
+import { deliverEdition, type SendAlert } from "../../functions/core/delivery/send-edition.js";
 import { parseSesNotifications } from "../../functions/core/ses-events.js";
 import { erasedKey } from "../../functions/core/subscribers.js";
 import { applySesRecords } from "../../functions/core/suppression-admin.js";

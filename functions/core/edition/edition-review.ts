@@ -4,9 +4,9 @@
  * subscribers' variant keys), sending nothing and storing nothing.
  */
 
-import { type EditionDeps, renderVariant, variantView } from "../edition-sender.js";
+import { type EditionDeps, renderVariant, variantView } from "../delivery/edition-sender.js";
+import { composeEdition, editionIdFor } from "../delivery/send-edition.js";
 import type { DroppedStory, EditionStatus } from "../kernel/ports.js";
-import { composeEdition, editionIdFor } from "../send-edition.js";
 import { ALL_SECTIONS, type EditionStory, rankStories, sectionsOfVariant, variantKey } from "./edition.js";
 
 /** A story as a review lists it. */

@@ -5,9 +5,9 @@
  * preview.
  */
 
-import { type EditionDeps, renderVariant } from "../edition-sender.js";
+import { type EditionDeps, renderVariant } from "../delivery/edition-sender.js";
+import { prepareVariant } from "../delivery/message.js";
 import type { DroppedStory, EditionRecord } from "../kernel/ports.js";
-import { prepareVariant } from "../message.js";
 import {
   ALL_SECTIONS,
   capStories,

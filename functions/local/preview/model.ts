@@ -3,6 +3,8 @@
  * it already exists), rendered for one section set exactly as a subscriber receives it, without
  * storing or sending anything.
  */
+
+import { composeEdition, type EditionDeps, renderVariant } from "../../core/delivery/send-edition.js";
 import {
   ALL_SECTIONS,
   type EditionStory,
@@ -14,7 +16,6 @@ import {
   toEditionStory,
   variantKey,
 } from "../../core/edition/edition.js";
-import { composeEdition, type EditionDeps, renderVariant } from "../../core/send-edition.js";
 
 /** Gmail clips a message whose HTML passes 102 KB (counted here as 102 × 1024 bytes). */
 export const GMAIL_CLIP_BYTES = 102 * 1024;

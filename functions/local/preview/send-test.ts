@@ -4,9 +4,9 @@
  * from the edition: no ledger, no subscriber, and locally the copy lands in out/test/<email>.eml.
  */
 
+import { composeMessage, prepareVariant } from "../../core/delivery/message.js";
+import type { EditionDeps } from "../../core/delivery/send-edition.js";
 import { MailError } from "../../core/kernel/ports.js";
-import { composeMessage, prepareVariant } from "../../core/message.js";
-import type { EditionDeps } from "../../core/send-edition.js";
 import { normalizeEmail } from "../../core/subscribers.js";
 import type { PreviewModel } from "./model.js";
 

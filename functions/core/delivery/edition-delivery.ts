@@ -1,4 +1,3 @@
-import type { BatchOutcomes } from "./edition-sender.js";
 import type {
   BatchSettlement,
   DeliveryRound,
@@ -7,7 +6,8 @@ import type {
   RecipientQueue,
   RoundKind,
   RoundStep,
-} from "./kernel/ports.js";
+} from "../kernel/ports.js";
+import type { BatchOutcomes } from "./edition-sender.js";
 
 /**
  * When an edition is done, the same way wherever its queue messages are consumed (the send Lambda

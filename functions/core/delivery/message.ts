@@ -3,8 +3,8 @@ import { domainToASCII } from "node:url";
 import { buildHeaderValue, encodeWord, foldLines } from "nodemailer/lib/mime-funcs";
 import MimeNode from "nodemailer/lib/mime-node";
 import * as qp from "nodemailer/lib/qp";
-import type { PersonalSlots } from "./edition/edition.js";
-import { PERSONAL_SLOTS } from "./kernel/types.js";
+import type { PersonalSlots } from "../edition/edition.js";
+import { PERSONAL_SLOTS } from "../kernel/types.js";
 
 /**
  * Per-subscriber MIME at low cost. prepareVariant builds the whole MIME skeleton of a variant once:

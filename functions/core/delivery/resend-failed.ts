@@ -1,9 +1,9 @@
+import type { EditionRecord, LedgerRecord, LedgerState, RecipientQueue } from "../kernel/ports.js";
+import type { Subscriber } from "../subscribers.js";
 import { enqueueGroup, groupsOf, leftUnreached, roundToJoin } from "./edition-delivery.js";
 import { type EditionDeps, emptySummary, type SendSummary } from "./edition-sender.js";
 import { MESSAGES_PER_ENQUEUE, RECIPIENTS_PER_MESSAGE } from "./fan-out.js";
-import type { EditionRecord, LedgerRecord, LedgerState, RecipientQueue } from "./kernel/ports.js";
 import { deliverThroughQueue, type QueueDeliverOptions } from "./send-batch.js";
-import type { Subscriber } from "./subscribers.js";
 
 /**
  * `digest editions resend-failed <id>`: retries the recipients of an edition whose ledger entry is

@@ -1,8 +1,8 @@
+import type { DigestConfig } from "../kernel/config.js";
+import { dayInZone } from "../kernel/dates.js";
+import type { EditionRecord, EditionStore, RecipientQueue, SubscriberStore } from "../kernel/ports.js";
 import { enqueueGroup, groupsOf, roundToJoin, settleIfComplete } from "./edition-delivery.js";
 import { MESSAGES_PER_ENQUEUE, RECIPIENTS_PER_MESSAGE } from "./fan-out.js";
-import type { DigestConfig } from "./kernel/config.js";
-import { dayInZone } from "./kernel/dates.js";
-import type { EditionRecord, EditionStore, RecipientQueue, SubscriberStore } from "./kernel/ports.js";
 import { editionIdFor } from "./send-edition.js";
 
 /**

@@ -1,4 +1,4 @@
-import type { DailyQuota } from "./kernel/ports.js";
+import type { DailyQuota } from "../kernel/ports.js";
 
 /**
  * What is left of the account's 24-hour quota for one sending engine. Each recipient about to be sent

@@ -1,3 +1,5 @@
+import type { EditionRecord, RecipientBatch, RecipientQueue } from "../kernel/ports.js";
+import { consumeQueue, LocalQueue, type ReceivedMessage } from "../local-queue.js";
 import { settlementOf, settleQueueMessage } from "./edition-delivery.js";
 import {
   type BatchOutcomes,
@@ -13,8 +15,6 @@ import {
   sendToRecipients,
 } from "./edition-sender.js";
 import { parseRecipientBatch } from "./fan-out.js";
-import type { EditionRecord, RecipientBatch, RecipientQueue } from "./kernel/ports.js";
-import { consumeQueue, LocalQueue, type ReceivedMessage } from "./local-queue.js";
 
 /**
  * One queue message of the send queue, processed the same way wherever it is consumed: by the send

@@ -1,5 +1,6 @@
-import { type EditionStory, newSlotNonce, sectionComparator, toEditionStory } from "./edition/edition.js";
-import { selectStories } from "./edition/story-selection.js";
+import { type EditionStory, newSlotNonce, sectionComparator, toEditionStory } from "../edition/edition.js";
+import { selectStories } from "../edition/story-selection.js";
+import type { EditionRecord } from "../kernel/ports.js";
 import {
   createEditionSender,
   type EditionDeps,
@@ -9,7 +10,6 @@ import {
   sendToRecipients,
 } from "./edition-sender.js";
 import { fanOutEdition } from "./fan-out.js";
-import type { EditionRecord } from "./kernel/ports.js";
 import { deliverThroughQueue, EDITION_CANCELLED, type QueueDeliverOptions } from "./send-batch.js";
 import { QUOTA_STOP } from "./send-quota.js";
 

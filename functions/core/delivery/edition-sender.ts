@@ -5,8 +5,8 @@ import {
   personalSlots,
   sectionsOfVariant,
   variantKey,
-} from "./edition/edition.js";
-import type { DigestConfig } from "./kernel/config.js";
+} from "../edition/edition.js";
+import type { DigestConfig } from "../kernel/config.js";
 import {
   type EditionRecord,
   type EditionStore,
@@ -18,13 +18,13 @@ import {
   type StoryStore,
   type SubscriberStore,
   type SuppressionStore,
-} from "./kernel/ports.js";
-import { backoffMs } from "./kernel/retry.js";
-import type { EditionView } from "./kernel/types.js";
+} from "../kernel/ports.js";
+import { backoffMs } from "../kernel/retry.js";
+import type { EditionView } from "../kernel/types.js";
+import type { Subscriber } from "../subscribers.js";
+import { type SigningKey, signToken } from "../tokens.js";
 import { composeMessage, type PreparedVariant, prepareVariant } from "./message.js";
 import { QUOTA_STOP, QuotaBudget, quotaStopReason } from "./send-quota.js";
-import type { Subscriber } from "./subscribers.js";
-import { type SigningKey, signToken } from "./tokens.js";
 
 /**
  * The sending engine of one edition, shared by every way recipients reach it: the send Lambda (one

@@ -1,4 +1,3 @@
-import { enqueueGroup, groupsOf } from "./edition-delivery.js";
 import type {
   DeliveryRound,
   EditionRecord,
@@ -6,7 +5,8 @@ import type {
   RecipientBatch,
   RecipientQueue,
   SubscriberStore,
-} from "./kernel/ports.js";
+} from "../kernel/ports.js";
+import { enqueueGroup, groupsOf } from "./edition-delivery.js";
 
 export const RECIPIENTS_PER_MESSAGE = 50;
 /** SQS SendMessageBatch takes at most 10 entries: one page of subscribers is one enqueue. */
