@@ -8,7 +8,7 @@ import { composeMessage, prepareVariant } from "../functions/core/delivery/messa
 import { buildView } from "../functions/core/edition/edition.js";
 import { createRenderer } from "../functions/core/edition/render.js";
 import type { DigestConfig } from "../functions/core/kernel/config.js";
-import { signToken } from "../functions/core/tokens.js";
+import { signToken } from "../functions/core/subscribers/tokens.js";
 import { loadTemplateSpec } from "../functions/local/template-loader.js";
 import { BENCH_DAY, benchEditionStories, benchKeys, benchSubscribers } from "./fixtures.js";
 import { round } from "./stats.js";

@@ -8,7 +8,7 @@ import { tableNamesFromEnv } from "../adapters/schema.js";
 import { erasureKeyFromEnv } from "../adapters/secret-keys.js";
 import { parseConfig } from "../core/kernel/config.js";
 import { parseSesNotifications } from "../core/ses-events.js";
-import { applySesRecords, type SesEventDeps } from "../core/suppression-admin.js";
+import { applySesRecords, type SesEventDeps } from "../core/subscribers/suppression-admin.js";
 import { createLogger } from "./logging.js";
 import { recordSesOutcomes, withMetrics } from "./metrics.js";
 

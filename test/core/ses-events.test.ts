@@ -16,14 +16,18 @@ import {
   type SesEvent,
   type SesRecord,
 } from "../../functions/core/ses-events.js";
-import { erasedKey, type Subscriber, type SubscriberStatus } from "../../functions/core/subscribers.js";
+import {
+  erasedKey,
+  type Subscriber,
+  type SubscriberStatus,
+} from "../../functions/core/subscribers/subscribers.js";
 import {
   applySesDecision,
   applySesRecords,
   type SesEventDeps,
   suppressAddress,
   unsuppressAddress,
-} from "../../functions/core/suppression-admin.js";
+} from "../../functions/core/subscribers/suppression-admin.js";
 import { MemorySubscribers, MemorySuppressions, TEST_ERASURE_KEY } from "../helpers/memory-stores.js";
 
 const FIXTURES = join(import.meta.dirname, "..", "fixtures", "ses");

@@ -1,13 +1,16 @@
 import { describe, expect, it } from "vitest";
 import type { SuppressionStore } from "../../functions/core/kernel/ports.js";
-import { addSubscriber, type SubscriberAdminDeps } from "../../functions/core/subscriber-admin.js";
-import { readSubscriberCsv } from "../../functions/core/subscriber-csv.js";
+import {
+  addSubscriber,
+  type SubscriberAdminDeps,
+} from "../../functions/core/subscribers/subscriber-admin.js";
+import { readSubscriberCsv } from "../../functions/core/subscribers/subscriber-csv.js";
 import {
   normalizeEmail,
   parseSections,
   type Subscriber,
   statusShard,
-} from "../../functions/core/subscribers.js";
+} from "../../functions/core/subscribers/subscribers.js";
 import { MemorySubscribers } from "../helpers/memory-stores.js";
 
 class MemoryStore extends MemorySubscribers {}

@@ -9,7 +9,7 @@ import {
   erasedKey,
   legacyErasedKey,
   type Subscriber,
-} from "../../functions/core/subscribers.js";
+} from "../../functions/core/subscribers/subscribers.js";
 
 /** The erasure key of the in-memory suppression list. */
 export const TEST_ERASURE_KEY = Buffer.alloc(32, 1);

@@ -7,8 +7,8 @@ import { DynamoSubscriberStore } from "../../functions/adapters/dynamo/subscribe
 import { DynamoSuppressionStore } from "../../functions/adapters/dynamo/suppression-store.js";
 import { deliverEdition, type SendAlert } from "../../functions/core/delivery/send-edition.js";
 import { parseSesNotifications } from "../../functions/core/ses-events.js";
-import { erasedKey } from "../../functions/core/subscribers.js";
-import { applySesRecords } from "../../functions/core/suppression-admin.js";
+import { erasedKey } from "../../functions/core/subscribers/subscribers.js";
+import { applySesRecords } from "../../functions/core/subscribers/suppression-admin.js";
 import type { SentMessage } from "../../functions/local/ses-endpoint.js";
 import { composedEdition, seedDay } from "../helpers/edition-setup.js";
 import type { TestStack } from "../helpers/services.js";

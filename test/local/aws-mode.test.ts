@@ -10,7 +10,7 @@ import { createTables } from "../../functions/adapters/dynamo/create-tables.js";
 import { TABLES, type TableName, type TableNames } from "../../functions/adapters/schema.js";
 import { parseTokenKeys } from "../../functions/adapters/secret-keys.js";
 import { parseConfig } from "../../functions/core/kernel/config.js";
-import { verifyToken } from "../../functions/core/tokens.js";
+import { verifyToken } from "../../functions/core/subscribers/tokens.js";
 import { tableOutput } from "../../functions/local/deployed-stack.js";
 import { openRuntime } from "../../functions/local/runtime.js";
 import { type AwsStubs, startAwsStubs } from "../helpers/aws-stubs.js";

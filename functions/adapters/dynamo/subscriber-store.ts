@@ -14,7 +14,7 @@ import {
   type SubscriberStatus,
   shardOf,
   statusShard,
-} from "../../core/subscribers.js";
+} from "../../core/subscribers/subscribers.js";
 import { SLOT_SHARDS, STATUS_SHARDS } from "../schema.js";
 import { batchGetAll, isConditionalCheckFailed } from "./client.js";
 

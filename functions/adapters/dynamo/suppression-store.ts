@@ -6,7 +6,7 @@ import {
   ScanCommand,
 } from "@aws-sdk/lib-dynamodb";
 import type { Page, Suppression, SuppressionStore } from "../../core/kernel/ports.js";
-import { erasedKey, legacyErasedKey } from "../../core/subscribers.js";
+import { erasedKey, legacyErasedKey } from "../../core/subscribers/subscribers.js";
 import { batchGetAll } from "./client.js";
 
 /**

@@ -27,16 +27,16 @@ import {
   subscriberDetail,
   unsubscribeSubscriber,
   updateSubscriber,
-} from "../subscriber-admin.js";
-import { SUBSCRIBER_CSV_HEADER, subscriberCsvLine } from "../subscriber-csv.js";
-import { type ImportReport, importSubscriberCsv } from "../subscriber-import.js";
+} from "../subscribers/subscriber-admin.js";
+import { SUBSCRIBER_CSV_HEADER, subscriberCsvLine } from "../subscribers/subscriber-csv.js";
+import { type ImportReport, importSubscriberCsv } from "../subscribers/subscriber-import.js";
 import {
   normalizeEmail,
   parseSections,
   SUBSCRIBER_STATUSES,
   type SubscriberStatus,
   toView,
-} from "../subscribers.js";
+} from "../subscribers/subscribers.js";
 import type { ApiContext } from "./context.js";
 
 /**

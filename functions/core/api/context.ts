@@ -7,9 +7,9 @@ import type {
   SubscriberStore,
   SuppressionStore,
 } from "../kernel/ports.js";
-import type { RateLimitStore } from "../rate-limits.js";
-import type { Subscriber } from "../subscribers.js";
-import type { SigningKey } from "../tokens.js";
+import type { RateLimitStore } from "../subscribers/rate-limits.js";
+import type { Subscriber } from "../subscribers/subscribers.js";
+import type { SigningKey } from "../subscribers/tokens.js";
 
 /** Emails that are not the edition: double opt-in confirmation, welcome, "you are already subscribed". */
 export type TransactionalKind = "confirm" | "welcome" | "already-subscribed";

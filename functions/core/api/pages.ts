@@ -5,10 +5,10 @@ import type { DigestConfig } from "../kernel/config.js";
 import { html, type SafeHtml, trusted } from "../kernel/html.js";
 import type { SectionView, Story, StoryView } from "../kernel/types.js";
 import { type PageBrandConfig, pageBrandMark, pageBrandStyle } from "../page-brand.js";
-import type { PreferenceAction } from "../preferences.js";
 import { safeHttpUrl } from "../stories/canonical-url.js";
-import { MAX_NAME_LENGTH } from "../subscriber-admin.js";
-import type { Subscriber } from "../subscribers.js";
+import type { PreferenceAction } from "../subscribers/preferences.js";
+import { MAX_NAME_LENGTH } from "../subscribers/subscriber-admin.js";
+import type { Subscriber } from "../subscribers/subscribers.js";
 
 /**
  * The public pages: small server-rendered HTML in one shared layout, no scripts, no third-party

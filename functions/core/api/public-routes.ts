@@ -17,10 +17,10 @@ import {
   PREFERENCE_ACTIONS,
   type PreferenceAction,
   unsubscribeById,
-} from "../preferences.js";
-import { confirmSignup, type SignupField, signUp } from "../signup.js";
-import { parseSections } from "../subscribers.js";
-import { signToken, type TokenClaims, type TokenPurpose, verifyToken } from "../tokens.js";
+} from "../subscribers/preferences.js";
+import { confirmSignup, type SignupField, signUp } from "../subscribers/signup.js";
+import { parseSections } from "../subscribers/subscribers.js";
+import { signToken, type TokenClaims, type TokenPurpose, verifyToken } from "../subscribers/tokens.js";
 import type { ApiContext } from "./context.js";
 import {
   archiveEditionPage,

@@ -21,8 +21,8 @@ import {
 } from "../kernel/ports.js";
 import { backoffMs } from "../kernel/retry.js";
 import type { EditionView } from "../kernel/types.js";
-import type { Subscriber } from "../subscribers.js";
-import { type SigningKey, signToken } from "../tokens.js";
+import type { Subscriber } from "../subscribers/subscribers.js";
+import { type SigningKey, signToken } from "../subscribers/tokens.js";
 import { composeMessage, type PreparedVariant, prepareVariant } from "./message.js";
 import { QUOTA_STOP, QuotaBudget, quotaStopReason } from "./send-quota.js";
 

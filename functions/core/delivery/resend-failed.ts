@@ -1,5 +1,5 @@
 import type { EditionRecord, LedgerRecord, LedgerState, RecipientQueue } from "../kernel/ports.js";
-import type { Subscriber } from "../subscribers.js";
+import type { Subscriber } from "../subscribers/subscribers.js";
 import { enqueueGroup, groupsOf, leftUnreached, roundToJoin } from "./edition-delivery.js";
 import { type EditionDeps, emptySummary, type SendSummary } from "./edition-sender.js";
 import { MESSAGES_PER_ENQUEUE, RECIPIENTS_PER_MESSAGE } from "./fan-out.js";

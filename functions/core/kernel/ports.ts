@@ -1,5 +1,5 @@
 import type { EditionStory } from "../edition/edition.js";
-import type { Subscriber, SubscriberStatus } from "../subscribers.js";
+import type { Subscriber, SubscriberStatus } from "../subscribers/subscribers.js";
 import type { Story } from "./types.js";
 
 /**

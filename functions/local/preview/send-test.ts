@@ -7,7 +7,7 @@
 import { composeMessage, prepareVariant } from "../../core/delivery/message.js";
 import type { EditionDeps } from "../../core/delivery/send-edition.js";
 import { MailError } from "../../core/kernel/ports.js";
-import { normalizeEmail } from "../../core/subscribers.js";
+import { normalizeEmail } from "../../core/subscribers/subscribers.js";
 import type { PreviewModel } from "./model.js";
 
 /** Outbox folder and SES edition tag of test sends (design.md: out/test/<email>.eml). */

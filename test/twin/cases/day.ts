@@ -4,7 +4,7 @@ import { simpleParser } from "mailparser";
 import { describe, expect, it } from "vitest";
 import { parseTokenKeys } from "../../../functions/adapters/secret-keys.js";
 import { dayInZone } from "../../../functions/core/kernel/dates.js";
-import { verifyToken } from "../../../functions/core/tokens.js";
+import { verifyToken } from "../../../functions/core/subscribers/tokens.js";
 import { story } from "../../helpers/services.js";
 import { fixture, startFeedServer } from "../../integration/feeds-server.js";
 import { day, editionId, mailTo, REJECTED, SUBSCRIBERS, setEditionId, status, twin } from "./context.js";

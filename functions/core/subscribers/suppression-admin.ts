@@ -6,8 +6,8 @@ import type {
   SubscriberStore,
   Suppression,
   SuppressionStore,
-} from "./kernel/ports.js";
-import { decideSesEvent, type SesDecision, type SesRecord } from "./ses-events.js";
+} from "../kernel/ports.js";
+import { decideSesEvent, type SesDecision, type SesRecord } from "../ses-events.js";
 import { normalizeEmail, type Subscriber, type SubscriberStatus } from "./subscribers.js";
 
 /**

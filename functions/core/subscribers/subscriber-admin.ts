@@ -1,6 +1,6 @@
-import type { TransactionalMail } from "./api/context.js";
-import type { DigestConfig } from "./kernel/config.js";
-import { isValidTimeZone } from "./kernel/dates.js";
+import type { TransactionalMail } from "../api/context.js";
+import type { DigestConfig } from "../kernel/config.js";
+import { isValidTimeZone } from "../kernel/dates.js";
 import type {
   EditionStore,
   Outbox,
@@ -10,7 +10,7 @@ import type {
   Suppression,
   SuppressionStore,
   UpsertOutcome,
-} from "./kernel/ports.js";
+} from "../kernel/ports.js";
 import {
   type Consent,
   isExpired,

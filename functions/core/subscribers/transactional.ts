@@ -1,9 +1,9 @@
 import MailComposer from "nodemailer/lib/mail-composer";
-import type { TransactionalKind, TransactionalMail } from "./api/context.js";
-import type { DigestConfig } from "./kernel/config.js";
-import { escapeHtml } from "./kernel/html.js";
-import { MailError, type Mailer, type Outbox } from "./kernel/ports.js";
-import { backoffMs } from "./kernel/retry.js";
+import type { TransactionalKind, TransactionalMail } from "../api/context.js";
+import type { DigestConfig } from "../kernel/config.js";
+import { escapeHtml } from "../kernel/html.js";
+import { MailError, type Mailer, type Outbox } from "../kernel/ports.js";
+import { backoffMs } from "../kernel/retry.js";
 import type { Subscriber } from "./subscribers.js";
 import { type SigningKey, signToken, TOKEN_MAX_AGE_SECONDS } from "./tokens.js";
 

@@ -1,5 +1,5 @@
 import type { Readable } from "node:stream";
-import type { Suppression } from "./kernel/ports.js";
+import type { Suppression } from "../kernel/ports.js";
 import { csvField, readCsvRecords, reviveFormulas } from "./subscriber-csv.js";
 import { isErasedKey, normalizeEmail } from "./subscribers.js";
 import { SUPPRESSION_REASONS, type SuppressionDeps, suppressAddress } from "./suppression-admin.js";
