@@ -2,6 +2,12 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { rateVerdict } from "../../functions/core/delivery/send-edition.js";
+import {
+  decideSesEvent,
+  parseSesNotifications,
+  type SesEvent,
+  type SesRecord,
+} from "../../functions/core/events/ses-events.js";
 import { parseConfig } from "../../functions/core/kernel/config.js";
 import type {
   EditionStat,
@@ -10,12 +16,6 @@ import type {
   SendLedger,
   SubscriberStore,
 } from "../../functions/core/kernel/ports.js";
-import {
-  decideSesEvent,
-  parseSesNotifications,
-  type SesEvent,
-  type SesRecord,
-} from "../../functions/core/ses-events.js";
 import {
   erasedKey,
   type Subscriber,

@@ -6,7 +6,7 @@ import { DynamoEditionStore } from "../../functions/adapters/dynamo/edition-stor
 import { DynamoSubscriberStore } from "../../functions/adapters/dynamo/subscriber-store.js";
 import { DynamoSuppressionStore } from "../../functions/adapters/dynamo/suppression-store.js";
 import { deliverEdition, type SendAlert } from "../../functions/core/delivery/send-edition.js";
-import { parseSesNotifications } from "../../functions/core/ses-events.js";
+import { parseSesNotifications } from "../../functions/core/events/ses-events.js";
 import { erasedKey } from "../../functions/core/subscribers/subscribers.js";
 import { applySesRecords } from "../../functions/core/subscribers/suppression-admin.js";
 import type { SentMessage } from "../../functions/local/ses-endpoint.js";

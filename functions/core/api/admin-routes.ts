@@ -1,6 +1,6 @@
 import { editionResending } from "../delivery/resend-failed.js";
 import { cancelEdition, DEFAULT_EDITION_DAYS, MAX_EDITION_DAYS } from "../edition/edition-admin.js";
-import { editionReportWithStats, listEditionsWithStats } from "../edition-stats-report.js";
+import { editionReportWithStats, listEditionsWithStats } from "../events/edition-stats-report.js";
 import type { Route } from "../http/router.js";
 import { HttpError, type HttpRequest, jsonResponse, textResponse } from "../http/types.js";
 import { dayInZone, parseDay } from "../kernel/dates.js";

@@ -1,3 +1,4 @@
+import { decideSesEvent, type SesDecision, type SesRecord } from "../events/ses-events.js";
 import type {
   EditionStat,
   EditionStore,
@@ -7,7 +8,6 @@ import type {
   Suppression,
   SuppressionStore,
 } from "../kernel/ports.js";
-import { decideSesEvent, type SesDecision, type SesRecord } from "../ses-events.js";
 import { normalizeEmail, type Subscriber, type SubscriberStatus } from "./subscribers.js";
 
 /**

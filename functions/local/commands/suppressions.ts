@@ -4,8 +4,8 @@ import { DynamoEditionStore } from "../../adapters/dynamo/edition-store.js";
 import { DynamoSendLedger } from "../../adapters/dynamo/send-ledger.js";
 import { DynamoSubscriberStore } from "../../adapters/dynamo/subscriber-store.js";
 import { DynamoSuppressionStore } from "../../adapters/dynamo/suppression-store.js";
+import { parseSesNotifications, type SesRecord } from "../../core/events/ses-events.js";
 import type { Suppression } from "../../core/kernel/ports.js";
-import { parseSesNotifications, type SesRecord } from "../../core/ses-events.js";
 import { isErasedKey } from "../../core/subscribers/subscribers.js";
 import {
   applySesRecords,

@@ -4,9 +4,9 @@ import {
   type EditionReport,
   editionReport,
   listEditions,
-} from "./edition/edition-admin.js";
+} from "../edition/edition-admin.js";
+import type { DigestConfig } from "../kernel/config.js";
 import { type DeliveryStats, deliveryStats, type Tracking } from "./edition-stats.js";
-import type { DigestConfig } from "./kernel/config.js";
 
 /**
  * The edition list and report with their delivery figures, as `digest editions list|show` and

@@ -1,4 +1,4 @@
-import type { EditionStat } from "./kernel/ports.js";
+import type { EditionStat } from "../kernel/ports.js";
 
 /**
  * What an edition's SES events add up to: counts, delivery/bounce/complaint rates and a verdict

@@ -1,5 +1,5 @@
-import type { EditionStat, RecipientMark } from "./kernel/ports.js";
-import { normalizeEmail } from "./subscribers/subscribers.js";
+import type { EditionStat, RecipientMark } from "../kernel/ports.js";
+import { normalizeEmail } from "../subscribers/subscribers.js";
 
 /**
  * Amazon SES feedback, parsed from every shape it reaches us in and turned into decisions: which
