@@ -17,11 +17,11 @@ import {
   signingKeysFromSecret,
 } from "../adapters/secret-keys.js";
 import { SesMailer } from "../adapters/ses-mailer.js";
-import { type ApiContext, apiContextFrom } from "../core/api/context.js";
 import { withEditionResending } from "../core/delivery/resend-failed.js";
 import type { EditionDeps } from "../core/delivery/send-edition.js";
 import { tokenBucketPacer } from "../core/delivery/token-bucket.js";
 import { createRenderer } from "../core/edition/render.js";
+import { type ApiContext, apiContextFrom } from "../core/http/context.js";
 import { CONFIG_ENV, type DigestConfig, parseConfig } from "../core/kernel/config.js";
 import type { SigningKey } from "../core/subscribers/tokens.js";
 import { createTransactionalMail } from "../core/subscribers/transactional.js";

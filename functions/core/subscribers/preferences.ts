@@ -1,4 +1,4 @@
-import type { ApiContext } from "../api/context.js";
+import type { ApiContext } from "../http/context.js";
 import { validateSubscriberInput } from "./subscriber-admin.js";
 import { parseSections, type Subscriber } from "./subscribers.js";
 

@@ -1,4 +1,4 @@
-import type { ApiContext, TransactionalKind } from "../api/context.js";
+import type { ApiContext, TransactionalKind } from "../http/context.js";
 import { storedSections } from "./preferences.js";
 import { clientOf, limitKey } from "./rate-limits.js";
 import { validateSubscriberInput } from "./subscriber-admin.js";

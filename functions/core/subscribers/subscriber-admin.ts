@@ -1,4 +1,4 @@
-import type { TransactionalMail } from "../api/context.js";
+import type { TransactionalMail } from "../http/context.js";
 import type { DigestConfig } from "../kernel/config.js";
 import { isValidTimeZone } from "../kernel/dates.js";
 import type {

@@ -1,5 +1,5 @@
 import MailComposer from "nodemailer/lib/mail-composer";
-import type { TransactionalKind, TransactionalMail } from "../api/context.js";
+import type { TransactionalKind, TransactionalMail } from "../http/context.js";
 import type { DigestConfig } from "../kernel/config.js";
 import { escapeHtml } from "../kernel/html.js";
 import { MailError, type Mailer, type Outbox } from "../kernel/ports.js";

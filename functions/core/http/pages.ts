@@ -1,14 +1,14 @@
 import type { ArchivedEdition, ArchiveEntry } from "../edition/archive.js";
 import { ARCHIVE_FEED_PATH } from "../edition/archive-feed.js";
-import { type HttpResponse, htmlResponse } from "../http/types.js";
 import type { DigestConfig } from "../kernel/config.js";
 import { html, type SafeHtml, trusted } from "../kernel/html.js";
 import type { SectionView, Story, StoryView } from "../kernel/types.js";
-import { type PageBrandConfig, pageBrandMark, pageBrandStyle } from "../page-brand.js";
 import { safeHttpUrl } from "../stories/canonical-url.js";
 import type { PreferenceAction } from "../subscribers/preferences.js";
 import { MAX_NAME_LENGTH } from "../subscribers/subscriber-admin.js";
 import type { Subscriber } from "../subscribers/subscribers.js";
+import { type PageBrandConfig, pageBrandMark, pageBrandStyle } from "./page-brand.js";
+import { type HttpResponse, htmlResponse } from "./types.js";
 
 /**
  * The public pages: small server-rendered HTML in one shared layout, no scripts, no third-party

@@ -1,9 +1,9 @@
-import { type AdminAuth, createRouter, type HttpHandler } from "../http/router.js";
-import type { HttpRequest } from "../http/types.js";
 import { adminRoutes } from "./admin-routes.js";
 import type { ApiContext } from "./context.js";
 import { errorPage } from "./pages.js";
 import { publicRoutes } from "./public-routes.js";
+import { type AdminAuth, createRouter, type HttpHandler } from "./router.js";
+import type { HttpRequest } from "./types.js";
 
 /** The whole HTTP API: public pages and the admin API, behind one router and one admin check. */
 export function createApi(

@@ -1,15 +1,5 @@
 import { archivedEdition, isArchiveDay, isStoryPublic, listArchive } from "../edition/archive.js";
 import { ARCHIVE_FEED_PATH, archiveFeed } from "../edition/archive-feed.js";
-import type { Route } from "../http/router.js";
-import {
-  HttpError,
-  type HttpRequest,
-  type HttpResponse,
-  htmlResponse,
-  jsonResponse,
-  parseBody,
-  textResponse,
-} from "../http/types.js";
 import { MailError } from "../kernel/ports.js";
 import {
   applyPreferences,
@@ -39,6 +29,16 @@ import {
   unsubscribeConfirmPage,
   unsubscribedPage,
 } from "./pages.js";
+import type { Route } from "./router.js";
+import {
+  HttpError,
+  type HttpRequest,
+  type HttpResponse,
+  htmlResponse,
+  jsonResponse,
+  parseBody,
+  textResponse,
+} from "./types.js";
 
 /**
  * Public routes: sign-up (double opt-in), confirmation, RFC 8058 one-click unsubscribe and the

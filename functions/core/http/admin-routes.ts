@@ -1,8 +1,6 @@
 import { editionResending } from "../delivery/resend-failed.js";
 import { cancelEdition, DEFAULT_EDITION_DAYS, MAX_EDITION_DAYS } from "../edition/edition-admin.js";
 import { editionReportWithStats, listEditionsWithStats } from "../events/edition-stats-report.js";
-import type { Route } from "../http/router.js";
-import { HttpError, type HttpRequest, jsonResponse, textResponse } from "../http/types.js";
 import { dayInZone, parseDay } from "../kernel/dates.js";
 import {
   acceptedStoryMediaTypes,
@@ -38,6 +36,8 @@ import {
   toView,
 } from "../subscribers/subscribers.js";
 import type { ApiContext } from "./context.js";
+import type { Route } from "./router.js";
+import { HttpError, type HttpRequest, jsonResponse, textResponse } from "./types.js";
 
 /**
  * The admin API. Every route is marked admin, so the router's single check guards it (locally a
