@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
+import { LocalQueue } from "../../functions/adapters/local-queue.js";
 import { fanOutEdition, parseRecipientBatch } from "../../functions/core/delivery/fan-out.js";
 import {
   createSendCache,
@@ -8,7 +9,6 @@ import {
 import { deliverEdition } from "../../functions/core/delivery/send-edition.js";
 import { cancelEdition } from "../../functions/core/edition/edition-admin.js";
 import type { Mailer } from "../../functions/core/kernel/ports.js";
-import { LocalQueue } from "../../functions/core/local-queue.js";
 import type { Runtime } from "../../functions/local/runtime.js";
 import { composedEdition } from "../helpers/edition-setup.js";
 import { startTestStack, story, type TestStack, writeStories } from "../helpers/services.js";

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
+import { consumeQueue, LocalQueue } from "../../functions/adapters/local-queue.js";
 import { fanOutEdition, parseRecipientBatch } from "../../functions/core/delivery/fan-out.js";
 import {
   createSendCache,
@@ -7,7 +8,6 @@ import {
 } from "../../functions/core/delivery/send-batch.js";
 import { deliverEdition, type EditionDeps } from "../../functions/core/delivery/send-edition.js";
 import { MailError, type Mailer, type SubscriberStore } from "../../functions/core/kernel/ports.js";
-import { consumeQueue, LocalQueue } from "../../functions/core/local-queue.js";
 import type { Runtime } from "../../functions/local/runtime.js";
 import { composedEdition, seedDay } from "../helpers/edition-setup.js";
 import { startTestStack, type TestStack } from "../helpers/services.js";

@@ -1,5 +1,5 @@
+import { consumeQueue, LocalQueue, type ReceivedMessage } from "../../adapters/local-queue.js";
 import type { EditionRecord, RecipientBatch, RecipientQueue } from "../kernel/ports.js";
-import { consumeQueue, LocalQueue, type ReceivedMessage } from "../local-queue.js";
 import { settlementOf, settleQueueMessage } from "./edition-delivery.js";
 import {
   type BatchOutcomes,

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import type { RecipientBatch, RecipientQueue } from "./kernel/ports.js";
+import type { RecipientBatch, RecipientQueue } from "../core/kernel/ports.js";
 
 /**
  * An in-process queue with Amazon SQS's contract, so the local run drains the same queue messages
