@@ -4,11 +4,11 @@
  * for distinct subscribers in turn, for a fixed time.
  */
 import { performance } from "node:perf_hooks";
-import type { DigestConfig } from "../functions/core/config.js";
-import { buildView } from "../functions/core/edition.js";
-import { composeMessage, prepareVariant } from "../functions/core/message.js";
-import { createRenderer } from "../functions/core/render.js";
-import { signToken } from "../functions/core/tokens.js";
+import { composeMessage, prepareVariant } from "../functions/core/delivery/message.js";
+import { buildView } from "../functions/core/edition/edition.js";
+import { createRenderer } from "../functions/core/edition/render.js";
+import type { DigestConfig } from "../functions/core/kernel/config.js";
+import { signToken } from "../functions/core/subscribers/tokens.js";
 import { loadTemplateSpec } from "../functions/local/template-loader.js";
 import { BENCH_DAY, benchEditionStories, benchKeys, benchSubscribers } from "./fixtures.js";
 import { round } from "./stats.js";

@@ -3,12 +3,12 @@
  * import` does it, and subscribers. Nothing here touches the network or the disk.
  */
 import { randomBytes } from "node:crypto";
-import { type DigestConfig, parseConfig } from "../functions/core/config.js";
-import { type EditionStory, toEditionStory } from "../functions/core/edition.js";
-import { finaliseStory } from "../functions/core/stories.js";
-import type { Subscriber } from "../functions/core/subscribers.js";
-import type { SigningKey } from "../functions/core/tokens.js";
-import type { Story } from "../functions/core/types.js";
+import { type EditionStory, toEditionStory } from "../functions/core/edition/edition.js";
+import { type DigestConfig, parseConfig } from "../functions/core/kernel/config.js";
+import type { Story } from "../functions/core/kernel/types.js";
+import { finaliseStory } from "../functions/core/stories/stories.js";
+import type { Subscriber } from "../functions/core/subscribers/subscribers.js";
+import type { SigningKey } from "../functions/core/subscribers/tokens.js";
 import { mulberry32 } from "../functions/local/prng.js";
 
 export const BENCH_DAY = "2026-11-27";

@@ -7,9 +7,9 @@
  *   --runs 3     runs per case (the median is reported)
  */
 import { parseArgs } from "node:util";
-import { parseFeedDocument } from "../functions/core/feed-parse.js";
-import { markupWork, resetMarkupWork } from "../functions/core/markup-limits.js";
-import { finaliseStory } from "../functions/core/stories.js";
+import { parseFeedDocument } from "../functions/core/stories/feed-parse.js";
+import { markupWork, resetMarkupWork } from "../functions/core/stories/markup-limits.js";
+import { finaliseStory } from "../functions/core/stories/stories.js";
 import { fmt, table } from "./stats.js";
 
 const item = (n: number, description: string) =>

@@ -6,10 +6,10 @@
 import { readFile } from "node:fs/promises";
 import Handlebars from "handlebars";
 import mjml2html from "mjml";
-import type { DigestConfig } from "../functions/core/config.js";
-import { buildView, type EditionStory } from "../functions/core/edition.js";
-import { createRenderer, type DigestRenderer, templateContext } from "../functions/core/render.js";
-import type { EditionView } from "../functions/core/types.js";
+import { buildView, type EditionStory } from "../functions/core/edition/edition.js";
+import { createRenderer, type DigestRenderer, templateContext } from "../functions/core/edition/render.js";
+import type { DigestConfig } from "../functions/core/kernel/config.js";
+import type { EditionView } from "../functions/core/kernel/types.js";
 import { digestSourcePath, handlebarsOptions, mjmlOptions } from "../functions/local/build-templates.js";
 import { loadTemplateSpec } from "../functions/local/template-loader.js";
 import { BENCH_DAY, benchEditionStories } from "./fixtures.js";

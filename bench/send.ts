@@ -20,15 +20,15 @@ import { DynamoSubscriberStore } from "../functions/adapters/dynamo/subscriber-s
 import { DynamoSuppressionStore } from "../functions/adapters/dynamo/suppression-store.js";
 import { tableNamesFromEnv } from "../functions/adapters/schema.js";
 import { SesMailer } from "../functions/adapters/ses-mailer.js";
-import type { DigestConfig } from "../functions/core/config.js";
-import { createRenderer } from "../functions/core/render.js";
 import {
   composeEdition,
   deliverEdition,
   type EditionDeps,
   type SendSummary,
-} from "../functions/core/send-edition.js";
-import { tokenBucketPacer } from "../functions/core/token-bucket.js";
+} from "../functions/core/delivery/send-edition.js";
+import { tokenBucketPacer } from "../functions/core/delivery/token-bucket.js";
+import { createRenderer } from "../functions/core/edition/render.js";
+import type { DigestConfig } from "../functions/core/kernel/config.js";
 import { loadTemplateSpec } from "../functions/local/template-loader.js";
 import { BENCH_DAY, benchKeys, benchStories, benchSubscriberStream } from "./fixtures.js";
 import { type ProfileSummary, startProfile } from "./profile.js";

@@ -1,6 +1,6 @@
 import { App, Tags, Validations } from "aws-cdk-lib";
 import { AwsSolutionsChecks } from "cdk-nag";
-import { ConfigError } from "../functions/core/config.js";
+import { ConfigError } from "../functions/core/kernel/config.js";
 import { ensureTemplatesBuilt } from "../functions/local/build-templates.js";
 import { readConfigFile } from "../functions/local/config-file.js";
 import { DeploymentConfigError, readDeploymentConfig } from "./config.js";

@@ -1,12 +1,12 @@
 import { z } from "zod";
-import { CONFIG_ENV, ConfigError, type DigestConfig, parseConfig } from "../functions/core/config.js";
+import { CONFIG_ENV, ConfigError, type DigestConfig, parseConfig } from "../functions/core/kernel/config.js";
 import { type ConfigFile, DEPLOY_SECTION } from "../functions/local/config-file.js";
 
 /**
  * The deployment's configuration: the same file local runs read (digest.config.json, see
  * functions/local/config-file.ts), its `deploy` object for the stack's own settings, and
  * `-c digest:<key>=<value>` on the cdk/deploy command line as a documented override of any key. The
- * digest's settings are validated by the module the runtime uses (functions/core/config.ts) and reach
+ * digest's settings are validated by the module the runtime uses (functions/core/kernel/config.ts) and reach
  * the functions as the same environment variables; DIGEST_* variables of the deploying shell are not
  * read (a local override never leaks into a deployment).
  */

@@ -1,7 +1,7 @@
 import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { ConfigError } from "../functions/core/config.js";
+import { ConfigError } from "../functions/core/kernel/config.js";
 import { readConfigFile } from "../functions/local/config-file.js";
 import { DeploymentConfigError, readDeploymentConfig, usesExampleValues } from "./config.js";
 

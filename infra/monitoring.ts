@@ -10,7 +10,7 @@ import {
   aws_sns_subscriptions as snsSubscriptions,
   type aws_sqs as sqs,
 } from "aws-cdk-lib";
-import type { DigestConfig } from "../functions/core/config.js";
+import type { DigestConfig } from "../functions/core/kernel/config.js";
 import {
   COMPOSE_METRICS,
   LOG_ALERT_METRICS,

@@ -28,7 +28,7 @@ import {
 import type { Construct } from "constructs";
 import { TABLE_ENV, TABLES, type TableDef, type TableName } from "../functions/adapters/schema.js";
 import { CURRENT_KEY_FIELD, GENERATED_KEY_ID } from "../functions/adapters/secret-keys.js";
-import { CONFIG_ENV } from "../functions/core/config.js";
+import { CONFIG_ENV } from "../functions/core/kernel/config.js";
 import {
   ERASURE_SECRET_ENV,
   QUEUE_ENV,

@@ -11,7 +11,7 @@ import { request as httpsRequest } from "node:https";
 import type { LookupFunction } from "node:net";
 import type { Readable } from "node:stream";
 import { createBrotliDecompress, createGunzip, createInflate } from "node:zlib";
-import type { FeedFetcher, FetchResult } from "../core/feeds.js";
+import type { FeedFetcher, FetchResult } from "../core/stories/feeds.js";
 import { type AddressPolicy, isIpAddress, PUBLIC_ONLY, refusalOf } from "./address-policy.js";
 
 /** Names the product to feed publishers (some refuse anonymous clients). */

@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import { mkdir, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import type { Outbox } from "../core/ports.js";
+import type { Outbox } from "../core/kernel/ports.js";
 
 /** The longest file name (in bytes) the file systems the outbox lives on accept: ext4, APFS, NTFS. */
 const NAME_MAX_BYTES = 255;

@@ -1,5 +1,5 @@
 import { getSecret, type SecretsProvider } from "@aws-lambda-powertools/parameters/secrets";
-import { parseSigningKeys, type SigningKey } from "../core/tokens.js";
+import { parseSigningKeys, type SigningKey } from "../core/subscribers/tokens.js";
 import { ERASURE_KEY_ENV, ERASURE_SECRET_ENV, TOKEN_SECRET_ENV } from "../handlers/env.js";
 
 /**

@@ -5,7 +5,7 @@ import {
   type SESv2ClientConfig,
   SendEmailCommand,
 } from "@aws-sdk/client-sesv2";
-import { type DailyQuota, MailError, type MailErrorKind, type Mailer } from "../core/ports.js";
+import { type DailyQuota, MailError, type MailErrorKind, type Mailer } from "../core/kernel/ports.js";
 
 const PERMANENT = new Set([
   "MessageRejected",

@@ -1,5 +1,5 @@
 import { SendMessageBatchCommand, SQSClient, type SQSClientConfig } from "@aws-sdk/client-sqs";
-import type { RecipientBatch, RecipientQueue } from "../core/ports.js";
+import type { RecipientBatch, RecipientQueue } from "../core/kernel/ports.js";
 
 /** The send queue on SQS: SendMessageBatch (≤ 10 entries), retrying entries SQS reports as failed. */
 export class SqsRecipientQueue implements RecipientQueue {

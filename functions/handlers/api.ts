@@ -1,10 +1,10 @@
 import type { APIGatewayProxyEventV2WithRequestContext, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
 import { SqsRecipientQueue } from "../adapters/sqs-queue.js";
-import type { ApiContext } from "../core/api/context.js";
-import { createApi } from "../core/api/routes.js";
+import { withQueuedResending } from "../core/delivery/resend-failed.js";
 import { gatewayPrincipalAuth } from "../core/http/admin-auth.js";
+import type { ApiContext } from "../core/http/context.js";
+import { createApi } from "../core/http/routes.js";
 import type { HttpRequest, HttpResponse } from "../core/http/types.js";
-import { withQueuedResending } from "../core/resend-failed.js";
 import { QUEUE_ENV } from "./env.js";
 import { lambdaApiContext, logger } from "./runtime.js";
 

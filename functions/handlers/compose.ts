@@ -1,8 +1,8 @@
 import { SqsRecipientQueue } from "../adapters/sqs-queue.js";
-import { dayInZone } from "../core/dates.js";
-import { type FanOutSummary, fanOutEdition } from "../core/fan-out.js";
-import { composeEdition } from "../core/send-edition.js";
-import { quotaShortfall } from "../core/send-quota.js";
+import { type FanOutSummary, fanOutEdition } from "../core/delivery/fan-out.js";
+import { composeEdition } from "../core/delivery/send-edition.js";
+import { quotaShortfall } from "../core/delivery/send-quota.js";
+import { dayInZone } from "../core/kernel/dates.js";
 import { QUEUE_ENV } from "./env.js";
 import { recordCompose, withMetrics } from "./metrics.js";
 import { lambdaDeps, logger } from "./runtime.js";

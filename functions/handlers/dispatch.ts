@@ -1,5 +1,5 @@
 import { SqsRecipientQueue } from "../adapters/sqs-queue.js";
-import { type DispatchSummary, dispatchDue } from "../core/dispatch.js";
+import { type DispatchSummary, dispatchDue } from "../core/delivery/dispatch.js";
 import { QUEUE_ENV } from "./env.js";
 import { lambdaDeps, logger } from "./runtime.js";
 

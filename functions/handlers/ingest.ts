@@ -4,8 +4,8 @@ import { DynamoFeedStore } from "../adapters/dynamo/feed-store.js";
 import { DynamoStoryStore } from "../adapters/dynamo/story-store.js";
 import { httpFeedFetcher } from "../adapters/feed-fetcher.js";
 import { tableNamesFromEnv } from "../adapters/schema.js";
-import { parseConfig } from "../core/config.js";
-import { type PollDeps, type PollSummary, pollFeeds } from "../core/feeds.js";
+import { parseConfig } from "../core/kernel/config.js";
+import { type PollDeps, type PollSummary, pollFeeds } from "../core/stories/feeds.js";
 import { FEED_TIMEOUT_ENV } from "./env.js";
 
 const logger = new Logger({ serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? "digest-ingest" });

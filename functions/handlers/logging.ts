@@ -1,5 +1,5 @@
 import { Logger } from "@aws-lambda-powertools/logger";
-import { redactAddresses } from "../core/redact.js";
+import { redactAddresses } from "../core/kernel/redact.js";
 
 /**
  * The functions' logger: Powertools' JSON lines, with every address in any string of a log item

@@ -1,4 +1,4 @@
-import type { SesEventType } from "../core/ses-events.js";
+import type { SesEventType } from "../core/events/ses-events.js";
 
 /**
  * The one list of the digest's CloudWatch metrics: the handlers emit them (EMF, through Powertools,

@@ -1,13 +1,13 @@
 import { BatchProcessor, EventType, processPartialResponse } from "@aws-lambda-powertools/batch";
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
-import { parseRecipientBatch } from "../core/fan-out.js";
+import { parseRecipientBatch } from "../core/delivery/fan-out.js";
 import {
   createSendCache,
   processRecipientBatch,
   RecipientBatchError,
   type RecipientBatchResult,
   settleProcessed,
-} from "../core/send-batch.js";
+} from "../core/delivery/send-batch.js";
 import { SEND_MAX_RECEIVES_ENV } from "./env.js";
 import { recordSendBatch, withMetrics } from "./metrics.js";
 import { lambdaSendDeps, logger } from "./runtime.js";

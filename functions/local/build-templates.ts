@@ -162,7 +162,7 @@ export async function buildTemplates(opts: { force?: boolean } = {}): Promise<st
     "export declare const builder: string;",
     "/** sha256 (hex) of templates/digest.mjml. */",
     "export declare const sourceHash: string;",
-    "/** Precompiled Handlebars template spec: pass to createRenderer() from functions/core/render.ts. */",
+    "/** Precompiled Handlebars template spec: pass to createRenderer() from functions/core/edition/render.ts. */",
     "export declare const spec: unknown;",
     "",
   ].join("\n");

@@ -1,4 +1,4 @@
-import { ConfigError } from "../core/config.js";
+import { ConfigError } from "../core/kernel/config.js";
 import { CommandError, type Io, processIo, UsageError } from "./cli-support.js";
 import { composeCommand } from "./commands/compose.js";
 import { dispatchCommand } from "./commands/dispatch.js";

@@ -1,12 +1,12 @@
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
-import { ConfigError } from "../core/config.js";
+import { ConfigError } from "../core/kernel/config.js";
 
 /**
  * The one configuration file, `digest.config.json` (or the file $DIGEST_CONFIG names): read by local
  * `digest` runs and by `cdk synth`/`npm run deploy`, which hands the same settings to the Lambda
  * functions as environment variables and publishes them as the stack output `RuntimeConfig`, which
- * `digest --aws` reads. Its top-level keys are the digest's settings (functions/core/config.ts); the
+ * `digest --aws` reads. Its top-level keys are the digest's settings (functions/core/kernel/config.ts); the
  * `deploy` object holds what only the stack uses (infra/config.ts): sending domain, send hour, the
  * account's SES rate, deletion protection, feed polling, alarm email, stack name.
  */

@@ -7,7 +7,7 @@ import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/
 import { tmpdir } from "node:os";
 import { dirname, join, relative, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
-import { dayInZone } from "../core/dates.js";
+import { dayInZone } from "../core/kernel/dates.js";
 import { main } from "./cli.js";
 import { type Io, processIo } from "./cli-support.js";
 import { digestHome, loadConfig, outboxRoot } from "./runtime.js";

@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { TABLE_ENV, TABLES, type TableName, type TableNames } from "../adapters/schema.js";
-import { CONFIG_ENV } from "../core/config.js";
+import { CONFIG_ENV } from "../core/kernel/config.js";
 import { ERASURE_KEY_ENV, ERASURE_SECRET_ENV, QUEUE_ENV, TOKEN_SECRET_ENV } from "../handlers/env.js";
 import { CommandError } from "./cli-support.js";
 

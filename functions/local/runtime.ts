@@ -17,14 +17,14 @@ import {
   signingKeysFromSecret,
 } from "../adapters/secret-keys.js";
 import { SesMailer } from "../adapters/ses-mailer.js";
-import { type ApiContext, apiContextFrom } from "../core/api/context.js";
-import { CONFIG_ENV, type DigestConfig, parseConfig } from "../core/config.js";
-import { createRenderer } from "../core/render.js";
-import { withEditionResending } from "../core/resend-failed.js";
-import type { EditionDeps } from "../core/send-edition.js";
-import { tokenBucketPacer } from "../core/token-bucket.js";
-import type { SigningKey } from "../core/tokens.js";
-import { createTransactionalMail } from "../core/transactional.js";
+import { withEditionResending } from "../core/delivery/resend-failed.js";
+import type { EditionDeps } from "../core/delivery/send-edition.js";
+import { tokenBucketPacer } from "../core/delivery/token-bucket.js";
+import { createRenderer } from "../core/edition/render.js";
+import { type ApiContext, apiContextFrom } from "../core/http/context.js";
+import { CONFIG_ENV, type DigestConfig, parseConfig } from "../core/kernel/config.js";
+import type { SigningKey } from "../core/subscribers/tokens.js";
+import { createTransactionalMail } from "../core/subscribers/transactional.js";
 import { readConfigFile as readConfigFileAt } from "./config-file.js";
 import { ignoredUnderAws, readDeployedStack } from "./deployed-stack.js";
 import { configuredEndpoint } from "./endpoints.js";

@@ -30,7 +30,7 @@
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { TokenBucket } from "../core/token-bucket.js";
+import { TokenBucket } from "../core/delivery/token-bucket.js";
 import { mulberry32 } from "./prng.js";
 
 export interface SesEndpointOptions {

@@ -8,7 +8,7 @@ import { pathToFileURL } from "node:url";
 import { digestBuildPath, ensureTemplatesBuilt } from "./build-templates.js";
 
 /**
- * Returns the precompiled digest template spec (pass it to createRenderer from functions/core/render.ts),
+ * Returns the precompiled digest template spec (pass it to createRenderer from functions/core/edition/render.ts),
  * building templates/build/digest.js first when it is missing or out of date with templates/digest.mjml.
  */
 export async function loadTemplateSpec(): Promise<unknown> {

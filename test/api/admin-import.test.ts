@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { DynamoSubscriberStore } from "../../functions/adapters/dynamo/subscriber-store.js";
 import { DynamoSuppressionStore } from "../../functions/adapters/dynamo/suppression-store.js";
-import type { Subscriber } from "../../functions/core/subscribers.js";
+import type { Subscriber } from "../../functions/core/subscribers/subscribers.js";
 import { adminRequest, type Serve, serveForSuite } from "../helpers/serve.js";
 import { stackDocumentClient, stackErasureKey, type TestStack } from "../helpers/services.js";
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { STORY_FILE_EXTENSIONS } from "../../functions/core/story-files.js";
+import { STORY_FILE_EXTENSIONS } from "../../functions/core/stories/story-files.js";
 import { adminRequest, type Serve, serveForSuite } from "../helpers/serve.js";
 import { story, type TestStack } from "../helpers/services.js";
 

@@ -2,7 +2,7 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { DynamoSuppressionStore } from "../../functions/adapters/dynamo/suppression-store.js";
-import { adminRoutes } from "../../functions/core/api/admin-routes.js";
+import { adminRoutes } from "../../functions/core/http/admin-routes.js";
 import {
   adminRequest,
   type Serve,

@@ -3,11 +3,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DynamoEditionStore } from "../../functions/adapters/dynamo/edition-store.js";
 import { DynamoSendLedger } from "../../functions/adapters/dynamo/send-ledger.js";
 import { DynamoStoryStore } from "../../functions/adapters/dynamo/story-store.js";
-import { listArchive } from "../../functions/core/archive.js";
-import { parseConfig } from "../../functions/core/config.js";
-import { dateLabel, toEditionStory } from "../../functions/core/edition.js";
-import { escapeHtml } from "../../functions/core/html.js";
-import type { EditionRecord } from "../../functions/core/ports.js";
+import { listArchive } from "../../functions/core/edition/archive.js";
+import { dateLabel, toEditionStory } from "../../functions/core/edition/edition.js";
+import { parseConfig } from "../../functions/core/kernel/config.js";
+import { escapeHtml } from "../../functions/core/kernel/html.js";
+import type { EditionRecord } from "../../functions/core/kernel/ports.js";
 import { stackDocumentClient, story, writeStories } from "../helpers/services.js";
 import { header, page, startWorld, type World } from "./public-helpers.js";
 

@@ -8,7 +8,7 @@ import { DynamoSendLedger } from "../../functions/adapters/dynamo/send-ledger.js
 import { DynamoSubscriberStore } from "../../functions/adapters/dynamo/subscriber-store.js";
 import { DynamoSuppressionStore } from "../../functions/adapters/dynamo/suppression-store.js";
 import { tableNamesFromEnv } from "../../functions/adapters/schema.js";
-import type { Subscriber } from "../../functions/core/subscribers.js";
+import type { Subscriber } from "../../functions/core/subscribers/subscribers.js";
 import { adminRequest, type Serve, startServe } from "../helpers/serve.js";
 import {
   stackDocumentClient,

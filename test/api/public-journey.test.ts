@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { verifyToken } from "../../functions/core/tokens.js";
+import { verifyToken } from "../../functions/core/subscribers/tokens.js";
 import { form, header, linkIn, page, post, startWorld, type World } from "./public-helpers.js";
 
 const DAY1 = "2031-03-14";

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { signToken } from "../../functions/core/tokens.js";
+import { signToken } from "../../functions/core/subscribers/tokens.js";
 import {
   form,
   header,

@@ -1,10 +1,13 @@
 import { simpleParser } from "mailparser";
 import { describe, expect, it } from "vitest";
-import { parseConfig } from "../../functions/core/config.js";
-import { MailError, type Mailer, type Outbox } from "../../functions/core/ports.js";
-import type { Subscriber } from "../../functions/core/subscribers.js";
-import { verifyToken } from "../../functions/core/tokens.js";
-import { createTransactionalMail, TRANSACTIONAL_ATTEMPTS } from "../../functions/core/transactional.js";
+import { parseConfig } from "../../functions/core/kernel/config.js";
+import { MailError, type Mailer, type Outbox } from "../../functions/core/kernel/ports.js";
+import type { Subscriber } from "../../functions/core/subscribers/subscribers.js";
+import { verifyToken } from "../../functions/core/subscribers/tokens.js";
+import {
+  createTransactionalMail,
+  TRANSACTIONAL_ATTEMPTS,
+} from "../../functions/core/subscribers/transactional.js";
 
 const keys = [{ id: "k1", secret: Buffer.alloc(32, 7) }];
 const config = parseConfig(

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DynamoEditionStore } from "../../functions/adapters/dynamo/edition-store.js";
 import { DynamoStoryStore } from "../../functions/adapters/dynamo/story-store.js";
-import { toEditionStory } from "../../functions/core/edition.js";
-import type { Story } from "../../functions/core/types.js";
+import { toEditionStory } from "../../functions/core/edition/edition.js";
+import type { Story } from "../../functions/core/kernel/types.js";
 import { stackDocumentClient } from "../helpers/services.js";
 import { startWorld, type World } from "./public-helpers.js";
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DynamoStoryStore } from "../../functions/adapters/dynamo/story-store.js";
-import { escapeHtml } from "../../functions/core/html.js";
+import { escapeHtml } from "../../functions/core/kernel/html.js";
 import { stackDocumentClient, story, writeStories } from "../helpers/services.js";
 import { page, startWorld, type World } from "./public-helpers.js";
 

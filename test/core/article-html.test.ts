@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { parseArticleHtml } from "../../functions/core/article-html.js";
-import type { StoryDraft } from "../../functions/core/types.js";
+import type { StoryDraft } from "../../functions/core/kernel/types.js";
+import { parseArticleHtml } from "../../functions/core/stories/article-html.js";
 
 const fixture = (name: string): string =>
   readFileSync(new URL(`../fixtures/html/${name}`, import.meta.url), "utf8");

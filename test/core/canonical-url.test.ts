@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { canonicalUrl, safeHttpUrl, urlIdentity } from "../../functions/core/canonical-url.js";
+import { canonicalUrl, safeHttpUrl, urlIdentity } from "../../functions/core/stories/canonical-url.js";
 
 describe("canonicalUrl", () => {
   it("lower-cases scheme and host, drops default ports and the fragment", () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ConfigError, parseConfig } from "../../functions/core/config.js";
+import { ConfigError, parseConfig } from "../../functions/core/kernel/config.js";
 
 describe("configuration", () => {
   it("has working local defaults", () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { groupsOf, roundStatus, settlementOf } from "../../functions/core/edition-delivery.js";
-import type { BatchOutcomes } from "../../functions/core/edition-sender.js";
-import type { DeliveryRound } from "../../functions/core/ports.js";
+import { groupsOf, roundStatus, settlementOf } from "../../functions/core/delivery/edition-delivery.js";
+import type { BatchOutcomes } from "../../functions/core/delivery/edition-sender.js";
+import type { DeliveryRound } from "../../functions/core/kernel/ports.js";
 
 const round = (over: Partial<DeliveryRound>): DeliveryRound => ({
   round: 1,

@@ -6,7 +6,7 @@ import {
   formatRate,
   SES_RATE_LEVELS,
   SMALL_SAMPLE,
-} from "../../functions/core/edition-stats.js";
+} from "../../functions/core/events/edition-stats.js";
 
 describe("deliveryStats", () => {
   it("computes delivery, bounce and complaint rates over messages sent", () => {

@@ -1,5 +1,4 @@
 import { describe, expect, it } from "vitest";
-import { parseConfig } from "../../functions/core/config.js";
 import {
   buildView,
   capStories,
@@ -8,7 +7,8 @@ import {
   groupBySection,
   rankStories,
   variantKey,
-} from "../../functions/core/edition.js";
+} from "../../functions/core/edition/edition.js";
+import { parseConfig } from "../../functions/core/kernel/config.js";
 
 const s = (id: string, section: string, hour: number, extra: Partial<EditionStory> = {}): EditionStory => ({
   id,

@@ -4,8 +4,8 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { makeExcerpt, splitSentences } from "../../functions/core/excerpt.js";
-import { endsLikeSentence } from "../../functions/core/text.js";
+import { endsLikeSentence } from "../../functions/core/kernel/text.js";
+import { makeExcerpt, splitSentences } from "../../functions/core/stories/excerpt.js";
 
 const NUM_RUNS = 150;
 

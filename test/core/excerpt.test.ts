@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { makeExcerpt, splitSentences } from "../../functions/core/excerpt.js";
+import { makeExcerpt, splitSentences } from "../../functions/core/stories/excerpt.js";
 
 const words = (n: number, word = "harbour"): string => Array.from({ length: n }, () => word).join(" ");
 

@@ -1,8 +1,8 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { parseFeedDocument, xmlTagProblem } from "../../functions/core/feed-parse.js";
-import { finaliseStory } from "../../functions/core/stories.js";
-import type { ParsedRecord, StoryDraft } from "../../functions/core/types.js";
+import type { ParsedRecord, StoryDraft } from "../../functions/core/kernel/types.js";
+import { parseFeedDocument, xmlTagProblem } from "../../functions/core/stories/feed-parse.js";
+import { finaliseStory } from "../../functions/core/stories/stories.js";
 
 const fixture = (name: string) => readFileSync(new URL(`../fixtures/feeds/${name}`, import.meta.url), "utf8");
 

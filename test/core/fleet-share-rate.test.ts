@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { fleetShareRate } from "../../functions/core/send-quota.js";
+import { fleetShareRate } from "../../functions/core/delivery/send-quota.js";
 import { sendFleet } from "../../infra/send-fleet.js";
 
 describe("fleetShareRate: one send function's pace", () => {

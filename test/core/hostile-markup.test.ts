@@ -1,16 +1,16 @@
 import { describe, expect, it } from "vitest";
-import { parseFeedDocument } from "../../functions/core/feed-parse.js";
-import { htmlToText } from "../../functions/core/html-text.js";
+import type { ParsedRecord } from "../../functions/core/kernel/types.js";
+import { parseFeedDocument } from "../../functions/core/stories/feed-parse.js";
+import { htmlToText } from "../../functions/core/stories/html-text.js";
 import {
   MARKUP_LIMITS,
   MarkupLimitError,
   markupWork,
   resetMarkupWork,
-} from "../../functions/core/markup-limits.js";
-import { sanitiseStoryHtml } from "../../functions/core/sanitise-html.js";
-import { finaliseStory } from "../../functions/core/stories.js";
-import { parseStoryFile } from "../../functions/core/story-files.js";
-import type { ParsedRecord } from "../../functions/core/types.js";
+} from "../../functions/core/stories/markup-limits.js";
+import { sanitiseStoryHtml } from "../../functions/core/stories/sanitise-html.js";
+import { finaliseStory } from "../../functions/core/stories/stories.js";
+import { parseStoryFile } from "../../functions/core/stories/story-files.js";
 
 /**
  * Deep or hostile markup costs only the item that carries it: a nesting too deep for a recursive walk,

@@ -4,7 +4,7 @@ import {
   htmlToText,
   looksLikeHtml,
   toPlainText,
-} from "../../functions/core/html-text.js";
+} from "../../functions/core/stories/html-text.js";
 
 describe("htmlToText", () => {
   it("makes block elements paragraphs, joins <br> lines, decodes references", () => {

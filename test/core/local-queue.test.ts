@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { consumeQueue, LocalQueue, type ReceivedMessage } from "../../functions/core/local-queue.js";
+import { consumeQueue, LocalQueue, type ReceivedMessage } from "../../functions/adapters/local-queue.js";
 
 /** A queue on a clock the test moves by hand. */
 function queueAt(opts: { visibilityTimeoutMs?: number; maxReceiveCount?: number } = {}) {

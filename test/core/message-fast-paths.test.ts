@@ -3,7 +3,7 @@ import { foldLines } from "nodemailer/lib/mime-funcs";
 import MimeNode from "nodemailer/lib/mime-node";
 import * as qp from "nodemailer/lib/qp";
 import { describe, expect, it } from "vitest";
-import { encodeLinkQp, toField } from "../../functions/core/message.js";
+import { encodeLinkQp, toField } from "../../functions/core/delivery/message.js";
 
 /** nodemailer's quoted-printable, as MailComposer writes a body line (wrapped at 75 here). */
 const nodemailerQp = (s: string) => qp.wrap(qp.encode(s), 75);

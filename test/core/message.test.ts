@@ -1,7 +1,7 @@
 import { type AddressObject, simpleParser } from "mailparser";
 import { describe, expect, it } from "vitest";
-import { composeMessage, type Envelope, prepareVariant } from "../../functions/core/message.js";
-import { PERSONAL_SLOTS } from "../../functions/core/types.js";
+import { composeMessage, type Envelope, prepareVariant } from "../../functions/core/delivery/message.js";
+import { PERSONAL_SLOTS } from "../../functions/core/kernel/types.js";
 import { mulberry32 } from "../../functions/local/prng.js";
 
 const envelope: Envelope = {

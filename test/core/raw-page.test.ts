@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { parseRawPage, RawPageError } from "../../functions/core/raw-page.js";
+import { parseRawPage, RawPageError } from "../../functions/core/stories/raw-page.js";
 
 const fixture = (name: string): string =>
   readFileSync(new URL(`../fixtures/raw/${name}`, import.meta.url), "utf8");

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { LINK_REL, sanitiseStoryHtml } from "../../functions/core/sanitise-html.js";
+import { LINK_REL, sanitiseStoryHtml } from "../../functions/core/stories/sanitise-html.js";
 
 const BASE = "https://site.example/news/story";
 const clean = (html: string, base: string | null = BASE) => sanitiseStoryHtml(html, base);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { QuotaBudget, quotaShortfall, quotaStopReason } from "../../functions/core/send-quota.js";
+import { QuotaBudget, quotaShortfall, quotaStopReason } from "../../functions/core/delivery/send-quota.js";
 
 describe("QuotaBudget", () => {
   it("hands out what is left, makes a caller wait while a reservation may still be freed, then says no", async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { classifySesError } from "../../functions/adapters/ses-mailer.js";
-import { backoffMs } from "../../functions/core/retry.js";
+import { backoffMs } from "../../functions/core/kernel/retry.js";
 
 const err = (name: string, status: number | undefined, message = "", fault = "client") =>
   Object.assign(new Error(message), { name, $fault: fault, $metadata: { httpStatusCode: status } });

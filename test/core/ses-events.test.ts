@@ -1,29 +1,33 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { parseConfig } from "../../functions/core/config.js";
+import { rateVerdict } from "../../functions/core/delivery/send-edition.js";
+import {
+  decideSesEvent,
+  parseSesNotifications,
+  type SesEvent,
+  type SesRecord,
+} from "../../functions/core/events/ses-events.js";
+import { parseConfig } from "../../functions/core/kernel/config.js";
 import type {
   EditionStat,
   EditionStore,
   RecipientMark,
   SendLedger,
   SubscriberStore,
-} from "../../functions/core/ports.js";
-import { rateVerdict } from "../../functions/core/send-edition.js";
+} from "../../functions/core/kernel/ports.js";
 import {
-  decideSesEvent,
-  parseSesNotifications,
-  type SesEvent,
-  type SesRecord,
-} from "../../functions/core/ses-events.js";
-import { erasedKey, type Subscriber, type SubscriberStatus } from "../../functions/core/subscribers.js";
+  erasedKey,
+  type Subscriber,
+  type SubscriberStatus,
+} from "../../functions/core/subscribers/subscribers.js";
 import {
   applySesDecision,
   applySesRecords,
   type SesEventDeps,
   suppressAddress,
   unsuppressAddress,
-} from "../../functions/core/suppression-admin.js";
+} from "../../functions/core/subscribers/suppression-admin.js";
 import { MemorySubscribers, MemorySuppressions, TEST_ERASURE_KEY } from "../helpers/memory-stores.js";
 
 const FIXTURES = join(import.meta.dirname, "..", "fixtures", "ses");

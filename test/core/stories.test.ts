@@ -1,15 +1,20 @@
 import { describe, expect, it } from "vitest";
-import { dayInZone, isValidTimeZone, zonedDayBounds, zonedTimeToUtc } from "../../functions/core/dates.js";
-import { LINK_REL } from "../../functions/core/sanitise-html.js";
+import {
+  dayInZone,
+  isValidTimeZone,
+  zonedDayBounds,
+  zonedTimeToUtc,
+} from "../../functions/core/kernel/dates.js";
+import type { StoryDraft } from "../../functions/core/kernel/types.js";
+import { LINK_REL } from "../../functions/core/stories/sanitise-html.js";
 import {
   DEFAULT_SECTION,
   DEFAULT_SOURCE,
   type FinaliseOptions,
   FUTURE_TOLERANCE_MS,
   finaliseStory,
-} from "../../functions/core/stories.js";
-import { storyId } from "../../functions/core/story-id.js";
-import type { StoryDraft } from "../../functions/core/types.js";
+} from "../../functions/core/stories/stories.js";
+import { storyId } from "../../functions/core/stories/story-id.js";
 
 const NOW = new Date("2026-11-27T09:00:00Z");
 const opts = (over: Partial<FinaliseOptions> = {}): FinaliseOptions => ({

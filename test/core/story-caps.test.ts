@@ -1,11 +1,11 @@
 import { simpleParser } from "mailparser";
 import { describe, expect, it } from "vitest";
-import { buildView } from "../../functions/core/edition.js";
-import { composeMessage, prepareVariant } from "../../functions/core/message.js";
-import { finaliseStory, STORY_LIMITS } from "../../functions/core/stories.js";
-import { parseStoryFile } from "../../functions/core/story-files.js";
-import { importStoryRecords } from "../../functions/core/story-import.js";
-import type { Story } from "../../functions/core/types.js";
+import { composeMessage, prepareVariant } from "../../functions/core/delivery/message.js";
+import { buildView } from "../../functions/core/edition/edition.js";
+import type { Story } from "../../functions/core/kernel/types.js";
+import { finaliseStory, STORY_LIMITS } from "../../functions/core/stories/stories.js";
+import { parseStoryFile } from "../../functions/core/stories/story-files.js";
+import { importStoryRecords } from "../../functions/core/stories/story-import.js";
 
 /**
  * What one story may carry: headline, byline and source are cut at a word (and the import says so), a

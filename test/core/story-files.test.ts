@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { BINARY_FILE, decodeStoryFile, parseStoryFile } from "../../functions/core/story-files.js";
-import type { ParsedRecord } from "../../functions/core/types.js";
+import type { ParsedRecord } from "../../functions/core/kernel/types.js";
+import { BINARY_FILE, decodeStoryFile, parseStoryFile } from "../../functions/core/stories/story-files.js";
 
 const errors = (records: ParsedRecord[]) => records.filter((r) => "error" in r);
 

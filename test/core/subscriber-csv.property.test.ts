@@ -5,8 +5,8 @@ import {
   readSubscriberCsv,
   SUBSCRIBER_CSV_HEADER,
   subscriberCsvLine,
-} from "../../functions/core/subscriber-csv.js";
-import type { SubscriberView } from "../../functions/core/subscribers.js";
+} from "../../functions/core/subscribers/subscriber-csv.js";
+import type { SubscriberView } from "../../functions/core/subscribers/subscribers.js";
 
 /**
  * CSV formula injection (issue 14, item 2; OWASP "CSV Injection"): a spreadsheet runs a cell as a

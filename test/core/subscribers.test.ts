@@ -1,18 +1,18 @@
 import { describe, expect, it } from "vitest";
-import type { SuppressionStore } from "../../functions/core/ports.js";
+import type { SuppressionStore } from "../../functions/core/kernel/ports.js";
 import {
   addSubscriber,
   type SubscriberAdminDeps,
   validateSubscriberInput,
-} from "../../functions/core/subscriber-admin.js";
-import { readSubscriberCsv } from "../../functions/core/subscriber-csv.js";
+} from "../../functions/core/subscribers/subscriber-admin.js";
+import { readSubscriberCsv } from "../../functions/core/subscribers/subscriber-csv.js";
 import {
   normalizeEmail,
   parseSections,
   resolveSections,
   type Subscriber,
   statusShard,
-} from "../../functions/core/subscribers.js";
+} from "../../functions/core/subscribers/subscribers.js";
 import { MemorySubscribers } from "../helpers/memory-stores.js";
 
 class MemoryStore extends MemorySubscribers {}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { TokenBucket } from "../../functions/core/token-bucket.js";
+import { TokenBucket } from "../../functions/core/delivery/token-bucket.js";
 
 describe("TokenBucket", () => {
   it("starts full and allows a burst of `capacity` takes", () => {

@@ -1,6 +1,6 @@
 import { createHmac, randomBytes } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { type SigningKey, signToken, verifyToken } from "../../functions/core/tokens.js";
+import { type SigningKey, signToken, verifyToken } from "../../functions/core/subscribers/tokens.js";
 
 /** The signing key's HMAC key object is made once per key and must follow a replaced secret. */
 describe("signing with a cached key", () => {

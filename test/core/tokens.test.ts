@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parseSigningKeys, signToken, verifyToken } from "../../functions/core/tokens.js";
+import { parseSigningKeys, signToken, verifyToken } from "../../functions/core/subscribers/tokens.js";
 
 const key = { id: "k1", secret: Buffer.alloc(32, 7) };
 const other = { id: "k2", secret: Buffer.alloc(32, 9) };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { CONFIG_ENV, ConfigError, parseConfig } from "../../functions/core/config.js";
+import { CONFIG_ENV, ConfigError, parseConfig } from "../../functions/core/kernel/config.js";
 
 /** trackOpens / trackClicks: one setting each, read by the stack (event types) and the runtime (footer, stats). */
 describe("open and click tracking settings", () => {

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { redactAddresses } from "../../functions/core/redact.js";
+import { redactAddresses } from "../../functions/core/kernel/redact.js";
 
 /**
  * No address reaches the deployed functions' logs (issue 14, item 3): CloudWatch keeps what was

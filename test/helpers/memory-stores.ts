@@ -1,10 +1,15 @@
-import type { Page, SubscriberStore, Suppression, SuppressionStore } from "../../functions/core/ports.js";
+import type {
+  Page,
+  SubscriberStore,
+  Suppression,
+  SuppressionStore,
+} from "../../functions/core/kernel/ports.js";
 import {
   deliverySlot,
   erasedKey,
   legacyErasedKey,
   type Subscriber,
-} from "../../functions/core/subscribers.js";
+} from "../../functions/core/subscribers/subscribers.js";
 
 /** The erasure key of the in-memory suppression list. */
 export const TEST_ERASURE_KEY = Buffer.alloc(32, 1);

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { Template } from "aws-cdk-lib/assertions";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseTokenKeys, signingKeysFromEnv } from "../../functions/adapters/secret-keys.js";
-import { signToken, verifyToken } from "../../functions/core/tokens.js";
+import { signToken, verifyToken } from "../../functions/core/subscribers/tokens.js";
 import { loadSigningKeys } from "../../functions/local/runtime.js";
 import { type AwsStubs, startAwsStubs } from "../helpers/aws-stubs.js";
 import {

@@ -1,14 +1,14 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { cancelEdition } from "../../functions/core/edition-admin.js";
-import { fanOutEdition, parseRecipientBatch } from "../../functions/core/fan-out.js";
-import { LocalQueue } from "../../functions/core/local-queue.js";
-import type { Mailer } from "../../functions/core/ports.js";
+import { LocalQueue } from "../../functions/adapters/local-queue.js";
+import { fanOutEdition, parseRecipientBatch } from "../../functions/core/delivery/fan-out.js";
 import {
   createSendCache,
   EDITION_CANCELLED,
   processRecipientBatch,
-} from "../../functions/core/send-batch.js";
-import { deliverEdition } from "../../functions/core/send-edition.js";
+} from "../../functions/core/delivery/send-batch.js";
+import { deliverEdition } from "../../functions/core/delivery/send-edition.js";
+import { cancelEdition } from "../../functions/core/edition/edition-admin.js";
+import type { Mailer } from "../../functions/core/kernel/ports.js";
 import type { Runtime } from "../../functions/local/runtime.js";
 import { composedEdition } from "../helpers/edition-setup.js";
 import { startTestStack, story, type TestStack, writeStories } from "../helpers/services.js";

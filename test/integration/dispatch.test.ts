@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { dueSlots } from "../../functions/core/dispatch.js";
+import { dueSlots } from "../../functions/core/delivery/dispatch.js";
 import { startTestStack, story, type TestStack, writeStories } from "../helpers/services.js";
 
 const DAY = "2031-07-14"; // summer: London UTC+1, New York UTC-4, Tokyo UTC+9

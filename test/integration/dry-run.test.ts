@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { simpleParser } from "mailparser";
 import { afterEach, describe, expect, it } from "vitest";
 import { DynamoSuppressionStore } from "../../functions/adapters/dynamo/suppression-store.js";
-import type { EditionReview } from "../../functions/core/edition-review.js";
+import type { EditionReview } from "../../functions/core/edition/edition-review.js";
 import type { TestStack } from "../helpers/services.js";
 import {
   stackDocumentClient,

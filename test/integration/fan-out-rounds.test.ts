@@ -1,8 +1,12 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { fanOutEdition, parseRecipientBatch } from "../../functions/core/fan-out.js";
-import { LocalQueue } from "../../functions/core/local-queue.js";
-import type { RecipientBatch, RecipientQueue } from "../../functions/core/ports.js";
-import { createSendCache, processRecipientBatch, settleProcessed } from "../../functions/core/send-batch.js";
+import { LocalQueue } from "../../functions/adapters/local-queue.js";
+import { fanOutEdition, parseRecipientBatch } from "../../functions/core/delivery/fan-out.js";
+import {
+  createSendCache,
+  processRecipientBatch,
+  settleProcessed,
+} from "../../functions/core/delivery/send-batch.js";
+import type { RecipientBatch, RecipientQueue } from "../../functions/core/kernel/ports.js";
 import type { Runtime } from "../../functions/local/runtime.js";
 import { composedEdition } from "../helpers/edition-setup.js";
 import { startTestStack, type TestStack } from "../helpers/services.js";

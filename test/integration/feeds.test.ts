@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DynamoStoryStore } from "../../functions/adapters/dynamo/story-store.js";
-import type { StoryListItem } from "../../functions/core/story-admin.js";
+import type { StoryListItem } from "../../functions/core/stories/story-admin.js";
 import { stackDocumentClient, startTestStack, type TestStack } from "../helpers/services.js";
 import { type FeedServer, fixture, startFeedServer } from "./feeds-server.js";
 

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DynamoSendLedger } from "../../functions/adapters/dynamo/send-ledger.js";
 import { DynamoSubscriberStore } from "../../functions/adapters/dynamo/subscriber-store.js";
 import { tableNamesFromEnv } from "../../functions/adapters/schema.js";
-import type { LedgerRecord } from "../../functions/core/ports.js";
+import type { LedgerRecord } from "../../functions/core/kernel/ports.js";
 import { stackDocumentClient, startTestStack, type TestStack } from "../helpers/services.js";
 
 /** The ledger reads resend-failed relies on, and the batched subscriber lookup of the send step. */

@@ -3,8 +3,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { FolderOutbox, outboxFileName } from "../../functions/adapters/outbox.js";
-import type { Outbox } from "../../functions/core/ports.js";
-import { deliverEdition } from "../../functions/core/send-edition.js";
+import { deliverEdition } from "../../functions/core/delivery/send-edition.js";
+import type { Outbox } from "../../functions/core/kernel/ports.js";
 import { composedEdition } from "../helpers/edition-setup.js";
 import { startTestStack, type TestStack } from "../helpers/services.js";
 

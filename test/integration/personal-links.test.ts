@@ -2,7 +2,7 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { simpleParser } from "mailparser";
 import { afterEach, describe, expect, it } from "vitest";
-import { PERSONAL_SLOTS } from "../../functions/core/types.js";
+import { PERSONAL_SLOTS } from "../../functions/core/kernel/types.js";
 import { startTestStack, story, type TestStack, writeStories } from "../helpers/services.js";
 
 /**

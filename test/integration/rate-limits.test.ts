@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DynamoRateLimitStore } from "../../functions/adapters/dynamo/rate-limit-store.js";
-import { clientOf, limitKey } from "../../functions/core/rate-limits.js";
+import { clientOf, limitKey } from "../../functions/core/subscribers/rate-limits.js";
 import { stackDocumentClient, startTestStack, type TestStack } from "../helpers/services.js";
 
 /** The sign-up's rate-limit counters on dynalite: windows, races, keys. */

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { MailError, type Mailer } from "../../functions/core/ports.js";
-import { deliverEdition } from "../../functions/core/send-edition.js";
+import { deliverEdition } from "../../functions/core/delivery/send-edition.js";
+import { MailError, type Mailer } from "../../functions/core/kernel/ports.js";
 import { openRuntime } from "../../functions/local/runtime.js";
 import { composedEdition, seedDay } from "../helpers/edition-setup.js";
 import { adminRequest, startServe } from "../helpers/serve.js";

@@ -2,7 +2,7 @@ import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { type ParsedMail, simpleParser } from "mailparser";
 import { afterEach, describe, expect, it } from "vitest";
-import { verifyToken } from "../../functions/core/tokens.js";
+import { verifyToken } from "../../functions/core/subscribers/tokens.js";
 import { loadSigningKeys } from "../../functions/local/runtime.js";
 import { seedDay } from "../helpers/edition-setup.js";
 import type { TestStack } from "../helpers/services.js";

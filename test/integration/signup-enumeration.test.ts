@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { ApiContext } from "../../functions/core/api/context.js";
-import { signUp } from "../../functions/core/signup.js";
-import { erasedKey, type Subscriber } from "../../functions/core/subscribers.js";
+import type { ApiContext } from "../../functions/core/http/context.js";
+import { signUp } from "../../functions/core/subscribers/signup.js";
+import { erasedKey, type Subscriber } from "../../functions/core/subscribers/subscribers.js";
 import { openRuntime, type Runtime } from "../../functions/local/runtime.js";
 import { startTestStack, type TestStack } from "../helpers/services.js";
 

@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { ConfigError } from "../../functions/core/config.js";
+import { ConfigError } from "../../functions/core/kernel/config.js";
 import { readConfigFile } from "../../functions/local/config-file.js";
 import { loadConfig } from "../../functions/local/runtime.js";
 import { DeploymentConfigError, readDeploymentConfig } from "../../infra/config.js";

@@ -2,8 +2,8 @@ import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { dayInZone } from "../../functions/core/dates.js";
-import { readSubscriberCsv } from "../../functions/core/subscriber-csv.js";
+import { dayInZone } from "../../functions/core/kernel/dates.js";
+import { readSubscriberCsv } from "../../functions/core/subscribers/subscriber-csv.js";
 import { main } from "../../functions/local/cli.js";
 import type { Io } from "../../functions/local/cli-support.js";
 import { runDemo, samplesDir } from "../../functions/local/demo.js";

@@ -4,10 +4,10 @@
  * logo, CAN-SPAM postal address, View in browser).
  */
 import { beforeAll, describe, expect, it } from "vitest";
-import { contrastRatio, formatRatio, lightPalette, normaliseHex } from "../../functions/core/brand.js";
-import { CONFIG_ENV, parseConfig } from "../../functions/core/config.js";
-import { buildView, type EditionStory } from "../../functions/core/edition.js";
-import { createRenderer, type DigestRenderer } from "../../functions/core/render.js";
+import { buildView, type EditionStory } from "../../functions/core/edition/edition.js";
+import { createRenderer, type DigestRenderer } from "../../functions/core/edition/render.js";
+import { contrastRatio, formatRatio, lightPalette, normaliseHex } from "../../functions/core/kernel/brand.js";
+import { CONFIG_ENV, parseConfig } from "../../functions/core/kernel/config.js";
 import { loadTemplateSpec } from "../../functions/local/template-loader.js";
 
 let renderer: DigestRenderer;

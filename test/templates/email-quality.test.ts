@@ -9,9 +9,9 @@ import { AxeBuilder } from "@axe-core/playwright";
 import { caniemail } from "caniemail";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { contrastRatio, DARK_PALETTE, MIN_TEXT_CONTRAST } from "../../functions/core/brand.js";
-import { createRenderer, type DigestRenderer } from "../../functions/core/render.js";
-import type { EditionView } from "../../functions/core/types.js";
+import { createRenderer, type DigestRenderer } from "../../functions/core/edition/render.js";
+import { contrastRatio, DARK_PALETTE, MIN_TEXT_CONTRAST } from "../../functions/core/kernel/brand.js";
+import type { EditionView } from "../../functions/core/kernel/types.js";
 import { loadTemplateSpec } from "../../functions/local/template-loader.js";
 import {
   cssColorToHex,

@@ -8,8 +8,8 @@ import { pathToFileURL } from "node:url";
 import Handlebars from "handlebars";
 import mjml2html from "mjml";
 import { beforeAll, describe, expect, it } from "vitest";
-import { createRenderer, type DigestRenderer, templateContext } from "../../functions/core/render.js";
-import type { EditionView } from "../../functions/core/types.js";
+import { createRenderer, type DigestRenderer, templateContext } from "../../functions/core/edition/render.js";
+import type { EditionView } from "../../functions/core/kernel/types.js";
 import {
   BRAND_COLOR_SLOTS,
   buildTemplates,

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { createRenderer, type DigestRenderer } from "../../functions/core/render.js";
-import { type EditionView, PERSONAL_SLOTS } from "../../functions/core/types.js";
+import { createRenderer, type DigestRenderer } from "../../functions/core/edition/render.js";
+import { type EditionView, PERSONAL_SLOTS } from "../../functions/core/kernel/types.js";
 import { loadTemplateSpec } from "../../functions/local/template-loader.js";
 import { largeView, sampleView } from "./sample-view.js";
 

@@ -1,5 +1,5 @@
 /** Invented, realistic edition views for the template tests. */
-import { type EditionView, PERSONAL_SLOTS, type StoryView } from "../../functions/core/types.js";
+import { type EditionView, PERSONAL_SLOTS, type StoryView } from "../../functions/core/kernel/types.js";
 
 /** Three sections, eight stories; one story without URL, one without byline; 5 left out. */
 export function sampleView(): EditionView {

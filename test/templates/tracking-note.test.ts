@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { createRenderer, type DigestRenderer, trackingNote } from "../../functions/core/render.js";
+import { createRenderer, type DigestRenderer, trackingNote } from "../../functions/core/edition/render.js";
 import { loadTemplateSpec } from "../../functions/local/template-loader.js";
 import { sampleView } from "./sample-view.js";
 

@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll } from "vitest";
-import { dayInZone } from "../../functions/core/dates.js";
+import { dayInZone } from "../../functions/core/kernel/dates.js";
 import { setDay, startDayTwin, twin } from "./cases/context.js";
 import { deployedDay } from "./cases/day.js";
 import { reviewFindings } from "./cases/review-findings.js";

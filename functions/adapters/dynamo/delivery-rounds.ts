@@ -1,5 +1,11 @@
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
-import type { BatchRef, BatchSettlement, DeliveryRound, RoundKind, RoundStep } from "../../core/ports.js";
+import type {
+  BatchRef,
+  BatchSettlement,
+  DeliveryRound,
+  RoundKind,
+  RoundStep,
+} from "../../core/kernel/ports.js";
 import { isConditionalCheckFailed } from "./client.js";
 
 /**

@@ -11,7 +11,7 @@ import {
   type RenderedVariant,
   type RoundKind,
   type RoundStep,
-} from "../../core/ports.js";
+} from "../../core/kernel/ports.js";
 import { batchGetAll, isConditionalCheckFailed, queryAll } from "./client.js";
 import { DynamoDeliveryRounds } from "./delivery-rounds.js";
 

@@ -1,6 +1,6 @@
 import { DeleteCommand, type DynamoDBDocumentClient, GetCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
-import type { Feed, FeedPollRecord, FeedStatus, FeedStore } from "../../core/feeds.js";
-import type { ImportCounts } from "../../core/story-import.js";
+import type { Feed, FeedPollRecord, FeedStatus, FeedStore } from "../../core/stories/feeds.js";
+import type { ImportCounts } from "../../core/stories/story-import.js";
 import { isConditionalCheckFailed, scanAll } from "./client.js";
 
 const STATUSES: readonly FeedStatus[] = ["ok", "not-modified", "error"];

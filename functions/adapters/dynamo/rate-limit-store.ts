@@ -1,5 +1,5 @@
 import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
-import type { RateLimitHit, RateLimitStore } from "../../core/rate-limits.js";
+import type { RateLimitHit, RateLimitStore } from "../../core/subscribers/rate-limits.js";
 import { isConditionalCheckFailed } from "./client.js";
 
 /**

@@ -17,8 +17,8 @@ import type {
   Page,
   RecipientMark,
   SendLedger,
-} from "../../core/ports.js";
-import { redactAddresses } from "../../core/redact.js";
+} from "../../core/kernel/ports.js";
+import { redactAddresses } from "../../core/kernel/redact.js";
 import { isConditionalCheckFailed, queryAll } from "./client.js";
 
 /** Ledger entries outlive any rerun of their edition by far; DynamoDB TTL removes them afterwards. */

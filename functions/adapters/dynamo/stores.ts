@@ -5,7 +5,7 @@ import type {
   StoryStore,
   SubscriberStore,
   SuppressionStore,
-} from "../../core/ports.js";
+} from "../../core/kernel/ports.js";
 import type { TableNames } from "../schema.js";
 import { DynamoEditionStore } from "./edition-store.js";
 import { DynamoSendLedger } from "./send-ledger.js";

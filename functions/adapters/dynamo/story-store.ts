@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
-import type { StoryRemoval, StoryStore, UpsertOutcome } from "../../core/ports.js";
-import type { Story } from "../../core/types.js";
+import type { StoryRemoval, StoryStore, UpsertOutcome } from "../../core/kernel/ports.js";
+import type { Story } from "../../core/kernel/types.js";
 import { isConditionalCheckFailed, queryAll } from "./client.js";
 
 const CONTENT_FIELDS = [

@@ -7,14 +7,14 @@ import {
   ScanCommand,
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
-import type { Page, SubscriberStore } from "../../core/ports.js";
+import type { Page, SubscriberStore } from "../../core/kernel/ports.js";
 import {
   deliverySlot,
   type Subscriber,
   type SubscriberStatus,
   shardOf,
   statusShard,
-} from "../../core/subscribers.js";
+} from "../../core/subscribers/subscribers.js";
 import { SLOT_SHARDS, STATUS_SHARDS } from "../schema.js";
 import { batchGetAll, isConditionalCheckFailed } from "./client.js";
 

@@ -5,8 +5,8 @@ import {
   PutCommand,
   ScanCommand,
 } from "@aws-sdk/lib-dynamodb";
-import type { Page, Suppression, SuppressionStore } from "../../core/ports.js";
-import { erasedKey, legacyErasedKey } from "../../core/subscribers.js";
+import type { Page, Suppression, SuppressionStore } from "../../core/kernel/ports.js";
+import { erasedKey, legacyErasedKey } from "../../core/subscribers/subscribers.js";
 import { batchGetAll } from "./client.js";
 
 /**

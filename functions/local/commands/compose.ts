@@ -1,5 +1,5 @@
-import { dayInZone } from "../../core/dates.js";
-import { composeEdition } from "../../core/send-edition.js";
+import { composeEdition } from "../../core/delivery/send-edition.js";
+import { dayInZone } from "../../core/kernel/dates.js";
 import { type Io, parseFlags, requireDay, UsageError } from "../cli-support.js";
 import type { Runtime } from "../runtime.js";
 

@@ -1,5 +1,5 @@
-import { type EditionReview, type ReviewStory, reviewEdition } from "../../core/edition-review.js";
-import type { EditionDeps } from "../../core/edition-sender.js";
+import type { EditionDeps } from "../../core/delivery/edition-sender.js";
+import { type EditionReview, type ReviewStory, reviewEdition } from "../../core/edition/edition-review.js";
 import { CommandError, type Io } from "../cli-support.js";
 
 const line = (s: ReviewStory) => `${s.section}: ${s.headline} (${s.source})`;

@@ -1,6 +1,6 @@
 import { DynamoEditionStore } from "../../adapters/dynamo/edition-store.js";
 import { DynamoSendLedger } from "../../adapters/dynamo/send-ledger.js";
-import { cancelEdition } from "../../core/edition-admin.js";
+import { cancelEdition } from "../../core/edition/edition-admin.js";
 import { CommandError, type Io, parseFlags, UsageError } from "../cli-support.js";
 import type { Runtime } from "../runtime.js";
 

@@ -1,14 +1,14 @@
 import { DynamoEditionStore } from "../../adapters/dynamo/edition-store.js";
 import { DynamoSendLedger } from "../../adapters/dynamo/send-ledger.js";
-import { DEFAULT_EDITION_DAYS, MAX_EDITION_DAYS } from "../../core/edition-admin.js";
-import { describeEngagement, describeRates, formatRate } from "../../core/edition-stats.js";
+import { resendFailed } from "../../core/delivery/resend-failed.js";
+import { stopMessage, summaryLine } from "../../core/delivery/send-edition.js";
+import { DEFAULT_EDITION_DAYS, MAX_EDITION_DAYS } from "../../core/edition/edition-admin.js";
+import { describeEngagement, describeRates, formatRate } from "../../core/events/edition-stats.js";
 import {
   type EditionStatsDeps,
   editionReportWithStats,
   listEditionsWithStats,
-} from "../../core/edition-stats-report.js";
-import { resendFailed } from "../../core/resend-failed.js";
-import { stopMessage, summaryLine } from "../../core/send-edition.js";
+} from "../../core/events/edition-stats-report.js";
 import { CommandError, type Io, parseFlags, requireDay, UsageError } from "../cli-support.js";
 import type { Runtime } from "../runtime.js";
 import { alertPrinter, batchErrorPrinter, progressReporter } from "./send.js";

@@ -1,9 +1,9 @@
 import { DynamoFeedStore } from "../../adapters/dynamo/feed-store.js";
 import { DynamoStoryStore } from "../../adapters/dynamo/story-store.js";
 import { httpFeedFetcher } from "../../adapters/feed-fetcher.js";
-import { type Feed, feedUrl, pollFeeds, pollTotalsLine } from "../../core/feeds.js";
-import { importSummary } from "../../core/story-import.js";
-import { oneLine } from "../../core/text.js";
+import { oneLine } from "../../core/kernel/text.js";
+import { type Feed, feedUrl, pollFeeds, pollTotalsLine } from "../../core/stories/feeds.js";
+import { importSummary } from "../../core/stories/story-import.js";
 import { CommandError, type Io, parseFlags, UsageError } from "../cli-support.js";
 import type { Runtime } from "../runtime.js";
 

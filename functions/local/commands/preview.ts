@@ -1,5 +1,5 @@
 import { resolve } from "node:path";
-import { dayInZone } from "../../core/dates.js";
+import { dayInZone } from "../../core/kernel/dates.js";
 import { projectRoot } from "../build-templates.js";
 import { CommandError, type Io, parseFlags, requireDay, UsageError } from "../cli-support.js";
 import { startPreviewServer } from "../preview/server.js";

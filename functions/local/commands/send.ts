@@ -1,5 +1,4 @@
-import { dayInZone } from "../../core/dates.js";
-import { EDITION_CANCELLED } from "../../core/send-batch.js";
+import { EDITION_CANCELLED } from "../../core/delivery/send-batch.js";
 import {
   composeEdition,
   deliverEdition,
@@ -7,7 +6,8 @@ import {
   type SendSummary,
   stopMessage,
   summaryLine,
-} from "../../core/send-edition.js";
+} from "../../core/delivery/send-edition.js";
+import { dayInZone } from "../../core/kernel/dates.js";
 import { CommandError, type Io, parseFlags, requireDay, UsageError } from "../cli-support.js";
 import type { Runtime } from "../runtime.js";
 import { dryRunCommand } from "./dry-run.js";

@@ -1,9 +1,9 @@
 import { randomBytes } from "node:crypto";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { createApi } from "../../core/api/routes.js";
 import { bearerTokenAuth } from "../../core/http/admin-auth.js";
 import type { HttpHandler } from "../../core/http/router.js";
+import { createApi } from "../../core/http/routes.js";
 import { type Io, parseFlags, UsageError } from "../cli-support.js";
 import { delegatingHandler, simpleHandler, startHttpServer } from "../http-server.js";
 import type { Runtime } from "../runtime.js";

@@ -1,10 +1,15 @@
 import { readdir, readFile, stat } from "node:fs/promises";
 import { extname, join } from "node:path";
 import { DynamoStoryStore } from "../../adapters/dynamo/story-store.js";
-import { dayInZone } from "../../core/dates.js";
-import { listStoriesOfDay } from "../../core/story-admin.js";
-import { decodeStoryFile, parseStoryFile, STORY_FILE_EXTENSIONS } from "../../core/story-files.js";
-import { addCounts, emptyCounts, importStoryRecords, importSummary } from "../../core/story-import.js";
+import { dayInZone } from "../../core/kernel/dates.js";
+import { listStoriesOfDay } from "../../core/stories/story-admin.js";
+import { decodeStoryFile, parseStoryFile, STORY_FILE_EXTENSIONS } from "../../core/stories/story-files.js";
+import {
+  addCounts,
+  emptyCounts,
+  importStoryRecords,
+  importSummary,
+} from "../../core/stories/story-import.js";
 import { type Io, parseFlags, requireDay, UsageError } from "../cli-support.js";
 import type { Runtime } from "../runtime.js";
 

@@ -1,6 +1,6 @@
 import { DynamoStoryStore } from "../../adapters/dynamo/story-store.js";
-import { removeStory, setStoryHeld } from "../../core/story-admin.js";
-import type { Story } from "../../core/types.js";
+import type { Story } from "../../core/kernel/types.js";
+import { removeStory, setStoryHeld } from "../../core/stories/story-admin.js";
 import { type Io, parseFlags, UsageError } from "../cli-support.js";
 import type { Runtime } from "../runtime.js";
 

@@ -18,9 +18,13 @@ import {
   subscriberDetail,
   unsubscribeSubscriber,
   updateSubscriber,
-} from "../../core/subscriber-admin.js";
-import { SUBSCRIBER_CSV_HEADER, subscriberCsvLine } from "../../core/subscriber-csv.js";
-import { importSubscriberCsv, importSummaryLine, keptSummaryLine } from "../../core/subscriber-import.js";
+} from "../../core/subscribers/subscriber-admin.js";
+import { SUBSCRIBER_CSV_HEADER, subscriberCsvLine } from "../../core/subscribers/subscriber-csv.js";
+import {
+  importSubscriberCsv,
+  importSummaryLine,
+  keptSummaryLine,
+} from "../../core/subscribers/subscriber-import.js";
 import {
   normalizeEmail,
   parseSections,
@@ -28,13 +32,13 @@ import {
   type Subscriber,
   type SubscriberStatus,
   toView,
-} from "../../core/subscribers.js";
+} from "../../core/subscribers/subscribers.js";
 import { CommandError, type Io, parseFlags, UsageError } from "../cli-support.js";
 import type { Runtime } from "../runtime.js";
 
 /**
  * `digest subscribers …`: thin wrappers over the same core functions the admin API calls
- * (functions/core/subscriber-admin.ts, subscriber-import.ts).
+ * (functions/core/subscribers/subscriber-admin.ts, subscriber-import.ts).
  */
 
 /** The stores and settings of the admin operations; no mail (use withMail for pending adds). */

@@ -4,9 +4,9 @@ import { DynamoEditionStore } from "../../adapters/dynamo/edition-store.js";
 import { DynamoSendLedger } from "../../adapters/dynamo/send-ledger.js";
 import { DynamoSubscriberStore } from "../../adapters/dynamo/subscriber-store.js";
 import { DynamoSuppressionStore } from "../../adapters/dynamo/suppression-store.js";
-import type { Suppression } from "../../core/ports.js";
-import { parseSesNotifications, type SesRecord } from "../../core/ses-events.js";
-import { isErasedKey } from "../../core/subscribers.js";
+import { parseSesNotifications, type SesRecord } from "../../core/events/ses-events.js";
+import type { Suppression } from "../../core/kernel/ports.js";
+import { isErasedKey } from "../../core/subscribers/subscribers.js";
 import {
   applySesRecords,
   listSuppressions,
@@ -14,12 +14,12 @@ import {
   SUPPRESSION_REASONS,
   suppressAddress,
   unsuppressAddress,
-} from "../../core/suppression-admin.js";
+} from "../../core/subscribers/suppression-admin.js";
 import {
   importSuppressionCsv,
   SUPPRESSION_CSV_HEADER,
   suppressionCsvLine,
-} from "../../core/suppression-transfer.js";
+} from "../../core/subscribers/suppression-transfer.js";
 import { CommandError, type Io, parseFlags, UsageError } from "../cli-support.js";
 import type { Runtime } from "../runtime.js";
 

@@ -3,6 +3,8 @@
  * it already exists), rendered for one section set exactly as a subscriber receives it, without
  * storing or sending anything.
  */
+
+import { composeEdition, type EditionDeps, renderVariant } from "../../core/delivery/send-edition.js";
 import {
   ALL_SECTIONS,
   type EditionStory,
@@ -13,8 +15,7 @@ import {
   sectionsOfVariant,
   toEditionStory,
   variantKey,
-} from "../../core/edition.js";
-import { composeEdition, type EditionDeps, renderVariant } from "../../core/send-edition.js";
+} from "../../core/edition/edition.js";
 
 /** Gmail clips a message whose HTML passes 102 KB (counted here as 102 × 1024 bytes). */
 export const GMAIL_CLIP_BYTES = 102 * 1024;

@@ -4,8 +4,8 @@
  * "send a test" form. Every value goes through the `html` tag (escaped); the only script reloads the
  * page when the server says the template changed, and sizes the frames to their content.
  */
-import { ALL_SECTIONS } from "../../core/edition.js";
-import { html, type SafeHtml, trusted } from "../../core/html.js";
+import { ALL_SECTIONS } from "../../core/edition/edition.js";
+import { html, type SafeHtml, trusted } from "../../core/kernel/html.js";
 import { GMAIL_CLIP_BYTES, type PreviewModel } from "./model.js";
 
 export interface PageState {

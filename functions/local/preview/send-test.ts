@@ -3,10 +3,11 @@
  * sends) through the configured Mailer, to any valid address, subject prefixed "[Test]". Kept apart
  * from the edition: no ledger, no subscriber, and locally the copy lands in out/test/<email>.eml.
  */
-import { composeMessage, prepareVariant } from "../../core/message.js";
-import { MailError } from "../../core/ports.js";
-import type { EditionDeps } from "../../core/send-edition.js";
-import { normalizeEmail } from "../../core/subscribers.js";
+
+import { composeMessage, prepareVariant } from "../../core/delivery/message.js";
+import type { EditionDeps } from "../../core/delivery/send-edition.js";
+import { MailError } from "../../core/kernel/ports.js";
+import { normalizeEmail } from "../../core/subscribers/subscribers.js";
 import type { PreviewModel } from "./model.js";
 
 /** Outbox folder and SES edition tag of test sends (design.md: out/test/<email>.eml). */

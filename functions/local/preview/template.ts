@@ -6,7 +6,11 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import Handlebars from "handlebars";
-import { type DigestRenderer, type DigestTemplateContext, rendererFromTemplate } from "../../core/render.js";
+import {
+  type DigestRenderer,
+  type DigestTemplateContext,
+  rendererFromTemplate,
+} from "../../core/edition/render.js";
 import { compileTemplateSource, handlebarsOptions } from "../build-templates.js";
 
 /** The template file the preview reads inside its template directory. */

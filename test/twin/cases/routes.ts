@@ -1,7 +1,7 @@
 import { simpleParser } from "mailparser";
 import { describe, expect, it } from "vitest";
-import { dayInZone } from "../../../functions/core/dates.js";
-import { SIGNUP_EMAILS_PER_WINDOW } from "../../../functions/core/signup.js";
+import { dayInZone } from "../../../functions/core/kernel/dates.js";
+import { SIGNUP_EMAILS_PER_WINDOW } from "../../../functions/core/subscribers/signup.js";
 import { ADMIN } from "../twin.js";
 import { day, editionId, mailTo, REJECTED, status, twin } from "./context.js";
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { nextDay } from "../../../functions/core/dates.js";
+import { nextDay } from "../../../functions/core/kernel/dates.js";
 import { story } from "../../helpers/services.js";
 import { ADMIN } from "../twin.js";
 import { day, REJECTED, refusedBySes, twin } from "./context.js";

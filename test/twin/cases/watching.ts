@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { MESSAGES_PER_ENQUEUE, RECIPIENTS_PER_MESSAGE } from "../../../functions/core/fan-out.js";
+import { MESSAGES_PER_ENQUEUE, RECIPIENTS_PER_MESSAGE } from "../../../functions/core/delivery/fan-out.js";
 import { METRICS_NAMESPACE, SEND_METRICS, serviceName } from "../../../functions/handlers/metric-names.js";
 import { digestMetricsIn } from "../../infra/metric-refs.js";
 import type { InvocationRecord } from "../async-invoke.js";

@@ -1,0 +1,188 @@
+import { type EditionStory, newSlotNonce, sectionComparator, toEditionStory } from "../edition/edition.js";
+import { selectStories } from "../edition/story-selection.js";
+import type { EditionRecord } from "../kernel/ports.js";
+import {
+  createEditionSender,
+  type EditionDeps,
+  emptySummary,
+  RecipientSendError,
+  type SendSummary,
+  sendToRecipients,
+} from "./edition-sender.js";
+import { fanOutEdition } from "./fan-out.js";
+import { deliverThroughQueue, EDITION_CANCELLED, type QueueDeliverOptions } from "./send-batch.js";
+import { QUOTA_STOP } from "./send-quota.js";
+
+/**
+ * The daily job: compose the edition of a day (select, dedupe, rank, cap, freeze) and deliver it to
+ * every active subscriber exactly once, resuming where an earlier run stopped. The sending engine
+ * itself is in edition-sender.ts, the per-queue-message step in send-batch.ts.
+ */
+
+export {
+  type BatchOutcomes,
+  createEditionSender,
+  type DeliverOptions,
+  type EditionDeps,
+  type EditionSender,
+  MAX_SEND_ATTEMPTS,
+  type Pacer,
+  type RecipientOutcome,
+  type Renderer,
+  rateVerdict,
+  renderVariant,
+  type SendAlert,
+  type SendSummary,
+} from "./edition-sender.js";
+
+export type ComposeResult =
+  | {
+      kind: "edition";
+      edition: EditionRecord;
+      /** Set when this call chose the stories: those the cap left out, in rank order. */
+      leftOut?: EditionStory[];
+    }
+  | { kind: "empty"; reason: string }
+  | { kind: "cancelled"; edition: EditionRecord };
+
+const now = (deps: EditionDeps) => (deps.clock ?? (() => new Date()))();
+
+/**
+ * Left-out story ids an edition records at most (the archive's "more stories"). Ids are 24 hex
+ * characters, so 500 add ~14 KB to the edition's item, beside ~26 KB of stories: far from 400 KB.
+ */
+export const MAX_RECORDED_LEFT_OUT = 500;
+
+/** Edition id of a day: the day itself (one edition a day). */
+export const editionIdFor = (day: string) => day;
+
+function canonicalSection(section: string, known: readonly string[]): string {
+  return known.find((k) => k.toLowerCase() === section.toLowerCase()) ?? section;
+}
+
+/**
+ * Selects the day's stories not yet sent in another edition and not held back by an editor, ranks
+ * and caps them so the HTML stays under Gmail's clip (a story that cannot be rendered is left out and
+ * noted in `dropped`: see selectStories), and freezes the result as the edition, with the nonce of its
+ * personal-link markers. An edition that already exists past "building" is returned as stored: a
+ * rerun sends exactly what the first run chose.
+ */
+export async function composeEdition(
+  deps: EditionDeps,
+  day: string,
+  opts: { dryRun?: boolean } = {},
+): Promise<ComposeResult> {
+  const editionId = editionIdFor(day);
+  const existing = await deps.editions.get(editionId);
+  if (existing?.status === "cancelled") return { kind: "cancelled", edition: existing };
+  if (existing && existing.status !== "building") return { kind: "edition", edition: existing };
+
+  const known = deps.config.sections;
+  const candidates = (await deps.stories.listDay(day))
+    .filter((s) => (s.editionId === null || s.editionId === editionId) && !s.held)
+    .map((s) => ({ ...toEditionStory(s), section: canonicalSection(s.section, known) }));
+  if (candidates.length === 0) return { kind: "empty", reason: `no stories for ${day}: nothing to send` };
+
+  const slotNonce = existing?.slotNonce ?? newSlotNonce();
+  const { kept, leftOut, dropped } = selectStories(deps, day, candidates, slotNonce);
+  const keptIds = new Set(kept.map((s) => s.id));
+  const leftOutBySection: Record<string, number> = {};
+  for (const s of leftOut) leftOutBySection[s.section] = (leftOutBySection[s.section] ?? 0) + 1;
+  const at = now(deps).toISOString();
+  const edition: EditionRecord = {
+    editionId,
+    date: day,
+    status: "building",
+    stories: kept,
+    leftOutBySection,
+    leftOutIds: leftOut.slice(0, MAX_RECORDED_LEFT_OUT).map((s) => s.id),
+    sections: [...new Set(kept.map((s) => s.section))].sort(sectionComparator(known)),
+    createdAt: existing?.createdAt ?? at,
+    updatedAt: at,
+    slotNonce,
+    ...(dropped.length > 0 ? { dropped } : {}),
+  };
+  if (opts.dryRun) return { kind: "edition", edition, leftOut };
+
+  // building → stories marked → sending: a crash in between leaves "building", which a rerun redoes.
+  await deps.editions.replace(edition);
+  await deps.stories.markInEdition([...keptIds], editionId);
+  const sending: EditionRecord = { ...edition, status: "sending", updatedAt: now(deps).toISOString() };
+  await deps.editions.replace(sending);
+  return { kind: "edition", edition: sending };
+}
+
+/**
+ * Sends the edition to every active subscriber who has not had it, the way the deployed stack does:
+ * fan-out (a new delivery round: pages of the sharded status index, ≤ 50 addresses a message) into an
+ * in-process queue with SQS's contract, drained by consumers that run the send Lambda's per-message
+ * step (`processRecipientBatch`) and settle each message as it does, sharing one pacer at the mailer's
+ * MaxSendRate. The last message to settle sets the edition's final status (edition-delivery.ts):
+ * "sent", or "partial" when a recipient failed or the run stopped early; an edition cancelled
+ * meanwhile stays "cancelled". An edition halted by the safety pause is left alone (nothing sent)
+ * unless `opts.resumeHalted`.
+ */
+export async function deliverEdition(
+  deps: EditionDeps,
+  edition: EditionRecord,
+  opts: Omit<QueueDeliverOptions, "sentBefore"> = {},
+): Promise<SendSummary> {
+  const sentBefore = (await deps.ledger.counts(edition.editionId)).sent;
+  const { summary, refused } = await deliverThroughQueue(
+    deps,
+    edition,
+    async (queue) =>
+      (await fanOutEdition({ subscribers: deps.subscribers, queue, editions: deps.editions }, edition))
+        .recipients,
+    { ...opts, sentBefore },
+  );
+  if (refused || (await deps.editions.getStatus(edition.editionId)) !== "cancelled") return summary;
+  // Cancelled while sending (`digest editions cancel`), which is final. Messages in flight at the
+  // cancel still went out: the archive keeps the edition for them.
+  if (summary.sent > 0) await deps.editions.markReachedReaders(edition.editionId);
+  return { ...summary, stoppedBecause: summary.stoppedBecause ?? EDITION_CANCELLED };
+}
+
+/**
+ * Sends the edition to the given addresses with an engine of its own (no queue): each is looked up
+ * again, so someone who unsubscribed or was suppressed since is not mailed. The edition's status is
+ * left to the ledger's counts. Throws, once every send settled, when one failed with an error other
+ * than a MailError (those recipients are left failed, for a retry).
+ */
+export async function deliverRecipients(
+  deps: EditionDeps,
+  edition: EditionRecord,
+  emails: readonly string[],
+): Promise<SendSummary> {
+  const sender = await createEditionSender(deps, edition);
+  const tally = emptySummary(edition);
+  const { errors } = await sendToRecipients(deps, sender, emails, tally);
+  if (errors.length > 0) throw new Error(RecipientSendError.summarise(errors), { cause: errors[0]?.cause });
+  const { stoppedBecause, haltedBecause } = sender.summary;
+  return { ...tally, stoppedBecause, haltedBecause };
+}
+
+/**
+ * The line that says why a run stopped early and what to do, or null when it did not stop. A daily
+ * quota stop says how many were not sent and that a rerun after the quota resets resumes.
+ */
+export function stopMessage(s: SendSummary): string | null {
+  if (!s.stoppedBecause) return null;
+  const left = `${s.remaining.toLocaleString("en-US")} left`;
+  if (s.haltedBecause) {
+    return `stopped: ${s.stoppedBecause}; ${left}: rerun with --resume-halted once the cause is dealt with`;
+  }
+  if (s.stoppedBecause.startsWith(QUOTA_STOP)) {
+    return `stopped: ${s.stoppedBecause}; ${left}, not sent: rerun after the quota resets (it resumes)`;
+  }
+  return `stopped: ${s.stoppedBecause}; ${left}: rerun later to resume`;
+}
+
+/** Formats the summary line of `digest send` (the contract other tools parse). */
+export function summaryLine(s: SendSummary): string {
+  return (
+    `edition=${s.editionId} stories=${s.stories} recipients=${s.recipients} sent=${s.sent} ` +
+    `already_sent=${s.alreadySent} skipped=${s.skipped} suppressed=${s.suppressed} failed=${s.failed}` +
+    (s.remaining > 0 ? ` remaining=${s.remaining}` : "")
+  );
+}

@@ -1,0 +1,235 @@
+/**
+ * Renders one edition variant: HTML from the precompiled digest template (built from
+ * templates/digest.mjml by functions/local/build-templates.ts) and a plain-text part built from the
+ * same data. Pure: no fs, no mjml; only the Handlebars runtime.
+ */
+import type HandlebarsTypes from "handlebars";
+import HandlebarsRuntime from "handlebars/runtime.js";
+import { lightPalette, type Palette } from "../kernel/brand.js";
+import type { EditionView, SectionView, StoryView } from "../kernel/types.js";
+import { safeHttpUrl } from "../stories/canonical-url.js";
+import { editionBrand } from "./edition.js";
+
+/** The `spec` export of templates/build/digest.js (a precompiled Handlebars template). */
+export type TemplateSpec = unknown;
+
+/** What the template sees: the view, with every URL checked and a few values prepared for display. */
+export interface DigestTemplateContext {
+  brandName: string;
+  date: string;
+  dateLabel: string;
+  subject: string;
+  preheader: string;
+  sections: Array<{ name: string; stories: StoryTemplateContext[] }>;
+  leftOut: number;
+  /** "1 more story today" / "N more stories today"; empty when leftOut is 0. */
+  moreLabel: string;
+  moreUrl: string | null;
+  /** The postal address split into non-empty lines. */
+  postalLines: string[];
+  unsubscribeUrl: string;
+  preferencesUrl: string;
+  /** "View in browser" (the archive page); null unless http(s). */
+  archiveUrl: string | null;
+  /** The logo in place of the brand name as heading, when configured (https only). */
+  logo: { url: string; width: number; height: number } | null;
+  /** Light-mode colours (#rrggbb) filled into the template's colour slots. */
+  brand: Palette;
+  /** One footer sentence saying that opens and/or clicks are counted; null when neither is. */
+  trackingNote: string | null;
+}
+
+export interface StoryTemplateContext {
+  headline: string;
+  /** null unless the story URL is http(s): the headline is then plain text. */
+  url: string | null;
+  source: string;
+  byline: string;
+  excerpt: string;
+  /** null unless http(s): the "Read more" link is then left out. */
+  readMoreUrl: string | null;
+}
+
+export interface DigestRenderer {
+  /** The email HTML; every value of the view is HTML-escaped. */
+  html(view: EditionView): string;
+  /** The plain-text part, built from the data (not from the HTML), wrapped at 76 columns. */
+  text(view: EditionView): string;
+}
+
+// handlebars/runtime.js is CommonJS whose module.exports is the runtime environment (which also
+// carries itself as `.default`); its bundled typings declare no exports, hence the cast.
+type HandlebarsEnv = typeof HandlebarsTypes;
+const runtimeModule = HandlebarsRuntime as unknown as HandlebarsEnv & { default?: HandlebarsEnv };
+const Handlebars: HandlebarsEnv = runtimeModule.default ?? runtimeModule;
+
+/** Column at which the plain-text part is wrapped. */
+const TEXT_WIDTH = 76;
+
+/**
+ * Creates a renderer for a precompiled template spec (the `spec` export of templates/build/digest.js).
+ * Uses an isolated Handlebars environment, so helpers registered elsewhere never leak in.
+ */
+export function createRenderer(spec: TemplateSpec): DigestRenderer {
+  const env = Handlebars.create();
+  const template = env.template<DigestTemplateContext>(spec as Parameters<HandlebarsEnv["template"]>[0]);
+  return rendererFromTemplate(template);
+}
+
+/**
+ * Creates a renderer around an already compiled template function (the preview compiles templates
+ * at run time with the full Handlebars; everything else uses createRenderer with the precompiled spec).
+ */
+export function rendererFromTemplate(template: (context: DigestTemplateContext) => string): DigestRenderer {
+  return {
+    html: (view) => template(templateContext(view)),
+    text: (view) => renderText(view),
+  };
+}
+
+/**
+ * Returns the context the digest template is filled with. Story and "more" URLs that are not
+ * absolute http(s) URLs become null (rendered without a link); throws when the unsubscribe or
+ * preferences URL is not http(s), since an email must never go out without them.
+ */
+export function templateContext(view: EditionView): DigestTemplateContext {
+  const unsubscribeUrl = httpUrl(view.unsubscribeUrl);
+  const preferencesUrl = httpUrl(view.preferencesUrl);
+  if (!unsubscribeUrl) throw new Error("render: unsubscribeUrl must be an http(s) URL");
+  if (!preferencesUrl) throw new Error("render: preferencesUrl must be an http(s) URL");
+  const brand = view.brand ?? editionBrand({});
+  return {
+    brandName: view.brandName,
+    date: view.date,
+    dateLabel: view.dateLabel,
+    subject: view.subject,
+    preheader: view.preheader,
+    sections: view.sections.map((section: SectionView) => ({
+      name: section.name,
+      stories: section.stories.map(storyContext),
+    })),
+    leftOut: Math.max(view.leftOut, 0),
+    moreLabel: moreLabel(view.leftOut),
+    moreUrl: view.leftOut > 0 && view.moreUrl !== null ? httpUrl(view.moreUrl) : null,
+    postalLines: postalLines(view.postalAddress),
+    unsubscribeUrl,
+    preferencesUrl,
+    archiveUrl: view.archiveUrl ? httpUrl(view.archiveUrl) : null,
+    logo:
+      brand.logo && httpsOnly(brand.logo.url)
+        ? { ...brand.logo, url: httpsOnly(brand.logo.url) as string }
+        : null,
+    brand: lightPalette(brand),
+    trackingNote: trackingNote(view.tracking),
+  };
+}
+
+/** "We count opens and clicks to learn what readers like." (or opens / link clicks alone), or null. */
+export function trackingNote(tracking: EditionView["tracking"]): string | null {
+  if (!tracking || (!tracking.opens && !tracking.clicks)) return null;
+  const what =
+    tracking.opens && tracking.clicks ? "opens and clicks" : tracking.opens ? "opens" : "link clicks";
+  return `We count ${what} to learn what readers like.`;
+}
+
+/** The URL when it is a safe https one (a logo is fetched by the reader's client), else null. */
+function httpsOnly(raw: string): string | null {
+  const href = httpUrl(raw);
+  return href?.startsWith("https://") ? href : null;
+}
+
+function storyContext(story: StoryView): StoryTemplateContext {
+  return {
+    headline: story.headline,
+    url: story.url === null ? null : httpUrl(story.url),
+    source: story.source,
+    byline: story.byline,
+    excerpt: story.excerpt,
+    readMoreUrl: httpUrl(story.readMoreUrl),
+  };
+}
+
+function moreLabel(leftOut: number): string {
+  if (leftOut <= 0) return "";
+  return leftOut === 1 ? "1 more story today" : `${leftOut} more stories today`;
+}
+
+function postalLines(address: string): string[] {
+  return address
+    .split(/\r?\n/)
+    .map((line) => line.trim())
+    .filter((line) => line !== "");
+}
+
+/**
+ * Returns the URL to place in an href: safeHttpUrl's WHATWG serialisation of an absolute http(s) URL
+ * (spaces, quotes and angle brackets percent-encoded, so it is one token in the text part), or null when
+ * `raw` is not one or carries credentials (`https://bank.example@evil.example/`). Canonical URLs and the
+ * PERSONAL_SLOTS markers serialise to themselves. The caller already passes safe URLs: this is the
+ * last guard before an href.
+ */
+function httpUrl(raw: string): string | null {
+  const href = safeHttpUrl(raw);
+  if (href === null) return null;
+  const { username, password } = new URL(href);
+  return username === "" && password === "" ? href : null;
+}
+
+/** Builds the plain-text part from the (checked) template context. */
+function renderText(view: EditionView): string {
+  const ctx = templateContext(view);
+  const out: string[] = [];
+  out.push(...wrap(ctx.brandName), ...wrap(ctx.dateLabel), "");
+  for (const section of ctx.sections) {
+    const heading = wrap(section.name);
+    const longest = Math.max(...heading.map((line) => [...line].length), 1);
+    out.push("", ...heading, "=".repeat(Math.min(longest, TEXT_WIDTH)), "");
+    for (const story of section.stories) {
+      out.push(...wrap(story.headline));
+      out.push(...wrap(story.byline.trim() ? `${story.source} · ${story.byline}` : story.source));
+      if (story.excerpt.trim()) out.push(...wrap(story.excerpt));
+      if (story.readMoreUrl) out.push(`Read more: ${story.readMoreUrl}`);
+      out.push("");
+    }
+  }
+  if (ctx.leftOut > 0) {
+    out.push("", ...wrap(ctx.moreUrl ? `${ctx.moreLabel}: ${ctx.moreUrl}` : ctx.moreLabel), "");
+  }
+  out.push(
+    "",
+    "--",
+    ...wrap(`You are receiving this because you subscribed to ${ctx.brandName}.`),
+    ...(ctx.trackingNote ? wrap(ctx.trackingNote) : []),
+    `Manage preferences: ${ctx.preferencesUrl}`,
+    `Unsubscribe: ${ctx.unsubscribeUrl}`,
+    "",
+    ...ctx.postalLines,
+  );
+  // Collapse runs of blank lines to one; end with a single newline.
+  const text = out.join("\n").replace(/\n{3,}/g, "\n\n");
+  return `${text.trim()}\n`;
+}
+
+/**
+ * Wraps prose at TEXT_WIDTH columns on word boundaries. Paragraph breaks (blank lines) are kept as
+ * one empty line; a word longer than the width (a URL) stands on its own line, never broken.
+ */
+function wrap(text: string, width = TEXT_WIDTH): string[] {
+  const lines: string[] = [];
+  const paragraphs = text.split(/\r?\n\s*\r?\n/);
+  paragraphs.forEach((paragraph, index) => {
+    if (index > 0) lines.push("");
+    let line = "";
+    for (const word of paragraph.split(/\s+/)) {
+      if (word === "") continue;
+      if (line === "") line = word;
+      else if ([...line].length + 1 + [...word].length <= width) line += ` ${word}`;
+      else {
+        lines.push(line);
+        line = word;
+      }
+    }
+    if (line !== "") lines.push(line);
+  });
+  return lines;
+}
