@@ -5,7 +5,7 @@
 
 import { dayInZone, isValidTimeZone, parseDay, zonedTimeToUtc } from "../kernel/dates.js";
 import { cutAtWord, normalizeText, oneLine, splitParagraphs } from "../kernel/text.js";
-import type { Story, StoryDraft } from "../kernel/types.js";
+import { SECTION_NAME_MAX, type Story, type StoryDraft } from "../kernel/types.js";
 import { canonicalUrl } from "./canonical-url.js";
 import { EXCERPT_MAX, makeExcerpt } from "./excerpt.js";
 import { decodeCharacterReferences, htmlToText, looksLikeHtml, toPlainLine } from "./html-text.js";
@@ -55,7 +55,7 @@ export const STORY_LIMITS = {
   headline: 300,
   byline: 200,
   source: 120,
-  section: 80,
+  section: SECTION_NAME_MAX,
   bodyBytes: 120_000,
   htmlBytes: 200_000,
 } as const;

@@ -1,6 +1,6 @@
 import { createHash, createHmac, randomBytes } from "node:crypto";
 import { z } from "zod";
-import { STORY_LIMITS } from "../stories/stories.js";
+import { SECTION_NAME_MAX } from "../kernel/types.js";
 
 export const SUBSCRIBER_STATUSES = ["pending", "active", "paused", "unsubscribed", "suppressed"] as const;
 export type SubscriberStatus = (typeof SUBSCRIBER_STATUSES)[number];
@@ -103,7 +103,7 @@ export function parseSections(raw: string | undefined | null): string[] {
  * Bounds on section names when none are configured: the sign-up and preferences forms are public,
  * so what a reader may type is kept to what a section name is (a story's section is capped alike).
  */
-export const TYPED_SECTIONS = { maxCount: 50, maxLength: STORY_LIMITS.section } as const;
+export const TYPED_SECTIONS = { maxCount: 50, maxLength: SECTION_NAME_MAX } as const;
 
 /**
  * Resolves chosen sections against the configured ones (case-insensitively, to their configured

@@ -31,6 +31,17 @@ export function deployedDay(): void {
         expect(readdirSync(fn.dir)).toContain("index.mjs.map");
       }
     });
+
+    it("keeps the story importers (DOM, article and feed parsers, sanitiser) out of the functions that never import stories", () => {
+      for (const name of ["compose", "send", "sesEvents"]) {
+        const dir = twin.functions.functions[name]?.dir as string;
+        const map = JSON.parse(readFileSync(join(dir, "index.mjs.map"), "utf8")) as { sources: string[] };
+        const importers = map.sources.filter((s) =>
+          /node_modules\/(linkedom|@mozilla\/readability|feedsmith|sanitize-html|htmlparser2)\//.test(s),
+        );
+        expect({ name, importers }).toEqual({ name, importers: [] });
+      }
+    });
   });
 
   describe("a deployed day", () => {
