@@ -13,6 +13,8 @@ export const USAGE = `usage: digest [--aws] <command> [options]
   stories import <file|dir>...           .json, .ndjson, .txt raw pages, .html articles,
                                          .xml/.rss/.atom feeds, JSON Feed (.json)
           [--url U] [--published-at ISO] [--section S] [--source S]
+                                         --url and --published-at name one story: one file of one
+                                         record (the others carry their own in the file)
   stories list [--date YYYY-MM-DD] [--json]   held stories are marked [held]
   stories remove <id>...                 delete stories that went out in no edition (re-imports skip them)
   stories hold <id>... · release <id>... keep stories out of editions until released
