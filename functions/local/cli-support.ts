@@ -17,9 +17,29 @@ export interface Io {
   interactive: boolean;
 }
 
+/**
+ * Lines written to a stream until its reader is gone. A reader that stops early (`digest stories list
+ * | head -1`) closes the pipe: writing then fails with EPIPE, which is how a pipe says "enough", not a
+ * failure of the command. Later lines are dropped and the command finishes as it would have (a send
+ * is not cut off halfway because nobody reads its summary), with its own exit code. Any other write
+ * error also stops the output rather than throwing from an event handler.
+ */
+export function lineWriter(stream: NodeJS.WritableStream): (line: string) => void {
+  let open = true;
+  stream.on("error", (err: NodeJS.ErrnoException) => {
+    open = false;
+    if (err.code !== "EPIPE" && stream !== process.stderr) {
+      process.stderr.write(`digest: cannot write the output: ${err.message}\n`);
+    }
+  });
+  return (line) => {
+    if (open) stream.write(`${line}\n`);
+  };
+}
+
 export const processIo: Io = {
-  out: (line) => process.stdout.write(`${line}\n`),
-  err: (line) => process.stderr.write(`${line}\n`),
+  out: lineWriter(process.stdout),
+  err: lineWriter(process.stderr),
   interactive: Boolean(process.stderr.isTTY),
 };
 

@@ -1,35 +1,11 @@
-import { ConfigError } from "../core/kernel/config.js";
 import { CommandError, type Io, processIo, UsageError } from "./cli-support.js";
-import { composeCommand } from "./commands/compose.js";
-import { dispatchCommand } from "./commands/dispatch.js";
-import { cancelEditionCommand } from "./commands/edition-cancel.js";
-import { listEditionsCommand, resendFailedCommand, showEditionCommand } from "./commands/editions.js";
-import { addFeedCommand, listFeedsCommand, pollFeedsCommand, removeFeedCommand } from "./commands/feeds.js";
-import { initCommand } from "./commands/init.js";
-import { previewCommand } from "./commands/preview.js";
-import { sendCommand } from "./commands/send.js";
-import { serveCommand } from "./commands/serve.js";
-import { importStoriesCommand, listStoriesCommand } from "./commands/stories.js";
-import { holdStoriesCommand, releaseStoriesCommand, removeStoriesCommand } from "./commands/story-edit.js";
-import {
-  addSubscriberCommand,
-  eraseSubscriberCommand,
-  exportSubscribersCommand,
-  importSubscribersCommand,
-  listSubscribersCommand,
-  removeSubscriberCommand,
-  showSubscriberCommand,
-  updateSubscriberCommand,
-} from "./commands/subscribers.js";
-import {
-  addSuppressionCommand,
-  exportSuppressionsCommand,
-  importSuppressionsCommand,
-  listSuppressionsCommand,
-  removeSuppressionCommand,
-  sesEventsCommand,
-} from "./commands/suppressions.js";
-import { openRuntime, type Runtime } from "./runtime.js";
+import type { Runtime } from "./runtime.js";
+
+/*
+ * The `digest` command's dispatcher. Only this file and cli-support.ts are loaded before a command
+ * is chosen: each command's module (and the runtime with the AWS SDK, dynalite and MJML behind it)
+ * is imported when that command runs, so `digest --help` and usage errors answer at once.
+ */
 
 export const USAGE = `usage: digest [--aws] <command> [options]
 
@@ -37,6 +13,8 @@ export const USAGE = `usage: digest [--aws] <command> [options]
   stories import <file|dir>...           .json, .ndjson, .txt raw pages, .html articles,
                                          .xml/.rss/.atom feeds, JSON Feed (.json)
           [--url U] [--published-at ISO] [--section S] [--source S]
+                                         --url and --published-at name one story: one file of one
+                                         record (the others carry their own in the file)
   stories list [--date YYYY-MM-DD] [--json]   held stories are marked [held]
   stories remove <id>...                 delete stories that went out in no edition (re-imports skip them)
   stories hold <id>... · release <id>... keep stories out of editions until released
@@ -89,63 +67,87 @@ Embedded DynamoDB and SES unless AWS_ENDPOINT_URL_DYNAMODB / AWS_ENDPOINT_URL_SE
 --aws: the deployed stack on AWS, its tables, settings and signing key from cdk-outputs.json.`;
 
 type Handler = (rt: Runtime, io: Io, args: string[], env: NodeJS.ProcessEnv) => Promise<number>;
+/** Imports a command's module and returns its handler. */
+type Loader = () => Promise<Handler>;
 
-const COMMANDS: Record<string, Handler | Record<string, Handler>> = {
-  init: (rt, io, args) => {
-    if (args.length > 0) throw new UsageError(`unexpected argument ${args[0]}`);
-    return initCommand(rt, io);
+/** The handler `name` of the module `load` imports, loaded when the command runs. */
+const lazy =
+  <K extends string, M extends Record<K, Handler>>(load: () => Promise<M>, name: K): Loader =>
+  async () =>
+    (await load())[name];
+
+const stories = () => import("./commands/stories.js");
+const storyEdit = () => import("./commands/story-edit.js");
+const subscribers = () => import("./commands/subscribers.js");
+const suppressions = () => import("./commands/suppressions.js");
+const editions = () => import("./commands/editions.js");
+const feeds = () => import("./commands/feeds.js");
+
+const COMMANDS: Record<string, Loader | Record<string, Loader>> = {
+  init: async () => {
+    const { initCommand } = await import("./commands/init.js");
+    return (rt, io, args) => {
+      if (args.length > 0) throw new UsageError(`unexpected argument ${args[0]}`);
+      return initCommand(rt, io);
+    };
   },
   stories: {
-    import: importStoriesCommand,
-    list: listStoriesCommand,
-    remove: removeStoriesCommand,
-    hold: holdStoriesCommand,
-    release: releaseStoriesCommand,
+    import: lazy(stories, "importStoriesCommand"),
+    list: lazy(stories, "listStoriesCommand"),
+    remove: lazy(storyEdit, "removeStoriesCommand"),
+    hold: lazy(storyEdit, "holdStoriesCommand"),
+    release: lazy(storyEdit, "releaseStoriesCommand"),
   },
   subscribers: {
-    add: addSubscriberCommand,
-    import: importSubscribersCommand,
-    list: listSubscribersCommand,
-    remove: removeSubscriberCommand,
-    export: exportSubscribersCommand,
-    show: showSubscriberCommand,
-    update: updateSubscriberCommand,
-    erase: eraseSubscriberCommand,
+    add: lazy(subscribers, "addSubscriberCommand"),
+    import: lazy(subscribers, "importSubscribersCommand"),
+    list: lazy(subscribers, "listSubscribersCommand"),
+    remove: lazy(subscribers, "removeSubscriberCommand"),
+    export: lazy(subscribers, "exportSubscribersCommand"),
+    show: lazy(subscribers, "showSubscriberCommand"),
+    update: lazy(subscribers, "updateSubscriberCommand"),
+    erase: lazy(subscribers, "eraseSubscriberCommand"),
   },
-  send: sendCommand,
-  serve: serveCommand,
-  preview: previewCommand,
+  send: lazy(() => import("./commands/send.js"), "sendCommand"),
+  serve: lazy(() => import("./commands/serve.js"), "serveCommand"),
+  preview: lazy(() => import("./commands/preview.js"), "previewCommand"),
   suppressions: {
-    list: listSuppressionsCommand,
-    add: addSuppressionCommand,
-    remove: removeSuppressionCommand,
-    export: exportSuppressionsCommand,
-    import: importSuppressionsCommand,
+    list: lazy(suppressions, "listSuppressionsCommand"),
+    add: lazy(suppressions, "addSuppressionCommand"),
+    remove: lazy(suppressions, "removeSuppressionCommand"),
+    export: lazy(suppressions, "exportSuppressionsCommand"),
+    import: lazy(suppressions, "importSuppressionsCommand"),
   },
-  "ses-events": sesEventsCommand,
-  dispatch: dispatchCommand,
-  compose: composeCommand,
+  "ses-events": lazy(suppressions, "sesEventsCommand"),
+  dispatch: lazy(() => import("./commands/dispatch.js"), "dispatchCommand"),
+  compose: lazy(() => import("./commands/compose.js"), "composeCommand"),
   editions: {
-    show: showEditionCommand,
-    list: listEditionsCommand,
-    "resend-failed": resendFailedCommand,
-    cancel: cancelEditionCommand,
+    show: lazy(editions, "showEditionCommand"),
+    list: lazy(editions, "listEditionsCommand"),
+    "resend-failed": lazy(editions, "resendFailedCommand"),
+    cancel: lazy(() => import("./commands/edition-cancel.js"), "cancelEditionCommand"),
   },
-  feeds: { add: addFeedCommand, list: listFeedsCommand, remove: removeFeedCommand, poll: pollFeedsCommand },
+  feeds: {
+    add: lazy(feeds, "addFeedCommand"),
+    list: lazy(feeds, "listFeedsCommand"),
+    remove: lazy(feeds, "removeFeedCommand"),
+    poll: lazy(feeds, "pollFeedsCommand"),
+  },
 };
 
-function resolveCommand(args: string[]): { handler: Handler; rest: string[] } {
+/** The command's loader and its arguments; a UsageError for an unknown command or subcommand. */
+function resolveCommand(args: string[]): { load: Loader; rest: string[] } {
   const [name, sub, ...rest] = args;
-  const entry = name ? COMMANDS[name] : undefined;
+  const entry = name && Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
   if (!entry) throw new UsageError(name ? `unknown command "${name}"` : "no command given");
-  if (typeof entry === "function") return { handler: entry, rest: args.slice(1) };
-  const handler = sub ? entry[sub] : undefined;
-  if (!handler) {
+  if (typeof entry === "function") return { load: entry, rest: args.slice(1) };
+  const load = sub && Object.hasOwn(entry, sub) ? entry[sub] : undefined;
+  if (!load) {
     throw new UsageError(
       `${name} needs one of: ${Object.keys(entry).join(", ")}${sub ? ` (got "${sub}")` : ""}`,
     );
   }
-  return { handler, rest };
+  return { load, rest };
 }
 
 /** Runs one `digest` invocation; returns the exit code (0 ok, 1 failure, 2 usage). */
@@ -162,13 +164,14 @@ export async function main(
   }
   let rt: Runtime | null = null;
   try {
-    const { handler, rest } = resolveCommand(args);
+    const { load, rest } = resolveCommand(args);
     if (aws && args[0] === "init") {
       throw new CommandError(
         "--aws init: the deployed stack's tables belong to CloudFormation (npm run deploy creates and " +
           "updates them); nothing to create",
       );
     }
+    const [handler, { openRuntime }] = await Promise.all([load(), import("./runtime.js")]);
     rt = await openRuntime({ env, aws });
     for (const notice of rt.notices) io.err(`digest: ${notice}`);
     return await handler(rt, io, rest, env);
@@ -177,11 +180,13 @@ export async function main(
       io.err(`digest: ${err.message}\n(run "digest help" for usage)`);
       return 2;
     }
-    if (err instanceof CommandError || err instanceof ConfigError) {
-      io.err(`digest: ${err.message}`);
+    // ConfigError (core/kernel/config.ts) is known by its name: importing the class would load zod
+    // before every command.
+    const e = err as Error;
+    if (err instanceof CommandError || e.name === "ConfigError") {
+      io.err(`digest: ${e.message}`);
       return 1;
     }
-    const e = err as Error;
     if (e.name === "ResourceNotFoundException") {
       io.err(`digest: ${e.message} (run "digest init" first)`);
       return 1;

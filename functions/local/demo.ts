@@ -1,10 +1,10 @@
 /**
  * `npm start`: the daily job end to end on the embedded services, with no AWS account. Creates a
- * fresh data directory (./.digest/demo), imports the sample stories (dated today) and subscribers,
- * sends today's edition to the outbox and says where to look.
+ * fresh data directory (./.digest/demo), imports the sample stories (they carry no date: the import
+ * dates them, so they are today's) and subscribers, sends today's edition to the outbox and says
+ * where to look.
  */
-import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { mkdir, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { dirname, join, relative, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import { dayInZone } from "../core/kernel/dates.js";
@@ -22,9 +22,6 @@ const MARKER = ".digest-demo";
 
 /** Order of the sample sections in the email when the configuration names none. */
 const DEMO_SECTIONS = "World,Science,Business,Technology,Culture,Sport";
-
-/** Raw pages carry no time: they are published at this time of today (the import's --published-at). */
-const RAW_PAGE_TIME = "06:15";
 
 /** The demo's data directory: $DIGEST_DEMO_HOME (tests only) or ./.digest/demo. */
 export const demoHome = (env: NodeJS.ProcessEnv = process.env) =>
@@ -87,16 +84,6 @@ async function freshDemoHome(dir: string, env: NodeJS.ProcessEnv): Promise<strin
   return null;
 }
 
-/** Copies samples/stories to `target`, writing `day` for every {{today}}. */
-async function copyStories(target: string, day: string): Promise<void> {
-  const source = join(samplesDir, "stories");
-  await mkdir(target, { recursive: true });
-  for (const name of await readdir(source)) {
-    const text = await readFile(join(source, name), "utf8");
-    await writeFile(join(target, name), text.replaceAll("{{today}}", day));
-  }
-}
-
 /** The .eml files in `dir` written since `since` (epoch ms). */
 async function emlWrittenSince(dir: string, since: number): Promise<number> {
   let count = 0;
@@ -108,9 +95,9 @@ async function emlWrittenSince(dir: string, since: number): Promise<number> {
 }
 
 /**
- * Runs the demo: fresh data directory, sample stories dated today (in the configured zone) and
- * subscribers, then `digest send` for today, each step through the real `digest` command in-process.
- * Stops at the first step that fails. Returns the exit code (0 when the edition went out).
+ * Runs the demo: fresh data directory, the sample stories (dated by their import, so today in the
+ * configured zone) and subscribers, then `digest send` for today, each step through the real `digest`
+ * command in-process. Stops at the first step that fails. Returns the exit code (0 when the edition went out).
  */
 export async function runDemo(env: NodeJS.ProcessEnv = process.env, io: Io = processIo): Promise<number> {
   const started = Date.now();
@@ -138,36 +125,30 @@ export async function runDemo(env: NodeJS.ProcessEnv = process.env, io: Io = pro
   }
   io.out(`${config.brandName} demo: edition ${today} (${config.timeZone}), data in ${shown(dir)}`);
 
-  const temp = await mkdtemp(join(tmpdir(), "digest-demo-"));
   let sendOutput: string[] = [];
-  try {
-    await copyStories(join(temp, "stories"), today);
-    const steps: string[][] = [
-      ["init"],
-      ["stories", "import", join(temp, "stories"), "--published-at", `${today}T${RAW_PAGE_TIME}`],
-      ["subscribers", "import", shown(join(samplesDir, "subscribers.csv"))],
-      ["send", "--date", today],
-    ];
-    for (const argv of steps) {
-      io.out(`\n$ digest ${argv.join(" ")}`);
-      const lines: string[] = [];
-      const stepIo: Io = {
-        out: (line) => {
-          lines.push(line);
-          io.out(`  ${line}`);
-        },
-        err: (line) => io.err(`  ${line}`),
-        interactive: io.interactive,
-      };
-      const code = await main(argv, stepIo, runEnv);
-      if (code !== 0) {
-        io.err(`\ndemo: "digest ${argv[0]}" exited with ${code}; stopped`);
-        return code;
-      }
-      sendOutput = lines;
+  const steps: string[][] = [
+    ["init"],
+    ["stories", "import", shown(join(samplesDir, "stories"))],
+    ["subscribers", "import", shown(join(samplesDir, "subscribers.csv"))],
+    ["send", "--date", today],
+  ];
+  for (const argv of steps) {
+    io.out(`\n$ digest ${argv.join(" ")}`);
+    const lines: string[] = [];
+    const stepIo: Io = {
+      out: (line) => {
+        lines.push(line);
+        io.out(`  ${line}`);
+      },
+      err: (line) => io.err(`  ${line}`),
+      interactive: io.interactive,
+    };
+    const code = await main(argv, stepIo, runEnv);
+    if (code !== 0) {
+      io.err(`\ndemo: "digest ${argv[0]}" exited with ${code}; stopped`);
+      return code;
     }
-  } finally {
-    await rm(temp, { recursive: true, force: true });
+    sendOutput = lines;
   }
 
   const summary = sendOutput.find((l) => l.startsWith("edition="));

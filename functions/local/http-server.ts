@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { DEFAULT_MAX_BODY_BYTES, type HttpHandler } from "../core/http/router.js";
 import type { HttpRequest, HttpResponse } from "../core/http/types.js";
+import { CommandError } from "./cli-support.js";
 
 /**
  * The request body as UTF-8 text, or null as soon as it passes `maxBytes`: at once when the declared
@@ -130,15 +131,37 @@ export async function startHttpServer(
     }
   });
   const host = opts.host ?? "127.0.0.1";
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(opts.port ?? 8787, host, () => resolve());
-  });
-  const address = server.address();
-  const port = address && typeof address === "object" ? address.port : 0;
+  const port = await listen(server, opts.port ?? 8787, host);
   return {
     server,
     url: `http://${host}:${port}`,
     close: () => new Promise<void>((r) => server.close(() => r())),
   };
+}
+
+/**
+ * Listens on host:port (0 picks a free port) and resolves with the port. A port another program holds
+ * (EADDRINUSE) or one this user may not open (EACCES) is a CommandError saying so in one line.
+ */
+export async function listen(server: Server, port: number, host = "127.0.0.1"): Promise<number> {
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(port, host, () => {
+        server.off("error", reject);
+        resolve();
+      });
+    });
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === "EADDRINUSE") throw new CommandError(`port ${port} is in use (try --port 0 for a free one)`);
+    if (code === "EACCES") {
+      throw new CommandError(
+        `port ${port} needs privileges this user lacks (try a port above 1023, or --port 0)`,
+      );
+    }
+    throw err;
+  }
+  const address = server.address();
+  return address && typeof address === "object" ? address.port : port;
 }

@@ -26,6 +26,13 @@
  *   BadRequestException / 400 (SESv2's mapping of SES's InvalidParameterValue).
  * - missing Authorization header: MissingAuthenticationTokenException / 403.
  * - unknown method/path: NotFoundException / 404.
+ *
+ * Why not aws-ses-v2-local (checked with 2.10.2): it keeps every message in one module-wide store
+ * (two servers in a process share it; nothing is ever dropped: ~100 KiB of heap per 60 KB message, so
+ * a bench's 10⁵ sends would not fit), parses Content.Raw and keeps no raw bytes, enforces no send rate
+ * or daily quota (GetAccount returns a static account from one process-wide variable; SentLast24Hours
+ * stays 0), has no fault injection, and accepts any credential and a web page's POST. What it would
+ * add, a mail viewer, the outbox's .eml files and `digest preview` already give.
  */
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";

@@ -29,24 +29,28 @@ describe("digest stories import", () => {
         JSON.stringify(story(DAY, 3, { url: "ftp://files.example/x" })),
       ].join("\n"),
     );
+    // A raw page carries no URL or time: it is imported on its own, with --url and --published-at
+    // (which name one story, so they are refused with several files).
+    const page = join(stack.dir, "page.txt");
     await writeFile(
-      join(dir, "nested", "page.txt"),
+      page,
       "Sign in\nHarbour Post\nHarbour Post\nScience\nBy Ana Ortiz\n\nTidal trial lights up the town\n\nThe town ran on tidal power for a week, a first for the coast. Residents barely noticed.\n\nEngineers were pleased.\n\nSign up now\nRelated Stories\nDownload the app\n",
     );
     await writeFile(join(dir, "nested", "empty.json"), "");
     await writeFile(join(dir, "binary.txt"), Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x00, 0x01]));
-    const run = await stack.digest([
+    const run = await stack.digest(["stories", "import", dir, join(stack.dir, "missing.ndjson")]);
+    expect(run.code).toBe(1);
+    expect(run.out.trim()).toBe("imported=2 updated=0 skipped=0 invalid=6");
+    const pageRun = await stack.digest([
       "stories",
       "import",
-      dir,
-      join(stack.dir, "missing.ndjson"),
+      page,
       "--published-at",
       `${DAY}T09:00:00Z`,
       "--url",
       "https://harbour.example/tidal",
     ]);
-    expect(run.code).toBe(1);
-    expect(run.out.trim()).toBe("imported=3 updated=0 skipped=0 invalid=6");
+    expect(pageRun.out.trim()).toBe("imported=1 updated=0 skipped=0 invalid=0");
     const file = join(dir, "day.ndjson");
     expect(run.err).toContain(`${file}:2: `);
     expect(run.err).toMatch(new RegExp(`${file}:4: headline: required`));
@@ -69,8 +73,8 @@ describe("digest stories import", () => {
       "Story number 2 of the day",
       "Tidal trial lights up the town",
     ]);
-    const page = listed.find((s: { headline: string }) => s.headline.startsWith("Tidal"));
-    expect(page).toMatchObject({
+    const tidal = listed.find((s: { headline: string }) => s.headline.startsWith("Tidal"));
+    expect(tidal).toMatchObject({
       source: "Harbour Post",
       section: "Science",
       byline: "Ana Ortiz",
@@ -316,7 +320,7 @@ describe("digest subscribers", () => {
     for (const line of [3, 4, 5, 6, 7, 9, 11]) expect(run.err).toContain(`${csv}:${line}: `);
     expect(run.err).toContain(`${csv}:4: duplicate of line 2`);
     expect(run.err).toContain(`${csv}:6: unknown section Sport`);
-    expect(run.err).toContain(`${csv}:9: gone@example.com is unsubscribed; not reactivated`);
+    expect(run.err).toContain(`${csv}:9: skipped: gone@example.com is unsubscribed; not reactivated`);
 
     const list = json(await stack.digest(["subscribers", "list", "--json"]));
     expect(list.map((s: { email: string }) => s.email)).toEqual([

@@ -32,6 +32,11 @@ export interface ImportReport {
   notices: ImportProblem[];
   /** Ids of the stories stored or already present (imported, updated or skipped), in record order. */
   storyIds: string[];
+  /**
+   * The records the store skipped, in record order: unchanged, or removed earlier (a tombstone keeps
+   * re-imports out). The store does not say which; a caller that tells the user asks it (`get`).
+   */
+  skips: { line: number; id: string }[];
 }
 
 export const emptyCounts = (): ImportCounts => ({ imported: 0, updated: 0, skipped: 0, invalid: 0 });
@@ -63,7 +68,7 @@ export async function importStoryRecords(
 ): Promise<ImportReport> {
   if (!isValidTimeZone(options.timeZone)) throw new RangeError(`unknown time zone "${options.timeZone}"`);
   if (Number.isNaN(options.now.getTime())) throw new RangeError("options.now is not a valid date");
-  const report: ImportReport = { counts: emptyCounts(), problems: [], notices: [], storyIds: [] };
+  const report: ImportReport = { counts: emptyCounts(), problems: [], notices: [], storyIds: [], skips: [] };
   for (const record of records) {
     if ("error" in record) {
       report.problems.push({ line: record.line, reason: record.error });
@@ -83,8 +88,10 @@ export async function importStoryRecords(
       report.counts.invalid++;
       continue;
     }
-    report.counts[await store.upsert(result.story, result.day)]++;
+    const outcome = await store.upsert(result.story, result.day);
+    report.counts[outcome]++;
     report.storyIds.push(result.story.id);
+    if (outcome === "skipped") report.skips.push({ line: record.line, id: result.story.id });
     for (const reason of result.notices) report.notices.push({ line: record.line, reason });
     if (Date.parse(result.story.publishedAt) > options.now.getTime() + FUTURE_TOLERANCE_MS) {
       report.notices.push({

@@ -68,7 +68,13 @@ export interface KeptCounts {
 export interface ImportSummary {
   imported: number;
   updated: number;
+  /** Rows that changed nothing: `unchanged` of them, and the rest each with a "skipped" report. */
   skipped: number;
+  /**
+   * Of `skipped`, the rows the list already had as they are (a re-import, an unsubscribed row of an
+   * address that is unsubscribed): counted, not reported row by row.
+   */
+  unchanged: number;
   invalid: number;
   /** Rows whose confirmation email failed (not stored; a re-import retries them). */
   failed: number;
@@ -104,7 +110,14 @@ export function keptSummaryLine(s: ImportSummary): string | null {
 
 type Counted = "imported" | "updated" | "skipped" | "invalid" | "failed";
 type Outcome =
-  | { counted: Counted; report?: ImportReport; confirmation?: boolean; kept?: keyof KeptCounts }
+  | {
+      counted: Counted;
+      report?: ImportReport;
+      confirmation?: boolean;
+      kept?: keyof KeptCounts;
+      /** A skipped row that changed nothing because the list already has it so (no report). */
+      unchanged?: boolean;
+    }
   | { error: unknown };
 
 /**
@@ -119,6 +132,13 @@ function keptState(
   if (row.created && final === row.asked && !row.fromRow) return undefined;
   return final;
 }
+
+/** A row of an erased address: skipped, and said so (only its keyed hash is left, and it blocks it). */
+const erasedRow = (line: number, email: string): Outcome => ({
+  counted: "skipped",
+  kept: "erased",
+  report: { line, kind: "skipped", reason: `${email} was erased (GDPR) and may not be added again` },
+});
 
 /**
  * A row whose status says suppressed (bounced, complained, blocklisted…): the address goes on the
@@ -143,7 +163,7 @@ async function importSuppressedRow(
     // (as the exported list had it), never mailable from the first write on: unsubscribed, then
     // suppressed.
     if ((await listed).has(valid.email) && (await deps.suppressions.erasure(valid.email))) {
-      return { counted: "skipped", kept: "erased" };
+      return erasedRow(row.line, valid.email);
     }
     const added = await addSubscriber(
       deps,
@@ -163,9 +183,11 @@ async function importSuppressedRow(
     case "invalid":
       return { counted: "invalid", report: { line: row.line, kind: "invalid", reason: result.error } };
     case "erased":
-      return { counted: "skipped", kept: "erased" };
+      return erasedRow(row.line, valid.email);
     case "already":
-      return { counted: created ? "imported" : "skipped", kept: "suppressed" };
+      return created
+        ? { counted: "imported", kept: "suppressed" }
+        : { counted: "skipped", kept: "suppressed", unchanged: true };
     default:
       return { counted: created ? "imported" : "updated", kept: "suppressed" };
   }
@@ -194,6 +216,7 @@ export async function importSubscribers(
     imported: 0,
     updated: 0,
     skipped: 0,
+    unchanged: 0,
     invalid: 0,
     failed: 0,
     confirmations: 0,
@@ -209,6 +232,7 @@ export async function importSubscribers(
       return;
     }
     summary[o.counted]++;
+    if (o.unchanged) summary.unchanged++;
     if (o.kept) summary.kept[o.kept]++;
     if (o.confirmation) summary.confirmations++;
     if (o.report) opts.onReport?.(o.report);
@@ -268,6 +292,7 @@ export async function importSubscribers(
         return {
           counted: blocked ? "skipped" : result.outcome,
           report,
+          unchanged: result.outcome === "skipped" && report === undefined,
           kept,
           confirmation: "confirmationSent" in result ? result.confirmationSent : undefined,
         };

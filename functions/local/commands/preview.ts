@@ -40,9 +40,8 @@ export async function previewCommand(rt: Runtime, io: Io, args: string[]): Promi
       log: (line) => io.err(line),
     });
   } catch (err) {
-    const e = err as NodeJS.ErrnoException;
-    if (e.code === "EADDRINUSE") throw new CommandError(`port ${port} is in use (try --port 0)`);
-    throw new CommandError(e.message);
+    // A port in use is a CommandError already; a template that does not compile is said as it is.
+    throw err instanceof CommandError ? err : new CommandError((err as Error).message);
   }
   io.out(`listening on ${server.url}`);
   io.err(`previewing ${day} from ${templatesDir}; edits to the template reload the page`);

@@ -2,6 +2,7 @@ import { EDITION_CANCELLED } from "../../core/delivery/send-batch.js";
 import {
   composeEdition,
   deliverEdition,
+  type EditionDeps,
   type SendAlert,
   type SendSummary,
   stopMessage,
@@ -82,8 +83,43 @@ export async function sendCommand(rt: Runtime, io: Io, args: string[]): Promise<
   }
   if (rt.outboxRoot && summary.sent + summary.alreadySent > 0)
     io.err(`outbox: ${rt.outboxRoot}/${edition.editionId}/`);
+  if (summary.skipped > 0) await explainSkipped(deps, edition, summary.skipped, io);
   io.out(summaryLine(summary));
   return summary.failed > 0 || summary.stoppedBecause ? 1 : 0;
+}
+
+/** Most skipped recipients named after a send; the others are counted. */
+const MAX_NAMED_SKIPS = 20;
+
+/**
+ * Says on stderr whom the send skipped and why. A recipient is skipped for one reason: the sections
+ * they chose have nothing in this edition (suppressed ones are counted apart). Read back from the
+ * send ledger's "skipped" entries of the edition, at most MAX_NAMED_SKIPS by address.
+ */
+async function explainSkipped(
+  deps: EditionDeps,
+  edition: { editionId: string; sections: readonly string[] },
+  skipped: number,
+  io: Io,
+): Promise<void> {
+  const ids: string[] = [];
+  let cursor: string | null = null;
+  do {
+    const page = await deps.ledger.list(edition.editionId, ["skipped"], cursor, MAX_NAMED_SKIPS - ids.length);
+    ids.push(...page.items.map((entry) => entry.subscriberId));
+    cursor = page.nextCursor;
+  } while (cursor && ids.length < MAX_NAMED_SKIPS);
+  const subscribers = await Promise.all(ids.map((id) => deps.subscribers.getById(id)));
+  subscribers.forEach((s, i) => {
+    const who = s ? s.email : `subscriber ${ids[i]} (no longer on the list)`;
+    const chose = s?.sections.length ? `chose ${s.sections.join(", ")}; ` : "";
+    io.err(`skipped: ${who}: ${chose}this edition has nothing in those sections`);
+  });
+  if (skipped > ids.length) {
+    io.err(
+      `skipped: … and ${skipped - ids.length} more, for the same reason (digest editions show ${edition.editionId})`,
+    );
+  }
 }
 
 /** Prints the safety pause's alert (stderr). */

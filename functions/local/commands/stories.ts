@@ -41,7 +41,51 @@ async function expandPaths(paths: string[]): Promise<{ files: string[]; missing:
   return { files, missing };
 }
 
-/** `digest stories import <file|dir>...`: every good record is stored; each bad one is reported as file:line. */
+/** Flags that describe one story: given for several, every record lacking its own would take them. */
+const ONE_STORY_FLAGS = ["url", "published-at"] as const;
+
+function oneStoryFlagsError(given: readonly string[], what: string): UsageError {
+  const flags = given.map((f) => `--${f}`).join(" and ");
+  return new UsageError(
+    `${flags} ${given.length === 1 ? "names" : "name"} one story, but ${what}: import that story's ` +
+      `file on its own with ${flags}, and give the others their own (url, publishedAt) in the file`,
+  );
+}
+
+/**
+ * Why the store skipped each of `skips`: a story removed earlier (its tombstone keeps imports out) is
+ * said by line; the unchanged ones are counted. Looks them up a batch at a time.
+ */
+async function explainSkips(
+  store: DynamoStoryStore,
+  file: string,
+  skips: { line: number; id: string }[],
+  io: Io,
+): Promise<void> {
+  let unchanged = 0;
+  for (let i = 0; i < skips.length; i += 25) {
+    const batch = skips.slice(i, i + 25);
+    const stored = await Promise.all(batch.map((s) => store.get(s.id)));
+    batch.forEach((skip, j) => {
+      if (stored[j]) unchanged++;
+      else
+        io.err(
+          `${file}:${skip.line}: skipped: story ${skip.id} was removed (digest stories remove); imports leave it out`,
+        );
+    });
+  }
+  if (unchanged > 0) {
+    const stories = unchanged === 1 ? "1 story" : `${unchanged} stories`;
+    io.err(`${file}: skipped: ${stories} unchanged (stored already with the same content)`);
+  }
+}
+
+/**
+ * `digest stories import <file|dir>...`: every good record is stored; each bad one is reported as
+ * file:line, and each skipped one says why. `--url` and `--published-at` describe one story: refused
+ * (usage error, nothing imported) when the files hold more than one, since every record lacking its
+ * own would take them (with --url, each overwriting the last).
+ */
 export async function importStoriesCommand(rt: Runtime, io: Io, args: string[]): Promise<number> {
   const { values, positionals } = parseFlags(args, {
     url: { type: "string" },
@@ -50,9 +94,13 @@ export async function importStoriesCommand(rt: Runtime, io: Io, args: string[]):
     source: { type: "string" },
   });
   if (positionals.length === 0) throw new UsageError("stories import needs at least one file or directory");
+  const oneStory = ONE_STORY_FLAGS.filter((flag) => values[flag] !== undefined);
+  const { files, missing } = await expandPaths(positionals);
+  if (oneStory.length > 0 && files.length + missing.length > 1) {
+    throw oneStoryFlagsError(oneStory, `${files.length + missing.length} files were given`);
+  }
   const store = new DynamoStoryStore(rt.db, rt.tables.stories);
   const counts = emptyCounts();
-  const { files, missing } = await expandPaths(positionals);
   for (const problem of missing) {
     io.err(problem);
     counts.invalid++;
@@ -69,6 +117,10 @@ export async function importStoriesCommand(rt: Runtime, io: Io, args: string[]):
     }
     const decoded = decodeStoryFile(file, bytes);
     const records = "text" in decoded ? parseStoryFile(file, decoded.text) : [{ line: 1, ...decoded }];
+    // Only one file here (see above): nothing is stored yet.
+    if (oneStory.length > 0 && records.length > 1) {
+      throw oneStoryFlagsError(oneStory, `${file} holds ${records.length} records`);
+    }
     const report = await importStoryRecords(records, store, {
       defaults: {
         url: values.url,
@@ -81,6 +133,7 @@ export async function importStoriesCommand(rt: Runtime, io: Io, args: string[]):
     });
     for (const problem of report.problems) io.err(`${file}:${problem.line}: ${problem.reason}`);
     for (const notice of report.notices) io.err(`${file}:${notice.line}: note: ${notice.reason}`);
+    await explainSkips(store, file, report.skips, io);
     addCounts(counts, report.counts);
   }
   io.out(importSummary(counts));

@@ -21,6 +21,7 @@ import {
 } from "../../core/subscribers/subscriber-admin.js";
 import { SUBSCRIBER_CSV_HEADER, subscriberCsvLine } from "../../core/subscribers/subscriber-csv.js";
 import {
+  type ImportReport,
   importSubscriberCsv,
   importSummaryLine,
   keptSummaryLine,
@@ -122,9 +123,18 @@ export async function addSubscriberCommand(rt: Runtime, io: Io, args: string[]):
   return 0;
 }
 
+/** How a reported row's line reads after `<file>:<line>: `; an invalid row is the reason alone (design.md). */
+const REPORT_PREFIX: Record<ImportReport["kind"], string> = {
+  invalid: "",
+  failed: "",
+  skipped: "skipped: ",
+  note: "note: ",
+};
+
 /**
  * `digest subscribers import <file.csv> [--pending] [--source S]`: streams the file; good rows
- * import, each bad one is reported as file:line on stderr, in line order; ends with the summary.
+ * import, each bad or skipped one is reported as file:line on stderr, in line order (the unchanged
+ * ones counted in one line); ends with the summary.
  */
 export async function importSubscribersCommand(rt: Runtime, io: Io, args: string[]): Promise<number> {
   const { values, positionals } = parseFlags(args, {
@@ -149,7 +159,7 @@ export async function importSubscribersCommand(rt: Runtime, io: Io, args: string
         at: new Date().toISOString(),
         source: values.source?.trim() || basename(file),
       },
-      onReport: (r) => io.err(`${file}:${r.line}: ${r.reason}`),
+      onReport: (r) => io.err(`${file}:${r.line}: ${REPORT_PREFIX[r.kind]}${r.reason}`),
       onProgress: io.interactive
         ? (rows) => io.err(`  … ${rows} rows (${Math.round(rows / ((Date.now() - started) / 1000 || 1))}/s)`)
         : undefined,
@@ -157,6 +167,12 @@ export async function importSubscribersCommand(rt: Runtime, io: Io, args: string
     });
   } catch (err) {
     throw new CommandError(`${file}: ${(err as Error).message}`);
+  }
+  if (summary.unchanged > 0) {
+    const rows = summary.unchanged === 1 ? "1 row" : `${summary.unchanged} rows`;
+    io.err(
+      `${file}: skipped: ${rows} unchanged (stored already as the file has ${summary.unchanged === 1 ? "it" : "them"})`,
+    );
   }
   if (summary.confirmations > 0) io.err(`confirmation emails sent: ${summary.confirmations}`);
   io.out(importSummaryLine(summary));

@@ -7,7 +7,7 @@ import { randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { EditionDeps } from "../../core/delivery/send-edition.js";
 import { parseSections } from "../../core/subscribers/subscribers.js";
-import { readBody, refuseBody } from "../http-server.js";
+import { listen, readBody, refuseBody } from "../http-server.js";
 import { previewEdition } from "./model.js";
 import { previewPage } from "./page.js";
 import { sendTest } from "./send-test.js";
@@ -44,7 +44,8 @@ const SECURITY_HEADERS = {
 
 /**
  * Compiles the template (throwing when the first compile fails), starts watching its directory and
- * listens on 127.0.0.1:`port`. Resolves once listening.
+ * listens on 127.0.0.1:`port`. Resolves once listening; when it cannot listen (a CommandError for a
+ * port in use), it stops watching and rejects.
  */
 export async function startPreviewServer(opts: PreviewOptions): Promise<PreviewServer> {
   const log = opts.log ?? (() => {});
@@ -171,12 +172,14 @@ export async function startPreviewServer(opts: PreviewOptions): Promise<PreviewS
     });
   }
 
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(opts.port, "127.0.0.1", () => resolve());
-  });
-  const address = server.address();
-  const port = address && typeof address === "object" ? address.port : opts.port;
+  let port: number;
+  try {
+    port = await listen(server, opts.port);
+  } catch (err) {
+    // Nothing may keep the process alive once it cannot serve (the watcher would, for good).
+    stopWatching();
+    throw err;
+  }
   origin = `http://127.0.0.1:${port}`;
   ownOrigins = new Set([origin, `http://localhost:${port}`]);
   return {
