@@ -12,23 +12,14 @@ import { confirmSignup, type SignupField, signUp } from "../subscribers/signup.j
 import { parseSections } from "../subscribers/subscribers.js";
 import { signToken, type TokenClaims, type TokenPurpose, verifyToken } from "../subscribers/tokens.js";
 import type { ApiContext } from "./context.js";
-import {
-  archiveEditionPage,
-  archiveListPage,
-  blockedPage,
-  checkInboxPage,
-  confirmedPage,
-  confirmGonePage,
-  errorPage,
-  linkNeededPage,
-  preferencesGonePage,
-  preferencesPage,
-  rateLimitedPage,
-  storyPage,
-  subscribePage,
-  unsubscribeConfirmPage,
-  unsubscribedPage,
-} from "./pages.js";
+import { archiveEditionPage, archiveListPage } from "./pages/archive.js";
+import { blockedPage } from "./pages/blocked.js";
+import { confirmedPage, confirmGonePage } from "./pages/confirm.js";
+import { errorPage } from "./pages/error.js";
+import { preferencesGonePage, preferencesPage } from "./pages/preferences.js";
+import { storyPage } from "./pages/story.js";
+import { checkInboxPage, rateLimitedPage, subscribePage } from "./pages/subscribe.js";
+import { linkNeededPage, unsubscribeConfirmPage, unsubscribedPage } from "./pages/unsubscribe.js";
 import type { Route } from "./router.js";
 import {
   HttpError,
