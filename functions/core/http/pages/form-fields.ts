@@ -1,6 +1,9 @@
-import { html, type SafeHtml, trusted } from "../../kernel/html.js";
+import { html, type SafeHtml } from "../../kernel/html.js";
 
-/** The parts of the sign-up and preferences forms: fields with their hints and errors, the error summary. */
+/**
+ * The parts of the sign-up and preferences forms: fields with their hints and errors, and the error
+ * summary at the top of a form sent back.
+ */
 
 export type FieldErrors = Partial<
   Record<"email" | "name" | "sections" | "timezone" | "deliveryHour" | "action", string>
@@ -16,7 +19,7 @@ function timeZones(): string[] {
 /** aria-describedby (the hint, then the error) and aria-invalid of a field. */
 export function described(errors: FieldErrors, field: keyof FieldErrors, hint: boolean): SafeHtml {
   const ids = [hint ? `${field}-hint` : "", errors[field] ? `${field}-error` : ""].filter(Boolean);
-  return html`${ids.length > 0 ? html` aria-describedby="${ids.join(" ")}"` : ""}${errors[field] ? trusted(' aria-invalid="true"') : ""}`;
+  return html`${ids.length > 0 ? html` aria-describedby="${ids.join(" ")}"` : ""}${errors[field] ? html` aria-invalid="true"` : ""}`;
 }
 
 export const fieldError = (errors: FieldErrors, field: keyof FieldErrors) =>
@@ -49,9 +52,9 @@ export function deliveryHourSelect(
   const hours = Array.from({ length: 24 }, (_, h) => h);
   return html`<label for="deliveryHour">Delivery time</label>
 <select id="deliveryHour" name="deliveryHour"${described(errors, "deliveryHour", true)}>
-<option value=""${current === null ? trusted(" selected") : ""}>The usual time (${label(defaultHour)})</option>
+<option value=""${current === null ? html` selected` : ""}>The usual time (${label(defaultHour)})</option>
 ${hours.map(
-  (h) => html`<option value="${String(h)}"${h === current ? trusted(" selected") : ""}>${label(h)}</option>
+  (h) => html`<option value="${String(h)}"${h === current ? html` selected` : ""}>${label(h)}</option>
 `,
 )}</select>
 <p class="hint" id="deliveryHour-hint">When the digest arrives, in your time zone.</p>
@@ -62,8 +65,8 @@ export function timeZoneSelect(current: string | null, defaultZone: string, erro
   const list = current && !timeZones().includes(current) ? [current, ...timeZones()] : timeZones();
   return html`<label for="timezone">Time zone <span class="optional">(optional)</span></label>
 <select id="timezone" name="timezone"${described(errors, "timezone", true)}>
-<option value=""${current ? "" : trusted(" selected")}>No preference (the edition follows ${defaultZone})</option>
-${list.map((z) => html`<option${z === current ? trusted(" selected") : ""}>${z}</option>\n`)}</select>
+<option value=""${current ? "" : html` selected`}>No preference (the edition follows ${defaultZone})</option>
+${list.map((z) => html`<option${z === current ? html` selected` : ""}>${z}</option>\n`)}</select>
 <p class="hint" id="timezone-hint">Where you read the digest.</p>
 ${fieldError(errors, "timezone")}`;
 }
@@ -91,7 +94,7 @@ ${fieldError(errors, "sections")}`;
 ${known.map(
   (name, i) =>
     html`<div class="check"><input type="checkbox" id="section-${i}" name="sections" value="${name}"${
-      all || ticked.has(name.toLowerCase()) ? trusted(" checked") : ""
+      all || ticked.has(name.toLowerCase()) ? html` checked` : ""
     }><label for="section-${i}">${name}</label></div>\n`,
 )}${fieldError(errors, "sections")}
 </fieldset>`;

@@ -1,6 +1,6 @@
 import { ARCHIVE_FEED_PATH } from "../../edition/archive-feed.js";
 import type { DigestConfig } from "../../kernel/config.js";
-import { html, type SafeHtml, trusted } from "../../kernel/html.js";
+import { html, type SafeHtml } from "../../kernel/html.js";
 import { htmlResponse } from "../types.js";
 import { type PageBrandConfig, pageBrandMark, pageBrandStyle } from "./brand.js";
 import { STYLE } from "./style.js";
@@ -49,7 +49,7 @@ ${feed ? html`<link rel="alternate" type="application/atom+xml" title="${config.
 ${notice ? html`<div class="notice" role="status"><p>${notice}</p></div>` : ""}
 ${body}
 </main>
-${postal.length > 0 ? html`<footer><p>${postal.map((line, i) => html`${i > 0 ? trusted("<br>") : ""}${line}`)}</p></footer>` : ""}
+${postal.length > 0 ? html`<footer><p>${postal.map((line, i) => html`${i > 0 ? html`<br>` : ""}${line}`)}</p></footer>` : ""}
 </div>
 </body>
 </html>
