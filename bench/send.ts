@@ -20,12 +20,9 @@ import { DynamoSubscriberStore } from "../functions/adapters/dynamo/subscriber-s
 import { DynamoSuppressionStore } from "../functions/adapters/dynamo/suppression-store.js";
 import { tableNamesFromEnv } from "../functions/adapters/schema.js";
 import { SesMailer } from "../functions/adapters/ses-mailer.js";
-import {
-  composeEdition,
-  deliverEdition,
-  type EditionDeps,
-  type SendSummary,
-} from "../functions/core/delivery/send-edition.js";
+import type { EditionDeps } from "../functions/core/delivery/edition-sender.js";
+import { composeEdition, deliverEdition } from "../functions/core/delivery/send-edition.js";
+import type { SendSummary } from "../functions/core/delivery/send-summary.js";
 import { tokenBucketPacer } from "../functions/core/delivery/token-bucket.js";
 import { createRenderer } from "../functions/core/edition/render.js";
 import type { DigestConfig } from "../functions/core/kernel/config.js";

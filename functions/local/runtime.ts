@@ -17,8 +17,8 @@ import {
   signingKeysFromSecret,
 } from "../adapters/secret-keys.js";
 import { SesMailer } from "../adapters/ses-mailer.js";
+import type { EditionDeps } from "../core/delivery/edition-sender.js";
 import { withEditionResending } from "../core/delivery/resend-failed.js";
-import type { EditionDeps } from "../core/delivery/send-edition.js";
 import { tokenBucketPacer } from "../core/delivery/token-bucket.js";
 import { createRenderer } from "../core/edition/render.js";
 import { type ApiContext, apiContextFrom } from "../core/http/context.js";

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { rateVerdict } from "../../functions/core/delivery/send-edition.js";
+import { rateVerdict } from "../../functions/core/delivery/safety-pause.js";
 import {
   decideSesEvent,
   parseSesNotifications,

@@ -1,9 +1,10 @@
 import type { EditionRecord, LedgerRecord, LedgerState, RecipientQueue } from "../kernel/ports.js";
 import type { Subscriber } from "../subscribers/subscribers.js";
 import { enqueueGroup, groupsOf, leftUnreached, roundToJoin } from "./edition-delivery.js";
-import { type EditionDeps, emptySummary, type SendSummary } from "./edition-sender.js";
+import type { EditionDeps } from "./edition-sender.js";
 import { MESSAGES_PER_ENQUEUE, RECIPIENTS_PER_MESSAGE } from "./fan-out.js";
 import { deliverThroughQueue, type QueueDeliverOptions } from "./send-batch.js";
+import { emptySummary, type SendSummary } from "./send-summary.js";
 
 /**
  * `digest editions resend-failed <id>`: retries the recipients of an edition whose ledger entry is

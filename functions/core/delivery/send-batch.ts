@@ -2,19 +2,15 @@ import { consumeQueue, LocalQueue, type ReceivedMessage } from "../../adapters/l
 import type { EditionRecord, RecipientBatch, RecipientQueue } from "../kernel/ports.js";
 import { settlementOf, settleQueueMessage } from "./edition-delivery.js";
 import {
-  type BatchOutcomes,
-  countOutcome,
   createEditionSender,
   type DeliverOptions,
   type EditionDeps,
   type EditionSender,
-  emptySummary,
-  type RecipientOutcome,
-  RecipientSendError,
-  type SendSummary,
-  sendToRecipients,
 } from "./edition-sender.js";
 import { parseRecipientBatch } from "./fan-out.js";
+import { RecipientSendError } from "./recipient-send-error.js";
+import { type BatchOutcomes, sendToRecipients } from "./send-recipients.js";
+import { countOutcome, emptySummary, type RecipientOutcome, type SendSummary } from "./send-summary.js";
 
 /**
  * One queue message of the send queue, processed the same way wherever it is consumed: by the send

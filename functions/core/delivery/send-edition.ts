@@ -1,39 +1,19 @@
 import { type EditionStory, newSlotNonce, sectionComparator, toEditionStory } from "../edition/edition.js";
 import { selectStories } from "../edition/story-selection.js";
 import type { EditionRecord } from "../kernel/ports.js";
-import {
-  createEditionSender,
-  type EditionDeps,
-  emptySummary,
-  RecipientSendError,
-  type SendSummary,
-  sendToRecipients,
-} from "./edition-sender.js";
+import { createEditionSender, type EditionDeps } from "./edition-sender.js";
 import { fanOutEdition } from "./fan-out.js";
+import { RecipientSendError } from "./recipient-send-error.js";
 import { deliverThroughQueue, EDITION_CANCELLED, type QueueDeliverOptions } from "./send-batch.js";
 import { QUOTA_STOP } from "./send-quota.js";
+import { sendToRecipients } from "./send-recipients.js";
+import { emptySummary, type SendSummary } from "./send-summary.js";
 
 /**
  * The daily job: compose the edition of a day (select, dedupe, rank, cap, freeze) and deliver it to
  * every active subscriber exactly once, resuming where an earlier run stopped. The sending engine
  * itself is in edition-sender.ts, the per-queue-message step in send-batch.ts.
  */
-
-export {
-  type BatchOutcomes,
-  createEditionSender,
-  type DeliverOptions,
-  type EditionDeps,
-  type EditionSender,
-  MAX_SEND_ATTEMPTS,
-  type Pacer,
-  type RecipientOutcome,
-  type Renderer,
-  rateVerdict,
-  renderVariant,
-  type SendAlert,
-  type SendSummary,
-} from "./edition-sender.js";
 
 export type ComposeResult =
   | {

@@ -4,10 +4,11 @@
  * subscribers' variant keys), sending nothing and storing nothing.
  */
 
-import { type EditionDeps, renderVariant, variantView } from "../delivery/edition-sender.js";
+import type { EditionDeps } from "../delivery/edition-sender.js";
 import { composeEdition, editionIdFor } from "../delivery/send-edition.js";
 import type { DroppedStory, EditionStatus } from "../kernel/ports.js";
 import { ALL_SECTIONS, type EditionStory, rankStories, sectionsOfVariant, variantKey } from "./edition.js";
+import { renderVariant, variantView } from "./variant.js";
 
 /** A story as a review lists it. */
 export interface ReviewStory {

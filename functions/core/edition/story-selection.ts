@@ -5,7 +5,7 @@
  * preview.
  */
 
-import { type EditionDeps, renderVariant } from "../delivery/edition-sender.js";
+import type { EditionDeps } from "../delivery/edition-sender.js";
 import { prepareVariant } from "../delivery/message.js";
 import type { DroppedStory, EditionRecord } from "../kernel/ports.js";
 import {
@@ -16,6 +16,7 @@ import {
   personalSlots,
   rankStories,
 } from "./edition.js";
+import { renderVariant } from "./variant.js";
 
 type RenderDeps = Pick<EditionDeps, "config" | "renderer">;
 
