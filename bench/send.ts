@@ -21,9 +21,10 @@ import { DynamoSuppressionStore } from "../functions/adapters/dynamo/suppression
 import { tableNamesFromEnv } from "../functions/adapters/schema.js";
 import { SesMailer } from "../functions/adapters/ses-mailer.js";
 import type { EditionDeps } from "../functions/core/delivery/edition-sender.js";
-import { composeEdition, deliverEdition } from "../functions/core/delivery/send-edition.js";
+import { deliverEdition } from "../functions/core/delivery/send-edition.js";
 import type { SendSummary } from "../functions/core/delivery/send-summary.js";
 import { tokenBucketPacer } from "../functions/core/delivery/token-bucket.js";
+import { composeEdition } from "../functions/core/edition/compose.js";
 import { createRenderer } from "../functions/core/edition/render.js";
 import type { DigestConfig } from "../functions/core/kernel/config.js";
 import { loadTemplateSpec } from "../functions/local/template-loader.js";

@@ -1,8 +1,8 @@
-import { editionIdFor } from "../delivery/send-edition.js";
 import type { DigestConfig } from "../kernel/config.js";
 import { dayInZone, nextDay, parseDay } from "../kernel/dates.js";
 import type { EditionRecord, EditionStatus, EditionStore, SendLedger, StoryStore } from "../kernel/ports.js";
 import type { EditionView, SectionView, Story } from "../kernel/types.js";
+import { editionIdFor } from "./compose.js";
 import { buildView, type EditionStory, groupBySection, rankStories, toEditionStory } from "./edition.js";
 
 /**

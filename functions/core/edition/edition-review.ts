@@ -5,8 +5,8 @@
  */
 
 import type { EditionDeps } from "../delivery/edition-sender.js";
-import { composeEdition, editionIdFor } from "../delivery/send-edition.js";
 import type { DroppedStory, EditionStatus } from "../kernel/ports.js";
+import { composeEdition, editionIdFor } from "./compose.js";
 import { ALL_SECTIONS, type EditionStory, rankStories, sectionsOfVariant, variantKey } from "./edition.js";
 import { renderVariant, variantView } from "./variant.js";
 

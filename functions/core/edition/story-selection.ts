@@ -1,7 +1,7 @@
 /**
  * Choosing an edition's stories from the day's candidates: rank, cap so the HTML stays under Gmail's
  * clip, and leave out, with a note, any story that cannot be rendered or encoded, so that one bad
- * story never costs the day. Used by composeEdition (send-edition.ts), and so by the dry run and the
+ * story never costs the day. Used by composeEdition (compose.ts), and so by the dry run and the
  * preview.
  */
 

@@ -130,8 +130,9 @@ export interface EditionRecord {
   /** Stories of the day the cap left out, by section. */
   leftOutBySection: Record<string, number>;
   /**
-   * Ids of the stories the cap left out, in rank order (at most MAX_RECORDED_LEFT_OUT of send-edition.ts): what the
-   * archive's "more stories" shows. Absent on editions composed before it was recorded.
+   * Ids of the stories the cap left out, in rank order (at most MAX_RECORDED_LEFT_OUT of
+   * edition/compose.ts): what the archive's "more stories" shows. Absent on editions composed before it
+   * was recorded.
    */
   leftOutIds?: string[];
   /**

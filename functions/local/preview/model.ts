@@ -5,7 +5,7 @@
  */
 
 import type { EditionDeps } from "../../core/delivery/edition-sender.js";
-import { composeEdition } from "../../core/delivery/send-edition.js";
+import { composeEdition } from "../../core/edition/compose.js";
 import {
   ALL_SECTIONS,
   type EditionStory,
