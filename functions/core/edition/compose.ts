@@ -1,7 +1,7 @@
-import type { EditionDeps } from "../delivery/edition-sender.js";
-import type { EditionRecord } from "../kernel/ports.js";
+import type { EditionRecord, EditionStore, StoryStore } from "../kernel/ports.js";
 import { type EditionStory, newSlotNonce, sectionComparator, toEditionStory } from "./edition.js";
 import { selectStories } from "./story-selection.js";
+import type { RenderDeps } from "./variant.js";
 
 /**
  * Composing the edition of a day: select, dedupe, rank, cap and freeze the day's stories. Delivering
@@ -18,7 +18,17 @@ export type ComposeResult =
   | { kind: "empty"; reason: string }
   | { kind: "cancelled"; edition: EditionRecord };
 
-const now = (deps: EditionDeps) => (deps.clock ?? (() => new Date()))();
+/**
+ * What composing reads and writes: the day's stories, the editions, and the renderer that checks what
+ * fits.
+ */
+export interface ComposeDeps extends RenderDeps {
+  stories: StoryStore;
+  editions: EditionStore;
+  clock?: () => Date;
+}
+
+const now = (deps: ComposeDeps) => (deps.clock ?? (() => new Date()))();
 
 /**
  * Left-out story ids an edition records at most (the archive's "more stories"). Ids are 24 hex
@@ -41,7 +51,7 @@ function canonicalSection(section: string, known: readonly string[]): string {
  * rerun sends exactly what the first run chose.
  */
 export async function composeEdition(
-  deps: EditionDeps,
+  deps: ComposeDeps,
   day: string,
   opts: { dryRun?: boolean } = {},
 ): Promise<ComposeResult> {

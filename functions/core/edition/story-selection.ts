@@ -5,7 +5,6 @@
  * preview.
  */
 
-import type { EditionDeps } from "../delivery/edition-sender.js";
 import { prepareVariant } from "../delivery/message.js";
 import type { DroppedStory, EditionRecord } from "../kernel/ports.js";
 import {
@@ -16,9 +15,7 @@ import {
   personalSlots,
   rankStories,
 } from "./edition.js";
-import { renderVariant } from "./variant.js";
-
-type RenderDeps = Pick<EditionDeps, "config" | "renderer">;
+import { type RenderDeps, renderVariant } from "./variant.js";
 
 export interface Selection {
   /** In rank order: what the edition carries. */

@@ -13,12 +13,18 @@ export interface Renderer {
   text(view: EditionView): string;
 }
 
+/** What rendering a variant reads: the settings and the compiled template. */
+export interface RenderDeps {
+  config: DigestConfig;
+  renderer: Renderer;
+}
+
 /**
  * Renders one variant (a set of sections) of an edition. Pure given the edition, so a rerun or a
  * different process renders the same bytes.
  */
 export function renderVariant(
-  deps: { config: DigestConfig; renderer: Renderer },
+  deps: RenderDeps,
   edition: Pick<EditionRecord, "date" | "stories" | "sections" | "leftOutBySection" | "slotNonce">,
   key: string,
 ): RenderedVariant {
