@@ -48,7 +48,7 @@ const IO_MODULES = new Set([
  */
 const EXCEPTIONS: ReadonlyArray<{ file: string; imports: string; reason: string }> = [
   {
-    file: "functions/core/delivery/send-batch.ts",
+    file: "functions/core/delivery/queue-run.ts",
     imports: "functions/adapters/local-queue.ts",
     reason:
       "deliverThroughQueue (the local run of the deployed path) builds the in-process queue itself; " +

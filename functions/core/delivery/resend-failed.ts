@@ -3,7 +3,7 @@ import type { Subscriber } from "../subscribers/subscribers.js";
 import { enqueueGroup, groupsOf, leftUnreached, roundToJoin } from "./edition-delivery.js";
 import type { EditionDeps } from "./edition-sender.js";
 import { MESSAGES_PER_ENQUEUE, RECIPIENTS_PER_MESSAGE } from "./fan-out.js";
-import { deliverThroughQueue, type QueueDeliverOptions } from "./send-batch.js";
+import { deliverThroughQueue, type QueueDeliverOptions } from "./queue-run.js";
 import { emptySummary, type SendSummary } from "./send-summary.js";
 
 /**

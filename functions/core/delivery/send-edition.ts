@@ -1,8 +1,9 @@
 import type { EditionRecord } from "../kernel/ports.js";
 import { createEditionSender, type EditionDeps } from "./edition-sender.js";
 import { fanOutEdition } from "./fan-out.js";
+import { deliverThroughQueue, type QueueDeliverOptions } from "./queue-run.js";
 import { RecipientSendError } from "./recipient-send-error.js";
-import { deliverThroughQueue, EDITION_CANCELLED, type QueueDeliverOptions } from "./send-batch.js";
+import { EDITION_CANCELLED } from "./send-batch.js";
 import { QUOTA_STOP } from "./send-quota.js";
 import { sendToRecipients } from "./send-recipients.js";
 import { emptySummary, type SendSummary } from "./send-summary.js";
