@@ -1,5 +1,10 @@
-import { consumeQueue, LocalQueue, type ReceivedMessage } from "../../adapters/local-queue.js";
-import type { EditionRecord, RecipientBatch, RecipientQueue } from "../kernel/ports.js";
+import type {
+  EditionRecord,
+  InProcessQueueFactory,
+  QueueMessage,
+  RecipientBatch,
+  RecipientQueue,
+} from "../kernel/ports.js";
 import { settleQueueMessage } from "./edition-delivery.js";
 import type { DeliverOptions, EditionDeps } from "./edition-sender.js";
 import { parseRecipientBatch } from "./fan-out.js";
@@ -12,6 +17,14 @@ import {
 } from "./send-batch.js";
 import type { BatchOutcomes } from "./send-recipients.js";
 import { countOutcome, emptySummary, type RecipientOutcome, type SendSummary } from "./send-summary.js";
+
+/**
+ * What a local run of an edition needs: the sending engine's deps and the in-process queue it sends
+ * through (functions/local hands in the adapter's LocalQueue; the Lambda functions use SQS instead).
+ */
+export interface QueueRunDeps extends EditionDeps {
+  inProcessQueue: InProcessQueueFactory;
+}
 
 /** How the local run drives its in-process queue (defaults in LOCAL_QUEUE_DEFAULTS). */
 export interface LocalQueueRun {
@@ -63,7 +76,7 @@ const RETRIED: ReadonlySet<string> = new Set(["failed", "remaining"]);
  * failed on one delivery of its message and was sent on the next counts as sent.
  */
 export async function deliverThroughQueue(
-  deps: EditionDeps,
+  deps: QueueRunDeps,
   edition: EditionRecord,
   produce: (queue: RecipientQueue) => Promise<number>,
   opts: QueueDeliverOptions = {},
@@ -75,7 +88,7 @@ export async function deliverThroughQueue(
   const sender = await cache.sender(deps, edition);
   if (sender.refused) return { summary: sender.summary, refused: true, deadLetters: 0 };
 
-  const queue = new LocalQueue({
+  const queue = deps.inProcessQueue({
     visibilityTimeoutMs: run.visibilityTimeoutMs,
     maxReceiveCount: run.maxReceiveCount,
   });
@@ -117,7 +130,7 @@ export async function deliverThroughQueue(
       queue.notify();
     });
 
-  await consumeQueue(queue, {
+  await queue.consume({
     consumers: run.consumers,
     batchSize: run.batchSize,
     heartbeat: true,
@@ -137,7 +150,7 @@ export async function deliverThroughQueue(
       };
       // Each message settles on its own (processRecipientBatch returns or throws only once its sends
       // settled), so the batch is answered only when nothing of it is in flight.
-      const report = (err: unknown, m: ReceivedMessage) =>
+      const report = (err: unknown, m: QueueMessage) =>
         opts.onBatchError?.(err instanceof Error ? err : new Error(String(err)), m.receiveCount);
       await Promise.all(
         messages.map(async (m) => {

@@ -1,7 +1,7 @@
 import type { EditionRecord } from "../kernel/ports.js";
 import { createEditionSender, type EditionDeps } from "./edition-sender.js";
 import { fanOutEdition } from "./fan-out.js";
-import { deliverThroughQueue, type QueueDeliverOptions } from "./queue-run.js";
+import { deliverThroughQueue, type QueueDeliverOptions, type QueueRunDeps } from "./queue-run.js";
 import { RecipientSendError } from "./recipient-send-error.js";
 import { EDITION_CANCELLED } from "./send-batch.js";
 import { QUOTA_STOP } from "./send-quota.js";
@@ -25,7 +25,7 @@ import { emptySummary, type SendSummary } from "./send-summary.js";
  * unless `opts.resumeHalted`.
  */
 export async function deliverEdition(
-  deps: EditionDeps,
+  deps: QueueRunDeps,
   edition: EditionRecord,
   opts: Omit<QueueDeliverOptions, "sentBefore"> = {},
 ): Promise<SendSummary> {
