@@ -1,4 +1,3 @@
-import type { TransactionalMail } from "../http/context.js";
 import type { DigestConfig } from "../kernel/config.js";
 import { isValidTimeZone } from "../kernel/dates.js";
 import type {
@@ -23,6 +22,7 @@ import {
   toView,
 } from "./subscribers.js";
 import { TOKEN_MAX_AGE_SECONDS } from "./tokens.js";
+import type { TransactionalMail } from "./transactional.js";
 
 /**
  * What an admin can do to subscribers, shared by `digest subscribers …` and the admin API (the
@@ -33,7 +33,7 @@ import { TOKEN_MAX_AGE_SECONDS } from "./tokens.js";
  * - a pending address gets a confirmation email, and only once per record.
  */
 
-/** The stores and settings the admin operations need: a subset of ApiContext. */
+/** The stores and settings the admin operations need (the API context has them all). */
 export interface SubscriberAdminDeps {
   subscribers: SubscriberStore;
   suppressions: SuppressionStore;
