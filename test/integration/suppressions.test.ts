@@ -7,9 +7,9 @@ import { DynamoSubscriberStore } from "../../functions/adapters/dynamo/subscribe
 import { DynamoSuppressionStore } from "../../functions/adapters/dynamo/suppression-store.js";
 import type { SendAlert } from "../../functions/core/delivery/safety-pause.js";
 import { deliverEdition } from "../../functions/core/delivery/send-edition.js";
+import { applySesRecords } from "../../functions/core/events/apply-ses-events.js";
 import { parseSesNotifications } from "../../functions/core/events/ses-events.js";
 import { erasedKey } from "../../functions/core/subscribers/subscribers.js";
-import { applySesRecords } from "../../functions/core/subscribers/suppression-admin.js";
 import type { SentMessage } from "../../functions/local/ses-endpoint.js";
 import { composedEdition, seedDay } from "../helpers/edition-setup.js";
 import {
