@@ -11,16 +11,10 @@ import {
   storyExtensionFor,
   storyListItem,
 } from "../stories/story-admin.js";
+import { eraseSubscriber } from "../subscribers/erasure.js";
 import {
   addSubscriber,
-  allSubscribers,
-  eraseSubscriber,
   findSubscriber,
-  InvalidCursorError,
-  listSubscribers,
-  MAX_PAGE_SIZE,
-  resolveSectionFilter,
-  type SubscriberFilter,
   type SubscriberPatch,
   subscriberDetail,
   unsubscribeSubscriber,
@@ -28,6 +22,14 @@ import {
 } from "../subscribers/subscriber-admin.js";
 import { SUBSCRIBER_CSV_HEADER, subscriberCsvLine } from "../subscribers/subscriber-csv.js";
 import { type ImportReport, importSubscriberCsv } from "../subscribers/subscriber-import.js";
+import {
+  allSubscribers,
+  InvalidCursorError,
+  listSubscribers,
+  MAX_PAGE_SIZE,
+  resolveSectionFilter,
+  type SubscriberFilter,
+} from "../subscribers/subscriber-list.js";
 import {
   normalizeEmail,
   parseSections,

@@ -1,6 +1,6 @@
 import type { DigestConfig } from "../kernel/config.js";
 import type { SubscriberStore, SuppressionStore } from "../kernel/ports.js";
-import { validateSubscriberInput } from "./subscriber-admin.js";
+import { validateSubscriberInput } from "./subscriber-input.js";
 import { parseSections, resolveSections, type Subscriber } from "./subscribers.js";
 
 /**

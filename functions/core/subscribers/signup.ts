@@ -2,7 +2,7 @@ import type { DigestConfig } from "../kernel/config.js";
 import type { SubscriberStore, SuppressionStore } from "../kernel/ports.js";
 import { storedSections } from "./preferences.js";
 import { clientOf, limitKey, type RateLimitStore } from "./rate-limits.js";
-import { validateSubscriberInput } from "./subscriber-admin.js";
+import { validateSubscriberInput } from "./subscriber-input.js";
 import { isExpired, newSubscriberId, type Subscriber } from "./subscribers.js";
 import { type SigningKey, TOKEN_MAX_AGE_SECONDS, type TokenClaims } from "./tokens.js";
 import type { TransactionalKind, TransactionalMail } from "./transactional.js";

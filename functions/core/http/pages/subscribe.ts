@@ -1,6 +1,6 @@
 import type { DigestConfig } from "../../kernel/config.js";
 import { html } from "../../kernel/html.js";
-import { MAX_NAME_LENGTH } from "../../subscribers/subscriber-admin.js";
+import { MAX_NAME_LENGTH } from "../../subscribers/subscriber-input.js";
 import type { HttpResponse } from "../types.js";
 import {
   described,
