@@ -1,7 +1,8 @@
 import { editionResending } from "../delivery/resend-failed.js";
 import { cancelEdition, DEFAULT_EDITION_DAYS, MAX_EDITION_DAYS } from "../edition/edition-admin.js";
 import { editionReportWithStats, listEditionsWithStats } from "../events/edition-stats-report.js";
-import { adminRoute, bad, isDay, queryBool, queryInt, unlessStopped } from "./admin-request.js";
+import { isDay } from "../kernel/dates.js";
+import { adminRoute, bad, queryBool, queryInt, unlessStopped } from "./admin-request.js";
 import type { ApiContext } from "./context.js";
 import type { Route } from "./router.js";
 import { HttpError, jsonResponse } from "./types.js";

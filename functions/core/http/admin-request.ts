@@ -1,4 +1,3 @@
-import { parseDay } from "../kernel/dates.js";
 import { normalizeEmail, parseSections } from "../subscribers/subscribers.js";
 import type { ApiContext } from "./context.js";
 import type { Route } from "./router.js";
@@ -104,15 +103,6 @@ export function pathEmail(params: Record<string, string>): string {
   const normalized = normalizeEmail(params.email ?? "");
   if ("error" in normalized) bad("email", normalized.error);
   return normalized.email;
-}
-
-export function isDay(value: string): boolean {
-  try {
-    parseDay(value);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** An admin route: `handle` parses the request, calls the core and maps its outcome to an answer. */

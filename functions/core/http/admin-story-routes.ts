@@ -1,4 +1,4 @@
-import { dayInZone } from "../kernel/dates.js";
+import { dayInZone, isDay } from "../kernel/dates.js";
 import {
   acceptedStoryMediaTypes,
   importStoryBody,
@@ -8,7 +8,7 @@ import {
   storyExtensionFor,
   storyListItem,
 } from "../stories/story-admin.js";
-import { adminRoute, bad, isDay, jsonBody, MAX_IMPORT_REPORTS, unlessStopped } from "./admin-request.js";
+import { adminRoute, bad, jsonBody, MAX_IMPORT_REPORTS, unlessStopped } from "./admin-request.js";
 import type { ApiContext } from "./context.js";
 import type { Route } from "./router.js";
 import { HttpError, jsonResponse } from "./types.js";

@@ -1,5 +1,6 @@
-import { archivedEdition, isArchiveDay, isStoryPublic, listArchive } from "../edition/archive.js";
+import { archivedEdition, isStoryPublic, listArchive } from "../edition/archive.js";
 import { ARCHIVE_FEED_PATH, archiveFeed } from "../edition/archive-feed.js";
+import { isDay } from "../kernel/dates.js";
 import { MailError } from "../kernel/ports.js";
 import {
   applyPreferences,
@@ -312,7 +313,7 @@ const archiveList: Route<ApiContext> = {
   pattern: "/archive",
   async handle(req, _params, ctx) {
     const before = req.query.before || null;
-    if (before !== null && !isArchiveDay(before)) {
+    if (before !== null && !isDay(before)) {
       throw new HttpError(400, "the before= of this link must be a day as YYYY-MM-DD", "before");
     }
     const page = await listArchive(ctx, { before: before ?? undefined });
