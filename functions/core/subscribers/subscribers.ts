@@ -55,15 +55,10 @@ export function isExpired(s: Pick<Subscriber, "status" | "expiresAt">, now: Date
 }
 
 /** The public shape (CLI --json and admin API). */
-export interface SubscriberView {
-  email: string;
-  name: string | null;
-  status: SubscriberStatus;
-  sections: string[];
-  timezone: string | null;
-  createdAt: string;
-  confirmedAt: string | null;
-}
+export type SubscriberView = Pick<
+  Subscriber,
+  "email" | "name" | "status" | "sections" | "timezone" | "createdAt" | "confirmedAt"
+>;
 
 export function toView(s: Subscriber): SubscriberView {
   return {
