@@ -18,15 +18,14 @@ import { DynamoSendLedger } from "../functions/adapters/dynamo/send-ledger.js";
 import { DynamoStoryStore } from "../functions/adapters/dynamo/story-store.js";
 import { DynamoSubscriberStore } from "../functions/adapters/dynamo/subscriber-store.js";
 import { DynamoSuppressionStore } from "../functions/adapters/dynamo/suppression-store.js";
+import { LocalQueue } from "../functions/adapters/local-queue.js";
 import { tableNamesFromEnv } from "../functions/adapters/schema.js";
 import { SesMailer } from "../functions/adapters/ses-mailer.js";
-import {
-  composeEdition,
-  deliverEdition,
-  type EditionDeps,
-  type SendSummary,
-} from "../functions/core/delivery/send-edition.js";
+import type { QueueRunDeps } from "../functions/core/delivery/queue-run.js";
+import { deliverEdition } from "../functions/core/delivery/send-edition.js";
+import type { SendSummary } from "../functions/core/delivery/send-summary.js";
 import { tokenBucketPacer } from "../functions/core/delivery/token-bucket.js";
+import { composeEdition } from "../functions/core/edition/compose.js";
 import { createRenderer } from "../functions/core/edition/render.js";
 import type { DigestConfig } from "../functions/core/kernel/config.js";
 import { loadTemplateSpec } from "../functions/local/template-loader.js";
@@ -146,7 +145,7 @@ export async function benchSend(config: DigestConfig, opts: SendOptions): Promis
       { configurationSet: config.configurationSet },
     );
     const calls = new CallRecorder();
-    const deps: EditionDeps = {
+    const deps: QueueRunDeps = {
       config,
       stories: calls.wrap(storyStore, "stories"),
       subscribers: calls.wrap(subscriberStore, "subscribers"),
@@ -162,6 +161,7 @@ export async function benchSend(config: DigestConfig, opts: SendOptions): Promis
       renderer: calls.wrap(createRenderer(await loadTemplateSpec()), "renderer"),
       keys: benchKeys(),
       createPacer: (rate) => calls.wrap(tokenBucketPacer(rate), "pacer"),
+      inProcessQueue: (opts) => new LocalQueue(opts),
     };
 
     const before = await services.received();

@@ -58,7 +58,7 @@ function failureQueue(scope: Construct, id: string): sqs.Queue {
 
 /**
  * Creates the two queues and makes each its function's on-failure destination with explicit retries;
- * the triggers take the same queue as their dead-letter queue (stack.ts, "Triggers").
+ * the triggers take the same queue as their dead-letter queue (triggers.ts).
  */
 export function asyncFailureQueues(
   scope: Construct,

@@ -33,7 +33,7 @@ export function acknowledgeNagFindings(stack: DigestStack): void {
         "AWS only accepts them on '*'.",
     );
   }
-  // The daily functions are granted each index by name (infra/stack.ts); only the local-delivery dispatch
+  // The daily functions are granted each index by name (infra/grants.ts); only the local-delivery dispatch
   // keeps CDK's read grant, which covers the table's indexes with a wildcard.
   if (dispatch) {
     const logicalId = stack.getLogicalId(stack.tables.subscribers.node.defaultChild as never);

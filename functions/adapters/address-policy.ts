@@ -57,6 +57,20 @@ function embeddedIPv4(address: ipaddr.IPv6): ipaddr.IPv4 | "reserved" | null {
   return high && low > 1 ? "reserved" : null;
 }
 
+/** The class of each range ipaddr.js names (IPv4 and IPv6 name theirs apart). */
+const RANGE_CLASS = new Map<string, AddressClass>([
+  ["unicast", "public"],
+  ["loopback", "loopback"],
+  ["private", "private"], // IPv4: 10/8, 172.16/12, 192.168/16
+  ["carrierGradeNat", "private"], // IPv4: 100.64/10
+  ["uniqueLocal", "private"], // IPv6: fc00::/7
+  ["deprecatedSiteLocal", "private"], // IPv6: fec0::/10
+  ["linkLocal", "link-local"],
+  ["unspecified", "unspecified"],
+  ["multicast", "multicast"],
+  ["broadcast", "broadcast"], // IPv4 only
+]);
+
 function classifyIp(address: ipaddr.IPv4 | ipaddr.IPv6): AddressClass {
   if (isIn(address, METADATA_RANGES)) return "metadata";
   if (address.kind() === "ipv6") {
@@ -64,45 +78,12 @@ function classifyIp(address: ipaddr.IPv4 | ipaddr.IPv6): AddressClass {
     const v4 = embeddedIPv4(v6);
     if (v4 === "reserved") return "reserved";
     if (v4) return classifyIp(v4);
-    // A string: ipaddr.js knows more ranges than its type names (deprecatedSiteLocal).
-    const range: string = v6.range();
-    switch (range) {
-      case "unicast":
-        return "public";
-      case "loopback":
-        return "loopback";
-      case "uniqueLocal":
-      case "deprecatedSiteLocal":
-        return "private";
-      case "linkLocal":
-        return "link-local";
-      case "unspecified":
-        return "unspecified";
-      case "multicast":
-        return "multicast";
-      default: // teredo, documentation, benchmarking, ORCHID, discard…
-        return "reserved";
-    }
   }
-  switch ((address as ipaddr.IPv4).range()) {
-    case "unicast":
-      return "public";
-    case "loopback":
-      return "loopback";
-    case "private":
-    case "carrierGradeNat":
-      return "private";
-    case "linkLocal":
-      return "link-local";
-    case "unspecified":
-      return "unspecified";
-    case "multicast":
-      return "multicast";
-    case "broadcast":
-      return "broadcast";
-    default: // documentation, benchmarking, 240/4, AS112, AMT…
-      return "reserved";
-  }
+  // Any other range is reserved: IPv6 teredo, documentation, benchmarking, ORCHID, discard…; IPv4
+  // documentation, benchmarking, 240/4, AS112, AMT… A string: ipaddr.js knows more ranges than its
+  // type names (deprecatedSiteLocal).
+  const range: string = address.range();
+  return RANGE_CLASS.get(range) ?? "reserved";
 }
 
 /** The class of an IP address in text form; `reserved` for text that is not one. */

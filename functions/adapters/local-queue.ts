@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import type { RecipientBatch, RecipientQueue } from "../core/kernel/ports.js";
+import type { InProcessQueue, QueueConsumers, QueueMessage, RecipientBatch } from "../core/kernel/ports.js";
 
 /**
  * An in-process queue with Amazon SQS's contract, so the local run drains the same queue messages
@@ -28,13 +28,9 @@ export interface LocalQueueOptions {
   now?: () => number;
 }
 
-export interface ReceivedMessage {
-  messageId: string;
+export interface ReceivedMessage extends QueueMessage {
   /** Valid until the message is received again; delete and changeVisibility need the latest one. */
   receiptHandle: string;
-  body: string;
-  /** Deliveries so far, this one included (SQS ApproximateReceiveCount). */
-  receiveCount: number;
   sentAt: number;
 }
 
@@ -56,7 +52,7 @@ interface Entry {
   deleted: boolean;
 }
 
-export class LocalQueue implements RecipientQueue {
+export class LocalQueue implements InProcessQueue {
   readonly visibilityTimeoutMs: number;
   readonly maxReceiveCount: number;
   private readonly now: () => number;
@@ -208,6 +204,11 @@ export class LocalQueue implements RecipientQueue {
     return out;
   }
 
+  /** Drains the queue (see consumeQueue). */
+  consume(opts: QueueConsumers): Promise<void> {
+    return consumeQueue(this, opts);
+  }
+
   /** Wakes every `receiveWait` (and `consumeQueue`) so it looks again, e.g. when the producer is done. */
   notify(): void {
     for (const wake of [...this.waiters]) wake();
@@ -261,29 +262,8 @@ export class LocalQueue implements RecipientQueue {
   }
 }
 
-export interface ConsumeOptions {
-  /** Concurrent pollers, like the event source mapping's concurrency. Default 1. */
-  consumers?: number;
-  /** Messages per receive (≤ 10), handed to `handler` together. Default 1. */
-  batchSize?: number;
-  /**
-   * Processes one received batch and answers like an SQS partial batch response: the ids of the
-   * messages that failed. Those stay in the queue (visible again after `retryDelayMs`); the others are
-   * deleted. Throwing fails the whole batch: nothing is deleted and it all comes back after the
-   * visibility timeout, as when a Lambda invocation fails.
-   */
-  handler(messages: ReceivedMessage[]): Promise<{ batchItemFailures: string[] }>;
-  /** Visibility of a failed message before its next delivery; default: the queue's visibility timeout. */
-  retryDelayMs?(message: ReceivedMessage): number;
-  /** Stop receiving (the batches in progress finish). Checked before every receive. */
-  stop?(): boolean;
-  /** True once nothing more will be sent: consumers return when the queue is empty. Default: always. */
-  producerDone?(): boolean;
-  /**
-   * Extends the visibility of messages in progress every third of the timeout, so a slow batch is
-   * not delivered twice while it runs (a crashed consumer stops doing so and its messages come back).
-   */
-  heartbeat?: boolean;
+/** The port's consumer options (QueueConsumers in core/kernel/ports.ts), plus the long-poll wait. */
+export interface ConsumeOptions extends QueueConsumers<ReceivedMessage> {
   /** Long-poll wait per receive, ms. Default 200. */
   waitMs?: number;
 }

@@ -1,7 +1,7 @@
 import { SqsRecipientQueue } from "../adapters/sqs-queue.js";
 import { type FanOutSummary, fanOutEdition } from "../core/delivery/fan-out.js";
-import { composeEdition } from "../core/delivery/send-edition.js";
 import { quotaShortfall } from "../core/delivery/send-quota.js";
+import { composeEdition } from "../core/edition/compose.js";
 import { dayInZone } from "../core/kernel/dates.js";
 import { QUEUE_ENV } from "./env.js";
 import { recordCompose, withMetrics } from "./metrics.js";

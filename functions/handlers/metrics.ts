@@ -1,8 +1,8 @@
 import { Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
-import type { SendSummary } from "../core/delivery/edition-sender.js";
 import { QUOTA_STOP } from "../core/delivery/send-quota.js";
+import type { SendSummary } from "../core/delivery/send-summary.js";
+import type { SesRecordOutcome } from "../core/events/apply-ses-events.js";
 import { MailError, type Mailer } from "../core/kernel/ports.js";
-import type { SesRecordOutcome } from "../core/subscribers/suppression-admin.js";
 import { COMPOSE_METRICS, SEND_METRICS, sesEventMetric } from "./metric-names.js";
 
 /**

@@ -6,7 +6,7 @@ import { dynamoStores } from "../adapters/dynamo/stores.js";
 import { tableNamesFromEnv } from "../adapters/schema.js";
 import { erasureKeyFromEnv, signingKeysFromEnv } from "../adapters/secret-keys.js";
 import { SesMailer } from "../adapters/ses-mailer.js";
-import type { EditionDeps } from "../core/delivery/send-edition.js";
+import type { EditionDeps } from "../core/delivery/edition-sender.js";
 import { fleetShareRate } from "../core/delivery/send-quota.js";
 import { tokenBucketPacer } from "../core/delivery/token-bucket.js";
 import { createRenderer } from "../core/edition/render.js";

@@ -6,9 +6,9 @@ import { DynamoSubscriberStore } from "../adapters/dynamo/subscriber-store.js";
 import { DynamoSuppressionStore } from "../adapters/dynamo/suppression-store.js";
 import { tableNamesFromEnv } from "../adapters/schema.js";
 import { erasureKeyFromEnv } from "../adapters/secret-keys.js";
+import { applySesRecords, type SesEventDeps } from "../core/events/apply-ses-events.js";
 import { parseSesNotifications } from "../core/events/ses-events.js";
 import { parseConfig } from "../core/kernel/config.js";
-import { applySesRecords, type SesEventDeps } from "../core/subscribers/suppression-admin.js";
 import { createLogger } from "./logging.js";
 import { recordSesOutcomes, withMetrics } from "./metrics.js";
 

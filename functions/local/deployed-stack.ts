@@ -28,7 +28,7 @@ export interface DeployedStack {
   runtimeEnv: Record<string, string>;
 }
 
-/** Output names per table: `StoriesTableName`, … (as infra/stack.ts names them). */
+/** Output names per table: `StoriesTableName`, … (as infra/outputs.ts names them). */
 export const tableOutput = (name: TableName) => `${name[0]?.toUpperCase()}${name.slice(1)}TableName`;
 
 /** Variables the deployed stack decides under --aws; set locally, they are ignored (and named). */

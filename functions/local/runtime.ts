@@ -8,6 +8,7 @@ import { documentClientOver } from "../adapters/dynamo/client.js";
 import { createTables } from "../adapters/dynamo/create-tables.js";
 import { DynamoRateLimitStore } from "../adapters/dynamo/rate-limit-store.js";
 import { dynamoStores } from "../adapters/dynamo/stores.js";
+import { LocalQueue } from "../adapters/local-queue.js";
 import { FolderOutbox } from "../adapters/outbox.js";
 import { type TableName, type TableNames, tableNamesFromEnv } from "../adapters/schema.js";
 import {
@@ -17,8 +18,8 @@ import {
   signingKeysFromSecret,
 } from "../adapters/secret-keys.js";
 import { SesMailer } from "../adapters/ses-mailer.js";
+import type { QueueRunDeps } from "../core/delivery/queue-run.js";
 import { withEditionResending } from "../core/delivery/resend-failed.js";
-import type { EditionDeps } from "../core/delivery/send-edition.js";
 import { tokenBucketPacer } from "../core/delivery/token-bucket.js";
 import { createRenderer } from "../core/edition/render.js";
 import { type ApiContext, apiContextFrom } from "../core/http/context.js";
@@ -59,7 +60,7 @@ export interface Runtime {
   aws: boolean;
   /** What the user should know about how this runtime was set up (printed on stderr). */
   notices: string[];
-  deps(): Promise<EditionDeps>;
+  deps(): Promise<QueueRunDeps>;
   apiContext(): Promise<ApiContext>;
   keys(): Promise<SigningKey[]>;
   /** The key erased addresses are hashed with on the suppression list (loaded once). */
@@ -248,6 +249,7 @@ export async function openRuntime(opts: RuntimeOptions = {}): Promise<Runtime> {
         renderer,
         keys: await runtime.keys(),
         createPacer: (rate) => tokenBucketPacer(rate),
+        inProcessQueue: (opts) => new LocalQueue(opts),
       };
     },
     async apiContext() {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { groupsOf, roundStatus, settlementOf } from "../../functions/core/delivery/edition-delivery.js";
-import type { BatchOutcomes } from "../../functions/core/delivery/edition-sender.js";
+import type { BatchOutcomes } from "../../functions/core/delivery/send-recipients.js";
 import type { DeliveryRound } from "../../functions/core/kernel/ports.js";
 
 const round = (over: Partial<DeliveryRound>): DeliveryRound => ({

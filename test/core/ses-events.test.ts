@@ -1,7 +1,12 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { rateVerdict } from "../../functions/core/delivery/send-edition.js";
+import { rateVerdict } from "../../functions/core/delivery/safety-pause.js";
+import {
+  applySesDecision,
+  applySesRecords,
+  type SesEventDeps,
+} from "../../functions/core/events/apply-ses-events.js";
 import {
   decideSesEvent,
   parseSesNotifications,
@@ -21,13 +26,7 @@ import {
   type Subscriber,
   type SubscriberStatus,
 } from "../../functions/core/subscribers/subscribers.js";
-import {
-  applySesDecision,
-  applySesRecords,
-  type SesEventDeps,
-  suppressAddress,
-  unsuppressAddress,
-} from "../../functions/core/subscribers/suppression-admin.js";
+import { suppressAddress, unsuppressAddress } from "../../functions/core/subscribers/suppression-admin.js";
 import { MemorySubscribers, MemorySuppressions, TEST_ERASURE_KEY } from "../helpers/memory-stores.js";
 
 const FIXTURES = join(import.meta.dirname, "..", "fixtures", "ses");

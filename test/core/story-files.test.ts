@@ -1,7 +1,8 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import type { ParsedRecord } from "../../functions/core/kernel/types.js";
-import { BINARY_FILE, decodeStoryFile, parseStoryFile } from "../../functions/core/stories/story-files.js";
+import { BINARY_FILE, decodeStoryFile } from "../../functions/core/stories/story-file-decode.js";
+import { parseStoryFile } from "../../functions/core/stories/story-files.js";
 
 const errors = (records: ParsedRecord[]) => records.filter((r) => "error" in r);
 

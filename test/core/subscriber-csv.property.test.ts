@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { csvField } from "../../functions/core/subscribers/csv-cells.js";
 import {
-  csvField,
   readSubscriberCsv,
   SUBSCRIBER_CSV_HEADER,
   subscriberCsvLine,

@@ -3,9 +3,9 @@ import type { SuppressionStore } from "../../functions/core/kernel/ports.js";
 import {
   addSubscriber,
   type SubscriberAdminDeps,
-  validateSubscriberInput,
 } from "../../functions/core/subscribers/subscriber-admin.js";
 import { readSubscriberCsv } from "../../functions/core/subscribers/subscriber-csv.js";
+import { validateSubscriberInput } from "../../functions/core/subscribers/subscriber-input.js";
 import {
   normalizeEmail,
   parseSections,

@@ -1,7 +1,7 @@
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { expect } from "vitest";
-import { composeEdition } from "../../functions/core/delivery/send-edition.js";
+import { composeEdition } from "../../functions/core/edition/compose.js";
 import { openRuntime } from "../../functions/local/runtime.js";
 import { story, type TestStack, writeStories } from "./services.js";
 

@@ -23,7 +23,7 @@ import { ASYNC_RETRY } from "../../infra/async-failures.js";
 import { DeploymentConfigError, readDeploymentConfig, usesExampleValues } from "../../infra/config.js";
 import { COMPOSE_MISSING_HOURS, sendQueueAgeThreshold } from "../../infra/monitoring.js";
 import { sendFleet } from "../../infra/send-fleet.js";
-import { sesEventTypes } from "../../infra/stack.js";
+import { sesEventTypes } from "../../infra/ses.js";
 import { dashboardBody, digestMetricsIn } from "./metric-refs.js";
 import { cdkJsonContext, EXAMPLE_CONFIG, synthStack } from "./synth.js";
 

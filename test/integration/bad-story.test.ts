@@ -3,8 +3,9 @@ import { join } from "node:path";
 import { simpleParser } from "mailparser";
 import { afterEach, describe, expect, it } from "vitest";
 import { DynamoStoryStore } from "../../functions/adapters/dynamo/story-store.js";
-import { composeEdition, type Renderer } from "../../functions/core/delivery/send-edition.js";
+import { composeEdition } from "../../functions/core/edition/compose.js";
 import { reviewEdition } from "../../functions/core/edition/edition-review.js";
+import type { Renderer } from "../../functions/core/edition/variant.js";
 import type { EditionView } from "../../functions/core/kernel/types.js";
 import { openRuntime } from "../../functions/local/runtime.js";
 import {

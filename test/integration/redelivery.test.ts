@@ -1,12 +1,10 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { consumeQueue, LocalQueue } from "../../functions/adapters/local-queue.js";
+import type { EditionDeps } from "../../functions/core/delivery/edition-sender.js";
 import { fanOutEdition, parseRecipientBatch } from "../../functions/core/delivery/fan-out.js";
-import {
-  createSendCache,
-  deliverThroughQueue,
-  processRecipientBatch,
-} from "../../functions/core/delivery/send-batch.js";
-import { deliverEdition, type EditionDeps } from "../../functions/core/delivery/send-edition.js";
+import { deliverThroughQueue } from "../../functions/core/delivery/queue-run.js";
+import { createSendCache, processRecipientBatch } from "../../functions/core/delivery/send-batch.js";
+import { deliverEdition } from "../../functions/core/delivery/send-edition.js";
 import { MailError, type Mailer, type SubscriberStore } from "../../functions/core/kernel/ports.js";
 import type { Runtime } from "../../functions/local/runtime.js";
 import { composedEdition, seedDay } from "../helpers/edition-setup.js";

@@ -5,18 +5,19 @@ import { afterEach, describe, expect, it } from "vitest";
 import { DynamoEditionStore } from "../../functions/adapters/dynamo/edition-store.js";
 import { DynamoSubscriberStore } from "../../functions/adapters/dynamo/subscriber-store.js";
 import { DynamoSuppressionStore } from "../../functions/adapters/dynamo/suppression-store.js";
-import { deliverEdition, type SendAlert } from "../../functions/core/delivery/send-edition.js";
+import type { SendAlert } from "../../functions/core/delivery/safety-pause.js";
+import { deliverEdition } from "../../functions/core/delivery/send-edition.js";
+import { applySesRecords } from "../../functions/core/events/apply-ses-events.js";
 import { parseSesNotifications } from "../../functions/core/events/ses-events.js";
 import { erasedKey } from "../../functions/core/subscribers/subscribers.js";
-import { applySesRecords } from "../../functions/core/subscribers/suppression-admin.js";
 import type { SentMessage } from "../../functions/local/ses-endpoint.js";
 import { composedEdition, seedDay } from "../helpers/edition-setup.js";
-import type { TestStack } from "../helpers/services.js";
 import {
   stackDocumentClient,
   stackErasureKey,
   startTestStack,
   story,
+  type TestStack,
   writeStories,
 } from "../helpers/services.js";
 

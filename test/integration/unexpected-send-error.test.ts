@@ -1,8 +1,9 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { consumeQueue, LocalQueue } from "../../functions/adapters/local-queue.js";
+import type { EditionDeps } from "../../functions/core/delivery/edition-sender.js";
 import { fanOutEdition, parseRecipientBatch } from "../../functions/core/delivery/fan-out.js";
 import { createSendCache, processRecipientBatch } from "../../functions/core/delivery/send-batch.js";
-import { deliverEdition, type EditionDeps } from "../../functions/core/delivery/send-edition.js";
+import { deliverEdition } from "../../functions/core/delivery/send-edition.js";
 import type { Mailer, SendLedger } from "../../functions/core/kernel/ports.js";
 import type { Runtime } from "../../functions/local/runtime.js";
 import { composedEdition } from "../helpers/edition-setup.js";

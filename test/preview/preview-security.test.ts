@@ -3,7 +3,7 @@ import { request } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { subscribePage } from "../../functions/core/http/pages.js";
+import { subscribePage } from "../../functions/core/http/pages/subscribe.js";
 import { parseConfig } from "../../functions/core/kernel/config.js";
 import { digestSourcePath } from "../../functions/local/build-templates.js";
 import { type PreviewServer, startPreviewServer } from "../../functions/local/preview/server.js";

@@ -90,26 +90,12 @@ export class DynamoSubscriberStore implements SubscriberStore {
   }
 
   async listSlot(slot: string, cursorText: string | null, limit: number): Promise<Page<string>> {
-    const cursor = decodeCursor(cursorText);
-    const emails: string[] = [];
-    let shard = cursor.shard ?? 0;
-    let key = cursor.key;
-    while (shard < SLOT_SHARDS && emails.length < limit) {
-      const res = await this.db.send(
-        new QueryCommand({
-          TableName: this.table,
-          IndexName: "bySlot",
-          KeyConditionExpression: "slotShard = :s",
-          ExpressionAttributeValues: { ":s": `${slot}#${shard}` },
-          Limit: limit - emails.length,
-          ExclusiveStartKey: key,
-        }),
-      );
-      for (const item of res.Items ?? []) emails.push(item.email as string);
-      key = res.LastEvaluatedKey;
-      if (!key) shard++;
-    }
-    return { items: emails, nextCursor: shard < SLOT_SHARDS ? encodeCursor({ shard, key }) : null };
+    const page = await this.queryShards(
+      { index: "bySlot", key: "slotShard", shards: SLOT_SHARDS, shard: (n) => `${slot}#${n}` },
+      cursorText,
+      limit,
+    );
+    return { items: page.items.map((item) => item.email as string), nextCursor: page.nextCursor };
   }
 
   async create(subscriber: Subscriber): Promise<boolean> {
@@ -153,8 +139,8 @@ export class DynamoSubscriberStore implements SubscriberStore {
     cursorText: string | null,
     limit: number,
   ): Promise<Page<Subscriber>> {
-    const cursor = decodeCursor(cursorText);
     if (!filter.status) {
+      const cursor = decodeCursor(cursorText);
       const res = await this.db.send(
         new ScanCommand({ TableName: this.table, Limit: limit, ExclusiveStartKey: cursor.key }),
       );
@@ -163,26 +149,48 @@ export class DynamoSubscriberStore implements SubscriberStore {
         nextCursor: res.LastEvaluatedKey ? encodeCursor({ key: res.LastEvaluatedKey }) : null,
       };
     }
-    const items: Subscriber[] = [];
+    const page = await this.queryShards(
+      {
+        index: "byStatus",
+        key: "statusShard",
+        shards: STATUS_SHARDS,
+        shard: (n) => `${filter.status}#${String(n).padStart(2, "0")}`,
+      },
+      cursorText,
+      limit,
+    );
+    return { items: page.items.map(toSubscriber), nextCursor: page.nextCursor };
+  }
+
+  /**
+   * One page of a sharded index, shard after shard (each shard is one partition key, `shard(n)`): the
+   * cursor holds the shard it stopped in and DynamoDB's start key within it.
+   */
+  private async queryShards(
+    sharded: { index: string; key: string; shards: number; shard: (n: number) => string },
+    cursorText: string | null,
+    limit: number,
+  ): Promise<Page<Record<string, unknown>>> {
+    const cursor = decodeCursor(cursorText);
+    const items: Record<string, unknown>[] = [];
     let shard = cursor.shard ?? 0;
     let key = cursor.key;
-    while (shard < STATUS_SHARDS && items.length < limit) {
+    while (shard < sharded.shards && items.length < limit) {
       const res = await this.db.send(
         new QueryCommand({
           TableName: this.table,
-          IndexName: "byStatus",
-          KeyConditionExpression: "statusShard = :s",
-          ExpressionAttributeValues: { ":s": `${filter.status}#${String(shard).padStart(2, "0")}` },
+          IndexName: sharded.index,
+          KeyConditionExpression: `${sharded.key} = :s`,
+          ExpressionAttributeValues: { ":s": sharded.shard(shard) },
           Limit: limit - items.length,
           ExclusiveStartKey: key,
         }),
       );
-      items.push(...(res.Items ?? []).map(toSubscriber));
+      items.push(...(res.Items ?? []));
       key = res.LastEvaluatedKey;
       if (!key) shard++;
     }
-    const more = shard < STATUS_SHARDS;
-    return { items, nextCursor: more ? encodeCursor({ shard, key }) : null };
+    return { items, nextCursor: shard < sharded.shards ? encodeCursor({ shard, key }) : null };
   }
 }
 

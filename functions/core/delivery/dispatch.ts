@@ -1,9 +1,9 @@
+import { editionIdFor } from "../edition/compose.js";
 import type { DigestConfig } from "../kernel/config.js";
 import { dayInZone } from "../kernel/dates.js";
 import type { EditionRecord, EditionStore, RecipientQueue, SubscriberStore } from "../kernel/ports.js";
 import { enqueueGroup, groupsOf, roundToJoin, settleIfComplete } from "./edition-delivery.js";
 import { MESSAGES_PER_ENQUEUE, RECIPIENTS_PER_MESSAGE } from "./fan-out.js";
-import { editionIdFor } from "./send-edition.js";
 
 /**
  * Local morning delivery: instead of fanning everyone out when the edition is composed, an hourly

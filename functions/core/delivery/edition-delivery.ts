@@ -7,7 +7,7 @@ import type {
   RoundKind,
   RoundStep,
 } from "../kernel/ports.js";
-import type { BatchOutcomes } from "./edition-sender.js";
+import type { BatchOutcomes } from "./send-recipients.js";
 
 /**
  * When an edition is done, the same way wherever its queue messages are consumed (the send Lambda

@@ -1,30 +1,26 @@
-import {
-  ALL_SECTIONS,
-  buildView,
-  fillPersonalSlots,
-  personalSlots,
-  sectionsOfVariant,
-  variantKey,
-} from "../edition/edition.js";
+import { ALL_SECTIONS, fillPersonalSlots, personalSlots, variantKey } from "../edition/edition.js";
+import { type Renderer, renderVariant } from "../edition/variant.js";
 import type { DigestConfig } from "../kernel/config.js";
+import { limiter } from "../kernel/limiter.js";
 import {
   type EditionRecord,
   type EditionStore,
   MailError,
   type Mailer,
   type Outbox,
-  type RenderedVariant,
   type SendLedger,
   type StoryStore,
   type SubscriberStore,
   type SuppressionStore,
 } from "../kernel/ports.js";
 import { backoffMs } from "../kernel/retry.js";
-import type { EditionView } from "../kernel/types.js";
 import type { Subscriber } from "../subscribers/subscribers.js";
 import { type SigningKey, signToken } from "../subscribers/tokens.js";
 import { composeMessage, type PreparedVariant, prepareVariant } from "./message.js";
+import { errorText, RecipientSendError } from "./recipient-send-error.js";
+import { rateVerdict, type SendAlert } from "./safety-pause.js";
 import { QUOTA_STOP, QuotaBudget, quotaStopReason } from "./send-quota.js";
+import { countOutcome, emptySummary, type RecipientOutcome, type SendSummary } from "./send-summary.js";
 
 /**
  * The sending engine of one edition, shared by every way recipients reach it: the send Lambda (one
@@ -32,11 +28,6 @@ import { QUOTA_STOP, QuotaBudget, quotaStopReason } from "./send-quota.js";
  * `resend-failed`. One engine per process and edition holds the pacer, the concurrency limit, the
  * rendered variants and the safety pause; each queue message counts into its own tally.
  */
-
-export interface Renderer {
-  html(view: EditionView): string;
-  text(view: EditionView): string;
-}
 
 /** Waits until one more message may go out (the SES rate). */
 export interface Pacer {
@@ -70,16 +61,6 @@ export interface EditionDeps {
   onWarning?: (message: string) => void;
 }
 
-/** The safety pause tripped: the edition stops sending until an operator resumes it. */
-export interface SendAlert {
-  editionId: string;
-  reason: string;
-  /** The counts the verdict was made on (since the last resume, when there was one). */
-  sent: number;
-  bounced: number;
-  complained: number;
-}
-
 export interface DeliverOptions {
   /**
    * Continue an edition the safety pause halted (an operator's explicit decision). The rates are then
@@ -88,123 +69,10 @@ export interface DeliverOptions {
   resumeHalted?: boolean;
 }
 
-export interface SendSummary {
-  editionId: string;
-  stories: number;
-  recipients: number;
-  sent: number;
-  alreadySent: number;
-  skipped: number;
-  suppressed: number;
-  failed: number;
-  /** Recipients not attempted because the daily quota ran out; a rerun sends them. */
-  remaining: number;
-  /** Of `failed`, those that failed transiently (throttling/5xx to the end): a retry may still reach them. */
-  retryable: number;
-  /** Why the run stopped early, when it did. */
-  stoppedBecause: string | null;
-  /**
-   * Set when the edition is halted by the safety pause: tripped during this run, or tripped earlier
-   * and this run refused to continue (nothing sent) because `resumeHalted` was not given.
-   */
-  haltedBecause: string | null;
-}
-
-/**
- * What became of one recipient: sent now, found sent already, skipped (nothing in their sections),
- * suppressed, rejected (permanent, never retried by a rerun), failed (transient to the end: a retry may
- * reach them) or remaining (not attempted: the quota ran out or the edition is halted).
- */
-export type RecipientOutcome =
-  | "sent"
-  | "already_sent"
-  | "skipped"
-  | "suppressed"
-  | "rejected"
-  | "failed"
-  | "remaining";
-
 /** Tries per recipient for throttling and 5xx before it is left as failed for a rerun. */
 export const MAX_SEND_ATTEMPTS = 8;
 
 const now = (deps: EditionDeps) => (deps.clock ?? (() => new Date()))();
-
-/** A summary with every count at zero. */
-export function emptySummary(edition: Pick<EditionRecord, "editionId" | "stories">): SendSummary {
-  return {
-    editionId: edition.editionId,
-    stories: edition.stories.length,
-    recipients: 0,
-    sent: 0,
-    alreadySent: 0,
-    skipped: 0,
-    suppressed: 0,
-    failed: 0,
-    remaining: 0,
-    retryable: 0,
-    stoppedBecause: null,
-    haltedBecause: null,
-  };
-}
-
-/** Adds (or with `delta` -1 takes back) one recipient's outcome to a summary's counts. */
-export function countOutcome(summary: SendSummary, outcome: RecipientOutcome, delta = 1): void {
-  switch (outcome) {
-    case "sent":
-      summary.sent += delta;
-      break;
-    case "already_sent":
-      summary.alreadySent += delta;
-      break;
-    case "skipped":
-      summary.skipped += delta;
-      break;
-    case "suppressed":
-      summary.suppressed += delta;
-      break;
-    case "rejected":
-      summary.failed += delta;
-      break;
-    case "failed":
-      summary.failed += delta;
-      summary.retryable += delta;
-      break;
-    case "remaining":
-      summary.remaining += delta;
-      break;
-  }
-}
-
-/**
- * Renders one variant (a set of sections) of an edition. Pure given the edition, so a rerun or a
- * different process renders the same bytes.
- */
-export function renderVariant(
-  deps: Pick<EditionDeps, "config" | "renderer">,
-  edition: Pick<EditionRecord, "date" | "stories" | "sections" | "leftOutBySection" | "slotNonce">,
-  key: string,
-): RenderedVariant {
-  const view = variantView(deps, edition, key);
-  return { key, subject: view.subject, html: deps.renderer.html(view), text: deps.renderer.text(view) };
-}
-
-/**
- * The rendering model of one variant: its sections' stories in email order, subject, preheader, and the
- * edition's own personal-link markers.
- */
-export function variantView(
-  deps: Pick<EditionDeps, "config">,
-  edition: Pick<EditionRecord, "date" | "stories" | "sections" | "leftOutBySection" | "slotNonce">,
-  key: string,
-): EditionView {
-  const sections = new Set(sectionsOfVariant(key, edition.sections).map((s) => s.toLowerCase()));
-  const stories = edition.stories.filter((s) => sections.has(s.section.toLowerCase()));
-  const leftOut = Object.entries(edition.leftOutBySection)
-    .filter(([section]) => key === ALL_SECTIONS || sections.has(section.toLowerCase()))
-    .reduce((n, [, count]) => n + count, 0);
-  const slots = personalSlots(edition.slotNonce);
-  return buildView({ config: deps.config, date: edition.date, stories, leftOut, slots });
-}
 
 /** Delivers one edition to recipients handed to it; shared by the local run and the send Lambda. */
 export interface EditionSender {
@@ -220,53 +88,6 @@ export interface EditionSender {
   deliverOne(subscriber: Subscriber, suppressed: boolean, tally?: SendSummary): Promise<RecipientOutcome>;
   /** The edition was halted by the safety pause before and not resumed: nothing will be sent. */
   refused: boolean;
-}
-
-/** The message of anything thrown: an Error's "Name: message" (a plain Error's message alone). */
-function errorText(err: unknown): string {
-  if (!(err instanceof Error)) return String(err);
-  return err.name && err.name !== "Error" ? `${err.name}: ${err.message}` : err.message;
-}
-
-/**
- * Thrown by `deliverOne` when sending to a recipient ended in an error that is not a MailError (a bug,
- * an SDK or a store failure), once that recipient is settled: counted as `outcome` ("failed" unless
- * it got further), and its ledger claim released so a retry claims it at once. `cause` is the error;
- * the message is the cause's.
- */
-export class RecipientSendError extends Error {
-  override name = "RecipientSendError";
-  constructor(
-    readonly email: string,
-    readonly outcome: RecipientOutcome,
-    override readonly cause: unknown,
-  ) {
-    super(cause instanceof Error ? cause.message : String(cause), { cause });
-  }
-
-  /** One line for the errors of a call: each distinct message once, the first in full. */
-  static summarise(errors: readonly RecipientSendError[]): string {
-    const distinct = [...new Set(errors.map((e) => e.message))];
-    const first = distinct[0] ?? "unexpected error";
-    return distinct.length > 1 ? `${first} (and ${distinct.length - 1} other error(s))` : first;
-  }
-}
-
-/** A FIFO counting semaphore: at most `n` calls of `run` in progress. */
-function limiter(n: number) {
-  let active = 0;
-  const waiting: (() => void)[] = [];
-  return async <T>(fn: () => Promise<T>): Promise<T> => {
-    if (active < n) active++;
-    else await new Promise<void>((resolve) => waiting.push(resolve));
-    try {
-      return await fn();
-    } finally {
-      const next = waiting.shift();
-      if (next) next();
-      else active--;
-    }
-  };
 }
 
 /**
@@ -554,91 +375,4 @@ export async function createEditionSender(
       return outcome;
     });
   return { summary, deliverOne, refused: false };
-}
-
-/** What became of each address of a queue message; "inactive": no longer an active subscriber. */
-export type BatchOutcomes = Map<string, RecipientOutcome | "inactive">;
-
-/** What `sendToRecipients` did: the outcome per address, and the unexpected errors among them. */
-export interface RecipientsResult {
-  outcomes: BatchOutcomes;
-  /** Recipients whose send ended in an error other than a MailError (each also in `outcomes`). */
-  errors: RecipientSendError[];
-}
-
-/**
- * Sends one queue message's addresses through `sender`: each is looked up again, so someone who
- * unsubscribed or was suppressed after fan-out is not mailed, and counted into `tally` (whose
- * `recipients` grows by the active ones). Returns once every recipient is settled (never while a
- * send is still in flight, whatever failed): the outcome per address and the unexpected errors,
- * which the caller must surface.
- */
-export async function sendToRecipients(
-  deps: Pick<EditionDeps, "subscribers" | "suppressions">,
-  sender: EditionSender,
-  emails: readonly string[],
-  tally: SendSummary,
-): Promise<RecipientsResult> {
-  const outcomes: BatchOutcomes = new Map();
-  const unique = [...new Set(emails)];
-  const { subscribers } = deps;
-  const found = subscribers.getMany
-    ? await subscribers.getMany(unique)
-    : new Map(
-        (await Promise.all(unique.map((email) => subscribers.get(email)))).flatMap((s) =>
-          s ? [[s.email, s] as const] : [],
-        ),
-      );
-  const active: Subscriber[] = [];
-  for (const email of unique) {
-    const sub = found.get(email);
-    if (sub?.status === "active") active.push(sub);
-    else outcomes.set(email, "inactive");
-  }
-  tally.recipients += active.length;
-  const errors: RecipientSendError[] = [];
-  if (active.length === 0) return { outcomes, errors };
-  const suppressed = await deps.suppressions.suppressed(active.map((s) => s.email));
-  // allSettled, not all: a rejection must not return while the other recipients are still in flight.
-  const settled = await Promise.allSettled(
-    active.map((sub) => sender.deliverOne(sub, suppressed.has(sub.email), tally)),
-  );
-  settled.forEach((result, i) => {
-    const email = (active[i] as Subscriber).email;
-    if (result.status === "fulfilled") {
-      outcomes.set(email, result.value);
-      return;
-    }
-    let error = result.reason;
-    if (!(error instanceof RecipientSendError)) {
-      // Not from deliverOne's own accounting (it wraps everything): count it here.
-      error = new RecipientSendError(email, "failed", error);
-      countOutcome(tally, "failed");
-    }
-    outcomes.set(email, error.outcome);
-    errors.push(error);
-  });
-  return { outcomes, errors };
-}
-
-/**
- * The safety pause's verdict on an edition's counters: why it must stop (complaints first, they hurt
- * more), or null. Rates count only from `rateMinimumSends` sent messages on and trip when they pass
- * (exceed) the configured limits.
- */
-export function rateVerdict(
-  counts: { sent: number; bounced: number; complained: number },
-  limits: Pick<DigestConfig, "bounceRateLimit" | "complaintRateLimit" | "rateMinimumSends">,
-): string | null {
-  const { sent } = counts;
-  if (sent <= 0 || sent < limits.rateMinimumSends) return null;
-  const pct = (r: number) => `${Number((r * 100).toFixed(2))}%`;
-  const over = (what: string, n: number, limit: number) =>
-    n / sent > limit
-      ? `${what} rate ${pct(n / sent)} (${n} of ${sent} sent) passed the ${pct(limit)} limit`
-      : null;
-  return (
-    over("complaint", counts.complained, limits.complaintRateLimit) ??
-    over("bounce", counts.bounced, limits.bounceRateLimit)
-  );
 }

@@ -1,9 +1,10 @@
 import type { EditionRecord, LedgerRecord, LedgerState, RecipientQueue } from "../kernel/ports.js";
 import type { Subscriber } from "../subscribers/subscribers.js";
 import { enqueueGroup, groupsOf, leftUnreached, roundToJoin } from "./edition-delivery.js";
-import { type EditionDeps, emptySummary, type SendSummary } from "./edition-sender.js";
+import type { EditionDeps } from "./edition-sender.js";
 import { MESSAGES_PER_ENQUEUE, RECIPIENTS_PER_MESSAGE } from "./fan-out.js";
-import { deliverThroughQueue, type QueueDeliverOptions } from "./send-batch.js";
+import { deliverThroughQueue, type QueueDeliverOptions, type QueueRunDeps } from "./queue-run.js";
+import { emptySummary, type SendSummary } from "./send-summary.js";
 
 /**
  * `digest editions resend-failed <id>`: retries the recipients of an edition whose ledger entry is
@@ -156,7 +157,7 @@ async function reopenAndEnqueue(
 
 /** Retries an edition's failed recipients (see the module comment); the edition's status is left as is. */
 export async function resendFailed(
-  deps: EditionDeps,
+  deps: QueueRunDeps,
   editionId: string,
   opts: ResendFailedOptions = {},
 ): Promise<ResendFailedResult> {
@@ -206,7 +207,7 @@ export interface EditionResending {
 }
 
 /** `ctx` with resend-failed over `deps` (the same engine and queue as the CLI). */
-export function withEditionResending<C extends object>(ctx: C, deps: EditionDeps): C & EditionResending {
+export function withEditionResending<C extends object>(ctx: C, deps: QueueRunDeps): C & EditionResending {
   return Object.assign(ctx, {
     resendFailed: (editionId: string, opts: { includeRejected?: boolean }) =>
       resendFailed(deps, editionId, opts),

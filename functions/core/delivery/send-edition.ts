@@ -1,116 +1,18 @@
-import { type EditionStory, newSlotNonce, sectionComparator, toEditionStory } from "../edition/edition.js";
-import { selectStories } from "../edition/story-selection.js";
 import type { EditionRecord } from "../kernel/ports.js";
-import {
-  createEditionSender,
-  type EditionDeps,
-  emptySummary,
-  RecipientSendError,
-  type SendSummary,
-  sendToRecipients,
-} from "./edition-sender.js";
+import { createEditionSender, type EditionDeps } from "./edition-sender.js";
 import { fanOutEdition } from "./fan-out.js";
-import { deliverThroughQueue, EDITION_CANCELLED, type QueueDeliverOptions } from "./send-batch.js";
+import { deliverThroughQueue, type QueueDeliverOptions, type QueueRunDeps } from "./queue-run.js";
+import { RecipientSendError } from "./recipient-send-error.js";
+import { EDITION_CANCELLED } from "./send-batch.js";
 import { QUOTA_STOP } from "./send-quota.js";
+import { sendToRecipients } from "./send-recipients.js";
+import { emptySummary, type SendSummary } from "./send-summary.js";
 
 /**
- * The daily job: compose the edition of a day (select, dedupe, rank, cap, freeze) and deliver it to
- * every active subscriber exactly once, resuming where an earlier run stopped. The sending engine
- * itself is in edition-sender.ts, the per-queue-message step in send-batch.ts.
+ * The daily job's second half: deliver the composed edition (edition/compose.ts) to every active
+ * subscriber exactly once, resuming where an earlier run stopped. The sending engine itself is in
+ * edition-sender.ts, the per-queue-message step in send-batch.ts.
  */
-
-export {
-  type BatchOutcomes,
-  createEditionSender,
-  type DeliverOptions,
-  type EditionDeps,
-  type EditionSender,
-  MAX_SEND_ATTEMPTS,
-  type Pacer,
-  type RecipientOutcome,
-  type Renderer,
-  rateVerdict,
-  renderVariant,
-  type SendAlert,
-  type SendSummary,
-} from "./edition-sender.js";
-
-export type ComposeResult =
-  | {
-      kind: "edition";
-      edition: EditionRecord;
-      /** Set when this call chose the stories: those the cap left out, in rank order. */
-      leftOut?: EditionStory[];
-    }
-  | { kind: "empty"; reason: string }
-  | { kind: "cancelled"; edition: EditionRecord };
-
-const now = (deps: EditionDeps) => (deps.clock ?? (() => new Date()))();
-
-/**
- * Left-out story ids an edition records at most (the archive's "more stories"). Ids are 24 hex
- * characters, so 500 add ~14 KB to the edition's item, beside ~26 KB of stories: far from 400 KB.
- */
-export const MAX_RECORDED_LEFT_OUT = 500;
-
-/** Edition id of a day: the day itself (one edition a day). */
-export const editionIdFor = (day: string) => day;
-
-function canonicalSection(section: string, known: readonly string[]): string {
-  return known.find((k) => k.toLowerCase() === section.toLowerCase()) ?? section;
-}
-
-/**
- * Selects the day's stories not yet sent in another edition and not held back by an editor, ranks
- * and caps them so the HTML stays under Gmail's clip (a story that cannot be rendered is left out and
- * noted in `dropped`: see selectStories), and freezes the result as the edition, with the nonce of its
- * personal-link markers. An edition that already exists past "building" is returned as stored: a
- * rerun sends exactly what the first run chose.
- */
-export async function composeEdition(
-  deps: EditionDeps,
-  day: string,
-  opts: { dryRun?: boolean } = {},
-): Promise<ComposeResult> {
-  const editionId = editionIdFor(day);
-  const existing = await deps.editions.get(editionId);
-  if (existing?.status === "cancelled") return { kind: "cancelled", edition: existing };
-  if (existing && existing.status !== "building") return { kind: "edition", edition: existing };
-
-  const known = deps.config.sections;
-  const candidates = (await deps.stories.listDay(day))
-    .filter((s) => (s.editionId === null || s.editionId === editionId) && !s.held)
-    .map((s) => ({ ...toEditionStory(s), section: canonicalSection(s.section, known) }));
-  if (candidates.length === 0) return { kind: "empty", reason: `no stories for ${day}: nothing to send` };
-
-  const slotNonce = existing?.slotNonce ?? newSlotNonce();
-  const { kept, leftOut, dropped } = selectStories(deps, day, candidates, slotNonce);
-  const keptIds = new Set(kept.map((s) => s.id));
-  const leftOutBySection: Record<string, number> = {};
-  for (const s of leftOut) leftOutBySection[s.section] = (leftOutBySection[s.section] ?? 0) + 1;
-  const at = now(deps).toISOString();
-  const edition: EditionRecord = {
-    editionId,
-    date: day,
-    status: "building",
-    stories: kept,
-    leftOutBySection,
-    leftOutIds: leftOut.slice(0, MAX_RECORDED_LEFT_OUT).map((s) => s.id),
-    sections: [...new Set(kept.map((s) => s.section))].sort(sectionComparator(known)),
-    createdAt: existing?.createdAt ?? at,
-    updatedAt: at,
-    slotNonce,
-    ...(dropped.length > 0 ? { dropped } : {}),
-  };
-  if (opts.dryRun) return { kind: "edition", edition, leftOut };
-
-  // building → stories marked → sending: a crash in between leaves "building", which a rerun redoes.
-  await deps.editions.replace(edition);
-  await deps.stories.markInEdition([...keptIds], editionId);
-  const sending: EditionRecord = { ...edition, status: "sending", updatedAt: now(deps).toISOString() };
-  await deps.editions.replace(sending);
-  return { kind: "edition", edition: sending };
-}
 
 /**
  * Sends the edition to every active subscriber who has not had it, the way the deployed stack does:
@@ -123,7 +25,7 @@ export async function composeEdition(
  * unless `opts.resumeHalted`.
  */
 export async function deliverEdition(
-  deps: EditionDeps,
+  deps: QueueRunDeps,
   edition: EditionRecord,
   opts: Omit<QueueDeliverOptions, "sentBefore"> = {},
 ): Promise<SendSummary> {

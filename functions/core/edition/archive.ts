@@ -1,8 +1,8 @@
-import { editionIdFor } from "../delivery/send-edition.js";
 import type { DigestConfig } from "../kernel/config.js";
-import { dayInZone, nextDay, parseDay } from "../kernel/dates.js";
+import { dayInZone, isDay, nextDay, parseDay } from "../kernel/dates.js";
 import type { EditionRecord, EditionStatus, EditionStore, SendLedger, StoryStore } from "../kernel/ports.js";
 import type { EditionView, SectionView, Story } from "../kernel/types.js";
+import { editionIdFor } from "./compose.js";
 import { buildView, type EditionStory, groupBySection, rankStories, toEditionStory } from "./edition.js";
 
 /**
@@ -118,16 +118,6 @@ function editionView(deps: Pick<ArchiveDeps, "config">, edition: EditionRecord):
   });
 }
 
-/** True when `value` is a calendar day as YYYY-MM-DD. */
-export function isArchiveDay(value: string): boolean {
-  try {
-    parseDay(value);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /**
  * One page of the archive, newest first: editions that went out on days before `before` (default:
  * up to and including today in the configured zone), a few reads at a time. The archive ends where
@@ -234,7 +224,7 @@ async function leftOutStories(deps: ArchiveDeps, edition: EditionRecord): Promis
  * the email's stories as sent, then those the cap left out (see leftOutStories).
  */
 export async function archivedEdition(deps: ArchiveDeps, date: string): Promise<ArchivedEdition | null> {
-  if (!isArchiveDay(date)) return null;
+  if (!isDay(date)) return null;
   const edition = await deps.editions.get(editionIdFor(date));
   if (!edition || !(await isArchived(deps, edition))) return null;
   const view = editionView(deps, edition);

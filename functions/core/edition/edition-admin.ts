@@ -1,4 +1,3 @@
-import { editionIdFor } from "../delivery/send-edition.js";
 import type { DigestConfig } from "../kernel/config.js";
 import { dayInZone, parseDay } from "../kernel/dates.js";
 import type {
@@ -10,6 +9,7 @@ import type {
   LedgerState,
   SendLedger,
 } from "../kernel/ports.js";
+import { editionIdFor } from "./compose.js";
 
 /**
  * What an admin sees of editions, shared by `digest editions list|show` and `GET /admin/editions[/{id}]`.

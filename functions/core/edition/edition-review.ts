@@ -4,10 +4,16 @@
  * subscribers' variant keys), sending nothing and storing nothing.
  */
 
-import { type EditionDeps, renderVariant, variantView } from "../delivery/edition-sender.js";
-import { composeEdition, editionIdFor } from "../delivery/send-edition.js";
-import type { DroppedStory, EditionStatus } from "../kernel/ports.js";
+import type {
+  DroppedStory,
+  EditionStatus,
+  SendLedger,
+  SubscriberStore,
+  SuppressionStore,
+} from "../kernel/ports.js";
+import { type ComposeDeps, composeEdition, editionIdFor } from "./compose.js";
 import { ALL_SECTIONS, type EditionStory, rankStories, sectionsOfVariant, variantKey } from "./edition.js";
+import { renderVariant, variantView } from "./variant.js";
 
 /** A story as a review lists it. */
 export interface ReviewStory {
@@ -80,12 +86,19 @@ const reviewStory = (s: EditionStory): ReviewStory => ({
 /** Subscribers read per page while counting variants. */
 const PAGE = 500;
 
+/** What the review reads: what composing reads, and who would receive the edition. */
+export interface ReviewDeps extends ComposeDeps {
+  subscribers: SubscriberStore;
+  suppressions: SuppressionStore;
+  ledger: Pick<SendLedger, "counts">;
+}
+
 /**
  * Builds the day's edition as `digest send` would (or takes the frozen one) and counts the active
  * subscribers per variant, without storing or sending anything. "empty" when the day has no story to
  * send, "cancelled" when its edition was cancelled (it will not be sent).
  */
-export async function reviewEdition(deps: EditionDeps, day: string): Promise<ReviewResult> {
+export async function reviewEdition(deps: ReviewDeps, day: string): Promise<ReviewResult> {
   const composed = await composeEdition(deps, day, { dryRun: true });
   if (composed.kind === "empty") return composed;
   if (composed.kind === "cancelled") return { kind: "cancelled", editionId: composed.edition.editionId };

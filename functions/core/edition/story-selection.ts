@@ -1,11 +1,10 @@
 /**
  * Choosing an edition's stories from the day's candidates: rank, cap so the HTML stays under Gmail's
  * clip, and leave out, with a note, any story that cannot be rendered or encoded, so that one bad
- * story never costs the day. Used by composeEdition (send-edition.ts), and so by the dry run and the
+ * story never costs the day. Used by composeEdition (compose.ts), and so by the dry run and the
  * preview.
  */
 
-import { type EditionDeps, renderVariant } from "../delivery/edition-sender.js";
 import { prepareVariant } from "../delivery/message.js";
 import type { DroppedStory, EditionRecord } from "../kernel/ports.js";
 import {
@@ -16,8 +15,7 @@ import {
   personalSlots,
   rankStories,
 } from "./edition.js";
-
-type RenderDeps = Pick<EditionDeps, "config" | "renderer">;
+import { type RenderDeps, renderVariant } from "./variant.js";
 
 export interface Selection {
   /** In rank order: what the edition carries. */

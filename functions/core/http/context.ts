@@ -8,22 +8,8 @@ import type {
   SuppressionStore,
 } from "../kernel/ports.js";
 import type { RateLimitStore } from "../subscribers/rate-limits.js";
-import type { Subscriber } from "../subscribers/subscribers.js";
 import type { SigningKey } from "../subscribers/tokens.js";
-
-/** Emails that are not the edition: double opt-in confirmation, welcome, "you are already subscribed". */
-export type TransactionalKind = "confirm" | "welcome" | "already-subscribed";
-
-export interface TransactionalMail {
-  /** Builds and sends one transactional email to the subscriber (signed links inside); throws on failure. */
-  send(kind: TransactionalKind, subscriber: Subscriber): Promise<void>;
-  /**
-   * The same work as `send` without sending: builds the message and takes about as long as a send
-   * lately took. For addresses that must get nothing (suppressed, erased), so that their sign-up
-   * answers neither faster nor differently than anyone's.
-   */
-  withhold(kind: TransactionalKind, subscriber: Subscriber): Promise<void>;
-}
+import type { TransactionalMail } from "../subscribers/transactional.js";
 
 /** Everything the HTTP routes need; built by `digest serve` locally and by the api Lambda deployed. */
 export interface ApiContext {

@@ -1,5 +1,6 @@
-import { archivedEdition, isArchiveDay, isStoryPublic, listArchive } from "../edition/archive.js";
+import { archivedEdition, isStoryPublic, listArchive } from "../edition/archive.js";
 import { ARCHIVE_FEED_PATH, archiveFeed } from "../edition/archive-feed.js";
+import { isDay } from "../kernel/dates.js";
 import { MailError } from "../kernel/ports.js";
 import {
   applyPreferences,
@@ -12,23 +13,14 @@ import { confirmSignup, type SignupField, signUp } from "../subscribers/signup.j
 import { parseSections } from "../subscribers/subscribers.js";
 import { signToken, type TokenClaims, type TokenPurpose, verifyToken } from "../subscribers/tokens.js";
 import type { ApiContext } from "./context.js";
-import {
-  archiveEditionPage,
-  archiveListPage,
-  blockedPage,
-  checkInboxPage,
-  confirmedPage,
-  confirmGonePage,
-  errorPage,
-  linkNeededPage,
-  preferencesGonePage,
-  preferencesPage,
-  rateLimitedPage,
-  storyPage,
-  subscribePage,
-  unsubscribeConfirmPage,
-  unsubscribedPage,
-} from "./pages.js";
+import { archiveEditionPage, archiveListPage } from "./pages/archive.js";
+import { blockedPage } from "./pages/blocked.js";
+import { confirmedPage, confirmGonePage } from "./pages/confirm.js";
+import { errorPage } from "./pages/error.js";
+import { preferencesGonePage, preferencesPage } from "./pages/preferences.js";
+import { storyPage } from "./pages/story.js";
+import { checkInboxPage, rateLimitedPage, subscribePage } from "./pages/subscribe.js";
+import { linkNeededPage, unsubscribeConfirmPage, unsubscribedPage } from "./pages/unsubscribe.js";
 import type { Route } from "./router.js";
 import {
   HttpError,
@@ -321,7 +313,7 @@ const archiveList: Route<ApiContext> = {
   pattern: "/archive",
   async handle(req, _params, ctx) {
     const before = req.query.before || null;
-    if (before !== null && !isArchiveDay(before)) {
+    if (before !== null && !isDay(before)) {
       throw new HttpError(400, "the before= of this link must be a day as YYYY-MM-DD", "before");
     }
     const page = await listArchive(ctx, { before: before ?? undefined });

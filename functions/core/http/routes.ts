@@ -1,6 +1,6 @@
 import { adminRoutes } from "./admin-routes.js";
 import type { ApiContext } from "./context.js";
-import { errorPage } from "./pages.js";
+import { errorPage } from "./pages/error.js";
 import { publicRoutes } from "./public-routes.js";
 import { type AdminAuth, createRouter, type HttpHandler } from "./router.js";
 import type { HttpRequest } from "./types.js";

@@ -93,6 +93,16 @@ export function parseDay(day: string): [number, number, number] {
   return [y, mo, d];
 }
 
+/** True when `value` is a calendar day as YYYY-MM-DD. */
+export function isDay(value: string): boolean {
+  try {
+    parseDay(value);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** The day after `day`, both `YYYY-MM-DD`. */
 export function nextDay(day: string): string {
   const [y, m, d] = parseDay(day);

@@ -1,9 +1,3 @@
-/**
- * The longest section name: a key subscribers choose by, shown in the email's headings. Stories are
- * refused past it at import; readers typing sections (when none are configured) likewise.
- */
-export const SECTION_NAME_MAX = 80;
-
 /** A story as stored and as shown by `digest stories list --json`. */
 export interface Story {
   /** Hash of the canonical URL; without a URL, of source + headline + day. */

@@ -4,8 +4,9 @@
  */
 
 import { dayInZone, isValidTimeZone, parseDay, zonedTimeToUtc } from "../kernel/dates.js";
+import { MAX_SECTION_NAME_LENGTH } from "../kernel/sections.js";
 import { cutAtWord, normalizeText, oneLine, splitParagraphs } from "../kernel/text.js";
-import { SECTION_NAME_MAX, type Story, type StoryDraft } from "../kernel/types.js";
+import type { Story, StoryDraft } from "../kernel/types.js";
 import { canonicalUrl } from "./canonical-url.js";
 import { EXCERPT_MAX, makeExcerpt } from "./excerpt.js";
 import { decodeCharacterReferences, htmlToText, looksLikeHtml, toPlainLine } from "./html-text.js";
@@ -55,7 +56,7 @@ export const STORY_LIMITS = {
   headline: 300,
   byline: 200,
   source: 120,
-  section: SECTION_NAME_MAX,
+  section: MAX_SECTION_NAME_LENGTH,
   bodyBytes: 120_000,
   htmlBytes: 200_000,
 } as const;

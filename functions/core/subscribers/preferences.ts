@@ -1,5 +1,6 @@
-import type { ApiContext } from "../http/context.js";
-import { validateSubscriberInput } from "./subscriber-admin.js";
+import type { DigestConfig } from "../kernel/config.js";
+import type { SubscriberStore, SuppressionStore } from "../kernel/ports.js";
+import { validateSubscriberInput } from "./subscriber-input.js";
 import { parseSections, resolveSections, type Subscriber } from "./subscribers.js";
 
 /**
@@ -7,11 +8,17 @@ import { parseSections, resolveSections, type Subscriber } from "./subscribers.j
  * page (sections, time zone, pause/resume, unsubscribe, subscribe again).
  */
 
-export type PreferencesDeps = Pick<ApiContext, "config" | "subscribers" | "suppressions" | "clock">;
+/** What a subscriber's own changes read and write (the API context has it all). */
+export interface PreferencesDeps {
+  config: DigestConfig;
+  subscribers: SubscriberStore;
+  suppressions: SuppressionStore;
+  clock: () => Date;
+}
 
 /** True when mail to the subscriber is blocked: suppressed status or an entry on the suppression list. */
 export async function isBlocked(
-  deps: Pick<ApiContext, "suppressions">,
+  deps: Pick<PreferencesDeps, "suppressions">,
   subscriber: Subscriber,
 ): Promise<boolean> {
   if (subscriber.status === "suppressed") return true;

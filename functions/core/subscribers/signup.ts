@@ -1,9 +1,11 @@
-import type { ApiContext, TransactionalKind } from "../http/context.js";
+import type { DigestConfig } from "../kernel/config.js";
+import type { SubscriberStore, SuppressionStore } from "../kernel/ports.js";
 import { storedSections } from "./preferences.js";
-import { clientOf, limitKey } from "./rate-limits.js";
-import { validateSubscriberInput } from "./subscriber-admin.js";
+import { clientOf, limitKey, type RateLimitStore } from "./rate-limits.js";
+import { validateSubscriberInput } from "./subscriber-input.js";
 import { isExpired, newSubscriberId, type Subscriber } from "./subscribers.js";
-import { TOKEN_MAX_AGE_SECONDS, type TokenClaims } from "./tokens.js";
+import { type SigningKey, TOKEN_MAX_AGE_SECONDS, type TokenClaims } from "./tokens.js";
+import type { TransactionalKind, TransactionalMail } from "./transactional.js";
 
 /**
  * Double opt-in: the public sign-up and its confirmation. A sign-up answers the same way whatever
@@ -13,10 +15,18 @@ import { TOKEN_MAX_AGE_SECONDS, type TokenClaims } from "./tokens.js";
  * one, nothing (but as long a wait) for a suppressed or erased one.
  */
 
-export type SignupDeps = Pick<
-  ApiContext,
-  "config" | "subscribers" | "suppressions" | "mail" | "clock" | "limits" | "keys"
->;
+/** What sign-up reads and writes (the API context has it all). */
+export interface SignupDeps {
+  config: DigestConfig;
+  subscribers: SubscriberStore;
+  suppressions: SuppressionStore;
+  mail: TransactionalMail;
+  clock: () => Date;
+  /** Sign-up rate limits (per address, per client). */
+  limits: RateLimitStore;
+  /** The first key signs. */
+  keys: readonly SigningKey[];
+}
 
 /** A pending sign-up counts as gone after this long (as long as its confirmation link lives). */
 export const PENDING_TTL_SECONDS = TOKEN_MAX_AGE_SECONDS.confirm ?? 7 * 24 * 3600;

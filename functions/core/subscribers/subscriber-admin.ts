@@ -1,28 +1,22 @@
-import type { TransactionalMail } from "../http/context.js";
 import type { DigestConfig } from "../kernel/config.js";
-import { isValidTimeZone } from "../kernel/dates.js";
-import type {
-  EditionStore,
-  Outbox,
-  Page,
-  SendLedger,
-  SubscriberStore,
-  Suppression,
-  SuppressionStore,
-  UpsertOutcome,
-} from "../kernel/ports.js";
+import type { SubscriberStore, Suppression, SuppressionStore, UpsertOutcome } from "../kernel/ports.js";
 import {
-  type Consent,
+  deliveryHourError,
+  type Invalid,
+  type SubscriberInput,
+  validateSubscriberInput,
+} from "./subscriber-input.js";
+import {
   isExpired,
   newSubscriberId,
   normalizeEmail,
-  resolveSections,
   type Subscriber,
   type SubscriberStatus,
   type SubscriberView,
   toView,
 } from "./subscribers.js";
 import { TOKEN_MAX_AGE_SECONDS } from "./tokens.js";
+import type { TransactionalMail } from "./transactional.js";
 
 /**
  * What an admin can do to subscribers, shared by `digest subscribers …` and the admin API (the
@@ -33,7 +27,7 @@ import { TOKEN_MAX_AGE_SECONDS } from "./tokens.js";
  * - a pending address gets a confirmation email, and only once per record.
  */
 
-/** The stores and settings the admin operations need: a subset of ApiContext. */
+/** The stores and settings the admin operations need (the API context has them all). */
 export interface SubscriberAdminDeps {
   subscribers: SubscriberStore;
   suppressions: SuppressionStore;
@@ -42,39 +36,6 @@ export interface SubscriberAdminDeps {
   /** Needed only to add pending subscribers (the confirmation email). */
   mail?: TransactionalMail;
 }
-
-/** An admin's request to add (or refresh) one subscriber: from `digest subscribers add`, a CSV row or the API. */
-export interface SubscriberInput {
-  email: string;
-  name?: string | null;
-  /** Undefined leaves an existing choice alone; [] means all sections. */
-  sections?: string[];
-  timezone?: string | null;
-  /** Local delivery: the hour (0–23) in their zone; null or undefined → the configured default. */
-  deliveryHour?: number | null;
-  /**
-   * Consent was given elsewhere (active) or must still be confirmed (pending). An imported row may
-   * also say paused or unsubscribed: a new record gets that status, an existing one is lowered to it
-   * (see settledStatus), never raised.
-   */
-  status: "active" | "pending" | "paused" | "unsubscribed";
-  consent: Consent;
-}
-
-/** The input field a validation error is about (the admin API names it in its 400 answer). */
-export type SubscriberField = "email" | "name" | "sections" | "timezone" | "status" | "deliveryHour";
-
-/** A delivery hour must be a whole hour of the day; returns the error, or null when it is fine. */
-export function deliveryHourError(hour: number | null | undefined): Invalid | null {
-  if (hour === undefined || hour === null || (Number.isInteger(hour) && hour >= 0 && hour <= 23)) return null;
-  return {
-    outcome: "invalid",
-    error: `deliveryHour must be a whole hour from 0 to 23, got ${hour}`,
-    field: "deliveryHour",
-  };
-}
-
-export type Invalid = { outcome: "invalid"; error: string; field: SubscriberField };
 
 export type AddResult =
   | {
@@ -95,79 +56,8 @@ export type AddResult =
   /** The confirmation email could not be sent; the new record was rolled back so a retry starts clean. */
   | { outcome: "failed"; error: string };
 
-/** Longest name kept (longer ones are a paste accident, not a name). */
-export const MAX_NAME_LENGTH = 200;
-
 /** How long an unconfirmed subscriber an admin added stays: as long as the confirmation link works. */
 const PENDING_LIFETIME_SECONDS = TOKEN_MAX_AGE_SECONDS.confirm ?? 7 * 24 * 3600;
-
-const invalid = (field: SubscriberField, error: string): Invalid => ({ outcome: "invalid", error, field });
-
-/** A name as stored: trimmed, inner whitespace (line breaks from a CSV cell) collapsed; "" → null. */
-function cleanName(raw: string | null | undefined): string | null | Invalid {
-  if (raw === undefined || raw === null) return null;
-  const name = raw.replace(/\s+/g, " ").trim();
-  if (name.length > MAX_NAME_LENGTH)
-    return invalid("name", `name is longer than ${MAX_NAME_LENGTH} characters`);
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point
-  if (/[\u0000-\u001f\u007f]/.test(name)) return invalid("name", "name contains control characters");
-  return name || null;
-}
-
-const zones = new Map<string, string | null>();
-
-/**
- * "europe/lisbon" → "Europe/Lisbon"; null when the runtime does not know the zone. Memoised: building
- * an Intl.DateTimeFormat per CSV row was a measurable share of an import.
- */
-function canonicalZone(zone: string): string | null {
-  let canonical = zones.get(zone);
-  if (canonical === undefined) {
-    canonical = isValidTimeZone(zone)
-      ? new Intl.DateTimeFormat("en-US", { timeZone: zone }).resolvedOptions().timeZone
-      : null;
-    if (zones.size < 1000) zones.set(zone, canonical);
-  }
-  return canonical;
-}
-
-/** Checks an input without touching storage; returns the normalised address, name, sections and zone. */
-export function validateSubscriberInput(
-  input: Pick<SubscriberInput, "email" | "sections" | "timezone"> & { name?: string | null },
-  knownSections: readonly string[],
-):
-  | {
-      email: string;
-      name: string | null | undefined;
-      sections: string[] | undefined;
-      timezone: string | null | undefined;
-    }
-  | Invalid {
-  const normalized = normalizeEmail(input.email);
-  if ("error" in normalized) return invalid("email", normalized.error);
-  let name: string | null | undefined;
-  if (input.name !== undefined) {
-    const cleaned = cleanName(input.name);
-    if (cleaned !== null && typeof cleaned === "object") return cleaned;
-    name = cleaned;
-  }
-  let sections: string[] | undefined;
-  if (input.sections !== undefined) {
-    const resolved = resolveSections(input.sections, knownSections);
-    if ("error" in resolved) return invalid("sections", resolved.error);
-    sections = resolved.sections;
-  }
-  let timezone = input.timezone;
-  if (timezone) {
-    const canonical = canonicalZone(timezone);
-    if (!canonical)
-      return invalid("timezone", `"${timezone}" is not a time zone (use Area/City, e.g. Europe/Lisbon)`);
-    timezone = canonical;
-  } else if (timezone === "") {
-    timezone = null;
-  }
-  return { email: normalized.email, name, sections, timezone };
-}
 
 const sameList = (a: readonly string[], b: readonly string[]) =>
   a.length === b.length && a.every((x, i) => x === b[i]);
@@ -467,193 +357,4 @@ export async function unsubscribeSubscriber(
   const result = await updateSubscriber(deps, existing.email, { status: "unsubscribed" });
   if (result.outcome === "updated" || result.outcome === "unchanged") return result;
   throw new Error(`unsubscribing ${existing.email}: ${"error" in result ? result.error : result.outcome}`);
-}
-
-/** What erasure needs beyond the admin operations: the ledger, the editions, the outbox copies. */
-export interface ErasureDeps extends SubscriberAdminDeps {
-  ledger: Pick<SendLedger, "eraseRecipient">;
-  editions: Pick<EditionStore, "idsOfDay" | "getStatus">;
-  /** The local outbox; null or absent when there is none (deployed). */
-  outbox?: Pick<Outbox, "eraseRecipient"> | null;
-}
-
-export type EraseResult =
-  | {
-      outcome: "erased";
-      alreadyErased: boolean;
-      /** Send-ledger entries of the subscriber stripped of everything but their state. */
-      ledgerEntries: number;
-      /** Outbox files (sent copies, confirmations, test sends) removed. */
-      outboxFiles: number;
-    }
-  | { outcome: "not-found" }
-  | Invalid;
-
-/**
- * Days of editions that may have gone to a subscriber, looked up by day (there is no index by
- * subscriber, and a scan of the ledger is far too big): from a month before the record was created
- * (an edition is dated by its day, and a missed day's edition may go out days later, to everyone
- * subscribed by then) to two weeks after today (an edition prepared ahead). Deployed, entries older
- * than 180 days are gone anyway (ledger TTL); locally nothing expires them, so the window starts
- * from the record, however old. An edition dated outside the window is not looked at.
- */
-const DAYS_BEFORE_RECORD = 31;
-const DAYS_AHEAD = 14;
-const DAY_MS = 86_400_000;
-/** Edition states after which no sender works on the edition any more. */
-const FINISHED: readonly string[] = ["sent", "partial", "cancelled"];
-
-/**
- * Every ledger entry of the subscriber: for each day of the window, the editions of the day (the
- * per-day index, and the one named by the day itself) are looked up by key, a few days at a time:
- * point reads and small queries, no scan. Returns how many entries were erased.
- */
-async function eraseLedgerEntries(deps: ErasureDeps, subscriber: Subscriber): Promise<number> {
-  const created = Date.parse(subscriber.createdAt);
-  const now = deps.clock().getTime();
-  const from = Math.min(Number.isNaN(created) ? now : created, now) - DAYS_BEFORE_RECORD * DAY_MS;
-  const days: string[] = [];
-  for (let t = now + DAYS_AHEAD * DAY_MS; t >= from; t -= DAY_MS)
-    days.push(new Date(t).toISOString().slice(0, 10));
-  let erased = 0;
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: 8 }, async () => {
-      while (next < days.length) {
-        const day = days[next++] as string;
-        const ids = new Set([day, ...(await deps.editions.idsOfDay(day))]);
-        for (const id of ids) {
-          const held = async () => {
-            const status = await deps.editions.getStatus(id);
-            return status !== null && !FINISHED.includes(status);
-          };
-          if ((await deps.ledger.eraseRecipient(id, subscriber.id, held)) !== "absent") erased++;
-        }
-      }
-    }),
-  );
-  return erased;
-}
-
-/**
- * GDPR erasure. Removes everything that names the person: the record (name, sections, consent
- * evidence, bounce counts), a plain suppression entry, their send-ledger entries (error texts that
- * quote the address, message ids, open/click/soft-bounce times: each entry keeps only its state under
- * a random key, so editions still count what they sent), and every outbox copy (sent editions,
- * confirmations, test sends). What stays is one suppression entry under the address's keyed hash, so
- * the address is never mailed or re-added again, and a later sign-up of it is refused.
- *
- * An edition still sending keeps the entry under its key with nothing but its state ("sent", else
- * "rejected") for a day: a sender that read the record just before the erasure then finds the
- * recipient done, so nobody is mailed twice (ledger eraseRecipient). A message already handed to SES
- * at that instant still completes, and its sender records it.
- *
- * Order: the hash first (a crash after it leaves the address blocked, never mailable), the record
- * last but the outbox (a crash before it leaves the id, so running the erasure again finishes the
- * ledger). Running it again is always safe; an address erased before the hash was keyed gets the
- * keyed entry in place of the unkeyed one. Returns "not-found" when the address is unknown (no
- * record, no suppression entry).
- */
-export async function eraseSubscriber(deps: ErasureDeps, rawEmail: string): Promise<EraseResult> {
-  const normalized = normalizeEmail(rawEmail);
-  if ("error" in normalized) return invalid("email", normalized.error);
-  const email = normalized.email;
-  const [record, listed, erasure] = await Promise.all([
-    deps.subscribers.get(email),
-    deps.suppressions.get(email),
-    deps.suppressions.erasure(email),
-  ]);
-  if (!record && !listed && !erasure) return { outcome: "not-found" };
-  if (!erasure?.email.startsWith("hmac-sha256:")) {
-    await deps.suppressions.markErased(email, erasure?.at ?? deps.clock().toISOString());
-  }
-  if (listed) await deps.suppressions.remove(email);
-  const ledgerEntries = record ? await eraseLedgerEntries(deps, record) : 0;
-  if (record) await deps.subscribers.delete(email);
-  const outboxFiles = (await deps.outbox?.eraseRecipient?.(email)) ?? 0;
-  return {
-    outcome: "erased",
-    alreadyErased: Boolean(erasure) && !record && !listed,
-    ledgerEntries,
-    outboxFiles,
-  };
-}
-
-/** Largest page the admin list serves. */
-export const MAX_PAGE_SIZE = 500;
-/** Records read per request at most when filtering by section: a page may come back short (follow nextCursor). */
-const MAX_SCANNED_PER_PAGE = 2000;
-
-export interface SubscriberFilter {
-  status?: SubscriberStatus;
-  /** Subscribers who receive this section: they chose it, or chose no sections (all). */
-  section?: string;
-}
-
-/** Thrown for a cursor the store cannot read (the API answers 400). */
-export class InvalidCursorError extends Error {
-  override name = "InvalidCursorError";
-}
-
-/** Resolves a section filter to its configured spelling; returns the error when it is not a known one. */
-export function resolveSectionFilter(
-  section: string,
-  deps: SubscriberAdminDeps,
-): { section: string } | Invalid {
-  const resolved = resolveSections([section.trim()], deps.config.sections);
-  if ("error" in resolved) return invalid("sections", resolved.error);
-  return { section: resolved.sections[0] as string };
-}
-
-/**
- * One page of subscribers: by status through the sharded status index (all statuses: a table
- * scan), by section within the pages read. Follow `nextCursor` until it is null; with a section
- * filter a page may hold fewer than `limit` items (even none) and still have a next one.
- */
-export async function listSubscribers(
-  deps: SubscriberAdminDeps,
-  filter: SubscriberFilter,
-  cursor: string | null,
-  limit: number,
-): Promise<Page<Subscriber>> {
-  const now = deps.clock();
-  const section = filter.section?.toLowerCase();
-  const wanted = (s: Subscriber) =>
-    !isExpired(s, now) &&
-    (section === undefined || s.sections.length === 0 || s.sections.some((x) => x.toLowerCase() === section));
-  const items: Subscriber[] = [];
-  let next = cursor;
-  let scanned = 0;
-  do {
-    // Never read more than the page still needs: the store's cursor then marks exactly where we stopped.
-    let page: Page<Subscriber>;
-    try {
-      page = await deps.subscribers.list({ status: filter.status }, next, limit - items.length);
-    } catch (err) {
-      // The store's own cursor check, or DynamoDB refusing the start key a forged cursor carried.
-      const { name, message } = err as Error;
-      if (next !== null && (/invalid cursor/i.test(message) || name === "ValidationException")) {
-        throw new InvalidCursorError("cursor is not one this API returned");
-      }
-      throw err;
-    }
-    scanned += page.items.length;
-    items.push(...page.items.filter(wanted));
-    next = page.nextCursor;
-  } while (next !== null && items.length < limit && scanned < MAX_SCANNED_PER_PAGE);
-  return { items, nextCursor: next };
-}
-
-/** Every subscriber matching the filter, page by page (exports); `pageSize` records per store call. */
-export async function* allSubscribers(
-  deps: SubscriberAdminDeps,
-  filter: SubscriberFilter,
-  pageSize = MAX_PAGE_SIZE,
-): AsyncGenerator<Subscriber> {
-  let cursor: string | null = null;
-  do {
-    const page: Page<Subscriber> = await listSubscribers(deps, filter, cursor, pageSize);
-    yield* page.items;
-    cursor = page.nextCursor;
-  } while (cursor);
 }

@@ -5,10 +5,9 @@ import {
   addSubscriber,
   findSubscriber,
   type SubscriberAdminDeps,
-  type SubscriberInput,
-  validateSubscriberInput,
 } from "./subscriber-admin.js";
 import { type CsvRow, readSubscriberCsv } from "./subscriber-csv.js";
+import { type SubscriberInput, validateSubscriberInput } from "./subscriber-input.js";
 import { type Consent, normalizeEmail } from "./subscribers.js";
 import { suppressAddress } from "./suppression-admin.js";
 

@@ -1,6 +1,6 @@
 import { createHash, createHmac, randomBytes } from "node:crypto";
 import { z } from "zod";
-import { SECTION_NAME_MAX } from "../kernel/types.js";
+import { MAX_SECTION_NAME_LENGTH } from "../kernel/sections.js";
 
 export const SUBSCRIBER_STATUSES = ["pending", "active", "paused", "unsubscribed", "suppressed"] as const;
 export type SubscriberStatus = (typeof SUBSCRIBER_STATUSES)[number];
@@ -55,15 +55,10 @@ export function isExpired(s: Pick<Subscriber, "status" | "expiresAt">, now: Date
 }
 
 /** The public shape (CLI --json and admin API). */
-export interface SubscriberView {
-  email: string;
-  name: string | null;
-  status: SubscriberStatus;
-  sections: string[];
-  timezone: string | null;
-  createdAt: string;
-  confirmedAt: string | null;
-}
+export type SubscriberView = Pick<
+  Subscriber,
+  "email" | "name" | "status" | "sections" | "timezone" | "createdAt" | "confirmedAt"
+>;
 
 export function toView(s: Subscriber): SubscriberView {
   return {
@@ -101,9 +96,9 @@ export function parseSections(raw: string | undefined | null): string[] {
 
 /**
  * Bounds on section names when none are configured: the sign-up and preferences forms are public,
- * so what a reader may type is kept to what a section name is (a story's section is capped alike).
+ * so what a reader may type is kept to what a section name is (the cap a story's section has too).
  */
-export const TYPED_SECTIONS = { maxCount: 50, maxLength: SECTION_NAME_MAX } as const;
+export const TYPED_SECTIONS = { maxCount: 50, maxLength: MAX_SECTION_NAME_LENGTH } as const;
 
 /**
  * Resolves chosen sections against the configured ones (case-insensitively, to their configured

@@ -1,6 +1,7 @@
 import type { Readable } from "node:stream";
 import type { Suppression } from "../kernel/ports.js";
-import { csvField, readCsvRecords, reviveFormulas } from "./subscriber-csv.js";
+import { csvField, reviveFormulas } from "./csv-cells.js";
+import { readCsvRecords } from "./csv-records.js";
 import { isErasedKey, normalizeEmail } from "./subscribers.js";
 import { SUPPRESSION_REASONS, type SuppressionDeps, suppressAddress } from "./suppression-admin.js";
 

@@ -1,5 +1,4 @@
 import MailComposer from "nodemailer/lib/mail-composer";
-import type { TransactionalKind, TransactionalMail } from "../http/context.js";
 import type { DigestConfig } from "../kernel/config.js";
 import { escapeHtml } from "../kernel/html.js";
 import { MailError, type Mailer, type Outbox } from "../kernel/ports.js";
@@ -15,6 +14,20 @@ import { type SigningKey, signToken, TOKEN_MAX_AGE_SECONDS } from "./tokens.js";
  * typed into the public form (the name): they go to addresses nobody has verified yet, and would
  * carry a stranger's words ("Hello Your account is locked, call…") in the product's name.
  */
+
+/** Emails that are not the edition: double opt-in confirmation, welcome, "you are already subscribed". */
+export type TransactionalKind = "confirm" | "welcome" | "already-subscribed";
+
+export interface TransactionalMail {
+  /** Builds and sends one transactional email to the subscriber (signed links inside); throws on failure. */
+  send(kind: TransactionalKind, subscriber: Subscriber): Promise<void>;
+  /**
+   * The same work as `send` without sending: builds the message and takes about as long as a send
+   * lately took. For addresses that must get nothing (suppressed, erased), so that their sign-up
+   * answers neither faster nor differently than anyone's.
+   */
+  withhold(kind: TransactionalKind, subscriber: Subscriber): Promise<void>;
+}
 
 export interface TransactionalDeps {
   config: DigestConfig;

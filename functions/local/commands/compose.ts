@@ -1,4 +1,4 @@
-import { composeEdition } from "../../core/delivery/send-edition.js";
+import { composeEdition } from "../../core/edition/compose.js";
 import { dayInZone } from "../../core/kernel/dates.js";
 import { type Io, parseFlags, requireDay, UsageError } from "../cli-support.js";
 import type { Runtime } from "../runtime.js";

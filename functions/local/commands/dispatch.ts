@@ -1,5 +1,5 @@
 import { currentEdition, dispatchDue } from "../../core/delivery/dispatch.js";
-import { deliverThroughQueue } from "../../core/delivery/send-batch.js";
+import { deliverThroughQueue } from "../../core/delivery/queue-run.js";
 import { CommandError, type Io, parseFlags, UsageError } from "../cli-support.js";
 import type { Runtime } from "../runtime.js";
 

@@ -1,13 +1,9 @@
+import type { EditionDeps } from "../../core/delivery/edition-sender.js";
+import type { SendAlert } from "../../core/delivery/safety-pause.js";
 import { EDITION_CANCELLED } from "../../core/delivery/send-batch.js";
-import {
-  composeEdition,
-  deliverEdition,
-  type EditionDeps,
-  type SendAlert,
-  type SendSummary,
-  stopMessage,
-  summaryLine,
-} from "../../core/delivery/send-edition.js";
+import { deliverEdition, stopMessage, summaryLine } from "../../core/delivery/send-edition.js";
+import type { SendSummary } from "../../core/delivery/send-summary.js";
+import { composeEdition } from "../../core/edition/compose.js";
 import { dayInZone } from "../../core/kernel/dates.js";
 import { CommandError, type Io, parseFlags, requireDay, UsageError } from "../cli-support.js";
 import type { Runtime } from "../runtime.js";

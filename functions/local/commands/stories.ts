@@ -3,7 +3,8 @@ import { extname, join } from "node:path";
 import { DynamoStoryStore } from "../../adapters/dynamo/story-store.js";
 import { dayInZone } from "../../core/kernel/dates.js";
 import { listStoriesOfDay } from "../../core/stories/story-admin.js";
-import { decodeStoryFile, parseStoryFile, STORY_FILE_EXTENSIONS } from "../../core/stories/story-files.js";
+import { decodeStoryFile } from "../../core/stories/story-file-decode.js";
+import { parseStoryFile, STORY_FILE_EXTENSIONS } from "../../core/stories/story-files.js";
 import {
   addCounts,
   emptyCounts,

@@ -6,14 +6,11 @@ import { DynamoSendLedger } from "../../adapters/dynamo/send-ledger.js";
 import { DynamoSubscriberStore } from "../../adapters/dynamo/subscriber-store.js";
 import { DynamoSuppressionStore } from "../../adapters/dynamo/suppression-store.js";
 import { FolderOutbox } from "../../adapters/outbox.js";
+import { eraseSubscriber } from "../../core/subscribers/erasure.js";
 import {
   addSubscriber,
-  allSubscribers,
-  eraseSubscriber,
   findSubscriber,
-  resolveSectionFilter,
   type SubscriberAdminDeps,
-  type SubscriberFilter,
   type SubscriberPatch,
   subscriberDetail,
   unsubscribeSubscriber,
@@ -26,6 +23,11 @@ import {
   importSummaryLine,
   keptSummaryLine,
 } from "../../core/subscribers/subscriber-import.js";
+import {
+  allSubscribers,
+  resolveSectionFilter,
+  type SubscriberFilter,
+} from "../../core/subscribers/subscriber-list.js";
 import {
   normalizeEmail,
   parseSections,

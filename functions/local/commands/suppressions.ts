@@ -4,13 +4,12 @@ import { DynamoEditionStore } from "../../adapters/dynamo/edition-store.js";
 import { DynamoSendLedger } from "../../adapters/dynamo/send-ledger.js";
 import { DynamoSubscriberStore } from "../../adapters/dynamo/subscriber-store.js";
 import { DynamoSuppressionStore } from "../../adapters/dynamo/suppression-store.js";
+import { applySesRecords, type SesEventDeps } from "../../core/events/apply-ses-events.js";
 import { parseSesNotifications, type SesRecord } from "../../core/events/ses-events.js";
 import type { Suppression } from "../../core/kernel/ports.js";
 import { isErasedKey } from "../../core/subscribers/subscribers.js";
 import {
-  applySesRecords,
   listSuppressions,
-  type SesEventDeps,
   SUPPRESSION_REASONS,
   suppressAddress,
   unsuppressAddress,

@@ -4,7 +4,8 @@
  * storing or sending anything.
  */
 
-import { composeEdition, type EditionDeps, renderVariant } from "../../core/delivery/send-edition.js";
+import type { EditionDeps } from "../../core/delivery/edition-sender.js";
+import { composeEdition } from "../../core/edition/compose.js";
 import {
   ALL_SECTIONS,
   type EditionStory,
@@ -16,6 +17,7 @@ import {
   toEditionStory,
   variantKey,
 } from "../../core/edition/edition.js";
+import { renderVariant } from "../../core/edition/variant.js";
 
 /** Gmail clips a message whose HTML passes 102 KB (counted here as 102 × 1024 bytes). */
 export const GMAIL_CLIP_BYTES = 102 * 1024;

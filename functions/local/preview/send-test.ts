@@ -4,8 +4,8 @@
  * from the edition: no ledger, no subscriber, and locally the copy lands in out/test/<email>.eml.
  */
 
+import type { EditionDeps } from "../../core/delivery/edition-sender.js";
 import { composeMessage, prepareVariant } from "../../core/delivery/message.js";
-import type { EditionDeps } from "../../core/delivery/send-edition.js";
 import { MailError } from "../../core/kernel/ports.js";
 import { normalizeEmail } from "../../core/subscribers/subscribers.js";
 import type { PreviewModel } from "./model.js";

@@ -5,7 +5,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import type { EditionDeps } from "../../core/delivery/send-edition.js";
+import type { EditionDeps } from "../../core/delivery/edition-sender.js";
 import { parseSections } from "../../core/subscribers/subscribers.js";
 import { listen, readBody, refuseBody } from "../http-server.js";
 import { previewEdition } from "./model.js";

@@ -3,9 +3,9 @@
  * a style block that repaints the shared layout with the brand colours, and the brand mark (logo or
  * name) at the top of the card. The default colours leave the layout's own palette untouched.
  */
-import { DEFAULT_COLORS, lightPalette } from "../kernel/brand.js";
-import type { DigestConfig } from "../kernel/config.js";
-import { html, type SafeHtml, trusted } from "../kernel/html.js";
+import { DEFAULT_COLORS, lightPalette } from "../../kernel/brand.js";
+import type { DigestConfig } from "../../kernel/config.js";
+import { html, type SafeHtml, trusted } from "../../kernel/html.js";
 
 export type PageBrandConfig = Pick<DigestConfig, "brandName"> &
   Partial<

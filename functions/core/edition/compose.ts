@@ -1,0 +1,96 @@
+import type { EditionRecord, EditionStore, StoryStore } from "../kernel/ports.js";
+import { type EditionStory, newSlotNonce, sectionComparator, toEditionStory } from "./edition.js";
+import { selectStories } from "./story-selection.js";
+import type { RenderDeps } from "./variant.js";
+
+/**
+ * Composing the edition of a day: select, dedupe, rank, cap and freeze the day's stories. Delivering
+ * it is delivery/send-edition.ts.
+ */
+
+export type ComposeResult =
+  | {
+      kind: "edition";
+      edition: EditionRecord;
+      /** Set when this call chose the stories: those the cap left out, in rank order. */
+      leftOut?: EditionStory[];
+    }
+  | { kind: "empty"; reason: string }
+  | { kind: "cancelled"; edition: EditionRecord };
+
+/**
+ * What composing reads and writes: the day's stories, the editions, and the renderer that checks what
+ * fits.
+ */
+export interface ComposeDeps extends RenderDeps {
+  stories: StoryStore;
+  editions: EditionStore;
+  clock?: () => Date;
+}
+
+const now = (deps: ComposeDeps) => (deps.clock ?? (() => new Date()))();
+
+/**
+ * Left-out story ids an edition records at most (the archive's "more stories"). Ids are 24 hex
+ * characters, so 500 add ~14 KB to the edition's item, beside ~26 KB of stories: far from 400 KB.
+ */
+export const MAX_RECORDED_LEFT_OUT = 500;
+
+/** Edition id of a day: the day itself (one edition a day). */
+export const editionIdFor = (day: string) => day;
+
+function canonicalSection(section: string, known: readonly string[]): string {
+  return known.find((k) => k.toLowerCase() === section.toLowerCase()) ?? section;
+}
+
+/**
+ * Selects the day's stories not yet sent in another edition and not held back by an editor, ranks
+ * and caps them so the HTML stays under Gmail's clip (a story that cannot be rendered is left out and
+ * noted in `dropped`: see selectStories), and freezes the result as the edition, with the nonce of its
+ * personal-link markers. An edition that already exists past "building" is returned as stored: a
+ * rerun sends exactly what the first run chose.
+ */
+export async function composeEdition(
+  deps: ComposeDeps,
+  day: string,
+  opts: { dryRun?: boolean } = {},
+): Promise<ComposeResult> {
+  const editionId = editionIdFor(day);
+  const existing = await deps.editions.get(editionId);
+  if (existing?.status === "cancelled") return { kind: "cancelled", edition: existing };
+  if (existing && existing.status !== "building") return { kind: "edition", edition: existing };
+
+  const known = deps.config.sections;
+  const candidates = (await deps.stories.listDay(day))
+    .filter((s) => (s.editionId === null || s.editionId === editionId) && !s.held)
+    .map((s) => ({ ...toEditionStory(s), section: canonicalSection(s.section, known) }));
+  if (candidates.length === 0) return { kind: "empty", reason: `no stories for ${day}: nothing to send` };
+
+  const slotNonce = existing?.slotNonce ?? newSlotNonce();
+  const { kept, leftOut, dropped } = selectStories(deps, day, candidates, slotNonce);
+  const keptIds = new Set(kept.map((s) => s.id));
+  const leftOutBySection: Record<string, number> = {};
+  for (const s of leftOut) leftOutBySection[s.section] = (leftOutBySection[s.section] ?? 0) + 1;
+  const at = now(deps).toISOString();
+  const edition: EditionRecord = {
+    editionId,
+    date: day,
+    status: "building",
+    stories: kept,
+    leftOutBySection,
+    leftOutIds: leftOut.slice(0, MAX_RECORDED_LEFT_OUT).map((s) => s.id),
+    sections: [...new Set(kept.map((s) => s.section))].sort(sectionComparator(known)),
+    createdAt: existing?.createdAt ?? at,
+    updatedAt: at,
+    slotNonce,
+    ...(dropped.length > 0 ? { dropped } : {}),
+  };
+  if (opts.dryRun) return { kind: "edition", edition, leftOut };
+
+  // building → stories marked → sending: a crash in between leaves "building", which a rerun redoes.
+  await deps.editions.replace(edition);
+  await deps.stories.markInEdition([...keptIds], editionId);
+  const sending: EditionRecord = { ...edition, status: "sending", updatedAt: now(deps).toISOString() };
+  await deps.editions.replace(sending);
+  return { kind: "edition", edition: sending };
+}

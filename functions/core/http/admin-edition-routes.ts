@@ -1,0 +1,58 @@
+import { editionResending } from "../delivery/resend-failed.js";
+import { cancelEdition, DEFAULT_EDITION_DAYS, MAX_EDITION_DAYS } from "../edition/edition-admin.js";
+import { editionReportWithStats, listEditionsWithStats } from "../events/edition-stats-report.js";
+import { isDay } from "../kernel/dates.js";
+import { adminRoute, bad, queryBool, queryInt, unlessStopped } from "./admin-request.js";
+import type { ApiContext } from "./context.js";
+import type { Route } from "./router.js";
+import { HttpError, jsonResponse } from "./types.js";
+
+/**
+ * The admin API's edition routes: list, report, resend the failed recipients, cancel (the same core
+ * functions as `digest editions …`).
+ */
+
+const noEdition = (id: string) => `no edition ${id}`;
+
+const listEditionsRoute = adminRoute("GET", "/admin/editions", async (req, _params, ctx) => {
+  const cursor = req.query.cursor || undefined;
+  if (cursor !== undefined && !isDay(cursor)) bad("cursor", "cursor must be a day as YYYY-MM-DD");
+  const days = queryInt(req, "days", 1, MAX_EDITION_DAYS, DEFAULT_EDITION_DAYS);
+  return jsonResponse(200, await listEditionsWithStats(ctx, { to: cursor, days }));
+});
+
+const showEditionRoute = adminRoute("GET", "/admin/editions/{id}", async (_req, params, ctx) => {
+  const report = await editionReportWithStats(ctx, params.id ?? "");
+  if (!report) throw new HttpError(404, noEdition(params.id ?? ""));
+  return jsonResponse(200, report);
+});
+
+const resendRoute = adminRoute("POST", "/admin/editions/{id}/resend-failed", async (req, params, ctx) => {
+  const includeRejected = queryBool(req, "includeRejected");
+  const sending = editionResending(ctx);
+  if (!sending) {
+    throw new HttpError(501, "resending is not available here: run digest editions resend-failed <id>");
+  }
+  const id = params.id ?? "";
+  const result = await sending.resendFailed(id, { includeRejected });
+  unlessStopped(result, noEdition(id));
+  // Deployed: enqueued for the send functions, nothing sent yet.
+  if (result.outcome === "queued") return jsonResponse(202, { editionId: id, ...result });
+  const { summary, retried, rejectedLeft, gone } = result;
+  return jsonResponse(200, { ...summary, retried, rejectedLeft, gone });
+});
+
+const cancelEditionRoute = adminRoute("POST", "/admin/editions/{id}/cancel", async (_req, params, ctx) => {
+  const id = params.id ?? "";
+  const result = await cancelEdition(ctx, id);
+  unlessStopped(result, noEdition(id));
+  return jsonResponse(200, { ...result.report, alreadyCancelled: result.outcome === "already-cancelled" });
+});
+
+/** The edition routes. */
+export const editionRoutes: Route<ApiContext>[] = [
+  listEditionsRoute,
+  showEditionRoute,
+  resendRoute,
+  cancelEditionRoute,
+];

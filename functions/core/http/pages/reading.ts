@@ -1,0 +1,49 @@
+import { ARCHIVE_FEED_PATH } from "../../edition/archive-feed.js";
+import { html, type SafeHtml } from "../../kernel/html.js";
+import type { SectionView, StoryView } from "../../kernel/types.js";
+import { safeHttpUrl } from "../../stories/canonical-url.js";
+import type { PageConfig } from "./layout.js";
+
+/**
+ * Parts of the public reading pages, the web archive and the hosted stories: public and cacheable, so
+ * no personal link or token on any of them.
+ */
+
+/** An href for a stored URL: only absolute http(s) without credentials, else null (shown as text). */
+export function safeHref(raw: string | null): string | null {
+  if (!raw) return null;
+  const href = safeHttpUrl(raw);
+  if (href === null) return null;
+  const { username, password } = new URL(href);
+  return username === "" && password === "" ? href : null;
+}
+
+function storyItem(story: StoryView, heading: "h3" | "h4"): SafeHtml {
+  const href = safeHref(story.url);
+  const headline = href ? html`<a href="${href}">${story.headline}</a>` : html`${story.headline}`;
+  const readMore = safeHref(story.readMoreUrl);
+  return html`<li>
+${heading === "h3" ? html`<h3>${headline}</h3>` : html`<h4>${headline}</h4>`}
+<p class="meta">${story.source}${story.byline.trim() ? ` · ${story.byline}` : ""}</p>
+${story.excerpt.trim() ? html`<p>${story.excerpt}</p>` : ""}
+${readMore ? html`<p><a href="${readMore}">Read more<span class="visually-hidden">: ${story.headline}</span></a></p>` : ""}
+</li>
+`;
+}
+
+export function sectionList(sections: readonly SectionView[], level: "h2" | "h3"): SafeHtml {
+  const story = level === "h2" ? "h3" : "h4";
+  return html`${sections.map(
+    (section) => html`${level === "h2" ? html`<h2>${section.name}</h2>` : html`<h3>${section.name}</h3>`}
+<ul class="stories">
+${section.stories.map((s) => storyItem(s, story))}</ul>
+`,
+  )}`;
+}
+
+export const subscribeInvite = (config: PageConfig) =>
+  html`<p>Like what you read? <a href="/subscribe">Subscribe to ${config.brandName}</a> and get each edition in your inbox.</p>`;
+
+/** The archive's way around: all editions, the feed, subscribing. */
+export const archiveNav = (label: string, first: SafeHtml | "" = "") =>
+  html`<nav class="pager" aria-label="${label}">${first}<a href="/archive">All past editions</a><a href="${ARCHIVE_FEED_PATH}">Atom feed</a><a href="/subscribe">Subscribe</a></nav>`;

@@ -1,0 +1,27 @@
+import type { Story } from "../types.js";
+
+export type UpsertOutcome = "imported" | "updated" | "skipped";
+
+export interface StoryStore {
+  /** Inserts or updates by id, keeping the edition that already carried it. Unchanged content → "skipped". */
+  upsert(story: Omit<Story, "editionId">, day: string): Promise<UpsertOutcome>;
+  /** One story by id, or null. */
+  get(id: string): Promise<Story | null>;
+  /** The stories of one local day, newest first (one Query). */
+  listDay(day: string): Promise<Story[]>;
+  /** Records that the stories went out in `editionId`; a story already in another edition is left alone. */
+  markInEdition(storyIds: readonly string[], editionId: string): Promise<void>;
+  /**
+   * Removes a story that has gone out in no edition. What stays is a tombstone under its id, so a
+   * re-import or the next feed poll does not bring it back (`upsert` then answers "skipped").
+   * Returns "removed", "not-found" (no such story, or removed already) or the edition that carried it
+   * (then nothing is removed: sent emails link to it).
+   */
+  remove(id: string): Promise<StoryRemoval>;
+  /** Holds a story back from editions (true) or releases it (false); returns the story, or null when there is none. */
+  setHeld(id: string, held: boolean): Promise<Story | null>;
+}
+
+export type StoryRemoval =
+  | { outcome: "removed" | "not-found" }
+  | { outcome: "in-edition"; editionId: string };

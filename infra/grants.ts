@@ -1,0 +1,157 @@
+import {
+  type aws_dynamodb as dynamodb,
+  aws_iam as iam,
+  type aws_lambda_nodejs as nodejs,
+  type Stack,
+  type aws_secretsmanager as secretsmanager,
+  type aws_ses as ses,
+  type aws_sqs as sqs,
+} from "aws-cdk-lib";
+import type { TableName } from "../functions/adapters/schema.js";
+import type { DeploymentConfig } from "./config.js";
+
+/** What the grants are made on: the functions, and the resources their code calls. */
+export interface GrantTargets {
+  functions: Record<"compose" | "send" | "api" | "sesEvents" | "ingest", nodejs.NodejsFunction>;
+  tables: Record<TableName, dynamodb.TableV2>;
+  sendQueue: sqs.Queue;
+  tokenSecret: secretsmanager.Secret;
+  erasureSecret: secretsmanager.Secret;
+  configurationSet: ses.ConfigurationSet;
+  settings: Pick<DeploymentConfig["stack"], "sendingDomain">;
+  digest: Pick<DeploymentConfig["digest"], "senderAddress">;
+}
+
+/**
+ * Least privilege: each function may make exactly the calls its code makes, per table and index,
+ * queue, secret and SES identity (the dispatch function's grants are made where it is created).
+ */
+export function grantLeastPrivilege(stack: Stack, targets: GrantTargets): void {
+  const { functions, sendQueue, tokenSecret, erasureSecret, configurationSet, settings, digest } = targets;
+  const { compose, send, api, sesEvents, ingest } = functions;
+  // Exactly the calls each function's code makes, per table and index. The deployed-stack twin
+  // (test/twin) refuses any call these do not allow, and lists the grants no call of its day used.
+  const GET = "dynamodb:GetItem";
+  const BATCH_GET = "dynamodb:BatchGetItem";
+  const QUERY = "dynamodb:Query";
+  const SCAN = "dynamodb:Scan";
+  const PUT = "dynamodb:PutItem";
+  const UPDATE = "dynamodb:UpdateItem";
+  const DELETE = "dynamodb:DeleteItem";
+  type TableAccess = { table?: string[]; index?: Record<string, string[]> };
+  const dataAccess: [nodejs.NodejsFunction, Partial<Record<TableName, TableAccess>>][] = [
+    [
+      compose,
+      {
+        stories: { index: { byDay: [QUERY] }, table: [UPDATE] }, // the day's stories; marks those it took
+        // The edition and its day's index item (Get, Put); its delivery round: start it, open and
+        // register a group per page, move the resume cursor on (conditional Updates, PutItem of each
+        // group's item), and the final status when every message settled before the last page was
+        // registered. Never the counters (BatchGetItem): compose reads the edition alone.
+        editions: { table: [GET, PUT, UPDATE] },
+        subscribers: { index: { byStatus: [QUERY] } }, // pages through the active shards
+      },
+    ],
+    [
+      send,
+      {
+        // Variants rendered and cached on first use (Get, Put); the edition's status; the `sent`
+        // counter, its message's settlement in the round and the final status (Update); the safety
+        // pause sums the SES event counters at start and every rateCheckEvery recipients: one
+        // BatchGetItem of the edition's counter shards (issue 13, item 7).
+        editions: { table: [GET, BATCH_GET, PUT, UPDATE] },
+        subscribers: { table: [BATCH_GET] }, // the message's recipients, in one read
+        suppressions: { table: [BATCH_GET] },
+        sends: { table: [GET, UPDATE] }, // the ledger: claim, then mark sent or failed (conditional writes)
+      },
+    ],
+    [
+      api,
+      {
+        subscribers: { table: [GET, PUT, DELETE, SCAN], index: { byId: [QUERY], byStatus: [QUERY] } },
+        suppressions: { table: [GET, BATCH_GET, PUT, DELETE] }, // erasure swaps the entry for a keyed hash
+        stories: { table: [GET, PUT, UPDATE], index: { byDay: [QUERY] } }, // import, hold, remove, pages
+        // List (the day index: Query), report and cancel (Get; the counters summed over their
+        // shards: BatchGetItem), cancel's status (Update); resend-failed joins or starts a delivery
+        // round like compose (Update, and PutItem of the group it enqueues).
+        editions: { table: [GET, BATCH_GET, QUERY, PUT, UPDATE] },
+        // Ledger counts and lists; resend-failed reopens rejected entries; erasure reads each of the
+        // person's entries and keeps only its state under a random key (put, then delete).
+        sends: { table: [GET, QUERY, PUT, UPDATE, DELETE] },
+        limits: { table: [GET, UPDATE] }, // sign-up rate limits (conditional counters)
+      },
+    ],
+    [
+      sesEvents,
+      {
+        subscribers: { table: [GET, PUT] }, // status and soft-bounce count
+        suppressions: { table: [GET, BATCH_GET, PUT] },
+        editions: { table: [UPDATE] }, // the event counters: an ADD to one of the edition's shards
+        // First open, click and soft bounce per recipient: a conditional write, and a read of the entry
+        // when the write fails without returning it (mail with no ledger entry: confirmation, welcome).
+        sends: { table: [GET, UPDATE] },
+      },
+    ],
+    [
+      ingest,
+      {
+        feeds: { table: [SCAN, UPDATE] }, // lists the feeds, records each poll
+        stories: { table: [GET, UPDATE] }, // reads the stored copy, upserts
+      },
+    ],
+  ];
+  for (const [fn, tables] of dataAccess) {
+    for (const [name, access] of Object.entries(tables) as [TableName, TableAccess][]) {
+      const { tableArn } = targets.tables[name];
+      if (access.table)
+        fn.addToRolePolicy(new iam.PolicyStatement({ actions: access.table, resources: [tableArn] }));
+      for (const [index, actions] of Object.entries(access.index ?? {}))
+        fn.addToRolePolicy(new iam.PolicyStatement({ actions, resources: [`${tableArn}/index/${index}`] }));
+    }
+  }
+  // compose fans out and api's resend-failed enqueues; the send queue's poller (Lambda, with send's
+  // role) receives and deletes.
+  for (const fn of [compose, api]) {
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({ actions: ["sqs:SendMessage"], resources: [sendQueue.queueArn] }),
+    );
+  }
+  send.addToRolePolicy(
+    new iam.PolicyStatement({
+      actions: ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"],
+      resources: [sendQueue.queueArn],
+    }),
+  );
+  const readSigningKey = new iam.PolicyStatement({
+    actions: ["secretsmanager:GetSecretValue"],
+    resources: [tokenSecret.secretArn],
+  });
+  for (const fn of [compose, send, api]) fn.addToRolePolicy(readSigningKey);
+  // Whoever looks an address up on the suppression list (send, sign-up and admin, SES feedback).
+  const readErasureKey = new iam.PolicyStatement({
+    actions: ["secretsmanager:GetSecretValue"],
+    resources: [erasureSecret.secretArn],
+  });
+  for (const fn of [send, api, sesEvents]) fn.addToRolePolicy(readErasureKey);
+  // SES authorizes a send on the identity it uses: the sender address when that address is verified
+  // on its own, else its domain. Grant both, so verifying the address later does not stop sending.
+  // SESv2 SendEmail (raw content included) is authorized as ses:SendEmail alone.
+  const sendEmail = new iam.PolicyStatement({
+    actions: ["ses:SendEmail"],
+    resources: [
+      stack.formatArn({ service: "ses", resource: "identity", resourceName: settings.sendingDomain }),
+      stack.formatArn({ service: "ses", resource: "identity", resourceName: digest.senderAddress }),
+      stack.formatArn({
+        service: "ses",
+        resource: "configuration-set",
+        resourceName: configurationSet.configurationSetName,
+      }),
+    ],
+  });
+  for (const fn of [send, api]) fn.addToRolePolicy(sendEmail);
+  // GetAccount has no resource-level permissions: it can only be granted on "*".
+  // Rate and daily quota: the send function paces and stops at them, compose warns before fan-out.
+  for (const fn of [send, compose]) {
+    fn.addToRolePolicy(new iam.PolicyStatement({ actions: ["ses:GetAccount"], resources: ["*"] }));
+  }
+}

@@ -1,0 +1,75 @@
+import {
+  aws_apigateway as apigatewayV1,
+  aws_apigatewayv2 as apigw,
+  aws_apigatewayv2_authorizers as apigwAuth,
+  aws_apigatewayv2_integrations as apigwInt,
+  aws_logs as logs,
+  type aws_lambda_nodejs as nodejs,
+  RemovalPolicy,
+} from "aws-cdk-lib";
+import type { Construct } from "constructs";
+
+/** The public routes of the HTTP API; everything under /admin goes through IAM. */
+export const PUBLIC_ROUTES: [apigw.HttpMethod[], string][] = [
+  [[apigw.HttpMethod.GET, apigw.HttpMethod.POST], "/subscribe"],
+  [[apigw.HttpMethod.GET], "/confirm"],
+  [[apigw.HttpMethod.GET, apigw.HttpMethod.POST], "/unsubscribe"],
+  [[apigw.HttpMethod.GET, apigw.HttpMethod.POST], "/preferences"],
+  [[apigw.HttpMethod.GET], "/archive"],
+  [[apigw.HttpMethod.GET], "/archive/feed.xml"],
+  [[apigw.HttpMethod.GET], "/archive/{date}"],
+  [[apigw.HttpMethod.GET], "/stories/{id}"],
+];
+
+/**
+ * The HTTP API in front of the api function: the public routes open, everything under /admin behind
+ * IAM, throttled, with access logs. Returns the API, its stage and the stage's URL (no trailing slash).
+ */
+export function digestHttpApi(
+  scope: Construct,
+  api: nodejs.NodejsFunction,
+): { httpApi: apigw.HttpApi; stage: apigw.HttpStage; apiUrl: string } {
+  const httpApi = new apigw.HttpApi(scope, "HttpApi", {
+    description: "Digest: subscribe, confirm, unsubscribe (RFC 8058), preferences, admin",
+    createDefaultStage: false,
+  });
+  const accessLogs = new logs.LogGroup(scope, "ApiAccessLogs", {
+    retention: logs.RetentionDays.THREE_MONTHS,
+    removalPolicy: RemovalPolicy.DESTROY,
+  });
+  const stage = new apigw.HttpStage(scope, "DefaultStage", {
+    httpApi,
+    stageName: "$default",
+    autoDeploy: true,
+    throttle: { rateLimit: 50, burstLimit: 100 },
+    accessLogSettings: {
+      destination: new apigw.LogGroupLogDestination(accessLogs),
+      // Only variables HTTP APIs support; the request id is required.
+      format: apigatewayV1.AccessLogFormat.custom(
+        JSON.stringify({
+          requestId: "$context.requestId",
+          ip: "$context.identity.sourceIp",
+          requestTime: "$context.requestTime",
+          method: "$context.httpMethod",
+          routeKey: "$context.routeKey",
+          status: "$context.status",
+          protocol: "$context.protocol",
+          responseLength: "$context.responseLength",
+          latencyMs: "$context.responseLatency",
+          integrationError: "$context.integrationErrorMessage",
+        }),
+      ),
+    },
+  });
+  const apiIntegration = new apigwInt.HttpLambdaIntegration("ApiIntegration", api);
+  for (const [methods, path] of PUBLIC_ROUTES)
+    httpApi.addRoutes({ path, methods, integration: apiIntegration });
+  httpApi.addRoutes({
+    path: "/admin/{proxy+}",
+    methods: [apigw.HttpMethod.ANY],
+    integration: apiIntegration,
+    authorizer: new apigwAuth.HttpIamAuthorizer(),
+  });
+  const apiUrl = stage.url.replace(/\/$/, "");
+  return { httpApi, stage, apiUrl };
+}
