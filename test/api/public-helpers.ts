@@ -8,7 +8,7 @@ import type { Subscriber } from "../../functions/core/subscribers/subscribers.js
 import type { SigningKey } from "../../functions/core/subscribers/tokens.js";
 import { loadSigningKeys } from "../../functions/local/runtime.js";
 import type { SesEndpointOptions } from "../../functions/local/ses-endpoint.js";
-import { type Serve, startServe } from "../helpers/serve.js";
+import { type Serve, startServe, startServeProcess } from "../helpers/serve.js";
 import {
   stackDocumentClient,
   stackErasureKey,
@@ -38,14 +38,22 @@ export interface World {
 
 export const SECTIONS = "World,Science,Culture";
 
-export async function startWorld(env: NodeJS.ProcessEnv = {}, ses: SesEndpointOptions = {}): Promise<World> {
+/**
+ * A world with `env` as configuration and `ses` as the SES endpoint's behaviour. `serve: "process"`
+ * runs `digest serve` itself as a child process; by default its server runs in this process.
+ */
+export async function startWorld(
+  env: NodeJS.ProcessEnv = {},
+  ses: SesEndpointOptions = {},
+  opts: { serve?: "process" | "in-process" } = {},
+): Promise<World> {
   const stack = await startTestStack(ses, {
     DIGEST_BRAND_NAME: "The Test Digest",
     DIGEST_SECTIONS: SECTIONS,
     DIGEST_REPLY_TO: "editor@example.org",
     ...env,
   });
-  const serve = await startServe(stack);
+  const serve = opts.serve === "process" ? await startServeProcess(stack) : await startServe(stack);
   const db = stackDocumentClient(stack);
   const subscribers = new DynamoSubscriberStore(db, "digest-subscribers");
   const world: World = {

@@ -14,7 +14,8 @@ afterEach(async () => {
 
 describe("the public journey through digest serve", () => {
   it("sign-up → confirmation email → confirm → edition → one-click unsubscribe → the next edition skips them", async () => {
-    world = await startWorld();
+    // The one public suite on `digest serve` as a process, as a reader's browser meets it.
+    world = await startWorld({}, {}, { serve: "process" });
     const { url } = world.serve;
 
     // The form.

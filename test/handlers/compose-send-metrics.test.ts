@@ -86,9 +86,13 @@ beforeAll(async () => {
     DIGEST_TOKEN_KEYS: `k1:${Buffer.alloc(32, 7).toString("base64")}`,
     // The key erased addresses are hashed with (deployed: the stack's secret), as the stack's `digest` runs use it.
     DIGEST_ERASURE_KEY: (await stackErasureKey(stack)()).toString("base64"),
+    // The endpoint the queue URL points at (without it the SDK warns that the two differ).
+    AWS_ENDPOINT_URL_SQS: stubs.url,
     DIGEST_SEND_QUEUE_URL: `${stubs.url}/000000000000/digest-send`,
     POWERTOOLS_LOG_LEVEL: "SILENT",
     POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
+    // Metrics on, as in Lambda (vitest.config.ts turns them off for the rest of the suite).
+    POWERTOOLS_METRICS_DISABLED: "false",
   });
   compose = await load("compose");
   send = await load("send");

@@ -35,6 +35,8 @@ describe("addresses in logs", () => {
   });
 
   it("the functions' shared logger writes no address, wherever it appears", async () => {
+    // The level the stack gives the functions (vitest.config.ts silences the loggers elsewhere).
+    process.env.POWERTOOLS_LOG_LEVEL = "INFO";
     const { logger } = await import("../../functions/handlers/runtime.js");
     const text = await captured(() =>
       logger.error("request failed for Erin@Example.com", {

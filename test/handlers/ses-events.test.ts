@@ -47,6 +47,8 @@ beforeAll(async () => {
     // As the stack sets them for this function: the metrics' namespace and `service` dimension.
     POWERTOOLS_SERVICE_NAME: serviceName("ses-events"),
     POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
+    // Metrics on, as in Lambda (vitest.config.ts turns them off for the rest of the suite).
+    POWERTOOLS_METRICS_DISABLED: "false",
     // Deployed it comes from the stack's secret; here the same key the stack's `digest` runs use.
     DIGEST_ERASURE_KEY: (await stackErasureKey(stack)()).toString("base64"),
   });
@@ -77,9 +79,19 @@ afterAll(async () => {
   await stack?.close();
 });
 
+/**
+ * The handler with its stdout taken as Lambda takes it (to the log stream, not the terminal): the
+ * tests below check what it did; the metrics tests at the end check what it wrote.
+ */
+async function invoke(event: Parameters<typeof handler>[0]): ReturnType<typeof handler> {
+  const run = await captureEmf(() => handler(event));
+  if ("error" in run) throw run.error;
+  return run.result as Awaited<ReturnType<typeof handler>>;
+}
+
 describe("ses-events Lambda handler on dynalite", () => {
   it("EventBridge 'Email Bounced': suppresses the address and counts the bounce for its edition", async () => {
-    const result = await handler(fixture<EventBridgeEvent<string, unknown>>("eventbridge-bounce.json"));
+    const result = await invoke(fixture<EventBridgeEvent<string, unknown>>("eventbridge-bounce.json"));
     expect(result).toEqual({ processed: 1, ignored: 0, malformed: 0, failed: 0, batchItemFailures: [] });
     expect(await stores.suppressions.get("recipient@example.com")).toMatchObject({
       reason: "bounce",
@@ -93,18 +105,18 @@ describe("ses-events Lambda handler on dynalite", () => {
 
     // EventBridge redelivers: the suppression is unchanged (the event total is not deduplicated).
     const before = await stores.subscribers.get("recipient@example.com");
-    await handler(fixture<EventBridgeEvent<string, unknown>>("eventbridge-bounce.json"));
+    await invoke(fixture<EventBridgeEvent<string, unknown>>("eventbridge-bounce.json"));
     expect(await stores.subscribers.get("recipient@example.com")).toEqual(before);
   });
 
   it("SNS → Lambda identity notification and event publishing records", async () => {
-    expect(await handler(fixture<SNSEvent>("sns-lambda-notification-bounce.json"))).toMatchObject({
+    expect(await invoke(fixture<SNSEvent>("sns-lambda-notification-bounce.json"))).toMatchObject({
       processed: 1,
     });
     expect((await stores.subscribers.get("jane@example.com"))?.status).toBe("suppressed");
     // mary is in the message's destination but did not bounce.
     expect((await stores.subscribers.get("mary@example.com"))?.status).toBe("active");
-    expect(await handler(fixture<SNSEvent>("sns-lambda-event-complaint.json"))).toMatchObject({
+    expect(await invoke(fixture<SNSEvent>("sns-lambda-event-complaint.json"))).toMatchObject({
       processed: 1,
     });
     expect(await stores.editions.getStats(DAY)).toMatchObject({ complained: 1 });
@@ -112,7 +124,7 @@ describe("ses-events Lambda handler on dynalite", () => {
 
   it("SQS batch: a malformed record is skipped and never fails the batch", async () => {
     const event = fixture<SQSEvent>("sqs-sns-event-bounce.json");
-    expect(await handler(event)).toEqual({
+    expect(await invoke(event)).toEqual({
       processed: 1,
       ignored: 0,
       malformed: 1,
@@ -135,7 +147,7 @@ describe("ses-events Lambda handler on dynalite", () => {
         Object.assign(new Error("Rate exceeded"), { name: "ProvisionedThroughputExceededException" }),
       );
     try {
-      const result = await handler({ Records: [bounce, complaint] });
+      const result = await invoke({ Records: [bounce, complaint] });
       expect(result).toMatchObject({ processed: 1, failed: 1 });
       expect(result.batchItemFailures).toEqual([{ itemIdentifier: "059f36b4-87a3-44ab-83d2-661975830a7d" }]);
       expect((await stores.subscribers.get("richard@example.com"))?.status).toBe("suppressed");
@@ -148,7 +160,7 @@ describe("ses-events Lambda handler on dynalite", () => {
     const spy = vi.spyOn(DynamoEditionStore.prototype, "addStats").mockRejectedValueOnce(new Error("boom"));
     try {
       await expect(
-        handler(fixture<EventBridgeEvent<string, unknown>>("eventbridge-delivery.json")),
+        invoke(fixture<EventBridgeEvent<string, unknown>>("eventbridge-delivery.json")),
       ).rejects.toThrow("boom");
     } finally {
       spy.mockRestore();
@@ -179,18 +191,18 @@ describe("ses-events Lambda handler on dynalite", () => {
       detail,
     });
     const statsBefore = await stores.editions.getStats(DAY);
-    await handler(asEventBridge(soft) as EventBridgeEvent<string, unknown>);
+    await invoke(asEventBridge(soft) as EventBridgeEvent<string, unknown>);
     // EventBridge redelivers the same bounce: counted once (recorded on mary's ledger entry of DAY).
-    await handler(asEventBridge(soft) as EventBridgeEvent<string, unknown>);
+    await invoke(asEventBridge(soft) as EventBridgeEvent<string, unknown>);
     expect(await stores.subscribers.get("mary@example.com")).toMatchObject({
       status: "active",
       transientBounces: 1,
     });
-    await handler(delivery);
+    await invoke(delivery);
     expect((await stores.subscribers.get("mary@example.com"))?.transientBounces).toBe(0);
-    await handler(asEventBridge(softOf(DAY2)) as EventBridgeEvent<string, unknown>);
+    await invoke(asEventBridge(softOf(DAY2)) as EventBridgeEvent<string, unknown>);
     expect((await stores.subscribers.get("mary@example.com"))?.transientBounces).toBe(1);
-    await handler(asEventBridge(softOf(DAY3)) as EventBridgeEvent<string, unknown>);
+    await invoke(asEventBridge(softOf(DAY3)) as EventBridgeEvent<string, unknown>);
     expect(await stores.subscribers.get("mary@example.com")).toMatchObject({
       status: "suppressed",
       suppression: { reason: "transient-bounces", previousStatus: "active" },
@@ -220,7 +232,7 @@ describe("ses-events Lambda handler on dynalite", () => {
       as("event-click.json", "Email Clicked", "jane@example.com"),
       as("event-click.json", "Email Clicked", "jane@example.com"), // redelivered
     ];
-    for (const event of events) expect(await handler(event)).toMatchObject({ processed: 1, failed: 0 });
+    for (const event of events) expect(await invoke(event)).toMatchObject({ processed: 1, failed: 0 });
     const after = await stores.editions.getStats(DAY);
     const delta = (stat: keyof typeof after) => (after[stat] ?? 0) - (before[stat] ?? 0);
     expect({
@@ -233,12 +245,12 @@ describe("ses-events Lambda handler on dynalite", () => {
 
   it("ignores SES events that are not about an email, and counts nothing for unknown editions", async () => {
     const eb = fixture<EventBridgeEvent<string, unknown>>("eventbridge-bounce.json");
-    expect(await handler({ ...eb, "detail-type": "Sending Status Disabled", detail: {} })).toMatchObject({
+    expect(await invoke({ ...eb, "detail-type": "Sending Status Disabled", detail: {} })).toMatchObject({
       processed: 0,
       ignored: 1,
     });
     const open = JSON.parse(JSON.stringify(fixture("event-open.json")).replace(DAY, "2031-01-01"));
-    expect(await handler({ ...eb, "detail-type": "Email Opened", detail: open })).toMatchObject({
+    expect(await invoke({ ...eb, "detail-type": "Email Opened", detail: open })).toMatchObject({
       processed: 1,
     });
     expect(await stores.editions.get("2031-01-01")).toBeNull();

@@ -1,6 +1,9 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import { formatWithOptions } from "node:util";
 import { afterAll, beforeAll } from "vitest";
+import { startApiServer } from "../../functions/local/commands/serve.js";
+import { openRuntime } from "../../functions/local/runtime.js";
 import { startTestStack, type TestStack } from "./services.js";
 
 /** The admin token `digest serve` is started with (override with extraEnv.DIGEST_ADMIN_TOKEN). */
@@ -11,19 +14,84 @@ export interface Serve {
   url: string;
   /** What the server wrote to stderr so far (route errors are logged there). */
   stderr(): string;
-  /** Stops the server (SIGTERM, then SIGKILL after 5 s); resolves once it exited. */
+  /** Stops the server (a process: SIGTERM, then SIGKILL after 5 s); resolves once it stopped. */
   stop(): Promise<void>;
 }
 
 const DIGEST_BIN = fileURLToPath(new URL("../../bin/digest.js", import.meta.url));
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 
+/** The in-process servers' stderr sinks; console.error/warn go to them while any is running. */
+const consoleSinks = new Set<(line: string) => void>();
+let consoleBefore: Pick<Console, "error" | "warn"> | null = null;
+
+/**
+ * Sends what the code under test writes with console.error/warn (the routes log failures there, as
+ * the api Lambda does to CloudWatch) to `sink` until the returned function is called: what a
+ * `digest serve` process would write to its stderr.
+ */
+function captureConsole(sink: (line: string) => void): () => void {
+  if (consoleSinks.size === 0) {
+    consoleBefore = { error: console.error, warn: console.warn };
+    const toSinks = (...args: unknown[]) => {
+      const line = formatWithOptions({ colors: false }, ...args);
+      for (const write of consoleSinks) write(line);
+    };
+    console.error = toSinks;
+    console.warn = toSinks;
+  }
+  consoleSinks.add(sink);
+  return () => {
+    consoleSinks.delete(sink);
+    if (consoleSinks.size === 0 && consoleBefore) {
+      Object.assign(console, consoleBefore);
+      consoleBefore = null;
+    }
+  };
+}
+
+/**
+ * Starts what `digest serve --port 0` runs (startApiServer) in this process, on the stack's dynalite
+ * and SES endpoint with the stack's environment (same DIGEST_HOME and outbox as stack.digest): the
+ * same routes, stores and mailer as the command, without a process start (seconds each, on 2 cores).
+ * Its stderr() holds what the process would have written there (route errors, console.error/warn).
+ * The command itself, as a process, is what startServeProcess runs (test/api/public-journey.test.ts).
+ */
+export async function startServe(stack: TestStack, extraEnv: NodeJS.ProcessEnv = {}): Promise<Serve> {
+  const env = { DIGEST_ADMIN_TOKEN: TEST_ADMIN_TOKEN, ...stack.env, ...extraEnv };
+  let stderr = "";
+  const err = (line: string) => {
+    stderr += `${line}\n`;
+  };
+  const rt = await openRuntime({ env });
+  const releaseConsole = captureConsole(err);
+  try {
+    const server = await startApiServer(rt, { out: () => {}, err, interactive: false }, 0, env);
+    let stopped = false;
+    return {
+      url: server.url,
+      stderr: () => stderr,
+      async stop() {
+        if (stopped) return;
+        stopped = true;
+        await server.close();
+        await rt.close();
+        releaseConsole();
+      },
+    };
+  } catch (error) {
+    releaseConsole();
+    await rt.close();
+    throw error;
+  }
+}
+
 /**
  * Starts `digest serve --port 0` as a child process on the stack's dynalite and SES endpoint (same
  * DIGEST_HOME and outbox as stack.digest), and resolves once its first stdout line
  * `listening on http://127.0.0.1:<port>` arrived.
  */
-export async function startServe(stack: TestStack, extraEnv: NodeJS.ProcessEnv = {}): Promise<Serve> {
+export async function startServeProcess(stack: TestStack, extraEnv: NodeJS.ProcessEnv = {}): Promise<Serve> {
   const child: ChildProcess = spawn(process.execPath, [DIGEST_BIN, "serve", "--port", "0"], {
     cwd: ROOT,
     env: { DIGEST_ADMIN_TOKEN: TEST_ADMIN_TOKEN, ...stack.env, ...extraEnv },

@@ -3,12 +3,25 @@ import { fileURLToPath } from "node:url";
 import { App } from "aws-cdk-lib";
 import { buildApp } from "../../infra/app.js";
 import type { DigestStack } from "../../infra/stack.js";
+import { removeAfterFile } from "../helpers/scratch.js";
 
 /**
  * The configuration file the tests deploy: the example the repository ships (a developer's own
  * digest.config.json never changes what the tests see).
  */
 export const EXAMPLE_CONFIG = fileURLToPath(new URL("../../digest.config.example.json", import.meta.url));
+
+let outdirs = 0;
+
+/**
+ * Where an assembly goes when the caller names no folder: under the project's cdk.out (git-ignored),
+ * removed after the test file (CDK's own default is a new folder in the system temp dir, left there).
+ */
+function scratchOutdir(): string {
+  outdirs += 1;
+  const dir = new URL(`../../cdk.out/test-${process.pid}-${outdirs}`, import.meta.url);
+  return removeAfterFile(fileURLToPath(dir));
+}
 
 /** The context cdk.json ships (CDK feature flags), pointed at the example configuration, plus overrides. */
 export function cdkJsonContext(overrides: Record<string, unknown> = {}): Record<string, unknown> {
@@ -22,7 +35,7 @@ export function synthStack(
 ) {
   const app = new App({
     context: cdkJsonContext({ ...(opts.bundle ? {} : { "aws:cdk:bundling-stacks": [] }), ...opts.context }),
-    outdir: opts.outdir,
+    outdir: opts.outdir ?? scratchOutdir(),
   });
   const { app: built, stack } = buildApp(app);
   return { app: built, stack };
@@ -42,7 +55,7 @@ export function stackWithoutChecks(
       "@aws-cdk/core:validateAgainstDefaultRules": false,
       ...opts.context,
     }),
-    outdir: opts.outdir,
+    outdir: opts.outdir ?? scratchOutdir(),
   });
   return buildApp(app, { checks: false });
 }

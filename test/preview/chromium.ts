@@ -37,12 +37,10 @@ export function collectErrors(page: Page): string[] {
   return errors;
 }
 
-/** The path of a screenshot named `name` (the folder is created); printed so it shows in test output. */
+/** The path of a screenshot named `name` in SCREENSHOT_DIR (created); docs/testing.md says where to look. */
 export async function screenshotPath(name: string): Promise<string> {
   await mkdir(SCREENSHOT_DIR, { recursive: true });
-  const path = join(SCREENSHOT_DIR, `${name}.png`);
-  console.log(`screenshot: ${path}`);
-  return path;
+  return join(SCREENSHOT_DIR, `${name}.png`);
 }
 
 /** "rgb(29, 78, 216)" or "rgba(…, 1)" → "#1d4ed8"; null for a transparent colour. */

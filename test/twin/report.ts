@@ -1,8 +1,9 @@
 import type { Twin } from "./twin.js";
 
 /**
- * What the twin prints: the bundles (size, cold import) once it is up, and at the end of a file the
- * grants each function's role holds that no call of the day used (the least-privilege worklist).
+ * What the twin prints, a line each when all is well: the bundles (size, cold import) once it is up,
+ * and at the end of a file the grants each function's role holds that no call of the day used (the
+ * least-privilege worklist: one line per function and resource when there are any).
  * Grants the Lambda service itself uses (tracing) are listed apart: no code of ours calls them.
  */
 
@@ -14,12 +15,11 @@ const shortArn = (arn: string) =>
 
 export function printReport(kind: "bundles" | "grants", twin: Twin): void {
   if (kind === "bundles") {
-    const rows = Object.entries(twin.functions.functions).map(
-      ([name, f]) =>
-        `  ${name.padEnd(10)} ${(f.bytes / 1024).toFixed(0).padStart(5)} KiB  cold import ${f.importMs.toFixed(0)} ms`,
+    const each = Object.entries(twin.functions.functions).map(
+      ([name, f]) => `${name} ${(f.bytes / 1024).toFixed(0)}/${f.importMs.toFixed(0)}`,
     );
     console.log(
-      `twin: synth with bundling ${Math.round(twin.timings.synthMs)} ms, bundles loaded in ${Math.round(twin.timings.loadMs)} ms\n${rows.join("\n")}`,
+      `twin: synth with bundling ${Math.round(twin.timings.synthMs)} ms, bundles loaded in ${Math.round(twin.timings.loadMs)} ms (KiB/cold import ms: ${each.join(", ")})`,
     );
     return;
   }
@@ -30,10 +30,11 @@ export function printReport(kind: "bundles" | "grants", twin: Twin): void {
       const resource = shortArn(g.resource);
       byResource.set(resource, [...(byResource.get(resource) ?? []), g.action.replace(/^\w+:/, "")]);
     }
-    lines.push(`  ${fn}:${byResource.size ? "" : " none"}`);
+    if (byResource.size === 0) continue;
+    lines.push(`  ${fn}:`);
     for (const [resource, actions] of byResource) lines.push(`    ${resource}: ${actions.join(", ")}`);
   }
-  console.log(
-    `twin: grants no call used (per function and resource; X-Ray's, used by Lambda itself, left out)\n${lines.join("\n")}`,
-  );
+  const heading =
+    "twin: grants no call used (per function and resource; X-Ray's, used by Lambda itself, left out)";
+  console.log(lines.length ? `${heading}\n${lines.join("\n")}` : `${heading}: none`);
 }

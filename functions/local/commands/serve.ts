@@ -39,9 +39,48 @@ function parsePort(value: string | undefined, fallback: number): number {
   return port;
 }
 
+/** A running `digest serve`: where it listens, and how to stop it. */
+export interface ApiServer {
+  url: string;
+  close(): Promise<void>;
+}
+
 /**
- * `digest serve [--port P]`: the HTTP API (public pages and admin routes) on 127.0.0.1 with the same
- * routes the api Lambda serves. Runs until SIGINT/SIGTERM.
+ * The HTTP API (public pages and admin routes) on 127.0.0.1:`port` (0 picks one) with the same routes
+ * the api Lambda serves, over the runtime's stores and mailer; resolves once it answers. What
+ * `digest serve` runs, and what tests start in-process.
+ */
+export async function startApiServer(
+  rt: Runtime,
+  io: Io,
+  port: number,
+  env: NodeJS.ProcessEnv,
+): Promise<ApiServer> {
+  let handle: HttpHandler = simpleHandler(async () => ({ status: 503, headers: {}, body: "starting" }));
+  const server = await startHttpServer(
+    delegatingHandler(() => handle),
+    { port },
+  );
+  let admin: { token: string; from: string };
+  try {
+    // Links in pages and emails point at this server unless a public base URL is configured.
+    if (!rt.publicBaseUrlConfigured) rt.config.publicBaseUrl = server.url;
+    admin = await localAdminToken(rt.home, env);
+    const context = await rt.apiContext();
+    handle = createApi(context, bearerTokenAuth(admin.token), (err, req) =>
+      io.err(`${req.method} ${req.path}: ${(err as Error).stack ?? err}`),
+    );
+  } catch (err) {
+    await server.close();
+    throw err;
+  }
+  io.out(`listening on ${server.url}`);
+  io.err(`admin API: Authorization: Bearer <token from ${admin.from}>; links use ${rt.config.publicBaseUrl}`);
+  return { url: server.url, close: () => server.close() };
+}
+
+/**
+ * `digest serve [--port P]`: the HTTP API (startApiServer) until SIGINT/SIGTERM.
  */
 export async function serveCommand(
   rt: Runtime,
@@ -51,21 +90,7 @@ export async function serveCommand(
 ): Promise<number> {
   const { values, positionals } = parseFlags(args, { port: { type: "string" } });
   if (positionals.length > 0) throw new UsageError(`unexpected argument ${positionals[0]}`);
-  const port = parsePort(values.port, 8787);
-  let handle: HttpHandler = simpleHandler(async () => ({ status: 503, headers: {}, body: "starting" }));
-  const server = await startHttpServer(
-    delegatingHandler(() => handle),
-    { port },
-  );
-  // Links in pages and emails point at this server unless a public base URL is configured.
-  if (!rt.publicBaseUrlConfigured) rt.config.publicBaseUrl = server.url;
-  const admin = await localAdminToken(rt.home, env);
-  const context = await rt.apiContext();
-  handle = createApi(context, bearerTokenAuth(admin.token), (err, req) =>
-    io.err(`${req.method} ${req.path}: ${(err as Error).stack ?? err}`),
-  );
-  io.out(`listening on ${server.url}`);
-  io.err(`admin API: Authorization: Bearer <token from ${admin.from}>; links use ${rt.config.publicBaseUrl}`);
+  const server = await startApiServer(rt, io, parsePort(values.port, 8787), env);
   await new Promise<void>((resolve) => {
     const stop = () => resolve();
     process.once("SIGINT", stop);
