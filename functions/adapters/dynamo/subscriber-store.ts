@@ -18,7 +18,18 @@ import {
 import { SLOT_SHARDS, STATUS_SHARDS } from "../schema.js";
 import { batchGetAll, isConditionalCheckFailed } from "./client.js";
 
-/** BatchGetItem takes at most 100 keys. */
+/**
+ * A subscriber as stored: the record plus the keys of its sharded indexes (byStatus; bySlot for
+ * active subscribers only, so that index stays sparse).
+ */
+export function subscriberItem(s: Subscriber): Record<string, unknown> {
+  const slot = deliverySlot(s);
+  return {
+    ...s,
+    statusShard: statusShard(s.status, s.email, STATUS_SHARDS),
+    slotShard: slot === null ? undefined : shardOf(slot, s.email, SLOT_SHARDS),
+  };
+}
 
 interface Cursor {
   shard?: number;
@@ -46,13 +57,7 @@ export class DynamoSubscriberStore implements SubscriberStore {
   ) {}
 
   private item(s: Subscriber) {
-    const slot = deliverySlot(s);
-    return {
-      ...s,
-      statusShard: statusShard(s.status, s.email, STATUS_SHARDS),
-      // Sparse: only active subscribers appear in the local-delivery index.
-      slotShard: slot === null ? undefined : shardOf(slot, s.email, SLOT_SHARDS),
-    };
+    return subscriberItem(s);
   }
 
   async get(email: string): Promise<Subscriber | null> {
