@@ -16,7 +16,7 @@ import {
   statusShard,
 } from "../../core/subscribers/subscribers.js";
 import { SLOT_SHARDS, STATUS_SHARDS } from "../schema.js";
-import { batchGetAll, isConditionalCheckFailed } from "./client.js";
+import { batchGetAll, batchWriteAll, isConditionalCheckFailed } from "./client.js";
 
 /**
  * A subscriber as stored: the record plus the keys of its sharded indexes (byStatus; bySlot for
@@ -121,6 +121,12 @@ export class DynamoSubscriberStore implements SubscriberStore {
 
   async put(subscriber: Subscriber): Promise<void> {
     await this.db.send(new PutCommand({ TableName: this.table, Item: this.item(subscriber) }));
+  }
+
+  async putMany(subscribers: readonly Subscriber[]): Promise<void> {
+    // One item per address: BatchWriteItem refuses a request that names a key twice (the last wins).
+    const byEmail = new Map(subscribers.map((s) => [s.email, s]));
+    await batchWriteAll(this.db, this.table, [...byEmail.values()].map(subscriberItem));
   }
 
   async noteSignupRequest(email: string, at: string): Promise<void> {
