@@ -14,8 +14,10 @@
  *   --concurrency 8         sendConcurrency of the send stage (default: the config default)
  *   --services thread       where dynalite and the SES endpoint run: thread (a worker thread, as
  *                           `digest` runs them; default), inline (the sender's event loop), child
- *   --only render,compose   run only these stages (render, compose, send, bundles; and ceilings, which
- *                           only runs when named: each per-recipient send step on its own)
+ *   --only render,compose   run only these stages (render, compose, send, bundles; and ceilings and
+ *                           import, which only run when named: each per-recipient send step on its
+ *                           own; subscriber import rows/s beside a raw BatchWriteItem ceiling)
+ *   --import-n 20000        rows of the import stage (default 20000; quick 200)
  *   --compose-stories 40    stories in the compose stage's variant (default 40, the cap's worst case)
  *   --bundle-runs 3         cold imports measured per Lambda bundle (default 3; quick 1)
  *   --profile               CPU-profile deliverEdition (this thread) and summarise it by package
@@ -30,6 +32,7 @@ import { type BundlesResult, benchBundles } from "./bundles.js";
 import { benchCeilings, type Ceiling } from "./ceilings.js";
 import { benchCompose, type ComposeResult } from "./compose.js";
 import { benchConfig } from "./fixtures.js";
+import { benchImport, type ImportBenchResult } from "./import.js";
 import { benchRender, type RenderResult } from "./render.js";
 import { benchSend, type SendResult, UNLIMITED_REPORTED_RATE } from "./send.js";
 import { SERVICES_MODES, type ServicesMode } from "./services.js";
@@ -38,7 +41,7 @@ import { fmt, table } from "./stats.js";
 // The SDK's Node 20 support notice is noise here (as in bin/digest.js); it is read when a client is made.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 
-const STAGES = ["render", "compose", "send", "bundles", "ceilings"] as const;
+const STAGES = ["render", "compose", "send", "bundles", "ceilings", "import"] as const;
 const DEFAULT_STAGES = "render,compose,send,bundles";
 type Stage = (typeof STAGES)[number];
 
@@ -57,6 +60,7 @@ function options() {
       only: { type: "string" },
       "bundle-runs": { type: "string" },
       "compose-stories": { type: "string" },
+      "import-n": { type: "string" },
       profile: { type: "boolean", default: false },
       "profile-dir": { type: "string" },
     },
@@ -94,6 +98,7 @@ function options() {
     concurrency: values.concurrency === undefined ? undefined : int("concurrency", values.concurrency, 8),
     services,
     bundleRuns: int("bundle-runs", values["bundle-runs"], quick ? 1 : 3),
+    importRows: int("import-n", values["import-n"], quick ? 200 : 20_000),
     profile: values["profile-dir"] ?? values.profile ?? false,
     render: quick
       ? { sizes: [10, 40], runs: 10, warmup: 3, mjmlRuns: 1, mjmlWarmup: 0 }
@@ -262,6 +267,32 @@ function printBundles(b: BundlesResult): void {
   );
 }
 
+function printImport(r: ImportBenchResult): void {
+  const rows: (string | number)[][] = r.raw.map((x) => [
+    `raw BatchWriteItem, 25 a request, ${x.concurrency} in flight`,
+    fmt(x.itemsPerSec, 0),
+    fmt(x.ms / 1000, 1),
+  ]);
+  rows.push(
+    ["import (importSubscriberCsv, empty list)", fmt(r.import.rowsPerSec, 0), fmt(r.import.ms / 1000, 1)],
+    [
+      "re-import of the same file (all unchanged)",
+      fmt(r.reimport.rowsPerSec, 0),
+      fmt(r.reimport.ms / 1000, 1),
+    ],
+  );
+  console.log(
+    table(
+      `6. Subscriber import, ${r.rows} rows, embedded DynamoDB (worker thread)`,
+      ["case", "rows / s", "s"],
+      rows,
+    ),
+  );
+  console.log(
+    `   import ${fmt(r.import.rowsPerSec, 0)} rows/s = ${fmt(r.ratio * 100, 1)}% of the raw ceiling ${fmt(r.ceilingPerSec, 0)} items/s`,
+  );
+}
+
 function printSummary(r: {
   render: RenderResult | null;
   compose: ComposeResult | null;
@@ -350,6 +381,11 @@ async function main(): Promise<void> {
       ),
     );
   }
+  let importBench: ImportBenchResult | null = null;
+  if (opts.stages.has("import")) {
+    importBench = await benchImport(config, { rows: opts.importRows, rawConcurrencies: [1, 4, 8] });
+    printImport(importBench);
+  }
   printSummary({ render, compose, send, ceiling, bundles });
   const totalSeconds = (performance.now() - t0) / 1000;
   console.log(`\nbench done in ${fmt(totalSeconds, 1)} s (load average now ${load().join(" ")})`);
@@ -367,6 +403,7 @@ async function main(): Promise<void> {
     ceiling,
     bundles,
     ...(ceilings ? { ceilings } : {}),
+    ...(importBench ? { import: importBench } : {}),
   };
   console.log(`BENCH_JSON ${JSON.stringify(json)}`);
 }

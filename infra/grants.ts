@@ -36,6 +36,7 @@ export function grantLeastPrivilege(stack: Stack, targets: GrantTargets): void {
   const QUERY = "dynamodb:Query";
   const SCAN = "dynamodb:Scan";
   const PUT = "dynamodb:PutItem";
+  const BATCH_WRITE = "dynamodb:BatchWriteItem";
   const UPDATE = "dynamodb:UpdateItem";
   const DELETE = "dynamodb:DeleteItem";
   type TableAccess = { table?: string[]; index?: Record<string, string[]> };
@@ -68,7 +69,11 @@ export function grantLeastPrivilege(stack: Stack, targets: GrantTargets): void {
     [
       api,
       {
-        subscribers: { table: [GET, PUT, DELETE, SCAN], index: { byId: [QUERY], byStatus: [QUERY] } },
+        // The subscriber import reads and writes its chunks in batches (BatchGetItem, BatchWriteItem).
+        subscribers: {
+          table: [GET, BATCH_GET, PUT, BATCH_WRITE, DELETE, SCAN],
+          index: { byId: [QUERY], byStatus: [QUERY] },
+        },
         suppressions: { table: [GET, BATCH_GET, PUT, DELETE] }, // erasure swaps the entry for a keyed hash
         stories: { table: [GET, PUT, UPDATE], index: { byDay: [QUERY] } }, // import, hold, remove, pages
         // List (the day index: Query), report and cancel (Get; the counters summed over their

@@ -243,6 +243,15 @@ describe("the CDK stack", () => {
     expect(actionsOn("sesEvents", "EditionsTable")).toEqual(["dynamodb:UpdateItem"]);
     expect(actionsOn("sesEvents", "SendsTable")).toEqual(["dynamodb:GetItem", "dynamodb:UpdateItem"]);
     expect(actionsOn("send", "SubscribersTable")).toEqual(["dynamodb:BatchGetItem"]);
+    // The admin API's subscriber import reads and writes its chunks in batches (issue 15, item 1).
+    expect(actionsOn("api", "SubscribersTable")).toEqual([
+      "dynamodb:BatchGetItem",
+      "dynamodb:BatchWriteItem",
+      "dynamodb:DeleteItem",
+      "dynamodb:GetItem",
+      "dynamodb:PutItem",
+      "dynamodb:Scan",
+    ]);
     // Editions: the counters are sharded items summed with one BatchGetItem (issue 13, item 7), read by
     // the safety pause (send) and the reports (api), never by compose, which reads the edition alone;
     // delivery rounds are conditional updates plus a PutItem per enqueued group (compose, resend-failed).

@@ -1,6 +1,7 @@
 import { DynamoDBClient, type DynamoDBClientConfig } from "@aws-sdk/client-dynamodb";
 import {
   BatchGetCommand,
+  BatchWriteCommand,
   DynamoDBDocumentClient,
   paginateQuery,
   paginateScan,
@@ -59,6 +60,45 @@ export async function batchGetAll(
     }
   }
   return items;
+}
+
+const BATCH_WRITE_LIMIT = 25;
+/** Requests of one batchWriteAll in flight at once. */
+const BATCH_WRITE_IN_FLIGHT = 4;
+/** Rounds of retrying unprocessed items before giving up (about 10 s of pauses in all). */
+const BATCH_WRITE_ROUNDS = 15;
+
+/**
+ * Puts items with BatchWriteItem, 25 a request and a few requests at once. The items DynamoDB returns
+ * as unprocessed (throttling, a partition busy) are sent again after a growing pause (50 ms doubling,
+ * at most 1 s), up to BATCH_WRITE_ROUNDS times; then it throws, saying how many were not written.
+ * Unconditional: an item replaces whatever has its key.
+ */
+export async function batchWriteAll(
+  db: DynamoDBDocumentClient,
+  table: string,
+  items: readonly Record<string, unknown>[],
+): Promise<void> {
+  const chunks: Record<string, unknown>[][] = [];
+  for (let i = 0; i < items.length; i += BATCH_WRITE_LIMIT)
+    chunks.push(items.slice(i, i + BATCH_WRITE_LIMIT));
+  let next = 0;
+  const worker = async () => {
+    while (next < chunks.length) {
+      let pending = (chunks[next++] as Record<string, unknown>[]).map((Item) => ({ PutRequest: { Item } }));
+      for (let attempt = 0; pending.length > 0; attempt++) {
+        if (attempt >= BATCH_WRITE_ROUNDS) {
+          throw new Error(
+            `BatchWriteItem: ${pending.length} item(s) still unprocessed after ${attempt} tries`,
+          );
+        }
+        if (attempt > 0) await new Promise((r) => setTimeout(r, Math.min(1000, 25 * 2 ** attempt)));
+        const res = await db.send(new BatchWriteCommand({ RequestItems: { [table]: pending } }));
+        pending = (res.UnprocessedItems?.[table] ?? []) as typeof pending;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(BATCH_WRITE_IN_FLIGHT, chunks.length) }, worker));
 }
 
 /** Every item a Query matches, page after page (the SDK's paginator follows LastEvaluatedKey). */

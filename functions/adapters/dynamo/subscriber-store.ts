@@ -16,9 +16,20 @@ import {
   statusShard,
 } from "../../core/subscribers/subscribers.js";
 import { SLOT_SHARDS, STATUS_SHARDS } from "../schema.js";
-import { batchGetAll, isConditionalCheckFailed } from "./client.js";
+import { batchGetAll, batchWriteAll, isConditionalCheckFailed } from "./client.js";
 
-/** BatchGetItem takes at most 100 keys. */
+/**
+ * A subscriber as stored: the record plus the keys of its sharded indexes (byStatus; bySlot for
+ * active subscribers only, so that index stays sparse).
+ */
+export function subscriberItem(s: Subscriber): Record<string, unknown> {
+  const slot = deliverySlot(s);
+  return {
+    ...s,
+    statusShard: statusShard(s.status, s.email, STATUS_SHARDS),
+    slotShard: slot === null ? undefined : shardOf(slot, s.email, SLOT_SHARDS),
+  };
+}
 
 interface Cursor {
   shard?: number;
@@ -46,13 +57,7 @@ export class DynamoSubscriberStore implements SubscriberStore {
   ) {}
 
   private item(s: Subscriber) {
-    const slot = deliverySlot(s);
-    return {
-      ...s,
-      statusShard: statusShard(s.status, s.email, STATUS_SHARDS),
-      // Sparse: only active subscribers appear in the local-delivery index.
-      slotShard: slot === null ? undefined : shardOf(slot, s.email, SLOT_SHARDS),
-    };
+    return subscriberItem(s);
   }
 
   async get(email: string): Promise<Subscriber | null> {
@@ -116,6 +121,12 @@ export class DynamoSubscriberStore implements SubscriberStore {
 
   async put(subscriber: Subscriber): Promise<void> {
     await this.db.send(new PutCommand({ TableName: this.table, Item: this.item(subscriber) }));
+  }
+
+  async putMany(subscribers: readonly Subscriber[]): Promise<void> {
+    // One item per address: BatchWriteItem refuses a request that names a key twice (the last wins).
+    const byEmail = new Map(subscribers.map((s) => [s.email, s]));
+    await batchWriteAll(this.db, this.table, [...byEmail.values()].map(subscriberItem));
   }
 
   async noteSignupRequest(email: string, at: string): Promise<void> {

@@ -67,7 +67,7 @@ const sameList = (a: readonly string[], b: readonly string[]) =>
  * or is suppressed, or the address is on the suppression list (directly, or as an erased address's
  * hash). `listed` is the caller's bulk lookup when it already has one (imports batch it).
  */
-async function blockedReason(
+export async function blockedReason(
   deps: SubscriberAdminDeps,
   email: string,
   existing: Subscriber | null,
@@ -108,6 +108,72 @@ function settledStatus(
 }
 
 /**
+ * What adding `input` does to an address, decided from what is stored (nothing is read or written
+ * here): `stored` is the record as read (an expired pending sign-up counts as gone), `blocked` why the
+ * address may not be (re)activated (blockedReason). `write` is what to store, if anything: a new record
+ * ("create": only if there still is none), one replacing an expired sign-up ("replace"), or the
+ * refreshed record ("update"); `result` is the outcome once that is stored. Shared by addSubscriber
+ * (one address) and the batched import (many, read and written in batches).
+ */
+export function planAdd(
+  valid: ValidInput,
+  input: SubscriberInput,
+  stored: Subscriber | null,
+  blocked: "unsubscribed" | "suppressed" | "erased" | null,
+  now: Date,
+  fromFile: boolean,
+): { result: AddResult; write?: { mode: "create" | "replace" | "update"; subscriber: Subscriber } } {
+  const at = now.toISOString();
+  const existing = live(stored, now);
+  if (blocked) {
+    return {
+      result: {
+        outcome: "skipped",
+        blocked,
+        note: blockedNote(valid.email, blocked, existing !== null),
+        subscriber: existing,
+      },
+    };
+  }
+  if (!existing) {
+    const subscriber = fresh(valid, input, at, now);
+    // Replacing an expired sign-up: a new id, so links from its old confirmation email are dead.
+    return {
+      result: { outcome: "imported", subscriber },
+      write: { mode: stored ? "replace" : "create", subscriber },
+    };
+  }
+  const next: Subscriber = {
+    ...existing,
+    name: valid.name === undefined ? existing.name : valid.name,
+    sections: valid.sections ?? existing.sections,
+    timezone: valid.timezone === undefined ? existing.timezone : valid.timezone,
+    status: settledStatus(existing.status, input.status, fromFile),
+  };
+  if (next.status === "active" && existing.status === "pending") {
+    next.confirmedAt = at;
+    next.consent = input.consent;
+  }
+  // Only pending records expire (TTL); an unsubscribed one must stay so that no import re-adds it.
+  if (next.status !== "pending") delete next.expiresAt;
+  const changed =
+    next.name !== existing.name ||
+    !sameList(next.sections, existing.sections) ||
+    next.timezone !== existing.timezone ||
+    next.status !== existing.status;
+  if (!changed) return { result: { outcome: "skipped", subscriber: existing } };
+  next.updatedAt = at;
+  return { result: { outcome: "updated", subscriber: next }, write: { mode: "update", subscriber: next } };
+}
+
+/** An unconfirmed sign-up past its expiry counts as gone (DynamoDB TTL deletes it some time later). */
+export const live = (stored: Subscriber | null, now: Date) =>
+  stored && isExpired(stored, now) ? null : stored;
+
+/** An admin's input once validateSubscriberInput accepted it. */
+export type ValidInput = Exclude<ReturnType<typeof validateSubscriberInput>, Invalid>;
+
+/**
  * Adds a subscriber, or refreshes the one with that address (one record per address). Returns
  * "imported" for a new record, "updated" when something changed, "skipped" when nothing did or the
  * address is blocked (unsubscribed, suppressed, erased: `blocked` and `note` say which; nothing is
@@ -129,62 +195,35 @@ export async function addSubscriber(
     throw new Error("adding pending subscribers needs the transactional mail (confirmation emails)");
   }
   const now = deps.clock();
-  const at = now.toISOString();
   if (opts.likelyNew && opts.suppressed === false) {
     // Imports of new addresses: one conditional put instead of a read and a write. It only succeeds
     // when there is no record, and the suppression list was already checked for this address.
-    const subscriber = fresh(valid, input, at, now);
+    const subscriber = fresh(valid, input, now.toISOString(), now);
     if (await deps.subscribers.create(subscriber)) return created(deps, subscriber);
   }
   const stored = await deps.subscribers.get(valid.email);
-  // An unconfirmed sign-up past its expiry counts as gone (DynamoDB TTL deletes it some time later).
-  const existing = stored && isExpired(stored, now) ? null : stored;
-  const blocked = await blockedReason(deps, valid.email, existing, opts.suppressed);
-  if (blocked) {
-    return {
-      outcome: "skipped",
-      blocked,
-      note: blockedNote(valid.email, blocked, existing !== null),
-      subscriber: existing,
-    };
+  const blocked = await blockedReason(deps, valid.email, live(stored, now), opts.suppressed);
+  const plan = planAdd(valid, input, stored, blocked, now, opts.fromFile === true);
+  switch (plan.write?.mode) {
+    case undefined:
+      return plan.result;
+    case "create":
+      if (!(await deps.subscribers.create(plan.write.subscriber))) {
+        // Created concurrently by someone else: treat this as an update of theirs.
+        return addSubscriber(deps, input, { suppressed: opts.suppressed, fromFile: opts.fromFile });
+      }
+      return created(deps, plan.write.subscriber);
+    case "replace":
+      await deps.subscribers.put(plan.write.subscriber);
+      return created(deps, plan.write.subscriber);
+    case "update":
+      await deps.subscribers.put(plan.write.subscriber);
+      return plan.result;
   }
-  if (!existing) {
-    const subscriber = fresh(valid, input, at, now);
-    if (stored) {
-      // Replaces the expired sign-up: a new id, so links from its old confirmation email are dead.
-      await deps.subscribers.put(subscriber);
-    } else if (!(await deps.subscribers.create(subscriber))) {
-      // Created concurrently by someone else: treat this as an update of theirs.
-      return addSubscriber(deps, input, { suppressed: opts.suppressed, fromFile: opts.fromFile });
-    }
-    return created(deps, subscriber);
-  }
-  const next: Subscriber = {
-    ...existing,
-    name: valid.name === undefined ? existing.name : valid.name,
-    sections: valid.sections ?? existing.sections,
-    timezone: valid.timezone === undefined ? existing.timezone : valid.timezone,
-    status: settledStatus(existing.status, input.status, opts.fromFile === true),
-  };
-  if (next.status === "active" && existing.status === "pending") {
-    next.confirmedAt = at;
-    next.consent = input.consent;
-  }
-  // Only pending records expire (TTL); an unsubscribed one must stay so that no import re-adds it.
-  if (next.status !== "pending") delete next.expiresAt;
-  const changed =
-    next.name !== existing.name ||
-    !sameList(next.sections, existing.sections) ||
-    next.timezone !== existing.timezone ||
-    next.status !== existing.status;
-  if (!changed) return { outcome: "skipped", subscriber: existing };
-  next.updatedAt = at;
-  await deps.subscribers.put(next);
-  return { outcome: "updated", subscriber: next };
 }
 
 /** A new record was stored: a pending one gets its confirmation (rolled back when that fails). */
-async function created(deps: SubscriberAdminDeps, subscriber: Subscriber): Promise<AddResult> {
+export async function created(deps: SubscriberAdminDeps, subscriber: Subscriber): Promise<AddResult> {
   if (subscriber.status !== "pending") return { outcome: "imported", subscriber };
   try {
     await (deps.mail as TransactionalMail).send("confirm", subscriber);

@@ -1,21 +1,14 @@
 import type { Readable } from "node:stream";
-import type { RowStatus } from "./import-status.js";
-import {
-  type AddResult,
-  addSubscriber,
-  findSubscriber,
-  type SubscriberAdminDeps,
-} from "./subscriber-admin.js";
+import { type ChunkOptions, chunkEmails, importChunk, type Outcome } from "./import-batch.js";
+import type { SubscriberAdminDeps } from "./subscriber-admin.js";
 import { type CsvRow, readSubscriberCsv } from "./subscriber-csv.js";
-import { type SubscriberInput, validateSubscriberInput } from "./subscriber-input.js";
-import { type Consent, normalizeEmail } from "./subscribers.js";
-import { suppressAddress } from "./suppression-admin.js";
+import type { Consent } from "./subscribers.js";
 
 /**
  * The one subscriber import loop, shared by `digest subscribers import` (a file stream) and
- * `POST /admin/subscribers/import` (the request body): rows from readSubscriberCsv go through
- * addSubscriber with a bounded number in flight, and every row that needs saying something about is
- * reported in line order.
+ * `POST /admin/subscribers/import` (the request body): rows from readSubscriberCsv go in chunks
+ * through import-batch.ts (the rules of addSubscriber, batched reads and writes), and every row that
+ * needs saying something about is reported in line order.
  *
  * An import never raises consent. A row without a status gets the import's own choice (active, or
  * pending with --pending: the admin vouches for it); a row with one keeps it (pending stays pending
@@ -33,8 +26,10 @@ export interface ImportOptions {
   status: "active" | "pending";
   /** Consent evidence stored with each new subscriber (method "import", when, which file or caller). */
   consent: Consent;
-  /** Rows in flight at once (default 16). */
+  /** Rows that go one by one (pending: a confirmation email each; suppressed) in flight at once (default 16). */
   concurrency?: number;
+  /** Rows of one chunk: read, decided and written together (default 100). */
+  chunkRows?: number;
   /** Called for each row worth reporting, in line order (bad rows, refused addresses, failed emails). */
   onReport?: (report: ImportReport) => void;
   /** Called after every `progressEvery` rows read (default 1000) with the count so far. */
@@ -87,8 +82,10 @@ export interface ImportSummary {
 }
 
 export const DEFAULT_IMPORT_CONCURRENCY = 16;
-/** Rows whose suppression status is looked up in one batch. */
-const LOOKUP_BATCH = 100;
+/** Rows read and written together (one batched lookup each of subscribers and suppressions). */
+export const DEFAULT_CHUNK_ROWS = 100;
+/** Chunks in flight at once. */
+const CHUNKS_IN_FLIGHT = 4;
 
 /** `imported=… updated=… skipped=… invalid=…` (design.md), plus `failed=…` only when some failed. */
 export function importSummaryLine(s: ImportSummary): string {
@@ -107,109 +104,33 @@ export function keptSummaryLine(s: ImportSummary): string | null {
   return parts.length > 0 ? `kept: ${parts.join(" ")}` : null;
 }
 
-type Counted = "imported" | "updated" | "skipped" | "invalid" | "failed";
-type Outcome =
-  | {
-      counted: Counted;
-      report?: ImportReport;
-      confirmation?: boolean;
-      kept?: keyof KeptCounts;
-      /** A skipped row that changed nothing because the list already has it so (no report). */
-      unchanged?: boolean;
-    }
-  | { error: unknown };
-
 /**
- * Whether a row's end state counts as kept: anything but active, except a row created exactly as
- * the import's own choice asked (new and pending because of --pending).
- */
-function keptState(
-  final: keyof KeptCounts | "active",
-  row: { asked: SubscriberInput["status"]; fromRow: boolean; created: boolean },
-): keyof KeptCounts | undefined {
-  if (final === "active") return undefined;
-  if (row.created && final === row.asked && !row.fromRow) return undefined;
-  return final;
-}
-
-/** A row of an erased address: skipped, and said so (only its keyed hash is left, and it blocks it). */
-const erasedRow = (line: number, email: string): Outcome => ({
-  counted: "skipped",
-  kept: "erased",
-  report: { line, kind: "skipped", reason: `${email} was erased (GDPR) and may not be added again` },
-});
-
-/**
- * A row whose status says suppressed (bounced, complained, blocklisted…): the address goes on the
- * suppression list with the reason the word gives; a new address also gets a record (so the export
- * of this list shows it as the old one did), an existing subscriber is moved to suppressed. An
- * address that was erased stays erased.
- */
-async function importSuppressedRow(
-  deps: SubscriberAdminDeps,
-  row: Extract<CsvRow, { email: string }>,
-  status: Extract<RowStatus, { status: "suppressed" }>,
-  listed: Promise<Set<string>>,
-  consent: Consent,
-): Promise<Outcome> {
-  const input = { email: row.email, name: row.name, sections: row.sections, timezone: row.timezone };
-  const valid = validateSubscriberInput(input, deps.config.sections);
-  if ("outcome" in valid)
-    return { counted: "invalid", report: { line: row.line, kind: "invalid", reason: valid.error } };
-  let created = false;
-  if (!(await findSubscriber(deps, valid.email))) {
-    // An erased address never gets a record again; an address already on the list gets its record
-    // (as the exported list had it), never mailable from the first write on: unsubscribed, then
-    // suppressed.
-    if ((await listed).has(valid.email) && (await deps.suppressions.erasure(valid.email))) {
-      return erasedRow(row.line, valid.email);
-    }
-    const added = await addSubscriber(
-      deps,
-      { ...input, name: input.name ?? undefined, status: "unsubscribed", consent },
-      { suppressed: false, fromFile: true },
-    );
-    if (added.outcome === "invalid" || added.outcome === "failed")
-      return { counted: "invalid", report: { line: row.line, kind: "invalid", reason: added.error } };
-    created = added.outcome === "imported";
-  }
-  const result = await suppressAddress(deps, {
-    email: valid.email,
-    reason: status.reason,
-    detail: `imported as "${status.word}"${consent.source ? ` from ${consent.source}` : ""}`,
-  });
-  switch (result.outcome) {
-    case "invalid":
-      return { counted: "invalid", report: { line: row.line, kind: "invalid", reason: result.error } };
-    case "erased":
-      return erasedRow(row.line, valid.email);
-    case "already":
-      return created
-        ? { counted: "imported", kept: "suppressed" }
-        : { counted: "skipped", kept: "suppressed", unchanged: true };
-    default:
-      return { counted: created ? "imported" : "updated", kept: "suppressed" };
-  }
-}
-
-/**
- * Imports subscriber rows. Good rows are added or refreshed (re-importing the same file changes
- * nothing), bad ones reported with their line and reason; an address that unsubscribed, is
- * suppressed or was erased is never reactivated (skipped, with a report). Up to `concurrency` rows are
- * written at once; suppression lookups are batched per LOOKUP_BATCH rows; reports still come out in
- * line order. Memory stays bounded by the batch, whatever the size of the input.
- * Storage errors (after the SDK's own retries) stop the import and are thrown once the rows in flight
- * settled: every row before them is stored, and a re-run is safe.
+ * Imports subscriber rows: the entry point of every import, whatever reads the rows (a file stream, a
+ * request body, one chunk of an import job: any iterable of parsed rows with their line numbers).
+ * Good rows are added or refreshed (re-importing the same file changes nothing), bad ones reported
+ * with their line and reason; an address that unsubscribed, is suppressed or was erased is never
+ * reactivated (skipped, with a report). Rows go in chunks of `chunkRows` (import-batch.ts: batched
+ * reads, rules per row in memory, one batched write), a few chunks at once; a chunk that shares an
+ * address with one in flight waits for it. Reports still come out in line order, and memory stays
+ * bounded by the chunks in flight, whatever the size of the input.
+ * Storage errors (after the SDK's own retries) stop the import and are thrown once the chunks in
+ * flight settled: the rows of earlier chunks are stored, and a re-run is safe.
  */
 export async function importSubscribers(
   deps: SubscriberAdminDeps,
-  rows: AsyncIterable<CsvRow>,
+  rows: AsyncIterable<CsvRow> | Iterable<CsvRow>,
   opts: ImportOptions,
 ): Promise<ImportSummary> {
   if (opts.status === "pending" && !deps.mail) {
     throw new Error("a pending import needs the transactional mail (confirmation emails)");
   }
-  const concurrency = Math.max(1, opts.concurrency ?? DEFAULT_IMPORT_CONCURRENCY);
+  const chunkOpts: ChunkOptions = {
+    status: opts.status,
+    consent: opts.consent,
+    concurrency: Math.max(1, opts.concurrency ?? DEFAULT_IMPORT_CONCURRENCY),
+    recentNew: { share: 0.5 },
+  };
+  const chunkRows = Math.max(1, opts.chunkRows ?? DEFAULT_CHUNK_ROWS);
   const progressEvery = opts.progressEvery ?? 1000;
   const summary: ImportSummary = {
     imported: 0,
@@ -221,114 +142,50 @@ export async function importSubscribers(
     confirmations: 0,
     kept: { pending: 0, paused: 0, unsubscribed: 0, suppressed: 0, erased: 0 },
   };
-  const inFlight: Promise<Outcome>[] = [];
+  const inFlight: { outcomes: Promise<Outcome[] | { error: unknown }>; emails: Set<string> }[] = [];
   let failure: unknown = null;
 
   const settleOldest = async () => {
-    const o = await (inFlight.shift() as Promise<Outcome>);
-    if ("error" in o) {
-      failure ??= o.error;
+    const outcomes = await (inFlight.shift() as (typeof inFlight)[number]).outcomes;
+    if ("error" in outcomes) {
+      failure ??= outcomes.error;
       return;
     }
-    summary[o.counted]++;
-    if (o.unchanged) summary.unchanged++;
-    if (o.kept) summary.kept[o.kept]++;
-    if (o.confirmation) summary.confirmations++;
-    if (o.report) opts.onReport?.(o.report);
+    for (const o of outcomes) {
+      summary[o.counted]++;
+      if (o.unchanged) summary.unchanged++;
+      if (o.kept) summary.kept[o.kept]++;
+      if (o.confirmation) summary.confirmations++;
+      if (o.report) opts.onReport?.(o.report);
+    }
   };
 
-  // Whether recent rows were new addresses: then each row is tried as a conditional create first
-  // (one write), else read first (a re-import of known addresses then writes nothing at all).
-  let recentNew = 0.5;
-  const processRow = async (row: CsvRow, suppressed: Promise<Set<string>>): Promise<Outcome> => {
-    if ("error" in row)
-      return { counted: "invalid", report: { line: row.line, kind: "invalid", reason: row.error } };
-    const normalized = normalizeEmail(row.email);
-    const rowStatus = row.status;
-    if (rowStatus?.status === "never-subscribed") {
-      const who = "email" in normalized ? normalized.email : row.email;
-      const reason = `${who} never opted in (${rowStatus.word}); not imported`;
-      return { counted: "skipped", report: { line: row.line, kind: "skipped", reason } };
+  const start = async (chunk: CsvRow[]) => {
+    const emails = chunkEmails(chunk);
+    // One address in two chunks at once would race: the later chunk waits for the earlier ones.
+    if (inFlight.some((c) => [...emails].some((e) => c.emails.has(e)))) {
+      while (inFlight.length > 0) await settleOldest();
     }
-    if (rowStatus?.status === "suppressed") {
-      return importSuppressedRow(deps, row, rowStatus, suppressed, opts.consent);
-    }
-    // What the row asks for: its own status, or for "active" and no status the import's choice.
-    const fromRow = rowStatus !== undefined && rowStatus.status !== "active";
-    const asked = fromRow ? (rowStatus.status as SubscriberInput["status"]) : opts.status;
-    const result: AddResult = await addSubscriber(
-      deps,
-      {
-        email: row.email,
-        name: row.name ?? undefined,
-        sections: row.sections,
-        timezone: row.timezone ?? undefined,
-        status: asked,
-        consent: opts.consent,
-      },
-      {
-        suppressed: "email" in normalized ? (await suppressed).has(normalized.email) : undefined,
-        likelyNew: recentNew >= 0.5,
-        fromFile: true,
-      },
-    );
-    if (result.outcome !== "invalid") recentNew = recentNew * 0.9 + (result.outcome === "imported" ? 0.1 : 0);
-    switch (result.outcome) {
-      case "invalid":
-        return { counted: "invalid", report: { line: row.line, kind: "invalid", reason: result.error } };
-      case "failed":
-        return { counted: "failed", report: { line: row.line, kind: "failed", reason: result.error } };
-      default: {
-        const blocked = "blocked" in result ? result.blocked : null;
-        const final = "blocked" in result ? result.blocked : result.subscriber.status;
-        const kept = keptState(final, { asked, fromRow, created: result.outcome === "imported" });
-        // Worth a note only when the row asked for more than it got (an unsubscribed row of an
-        // unsubscribed address is simply as it should be).
-        const report =
-          blocked && "note" in result && asked !== "unsubscribed"
-            ? { line: row.line, kind: "skipped" as const, reason: result.note }
-            : undefined;
-        return {
-          counted: blocked ? "skipped" : result.outcome,
-          report,
-          unchanged: result.outcome === "skipped" && report === undefined,
-          kept,
-          confirmation: "confirmationSent" in result ? result.confirmationSent : undefined,
-        };
-      }
-    }
+    while (inFlight.length >= CHUNKS_IN_FLIGHT) await settleOldest();
+    if (failure !== null) return;
+    // Caught at once: a chunk failing while older ones are awaited is no unhandled rejection.
+    const outcomes = importChunk(deps, chunk, chunkOpts).catch((error: unknown) => ({ error }));
+    inFlight.push({ outcomes, emails });
   };
 
   let read = 0;
-  let batch: CsvRow[] = [];
-  const flush = async () => {
-    const emails: string[] = [];
-    for (const row of batch) {
-      if ("error" in row) continue;
-      const n = normalizeEmail(row.email);
-      if ("email" in n) emails.push(n.email);
-    }
-    const suppressed =
-      emails.length > 0 ? deps.suppressions.suppressed(emails) : Promise.resolve(new Set<string>());
-    // A failed lookup fails its rows (and so the import), not the process.
-    suppressed.catch(() => {});
-    for (const row of batch) {
-      while (inFlight.length >= concurrency && failure === null) await settleOldest();
-      if (failure !== null) break;
-      // Each outcome is caught at once: a row failing while older ones are awaited is no unhandled rejection.
-      inFlight.push(processRow(row, suppressed).catch((error: unknown) => ({ error })));
-    }
-    batch = [];
-  };
-
+  let chunk: CsvRow[] = [];
   for await (const row of rows) {
-    batch.push(row);
+    chunk.push(row);
     read++;
     if (opts.onProgress && read % progressEvery === 0) opts.onProgress(read);
-    if (batch.length >= LOOKUP_BATCH) await flush();
+    if (chunk.length >= chunkRows) {
+      await start(chunk);
+      chunk = [];
+    }
     if (failure !== null) break;
   }
-  if (failure === null) await flush();
+  if (failure === null && chunk.length > 0) await start(chunk);
   while (inFlight.length > 0) await settleOldest();
   if (failure !== null) throw failure;
   return summary;

@@ -18,6 +18,12 @@ export interface SubscriberStore {
   /** Replaces a stored subscriber (same email). */
   put(subscriber: Subscriber): Promise<void>;
   /**
+   * Stores many subscribers (each created or replaced, unconditionally), in as few requests as the
+   * store allows (DynamoDB: BatchWriteItem, 25 items a call, unprocessed items retried). Optional:
+   * without it callers `put` each one.
+   */
+  putMany?(subscribers: readonly Subscriber[]): Promise<void>;
+  /**
    * Notes on an existing record when its address was last entered in the public sign-up form
    * (`signupRequestedAt`); writes nothing, and creates nothing, for an address without a record. A
    * sign-up that changes no record makes this one write, so every sign-up does the same store work
