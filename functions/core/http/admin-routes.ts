@@ -1,4 +1,5 @@
 import { editionRoutes } from "./admin-edition-routes.js";
+import { storyImportRoutes } from "./admin-story-import-routes.js";
 import { storyRoutes } from "./admin-story-routes.js";
 import { subscriberRoutes } from "./admin-subscriber-routes.js";
 import type { ApiContext } from "./context.js";
@@ -10,7 +11,12 @@ import type { Route } from "./router.js";
  * operation is the same core function `digest subscribers …` and `digest editions …` call.
  * Errors answer JSON `{error, field?}`: 400 names the field, 404 unknown, 409 a refused state change.
  * Literal paths first. The imports read large bodies; every other route the router's 1 MB default.
- * The routes themselves are in admin-subscriber-routes.ts, admin-edition-routes.ts and
- * admin-story-routes.ts; what they share in admin-request.ts.
+ * The routes themselves are in admin-subscriber-routes.ts, admin-edition-routes.ts,
+ * admin-story-import-routes.ts and admin-story-routes.ts; what they share in admin-request.ts.
  */
-export const adminRoutes: Route<ApiContext>[] = [...subscriberRoutes, ...editionRoutes, ...storyRoutes];
+export const adminRoutes: Route<ApiContext>[] = [
+  ...subscriberRoutes,
+  ...editionRoutes,
+  ...storyImportRoutes,
+  ...storyRoutes,
+];
