@@ -3,7 +3,7 @@ import { SqsRecipientQueue } from "../adapters/sqs-queue.js";
 import { withQueuedResending } from "../core/delivery/resend-failed.js";
 import { gatewayPrincipalAuth } from "../core/http/admin-auth.js";
 import type { ApiContext } from "../core/http/context.js";
-import { createApi } from "../core/http/routes.js";
+import { apiFunctionRoutes, createApi } from "../core/http/routes.js";
 import type { HttpRequest, HttpResponse } from "../core/http/types.js";
 import { QUEUE_ENV } from "./env.js";
 import { type ApiEvent, toHttpRequest, toResult } from "./http-event.js";
@@ -21,9 +21,12 @@ async function apiContext(env: NodeJS.ProcessEnv = process.env): Promise<ApiCont
   return queueUrl ? withQueuedResending({ ...ctx }, ctx, new SqsRecipientQueue(queueUrl)) : ctx;
 }
 
-/** The HTTP API: public pages and admin routes (API Gateway authenticates admin routes with IAM). */
+/**
+ * The HTTP API: public pages and the admin routes but the story import, which API Gateway sends to the
+ * story-import function (API Gateway authenticates admin routes with IAM).
+ */
 export async function handler(event: ApiEvent): Promise<APIGatewayProxyStructuredResultV2> {
-  api ??= createApi(await apiContext(), gatewayPrincipalAuth(), (err, req) =>
+  api ??= createApi(apiFunctionRoutes, await apiContext(), gatewayPrincipalAuth(), (err, req) =>
     logger.error("request failed", { method: req.method, path: req.path, error: err as Error }),
   );
   return toResult(await api(toHttpRequest(event)));
