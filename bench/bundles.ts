@@ -3,17 +3,25 @@
  * stack is synthesised with real esbuild bundling (test/infra/synth.ts) into the project's cdk.out (so
  * the bundles' external `@aws-sdk/*` imports resolve to node_modules, as they resolve to the runtime's
  * copy in Lambda); each function's index.mjs is then imported in a fresh `node` process, `runs` times,
- * with the environment the template gives it, after one unmeasured import that warms the OS file cache.
+ * with the environment the template gives it, after one unmeasured import that warms the OS file cache;
+ * its wall time and its CPU time (the latter steadier on a shared machine).
  * "Cold import" is loading and evaluating the module only: no Lambda init, no handler call, no process
  * start.
+ *
+ * Beside each bundle, its baseline: a bundle that only imports the `@aws-sdk/*` modules that function's
+ * bundle imports (read from its index.mjs), built by esbuild with the stack's own bundling options
+ * (lambda-function.ts) and imported the same way, in alternation with the function's own. The SDK is
+ * what any function calling these services loads anyway; the ratio of the two imports is what our
+ * code and its dependencies add on top.
  */
 import { execFile } from "node:child_process";
-import { readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { promisify } from "node:util";
 import { gzipSync } from "node:zlib";
+import { build } from "esbuild";
 import { median, round } from "./stats.js";
 
 const run = promisify(execFile);
@@ -30,6 +38,19 @@ export interface BundleFigures {
   /** Cold import of index.mjs in a fresh process: median and each run, ms. */
   importMs: number;
   importRunsMs: number[];
+  /**
+   * CPU time of the same imports (user + system of the importing process, median, ms): what the import
+   * costs whatever else the machine runs, where wall time also holds the wait for a core.
+   */
+  importCpuMs: number;
+  /** The `@aws-sdk/*` modules the bundle imports (external: the runtime's copy). */
+  sdkModules: string[];
+  /** The baseline bundle: only those SDK imports, bundled the same way. */
+  baseline: { codeBytes: number; importMs: number; importRunsMs: number[]; importCpuMs: number };
+  /** importMs / baseline.importMs: how much longer the function's import takes than its SDK's alone. */
+  importRatio: number;
+  /** The same ratio of CPU times. */
+  importCpuRatio: number;
 }
 
 export interface BundlesResult {
@@ -51,8 +72,51 @@ function literalEnvironment(props: Record<string, unknown>): Record<string, stri
   );
 }
 
-async function coldImportMs(file: string, env: Record<string, string>): Promise<number> {
-  const code = `const t0 = performance.now(); await import(${JSON.stringify(pathToFileURL(file).href)}); console.log(JSON.stringify(performance.now() - t0));`;
+/** The `@aws-sdk/*` modules a bundle imports (static, dynamic, or through the banner's require). */
+export function sdkModulesOf(code: string): string[] {
+  const found = new Set<string>();
+  for (const m of code.matchAll(/(?:\bfrom|\bimport|\brequire)\s*\(?\s*["'](@aws-sdk\/[^"']+)["']/g))
+    found.add(m[1] as string);
+  return [...found].sort();
+}
+
+/**
+ * Bundles a module that imports only `modules`, with the stack's esbuild options (lambda-function.ts:
+ * ESM, node24, minified, `@aws-sdk/*` external, the same banner), into `dir`/index.mjs.
+ */
+async function buildBaseline(dir: string, modules: string[]): Promise<string> {
+  mkdirSync(dir, { recursive: true });
+  const entry = join(dir, "entry.mjs");
+  const lines = modules.map((m, i) => `export * as sdk${i} from ${JSON.stringify(m)};`);
+  writeFileSync(entry, `${lines.join("\n")}\nexport const handler = async () => ${modules.length};\n`);
+  const outfile = join(dir, "index.mjs");
+  await build({
+    entryPoints: [entry],
+    outfile,
+    bundle: true,
+    platform: "node",
+    format: "esm",
+    target: "node24",
+    minify: true,
+    mainFields: ["module", "main"],
+    external: ["@aws-sdk/*"],
+    banner: { js: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);" },
+    logLevel: "error",
+  });
+  return outfile;
+}
+
+interface ColdImport {
+  wallMs: number;
+  cpuMs: number;
+}
+
+async function coldImport(file: string, env: Record<string, string>): Promise<ColdImport> {
+  const code =
+    "const t0 = performance.now(); const c0 = process.cpuUsage(); " +
+    `await import(${JSON.stringify(pathToFileURL(file).href)}); ` +
+    "const c = process.cpuUsage(c0); " +
+    "console.log(JSON.stringify({ wallMs: performance.now() - t0, cpuMs: (c.user + c.system) / 1000 }));";
   const { stdout } = await run(process.execPath, ["--input-type=module", "-e", code], {
     env: {
       PATH: process.env.PATH ?? "",
@@ -64,7 +128,7 @@ async function coldImportMs(file: string, env: Record<string, string>): Promise<
     },
     timeout: 60_000,
   });
-  return Number(stdout.trim().split("\n").at(-1));
+  return JSON.parse(stdout.trim().split("\n").at(-1) ?? "") as ColdImport;
 }
 
 export async function benchBundles(opts: { runs: number }): Promise<BundlesResult> {
@@ -86,19 +150,41 @@ export async function benchBundles(opts: { runs: number }): Promise<BundlesResul
       const dir = join(outdir, assetPath);
       const file = join(dir, "index.mjs");
       const env = literalEnvironment(resource.Properties);
-      // One unmeasured import first, so the OS file cache holds the bundle and node_modules/@aws-sdk,
-      // as a Lambda host's disk holds its runtime; each measured import is still a fresh process.
-      await coldImportMs(file, env);
-      const runs: number[] = [];
-      for (let i = 0; i < opts.runs; i++) runs.push(await coldImportMs(file, env));
+      const sdkModules = sdkModulesOf(readFileSync(file, "utf8"));
+      const baselineFile = await buildBaseline(join(outdir, `baseline-${logicalId}`), sdkModules);
+      // One unmeasured import of each first, so the OS file cache holds the bundles and
+      // node_modules/@aws-sdk, as a Lambda host's disk holds its runtime; each measured import is still
+      // a fresh process. The two alternate, so load on the machine weighs on both alike.
+      await coldImport(file, env);
+      await coldImport(baselineFile, env);
+      const runs: ColdImport[] = [];
+      const baselineRuns: ColdImport[] = [];
+      for (let i = 0; i < opts.runs; i++) {
+        runs.push(await coldImport(file, env));
+        baselineRuns.push(await coldImport(baselineFile, env));
+      }
+      const importMs = median(runs.map((r) => r.wallMs));
+      const baselineMs = median(baselineRuns.map((r) => r.wallMs));
+      const cpuMs = median(runs.map((r) => r.cpuMs));
+      const baselineCpuMs = median(baselineRuns.map((r) => r.cpuMs));
       bundles.push({
         name: logicalId.replace(/Function[0-9A-F]{8}$/, ""),
         memoryMb: Number(resource.Properties.MemorySize ?? 128),
         codeBytes: statSync(file).size,
         codeGzipBytes: gzipSync(readFileSync(file), { level: 9 }).length,
         assetBytes: readdirSync(dir).reduce((n, f) => n + statSync(join(dir, f)).size, 0),
-        importMs: round(median(runs), 1),
-        importRunsMs: runs.map((ms) => round(ms, 1)),
+        importMs: round(importMs, 1),
+        importRunsMs: runs.map((r) => round(r.wallMs, 1)),
+        importCpuMs: round(cpuMs, 1),
+        sdkModules,
+        baseline: {
+          codeBytes: statSync(baselineFile).size,
+          importMs: round(baselineMs, 1),
+          importRunsMs: baselineRuns.map((r) => round(r.wallMs, 1)),
+          importCpuMs: round(baselineCpuMs, 1),
+        },
+        importRatio: round(importMs / baselineMs, 2),
+        importCpuRatio: round(cpuMs / baselineCpuMs, 2),
       });
     }
     bundles.sort((a, b) => a.name.localeCompare(b.name));

@@ -252,19 +252,37 @@ function printBundles(b: BundlesResult): void {
   const kib = (n: number) => fmt(n / 1024, 0);
   console.log(
     table(
-      `4. Lambda bundles (synth with esbuild bundling ${fmt(b.synthMs / 1000, 1)} s; cold import = fresh node process, median)`,
-      ["function", "memory MB", "index.mjs KiB", "gzip KiB", "asset KiB (+map)", "cold import ms", "runs ms"],
+      `4. Lambda bundles (synth with esbuild bundling ${fmt(b.synthMs / 1000, 1)} s; cold import = fresh node process, median; ` +
+        "SDK only = a bundle of just the function's @aws-sdk imports, built the same way)",
+      [
+        "function",
+        "memory MB",
+        "index.mjs KiB",
+        "gzip KiB",
+        "cold import ms",
+        "SDK only ms",
+        "ratio",
+        "CPU ms",
+        "SDK only CPU ms",
+        "CPU ratio",
+        "runs ms (SDK only)",
+      ],
       b.bundles.map((x) => [
         x.name,
         x.memoryMb,
         kib(x.codeBytes),
         kib(x.codeGzipBytes),
-        kib(x.assetBytes),
         fmt(x.importMs, 0),
-        x.importRunsMs.map((ms) => fmt(ms, 0)).join(" "),
+        fmt(x.baseline.importMs, 0),
+        `${fmt(x.importRatio, 2)}x`,
+        fmt(x.importCpuMs, 0),
+        fmt(x.baseline.importCpuMs, 0),
+        `${fmt(x.importCpuRatio, 2)}x`,
+        `${x.importRunsMs.map((ms) => fmt(ms, 0)).join(" ")} (${x.baseline.importRunsMs.map((ms) => fmt(ms, 0)).join(" ")})`,
       ]),
     ),
   );
+  for (const x of b.bundles) console.log(`   ${x.name}: ${x.sdkModules.join(", ") || "no SDK module"}`);
 }
 
 function printImport(r: ImportBenchResult): void {
@@ -318,7 +336,8 @@ function printSummary(r: {
   for (const b of r.bundles?.bundles ?? []) {
     rows.push([
       `bundle ${b.name}`,
-      `${fmt(b.codeBytes / 1024, 0)} KiB, cold import ${fmt(b.importMs, 0)} ms`,
+      `${fmt(b.codeBytes / 1024, 0)} KiB, cold import ${fmt(b.importMs, 0)} ms = ${fmt(b.importRatio, 2)}x its SDK's ` +
+        `${fmt(b.baseline.importMs, 0)} ms (CPU ${fmt(b.importCpuMs, 0)} ms = ${fmt(b.importCpuRatio, 2)}x)`,
     ]);
   }
   if (rows.length > 0) console.log(table("Summary", ["figure", "value"], rows));

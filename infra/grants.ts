@@ -12,7 +12,10 @@ import type { DeploymentConfig } from "./config.js";
 
 /** What the grants are made on: the functions, and the resources their code calls. */
 export interface GrantTargets {
-  functions: Record<"compose" | "send" | "api" | "sesEvents" | "ingest", nodejs.NodejsFunction>;
+  functions: Record<
+    "compose" | "send" | "api" | "storyImport" | "sesEvents" | "ingest",
+    nodejs.NodejsFunction
+  >;
   tables: Record<TableName, dynamodb.TableV2>;
   sendQueue: sqs.Queue;
   tokenSecret: secretsmanager.Secret;
@@ -28,7 +31,7 @@ export interface GrantTargets {
  */
 export function grantLeastPrivilege(stack: Stack, targets: GrantTargets): void {
   const { functions, sendQueue, tokenSecret, erasureSecret, configurationSet, settings, digest } = targets;
-  const { compose, send, api, sesEvents, ingest } = functions;
+  const { compose, send, api, storyImport, sesEvents, ingest } = functions;
   // Exactly the calls each function's code makes, per table and index. The deployed-stack twin
   // (test/twin) refuses any call these do not allow, and lists the grants no call of its day used.
   const GET = "dynamodb:GetItem";
@@ -75,7 +78,8 @@ export function grantLeastPrivilege(stack: Stack, targets: GrantTargets): void {
           index: { byId: [QUERY], byStatus: [QUERY] },
         },
         suppressions: { table: [GET, BATCH_GET, PUT, DELETE] }, // erasure swaps the entry for a keyed hash
-        stories: { table: [GET, PUT, UPDATE], index: { byDay: [QUERY] } }, // import, hold, remove, pages
+        // Hold (Update), remove (a tombstone: Put), pages (Get), list a day; importing is storyImport's.
+        stories: { table: [GET, PUT, UPDATE], index: { byDay: [QUERY] } },
         // List (the day index: Query), report and cancel (Get; the counters summed over their
         // shards: BatchGetItem), cancel's status (Update); resend-failed joins or starts a delivery
         // round like compose (Update, and PutItem of the group it enqueues).
@@ -85,6 +89,10 @@ export function grantLeastPrivilege(stack: Stack, targets: GrantTargets): void {
         sends: { table: [GET, QUERY, PUT, UPDATE, DELETE] },
         limits: { table: [GET, UPDATE] }, // sign-up rate limits (conditional counters)
       },
+    ],
+    [
+      storyImport,
+      { stories: { table: [UPDATE] } }, // POST /admin/stories: each story a conditional upsert, nothing read
     ],
     [
       sesEvents,

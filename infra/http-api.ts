@@ -23,11 +23,13 @@ export const PUBLIC_ROUTES: [apigw.HttpMethod[], string][] = [
 
 /**
  * The HTTP API in front of the api function: the public routes open, everything under /admin behind
- * IAM, throttled, with access logs. Returns the API, its stage and the stage's URL (no trailing slash).
+ * IAM (POST /admin/stories to the story-import function), throttled, with access logs. Returns the
+ * API, its stage and the stage's URL (no trailing slash).
  */
 export function digestHttpApi(
   scope: Construct,
   api: nodejs.NodejsFunction,
+  storyImport: nodejs.NodejsFunction,
 ): { httpApi: apigw.HttpApi; stage: apigw.HttpStage; apiUrl: string } {
   const httpApi = new apigw.HttpApi(scope, "HttpApi", {
     description: "Digest: subscribe, confirm, unsubscribe (RFC 8058), preferences, admin",
@@ -68,6 +70,13 @@ export function digestHttpApi(
     path: "/admin/{proxy+}",
     methods: [apigw.HttpMethod.ANY],
     integration: apiIntegration,
+    authorizer: new apigwAuth.HttpIamAuthorizer(),
+  });
+  // The more specific route wins over /admin/{proxy+}: the story parsers load only in storyImport.
+  httpApi.addRoutes({
+    path: "/admin/stories",
+    methods: [apigw.HttpMethod.POST],
+    integration: new apigwInt.HttpLambdaIntegration("StoryImportIntegration", storyImport),
     authorizer: new apigwAuth.HttpIamAuthorizer(),
   });
   const apiUrl = stage.url.replace(/\/$/, "");

@@ -9,8 +9,8 @@ import type { DigestStack } from "./stack.js";
 export function acknowledgeNagFindings(stack: DigestStack): void {
   const ack = (scope: IConstruct, id: string, reason: string) =>
     Validations.of(scope).acknowledge({ id, reason });
-  const { compose, send, api, sesEvents, ingest, dispatch } = stack.functions;
-  const all = [compose, send, api, sesEvents, ingest, ...(dispatch ? [dispatch] : [])];
+  const { compose, send, api, storyImport, sesEvents, ingest, dispatch } = stack.functions;
+  const all = [compose, send, api, storyImport, sesEvents, ingest, ...(dispatch ? [dispatch] : [])];
 
   ack(
     stack.httpApi,

@@ -46,7 +46,10 @@ export interface DigestStackProps extends StackProps {
  */
 export class DigestStack extends Stack {
   readonly tables: Record<TableName, dynamodb.TableV2>;
-  readonly functions: Record<"compose" | "send" | "api" | "sesEvents" | "ingest", nodejs.NodejsFunction> & {
+  readonly functions: Record<
+    "compose" | "send" | "api" | "storyImport" | "sesEvents" | "ingest",
+    nodejs.NodejsFunction
+  > & {
     /** Only with local morning delivery (digest:deliveryMode=local). */
     dispatch?: nodejs.NodejsFunction;
   };
@@ -137,6 +140,14 @@ export class DigestStack extends Stack {
       // The queue: POST /admin/editions/{id}/resend-failed enqueues the failed recipients.
       environment: { ...sharedEnv, [QUEUE_ENV]: sendQueue.queueUrl },
     });
+    // POST /admin/stories alone: it loads the story parsers, which the api function (readers' clicks)
+    // then never carries. A body is up to 5 MB of stories, parsed inside API Gateway's 30 s: 1024 MB
+    // buys the CPU for that.
+    const storyImport = digestFunction(this, "story-import", "Imports the stories posted to the admin API", {
+      timeout: Duration.seconds(29),
+      memorySize: 1024,
+      environment: sharedEnv,
+    });
     const sesEvents = digestFunction(
       this,
       "ses-events",
@@ -157,7 +168,7 @@ export class DigestStack extends Stack {
         environment: sharedEnv,
       },
     );
-    this.functions = { compose, send, api, sesEvents, ingest };
+    this.functions = { compose, send, api, storyImport, sesEvents, ingest };
     if (digest.deliveryMode === "local") {
       // Local morning delivery: compose only builds the edition; every hour, dispatch enqueues the
       // subscribers whose own delivery hour has come in their own zone.
@@ -188,7 +199,7 @@ export class DigestStack extends Stack {
 
     // --- Least-privilege grants (infra/grants.ts) ------------------------------------------------
     grantLeastPrivilege(this, {
-      functions: { compose, send, api, sesEvents, ingest },
+      functions: { compose, send, api, storyImport, sesEvents, ingest },
       tables: this.tables,
       sendQueue,
       tokenSecret,
@@ -215,7 +226,7 @@ export class DigestStack extends Stack {
     });
 
     // --- HTTP API (infra/http-api.ts) ------------------------------------------------------------
-    const { httpApi, stage, apiUrl } = digestHttpApi(this, api);
+    const { httpApi, stage, apiUrl } = digestHttpApi(this, api, storyImport);
     this.httpApi = httpApi;
     if (!config.publicBaseUrlGiven) {
       for (const fn of [compose, send, api]) fn.addEnvironment(CONFIG_ENV.publicBaseUrl, apiUrl);

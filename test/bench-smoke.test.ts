@@ -92,6 +92,7 @@ describe("bench --quick", () => {
       "ingest",
       "send",
       "sesEvents",
+      "storyImport",
     ]);
     for (const b of json.bundles.bundles) {
       expect(b).toEqual(
@@ -99,8 +100,13 @@ describe("bench --quick", () => {
           codeBytes: expect.any(Number),
           codeGzipBytes: expect.any(Number),
           importMs: expect.any(Number),
+          baseline: expect.objectContaining({ codeBytes: expect.any(Number), importMs: expect.any(Number) }),
+          importRatio: expect.any(Number),
+          importCpuRatio: expect.any(Number),
         }),
       );
+      // Every function talks to DynamoDB: its baseline imports at least that client.
+      expect(b.sdkModules).toContain("@aws-sdk/client-dynamodb");
     }
   });
 });

@@ -1,55 +1,13 @@
-import type { APIGatewayProxyEventV2WithRequestContext, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
+import type { APIGatewayProxyStructuredResultV2 } from "aws-lambda";
 import { SqsRecipientQueue } from "../adapters/sqs-queue.js";
 import { withQueuedResending } from "../core/delivery/resend-failed.js";
 import { gatewayPrincipalAuth } from "../core/http/admin-auth.js";
 import type { ApiContext } from "../core/http/context.js";
-import { createApi } from "../core/http/routes.js";
+import { apiFunctionRoutes, createApi } from "../core/http/routes.js";
 import type { HttpRequest, HttpResponse } from "../core/http/types.js";
 import { QUEUE_ENV } from "./env.js";
+import { type ApiEvent, toHttpRequest, toResult } from "./http-event.js";
 import { lambdaApiContext, logger } from "./runtime.js";
-
-/** What API Gateway (HTTP API, payload 2.0) puts in requestContext.authorizer for IAM or JWT routes. */
-interface AuthorizerContext {
-  authorizer?: { iam?: { userArn?: string; userId?: string }; jwt?: { claims?: Record<string, unknown> } };
-  http: { method: string; path: string; sourceIp: string };
-}
-
-export type ApiEvent = APIGatewayProxyEventV2WithRequestContext<AuthorizerContext>;
-
-/** Maps an HTTP API event to the core's request. */
-export function toHttpRequest(event: ApiEvent): HttpRequest {
-  const headers: Record<string, string> = {};
-  for (const [key, value] of Object.entries(event.headers ?? {}))
-    if (value !== undefined) headers[key.toLowerCase()] = value;
-  if (event.cookies?.length) headers.cookie = event.cookies.join("; ");
-  const query: Record<string, string> = {};
-  for (const [key, value] of Object.entries(event.queryStringParameters ?? {}))
-    if (value !== undefined) query[key] = value;
-  const authorizer = event.requestContext.authorizer;
-  const iam = authorizer?.iam?.userArn ?? authorizer?.iam?.userId;
-  const jwtSubject = authorizer?.jwt?.claims?.sub;
-  return {
-    method: event.requestContext.http.method,
-    path: event.rawPath,
-    query,
-    headers,
-    body: event.body
-      ? event.isBase64Encoded
-        ? Buffer.from(event.body, "base64").toString("utf8")
-        : event.body
-      : "",
-    sourceIp: event.requestContext.http.sourceIp ?? null,
-    principal: iam
-      ? { kind: "iam", id: iam }
-      : typeof jwtSubject === "string"
-        ? { kind: "jwt", id: jwtSubject }
-        : null,
-  };
-}
-
-function toResult(response: HttpResponse): APIGatewayProxyStructuredResultV2 {
-  return { statusCode: response.status, headers: response.headers, body: response.body };
-}
 
 let api: ((req: HttpRequest) => Promise<HttpResponse>) | null = null;
 
@@ -63,9 +21,12 @@ async function apiContext(env: NodeJS.ProcessEnv = process.env): Promise<ApiCont
   return queueUrl ? withQueuedResending({ ...ctx }, ctx, new SqsRecipientQueue(queueUrl)) : ctx;
 }
 
-/** The HTTP API: public pages and admin routes (API Gateway authenticates admin routes with IAM). */
+/**
+ * The HTTP API: public pages and the admin routes but the story import, which API Gateway sends to the
+ * story-import function (API Gateway authenticates admin routes with IAM).
+ */
 export async function handler(event: ApiEvent): Promise<APIGatewayProxyStructuredResultV2> {
-  api ??= createApi(await apiContext(), gatewayPrincipalAuth(), (err, req) =>
+  api ??= createApi(apiFunctionRoutes, await apiContext(), gatewayPrincipalAuth(), (err, req) =>
     logger.error("request failed", { method: req.method, path: req.path, error: err as Error }),
   );
   return toResult(await api(toHttpRequest(event)));

@@ -89,9 +89,9 @@ describe("the CDK stack", () => {
     expect(tableRef("SubscribersTable")).toBe(true);
   });
 
-  it("runs five functions on nodejs24.x arm64 with source maps and Powertools settings", () => {
+  it("runs six functions on nodejs24.x arm64 with source maps and Powertools settings", () => {
     const fns = resources("AWS::Lambda::Function");
-    expect(fns).toHaveLength(5);
+    expect(fns).toHaveLength(6);
     for (const fn of fns) {
       expect(fn.Properties.Runtime).toBe("nodejs24.x");
       expect(fn.Properties.Architectures).toEqual(["arm64"]);
@@ -172,7 +172,9 @@ describe("the CDK stack", () => {
   });
 
   it("grants each function only the actions and tables it needs, never a '*' action", () => {
-    const all = ["compose", "send", "api", "sesEvents", "ingest"].flatMap((f) => statementsOf(f));
+    const all = ["compose", "send", "api", "storyImport", "sesEvents", "ingest"].flatMap((f) =>
+      statementsOf(f),
+    );
     expect(all.length).toBeGreaterThan(0);
     for (const s of all) for (const action of [s.Action].flat()) expect(action).not.toMatch(/\*$/);
     const json = (prefix: string) => JSON.stringify(statementsOf(prefix));
@@ -213,6 +215,14 @@ describe("the CDK stack", () => {
     expect(json("ingest")).not.toMatch(
       /SubscribersTable|SuppressionsTable|SendsTable|EditionsTable|ses:|sqs:|secretsmanager/,
     );
+    // storyImport (POST /admin/stories): an upsert per story on the stories table, nothing else.
+    expect(statementsOf("storyImport").filter((s) => ![s.Action].flat()[0]?.startsWith("xray:"))).toEqual([
+      {
+        Effect: "Allow",
+        Action: "dynamodb:UpdateItem",
+        Resource: { "Fn::GetAtt": [expect.stringMatching(/^StoriesTable/), "Arn"] },
+      },
+    ]);
     for (const fn of ["compose", "send", "api", "sesEvents"]) expect(json(fn)).not.toMatch(/FeedsTable/);
     // The sign-up limits: only the api, only its conditional counters (update, and a read when full).
     const apiLimits = statementsOf("api").filter((s) => JSON.stringify(s.Resource).includes("LimitsTable"));
@@ -276,7 +286,7 @@ describe("the CDK stack", () => {
     expect(actionsOn("ingest", "FeedsTable")).toEqual(["dynamodb:Scan", "dynamodb:UpdateItem"]);
     // Indexes by name, never every index of a table; no queue actions beyond what each side calls.
     const all = JSON.stringify(
-      ["compose", "send", "api", "sesEvents", "ingest"].flatMap((f) => statementsOf(f)),
+      ["compose", "send", "api", "storyImport", "sesEvents", "ingest"].flatMap((f) => statementsOf(f)),
     );
     expect(all).not.toMatch(/\/index\/\*/);
     expect(all).not.toMatch(/sqs:GetQueueUrl|sqs:ChangeMessageVisibility|secretsmanager:DescribeSecret/);
@@ -308,6 +318,19 @@ describe("the CDK stack", () => {
     expect(routes).toContainEqual(["POST /unsubscribe", "NONE"]);
     expect(routes).toContainEqual(["GET /archive/feed.xml", "NONE"]);
     expect(routes).toContainEqual(["ANY /admin/{proxy+}", "AWS_IAM"]);
+    // The story import is a function of its own (it loads the story parsers; the api never does).
+    expect(routes).toContainEqual(["POST /admin/stories", "AWS_IAM"]);
+    const integrations = template.findResources("AWS::ApiGatewayV2::Integration");
+    /** The function (logical id without its suffix) a route's integration invokes. */
+    const functionOf = (key: string) => {
+      const route = resources("AWS::ApiGatewayV2::Route").find((r) => r.Properties.RouteKey === key);
+      const integration = /"integrations\/",\{"Ref":"([^"]+)"\}/.exec(JSON.stringify(route))?.[1] ?? "";
+      return /"Fn::GetAtt":\["(\w+)Function[0-9A-F]{8}","Arn"\]/.exec(
+        JSON.stringify(integrations[integration]),
+      )?.[1];
+    };
+    expect(functionOf("POST /admin/stories")).toBe("storyImport");
+    expect(functionOf("ANY /admin/{proxy+}")).toBe("api");
     for (const [key, auth] of routes) if (String(key).includes("/admin")) expect(auth).toBe("AWS_IAM");
     template.hasResourceProperties("AWS::ApiGatewayV2::Stage", {
       StageName: "$default",
@@ -365,7 +388,7 @@ describe("local morning delivery", () => {
     });
     app.synth();
     const local = Template.fromStack(stack);
-    local.resourceCountIs("AWS::Lambda::Function", 6);
+    local.resourceCountIs("AWS::Lambda::Function", 7);
     local.hasResourceProperties("AWS::Scheduler::Schedule", { ScheduleExpression: "cron(0 * * * ? *)" });
     local.hasResourceProperties("AWS::Lambda::Function", {
       Environment: {

@@ -105,12 +105,15 @@ export function pathEmail(params: Record<string, string>): string {
   return normalized.email;
 }
 
-/** An admin route: `handle` parses the request, calls the core and maps its outcome to an answer. */
-export function adminRoute(
+/**
+ * An admin route: `handle` parses the request, calls the core and maps its outcome to an answer. `C`:
+ * the part of the API context it reads (a function that serves only this route builds only that).
+ */
+export function adminRoute<C = ApiContext>(
   method: string,
   pattern: string,
-  handle: Route<ApiContext>["handle"],
-): Route<ApiContext> {
+  handle: Route<C>["handle"],
+): Route<C> {
   return { method, pattern, admin: true, handle };
 }
 

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { contrastRatio, DEFAULT_COLORS, formatRatio, MIN_TEXT_CONTRAST, normaliseHex } from "./brand.js";
 
 /**

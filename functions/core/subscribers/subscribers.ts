@@ -1,5 +1,5 @@
 import { createHash, createHmac, randomBytes } from "node:crypto";
-import { z } from "zod";
+import * as z from "zod";
 import { MAX_SECTION_NAME_LENGTH } from "../kernel/sections.js";
 
 export const SUBSCRIBER_STATUSES = ["pending", "active", "paused", "unsubscribed", "suppressed"] as const;

@@ -2,8 +2,9 @@ import { randomBytes } from "node:crypto";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { bearerTokenAuth } from "../../core/http/admin-auth.js";
+import { storyImportRoutes } from "../../core/http/admin-story-import-routes.js";
 import type { HttpHandler } from "../../core/http/router.js";
-import { createApi } from "../../core/http/routes.js";
+import { apiFunctionRoutes, createApi } from "../../core/http/routes.js";
 import { type Io, parseFlags, UsageError } from "../cli-support.js";
 import { delegatingHandler, simpleHandler, startHttpServer } from "../http-server.js";
 import type { Runtime } from "../runtime.js";
@@ -67,8 +68,12 @@ export async function startApiServer(
     if (!rt.publicBaseUrlConfigured) rt.config.publicBaseUrl = server.url;
     admin = await localAdminToken(rt.home, env);
     const context = await rt.apiContext();
-    handle = createApi(context, bearerTokenAuth(admin.token), (err, req) =>
-      io.err(`${req.method} ${req.path}: ${(err as Error).stack ?? err}`),
+    // Every route in one process: what deployed is the api function and the story-import function.
+    handle = createApi(
+      [...apiFunctionRoutes, ...storyImportRoutes],
+      context,
+      bearerTokenAuth(admin.token),
+      (err, req) => io.err(`${req.method} ${req.path}: ${(err as Error).stack ?? err}`),
     );
   } catch (err) {
     await server.close();

@@ -1,0 +1,38 @@
+import type { APIGatewayProxyStructuredResultV2 } from "aws-lambda";
+import { createDocumentClient } from "../adapters/dynamo/client.js";
+import { DynamoStoryStore } from "../adapters/dynamo/story-store.js";
+import { tableNamesFromEnv } from "../adapters/schema.js";
+import { gatewayPrincipalAuth } from "../core/http/admin-auth.js";
+import { type StoryImportContext, storyImportRoutes } from "../core/http/admin-story-import-routes.js";
+import { createRouter, type HttpHandler } from "../core/http/router.js";
+import { parseConfig } from "../core/kernel/config.js";
+import { type ApiEvent, toHttpRequest, toResult } from "./http-event.js";
+import { createLogger } from "./logging.js";
+
+const logger = createLogger();
+
+let api: HttpHandler | null = null;
+
+/** What the story import reads: the configuration and the stories table, nothing else. */
+function storyImportContext(env: NodeJS.ProcessEnv): StoryImportContext {
+  return {
+    config: parseConfig({}, env),
+    stories: new DynamoStoryStore(createDocumentClient(), tableNamesFromEnv(env).stories),
+    clock: () => new Date(),
+  };
+}
+
+/**
+ * `POST /admin/stories` (API Gateway authenticates it with IAM): the one admin route that parses
+ * stories, a function of its own so the api function, which answers readers, never loads the story
+ * parsers. The same route and answers `digest serve` gives.
+ */
+export async function handler(event: ApiEvent): Promise<APIGatewayProxyStructuredResultV2> {
+  api ??= createRouter(storyImportRoutes, {
+    context: storyImportContext(process.env),
+    adminAuth: gatewayPrincipalAuth(),
+    onError: (err, req) =>
+      logger.error("request failed", { method: req.method, path: req.path, error: err as Error }),
+  });
+  return toResult(await api(toHttpRequest(event)));
+}
