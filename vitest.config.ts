@@ -5,9 +5,10 @@ export default defineConfig({
   test: {
     include: ["test/**/*.test.ts"],
     // Safety nets, not measurements: with two files at a time on 2 cores, a journey that takes 20 s
-    // alone can take twice that. No test asserts on time (speed goes into bench/).
+    // alone can take twice that, and a set-up that synthesizes the stack (tens of seconds alone) more on
+    // a busy machine. No test asserts on time (speed goes into bench/).
     testTimeout: 60_000,
-    hookTimeout: 60_000,
+    hookTimeout: 120_000,
     pool: "forks",
     // Vitest's default is one worker less than the cores: on a 2-core machine, one file at a time. Much
     // of the suite waits (on servers, child processes, Chromium), so a second file runs in that time.
