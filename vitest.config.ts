@@ -1,11 +1,20 @@
+import { availableParallelism } from "node:os";
 import { defineConfig } from "vitest/config";
 
 export default defineConfig({
   test: {
     include: ["test/**/*.test.ts"],
-    testTimeout: 30_000,
-    hookTimeout: 30_000,
+    // Safety nets, not measurements: with two files at a time on 2 cores, a journey that takes 20 s
+    // alone can take twice that, and a set-up that synthesizes the stack (tens of seconds alone) more on
+    // a busy machine. No test asserts on time (speed goes into bench/).
+    testTimeout: 60_000,
+    hookTimeout: 120_000,
     pool: "forks",
+    // Vitest's default is one worker less than the cores: on a 2-core machine, one file at a time. Much
+    // of the suite waits (on servers, child processes, Chromium), so a second file runs in that time.
+    maxWorkers: Math.max(2, availableParallelism() - 1),
+    // Makes the run's folder for the stack synthesized once with bundling (test/twin/bundled-assembly.ts).
+    globalSetup: ["test/setup/global-setup.ts"],
     // Removes what a test file registered as scratch (test/helpers/scratch.ts) once its tests are done.
     setupFiles: ["test/setup/remove-scratch.ts"],
     env: {

@@ -54,7 +54,8 @@ export interface BundleFigures {
 }
 
 export interface BundlesResult {
-  synthMs: number;
+  /** Synth with bundling, ms; null when the bundles came from a given assembly (--assembly). */
+  synthMs: number | null;
   bundles: BundleFigures[];
 }
 
@@ -131,17 +132,30 @@ async function coldImport(file: string, env: Record<string, string>): Promise<Co
   return JSON.parse(stdout.trim().split("\n").at(-1) ?? "") as ColdImport;
 }
 
-export async function benchBundles(opts: { runs: number }): Promise<BundlesResult> {
+/** The stack synthesized with bundling into `outdir`: its template and how long synth took. */
+async function synthesize(outdir: string): Promise<{ template: unknown; synthMs: number }> {
+  // Loaded here, not at the top: aws-cdk-lib is large and only this stage needs it.
+  const { synthStack } = await import("../test/infra/synth.js");
+  const t0 = performance.now();
+  const { app } = synthStack({ bundle: true, outdir, context: { "aws:cdk:enable-asset-metadata": true } });
+  const assembly = app.synth();
+  return { template: assembly.stacks[0]?.template, synthMs: performance.now() - t0 };
+}
+
+/** The template of an assembly synthesized before (the one stack's *.template.json in it). */
+function readAssembly(dir: string): { template: unknown; synthMs: null } {
+  const file = readdirSync(dir).find((f) => f.endsWith(".template.json"));
+  if (!file) throw new Error(`--assembly ${dir}: no *.template.json (not a cloud assembly?)`);
+  return { template: JSON.parse(readFileSync(join(dir, file), "utf8")), synthMs: null };
+}
+
+export async function benchBundles(opts: { runs: number; assembly?: string }): Promise<BundlesResult> {
   const root = fileURLToPath(new URL("..", import.meta.url));
-  const outdir = join(root, "cdk.out", `bench-bundles-${process.pid}`);
+  const outdir = opts.assembly ?? join(root, "cdk.out", `bench-bundles-${process.pid}`);
   try {
-    // Loaded here, not at the top: aws-cdk-lib is large and only this stage needs it.
-    const { synthStack } = await import("../test/infra/synth.js");
-    const t0 = performance.now();
-    const { app } = synthStack({ bundle: true, outdir, context: { "aws:cdk:enable-asset-metadata": true } });
-    const assembly = app.synth();
-    const synthMs = performance.now() - t0;
-    const template = assembly.stacks[0]?.template as { Resources: Record<string, TemplateResource> };
+    const synthesized = opts.assembly ? readAssembly(opts.assembly) : await synthesize(outdir);
+    const { synthMs } = synthesized;
+    const template = synthesized.template as { Resources: Record<string, TemplateResource> };
     const bundles: BundleFigures[] = [];
     for (const [logicalId, resource] of Object.entries(template.Resources)) {
       if (resource.Type !== "AWS::Lambda::Function") continue;
@@ -188,8 +202,8 @@ export async function benchBundles(opts: { runs: number }): Promise<BundlesResul
       });
     }
     bundles.sort((a, b) => a.name.localeCompare(b.name));
-    return { synthMs: round(synthMs, 0), bundles };
+    return { synthMs: synthMs === null ? null : round(synthMs, 0), bundles };
   } finally {
-    rmSync(outdir, { recursive: true, force: true });
+    if (!opts.assembly) rmSync(outdir, { recursive: true, force: true });
   }
 }

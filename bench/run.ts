@@ -20,6 +20,9 @@
  *   --import-n 20000        rows of the import stage (default 20000; quick 200)
  *   --compose-stories 40    stories in the compose stage's variant (default 40, the cap's worst case)
  *   --bundle-runs 3         cold imports measured per Lambda bundle (default 3; quick 1)
+ *   --assembly DIR          the bundles stage measures the bundles of this cloud assembly (synthesized
+ *                           with bundling and asset metadata) instead of synthesizing the stack; its
+ *                           synth time is then not measured (the test suite's smoke run shares its synth)
  *   --profile               CPU-profile deliverEdition (this thread) and summarise it by package
  *   --profile-dir DIR       also write DIR/deliver.cpuprofile (implies --profile)
  *
@@ -59,6 +62,7 @@ function options() {
       services: { type: "string", default: "thread" },
       only: { type: "string" },
       "bundle-runs": { type: "string" },
+      assembly: { type: "string" },
       "compose-stories": { type: "string" },
       "import-n": { type: "string" },
       profile: { type: "boolean", default: false },
@@ -99,6 +103,7 @@ function options() {
     services,
     bundleRuns: int("bundle-runs", values["bundle-runs"], quick ? 1 : 3),
     importRows: int("import-n", values["import-n"], quick ? 200 : 20_000),
+    assembly: values.assembly,
     profile: values["profile-dir"] ?? values.profile ?? false,
     render: quick
       ? { sizes: [10, 40], runs: 10, warmup: 3, mjmlRuns: 1, mjmlWarmup: 0 }
@@ -252,13 +257,14 @@ function printBundles(b: BundlesResult): void {
   const kib = (n: number) => fmt(n / 1024, 0);
   console.log(
     table(
-      `4. Lambda bundles (synth with esbuild bundling ${fmt(b.synthMs / 1000, 1)} s; cold import = fresh node process, median; ` +
+      `4. Lambda bundles (${b.synthMs === null ? "of the given assembly" : `synth with esbuild bundling ${fmt(b.synthMs / 1000, 1)} s`}; cold import = fresh node process, median; ` +
         "SDK only = a bundle of just the function's @aws-sdk imports, built the same way)",
       [
         "function",
         "memory MB",
         "index.mjs KiB",
         "gzip KiB",
+        "asset KiB (+map)",
         "cold import ms",
         "SDK only ms",
         "ratio",
@@ -272,6 +278,7 @@ function printBundles(b: BundlesResult): void {
         x.memoryMb,
         kib(x.codeBytes),
         kib(x.codeGzipBytes),
+        kib(x.assetBytes),
         fmt(x.importMs, 0),
         fmt(x.baseline.importMs, 0),
         `${fmt(x.importRatio, 2)}x`,
@@ -386,7 +393,7 @@ async function main(): Promise<void> {
     }
   }
   if (opts.stages.has("bundles")) {
-    bundles = await benchBundles({ runs: opts.bundleRuns });
+    bundles = await benchBundles({ runs: opts.bundleRuns, assembly: opts.assembly });
     printBundles(bundles);
   }
   let ceilings: Ceiling[] | null = null;

@@ -39,6 +39,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { TokenBucket } from "../core/delivery/token-bucket.js";
 import { mulberry32 } from "./prng.js";
+import { badRequest, parseSendEmail, SesError } from "./ses-send-request.js";
 
 export interface SesEndpointOptions {
   /** Interface to bind. Default "127.0.0.1". */
@@ -95,21 +96,8 @@ const SES_MAX_MESSAGE_BYTES = 40 * 1024 * 1024;
  * above the 50 MB asked for so that a base64-encoded message at the 40 MiB limit still fits (4/3 growth).
  */
 const MAX_BODY_BYTES = 64 * 1024 * 1024;
-/** SES accepts at most 50 recipients per message. */
-const MAX_RECIPIENTS = 50;
 const DAY_MS = 24 * 60 * 60 * 1000;
 const UNLIMITED_RATE_REPORTED = 1000;
-
-class SesError extends Error {
-  constructor(
-    readonly status: number,
-    readonly type: string,
-    message: string,
-    readonly stat?: keyof SesEndpoint["stats"],
-  ) {
-    super(message);
-  }
-}
 
 export async function startSesEndpoint(opts: SesEndpointOptions = {}): Promise<SesEndpoint> {
   const host = opts.host ?? "127.0.0.1";
@@ -261,176 +249,6 @@ export async function startSesEndpoint(opts: SesEndpointOptions = {}): Promise<S
 }
 
 // ---------------------------------------------------------------------------------------------------------
-// SendEmail request parsing / validation
-
-type ParsedSend = Omit<SentMessage, "messageId" | "receivedAt">;
-
-function parseSendEmail(body: unknown, maxMessageBytes: number): ParsedSend {
-  const req = asRecord(body);
-  const content = asRecord(req.Content);
-  const fromEmailAddress = optString(req.FromEmailAddress, "FromEmailAddress");
-  const configurationSetName = optString(req.ConfigurationSetName, "ConfigurationSetName");
-  const replyTo = stringList(req.ReplyToAddresses, "ReplyToAddresses");
-  const dest = req.Destination === undefined ? undefined : asRecord(req.Destination);
-  const explicit = dest
-    ? [
-        ...stringList(dest.ToAddresses, "Destination.ToAddresses"),
-        ...stringList(dest.CcAddresses, "Destination.CcAddresses"),
-        ...stringList(dest.BccAddresses, "Destination.BccAddresses"),
-      ]
-    : [];
-
-  let raw: Buffer;
-  let from = fromEmailAddress;
-  let destinations = explicit;
-  if (content.Raw !== undefined) {
-    const data = asRecord(content.Raw).Data;
-    if (typeof data !== "string" || data.length === 0) {
-      throw badRequest("Content.Raw.Data is required and must be a non-empty base64-encoded message.");
-    }
-    raw = Buffer.from(data, "base64");
-    if (raw.length === 0) throw badRequest("Content.Raw.Data is empty.");
-    checkSize(raw, maxMessageBytes);
-    const headers = parseHeaders(raw);
-    const headerFrom = headers.get("from");
-    if (!from && !headerFrom) throw badRequest("Missing required header 'From'.");
-    from ??= headerFrom ? parseAddressList(headerFrom)[0] : undefined;
-    if (!dest) {
-      destinations = ["to", "cc", "bcc"].flatMap((h) => parseAddressList(headers.get(h) ?? ""));
-    }
-  } else if (content.Simple !== undefined) {
-    if (!from) throw badRequest("FromEmailAddress is required for Simple content.");
-    raw = synthesizeSimple(asRecord(content.Simple), from, dest, replyTo);
-    checkSize(raw, maxMessageBytes);
-  } else if (content.Template !== undefined) {
-    throw badRequest("Template content is not supported by the local SES endpoint.");
-  } else {
-    throw badRequest("Content must specify Raw or Simple.");
-  }
-
-  if (destinations.length === 0) throw badRequest("Missing required parameter: no recipients specified.");
-  if (destinations.length > MAX_RECIPIENTS) {
-    throw badRequest(`Recipient count exceeds ${MAX_RECIPIENTS}.`);
-  }
-  return { raw, from, destinations, configurationSetName };
-}
-
-function checkSize(raw: Buffer, max: number): void {
-  if (raw.length > max) {
-    throw new SesError(
-      400,
-      "MessageRejected",
-      `Message length is more than ${max} bytes long: '${raw.length}'.`,
-      "rejected",
-    );
-  }
-}
-
-function synthesizeSimple(
-  simple: Record<string, unknown>,
-  from: string,
-  dest: Record<string, unknown> | undefined,
-  replyTo: string[],
-): Buffer {
-  const text = (v: unknown): string | undefined => {
-    if (v === undefined) return undefined;
-    const d = asRecord(v).Data;
-    if (typeof d !== "string") throw badRequest("Content.Simple Data must be a string.");
-    return d;
-  };
-  const subject = text(simple.Subject) ?? "";
-  const body = simple.Body === undefined ? {} : asRecord(simple.Body);
-  const html = text(body.Html);
-  const plain = text(body.Text);
-  const lines = [`From: ${from}`];
-  const to = dest ? stringList(dest.ToAddresses, "Destination.ToAddresses") : [];
-  const cc = dest ? stringList(dest.CcAddresses, "Destination.CcAddresses") : [];
-  if (to.length) lines.push(`To: ${to.join(", ")}`);
-  if (cc.length) lines.push(`Cc: ${cc.join(", ")}`);
-  if (replyTo.length) lines.push(`Reply-To: ${replyTo.join(", ")}`);
-  lines.push(`Subject: ${subject}`, "MIME-Version: 1.0");
-  const part = (type: string, data: string) => [
-    `Content-Type: ${type}; charset=UTF-8`,
-    "Content-Transfer-Encoding: base64",
-    "",
-    Buffer.from(data, "utf8").toString("base64"),
-  ];
-  if (html !== undefined && plain !== undefined) {
-    const boundary = `=_local_${randomUUID()}`;
-    lines.push(`Content-Type: multipart/alternative; boundary="${boundary}"`, "");
-    lines.push(`--${boundary}`, ...part("text/plain", plain), `--${boundary}`, ...part("text/html", html));
-    lines.push(`--${boundary}--`);
-  } else {
-    lines.push(...part(html !== undefined ? "text/html" : "text/plain", html ?? plain ?? ""));
-  }
-  return Buffer.from(`${lines.join("\r\n")}\r\n`, "utf8");
-}
-
-/** Unfolded top-level MIME headers, names lower-cased; repeated headers joined with ", ". */
-export function parseHeaders(raw: Buffer): Map<string, string> {
-  const text = raw.subarray(0, Math.min(raw.length, 256 * 1024)).toString("latin1");
-  const end = text.search(/\r?\n\r?\n/);
-  const block = (end === -1 ? text : text.slice(0, end)).replace(/\r?\n[ \t]+/g, " ");
-  const headers = new Map<string, string>();
-  for (const line of block.split(/\r?\n/)) {
-    const colon = line.indexOf(":");
-    if (colon <= 0) continue;
-    const name = line.slice(0, colon).trim().toLowerCase();
-    const value = line.slice(colon + 1).trim();
-    const prev = headers.get(name);
-    headers.set(name, prev ? `${prev}, ${value}` : value);
-  }
-  return headers;
-}
-
-/**
- * Addresses from an RFC 5322 address-list header value: `a@b`, `Name <a@b>`, `"Last, First" <a@b>`,
- * groups `team: a@b, c@d;` and (comments). Not a full parser, but handles what mail libraries emit.
- */
-export function parseAddressList(value: string): string[] {
-  const out: string[] = [];
-  let token = "";
-  let quoted = false;
-  let angle = false;
-  let comment = 0;
-  const flush = () => {
-    const t = token.trim();
-    token = "";
-    if (!t) return;
-    const m = /<([^<>]*)>/.exec(t);
-    const addr = (m ? m[1] : t)?.trim();
-    if (addr?.includes("@")) out.push(addr);
-  };
-  for (let i = 0; i < value.length; i++) {
-    const c = value[i] as string;
-    if (quoted) {
-      if (c === "\\") i++;
-      else if (c === '"') quoted = false;
-      continue; // display names are not needed
-    }
-    if (comment > 0) {
-      if (c === "(") comment++;
-      else if (c === ")") comment--;
-      continue;
-    }
-    if (c === '"') quoted = true;
-    else if (c === "(") comment++;
-    else if (c === "<") {
-      angle = true;
-      token += c;
-    } else if (c === ">") {
-      angle = false;
-      token += c;
-    } else if (!angle && c === ":")
-      token = ""; // group name
-    else if (!angle && (c === "," || c === ";")) flush();
-    else token += c;
-  }
-  flush();
-  return out;
-}
-
-// ---------------------------------------------------------------------------------------------------------
 // HTTP helpers
 
 async function readBody(req: IncomingMessage, cap: number): Promise<{ bytes: Buffer; truncated: boolean }> {
@@ -472,34 +290,6 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
 function sendError(res: ServerResponse, status: number, type: string, message: string): void {
   res.setHeader("x-amzn-errortype", type);
   sendJson(res, status, { message });
-}
-
-// ---------------------------------------------------------------------------------------------------------
-// small utilities
-
-function badRequest(message: string): SesError {
-  return new SesError(400, "BadRequestException", message, "rejected");
-}
-
-function asRecord(v: unknown): Record<string, unknown> {
-  if (typeof v !== "object" || v === null || Array.isArray(v)) {
-    throw badRequest("Expected a JSON object.");
-  }
-  return v as Record<string, unknown>;
-}
-
-function optString(v: unknown, name: string): string | undefined {
-  if (v === undefined || v === null) return undefined;
-  if (typeof v !== "string") throw badRequest(`${name} must be a string.`);
-  return v;
-}
-
-function stringList(v: unknown, name: string): string[] {
-  if (v === undefined || v === null) return [];
-  if (!Array.isArray(v) || !v.every((s) => typeof s === "string")) {
-    throw badRequest(`${name} must be a list of strings.`);
-  }
-  return v as string[];
 }
 
 /** SES-style message id: 16 hex digits (version + ms timestamp), a UUID, and a 6-digit suffix. */

@@ -101,5 +101,5 @@ describe("digest dispatch (local morning delivery)", () => {
     await stack.digest(["dispatch", "--at", "2031-07-15T05:00:00Z"]);
     expect(stack.ses.messages).toHaveLength(3);
     expect(await status()).toBe("sent");
-  }, 120_000);
+  }, 240_000);
 });

@@ -59,7 +59,7 @@ beforeAll(async () => {
   server.routes.set("/slow.xml", { kind: "hang" });
   server.routes.set("/huge.xml", { kind: "huge", bytes: 6_000_000 });
   server.routes.set("/gone.xml", { kind: "status", status: 410 });
-}, 30_000);
+});
 
 afterAll(async () => {
   await server?.close();
@@ -137,7 +137,7 @@ describe("digest feeds", () => {
       expect(r.headers["user-agent"]).toMatch(/^NewsletterDigest\//);
       expect(r.headers.accept).toContain("application/rss+xml");
     }
-  }, 30_000);
+  });
 
   it("stores the same story from two feeds once, under its canonical URL, with the feed's section and title", async () => {
     // A second feed links the gazette's ferry story with other utm_ parameters and a fragment.
@@ -274,7 +274,7 @@ describe("digest feeds", () => {
       `${at("/gazette.xml")}: not modified\n${at("/roundup.xml")}: not modified\nimported=0 updated=0 skipped=0 invalid=0 feeds_failed=0\n`,
     );
     expect(third.code).toBe(0);
-  }, 30_000);
+  });
 });
 
 describe("digest feeds poll: items with odd dates", () => {

@@ -13,7 +13,7 @@ beforeAll(async () => {
   stack = await startTestStack();
   db = stackDocumentClient(stack);
   store = new DynamoRateLimitStore(db, "digest-limits");
-}, 30_000);
+});
 afterAll(async () => {
   db?.destroy();
   await stack?.close();

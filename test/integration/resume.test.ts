@@ -106,7 +106,7 @@ describe("embedded services shared through services.json", () => {
     } finally {
       await owner.close();
     }
-  }, 30_000);
+  });
 
   it("takes over from an owner that died without cleaning up", async () => {
     stack = await startTestStack();
@@ -126,5 +126,5 @@ describe("embedded services shared through services.json", () => {
     const left = await readdir(home);
     expect(left).not.toContain("services.json");
     expect(left).not.toContain("services.lock");
-  }, 30_000);
+  });
 });

@@ -179,7 +179,7 @@ describe("openEmbeddedServices", () => {
     expect(await owner.exited).toBe(0);
     expect(await readdir(home)).not.toContain("services.json");
     expect(await readdir(home)).not.toContain("services.lock");
-  }, 30_000);
+  });
 
   it("a killed owner takes its services thread with it, and the next process takes over", async () => {
     const home = await tempDir();
@@ -197,5 +197,5 @@ describe("openEmbeddedServices", () => {
     } finally {
       await next.close();
     }
-  }, 30_000);
+  });
 });

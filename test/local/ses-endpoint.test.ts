@@ -6,8 +6,8 @@ import {
   type SendEmailCommandInput,
 } from "@aws-sdk/client-sesv2";
 import { afterEach, describe, expect, it } from "vitest";
+import { parseAddressList } from "../../functions/local/mime-headers.js";
 import {
-  parseAddressList,
   type SesEndpoint,
   type SesEndpointOptions,
   startSesEndpoint,

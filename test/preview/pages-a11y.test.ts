@@ -121,7 +121,7 @@ describe("public pages under axe-core", () => {
   it("have no serious violations with the default look", async () => {
     world = await startWorld();
     await journey("default", "ana@example.com");
-  }, 90_000);
+  }, 180_000);
 
   it("have no serious violations with a dark brand palette and a logo, which they show", async () => {
     world = await startWorld({
@@ -159,5 +159,5 @@ describe("public pages under axe-core", () => {
       src: "https://cdn.example/test-digest-logo.png",
       width: "160",
     });
-  }, 90_000);
+  }, 180_000);
 });

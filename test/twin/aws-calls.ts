@@ -1,5 +1,5 @@
 import { createRequire } from "node:module";
-import { parseAddressList, parseHeaders } from "../../functions/local/ses-endpoint.js";
+import { parseAddressList, parseHeaders } from "../../functions/local/mime-headers.js";
 
 /**
  * Every AWS SDK call made in this process, seen by one middleware on each client's stack (added the

@@ -19,7 +19,7 @@ export function printReport(kind: "bundles" | "grants", twin: Twin): void {
       ([name, f]) => `${name} ${(f.bytes / 1024).toFixed(0)}/${f.importMs.toFixed(0)}`,
     );
     console.log(
-      `twin: synth with bundling ${Math.round(twin.timings.synthMs)} ms, bundles loaded in ${Math.round(twin.timings.loadMs)} ms (KiB/cold import ms: ${each.join(", ")})`,
+      `twin: synth with bundling (or waiting for the run's shared one) ${Math.round(twin.timings.synthMs)} ms, bundles loaded in ${Math.round(twin.timings.loadMs)} ms (KiB/cold import ms: ${each.join(", ")})`,
     );
     return;
   }

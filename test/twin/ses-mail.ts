@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { parseAddressList, parseHeaders } from "../../functions/local/ses-endpoint.js";
+import { parseAddressList, parseHeaders } from "../../functions/local/mime-headers.js";
 
 /**
  * What SES would publish about the mail the functions sent: each accepted SendEmail (seen by the SDK

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { CreateTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import dynalite from "dynalite";
+import { inject } from "vitest";
 import { buildTemplates } from "../../functions/local/build-templates.js";
 import { main as digestCli } from "../../functions/local/cli.js";
 import type { Io } from "../../functions/local/cli-support.js";
@@ -14,6 +15,7 @@ import { type GenerateSecretString, generateLikeSecretsManager } from "../helper
 import { type ApiRequest, HttpApiGateway } from "./api-gateway.js";
 import { asyncInvoker } from "./async-invoke.js";
 import { installSdkHook, mapSdkCall } from "./aws-calls.js";
+import { sharedBundledAssembly } from "./bundled-assembly.js";
 import { ShiftedClock } from "./clock.js";
 import { emittedMetrics } from "./emf.js";
 import { matchesEventPattern } from "./event-pattern.js";
@@ -79,7 +81,11 @@ export async function startTwin(opts: TwinOptions = {}): Promise<Twin> {
   await buildTemplates();
   const timings = { synthMs: 0, loadMs: 0 };
   const dir = await mkdtemp(join(tmpdir(), "digest-twin-"));
-  const outdir = fileURLToPath(new URL(`../../cdk.out/twin-${process.pid}-${Date.now()}`, import.meta.url));
+  // The run's shared assembly (test/setup/global-setup.ts); without that set-up, one of its own.
+  const runDir: string | undefined = inject("bundledAssemblies");
+  const ownOutdir = runDir
+    ? null
+    : fileURLToPath(new URL(`../../cdk.out/twin-${process.pid}-${Date.now()}`, import.meta.url));
   let sqs: SqsEmulator | null = null;
   const stubsSecrets: Record<string, string> = {};
   const stubs: AwsStubs = await startAwsStubs(stubsSecrets, {
@@ -89,7 +95,9 @@ export async function startTwin(opts: TwinOptions = {}): Promise<Twin> {
     },
   });
   let started = performance.now();
-  const synthesized = synthQuietly(outdir, opts.context ?? {});
+  const { outdir, template: synthesized } = runDir
+    ? await sharedBundledAssembly(runDir, opts.context ?? {})
+    : { outdir: ownOutdir as string, template: synthQuietly(ownOutdir as string, opts.context ?? {}) };
   timings.synthMs = performance.now() - started;
   const template = new ResolvedTemplate(synthesized, {
     stackName: "NewsletterDigest",
@@ -423,7 +431,7 @@ export async function startTwin(opts: TwinOptions = {}): Promise<Twin> {
       await stubs.close();
       await new Promise<void>((r) => db.close(() => r()));
       await rm(dir, { recursive: true, force: true });
-      await rm(outdir, { recursive: true, force: true });
+      if (ownOutdir) await rm(ownOutdir, { recursive: true, force: true });
     },
   };
 }

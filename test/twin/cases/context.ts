@@ -1,8 +1,9 @@
+import { TWIN_CONTEXT } from "../bundled-assembly.js";
 import { startTwin, type Twin } from "../twin.js";
 
 /**
- * What the twin's cases share: the one twin of the test file (each test file pays its own synth with
- * bundling, so every case runs on this one, in order), the day, and the edition the day composed.
+ * What the twin's cases share: the one twin of the test file (every case runs on this one, in order),
+ * the day, and the edition the day composed.
  * Live bindings: set by the test file's beforeAll and by the day's compose case.
  */
 export let twin: Twin;
@@ -20,8 +21,7 @@ const recipientsOf = (raw: string) => /^To:(.*)$/im.exec(raw)?.[1] ?? "";
 
 export async function startDayTwin(): Promise<Twin> {
   twin = await startTwin({
-    // The fixture feed server is on 127.0.0.1: the ingest function may poll it only with this.
-    context: { "digest:feedsAllowPrivate": true },
+    context: TWIN_CONTEXT,
     ses: {
       reject: (raw) =>
         [...refusedBySes].some((email) => recipientsOf(raw).includes(email))
