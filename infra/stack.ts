@@ -24,6 +24,7 @@ import {
 } from "../functions/handlers/env.js";
 import { METRICS_NAMESPACE } from "../functions/handlers/metric-names.js";
 import { type AsyncFailureQueues, asyncFailureQueues } from "./async-failures.js";
+import { type PublicFrontDoor, publicFrontDoor } from "./cdn.js";
 import type { DeploymentConfig } from "./config.js";
 import { grantLeastPrivilege } from "./grants.js";
 import { digestHttpApi } from "./http-api.js";
@@ -51,6 +52,8 @@ export class DigestStack extends Stack {
     dispatch?: nodejs.NodejsFunction;
   };
   readonly httpApi: apigw.HttpApi;
+  /** The CloudFront distribution readers' links go to (infra/cdn.ts). */
+  readonly frontDoor: PublicFrontDoor;
   readonly tokenSecret: secretsmanager.Secret;
   readonly erasureSecret: secretsmanager.Secret;
   readonly dailySchedule: scheduler.Schedule;
@@ -215,10 +218,14 @@ export class DigestStack extends Stack {
     });
 
     // --- HTTP API (infra/http-api.ts) ------------------------------------------------------------
-    const { httpApi, stage, apiUrl } = digestHttpApi(this, api);
+    const { httpApi, stage, apiUrl } = digestHttpApi(this, api, settings.maxSendRate);
     this.httpApi = httpApi;
+
+    // --- CloudFront in front of the public routes (infra/cdn.ts) -----------------------------------
+    this.frontDoor = publicFrontDoor(this, httpApi, settings);
+    const { publicUrl } = this.frontDoor;
     if (!config.publicBaseUrlGiven) {
-      for (const fn of [compose, send, api]) fn.addEnvironment(CONFIG_ENV.publicBaseUrl, apiUrl);
+      for (const fn of [compose, send, api]) fn.addEnvironment(CONFIG_ENV.publicBaseUrl, publicUrl);
     }
 
     // --- Alarms and dashboard (infra/monitoring.ts) ----------------------------------------------
@@ -238,6 +245,8 @@ export class DigestStack extends Stack {
     digestOutputs(this, {
       config,
       apiUrl,
+      publicUrl,
+      frontDoor: this.frontDoor,
       tables: this.tables,
       sendQueue,
       deadLetters,
