@@ -117,10 +117,15 @@ export function deployedDay(): void {
       // "failed"; resend-failed retries rejected ones only when asked to).
       expect(settled.status).toBe("partial");
 
-      // Links are signed with the key Secrets Manager holds, and point at the API the stack deployed.
+      // Links are signed with the key Secrets Manager holds, and point at the CloudFront distribution
+      // the stack deployed (not the execute-api host), whose origin is that API.
       const mail = await simpleParser(mailTo("ana@example.com", editionId)[0]?.raw as Buffer);
       const url = new URL((mail.headers.get("list") as { unsubscribe: { url: string } }).unsubscribe.url);
-      expect(url.origin).toBe(`https://${twin.model.api?.id}.execute-api.eu-west-2.amazonaws.com`);
+      expect(url.origin).toBe(`https://${twin.model.distribution?.domainName}`);
+      expect(url.hostname).toMatch(/^d[a-z]+\.cloudfront\.net$/);
+      expect(twin.model.distribution?.originDomains).toEqual([
+        `${twin.model.api?.id}.execute-api.eu-west-2.amazonaws.com`,
+      ]);
       const secret = twin.template.ref(twin.template.ofType("AWS::SecretsManager::Secret")[0] as string);
       const keys = parseTokenKeys(twin.secretValue(secret));
       expect(verifyToken(url.searchParams.get("t") as string, "unsubscribe", keys).ok).toBe(true);
