@@ -9,8 +9,10 @@ import {
   aws_route53 as route53,
   Stack,
   aws_s3 as s3,
+  aws_secretsmanager as secretsmanager,
 } from "aws-cdk-lib";
 import type { Construct } from "constructs";
+import { ORIGIN_VERIFY_HEADER } from "../functions/handlers/env.js";
 import type { StackSettings } from "./config.js";
 
 /**
@@ -24,6 +26,10 @@ import type { StackSettings } from "./config.js";
  * - The archive and hosted stories are cached as long as the pages' own Cache-Control says
  *   (functions/core/http/public-routes.ts PUBLIC_CACHE; their 404s say no-store): a link scanner's
  *   burst on a story link is answered at the edge, not by the 50-odd requests a second of the stage.
+ * - Every forwarded request carries the reader's address (CloudFront-Viewer-Address) and a generated
+ *   secret (ORIGIN_VERIFY_HEADER): the api function believes the address only beside the secret
+ *   (functions/handlers/api.ts), since the execute-api URL stays public. Sign-up limits per client
+ *   and consent records then name the reader, not the edge location.
  * - /admin is refused at the edge (403). Admin calls are SigV4-signed for the execute-api host and keep
  *   going there; forwarding them would only ever reach the IAM authorizer unsigned. The admin console
  *   (a later issue) gets its own behaviour here.
@@ -56,6 +62,12 @@ export interface PublicFrontDoor {
   /** https://<publicDomain>, else https://<distribution>.cloudfront.net; no trailing slash. */
   publicUrl: string;
   logs: s3.Bucket;
+  /**
+   * The value of ORIGIN_VERIFY_HEADER on forwarded requests: a dynamic reference to a generated
+   * secret, resolved by CloudFormation at deploy time (never in the template in clear).
+   */
+  originSecret: secretsmanager.Secret;
+  originSecretValue: string;
   /** Whether it serves deploy.publicDomain with its own certificate (TLS 1.2 minimum). */
   customDomain: boolean;
 }
@@ -66,7 +78,15 @@ export function publicFrontDoor(
   settings: Pick<StackSettings, "publicDomain" | "certificateArn" | "hostedZoneId" | "deletionProtection">,
 ): PublicFrontDoor {
   const apiDomain = `${httpApi.apiId}.execute-api.${Stack.of(scope).region}.${Stack.of(scope).urlSuffix}`;
+  const originSecret = new secretsmanager.Secret(scope, "OriginVerifySecret", {
+    description: `Sent by CloudFront to the API in ${ORIGIN_VERIFY_HEADER}: vouches for CloudFront-Viewer-Address`,
+    generateSecretString: { passwordLength: 48, excludePunctuation: true, includeSpace: false },
+    // Nothing outlives the stack that holds it: a new one is deployed to both ends at once.
+    removalPolicy: RemovalPolicy.DESTROY,
+  });
+  const originSecretValue = originSecret.secretValue.unsafeUnwrap();
   const origin = new origins.HttpOrigin(apiDomain, {
+    customHeaders: { [ORIGIN_VERIFY_HEADER]: originSecretValue },
     protocolPolicy: cloudfront.OriginProtocolPolicy.HTTPS_ONLY,
     originSslProtocols: [cloudfront.OriginSslPolicy.TLS_V1_2],
   });
@@ -161,7 +181,14 @@ export function publicFrontDoor(
   const publicUrl = publicDomain
     ? `https://${publicDomain}`
     : Fn.join("", ["https://", distribution.distributionDomainName]);
-  return { distribution, publicUrl, logs, customDomain: Boolean(publicDomain && certificateArn) };
+  return {
+    distribution,
+    publicUrl,
+    logs,
+    originSecret,
+    originSecretValue,
+    customDomain: Boolean(publicDomain && certificateArn),
+  };
 }
 
 /** The hosted zone id of every CloudFront distribution's alias target (fixed by AWS). */

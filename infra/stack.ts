@@ -16,6 +16,7 @@ import { TABLE_ENV, TABLES, type TableName } from "../functions/adapters/schema.
 import { CONFIG_ENV } from "../functions/core/kernel/config.js";
 import {
   ERASURE_SECRET_ENV,
+  ORIGIN_VERIFY_ENV,
   QUEUE_ENV,
   SEND_FLEET_SIZE_ENV,
   SEND_MAX_RECEIVES_ENV,
@@ -224,6 +225,7 @@ export class DigestStack extends Stack {
     // --- CloudFront in front of the public routes (infra/cdn.ts) -----------------------------------
     this.frontDoor = publicFrontDoor(this, httpApi, settings);
     const { publicUrl } = this.frontDoor;
+    api.addEnvironment(ORIGIN_VERIFY_ENV, this.frontDoor.originSecretValue);
     if (!config.publicBaseUrlGiven) {
       for (const fn of [compose, send, api]) fn.addEnvironment(CONFIG_ENV.publicBaseUrl, publicUrl);
     }

@@ -1,11 +1,13 @@
+import { timingSafeEqual } from "node:crypto";
 import type { APIGatewayProxyEventV2WithRequestContext, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
+import ipaddr from "ipaddr.js";
 import { SqsRecipientQueue } from "../adapters/sqs-queue.js";
 import { withQueuedResending } from "../core/delivery/resend-failed.js";
 import { gatewayPrincipalAuth } from "../core/http/admin-auth.js";
 import type { ApiContext } from "../core/http/context.js";
 import { createApi } from "../core/http/routes.js";
 import type { HttpRequest, HttpResponse } from "../core/http/types.js";
-import { QUEUE_ENV } from "./env.js";
+import { ORIGIN_VERIFY_ENV, ORIGIN_VERIFY_HEADER, QUEUE_ENV } from "./env.js";
 import { lambdaApiContext, logger } from "./runtime.js";
 
 /** What API Gateway (HTTP API, payload 2.0) puts in requestContext.authorizer for IAM or JWT routes. */
@@ -16,11 +18,33 @@ interface AuthorizerContext {
 
 export type ApiEvent = APIGatewayProxyEventV2WithRequestContext<AuthorizerContext>;
 
-/** Maps an HTTP API event to the core's request. */
-export function toHttpRequest(event: ApiEvent): HttpRequest {
+const sameSecret = (given: string | undefined, expected: string) =>
+  given !== undefined &&
+  given.length === expected.length &&
+  timingSafeEqual(Buffer.from(given), Buffer.from(expected));
+
+/**
+ * The reader's address. Through CloudFront the connection comes from the edge, and the reader's
+ * address is in CloudFront-Viewer-Address ("ip:port", IPv6 unbracketed); that header is believed only
+ * beside the origin secret CloudFront adds (`originSecret`), since the execute-api URL stays public.
+ */
+function viewerAddress(headers: Record<string, string>, connection: string | null, originSecret?: string) {
+  if (!originSecret || !sameSecret(headers[ORIGIN_VERIFY_HEADER], originSecret)) return connection;
+  const viewer = headers["cloudfront-viewer-address"] ?? "";
+  const ip = viewer.slice(0, Math.max(0, viewer.lastIndexOf(":")));
+  return ipaddr.isValid(ip) ? ip : connection;
+}
+
+/**
+ * Maps an HTTP API event to the core's request; `originSecret` (DIGEST_ORIGIN_VERIFY) lets requests
+ * forwarded by the stack's CloudFront distribution carry the reader's address.
+ */
+export function toHttpRequest(event: ApiEvent, originSecret?: string): HttpRequest {
   const headers: Record<string, string> = {};
   for (const [key, value] of Object.entries(event.headers ?? {}))
     if (value !== undefined) headers[key.toLowerCase()] = value;
+  const sourceIp = viewerAddress(headers, event.requestContext.http.sourceIp ?? null, originSecret);
+  delete headers[ORIGIN_VERIFY_HEADER];
   if (event.cookies?.length) headers.cookie = event.cookies.join("; ");
   const query: Record<string, string> = {};
   for (const [key, value] of Object.entries(event.queryStringParameters ?? {}))
@@ -38,7 +62,7 @@ export function toHttpRequest(event: ApiEvent): HttpRequest {
         ? Buffer.from(event.body, "base64").toString("utf8")
         : event.body
       : "",
-    sourceIp: event.requestContext.http.sourceIp ?? null,
+    sourceIp,
     principal: iam
       ? { kind: "iam", id: iam }
       : typeof jwtSubject === "string"
@@ -68,5 +92,5 @@ export async function handler(event: ApiEvent): Promise<APIGatewayProxyStructure
   api ??= createApi(await apiContext(), gatewayPrincipalAuth(), (err, req) =>
     logger.error("request failed", { method: req.method, path: req.path, error: err as Error }),
   );
-  return toResult(await api(toHttpRequest(event)));
+  return toResult(await api(toHttpRequest(event, process.env[ORIGIN_VERIFY_ENV])));
 }

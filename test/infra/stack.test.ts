@@ -3,6 +3,8 @@ import { Annotations, Match, Template } from "aws-cdk-lib/assertions";
 import { beforeAll, describe, expect, it } from "vitest";
 import { TABLES } from "../../functions/adapters/schema.js";
 import {
+  ORIGIN_VERIFY_ENV,
+  ORIGIN_VERIFY_HEADER,
   QUEUE_ENV,
   SEND_FLEET_SIZE_ENV,
   SEND_MAX_RECEIVES_ENV,
@@ -439,6 +441,34 @@ describe("the public domain: CloudFront in front of the public routes (issue 15,
     const answer = refuse({ request: { method: "GET", uri: "/admin/subscribers", headers: {} } });
     expect(answer.statusCode).toBe(403);
     expect(answer.body.data).toContain("ApiUrl");
+  });
+
+  it("vouches for the reader's address to the API with a generated secret, never in the template in clear", () => {
+    const config = distributionConfig() ?? expect.fail("no distribution");
+    const [origin] = config.Origins as { CustomOriginConfig: unknown; OriginCustomHeaders: unknown[] }[];
+    const [header] = (origin?.OriginCustomHeaders ?? []) as { HeaderName: string; HeaderValue: unknown }[];
+    expect(header?.HeaderName).toBe(ORIGIN_VERIFY_HEADER);
+    const secretId = Object.keys(template.findResources("AWS::SecretsManager::Secret")).find((id) =>
+      id.startsWith("OriginVerifySecret"),
+    );
+    expect(secretId).toBeDefined();
+    // A dynamic reference CloudFormation resolves at deploy time: the same value at both ends.
+    const reference = {
+      "Fn::Join": ["", ["{{resolve:secretsmanager:", { Ref: secretId }, ":SecretString:::}}"]],
+    };
+    expect(header?.HeaderValue).toEqual(reference);
+    const withSecret = resources("AWS::Lambda::Function").filter(
+      (fn) =>
+        (fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables[ORIGIN_VERIFY_ENV],
+    );
+    expect(withSecret).toHaveLength(1); // the api function only
+    expect(
+      (withSecret[0]?.Properties.Environment as { Variables: Record<string, unknown> } | undefined)
+        ?.Variables,
+    ).toMatchObject({
+      [ORIGIN_VERIFY_ENV]: reference,
+      POWERTOOLS_SERVICE_NAME: "digest-api",
+    });
   });
 
   it("serves a custom domain with its us-east-1 certificate and Route 53 aliases; links use it; nag-clean", () => {
