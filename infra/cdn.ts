@@ -47,6 +47,12 @@ const FORWARDED_HEADERS = [
   "CloudFront-Viewer-Address",
 ];
 
+/**
+ * The paths CloudFront caches (as long as the page's Cache-Control says): only pages without a
+ * personal link or token. test/api/cache-headers.test.ts holds every public route to this.
+ */
+export const CACHED_PATH_PATTERNS = ["/archive*", "/stories/*"] as const;
+
 /** The edge function of /admin*: a 403 that says where the admin API is. */
 const REFUSE_ADMIN = `function handler(event) {
   return {
@@ -143,8 +149,7 @@ export function publicFrontDoor(
       compress: true,
     },
     additionalBehaviors: {
-      "/archive*": cachedPages,
-      "/stories/*": cachedPages,
+      ...Object.fromEntries(CACHED_PATH_PATTERNS.map((path) => [path, cachedPages])),
       "/admin*": {
         origin,
         cachePolicy: cloudfront.CachePolicy.CACHING_DISABLED,
