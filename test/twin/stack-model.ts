@@ -112,7 +112,12 @@ export interface StackModel {
   schedules: Record<string, ScheduleModel>;
   api: { id: string; arn: string; stage: string; routes: RouteModel[] } | null;
   /** The CloudFront distribution in front of the API (infra/cdn.ts): its host and its origins' hosts. */
-  distribution: { domainName: string; originDomains: string[] } | null;
+  distribution: {
+    domainName: string;
+    originDomains: string[];
+    /** The headers CloudFront adds to every forwarded request (values may be dynamic references). */
+    originHeaders: Record<string, string>;
+  } | null;
   sesDestinations: SesDestinationModel[];
   /** Verified SES identities (domains and addresses). */
   sesIdentities: string[];
@@ -326,15 +331,26 @@ export function readStackModel(t: ResolvedTemplate): StackModel {
   }
 
   const [distributionId] = t.ofType("AWS::CloudFront::Distribution");
+  // Only the origins: the behaviours name edge functions the twin does not run.
+  const origins = distributionId
+    ? asArray(
+        t.resolve(
+          (t.resource(distributionId).Properties?.DistributionConfig as Props | undefined)?.Origins,
+        ) as Props[],
+      )
+    : [];
   const distribution: StackModel["distribution"] = distributionId
     ? {
         domainName: t.getAtt(distributionId, "DomainName"),
-        // Only the origins: the behaviours name edge functions the twin does not run.
-        originDomains: asArray(
-          t.resolve(
-            (t.resource(distributionId).Properties?.DistributionConfig as Props | undefined)?.Origins,
-          ) as Props[],
-        ).map((o) => String(o.DomainName)),
+        originDomains: origins.map((o) => String(o.DomainName)),
+        originHeaders: Object.fromEntries(
+          origins.flatMap((o) =>
+            asArray(o.OriginCustomHeaders as Props[]).map((h) => [
+              String(h.HeaderName),
+              String(h.HeaderValue),
+            ]),
+          ),
+        ),
       }
     : null;
 
