@@ -58,6 +58,26 @@ const stackSchema = z.object({
     .string()
     .regex(/^[A-Za-z][A-Za-z0-9-]{0,127}$/, "a CloudFormation stack name (letters, digits, -)")
     .default("NewsletterDigest"),
+  /** Optional: the readers' host name (links in emails, pages); CloudFront serves it (infra/cdn.ts). */
+  publicDomain: domain.optional(),
+  /** The ACM certificate of publicDomain; CloudFront only takes certificates from us-east-1. */
+  certificateArn: z
+    .string()
+    .trim()
+    .regex(
+      /^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/[A-Za-z0-9-]+$/,
+      "not an ACM certificate ARN (arn:aws:acm:us-east-1:<account>:certificate/<id>)",
+    )
+    .refine((arn) => arn.split(":")[3] === "us-east-1", {
+      message: "CloudFront only uses certificates from us-east-1: request or import it there",
+    })
+    .optional(),
+  /** Optional: the Route 53 hosted zone of publicDomain; the stack then adds its alias records. */
+  hostedZoneId: z
+    .string()
+    .trim()
+    .regex(/^Z[A-Z0-9]{1,31}$/, "not a Route 53 hosted zone id (Z followed by letters and digits)")
+    .optional(),
 });
 
 export type StackSettings = z.infer<typeof stackSchema>;
@@ -65,7 +85,10 @@ const STACK_KEYS = Object.keys(stackSchema.shape) as (keyof StackSettings)[];
 
 export interface DeploymentConfig {
   stack: StackSettings;
-  /** The digest's runtime settings (publicBaseUrl may be absent: then the API's own URL is used). */
+  /**
+   * The digest's runtime settings (publicBaseUrl may be absent: then the public URL the stack serves,
+   * https://<publicDomain> or the CloudFront distribution's own, is used).
+   */
   digest: DigestConfig;
   /** The digest's settings as the environment variables the functions read. */
   environment: Record<string, string>;
@@ -155,6 +178,17 @@ export function readDeploymentConfig(
       );
     }
   }
+  if (stack.success) {
+    const { publicDomain, certificateArn, hostedZoneId } = stack.data;
+    if (publicDomain && !certificateArn)
+      problems.push(
+        `${nameOf("certificateArn", true)}: required with publicDomain (an ACM certificate for ${publicDomain} in us-east-1)`,
+      );
+    if (!publicDomain && certificateArn)
+      problems.push(`${nameOf("certificateArn", true)}: only used with publicDomain, which is not set`);
+    if (!publicDomain && hostedZoneId)
+      problems.push(`${nameOf("hostedZoneId", true)}: only used with publicDomain, which is not set`);
+  }
   if (problems.length > 0 || !stack.success || !digest) {
     throw new DeploymentConfigError(
       `invalid deployment configuration (${file.path}, -c ${PREFIX}<key>=<value> overrides):\n  ${problems.join("\n  ")}`,
@@ -165,17 +199,17 @@ export function readDeploymentConfig(
 
 /**
  * The digest's settings exactly as the functions get them (DIGEST_* variables), with what only the
- * deployment knows: its configuration set and, unless configured, the API's URL as the public base
- * URL. The stack publishes this as its `RuntimeConfig` output; `digest --aws` reads it.
+ * deployment knows: its configuration set and, unless configured, the public URL (the CloudFront
+ * distribution's, infra/cdn.ts) as the public base URL. The stack publishes this as its `RuntimeConfig` output; `digest --aws` reads it.
  */
 export function deployedRuntimeEnvironment(
   config: DeploymentConfig,
-  deployed: { configurationSet: string; apiUrl: string },
+  deployed: { configurationSet: string; publicUrl: string },
 ): Record<string, string> {
   return {
     ...config.environment,
     [CONFIG_ENV.configurationSet]: deployed.configurationSet,
-    ...(config.publicBaseUrlGiven ? {} : { [CONFIG_ENV.publicBaseUrl]: deployed.apiUrl }),
+    ...(config.publicBaseUrlGiven ? {} : { [CONFIG_ENV.publicBaseUrl]: deployed.publicUrl }),
   };
 }
 

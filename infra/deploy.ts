@@ -69,7 +69,9 @@ function printNextSteps(): void {
     .map(([, value]) => `  ${value}`);
   process.stdout.write(
     `\nDNS records the sending domain needs (SES verifies the domain once the DKIM records resolve):\n${dns.join("\n")}\n` +
-      `\nAPI: ${outputs.ApiUrl}\nUse the deployed stack from this machine: npx digest --aws <command> (reads ${OUTPUTS}).\n`,
+      `\nReaders' links: ${outputs.PublicUrl} (CloudFront: ${outputs.DistributionDomainName}; a custom domain without ` +
+      `deploy.hostedZoneId needs a CNAME to it)\nAdmin API (SigV4): ${outputs.ApiUrl}\n` +
+      `Use the deployed stack from this machine: npx digest --aws <command> (reads ${OUTPUTS}).\n`,
   );
 }
 

@@ -22,6 +22,19 @@ export const PUBLIC_ROUTES: [apigw.HttpMethod[], string][] = [
 ];
 
 /**
+ * The stage's throttle. Link scanners (mail security gateways) open every link of a message within
+ * seconds of delivery; through CloudFront the archive and story pages come from the edge cache, but
+ * each message's two personal links (unsubscribe, preferences: uncacheable) reach the API. So the
+ * stage allows four requests per message the account may send each second (twice those two links),
+ * at least 100 a second, with twice that as burst, within the account's default regional limits
+ * (10,000 a second, burst 5,000). Above it the gateway answers 429, which scanners retry.
+ */
+export function stageThrottle(maxSendRate: number): { rateLimit: number; burstLimit: number } {
+  const rateLimit = Math.min(5000, Math.max(100, Math.ceil(4 * maxSendRate)));
+  return { rateLimit, burstLimit: Math.min(5000, 2 * rateLimit) };
+}
+
+/**
  * The HTTP API in front of the api function: the public routes open, everything under /admin behind
  * IAM (POST /admin/stories to the story-import function), throttled, with access logs. Returns the
  * API, its stage and the stage's URL (no trailing slash).
@@ -30,6 +43,7 @@ export function digestHttpApi(
   scope: Construct,
   api: nodejs.NodejsFunction,
   storyImport: nodejs.NodejsFunction,
+  maxSendRate = 14,
 ): { httpApi: apigw.HttpApi; stage: apigw.HttpStage; apiUrl: string } {
   const httpApi = new apigw.HttpApi(scope, "HttpApi", {
     description: "Digest: subscribe, confirm, unsubscribe (RFC 8058), preferences, admin",
@@ -43,7 +57,7 @@ export function digestHttpApi(
     httpApi,
     stageName: "$default",
     autoDeploy: true,
-    throttle: { rateLimit: 50, burstLimit: 100 },
+    throttle: stageThrottle(maxSendRate),
     accessLogSettings: {
       destination: new apigw.LogGroupLogDestination(accessLogs),
       // Only variables HTTP APIs support; the request id is required.

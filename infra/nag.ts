@@ -61,6 +61,41 @@ export function acknowledgeNagFindings(stack: DigestStack): void {
         "redrives them (README, Operating it).",
     );
   }
+  const { distribution, logs } = stack.frontDoor;
+  ack(
+    logs,
+    "AwsSolutions-S1",
+    "This bucket holds the CloudFront distribution's own access logs; logging access to the log bucket into " +
+      "another bucket would only repeat the question one level down.",
+  );
+  ack(
+    distribution,
+    "AwsSolutions-CFR1",
+    "A newsletter's public pages (sign-up, unsubscribe, archive) are for readers wherever they are; an unsubscribe " +
+      "link must work from every country (CAN-SPAM, GDPR), so no geo restriction.",
+  );
+  ack(
+    distribution,
+    "AwsSolutions-CFR2",
+    "A WAF web ACL for CloudFront must live in us-east-1, outside this single-region stack; the pages take no " +
+      "free-form input beyond the validated sign-up form, sign-ups are rate-limited per address and per client in " +
+      "the API, and the stage is throttled. docs/operations.md (Custom domain) says how to attach a web ACL.",
+  );
+  if (!stack.frontDoor.customDomain) {
+    ack(
+      distribution,
+      "AwsSolutions-CFR4",
+      "Without deploy.publicDomain the distribution uses CloudFront's default *.cloudfront.net certificate, whose " +
+        "security policy CloudFront fixes at TLSv1; with a domain and its certificate the stack sets TLSv1.2_2021.",
+    );
+  }
+  ack(
+    stack.frontDoor.originSecret,
+    "AwsSolutions-SMG4",
+    "CloudFormation resolves this secret into the distribution's origin header and the api function's environment " +
+      "at deploy time; a rotation outside a deployment would reach neither. It only vouches for the reader's " +
+      "address (sign-up limits); replace it by deploying with a new one.",
+  );
   ack(
     stack.tokenSecret,
     "AwsSolutions-SMG4",

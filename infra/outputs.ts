@@ -11,6 +11,7 @@ import { TABLE_ENV, TABLES, type TableName } from "../functions/adapters/schema.
 import { CONFIG_ENV } from "../functions/core/kernel/config.js";
 import { ERASURE_SECRET_ENV, QUEUE_ENV, TOKEN_SECRET_ENV } from "../functions/handlers/env.js";
 import type { AsyncFailureQueues } from "./async-failures.js";
+import type { PublicFrontDoor } from "./cdn.js";
 import { type DeploymentConfig, deployedRuntimeEnvironment } from "./config.js";
 import type { Monitoring } from "./monitoring.js";
 
@@ -24,6 +25,9 @@ export function digestOutputs(
   from: {
     config: DeploymentConfig;
     apiUrl: string;
+    /** Where readers' links point (infra/cdn.ts). */
+    publicUrl: string;
+    frontDoor: PublicFrontDoor;
     tables: Record<TableName, dynamodb.TableV2>;
     sendQueue: sqs.Queue;
     deadLetters: sqs.Queue;
@@ -39,11 +43,26 @@ export function digestOutputs(
 ): void {
   const { config, apiUrl, tables, sendQueue, deadLetters, tokenSecret, erasureSecret, configurationSet } =
     from;
-  const { identity, compose, sesEvents, asyncFailures, monitoring } = from;
+  const { identity, compose, sesEvents, asyncFailures, monitoring, publicUrl, frontDoor } = from;
   const settings = config.stack;
   const out = (id: string, value: string, description: string) =>
     new CfnOutput(stack, id, { value, description, exportName: `${stack.stackName}-${id}` });
-  out("ApiUrl", apiUrl, "Base URL of the HTTP API (public pages; /admin needs IAM)");
+  out(
+    "ApiUrl",
+    apiUrl,
+    "Base URL of the HTTP API (/admin, SigV4-signed; links sent before the CDN keep working)",
+  );
+  out(
+    "PublicUrl",
+    publicUrl,
+    "Where readers' links point: the CloudFront distribution (custom domain if set)",
+  );
+  out(
+    "DistributionDomainName",
+    frontDoor.distribution.distributionDomainName,
+    "The distribution's own host: the CNAME/alias target of deploy.publicDomain",
+  );
+  out("DistributionId", frontDoor.distribution.distributionId, "CloudFront distribution (invalidations)");
   for (const name of Object.keys(TABLES) as TableName[]) {
     out(
       `${name[0]?.toUpperCase()}${name.slice(1)}TableName`,
@@ -85,7 +104,7 @@ export function digestOutputs(
     value: stack.toJsonString(
       deployedRuntimeEnvironment(config, {
         configurationSet: configurationSet.configurationSetName,
-        apiUrl,
+        publicUrl,
       }),
     ),
   });

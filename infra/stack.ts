@@ -16,6 +16,7 @@ import { TABLE_ENV, TABLES, type TableName } from "../functions/adapters/schema.
 import { CONFIG_ENV } from "../functions/core/kernel/config.js";
 import {
   ERASURE_SECRET_ENV,
+  ORIGIN_VERIFY_ENV,
   QUEUE_ENV,
   SEND_FLEET_SIZE_ENV,
   SEND_MAX_RECEIVES_ENV,
@@ -24,6 +25,7 @@ import {
 } from "../functions/handlers/env.js";
 import { METRICS_NAMESPACE } from "../functions/handlers/metric-names.js";
 import { type AsyncFailureQueues, asyncFailureQueues } from "./async-failures.js";
+import { type PublicFrontDoor, publicFrontDoor } from "./cdn.js";
 import type { DeploymentConfig } from "./config.js";
 import { grantLeastPrivilege } from "./grants.js";
 import { digestHttpApi } from "./http-api.js";
@@ -54,6 +56,8 @@ export class DigestStack extends Stack {
     dispatch?: nodejs.NodejsFunction;
   };
   readonly httpApi: apigw.HttpApi;
+  /** The CloudFront distribution readers' links go to (infra/cdn.ts). */
+  readonly frontDoor: PublicFrontDoor;
   readonly tokenSecret: secretsmanager.Secret;
   readonly erasureSecret: secretsmanager.Secret;
   readonly dailySchedule: scheduler.Schedule;
@@ -226,10 +230,15 @@ export class DigestStack extends Stack {
     });
 
     // --- HTTP API (infra/http-api.ts) ------------------------------------------------------------
-    const { httpApi, stage, apiUrl } = digestHttpApi(this, api, storyImport);
+    const { httpApi, stage, apiUrl } = digestHttpApi(this, api, storyImport, settings.maxSendRate);
     this.httpApi = httpApi;
+
+    // --- CloudFront in front of the public routes (infra/cdn.ts) -----------------------------------
+    this.frontDoor = publicFrontDoor(this, httpApi, settings);
+    const { publicUrl } = this.frontDoor;
+    api.addEnvironment(ORIGIN_VERIFY_ENV, this.frontDoor.originSecretValue);
     if (!config.publicBaseUrlGiven) {
-      for (const fn of [compose, send, api]) fn.addEnvironment(CONFIG_ENV.publicBaseUrl, apiUrl);
+      for (const fn of [compose, send, api]) fn.addEnvironment(CONFIG_ENV.publicBaseUrl, publicUrl);
     }
 
     // --- Alarms and dashboard (infra/monitoring.ts) ----------------------------------------------
@@ -249,6 +258,8 @@ export class DigestStack extends Stack {
     digestOutputs(this, {
       config,
       apiUrl,
+      publicUrl,
+      frontDoor: this.frontDoor,
       tables: this.tables,
       sendQueue,
       deadLetters,

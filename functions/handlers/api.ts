@@ -5,7 +5,7 @@ import { gatewayPrincipalAuth } from "../core/http/admin-auth.js";
 import type { ApiContext } from "../core/http/context.js";
 import { apiFunctionRoutes, createApi } from "../core/http/routes.js";
 import type { HttpRequest, HttpResponse } from "../core/http/types.js";
-import { QUEUE_ENV } from "./env.js";
+import { ORIGIN_VERIFY_ENV, QUEUE_ENV } from "./env.js";
 import { type ApiEvent, toHttpRequest, toResult } from "./http-event.js";
 import { lambdaApiContext, logger } from "./runtime.js";
 
@@ -29,5 +29,5 @@ export async function handler(event: ApiEvent): Promise<APIGatewayProxyStructure
   api ??= createApi(apiFunctionRoutes, await apiContext(), gatewayPrincipalAuth(), (err, req) =>
     logger.error("request failed", { method: req.method, path: req.path, error: err as Error }),
   );
-  return toResult(await api(toHttpRequest(event)));
+  return toResult(await api(toHttpRequest(event, process.env[ORIGIN_VERIFY_ENV])));
 }

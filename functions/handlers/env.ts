@@ -19,3 +19,11 @@ export const FEED_TIMEOUT_ENV = "DIGEST_FEED_TIMEOUT_SECONDS";
  */
 export const ERASURE_SECRET_ENV = "DIGEST_ERASURE_SECRET_ARN";
 export const ERASURE_KEY_ENV = "DIGEST_ERASURE_KEY";
+/**
+ * The value CloudFront (infra/cdn.ts) sends in ORIGIN_VERIFY_HEADER to the API: with it, the api
+ * function believes the CloudFront-Viewer-Address header (the reader's address; the connection's is
+ * the edge's). A dynamic reference to a generated secret, resolved at deploy time.
+ */
+export const ORIGIN_VERIFY_ENV = "DIGEST_ORIGIN_VERIFY";
+/** The header CloudFront adds to every request it forwards to the API. */
+export const ORIGIN_VERIFY_HEADER = "x-digest-origin-verify";

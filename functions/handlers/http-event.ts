@@ -1,5 +1,8 @@
+import { timingSafeEqual } from "node:crypto";
 import type { APIGatewayProxyEventV2WithRequestContext, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
+import ipaddr from "ipaddr.js";
 import type { HttpRequest, HttpResponse } from "../core/http/types.js";
+import { ORIGIN_VERIFY_HEADER } from "./env.js";
 
 /** The HTTP API's payload 2.0 events as the core's requests, and the core's responses as results. */
 
@@ -11,11 +14,33 @@ interface AuthorizerContext {
 
 export type ApiEvent = APIGatewayProxyEventV2WithRequestContext<AuthorizerContext>;
 
-/** Maps an HTTP API event to the core's request. */
-export function toHttpRequest(event: ApiEvent): HttpRequest {
+const sameSecret = (given: string | undefined, expected: string) =>
+  given !== undefined &&
+  given.length === expected.length &&
+  timingSafeEqual(Buffer.from(given), Buffer.from(expected));
+
+/**
+ * The reader's address. Through CloudFront the connection comes from the edge, and the reader's
+ * address is in CloudFront-Viewer-Address ("ip:port", IPv6 unbracketed); that header is believed only
+ * beside the origin secret CloudFront adds (`originSecret`), since the execute-api URL stays public.
+ */
+function viewerAddress(headers: Record<string, string>, connection: string | null, originSecret?: string) {
+  if (!originSecret || !sameSecret(headers[ORIGIN_VERIFY_HEADER], originSecret)) return connection;
+  const viewer = headers["cloudfront-viewer-address"] ?? "";
+  const ip = viewer.slice(0, Math.max(0, viewer.lastIndexOf(":")));
+  return ipaddr.isValid(ip) ? ip : connection;
+}
+
+/**
+ * Maps an HTTP API event to the core's request; `originSecret` (DIGEST_ORIGIN_VERIFY) lets requests
+ * forwarded by the stack's CloudFront distribution carry the reader's address.
+ */
+export function toHttpRequest(event: ApiEvent, originSecret?: string): HttpRequest {
   const headers: Record<string, string> = {};
   for (const [key, value] of Object.entries(event.headers ?? {}))
     if (value !== undefined) headers[key.toLowerCase()] = value;
+  const sourceIp = viewerAddress(headers, event.requestContext.http.sourceIp ?? null, originSecret);
+  delete headers[ORIGIN_VERIFY_HEADER];
   if (event.cookies?.length) headers.cookie = event.cookies.join("; ");
   const query: Record<string, string> = {};
   for (const [key, value] of Object.entries(event.queryStringParameters ?? {}))
@@ -33,7 +58,7 @@ export function toHttpRequest(event: ApiEvent): HttpRequest {
         ? Buffer.from(event.body, "base64").toString("utf8")
         : event.body
       : "",
-    sourceIp: event.requestContext.http.sourceIp ?? null,
+    sourceIp,
     principal: iam
       ? { kind: "iam", id: iam }
       : typeof jwtSubject === "string"

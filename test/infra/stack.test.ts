@@ -3,6 +3,8 @@ import { Annotations, Match, Template } from "aws-cdk-lib/assertions";
 import { beforeAll, describe, expect, it } from "vitest";
 import { TABLES } from "../../functions/adapters/schema.js";
 import {
+  ORIGIN_VERIFY_ENV,
+  ORIGIN_VERIFY_HEADER,
   QUEUE_ENV,
   SEND_FLEET_SIZE_ENV,
   SEND_MAX_RECEIVES_ENV,
@@ -21,6 +23,7 @@ import { buildTemplates } from "../../functions/local/build-templates.js";
 import { readConfigFile } from "../../functions/local/config-file.js";
 import { ASYNC_RETRY } from "../../infra/async-failures.js";
 import { DeploymentConfigError, readDeploymentConfig, usesExampleValues } from "../../infra/config.js";
+import { stageThrottle } from "../../infra/http-api.js";
 import { COMPOSE_MISSING_HOURS, sendQueueAgeThreshold } from "../../infra/monitoring.js";
 import { sendFleet } from "../../infra/send-fleet.js";
 import { sesEventTypes } from "../../infra/ses.js";
@@ -378,6 +381,197 @@ describe("the send fleet's wiring", () => {
     template.hasResourceProperties("AWS::SQS::Queue", {
       RedrivePolicy: { deadLetterTargetArn: Match.anyValue(), maxReceiveCount: fleet.maxReceiveCount },
     });
+  });
+});
+
+describe("the public domain: CloudFront in front of the public routes (issue 15, item 2)", () => {
+  const distributionId = () => Object.keys(template.findResources("AWS::CloudFront::Distribution"))[0];
+  const distributionConfig = (t: Template = template) =>
+    (Object.values(t.findResources("AWS::CloudFront::Distribution"))[0] as Resource | undefined)?.Properties
+      .DistributionConfig as Record<string, unknown> | undefined;
+
+  it("gives links in emails the distribution's URL, not the execute-api domain", () => {
+    const id = distributionId();
+    expect(id, "the stack has a CloudFront distribution").toBeDefined();
+    const publicUrl = { "Fn::Join": ["", ["https://", { "Fn::GetAtt": [id, "DomainName"] }]] };
+    const fns = resources("AWS::Lambda::Function").filter(
+      (fn) =>
+        (fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables
+          .DIGEST_PUBLIC_BASE_URL,
+    );
+    // compose and send write the links, api's pages link to each other.
+    expect(fns).toHaveLength(3);
+    for (const fn of fns) {
+      const env = (fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
+      expect(env.DIGEST_PUBLIC_BASE_URL).toEqual(publicUrl);
+      expect(JSON.stringify(env.DIGEST_PUBLIC_BASE_URL)).not.toContain("execute-api");
+    }
+    const outputs = template.toJSON().Outputs;
+    expect(outputs.PublicUrl.Value).toEqual(publicUrl);
+    expect(JSON.stringify(outputs.RuntimeConfig.Value)).toContain(id);
+    expect(JSON.stringify(outputs.RuntimeConfig.Value)).not.toContain("execute-api");
+    // Old links keep working: the API's own URL stays an output (and reachable).
+    expect(Object.keys(outputs)).toContain("ApiUrl");
+  });
+
+  it("passes public routes through uncached, caches the archive and stories as the pages say, refuses /admin", () => {
+    const config = distributionConfig() ?? expect.fail("no distribution");
+    const [origin] = config.Origins as { DomainName: unknown; CustomOriginConfig: Record<string, unknown> }[];
+    const apiId = Object.keys(template.findResources("AWS::ApiGatewayV2::Api"))[0];
+    expect(JSON.stringify(origin?.DomainName)).toContain(`"Ref":"${apiId}"`);
+    expect(JSON.stringify(origin?.DomainName)).toContain(".execute-api.");
+    expect(origin?.CustomOriginConfig).toMatchObject({
+      OriginProtocolPolicy: "https-only",
+      OriginSSLProtocols: ["TLSv1.2"],
+    });
+    const defaults = config.DefaultCacheBehavior as Record<string, unknown>;
+    // POST for sign-up, preferences and RFC 8058 one-click unsubscribe.
+    expect(defaults.AllowedMethods).toEqual(["GET", "HEAD", "OPTIONS", "PUT", "PATCH", "POST", "DELETE"]);
+    expect(defaults.ViewerProtocolPolicy).toBe("redirect-to-https");
+    expect(defaults.CachePolicyId).toBe("4135ea2d-6df8-44a3-9df3-4b5a84be39ad"); // Managed-CachingDisabled
+    const forwarded = Object.values(
+      template.findResources("AWS::CloudFront::OriginRequestPolicy"),
+    )[0] as Resource;
+    const headers = (
+      forwarded.Properties.OriginRequestPolicyConfig as Record<string, Record<string, unknown>>
+    ).HeadersConfig;
+    // Never Host (API Gateway answers only to its own); the viewer's address for the sign-up limits.
+    expect(headers?.HeaderBehavior).toBe("whitelist");
+    expect(headers?.Headers).toEqual(
+      expect.arrayContaining(["content-type", "accept", "CloudFront-Viewer-Address"]),
+    );
+    expect(headers?.Headers).not.toContain("host");
+
+    const behaviors = config.CacheBehaviors as Record<string, unknown>[];
+    const byPath = Object.fromEntries(behaviors.map((b) => [b.PathPattern, b]));
+    expect(Object.keys(byPath).sort()).toEqual(["/admin*", "/archive*", "/stories/*"]);
+    const [cached] = Object.values(template.findResources("AWS::CloudFront::CachePolicy")) as Resource[];
+    const policy = cached?.Properties.CachePolicyConfig as Record<string, unknown>;
+    // Honours the origin's Cache-Control (no-store pages and 404s stay uncached; public, max-age=… kept).
+    expect(policy).toMatchObject({ DefaultTTL: 0, MinTTL: 0 });
+    expect(JSON.stringify(policy.ParametersInCacheKeyAndForwardedToOrigin)).toContain('"before"');
+    for (const path of ["/archive*", "/stories/*"]) {
+      expect(byPath[path]).toMatchObject({ AllowedMethods: ["GET", "HEAD"], Compress: true });
+      expect(JSON.stringify(byPath[path]?.CachePolicyId)).toContain(
+        Object.keys(template.findResources("AWS::CloudFront::CachePolicy"))[0],
+      );
+    }
+    // /admin is IAM-signed against the execute-api host: refused at the edge, never forwarded.
+    const admin = byPath["/admin*"] as {
+      FunctionAssociations: { EventType: string; FunctionARN: unknown }[];
+    };
+    const [edgeId] = Object.keys(template.findResources("AWS::CloudFront::Function"));
+    expect(admin.FunctionAssociations).toEqual([
+      { EventType: "viewer-request", FunctionARN: { "Fn::GetAtt": [edgeId, "FunctionARN"] } },
+    ]);
+    // The edge function itself, run as CloudFront would: a 403 naming where admin calls go.
+    const code = String(template.toJSON().Resources[edgeId as string].Properties.FunctionCode);
+    const refuse = new Function(`${code}; return handler;`)() as (event: unknown) => {
+      statusCode: number;
+      body: { data: string };
+    };
+    const answer = refuse({ request: { method: "GET", uri: "/admin/subscribers", headers: {} } });
+    expect(answer.statusCode).toBe(403);
+    expect(answer.body.data).toContain("ApiUrl");
+  });
+
+  it("vouches for the reader's address to the API with a generated secret, never in the template in clear", () => {
+    const config = distributionConfig() ?? expect.fail("no distribution");
+    const [origin] = config.Origins as { CustomOriginConfig: unknown; OriginCustomHeaders: unknown[] }[];
+    const [header] = (origin?.OriginCustomHeaders ?? []) as { HeaderName: string; HeaderValue: unknown }[];
+    expect(header?.HeaderName).toBe(ORIGIN_VERIFY_HEADER);
+    const secretId = Object.keys(template.findResources("AWS::SecretsManager::Secret")).find((id) =>
+      id.startsWith("OriginVerifySecret"),
+    );
+    expect(secretId).toBeDefined();
+    // A dynamic reference CloudFormation resolves at deploy time: the same value at both ends.
+    const reference = {
+      "Fn::Join": ["", ["{{resolve:secretsmanager:", { Ref: secretId }, ":SecretString:::}}"]],
+    };
+    expect(header?.HeaderValue).toEqual(reference);
+    const withSecret = resources("AWS::Lambda::Function").filter(
+      (fn) =>
+        (fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables[ORIGIN_VERIFY_ENV],
+    );
+    expect(withSecret).toHaveLength(1); // the api function only
+    expect(
+      (withSecret[0]?.Properties.Environment as { Variables: Record<string, unknown> } | undefined)
+        ?.Variables,
+    ).toMatchObject({
+      [ORIGIN_VERIFY_ENV]: reference,
+      POWERTOOLS_SERVICE_NAME: "digest-api",
+    });
+  });
+
+  it("serves a custom domain with its us-east-1 certificate and Route 53 aliases; links use it; nag-clean", () => {
+    const { app, stack } = synthStack({
+      context: {
+        "digest:publicDomain": "read.example.org",
+        "digest:certificateArn":
+          "arn:aws:acm:us-east-1:111122223333:certificate/0f2c9a1e-1111-4222-8333-944455556666",
+        "digest:hostedZoneId": "Z0123456789ABCDEFGHIJ",
+      },
+    });
+    app.synth();
+    expect(Annotations.fromStack(stack).findError("*", Match.anyValue())).toEqual([]);
+    const custom = Template.fromStack(stack);
+    const config = distributionConfig(custom) ?? expect.fail("no distribution");
+    expect(config.Aliases).toEqual(["read.example.org"]);
+    expect(config.ViewerCertificate).toMatchObject({
+      AcmCertificateArn:
+        "arn:aws:acm:us-east-1:111122223333:certificate/0f2c9a1e-1111-4222-8333-944455556666",
+      MinimumProtocolVersion: "TLSv1.2_2021",
+      SslSupportMethod: "sni-only",
+    });
+    for (const type of ["A", "AAAA"]) {
+      custom.hasResourceProperties("AWS::Route53::RecordSet", {
+        HostedZoneId: "Z0123456789ABCDEFGHIJ",
+        Name: "read.example.org.",
+        Type: type,
+        AliasTarget: Match.objectLike({ HostedZoneId: "Z2FDTNDATAQYW2" }),
+      });
+    }
+    custom.hasResourceProperties("AWS::Lambda::Function", {
+      Environment: { Variables: Match.objectLike({ DIGEST_PUBLIC_BASE_URL: "https://read.example.org" }) },
+    });
+    expect(custom.toJSON().Outputs.PublicUrl.Value).toBe("https://read.example.org");
+  }, 60_000);
+
+  it("refuses a certificate outside us-east-1, a domain without one, a bad domain, naming the key", () => {
+    const problems = (overrides: Record<string, unknown>) => {
+      const context = cdkJsonContext(overrides);
+      try {
+        readDeploymentConfig((key) => context[key]);
+      } catch (err) {
+        expect(err).toBeInstanceOf(DeploymentConfigError);
+        return (err as Error).message;
+      }
+      return "";
+    };
+    const euCert = "arn:aws:acm:eu-west-2:111122223333:certificate/0f2c9a1e-1111-4222-8333-944455556666";
+    expect(
+      problems({ "digest:publicDomain": "read.example.org", "digest:certificateArn": euCert }),
+    ).toContain("digest:certificateArn: CloudFront only uses certificates from us-east-1");
+    expect(problems({ "digest:publicDomain": "read.example.org" })).toContain(
+      "deploy.certificateArn: required with publicDomain",
+    );
+    expect(problems({ "digest:publicDomain": "https://read.example.org/" })).toContain(
+      "digest:publicDomain: not a domain name",
+    );
+    expect(problems({ "digest:hostedZoneId": "Z0123456789ABCDEFGHIJ" })).toContain(
+      "digest:hostedZoneId: only used with publicDomain",
+    );
+  });
+
+  it("throttles the stage for link-scanner bursts in proportion to the send rate", () => {
+    template.hasResourceProperties("AWS::ApiGatewayV2::Stage", {
+      DefaultRouteSettings: {
+        ThrottlingRateLimit: stageThrottle(14).rateLimit,
+        ThrottlingBurstLimit: stageThrottle(14).burstLimit,
+      },
+    });
+    expect(stageThrottle(14)).toEqual({ rateLimit: 100, burstLimit: 200 });
+    expect(stageThrottle(500).rateLimit).toBe(2000);
   });
 });
 

@@ -150,7 +150,7 @@ describe("digest --aws", () => {
         sections: ["Harbour", "Weather"],
         postalAddress: "Lakeside Herald, 4 Quay Street, Wexmoor WX1 2AB",
         configurationSet: outputs.ConfigurationSetName,
-        publicBaseUrl: outputs.ApiUrl,
+        publicBaseUrl: outputs.PublicUrl,
       });
       expect(rt.tables.subscribers).toBe(outputs.SubscribersTableName);
       expect(rt.notices.join("\n")).toMatch(/ignoring DIGEST_SENDER_ADDRESS, DIGEST_TIME_ZONE/);
@@ -188,7 +188,8 @@ describe("digest --aws", () => {
     expect(mail.text).toContain("4 Quay Street, Wexmoor");
     // Its links are signed with the stack's secret, so the deployed API will verify them.
     const unsubscribe = (mail.headers.get("list") as { unsubscribe: { url: string } }).unsubscribe.url;
-    expect(unsubscribe.startsWith(`${outputs.ApiUrl}/unsubscribe?t=`)).toBe(true);
+    expect(unsubscribe.startsWith(`${outputs.PublicUrl}/unsubscribe?t=`)).toBe(true);
+    expect(outputs.PublicUrl).toBe("https://d111111abcdef8.cloudfront.net");
     const token = new URL(unsubscribe).searchParams.get("t") as string;
     expect(verifyToken(token, "unsubscribe", parseTokenKeys(secret)).ok).toBe(true);
     // Nothing was written locally: no outbox under --aws, nothing in a local data directory.

@@ -111,6 +111,13 @@ export interface StackModel {
   rules: RuleModel[];
   schedules: Record<string, ScheduleModel>;
   api: { id: string; arn: string; stage: string; routes: RouteModel[] } | null;
+  /** The CloudFront distribution in front of the API (infra/cdn.ts): its host and its origins' hosts. */
+  distribution: {
+    domainName: string;
+    originDomains: string[];
+    /** The headers CloudFront adds to every forwarded request (values may be dynamic references). */
+    originHeaders: Record<string, string>;
+  } | null;
   sesDestinations: SesDestinationModel[];
   /** Verified SES identities (domains and addresses). */
   sesIdentities: string[];
@@ -323,6 +330,30 @@ export function readStackModel(t: ResolvedTemplate): StackModel {
     };
   }
 
+  const [distributionId] = t.ofType("AWS::CloudFront::Distribution");
+  // Only the origins: the behaviours name edge functions the twin does not run.
+  const origins = distributionId
+    ? asArray(
+        t.resolve(
+          (t.resource(distributionId).Properties?.DistributionConfig as Props | undefined)?.Origins,
+        ) as Props[],
+      )
+    : [];
+  const distribution: StackModel["distribution"] = distributionId
+    ? {
+        domainName: t.getAtt(distributionId, "DomainName"),
+        originDomains: origins.map((o) => String(o.DomainName)),
+        originHeaders: Object.fromEntries(
+          origins.flatMap((o) =>
+            asArray(o.OriginCustomHeaders as Props[]).map((h) => [
+              String(h.HeaderName),
+              String(h.HeaderValue),
+            ]),
+          ),
+        ),
+      }
+    : null;
+
   const sesDestinations = t.ofType("AWS::SES::ConfigurationSetEventDestination").map((id) => {
     const p = t.properties(id);
     const d = p.EventDestination as Props;
@@ -342,6 +373,7 @@ export function readStackModel(t: ResolvedTemplate): StackModel {
     rules,
     schedules,
     api,
+    distribution,
     sesDestinations,
     sesIdentities: t.ofType("AWS::SES::EmailIdentity").map((id) => t.physicalName(id)),
   };

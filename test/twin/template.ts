@@ -147,6 +147,8 @@ export class ResolvedTemplate {
         return name;
       case "AWS::Logs::LogGroup.Arn":
         return this.arn("logs", `log-group:${name}:*`);
+      case "AWS::CloudFront::Distribution.DomainName":
+        return `d${shortId(logicalId, 13)}.cloudfront.net`;
       case "AWS::ApiGatewayV2::Api.ApiEndpoint":
         return `https://${name}.execute-api.${this.deployment.region}.amazonaws.com`;
       case "AWS::SecretsManager::Secret.Id":

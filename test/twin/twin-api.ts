@@ -79,6 +79,8 @@ export interface Twin {
   /** Puts an event on the default bus: each matching rule's targets are invoked. */
   putEvent(event: Record<string, unknown>): Promise<AsyncInvocation[]>;
   api(req: ApiRequest): Promise<ApiResponse>;
+  /** A reader's request through the CloudFront distribution (origin headers, viewer address, edge IP). */
+  viaDistribution(req: ApiRequest & { viewerIp: string }): Promise<ApiResponse>;
   /** A signed admin request; resolves with the parsed JSON body (throws on a non-2xx answer). */
   admin<T = unknown>(method: string, path: string, body?: unknown, contentType?: string): Promise<T>;
   /** GET /admin/editions/{id} through the gateway. */

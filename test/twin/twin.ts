@@ -68,6 +68,11 @@ function listen(server: Server): Promise<string> {
   );
 }
 
+/** `{{resolve:secretsmanager:<arn>:SecretString:::}}`: a secret's value, resolved at deploy time. */
+const DYNAMIC_SECRET = /^\{\{resolve:secretsmanager:(arn:[^}]+?):SecretString:::\}\}$/;
+/** The address API Gateway sees for requests CloudFront forwards (one of its edges). */
+export const CLOUDFRONT_EDGE_IP = "130.176.88.17";
+
 const accessDenied = (roleName: string, fnName: string, d: Decision) =>
   Object.assign(
     new Error(
@@ -88,6 +93,13 @@ export async function startTwin(opts: TwinOptions = {}): Promise<Twin> {
     : fileURLToPath(new URL(`../../cdk.out/twin-${process.pid}-${Date.now()}`, import.meta.url));
   let sqs: SqsEmulator | null = null;
   const stubsSecrets: Record<string, string> = {};
+  const resolveDynamicSecret = (value: string) => {
+    const arn = DYNAMIC_SECRET.exec(value)?.[1];
+    if (!arn) return value;
+    const secret = stubsSecrets[arn];
+    if (secret === undefined) throw new Error(`a dynamic reference to a secret the template has not: ${arn}`);
+    return secret;
+  };
   const stubs: AwsStubs = await startAwsStubs(stubsSecrets, {
     send: (url, body) => {
       if (!sqs) throw new Error("a message arrived before the twin was up");
@@ -186,6 +198,12 @@ export async function startTwin(opts: TwinOptions = {}): Promise<Twin> {
   });
 
   const runner = new FunctionRunner(model.functions, outdir, (fn) => ({
+    // Secrets Manager dynamic references, as CloudFormation resolves them at deploy time.
+    ...Object.fromEntries(
+      Object.entries(fn.environment)
+        .filter(([, v]) => DYNAMIC_SECRET.test(v))
+        .map(([k, v]) => [k, resolveDynamicSecret(v)]),
+    ),
     AWS_REGION: REGION,
     AWS_DEFAULT_REGION: REGION,
     AWS_ACCESS_KEY_ID: "ASIATWIN",
@@ -274,6 +292,25 @@ export async function startTwin(opts: TwinOptions = {}): Promise<Twin> {
   const api = (req: ApiRequest) => {
     if (!gateway) throw new Error("the template has no HTTP API");
     return gateway.request(req);
+  };
+  /**
+   * A reader's request through the CloudFront distribution: what CloudFront adds (its origin headers,
+   * the viewer's address), from an edge's address; /admin is refused at the edge (infra/cdn.ts).
+   */
+  const viaDistribution = async (req: ApiRequest & { viewerIp: string }) => {
+    const distribution = model.distribution;
+    if (!distribution) throw new Error("the template has no CloudFront distribution");
+    const { viewerIp, ...rest } = req;
+    if (new URL(req.path, "https://cdn.example").pathname.startsWith("/admin"))
+      return { statusCode: 403, headers: {}, body: "", routeKey: null, invoked: false };
+    const added = Object.fromEntries(
+      Object.entries(distribution.originHeaders).map(([k, v]) => [k, resolveDynamicSecret(v)]),
+    );
+    return api({
+      ...rest,
+      sourceIp: CLOUDFRONT_EDGE_IP,
+      headers: { ...req.headers, ...added, "cloudfront-viewer-address": `${viewerIp}:443` },
+    });
   };
   const admin = async <T>(method: string, path: string, body?: unknown, contentType = "application/json") => {
     const res = await api({
@@ -387,6 +424,7 @@ export async function startTwin(opts: TwinOptions = {}): Promise<Twin> {
     },
     putEvent,
     api,
+    viaDistribution,
     admin,
     secretValue(arn) {
       const value = stubsSecrets[arn];

@@ -32,6 +32,13 @@ export async function startDayTwin(): Promise<Twin> {
   return twin;
 }
 
+/**
+ * The day after `day`: taken from the day, not from the clock, since the twin's clock skips ahead
+ * (visibility timeouts) and would cross midnight on a late run.
+ */
+export const dayAfter = (value: string) =>
+  new Date(Date.parse(`${value}T12:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
+
 export function setDay(value: string): void {
   day = value;
 }

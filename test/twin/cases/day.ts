@@ -3,11 +3,20 @@ import { join } from "node:path";
 import { simpleParser } from "mailparser";
 import { describe, expect, it } from "vitest";
 import { parseTokenKeys } from "../../../functions/adapters/secret-keys.js";
-import { dayInZone } from "../../../functions/core/kernel/dates.js";
 import { verifyToken } from "../../../functions/core/subscribers/tokens.js";
 import { story } from "../../helpers/services.js";
 import { fixture, startFeedServer } from "../../integration/feeds-server.js";
-import { day, editionId, mailTo, REJECTED, SUBSCRIBERS, setEditionId, status, twin } from "./context.js";
+import {
+  day,
+  dayAfter,
+  editionId,
+  mailTo,
+  REJECTED,
+  SUBSCRIBERS,
+  setEditionId,
+  status,
+  twin,
+} from "./context.js";
 
 /**
  * A whole deployed day on the twin (see twin.ts): the newsroom fills the tables through the admin API,
@@ -70,7 +79,7 @@ export function deployedDay(): void {
 
   describe("a deployed day", () => {
     it("the newsroom puts stories and subscribers in through the admin API; the gateway refuses unsigned admin calls", async () => {
-      const tomorrow = dayInZone(new Date(Date.now() + 86_400_000), "UTC");
+      const tomorrow = dayAfter(day);
       const ndjson = [story(day, 1), story(day, 2), story(day, 3), story(tomorrow, 4)]
         .map((s) => JSON.stringify(s))
         .join("\n");
@@ -141,10 +150,15 @@ export function deployedDay(): void {
       // "failed"; resend-failed retries rejected ones only when asked to).
       expect(settled.status).toBe("partial");
 
-      // Links are signed with the key Secrets Manager holds, and point at the API the stack deployed.
+      // Links are signed with the key Secrets Manager holds, and point at the CloudFront distribution
+      // the stack deployed (not the execute-api host), whose origin is that API.
       const mail = await simpleParser(mailTo("ana@example.com", editionId)[0]?.raw as Buffer);
       const url = new URL((mail.headers.get("list") as { unsubscribe: { url: string } }).unsubscribe.url);
-      expect(url.origin).toBe(`https://${twin.model.api?.id}.execute-api.eu-west-2.amazonaws.com`);
+      expect(url.origin).toBe(`https://${twin.model.distribution?.domainName}`);
+      expect(url.hostname).toMatch(/^d[a-z]+\.cloudfront\.net$/);
+      expect(twin.model.distribution?.originDomains).toEqual([
+        `${twin.model.api?.id}.execute-api.eu-west-2.amazonaws.com`,
+      ]);
       const secret = twin.template.ref(twin.template.ofType("AWS::SecretsManager::Secret")[0] as string);
       const keys = parseTokenKeys(twin.secretValue(secret));
       expect(verifyToken(url.searchParams.get("t") as string, "unsubscribe", keys).ok).toBe(true);

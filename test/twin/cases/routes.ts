@@ -1,9 +1,11 @@
 import { simpleParser } from "mailparser";
 import { describe, expect, it } from "vitest";
-import { dayInZone } from "../../../functions/core/kernel/dates.js";
-import { SIGNUP_EMAILS_PER_WINDOW } from "../../../functions/core/subscribers/signup.js";
+import {
+  SIGNUP_EMAILS_PER_WINDOW,
+  SIGNUPS_PER_CLIENT_PER_WINDOW,
+} from "../../../functions/core/subscribers/signup.js";
 import { ADMIN } from "../twin.js";
-import { day, editionId, mailTo, REJECTED, status, twin } from "./context.js";
+import { day, dayAfter, editionId, mailTo, REJECTED, status, twin } from "./context.js";
 
 export function everyApiRoute(): void {
   describe("every API route, once (what the api function's role must allow)", () => {
@@ -64,6 +66,49 @@ export function everyApiRoute(): void {
       expect(codes).toEqual([...Array(SIGNUP_EMAILS_PER_WINDOW).fill(202), 429]);
     });
 
+    it("through CloudFront, sign-up limits count each reader, not the edge; a forged viewer address counts its caller", async () => {
+      const json = { "content-type": "application/json", accept: "application/json" };
+      const body = (i: number, who: string) => JSON.stringify({ email: `${who}${i}@example.com` });
+      const readers = SIGNUPS_PER_CLIENT_PER_WINDOW + 1;
+      // Every reader arrives from the same edge address; each counts as itself.
+      const viaEdge: number[] = [];
+      for (let i = 0; i < readers; i++) {
+        const res = await twin.viaDistribution({
+          method: "POST",
+          path: "/subscribe",
+          body: body(i, "reader"),
+          headers: json,
+          viewerIp: `198.51.100.${i + 1}`,
+        });
+        viaEdge.push(res.statusCode);
+      }
+      expect(viaEdge).toEqual(Array(readers).fill(202));
+      // Straight to execute-api, a made-up viewer address (without CloudFront's secret) buys nothing.
+      const forged: number[] = [];
+      for (let i = 0; i < readers; i++) {
+        const res = await twin.api({
+          method: "POST",
+          path: "/subscribe",
+          body: body(i, "forger"),
+          headers: {
+            ...json,
+            "cloudfront-viewer-address": `203.0.113.${i + 1}:443`,
+            "x-digest-origin-verify": "guess",
+          },
+          sourceIp: "192.0.2.77",
+        });
+        forged.push(res.statusCode);
+      }
+      expect(forged).toEqual([...Array(SIGNUPS_PER_CLIENT_PER_WINDOW).fill(202), 429]);
+      // /admin is refused at the edge, never forwarded.
+      const admin = await twin.viaDistribution({
+        method: "GET",
+        path: "/admin/subscribers",
+        viewerIp: "198.51.100.1",
+      });
+      expect({ status: admin.statusCode, invoked: admin.invoked }).toEqual({ status: 403, invoked: false });
+    });
+
     it("admin routes: subscribers, stories, editions", async () => {
       await twin.admin("GET", "/admin/subscribers?limit=3");
       await twin.admin("GET", "/admin/subscribers?status=active&limit=3");
@@ -79,7 +124,7 @@ export function everyApiRoute(): void {
       // Erasing a suppressed address swaps its suppression entry for a keyed hash.
       await twin.admin("DELETE", "/admin/subscribers/cy%40example.com?erase=true");
       await twin.admin("GET", "/admin/editions");
-      const tomorrow = dayInZone(new Date(Date.now() + 86_400_000), "UTC");
+      const tomorrow = dayAfter(day);
       const later = await twin.admin<{ items: { id: string }[] }>("GET", `/admin/stories?date=${tomorrow}`);
       const id = later.items[0]?.id ?? expect.fail("no story for tomorrow");
       await twin.admin("PATCH", `/admin/stories/${id}`, { held: true });
