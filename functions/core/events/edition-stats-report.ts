@@ -71,7 +71,8 @@ export async function listEditionsWithStats(
         const i = next++;
         const item = items[i] as EditionListItem;
         const counters = await deps.editions.getStats(item.id);
-        const ledgerSent = counters.sent === undefined ? (await deps.ledger.counts(item.id)).sent : undefined;
+        const ledgerSent =
+          counters.sent === undefined ? (await deps.ledger.countEntries(item.id)).sent : undefined;
         withStats[i] = {
           ...item,
           delivery: deliveryStats(counters, { ledgerSent, tracking: trackingOf(deps) }),
