@@ -14,7 +14,9 @@
  *   --concurrency 8         sendConcurrency of the send stage (default: the config default)
  *   --services thread       where dynalite and the SES endpoint run: thread (a worker thread, as
  *                           `digest` runs them; default), inline (the sender's event loop), child
- *   --only render,compose   run only these stages (render, compose, send, bundles; and ceilings, which
+ *   --only render,compose   run only these stages (render, compose, send, bundles; and ceilings and
+ *                           detail, which run only when named: detail is GET /admin/editions/{id} of a
+ *                           1,000,000-recipient edition, edition-detail.ts; ceilings, which
  *                           only runs when named: each per-recipient send step on its own)
  *   --compose-stories 40    stories in the compose stage's variant (default 40, the cap's worst case)
  *   --bundle-runs 3         cold imports measured per Lambda bundle (default 3; quick 1)
@@ -29,6 +31,7 @@ import { parseArgs } from "node:util";
 import { type BundlesResult, benchBundles } from "./bundles.js";
 import { benchCeilings, type Ceiling } from "./ceilings.js";
 import { benchCompose, type ComposeResult } from "./compose.js";
+import { benchEditionDetail, type DetailResult } from "./edition-detail.js";
 import { benchConfig } from "./fixtures.js";
 import { benchRender, type RenderResult } from "./render.js";
 import { benchSend, type SendResult, UNLIMITED_REPORTED_RATE } from "./send.js";
@@ -38,7 +41,7 @@ import { fmt, table } from "./stats.js";
 // The SDK's Node 20 support notice is noise here (as in bin/digest.js); it is read when a client is made.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 
-const STAGES = ["render", "compose", "send", "bundles", "ceilings"] as const;
+const STAGES = ["render", "compose", "send", "bundles", "ceilings", "detail"] as const;
 const DEFAULT_STAGES = "render,compose,send,bundles";
 type Stage = (typeof STAGES)[number];
 
@@ -350,6 +353,31 @@ async function main(): Promise<void> {
       ),
     );
   }
+  let detail: DetailResult | null = null;
+  if (opts.stages.has("detail")) {
+    detail = await benchEditionDetail(config, {
+      recipients: 1_000_000,
+      ledgerRows: opts.quick ? 500 : 20_000,
+      requests: opts.quick ? 5 : 50,
+    });
+    const d = detail;
+    console.log(
+      table(
+        `6. GET /admin/editions/{id}, ${d.recipients.toLocaleString("en-US")} recipients (API router on dynalite)`,
+        ["figure", "value"],
+        [
+          [`median / p95 of ${d.requests} requests`, `${fmt(d.medianMs, 2)} / ${fmt(d.p95Ms, 2)} ms`],
+          ["response bytes (Lambda's limit: 6 MB)", d.responseBytes],
+          ["items read per request", d.itemsRead],
+          [`before the counters: count of ${d.ledgerRows} entries`, `${fmt(d.entriesCountMs, 0)} ms`],
+          [
+            `   scaled to ${d.recipients.toLocaleString("en-US")} entries`,
+            `${fmt(d.entriesCountAtScaleMs / 1000, 1)} s (API Gateway's limit: 29 s)`,
+          ],
+        ],
+      ),
+    );
+  }
   printSummary({ render, compose, send, ceiling, bundles });
   const totalSeconds = (performance.now() - t0) / 1000;
   console.log(`\nbench done in ${fmt(totalSeconds, 1)} s (load average now ${load().join(" ")})`);
@@ -367,6 +395,7 @@ async function main(): Promise<void> {
     ceiling,
     bundles,
     ...(ceilings ? { ceilings } : {}),
+    ...(detail ? { detail } : {}),
   };
   console.log(`BENCH_JSON ${JSON.stringify(json)}`);
 }
