@@ -55,7 +55,8 @@ export type QueuedResendResult =
       gone: number;
       /**
        * Where the next request continues (`?cursor=`), or null when every failed entry was picked up:
-       * one request takes at most RESEND_LIMITS' entries and ledger pages, so it answers within API Gateway's 29 s whatever the edition's size.
+       * one request takes at most RESEND_LIMITS' entries and ledger pages, so it answers within API
+       * Gateway's 29 s whatever the edition's size.
        */
       nextCursor: string | null;
     };
@@ -105,8 +106,8 @@ async function resendable(
 
 /**
  * One chunk of the edition's failed (and, when asked, rejected) entries from `cursor` on, with who
- * they are now: at most RESEND_LIMITS' entries and ledger pages, so its memory and
- * time are bounded whatever the edition's size. `nextCursor`: where the next chunk starts.
+ * they are now: at most RESEND_LIMITS' entries and ledger pages, so its memory and time are
+ * bounded whatever the edition's size. `nextCursor`: where the next chunk starts.
  */
 async function failedChunk(
   deps: ResendDeps,
@@ -274,9 +275,9 @@ export function decodeResendCursor(raw: string): ResendCursor | null {
 /**
  * The deployed resend: the same checks and entries as `resendFailed`, but the recipients go onto the
  * send queue (SQS) for the send functions, which pace and send them as any other batch; nothing is
- * sent in this call. One chunk per call (RESEND_LIMITS); `nextCursor` says where the next call (`cursor`) continues. Each call's messages go into the
- * edition's round like one resend of their own; until the last call the edition may settle "sent"
- * while failed entries are still to come.
+ * sent in this call. One chunk per call (RESEND_LIMITS); `nextCursor` says where the next call
+ * (`cursor`) continues. Each call's messages go into the edition's round like one resend of their
+ * own; until the last call the edition may settle "sent" while failed entries are still to come.
  */
 export async function enqueueFailed(
   deps: ResendDeps,
