@@ -216,6 +216,7 @@ describe("the ledger counters", () => {
     const before = await detail(id);
     expect(before.body.countedFrom).toBe("entries");
     expect(before.body.counts).toMatchObject({ sent: 25, failed: 5 });
+    expect((await stack.digest(["editions", "show", id])).out).toContain(`digest editions recount ${id}`);
     const recounted = await stack.digest(["editions", "recount", id]);
     expect(recounted.code, recounted.err).toBe(0);
     expect(recounted.out).toMatch(/sent=25 failed=5/);

@@ -48,6 +48,11 @@ export async function showEditionCommand(rt: Runtime, io: Io, args: string[]): P
   io.out(
     `recipients: queued=${counts.queued} sent=${counts.sent} failed=${counts.failed} rejected=${counts.rejected} suppressed=${counts.suppressed} skipped=${counts.skipped}`,
   );
+  if (report.countedFrom === "entries") {
+    io.out(
+      `counted from every ledger entry (sent before counters were kept): digest editions recount ${report.id}`,
+    );
+  }
   if (counts.failed + counts.rejected > 0) {
     const flag = counts.rejected > 0 ? " [--include-rejected]" : "";
     io.out(`retry the failed ones: digest editions resend-failed ${report.id}${flag}`);
