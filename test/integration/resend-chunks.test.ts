@@ -1,5 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { decodeResendCursor, enqueueFailed } from "../../functions/core/delivery/resend-failed.js";
+import {
+  decodeResendCursor,
+  enqueueFailed,
+  withQueuedResending,
+} from "../../functions/core/delivery/resend-failed.js";
+import { bearerTokenAuth } from "../../functions/core/http/admin-auth.js";
+import { createApi } from "../../functions/core/http/routes.js";
 import type { EditionRecord, RecipientBatch } from "../../functions/core/kernel/ports.js";
 import type { Runtime } from "../../functions/local/runtime.js";
 import { composedEdition } from "../helpers/edition-setup.js";
@@ -80,5 +86,28 @@ describe("the deployed resend-failed, a chunk per request", () => {
     expect(answers.reduce((n, a) => n + a.retried, 0)).toBe(FAILED);
     expect(new Set(batches.flatMap((b) => b.emails)).size).toBe(batches.flatMap((b) => b.emails).length);
     expect(decodeResendCursor("not a cursor")).toBeNull();
+  });
+
+  it("POST /admin/editions/{id}/resend-failed answers 202 with nextCursor, and 400 for a cursor it never wrote", async () => {
+    const batches: RecipientBatch[] = [];
+    const queue = { enqueue: async (b: readonly RecipientBatch[]) => void batches.push(...b) };
+    const token = "a-test-admin-token-0123456789";
+    const ctx = await rt.apiContext();
+    const api = createApi(withQueuedResending({ ...ctx }, deps, queue), bearerTokenAuth(token));
+    const post = (query: Record<string, string>) =>
+      api({
+        method: "POST",
+        path: `/admin/editions/${DAY}/resend-failed`,
+        query,
+        headers: { authorization: `Bearer ${token}` },
+        body: "",
+        sourceIp: "127.0.0.1",
+        principal: null,
+      });
+    const first = await post({});
+    expect(first.status).toBe(202);
+    const body = JSON.parse(first.body);
+    expect(body).toMatchObject({ editionId: DAY, outcome: "queued", retried: FAILED, nextCursor: null });
+    expect((await post({ cursor: "bm90IGEgY3Vyc29y" })).status).toBe(400);
   });
 });
