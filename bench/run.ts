@@ -15,8 +15,9 @@
  *   --services thread       where dynalite and the SES endpoint run: thread (a worker thread, as
  *                           `digest` runs them; default), inline (the sender's event loop), child
  *   --only render,compose   run only these stages (render, compose, send, bundles; and ceilings and
- *                           import, which only run when named: each per-recipient send step on its
- *                           own; subscriber import rows/s beside a raw BatchWriteItem ceiling)
+ *                           import and detail, which only run when named: each per-recipient send
+ *                           step on its own; subscriber import rows/s beside a raw BatchWriteItem
+ *                           ceiling; GET /admin/editions/{id} of a 1,000,000-recipient edition)
  *   --import-n 20000        rows of the import stage (default 20000; quick 200)
  *   --compose-stories 40    stories in the compose stage's variant (default 40, the cap's worst case)
  *   --bundle-runs 3         cold imports measured per Lambda bundle (default 3; quick 1)
@@ -34,6 +35,7 @@ import { parseArgs } from "node:util";
 import { type BundlesResult, benchBundles } from "./bundles.js";
 import { benchCeilings, type Ceiling } from "./ceilings.js";
 import { benchCompose, type ComposeResult } from "./compose.js";
+import { benchEditionDetail, type DetailResult } from "./edition-detail.js";
 import { benchConfig } from "./fixtures.js";
 import { benchImport, type ImportBenchResult } from "./import.js";
 import { benchRender, type RenderResult } from "./render.js";
@@ -44,7 +46,7 @@ import { fmt, table } from "./stats.js";
 // The SDK's Node 20 support notice is noise here (as in bin/digest.js); it is read when a client is made.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 
-const STAGES = ["render", "compose", "send", "bundles", "ceilings", "import"] as const;
+const STAGES = ["render", "compose", "send", "bundles", "ceilings", "import", "detail"] as const;
 const DEFAULT_STAGES = "render,compose,send,bundles";
 type Stage = (typeof STAGES)[number];
 
@@ -412,6 +414,31 @@ async function main(): Promise<void> {
     importBench = await benchImport(config, { rows: opts.importRows, rawConcurrencies: [1, 4, 8] });
     printImport(importBench);
   }
+  let detail: DetailResult | null = null;
+  if (opts.stages.has("detail")) {
+    detail = await benchEditionDetail(config, {
+      recipients: 1_000_000,
+      ledgerRows: opts.quick ? 500 : 20_000,
+      requests: opts.quick ? 5 : 50,
+    });
+    const d = detail;
+    console.log(
+      table(
+        `7. GET /admin/editions/{id}, ${d.recipients.toLocaleString("en-US")} recipients (API router on dynalite)`,
+        ["figure", "value"],
+        [
+          [`median / p95 of ${d.requests} requests`, `${fmt(d.medianMs, 2)} / ${fmt(d.p95Ms, 2)} ms`],
+          ["response bytes (Lambda's limit: 6 MB)", d.responseBytes],
+          ["items read per request", d.itemsRead],
+          [`before the counters: count of ${d.ledgerRows} entries`, `${fmt(d.entriesCountMs, 0)} ms`],
+          [
+            `   scaled to ${d.recipients.toLocaleString("en-US")} entries`,
+            `${fmt(d.entriesCountAtScaleMs / 1000, 1)} s (API Gateway's limit: 29 s)`,
+          ],
+        ],
+      ),
+    );
+  }
   printSummary({ render, compose, send, ceiling, bundles });
   const totalSeconds = (performance.now() - t0) / 1000;
   console.log(`\nbench done in ${fmt(totalSeconds, 1)} s (load average now ${load().join(" ")})`);
@@ -430,6 +457,7 @@ async function main(): Promise<void> {
     bundles,
     ...(ceilings ? { ceilings } : {}),
     ...(importBench ? { import: importBench } : {}),
+    ...(detail ? { detail } : {}),
   };
   console.log(`BENCH_JSON ${JSON.stringify(json)}`);
 }

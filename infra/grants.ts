@@ -66,7 +66,9 @@ export function grantLeastPrivilege(stack: Stack, targets: GrantTargets): void {
         editions: { table: [GET, BATCH_GET, PUT, UPDATE] },
         subscribers: { table: [BATCH_GET] }, // the message's recipients, in one read
         suppressions: { table: [BATCH_GET] },
-        sends: { table: [GET, UPDATE] }, // the ledger: claim, then mark sent or failed (conditional writes)
+        // The ledger: claim, then mark sent or failed (conditional writes), and once per message the
+        // changes added to the edition's ledger counters (an ADD).
+        sends: { table: [GET, UPDATE] },
       },
     ],
     [
@@ -84,9 +86,10 @@ export function grantLeastPrivilege(stack: Stack, targets: GrantTargets): void {
         // shards: BatchGetItem), cancel's status (Update); resend-failed joins or starts a delivery
         // round like compose (Update, and PutItem of the group it enqueues).
         editions: { table: [GET, BATCH_GET, QUERY, PUT, UPDATE] },
-        // Ledger counts and lists; resend-failed reopens rejected entries; erasure reads each of the
-        // person's entries and keeps only its state under a random key (put, then delete).
-        sends: { table: [GET, QUERY, PUT, UPDATE, DELETE] },
+        // Ledger counts (the edition's counter shards: BatchGetItem) and lists; resend-failed reopens
+        // rejected entries; erasure reads each of the person's entries and keeps only its state under a
+        // random key (put, then delete); both add what they changed to the counters (Update).
+        sends: { table: [GET, BATCH_GET, QUERY, PUT, UPDATE, DELETE] },
         limits: { table: [GET, UPDATE] }, // sign-up rate limits (conditional counters)
       },
     ],

@@ -46,6 +46,8 @@ export const USAGE = `usage: digest [--aws] <command> [options]
                                          retry the recipients whose send failed (rejected ones only
                                          with --include-rejected); nobody already sent is touched
   editions cancel <id> [--json]          stop an edition in progress: nobody not yet reached gets it
+  editions recount <id> [--json]         rebuild an edition's recipient counters from its ledger (one
+                                         sent before they were kept; show says countedFrom=entries)
   compose [--date YYYY-MM-DD]            build and freeze the day's edition without sending it
   dispatch [--at ISO]                    local morning delivery: send the current edition to those whose
                                          delivery hour (in their zone) is now; deployed, hourly
@@ -125,6 +127,7 @@ const COMMANDS: Record<string, Loader | Record<string, Loader>> = {
     show: lazy(editions, "showEditionCommand"),
     list: lazy(editions, "listEditionsCommand"),
     "resend-failed": lazy(editions, "resendFailedCommand"),
+    recount: lazy(editions, "recountEditionCommand"),
     cancel: lazy(() => import("./commands/edition-cancel.js"), "cancelEditionCommand"),
   },
   feeds: {

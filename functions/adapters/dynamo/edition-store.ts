@@ -159,6 +159,22 @@ export class DynamoEditionStore implements EditionStore {
     }
   }
 
+  async markLedgerCounted(editionId: string): Promise<void> {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { editionId, part: META },
+          UpdateExpression: "SET ledgerCounted = :yes",
+          ConditionExpression: "attribute_exists(editionId)",
+          ExpressionAttributeValues: { ":yes": true },
+        }),
+      );
+    } catch (err) {
+      if (!isConditionalCheckFailed(err)) throw err;
+    }
+  }
+
   async setStatus(editionId: string, status: EditionStatus, haltedBecause?: string): Promise<boolean> {
     // Cancelled is final, and a sent edition cannot be cancelled: checked in the write itself, so a
     // sender finishing at the instant an admin cancels cannot undo either.

@@ -5,11 +5,13 @@ import {
   type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
+  paginateQuery,
   QueryCommand,
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
 import type {
   ClaimResult,
+  LedgerCounts,
   LedgerEntry,
   LedgerRecord,
   LedgerState,
@@ -19,7 +21,8 @@ import type {
   SendLedger,
 } from "../../core/kernel/ports.js";
 import { redactAddresses } from "../../core/kernel/redact.js";
-import { isConditionalCheckFailed, queryAll } from "./client.js";
+import { isConditionalCheckFailed } from "./client.js";
+import { LedgerCounters, zeroCounts } from "./ledger-counters.js";
 
 /** Ledger entries outlive any rerun of their edition by far; DynamoDB TTL removes them afterwards. */
 const RETENTION_SECONDS = 180 * 24 * 3600;
@@ -64,15 +67,24 @@ function fromAttributeValues(item: Record<string, AttributeValue>): Record<strin
   return out;
 }
 
+/** The state an update's UPDATED_OLD/ALL_OLD return value held before the write (null: no item). */
+const stateBefore = (old: Record<string, unknown> | undefined): LedgerState | null =>
+  typeof old?.state === "string" ? (old.state as LedgerState) : null;
+
 /**
  * The send ledger: one item per (edition, subscriber). Every transition is a conditional write, so
- * two processes, an SQS redelivery or a rerun can never both hold the same recipient.
+ * two processes, an SQS redelivery or a rerun can never both hold the same recipient. Each write
+ * returns the state it replaced, and the change is counted (ledger-counters.ts).
  */
 export class DynamoSendLedger implements SendLedger {
+  private readonly counters: LedgerCounters;
+
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly table: string,
-  ) {}
+  ) {
+    this.counters = new LedgerCounters(db, table, () => this.expiresAt());
+  }
 
   private expiresAt() {
     return Math.floor(Date.now() / 1000) + RETENTION_SECONDS;
@@ -85,7 +97,7 @@ export class DynamoSendLedger implements SendLedger {
     leaseUntil: number,
   ): Promise<ClaimResult> {
     try {
-      await this.db.send(
+      const res = await this.db.send(
         new UpdateCommand({
           TableName: this.table,
           Key: { editionId, subscriberId },
@@ -108,8 +120,10 @@ export class DynamoSendLedger implements SendLedger {
           // DynamoDB returns the item that failed the condition with the error (no extra read, no
           // extra cost); a store that does not (dynalite) is read once more below.
           ReturnValuesOnConditionCheckFailure: "ALL_OLD",
+          ReturnValues: "UPDATED_OLD",
         }),
       );
+      this.counters.record(editionId, stateBefore(res.Attributes), "sending");
       return { claimed: true };
     } catch (err) {
       if (!isConditionalCheckFailed(err)) throw err;
@@ -123,7 +137,7 @@ export class DynamoSendLedger implements SendLedger {
   }
 
   async markSent(editionId: string, subscriberId: string, owner: string, messageId: string): Promise<void> {
-    await this.db.send(
+    const res = await this.db.send(
       new UpdateCommand({
         TableName: this.table,
         Key: { editionId, subscriberId },
@@ -136,8 +150,10 @@ export class DynamoSendLedger implements SendLedger {
           ":now": new Date().toISOString(),
           ":owner": owner,
         },
+        ReturnValues: "UPDATED_OLD",
       }),
     );
+    this.counters.record(editionId, stateBefore(res.Attributes), "sent");
   }
 
   async markFailed(
@@ -147,8 +163,9 @@ export class DynamoSendLedger implements SendLedger {
     error: string,
     permanent: boolean,
   ): Promise<void> {
+    const state = permanent ? "rejected" : "failed";
     try {
-      await this.db.send(
+      const res = await this.db.send(
         new UpdateCommand({
           TableName: this.table,
           Key: { editionId, subscriberId },
@@ -157,15 +174,17 @@ export class DynamoSendLedger implements SendLedger {
           ConditionExpression: "#owner = :owner AND #state <> :sent",
           ExpressionAttributeNames: { "#state": "state", "#owner": "owner", "#error": "error" },
           ExpressionAttributeValues: {
-            ":state": permanent ? "rejected" : "failed",
+            ":state": state,
             // SES names the recipient in some reasons: the ledger keeps the reason, not the address.
             ":error": redactAddresses(error).slice(0, 1000),
             ":now": new Date().toISOString(),
             ":owner": owner,
             ":sent": "sent",
           },
+          ReturnValues: "UPDATED_OLD",
         }),
       );
+      this.counters.record(editionId, stateBefore(res.Attributes), state);
     } catch (err) {
       if (!isConditionalCheckFailed(err)) throw err;
     }
@@ -173,7 +192,7 @@ export class DynamoSendLedger implements SendLedger {
 
   async markNotSent(editionId: string, subscriberId: string, state: "suppressed" | "skipped"): Promise<void> {
     try {
-      await this.db.send(
+      const res = await this.db.send(
         new UpdateCommand({
           TableName: this.table,
           Key: { editionId, subscriberId },
@@ -188,32 +207,47 @@ export class DynamoSendLedger implements SendLedger {
             ":skipped": "skipped",
             ":suppressed": "suppressed",
           },
+          ReturnValues: "UPDATED_OLD",
         }),
       );
+      this.counters.record(editionId, stateBefore(res.Attributes), state);
     } catch (err) {
       if (!isConditionalCheckFailed(err)) throw err;
     }
   }
 
-  async counts(editionId: string): Promise<Record<LedgerState, number>> {
-    const counts: Record<LedgerState, number> = {
-      sending: 0,
-      sent: 0,
-      failed: 0,
-      rejected: 0,
-      suppressed: 0,
-      skipped: 0,
-    };
-    const items = await queryAll(this.db, {
-      TableName: this.table,
-      KeyConditionExpression: "editionId = :e",
-      ExpressionAttributeNames: { "#state": "state" },
-      ExpressionAttributeValues: { ":e": editionId },
-      ProjectionExpression: "#state",
-    });
-    for (const item of items) {
-      const state = item.state as LedgerState;
-      if (state in counts) counts[state]++;
+  counts(editionId: string): Promise<LedgerCounts> {
+    return this.counters.read(editionId);
+  }
+
+  flushCounts(): Promise<void> {
+    return this.counters.flush();
+  }
+
+  async recount(editionId: string): Promise<LedgerCounts> {
+    const counts = await this.countEntries(editionId);
+    await this.counters.replace(editionId, counts);
+    return counts;
+  }
+
+  async countEntries(editionId: string): Promise<LedgerCounts> {
+    const counts = zeroCounts();
+    const pages = paginateQuery(
+      { client: this.db },
+      {
+        TableName: this.table,
+        KeyConditionExpression: "editionId = :e",
+        ExpressionAttributeNames: { "#state": "state" },
+        ExpressionAttributeValues: { ":e": editionId },
+        ProjectionExpression: "#state",
+      },
+    );
+    // Page by page, never the whole partition in memory.
+    for await (const page of pages) {
+      for (const item of page.Items ?? []) {
+        const state = item.state as LedgerState;
+        if (state in counts) counts[state]++;
+      }
     }
     return counts;
   }
@@ -310,6 +344,7 @@ export class DynamoSendLedger implements SendLedger {
           },
         }),
       );
+      this.counters.record(editionId, "rejected", "failed");
       return true;
     } catch (err) {
       if (isConditionalCheckFailed(err)) return false;
@@ -338,17 +373,20 @@ export class DynamoSendLedger implements SendLedger {
     if (await held()) {
       // Only what stops a second claim: "sent", or for anyone not reached yet "rejected" (never
       // claimed again, never retried); no error text, message id, owner, times or marks.
-      await this.db.send(
+      const kept = state === "sent" ? "sent" : "rejected";
+      const res = await this.db.send(
         new PutCommand({
           TableName: this.table,
           Item: {
             ...key,
-            state: state === "sent" ? "sent" : "rejected",
+            state: kept,
             erasedAt: new Date().toISOString(),
             expiresAt: now + ERASED_HOLD_SECONDS,
           },
+          ReturnValues: "ALL_OLD",
         }),
       );
+      this.counters.record(editionId, stateBefore(res.Attributes), kept);
       return "held";
     }
     // The state alone, under a key that names nobody: the edition's counts stay as they were.

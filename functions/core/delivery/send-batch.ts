@@ -146,6 +146,9 @@ export async function processRecipientBatch(
   const sender = await cache.sender(deps, edition);
   const summary = emptySummary(edition);
   const { outcomes, errors } = await sendToRecipients(deps, sender, batch.emails, summary);
+  // The ledger's per-state counters: what this message's writes changed (and any other message of
+  // this process that settled meanwhile), one ADD. Same caveat as `sent` below.
+  await deps.ledger.flushCounts();
   // The edition's `sent` counter, so that lists need not read the ledger: one ADD per message. Exact
   // under redelivery (a recipient already in the ledger comes back "already_sent", never "sent");
   // only a crash between the sends and this write leaves the counter short (the ledger stays exact).

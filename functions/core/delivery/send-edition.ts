@@ -1,3 +1,4 @@
+import { ledgerCountsOf } from "../edition/ledger-counts.js";
 import type { EditionRecord } from "../kernel/ports.js";
 import { createEditionSender, type EditionDeps } from "./edition-sender.js";
 import { fanOutEdition } from "./fan-out.js";
@@ -29,7 +30,7 @@ export async function deliverEdition(
   edition: EditionRecord,
   opts: Omit<QueueDeliverOptions, "sentBefore"> = {},
 ): Promise<SendSummary> {
-  const sentBefore = (await deps.ledger.counts(edition.editionId)).sent;
+  const sentBefore = (await ledgerCountsOf(deps.ledger, edition)).sent;
   const { summary, refused } = await deliverThroughQueue(
     deps,
     edition,
@@ -59,6 +60,7 @@ export async function deliverRecipients(
   const sender = await createEditionSender(deps, edition);
   const tally = emptySummary(edition);
   const { errors } = await sendToRecipients(deps, sender, emails, tally);
+  await deps.ledger.flushCounts();
   if (errors.length > 0) throw new Error(RecipientSendError.summarise(errors), { cause: errors[0]?.cause });
   const { stoppedBecause, haltedBecause } = sender.summary;
   return { ...tally, stoppedBecause, haltedBecause };

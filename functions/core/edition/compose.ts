@@ -83,6 +83,8 @@ export async function composeEdition(
     createdAt: existing?.createdAt ?? at,
     updatedAt: at,
     slotNonce,
+    // Only a building edition is composed again, and a building one has no ledger entries yet.
+    ledgerCounted: true,
     ...(dropped.length > 0 ? { dropped } : {}),
   };
   if (opts.dryRun) return { kind: "edition", edition, leftOut };

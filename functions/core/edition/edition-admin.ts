@@ -6,10 +6,12 @@ import type {
   EditionStat,
   EditionStatus,
   EditionStore,
+  LedgerCounts,
   LedgerState,
   SendLedger,
 } from "../kernel/ports.js";
 import { editionIdFor } from "./compose.js";
+import { ledgerCountsOf } from "./ledger-counts.js";
 
 /**
  * What an admin sees of editions, shared by `digest editions list|show` and `GET /admin/editions[/{id}]`.
@@ -117,6 +119,12 @@ export interface EditionReport {
   dropped: DroppedStory[];
   /** Recipients per send-ledger state; `queued` is the same as `sending` (claimed, not yet sent). */
   counts: Record<LedgerState, number> & { queued: number };
+  /**
+   * Where `counts` came from: "counters", kept as the ledger changes (a few small reads at any size),
+   * or "entries", read from every ledger entry (an edition sent before the counters existed; `digest
+   * editions recount <id>` moves it to counters).
+   */
+  countedFrom: "counters" | "entries";
   /** Counters from SES events (delivered, bounced, complained, opened, clicked). */
   stats: Partial<Record<EditionStat, number>>;
   createdAt: string;
@@ -127,7 +135,10 @@ export interface EditionReport {
 export async function editionReport(deps: EditionAdminDeps, id: string): Promise<EditionReport | null> {
   const edition = await deps.editions.get(id);
   if (!edition) return null;
-  const [counts, stats] = await Promise.all([deps.ledger.counts(id), deps.editions.getStats(id)]);
+  const [counts, stats] = await Promise.all([
+    ledgerCountsOf(deps.ledger, edition),
+    deps.editions.getStats(id),
+  ]);
   return {
     id: edition.editionId,
     date: edition.date,
@@ -145,6 +156,7 @@ export async function editionReport(deps: EditionAdminDeps, id: string): Promise
     leftOutBySection: edition.leftOutBySection,
     dropped: edition.dropped ?? [],
     counts: { queued: counts.sending, ...counts },
+    countedFrom: edition.ledgerCounted ? "counters" : "entries",
     stats,
     createdAt: edition.createdAt,
     updatedAt: edition.updatedAt,
@@ -181,4 +193,34 @@ export async function cancelEdition(deps: EditionAdminDeps, id: string): Promise
   // the ledger's entries have expired (the archive reads the ledger too, for messages still in flight).
   if (report.counts.sent > 0 && !edition.reachedReaders) await deps.editions.markReachedReaders(id);
   return { outcome: already ? "already-cancelled" : "cancelled", report };
+}
+
+export type RecountResult =
+  | { outcome: "not-found" }
+  | { outcome: "refused"; reason: string }
+  | { outcome: "recounted"; counts: LedgerCounts };
+
+/**
+ * `digest editions recount <id>`: counts the edition's ledger entries (one Query of its whole
+ * partition, page by page: minutes at a million, which is why it is a CLI command and no API route),
+ * replaces its counters with the result and marks it counted, so its report reads the counters from
+ * then on. For an edition sent before the counters existed, or one whose counters a crashed sender
+ * left short. Refused while the edition may still write entries (building or sending): a change
+ * counted meanwhile would be overwritten.
+ */
+export async function recountEdition(
+  deps: Pick<EditionAdminDeps, "editions" | "ledger">,
+  id: string,
+): Promise<RecountResult> {
+  const edition = await deps.editions.get(id);
+  if (!edition) return { outcome: "not-found" };
+  if (edition.status === "building" || edition.status === "sending") {
+    return {
+      outcome: "refused",
+      reason: `edition ${id} is ${edition.status}: recount it once it is over (or cancel it first)`,
+    };
+  }
+  const counts = await deps.ledger.recount(id);
+  await deps.editions.markLedgerCounted(id);
+  return { outcome: "recounted", counts };
 }

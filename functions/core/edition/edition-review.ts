@@ -13,6 +13,7 @@ import type {
 } from "../kernel/ports.js";
 import { type ComposeDeps, composeEdition, editionIdFor } from "./compose.js";
 import { ALL_SECTIONS, type EditionStory, rankStories, sectionsOfVariant, variantKey } from "./edition.js";
+import { ledgerCountsOf } from "./ledger-counts.js";
 import { renderVariant, variantView } from "./variant.js";
 
 /** A story as a review lists it. */
@@ -90,7 +91,7 @@ const PAGE = 500;
 export interface ReviewDeps extends ComposeDeps {
   subscribers: SubscriberStore;
   suppressions: SuppressionStore;
-  ledger: Pick<SendLedger, "counts">;
+  ledger: Pick<SendLedger, "counts" | "countEntries">;
 }
 
 /**
@@ -187,7 +188,7 @@ export async function reviewEdition(deps: ReviewDeps, day: string): Promise<Revi
       recipients: variants.reduce((n, v) => n + v.recipients, 0),
       skipped,
       suppressed,
-      alreadySent: frozen ? (await deps.ledger.counts(edition.editionId)).sent : 0,
+      alreadySent: frozen ? (await ledgerCountsOf(deps.ledger, edition)).sent : 0,
     },
   };
 }

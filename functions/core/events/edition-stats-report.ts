@@ -34,7 +34,8 @@ export interface EditionListItemWithStats extends EditionListItem {
 
 /**
  * The report of one edition with its delivery figures, or null when there is no such edition. `sent`
- * is the ledger's count (exact; the report reads the ledger anyway), beside the counter's.
+ * is the ledger's count (its counters, or its entries for an edition sent before them), beside the
+ * counter's.
  */
 export async function editionReportWithStats(
   deps: EditionStatsDeps,
@@ -71,7 +72,8 @@ export async function listEditionsWithStats(
         const i = next++;
         const item = items[i] as EditionListItem;
         const counters = await deps.editions.getStats(item.id);
-        const ledgerSent = counters.sent === undefined ? (await deps.ledger.counts(item.id)).sent : undefined;
+        const ledgerSent =
+          counters.sent === undefined ? (await deps.ledger.countEntries(item.id)).sent : undefined;
         withStats[i] = {
           ...item,
           delivery: deliveryStats(counters, { ledgerSent, tracking: trackingOf(deps) }),

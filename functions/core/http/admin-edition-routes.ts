@@ -1,4 +1,4 @@
-import { editionResending } from "../delivery/resend-failed.js";
+import { decodeResendCursor, editionResending, type ResendCursor } from "../delivery/resend-failed.js";
 import { cancelEdition, DEFAULT_EDITION_DAYS, MAX_EDITION_DAYS } from "../edition/edition-admin.js";
 import { editionReportWithStats, listEditionsWithStats } from "../events/edition-stats-report.js";
 import { isDay } from "../kernel/dates.js";
@@ -29,14 +29,19 @@ const showEditionRoute = adminRoute("GET", "/admin/editions/{id}", async (_req, 
 
 const resendRoute = adminRoute("POST", "/admin/editions/{id}/resend-failed", async (req, params, ctx) => {
   const includeRejected = queryBool(req, "includeRejected");
+  let cursor: ResendCursor | undefined;
+  if (req.query.cursor) {
+    cursor = decodeResendCursor(req.query.cursor) ?? undefined;
+    if (!cursor) bad("cursor", "cursor must be the nextCursor of an earlier resend-failed answer");
+  }
   const sending = editionResending(ctx);
   if (!sending) {
     throw new HttpError(501, "resending is not available here: run digest editions resend-failed <id>");
   }
   const id = params.id ?? "";
-  const result = await sending.resendFailed(id, { includeRejected });
+  const result = await sending.resendFailed(id, { includeRejected, cursor });
   unlessStopped(result, noEdition(id));
-  // Deployed: enqueued for the send functions, nothing sent yet.
+  // Deployed: enqueued for the send functions, nothing sent yet; with a nextCursor, call again with it.
   if (result.outcome === "queued") return jsonResponse(202, { editionId: id, ...result });
   const { summary, retried, rejectedLeft, gone } = result;
   return jsonResponse(200, { ...summary, retried, rejectedLeft, gone });

@@ -5,7 +5,7 @@ import { normalizeEmail, type Subscriber } from "./subscribers.js";
 
 /** What erasure needs beyond the admin operations: the ledger, the editions, the outbox copies. */
 export interface ErasureDeps extends SubscriberAdminDeps {
-  ledger: Pick<SendLedger, "eraseRecipient">;
+  ledger: Pick<SendLedger, "eraseRecipient" | "flushCounts">;
   editions: Pick<EditionStore, "idsOfDay" | "getStatus">;
   /** The local outbox; null or absent when there is none (deployed). */
   outbox?: Pick<Outbox, "eraseRecipient"> | null;
@@ -66,6 +66,8 @@ async function eraseLedgerEntries(deps: ErasureDeps, subscriber: Subscriber): Pr
       }
     }),
   );
+  // A held entry may have changed state (to "rejected"): the editions' counters follow.
+  await deps.ledger.flushCounts();
   return erased;
 }
 

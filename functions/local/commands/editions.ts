@@ -2,7 +2,7 @@ import { DynamoEditionStore } from "../../adapters/dynamo/edition-store.js";
 import { DynamoSendLedger } from "../../adapters/dynamo/send-ledger.js";
 import { resendFailed } from "../../core/delivery/resend-failed.js";
 import { stopMessage, summaryLine } from "../../core/delivery/send-edition.js";
-import { DEFAULT_EDITION_DAYS, MAX_EDITION_DAYS } from "../../core/edition/edition-admin.js";
+import { DEFAULT_EDITION_DAYS, MAX_EDITION_DAYS, recountEdition } from "../../core/edition/edition-admin.js";
 import { describeEngagement, describeRates, formatRate } from "../../core/events/edition-stats.js";
 import {
   type EditionStatsDeps,
@@ -48,6 +48,11 @@ export async function showEditionCommand(rt: Runtime, io: Io, args: string[]): P
   io.out(
     `recipients: queued=${counts.queued} sent=${counts.sent} failed=${counts.failed} rejected=${counts.rejected} suppressed=${counts.suppressed} skipped=${counts.skipped}`,
   );
+  if (report.countedFrom === "entries") {
+    io.out(
+      `counted from every ledger entry (sent before counters were kept): digest editions recount ${report.id}`,
+    );
+  }
   if (counts.failed + counts.rejected > 0) {
     const flag = counts.rejected > 0 ? " [--include-rejected]" : "";
     io.out(`retry the failed ones: digest editions resend-failed ${report.id}${flag}`);
@@ -60,6 +65,29 @@ export async function showEditionCommand(rt: Runtime, io: Io, args: string[]): P
   for (const line of describeRates(delivery)) io.out(line);
   io.out(`verdict: ${delivery.verdict}`);
   for (const note of delivery.notes) io.out(`note: ${note}`);
+  return 0;
+}
+
+/**
+ * `digest editions recount <id> [--json]`: rebuilds the edition's ledger counters from its entries
+ * (an edition sent before they existed, or one a crashed sender left short); prints the counts.
+ */
+export async function recountEditionCommand(rt: Runtime, io: Io, args: string[]): Promise<number> {
+  const { values, positionals } = parseFlags(args, { json: { type: "boolean" } });
+  if (positionals.length !== 1) throw new UsageError("editions recount takes one edition id");
+  const id = positionals[0] as string;
+  const result = await recountEdition(deps(rt), id);
+  if (result.outcome === "not-found") throw new CommandError(`no edition ${id}`);
+  if (result.outcome === "refused") throw new CommandError(result.reason);
+  const { counts } = result;
+  if (values.json) {
+    io.out(JSON.stringify(counts, null, 2));
+    return 0;
+  }
+  io.out(
+    `edition ${id} recounted: queued=${counts.sending} sent=${counts.sent} failed=${counts.failed} ` +
+      `rejected=${counts.rejected} suppressed=${counts.suppressed} skipped=${counts.skipped}`,
+  );
   return 0;
 }
 

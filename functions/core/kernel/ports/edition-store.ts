@@ -39,6 +39,12 @@ export interface EditionRecord {
    * archive keeps showing it (its "View in browser" links must not break).
    */
   reachedReaders?: boolean;
+  /**
+   * Set on editions whose ledger counters were kept from their first entry (composed since they
+   * exist, or recounted by `digest editions recount`): their counts are read from the counters.
+   * Absent on older editions: counted from their entries.
+   */
+  ledgerCounted?: boolean;
   /** Sections of the selected stories, in display order. */
   sections: string[];
   createdAt: string;
@@ -91,6 +97,8 @@ export interface EditionStore {
    * for an edition that does not exist.
    */
   markReachedReaders(editionId: string): Promise<void>;
+  /** Sets EditionRecord.ledgerCounted (after a recount); a no-op for an edition that does not exist. */
+  markLedgerCounted(editionId: string): Promise<void>;
   /**
    * Ids of the editions of a day, from a per-day index written with each edition (so ids with a
    * suffix after the day are found too); editions stored before the index existed are not in it.

@@ -1,6 +1,9 @@
 import type { Page } from "./page.js";
 
-export type LedgerState = "sending" | "sent" | "failed" | "rejected" | "suppressed" | "skipped";
+export const LEDGER_STATES = ["sending", "sent", "failed", "rejected", "suppressed", "skipped"] as const;
+export type LedgerState = (typeof LEDGER_STATES)[number];
+/** Recipients of an edition per ledger state. */
+export type LedgerCounts = Record<LedgerState, number>;
 
 export interface LedgerEntry {
   state: LedgerState;
@@ -31,8 +34,22 @@ export interface SendLedger {
   ): Promise<void>;
   /** Records a recipient that was not mailed (suppressed or nothing in their sections), unless already sent. */
   markNotSent(editionId: string, subscriberId: string, state: "suppressed" | "skipped"): Promise<void>;
-  /** How many recipients of the edition are in each state. */
-  counts(editionId: string): Promise<Record<LedgerState, number>>;
+  /**
+   * How many recipients of the edition are in each state, from counters kept as entries change state
+   * (a few small reads, whatever the edition's size): exact for editions counted from their first
+   * entry (EditionRecord.ledgerCounted; `ledgerCountsOf` in core/delivery picks the right read).
+   */
+  counts(editionId: string): Promise<LedgerCounts>;
+  /** The same counts read from every entry of the edition (one Query of its whole partition). */
+  countEntries(editionId: string): Promise<LedgerCounts>;
+  /**
+   * Adds the state changes this ledger made since the last flush to their editions' counters. Every
+   * writer of entries flushes when its unit of work is over (the send path: each queue message);
+   * changes not yet flushed are not in `counts`.
+   */
+  flushCounts(): Promise<void>;
+  /** Replaces the edition's counters with a count of its entries (an operator's recount); returns it. */
+  recount(editionId: string): Promise<LedgerCounts>;
   /**
    * The edition's entries in the given states, a page at a time (one Query of the edition's
    * partition, filtered on state; a page may hold fewer than `limit` and still have a next one).
