@@ -63,6 +63,48 @@ export async function setStoryHeld(store: StoryStore, id: string, held: boolean)
   return updated ? { outcome: "changed", story: updated } : { outcome: "not-found" };
 }
 
+/** The editor's change to a story: pick it as its day's lead (true) or unpick it (false); set or clear its order. */
+export interface PickChange {
+  lead?: boolean;
+  /** 1 first within its section; null clears it. */
+  rank?: number | null;
+}
+
+/** Largest editor's order a story may be given. */
+export const MAX_RANK = 999;
+
+/**
+ * Picks a story as its day's lead or unpicks it, and sets or clears its order within its section
+ * (`digest stories lead|rank`, `PATCH /admin/stories/{id}`). A pick is a time (`now`): of several
+ * stories picked for one day, the latest leads, so picking one needs no write to the others. A story
+ * already in an edition is refused ("in-edition"): that edition is frozen and would not change.
+ * Throws RangeError for a rank that is not a whole number from 1 to MAX_RANK.
+ */
+export async function setStoryPick(
+  store: StoryStore,
+  id: string,
+  change: PickChange,
+  now: Date,
+): Promise<HoldResult> {
+  const { rank } = change;
+  if (rank !== undefined && rank !== null && (!Number.isInteger(rank) || rank < 1 || rank > MAX_RANK)) {
+    throw new RangeError(`rank must be a whole number from 1 to ${MAX_RANK}, or null`);
+  }
+  const story = await store.get(id);
+  if (!story) return { outcome: "not-found" };
+  if (story.editionId) return { outcome: "in-edition", story, editionId: story.editionId };
+  const leadChanges = change.lead !== undefined && change.lead !== (story.leadPickedAt !== undefined);
+  // Picking again moves the pick to now: the latest pick leads.
+  const repick = change.lead === true && story.leadPickedAt !== undefined;
+  const rankChanges = rank !== undefined && rank !== (story.rank ?? null);
+  if (!leadChanges && !repick && !rankChanges) return { outcome: "unchanged", story };
+  const updated = await store.setPick(id, {
+    ...(change.lead !== undefined ? { leadPickedAt: change.lead ? now.toISOString() : null } : {}),
+    ...(rankChanges ? { rank } : {}),
+  });
+  return updated ? { outcome: "changed", story: updated } : { outcome: "not-found" };
+}
+
 /** What a request body holds, by its media type: the import file kind it is read as. */
 const MEDIA_TYPE_EXTENSIONS: Record<string, string> = {
   "application/json": ".json",
