@@ -17,6 +17,7 @@ export function sampleView(): EditionView {
       excerpt:
         "The harbour town of Wexmoor ran entirely on tidal power for seven days, the first such trial in the region. Engineers said the turbines delivered more than expected during spring tides.",
       readMoreUrl: "https://lakeside-herald.example/science/2026/11/26/tidal-power-wexmoor",
+      section: "Science",
       image: {
         url: "https://lakeside-herald.example/images/wexmoor-turbines.jpg",
         alt: "Tidal turbines in Wexmoor harbour at low tide",

@@ -222,7 +222,7 @@ export function buildView({
 }: ViewInput): EditionView {
   const base = config.publicBaseUrl;
   const order = orderEdition(stories, config.sections);
-  const lead = order.lead ? storyView(order.lead, base) : null;
+  const lead = order.lead ? { ...storyView(order.lead, base), section: order.lead.section } : null;
   const sections = order.sections.map((section) => ({
     name: section.name,
     stories: section.stories.map((s) => storyView(s, base)),

@@ -47,6 +47,8 @@ export interface StoryTemplateContext {
   readMoreUrl: string | null;
   source: string;
   byline: string;
+  /** The lead's section, shown above its headline; "" for the other stories. */
+  section: string;
   /** The line under the headline: byline, and the source when the call to action does not name it. */
   meta: string;
   excerpt: string;
@@ -161,6 +163,7 @@ function storyContext(story: StoryView): StoryTemplateContext {
     readMoreUrl,
     source: story.source,
     byline,
+    section: story.section ?? "",
     meta: atSource ? byline : [story.source, byline].filter((part) => part !== "").join(" · "),
     excerpt: story.excerpt,
     ctaLabel,

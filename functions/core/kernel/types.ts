@@ -121,6 +121,8 @@ export interface StoryView {
   excerpt: string;
   /** Where the headline and "Read more" point: the story URL, else its hosted copy. */
   readMoreUrl: string;
+  /** The lead's section, named above its headline (the lead stands outside the sections); absent for the others. */
+  section?: string;
   /** The story's picture (shown for the lead); absent or null, none. */
   image?: StoryImage | null;
 }
