@@ -18,6 +18,8 @@ export const USAGE = `usage: digest [--aws] <command> [options]
   stories list [--date YYYY-MM-DD] [--json]   held stories are marked [held]
   stories remove <id>...                 delete stories that went out in no edition (re-imports skip them)
   stories hold <id>... · release <id>... keep stories out of editions until released
+  stories lead <id> [--off]              pick the story its day's edition opens with (--off: unpick)
+  stories rank <id> <n|none>             its place in its section (1 first; none: newest first)
   feeds add <url> [--section S]          subscribe to an RSS, Atom or JSON Feed (again: sets the section)
   feeds list [--json]                    feeds, their section and last poll (status, error, time)
   feeds remove <url>
@@ -99,6 +101,8 @@ const COMMANDS: Record<string, Loader | Record<string, Loader>> = {
     remove: lazy(storyEdit, "removeStoriesCommand"),
     hold: lazy(storyEdit, "holdStoriesCommand"),
     release: lazy(storyEdit, "releaseStoriesCommand"),
+    lead: lazy(storyEdit, "leadStoryCommand"),
+    rank: lazy(storyEdit, "rankStoryCommand"),
   },
   subscribers: {
     add: lazy(subscribers, "addSubscriberCommand"),

@@ -278,6 +278,43 @@ describe("admin story routes", () => {
     expect(bad.json.field).toBe("date");
   });
 
+  it("picks a story as its day's lead and sets its place in its section; the dry run's subject follows", async () => {
+    const day = "2031-04-02";
+    const res = await post(
+      serve,
+      JSON.stringify([story(day, 1), story(day, 2), story(day, 3)]),
+      "application/json",
+    );
+    const [oldest] = res.json.ids as string[];
+    const pick = await call(serve, "PATCH", `/admin/stories/${oldest}`, { lead: true });
+    expect(pick.status).toBe(200);
+    expect(pick.json.leadPickedAt).toMatch(/^\d{4}-\d{2}-\d{2}T/);
+    const dry = await stack.digest(["send", "--date", day, "--dry-run", "--json"]);
+    expect(JSON.parse(dry.out).subject).toBe(story(day, 1).headline);
+    // A picture given at import is stored with the story, checked (https, absolute).
+    const pictured = {
+      ...story(day, 4),
+      image: { url: "https://news.example.org/p.jpg", alt: "A caption", width: 1200, height: 800 },
+    };
+    const withImage = await post(serve, JSON.stringify(pictured), "application/json");
+    expect(withImage.json).toMatchObject({ imported: 1 });
+    const listedImage = (await listDay(day)).find((s: Json) => s.id === withImage.json.ids[0]);
+    expect(listedImage.image).toEqual(pictured.image);
+    const ranked = await call(serve, "PATCH", `/admin/stories/${oldest}`, { rank: 2 });
+    expect(ranked.json).toMatchObject({ rank: 2 });
+    expect((await call(serve, "PATCH", `/admin/stories/${oldest}`, { rank: 0 })).json).toMatchObject({
+      field: "rank",
+    });
+    expect((await call(serve, "PATCH", `/admin/stories/${oldest}`, { lead: "yes" })).json).toMatchObject({
+      field: "lead",
+    });
+    expect((await call(serve, "PATCH", `/admin/stories/${oldest}`, {})).status).toBe(400);
+    const unpicked = await call(serve, "PATCH", `/admin/stories/${oldest}`, { lead: false, rank: null });
+    expect(unpicked.json.leadPickedAt).toBeUndefined();
+    expect(unpicked.json.rank).toBeUndefined();
+    expect((await call(serve, "PATCH", "/admin/stories/nope", { lead: true })).status).toBe(404);
+  });
+
   it("cancels an edition in progress (idempotent), refuses a sent one (409), keeps stories that went out", async () => {
     const day = "2031-05-01";
     await post(serve, JSON.stringify([story(day, 1)]), "application/json");

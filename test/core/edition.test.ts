@@ -95,16 +95,21 @@ describe("edition selection", () => {
     expect(view.moreUrl).toBe("https://digest.example.com/archive/2031-03-14");
   });
 
-  it("says 1 story, not 1 stories, in the default preheader", () => {
+  it("names the next stories in the default preheader, or the lone story's lede", () => {
     const config = parseConfig({}, {});
-    const one = buildView({ config, date: "2031-03-14", stories: [s("a", "World", 9)], leftOut: 0 });
-    expect(one.preheader).toBe("1 story today: Headline a");
+    const one = buildView({
+      config,
+      date: "2031-03-14",
+      stories: [s("a", "World", 9, { excerpt: "The harbour reopened." })],
+      leftOut: 0,
+    });
+    expect(one.preheader).toBe("The harbour reopened.");
     const two = buildView({
       config,
       date: "2031-03-14",
       stories: [s("a", "World", 9), s("b", "World", 10)],
       leftOut: 0,
     });
-    expect(two.preheader).toBe("2 stories today: Headline b · Headline a");
+    expect(two.preheader).toBe("Also today: Headline a");
   });
 });

@@ -131,13 +131,13 @@ describe("finaliseStory defaults", () => {
     expect(fail({ headline: " \n " })).toBe("headline: required");
   });
 
-  it("normalises text, strips control characters, keeps HTML as text", () => {
+  it("normalises text, strips control characters, reads a headline's markup as text", () => {
     const { story } = ok({
       headline: "Caf\u0065\u0301 <b>opens</b>\u0000",
       byline: " Ana\u0007  Ortiz ",
       body: "First  paragraph\nwraps here.\n\n\n\nSecond\tparagraph.",
     });
-    expect(story.headline).toBe("Café <b>opens</b>");
+    expect(story.headline).toBe("Café opens");
     expect(story.headline.normalize("NFC")).toBe(story.headline);
     expect(story.byline).toBe("Ana Ortiz");
     expect(story.body).toBe("First paragraph wraps here.\n\nSecond paragraph.");
@@ -246,7 +246,7 @@ describe("finaliseStory: HTML and encoded text", () => {
     expect(own.excerpt).toBe("Tea & toast – at nine.");
   });
 
-  it("decodes references in headline, byline, source and section but keeps tags as text", () => {
+  it("decodes references in headline, byline, source and section; strips a headline's tags, keeps the others' as text", () => {
     const { story } = ok({
       headline: "Tea &amp; toast: the <b>best</b> caf&eacute;s",
       byline: "Tom O&#8217;Neill",
@@ -254,7 +254,7 @@ describe("finaliseStory: HTML and encoded text", () => {
       section: "Food &amp; Drink",
     });
     expect(story).toMatchObject({
-      headline: "Tea & toast: the <b>best</b> cafés",
+      headline: "Tea & toast: the best cafés",
       byline: "Tom O’Neill",
       source: "Fell & Dale",
       section: "Food & Drink",

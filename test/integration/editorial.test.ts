@@ -137,4 +137,36 @@ describe("digest stories remove | hold | release", () => {
     expect(mixed.out).toContain(`held ${only?.id}`);
     expect((await listed())[0]?.held).toBe(true);
   });
+
+  it("stories lead picks the story the edition opens with (subject, first in the email); --off unpicks it", async () => {
+    stack = await startTestStack();
+    const file = await writeStories(
+      stack,
+      "s.ndjson",
+      [1, 2, 3].map((n) => story(DAY, n)),
+    );
+    expect((await stack.digest(["stories", "import", file])).code).toBe(0);
+    const oldest = idOf(await listed(), 1);
+    const pick = await stack.digest(["stories", "lead", oldest]);
+    expect(pick.code).toBe(0);
+    expect(pick.out).toContain("as the lead");
+    expect((await stack.digest(["stories", "list", "--date", DAY])).out).toContain("[lead]");
+    const dry = JSON.parse((await stack.digest(["send", "--date", DAY, "--dry-run", "--json"])).out);
+    expect(dry.subject).toBe("Story number 1 of the day");
+    expect((await stack.digest(["stories", "lead", oldest, "--off"])).code).toBe(0);
+    const after = JSON.parse((await stack.digest(["send", "--date", DAY, "--dry-run", "--json"])).out);
+    expect(after.subject).not.toBe("Story number 1 of the day");
+    expect((await stack.digest(["stories", "rank", oldest, "0"])).code).toBe(2);
+    expect((await stack.digest(["stories", "lead", "nope"])).code).toBe(1);
+
+    // Picked, it leads the email that goes out; once sent, picking it again is refused.
+    expect((await stack.digest(["stories", "lead", oldest])).code).toBe(0);
+    await stack.digest(["subscribers", "add", "ana@example.com"]);
+    expect((await stack.digest(["send", "--date", DAY])).code).toBe(0);
+    const mail = await simpleParser(stack.ses.messages[0]?.raw as Buffer);
+    expect(mail.subject).toBe("Story number 1 of the day");
+    const late = await stack.digest(["stories", "lead", oldest]);
+    expect(late.code).toBe(1);
+    expect(late.err).toContain("already in edition");
+  });
 });

@@ -91,10 +91,8 @@ describe("digest preview in Chromium", () => {
   it("shows subject, preheader, size, text part and the stories the cap left out", async () => {
     await page.goto(server.url, { waitUntil: "load" });
     expect(await page.textContent("h1")).toBe(`Preview of the ${DAY} edition`);
-    expect(await page.textContent("#subject")).toMatch(
-      /^The Morning Digest, Tuesday 6 May 2031: Headline \d of the day$/,
-    );
-    expect(await page.textContent("#preheader")).toMatch(/^6 stories today: Headline \d of the day · /);
+    expect(await page.textContent("#subject")).toMatch(/^Headline \d of the day$/);
+    expect(await page.textContent("#preheader")).toMatch(/^Also today: Headline \d of the day · /);
 
     // The readout is the byte length of exactly the HTML the frames show.
     const emailHtml = Buffer.from(await (await fetch(`${server.url}/email.html`)).arrayBuffer());
@@ -112,7 +110,9 @@ describe("digest preview in Chromium", () => {
 
     const desktop = await frame("frame-desktop");
     expect(await desktop.evaluate(() => window.innerWidth)).toBe(600);
-    expect(await desktop.locator("h3").count()).toBe(6);
+    // Six stories: the lead (an h2 of its own) and five h3s.
+    expect(await desktop.locator("h2.dg-lead").count()).toBe(1);
+    expect(await desktop.locator("h3").count()).toBe(5);
     await page.locator("#frame-desktop").screenshot({ path: await screenshotPath("preview-desktop") });
     await page.screenshot({ path: await screenshotPath("preview-page"), fullPage: true });
 
@@ -160,9 +160,13 @@ describe("digest preview in Chromium", () => {
     await page.check('#variant-form input[value="Science"]');
     await Promise.all([page.waitForURL(/section=Science/), page.click("#variant-form button")]);
     const desktop = await frame("frame-desktop");
-    expect(await desktop.locator("h2").allTextContents()).toEqual(["Science"]);
+    // The variant's lead (a Science story, its own h2), then the Science section.
+    expect(await desktop.locator("h2").allTextContents()).toEqual([
+      expect.stringMatching(/^Headline \d of the day$/),
+      "Science",
+    ]);
     expect(await page.isChecked('#variant-form input[value="Science"]')).toBe(true);
-    expect(await page.textContent("#subject")).toContain("The Morning Digest");
+    expect(await page.textContent("#subject")).toMatch(/Headline \d of the day/);
   });
 
   it("sends a test: the real message through SES, into out/test/<email>.eml, marked [Test]", async () => {
@@ -177,10 +181,11 @@ describe("digest preview in Chromium", () => {
     expect(stack.ses.messages.length).toBe(before + 1);
     expect(stack.ses.messages.at(-1)?.raw.equals(raw)).toBe(true);
     const mail = await simpleParser(raw);
-    expect(mail.subject).toMatch(/^\[Test\] The Morning Digest, Tuesday 6 May 2031: /);
+    expect(mail.subject).toMatch(/^\[Test\] Headline \d of the day$/);
     expect(mail.to && "text" in mail.to ? mail.to.text : "").toBe("editor@example.org");
     // The Culture variant, as chosen on the page.
-    expect(mail.html).toContain(">Culture</h2>");
+    // Culture's one story leads the variant, its section named above its headline.
+    expect(mail.html).toContain(">Culture</span></p>");
     expect(mail.html).not.toContain(">World</h2>");
     expect(mail.text).toContain("Unsubscribe: https://digest.example.com/unsubscribe");
   });

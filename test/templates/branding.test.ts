@@ -169,7 +169,7 @@ describe("the configured look in the rendered email", () => {
     expect(html).toContain("border-top:4px solid #9a3412;");
     expect(html).toContain('href="https://harbour.example/ferry" style="color:#1c1917;');
     expect(html).toContain(
-      `aria-label="Read more: Harbour ferry returns after winter refit" style="color:#9a3412;`,
+      `aria-label="Read more at Harbour Times: Harbour ferry returns after winter refit" style="color:#9a3412;`,
     );
     expect(html).toContain(
       '<img src="https://cdn.example/harbour.png" alt="Harbour Digest" width="180" height="40"',

@@ -83,7 +83,7 @@ const ALLOWED_ERRORS: Record<string, { clients: string[]; why: string }> = {
   },
   "aria-label attribute": {
     clients: ["outlook.windows-mail"],
-    why: "names the email and each Read more link; the visible text under each story's heading still makes sense there",
+    why: "names the email and each story's call to action; its visible text (Read more at {source}) still makes sense there",
   },
 };
 
@@ -238,16 +238,24 @@ describe("caniemail (Gmail, Outlook, Apple Mail)", () => {
   });
 });
 
+/** The sample edition whose lead has no picture: the lead is then a larger headline alone. */
+function noPictureView(): EditionView {
+  const view = sampleView();
+  return { ...view, lead: view.lead ? { ...view.lead, image: null } : null };
+}
+
 describe("the rendered email in Chromium", () => {
   it.each([
     ["light", "sample"],
     ["dark", "sample"],
     ["light", "branded"],
     ["dark", "branded"],
+    ["light", "lead-without-picture"],
+    ["dark", "lead-without-picture"],
   ] as const)(
     "has body-text contrast ≥ 4.5:1 and no serious axe violations (%s, %s)",
     async (scheme, which) => {
-      const view = which === "sample" ? sampleView() : brandedView();
+      const view = which === "sample" ? sampleView() : which === "branded" ? brandedView() : noPictureView();
       const page = await open(renderer.html(view), 600, scheme);
       try {
         const samples = await textSamples(page);
@@ -286,7 +294,11 @@ describe("the rendered email in Chromium", () => {
           height: i.getAttribute("height"),
         })),
         links: [...document.querySelectorAll("a")].map((a) => ({
-          name: a.getAttribute("aria-label") ?? a.textContent?.trim() ?? "",
+          // A picture's link is named by the picture's alt text.
+          name:
+            a.getAttribute("aria-label") ??
+            (a.textContent?.trim() || a.querySelector("img")?.getAttribute("alt")) ??
+            "",
           href: a.getAttribute("href"),
         })),
         h1: document.querySelector("h1")?.textContent ?? "",
@@ -294,21 +306,29 @@ describe("the rendered email in Chromium", () => {
       expect(facts.lang).toBe("en");
       expect(facts.tables.length).toBeGreaterThanOrEqual(4);
       expect(facts.tables.every((role) => role === "presentation")).toBe(true);
-      // One h1 (the brand), then an h2 per section, each followed by its stories' h3s.
+      // One h1 (the brand), the lead's h2, then an h2 per section, each followed by its stories' h3s.
       expect(facts.headings[0]).toBe("H1");
+      expect(facts.headings[1]).toBe("H2");
       expect(facts.headings.filter((h) => h === "H1")).toHaveLength(1);
-      expect(facts.headings.filter((h) => h === "H2")).toHaveLength(3);
-      expect(facts.headings.filter((h) => h === "H3")).toHaveLength(8);
+      expect(facts.headings.filter((h) => h === "H2")).toHaveLength(4);
+      expect(facts.headings.filter((h) => h === "H3")).toHaveLength(7);
       expect(facts.headings.indexOf("H3")).toBeGreaterThan(facts.headings.indexOf("H2"));
-      // The logo stands in for the brand name: its alt text is the name, its size is reserved.
-      expect(facts.images).toEqual([{ alt: "The Lakeside Morning", width: "200", height: "48" }]);
+      // The logo stands in for the brand name: its alt text is the name, its size is reserved; so is
+      // the lead's picture, whose alt text is the source's caption.
+      expect(facts.images).toEqual([
+        { alt: "The Lakeside Morning", width: "200", height: "48" },
+        { alt: "Tidal turbines in Wexmoor harbour at low tide", width: "536", height: "302" },
+      ]);
       expect(facts.h1).toBe("");
       // Every link says where it goes, without its surroundings.
       for (const link of facts.links) {
         expect(link.name.length, `link to ${link.href}`).toBeGreaterThan(3);
         expect(link.name).not.toMatch(/^(click here|here|link|more)$/i);
       }
-      expect(facts.links.filter((l) => l.name.startsWith("Read more: "))).toHaveLength(8);
+      // One call to action per story, each name unique (the same name twice would be two links to tell apart).
+      const ctas = facts.links.filter((l) => /^Read (more at|the full story)/.test(l.name));
+      expect(ctas).toHaveLength(8);
+      expect(new Set(ctas.map((l) => l.name)).size).toBe(8);
     } finally {
       await page.context().close();
     }
@@ -330,9 +350,16 @@ describe("the rendered email in Chromium", () => {
     }
   });
 
-  it("never scrolls sideways at 375 px", async () => {
-    const page = await open(renderer.html(brandedView()), 375, "light");
+  it.each([
+    ["light", "branded"],
+    ["light", "sample"],
+    ["dark", "sample"],
+    ["light", "lead-without-picture"],
+  ] as const)("never scrolls sideways at 375 px (%s, %s)", async (scheme, which) => {
+    const view = which === "sample" ? sampleView() : which === "branded" ? brandedView() : noPictureView();
+    const page = await open(renderer.html(view), 375, scheme);
     try {
+      await page.screenshot({ path: await screenshotPath(`email-${which}-${scheme}-375`), fullPage: true });
       const { scroll, client } = await page.evaluate(() => ({
         scroll: document.documentElement.scrollWidth,
         client: document.documentElement.clientWidth,

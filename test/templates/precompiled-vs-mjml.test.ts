@@ -110,7 +110,7 @@ describe("precompiled template vs direct MJML render", () => {
     expect(html).toContain(
       "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; {{brandName}} &#x60;tick&#x60;",
     );
-    expect(html).toContain(">Lakeside Herald &middot; A &#x3D; B</p>");
+    expect(html).toContain(">Lakeside Herald · A &#x3D; B</p>");
   });
 });
 

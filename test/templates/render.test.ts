@@ -44,18 +44,23 @@ describe("html escaping and links", () => {
     });
     const html = renderer.html(view);
     expect(html).not.toMatch(/<script/i);
-    expect(html).not.toMatch(/<img/i);
+    expect(html).not.toMatch(/<img src=x/i);
     expect(html).not.toMatch(/<b>/);
     expect(html).toContain("&lt;script&gt;alert(1)&lt;/script&gt;");
     // The URL is serialised (percent-encoded) before Handlebars escapes it for the attribute.
     expect(html).toContain('href="https://x.example/%22%3E%3Cimg%20src&#x3D;x%20onerror&#x3D;alert(1)%3E"');
-    expect(html).toContain('aria-label="Read more: &lt;script&gt;alert(1)&lt;/script&gt;"');
+    expect(html).toContain(
+      'aria-label="Read more at Riverlands Gazette: &lt;script&gt;alert(1)&lt;/script&gt;"',
+    );
     expect(html).toContain("Fish &amp; chips &lt;b&gt;bold&lt;/b&gt;");
   });
 
   it("escapes quotes and equals signs inside href", () => {
     const html = renderer.html(
-      withFirstStory({ url: "https://x.example/it's?a=1&b=2", readMoreUrl: "https://x.example/" }),
+      withFirstStory({
+        url: "https://x.example/it's?a=1&b=2",
+        readMoreUrl: "https://x.example/it's?a=1&b=2",
+      }),
     );
     expect(html).toContain('<a href="https://x.example/it&#x27;s?a&#x3D;1&amp;b&#x3D;2" style=');
   });
@@ -66,7 +71,7 @@ describe("html escaping and links", () => {
     const html = renderer.html(view);
     expect(html).not.toMatch(/javascript:/i);
     expect(html).toContain(`serif;color:#1f2937;">${headline}</h3>`);
-    expect(html).not.toContain(`aria-label="Read more: ${headline}"`);
+    expect(html).not.toContain(`: ${headline}"`);
     const text = renderer.text(view);
     expect(text).not.toMatch(/javascript:/i);
     expect(text).toContain(headline);
@@ -82,12 +87,11 @@ describe("html escaping and links", () => {
     expect(renderer.text(view)).not.toContain("evil.example");
   });
 
-  it("renders the headline as plain text when the story has no URL", () => {
+  it("links the headline of a story without URL to its hosted copy", () => {
     const html = renderer.html(sampleView());
     expect(html).toContain(
-      'serif;color:#1f2937;">Observatory opens its roof to schools on clear Thursdays</h3>',
+      '<a href="https://digest.example/stories/5f2c9a1e0b7d" style="color:#1f2937;text-decoration:none;">Observatory opens its roof to schools on clear Thursdays</a></h3>',
     );
-    expect(html).toContain('href="https://digest.example/stories/5f2c9a1e0b7d"');
   });
 
   it("refuses an unsubscribe URL that is not http(s)", () => {
@@ -116,7 +120,10 @@ describe("structure", () => {
     const html = renderer.html(view);
     const text = renderer.text(view);
     const names = view.sections.map((s) => s.name);
-    const headlines = view.sections.flatMap((s) => s.stories.map((story) => story.headline));
+    const headlines = [
+      view.lead?.headline ?? "",
+      ...view.sections.flatMap((s) => s.stories.map((story) => story.headline)),
+    ];
     const positions = (doc: string, needles: string[]) => needles.map((n) => doc.indexOf(n));
     const ascending = (xs: number[]) => xs.every((x, i) => x >= 0 && (i === 0 || x > (xs[i - 1] ?? -1)));
 
@@ -129,8 +136,9 @@ describe("structure", () => {
       ),
     ).toBe(true);
     expect(ascending(positions(html, headlines.map(escapeHtml)))).toBe(true);
-    expect(html.match(/<h2 /g)).toHaveLength(names.length);
-    expect(html.match(/<h3 /g)).toHaveLength(headlines.length);
+    // The lead's headline is an h2 of its own, before the sections'.
+    expect(html.match(/<h2 /g)).toHaveLength(names.length + 1);
+    expect(html.match(/<h3 /g)).toHaveLength(headlines.length - 1);
 
     expect(
       ascending(
@@ -143,23 +151,24 @@ describe("structure", () => {
     expect(ascending(positions(text, headlines))).toBe(true);
   });
 
-  it("shows source · byline, without the dot when the byline is empty", () => {
+  it("shows the byline under the headline, and the source too when the call to action does not name it", () => {
     const html = renderer.html(sampleView());
-    expect(html).toContain(">Lakeside Herald &middot; Ana Ortiz and Tom Reeve</p>");
-    expect(html).toContain(">Riverlands Gazette</p>");
+    expect(html).toContain(">Ana Ortiz and Tom Reeve</p>");
+    expect(html).toContain(">Hillcrest Weekly · Priya Nandakumar</p>");
+    expect(html).not.toContain(">Riverlands Gazette</p>");
     const text = renderer.text(sampleView());
     expect(text).toContain("\nLakeside Herald · Ana Ortiz and Tom Reeve\n");
     expect(text).toContain("\nRiverlands Gazette\n");
   });
 
-  it("has an accessible Read more link per story", () => {
+  it("has one call to action per story, named for where it leads", () => {
     const view = sampleView();
     const html = renderer.html(view);
     expect(html).toContain(
-      '<a href="https://lakeside-herald.example/science/2026/11/26/tidal-power-wexmoor" aria-label="Read more: Tidal power trial lights up harbour town for a week"',
+      '<a href="https://lakeside-herald.example/science/2026/11/26/tidal-power-wexmoor" aria-label="Read more at Lakeside Herald: Tidal power trial lights up harbour town for a week"',
     );
-    const count = view.sections.reduce((n, s) => n + s.stories.length, 0);
-    expect(html.match(/>Read more<\/a>/g)).toHaveLength(count);
+    const count = view.sections.reduce((n, s) => n + s.stories.length, 1);
+    expect(html.match(/>(Read more at [^<]+|Read the full story)<\/a>/g)).toHaveLength(count);
   });
 
   it("shows the left-out line only when stories were left out", () => {
@@ -213,12 +222,14 @@ describe("plain text", () => {
     for (const line of text.split("\n")) {
       if (!/https?:\/\//.test(line)) expect(line.length).toBeLessThanOrEqual(76);
     }
-    for (const story of view.sections.flatMap((s) => s.stories)) {
-      expect(text).toContain(`\nRead more: ${story.readMoreUrl}\n`);
+    for (const story of [view.lead, ...view.sections.flatMap((s) => s.stories)]) {
+      expect(text).toContain(`\nRead more: ${story?.readMoreUrl}\n`);
     }
-    expect(text.startsWith("The Lakeside Morning\nFriday 27 November 2026\n\nScience\n=======\n\n")).toBe(
-      true,
-    );
+    expect(
+      text.startsWith(
+        "The Lakeside Morning\nFriday 27 November 2026\nView in your browser: https://digest.example/archive/2026-11-27\n\nTidal power trial",
+      ),
+    ).toBe(true);
   });
 
   it("puts a word longer than the line on its own line", () => {

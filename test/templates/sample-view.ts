@@ -1,7 +1,7 @@
 /** Invented, realistic edition views for the template tests. */
 import { type EditionView, PERSONAL_SLOTS, type StoryView } from "../../functions/core/kernel/types.js";
 
-/** Three sections, eight stories; one story without URL, one without byline; 5 left out. */
+/** A lead with its picture, then three sections and seven stories; one without URL, one without byline; 5 left out. */
 export function sampleView(): EditionView {
   return {
     brandName: "The Lakeside Morning",
@@ -9,19 +9,26 @@ export function sampleView(): EditionView {
     dateLabel: "Friday 27 November 2026",
     subject: "Tidal power lights up Wexmoor, and 7 more stories",
     preheader: "Tidal power trial, a new rail timetable & the council's budget vote — your Friday digest.",
+    lead: {
+      headline: "Tidal power trial lights up harbour town for a week",
+      url: "https://lakeside-herald.example/science/2026/11/26/tidal-power-wexmoor",
+      source: "Lakeside Herald",
+      byline: "Ana Ortiz and Tom Reeve",
+      excerpt:
+        "The harbour town of Wexmoor ran entirely on tidal power for seven days, the first such trial in the region. Engineers said the turbines delivered more than expected during spring tides.",
+      readMoreUrl: "https://lakeside-herald.example/science/2026/11/26/tidal-power-wexmoor",
+      section: "Science",
+      image: {
+        url: "https://lakeside-herald.example/images/wexmoor-turbines.jpg",
+        alt: "Tidal turbines in Wexmoor harbour at low tide",
+        width: 1200,
+        height: 675,
+      },
+    },
     sections: [
       {
         name: "Science",
         stories: [
-          {
-            headline: "Tidal power trial lights up harbour town for a week",
-            url: "https://lakeside-herald.example/science/2026/11/26/tidal-power-wexmoor",
-            source: "Lakeside Herald",
-            byline: "Ana Ortiz and Tom Reeve",
-            excerpt:
-              "The harbour town of Wexmoor ran entirely on tidal power for seven days, the first such trial in the region. Engineers said the turbines delivered more than expected during spring tides.",
-            readMoreUrl: "https://lakeside-herald.example/science/2026/11/26/tidal-power-wexmoor",
-          },
           {
             headline: "Volunteers count a record 412 otters along the Brant",
             url: "https://riverlands-gazette.example/nature/otter-count-record",
@@ -125,5 +132,7 @@ export function largeView(count: number): EditionView {
       readMoreUrl: url,
     });
   }
-  return { ...sampleView(), sections, leftOut: 0, moreUrl: null };
+  const [lead] = sections[0]?.stories.splice(0, 1) ?? [];
+  const image = { url: "https://news-0.example/images/grid-battery.jpg", alt: "", width: 1600, height: 900 };
+  return { ...sampleView(), lead: lead ? { ...lead, image } : null, sections, leftOut: 0, moreUrl: null };
 }

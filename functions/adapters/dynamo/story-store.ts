@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
-import type { StoryRemoval, StoryStore, UpsertOutcome } from "../../core/kernel/ports.js";
-import type { Story } from "../../core/kernel/types.js";
+import type { StoryPick, StoryRemoval, StoryStore, UpsertOutcome } from "../../core/kernel/ports.js";
+import type { Story, StoryImage } from "../../core/kernel/types.js";
 import { isConditionalCheckFailed, queryAll } from "./client.js";
 
 const CONTENT_FIELDS = [
@@ -14,6 +14,7 @@ const CONTENT_FIELDS = [
   "body",
   "excerpt",
   "html",
+  "image",
 ] as const;
 
 /**
@@ -27,8 +28,10 @@ export class DynamoStoryStore implements StoryStore {
   ) {}
 
   async upsert(story: Omit<Story, "editionId">, day: string): Promise<UpsertOutcome> {
+    // A story without a picture hashes as it did before pictures were kept: re-importing it is "skipped".
+    const hashed = CONTENT_FIELDS.filter((f) => f !== "image" || story.image !== undefined);
     const contentHash = createHash("sha256")
-      .update(JSON.stringify([day, ...CONTENT_FIELDS.map((f) => story[f])]))
+      .update(JSON.stringify([day, ...hashed.map((f) => story[f])]))
       .digest("base64url");
     const values: Record<string, unknown> = {
       ":day": day,
@@ -146,6 +149,48 @@ export class DynamoStoryStore implements StoryStore {
       throw err;
     }
   }
+  async setPick(id: string, pick: StoryPick): Promise<Story | null> {
+    const sets: string[] = [];
+    const removes: string[] = [];
+    const values: Record<string, unknown> = {};
+    if (pick.leadPickedAt !== undefined) {
+      if (pick.leadPickedAt === null) removes.push("leadPickedAt");
+      else {
+        sets.push("leadPickedAt = :lead");
+        values[":lead"] = pick.leadPickedAt;
+      }
+    }
+    if (pick.rank !== undefined) {
+      if (pick.rank === null) removes.push("#rank");
+      else {
+        sets.push("#rank = :rank");
+        values[":rank"] = pick.rank;
+      }
+    }
+    if (sets.length === 0 && removes.length === 0) return this.get(id);
+    const expression = [
+      sets.length ? `SET ${sets.join(", ")}` : "",
+      removes.length ? `REMOVE ${removes.join(", ")}` : "",
+    ];
+    const usesRank = pick.rank !== undefined;
+    try {
+      const { Attributes } = await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { id },
+          UpdateExpression: expression.filter((e) => e !== "").join(" "),
+          ConditionExpression: "attribute_exists(id) AND attribute_not_exists(removedAt)",
+          ...(usesRank ? { ExpressionAttributeNames: { "#rank": "rank" } } : {}),
+          ...(Object.keys(values).length ? { ExpressionAttributeValues: values } : {}),
+          ReturnValues: "ALL_NEW",
+        }),
+      );
+      return Attributes ? toStory(Attributes) : null;
+    } catch (err) {
+      if (isConditionalCheckFailed(err)) return null;
+      throw err;
+    }
+  }
 }
 
 function toStory(item: Record<string, unknown>): Story {
@@ -163,5 +208,12 @@ function toStory(item: Record<string, unknown>): Story {
     ...(typeof item.html === "string" ? { html: item.html } : {}),
     editionId: typeof item.editionId === "string" ? item.editionId : null,
     ...(item.held === true ? { held: true } : {}),
+    ...(isImage(item.image) ? { image: item.image } : {}),
+    ...(typeof item.leadPickedAt === "string" ? { leadPickedAt: item.leadPickedAt } : {}),
+    ...(typeof item.rank === "number" ? { rank: item.rank } : {}),
   };
+}
+
+function isImage(v: unknown): v is StoryImage {
+  return typeof v === "object" && v !== null && typeof (v as StoryImage).url === "string";
 }

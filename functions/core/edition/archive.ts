@@ -154,8 +154,7 @@ export async function listArchive(
         dateLabel: view.dateLabel,
         subject: view.subject,
         stories: edition.stories.length + leftOutCount(edition),
-        headlines: view.sections
-          .flatMap((s) => s.stories)
+        headlines: [...(view.lead ? [view.lead] : []), ...view.sections.flatMap((s) => s.stories)]
           .slice(0, 3)
           .map((s) => s.headline),
         createdAt: edition.createdAt,

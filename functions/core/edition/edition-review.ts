@@ -11,6 +11,7 @@ import type {
   SubscriberStore,
   SuppressionStore,
 } from "../kernel/ports.js";
+import type { StoryView } from "../kernel/types.js";
 import { type ComposeDeps, composeEdition, editionIdFor } from "./compose.js";
 import { ALL_SECTIONS, type EditionStory, rankStories, sectionsOfVariant, variantKey } from "./edition.js";
 import { ledgerCountsOf } from "./ledger-counts.js";
@@ -76,6 +77,11 @@ export type ReviewResult =
   | { kind: "review"; review: EditionReview }
   | { kind: "empty"; reason: string }
   | { kind: "cancelled"; editionId: string };
+
+/** The section of the edition story a (lead) view shows, found by headline and link as below. */
+function leadSection(stories: readonly EditionStory[], lead: StoryView): string {
+  return stories.find((e) => e.headline === lead.headline && (e.url ?? null) === lead.url)?.section ?? "";
+}
 
 const reviewStory = (s: EditionStory): ReviewStory => ({
   id: s.id,
@@ -149,7 +155,10 @@ export async function reviewEdition(deps: ReviewDeps, day: string): Promise<Revi
       subject: view.subject,
       preheader: view.preheader,
       htmlBytes: Buffer.byteLength(renderVariant(deps, edition, key).html),
-      stories: view.sections.flatMap((section) =>
+      stories: [
+        ...(view.lead ? [{ name: leadSection(edition.stories, view.lead), stories: [view.lead] }] : []),
+        ...view.sections,
+      ].flatMap((section) =>
         section.stories.map((v) => ({
           // The view keeps no ids; a story without a URL reads more at its hosted copy, named by id.
           id:

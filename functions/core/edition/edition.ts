@@ -2,17 +2,22 @@ import { randomBytes } from "node:crypto";
 import { DEFAULT_COLORS } from "../kernel/brand.js";
 import type { DigestConfig } from "../kernel/config.js";
 import { cutAtWord } from "../kernel/text.js";
-import type { EditionBrand, EditionView, SectionView, Story } from "../kernel/types.js";
+import type { EditionBrand, EditionView, SectionView, Story, StoryView } from "../kernel/types.js";
 import { PERSONAL_SLOTS } from "../kernel/types.js";
+import { orderEdition, storyOrder } from "./story-order.js";
 
 /** Gmail clips messages whose HTML passes ~102 KB; keep a margin for the personal links spliced in later. */
 export const HTML_BUDGET_BYTES = 100_000;
 
-/** What an edition keeps of each story: enough to render any variant again, without the body. */
+/**
+ * What an edition keeps of each story: enough to render and order any variant again, without the
+ * body. The image and the editor's pick and order are absent when the story has none.
+ */
 export type EditionStory = Pick<
   Story,
   "id" | "headline" | "url" | "source" | "section" | "byline" | "publishedAt" | "excerpt"
->;
+> &
+  Partial<Pick<Story, "image" | "leadPickedAt" | "rank">>;
 
 export const ALL_SECTIONS = "all";
 
@@ -26,6 +31,9 @@ export function toEditionStory(s: Story): EditionStory {
     byline: s.byline,
     publishedAt: s.publishedAt,
     excerpt: s.excerpt,
+    ...(s.image ? { image: s.image } : {}),
+    ...(s.leadPickedAt ? { leadPickedAt: s.leadPickedAt } : {}),
+    ...(s.rank !== undefined ? { rank: s.rank } : {}),
   };
 }
 
@@ -48,8 +56,9 @@ export function sectionComparator(order: readonly string[]): (a: string, b: stri
 
 /**
  * Dedupes (same id, or the same headline from the same source) keeping the newest copy, then
- * returns the stories in the order the cap should keep them: round-robin over sections, newest
- * first within each, so one busy section cannot crowd the others out of the email.
+ * returns the stories in the order the cap should keep them: the lead first (see orderEdition), then
+ * round-robin over the sections in email order, in the editor's order then newest first within each,
+ * so one busy section cannot crowd the others out of the email.
  */
 export function rankStories<T extends EditionStory>(
   stories: readonly T[],
@@ -66,16 +75,9 @@ export function rankStories<T extends EditionStory>(
     for (const k of ids) seen.add(k);
     unique.push(s);
   }
-  const bySection = new Map<string, T[]>();
-  for (const s of unique) {
-    const list = bySection.get(s.section) ?? [];
-    list.push(s);
-    bySection.set(s.section, list);
-  }
-  const queues = [...bySection.keys()]
-    .sort(sectionComparator(sectionOrder))
-    .map((k) => bySection.get(k) as T[]);
-  const ranked: T[] = [];
+  const { lead, sections } = orderEdition(unique, sectionOrder);
+  const ranked: T[] = lead ? [lead] : [];
+  const queues = sections.map((section) => section.stories);
   for (let round = 0; ranked.length < unique.length; round++) {
     for (const q of queues) {
       const s = q[round];
@@ -106,9 +108,22 @@ export function capStories<T>(
   return ranked.slice(0, lo);
 }
 
+/** The view of one story; the headline and "Read more" go to its URL, or to its hosted copy without one. */
+export function storyView(s: EditionStory, publicBaseUrl: string): StoryView {
+  return {
+    headline: s.headline,
+    url: s.url,
+    source: s.source,
+    byline: s.byline,
+    excerpt: s.excerpt,
+    readMoreUrl: s.url ?? `${publicBaseUrl}/stories/${encodeURIComponent(s.id)}`,
+    image: s.image ?? null,
+  };
+}
+
 /**
- * Groups stories by section in section order, newest first within each. "Read more" goes to the
- * story's URL, or to its hosted copy under `publicBaseUrl` when it has none.
+ * Groups stories by section in section order (configured, then alphabetical), in the editor's order
+ * then newest first within each: a list of stories with no lead (the archive's "more stories").
  */
 export function groupBySection(
   stories: readonly EditionStory[],
@@ -123,16 +138,7 @@ export function groupBySection(
   }
   return [...bySection.keys()].sort(sectionComparator(sectionOrder)).map((name) => ({
     name,
-    stories: (bySection.get(name) as EditionStory[])
-      .sort((a, b) => b.publishedAt.localeCompare(a.publishedAt) || a.id.localeCompare(b.id))
-      .map((s) => ({
-        headline: s.headline,
-        url: s.url,
-        source: s.source,
-        byline: s.byline,
-        excerpt: s.excerpt,
-        readMoreUrl: s.url ?? `${publicBaseUrl}/stories/${encodeURIComponent(s.id)}`,
-      })),
+    stories: (bySection.get(name) as EditionStory[]).sort(storyOrder).map((s) => storyView(s, publicBaseUrl)),
   }));
 }
 
@@ -151,10 +157,10 @@ export function dateLabel(day: string): string {
 }
 
 /**
- * Longest subject an edition gets, in characters: mail clients show 40 to 80 of it, and a longer one
- * reads as spam. Cut at a word with "…" (whatever the headlines hold).
+ * Longest subject an edition gets, in characters: mail clients show 40 to 80 of it, RFC 5322's line
+ * advice is 78, and a longer one reads as spam. Cut at a word with "…" (whatever the headlines hold).
  */
-export const SUBJECT_MAX = 150;
+export const SUBJECT_MAX = 78;
 /** Longest preheader: clients show about 100 characters of it after the subject. */
 export const PREHEADER_MAX = 200;
 
@@ -197,7 +203,16 @@ export interface ViewInput {
   slots?: PersonalSlots;
 }
 
-/** Builds the rendering model of one variant; links to stories without a URL go to their hosted copy. */
+/** Headlines named in the preheader after the lead. */
+const PREHEADER_NEXT = 3;
+
+/**
+ * Builds the rendering model of one variant: its lead (orderEdition: the editor's pick, else the best
+ * story of the first section), its other stories by section, and the subject and preheader filled
+ * from the config's templates: `{lead}` (also `{top}`) is the lead's headline, `{next}` the next
+ * stories' headlines (a template with `{next}` gives way to the lead's excerpt when it is alone), `{headlines}` the first three, `{brand}`,
+ * `{date}`, `{count}`, `{stories}`. Links to stories without a URL go to their hosted copy.
+ */
 export function buildView({
   config,
   date,
@@ -206,15 +221,23 @@ export function buildView({
   slots = PERSONAL_SLOTS,
 }: ViewInput): EditionView {
   const base = config.publicBaseUrl;
-  const sections = groupBySection(stories, config.sections, base);
-  const ordered = sections.flatMap((s) => s.stories);
+  const order = orderEdition(stories, config.sections);
+  const lead = order.lead ? { ...storyView(order.lead, base), section: order.lead.section } : null;
+  const sections = order.sections.map((section) => ({
+    name: section.name,
+    stories: section.stories.map((s) => storyView(s, base)),
+  }));
+  const ordered = [...(lead ? [lead] : []), ...sections.flatMap((s) => s.stories)];
+  const next = ordered.slice(1, 1 + PREHEADER_NEXT).map((s) => s.headline);
   const label = dateLabel(date);
   const values = {
     brand: config.brandName,
     date: label,
     count: String(ordered.length),
     stories: ordered.length === 1 ? "1 story" : `${ordered.length} stories`,
-    top: ordered[0]?.headline ?? "",
+    lead: lead?.headline ?? "",
+    top: lead?.headline ?? "",
+    next: next.join(" · "),
     headlines: ordered
       .slice(0, 3)
       .map((s) => s.headline)
@@ -225,7 +248,14 @@ export function buildView({
     date,
     dateLabel: label,
     subject: cutAtWord(fillTemplate(config.subject, values), SUBJECT_MAX),
-    preheader: cutAtWord(fillTemplate(config.preheader, values), PREHEADER_MAX),
+    // A lone story has no next ones to name: its own lede says more than "Also today:".
+    preheader: cutAtWord(
+      next.length === 0 && config.preheader.includes("{next}")
+        ? (lead?.excerpt ?? "")
+        : fillTemplate(config.preheader, values),
+      PREHEADER_MAX,
+    ),
+    lead,
     sections,
     leftOut,
     moreUrl: leftOut > 0 ? `${base}/archive/${date}` : null,

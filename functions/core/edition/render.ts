@@ -20,6 +20,8 @@ export interface DigestTemplateContext {
   dateLabel: string;
   subject: string;
   preheader: string;
+  /** The story the edition opens with, shown larger; null for an empty view. */
+  lead: StoryTemplateContext | null;
   sections: Array<{ name: string; stories: StoryTemplateContext[] }>;
   leftOut: number;
   /** "1 more story today" / "N more stories today"; empty when leftOut is 0. */
@@ -41,13 +43,21 @@ export interface DigestTemplateContext {
 
 export interface StoryTemplateContext {
   headline: string;
-  /** null unless the story URL is http(s): the headline is then plain text. */
-  url: string | null;
+  /** Where the headline (the story's link) and its call to action go; null unless http(s): plain text then. */
+  readMoreUrl: string | null;
   source: string;
   byline: string;
+  /** The lead's section, shown above its headline; "" for the other stories. */
+  section: string;
+  /** The line under the headline: byline, and the source when the call to action does not name it. */
+  meta: string;
   excerpt: string;
-  /** null unless http(s): the "Read more" link is then left out. */
-  readMoreUrl: string | null;
+  /** The call to action's visible text: "Read more at {source}", or "Read the full story" (hosted copy). */
+  ctaLabel: string;
+  /** Its accessible name, unique in the email: the visible text, then the headline. */
+  ctaName: string;
+  /** The picture (the lead's), sized for the 536 px column; null when none, or not https. */
+  image: { url: string; alt: string; width: number; height: number | null } | null;
 }
 
 export interface DigestRenderer {
@@ -104,6 +114,7 @@ export function templateContext(view: EditionView): DigestTemplateContext {
     dateLabel: view.dateLabel,
     subject: view.subject,
     preheader: view.preheader,
+    lead: view.lead ? storyContext(view.lead) : null,
     sections: view.sections.map((section: SectionView) => ({
       name: section.name,
       stories: section.stories.map(storyContext),
@@ -138,15 +149,41 @@ function httpsOnly(raw: string): string | null {
   return href?.startsWith("https://") ? href : null;
 }
 
+/** Width of the email's text column (600 px less 2 × 32 px padding): the widest a picture is shown. */
+export const COLUMN_WIDTH = 536;
+
 function storyContext(story: StoryView): StoryTemplateContext {
+  const readMoreUrl = httpUrl(story.readMoreUrl);
+  // The hosted copy is ours, not the source's: the call to action then does not name the source.
+  const atSource = story.url !== null && readMoreUrl !== null && readMoreUrl === httpUrl(story.url);
+  const ctaLabel = atSource ? `Read more at ${story.source}` : "Read the full story";
+  const byline = story.byline.trim();
   return {
     headline: story.headline,
-    url: story.url === null ? null : httpUrl(story.url),
+    readMoreUrl,
     source: story.source,
-    byline: story.byline,
+    byline,
+    section: story.section ?? "",
+    meta: atSource ? byline : [story.source, byline].filter((part) => part !== "").join(" · "),
     excerpt: story.excerpt,
-    readMoreUrl: httpUrl(story.readMoreUrl),
+    ctaLabel,
+    ctaName: `${ctaLabel}: ${story.headline}`,
+    image: imageContext(story),
   };
+}
+
+/**
+ * The story's picture scaled to fit the column: https only (the reader's client fetches it), its
+ * alt text the source's, else the headline; height only when the source gave the size.
+ */
+function imageContext(story: StoryView): StoryTemplateContext["image"] {
+  const image = story.image;
+  if (!image) return null;
+  const url = httpsOnly(image.url);
+  if (url === null) return null;
+  const width = Math.min(COLUMN_WIDTH, image.width ?? COLUMN_WIDTH);
+  const height = image.width && image.height ? Math.round((image.height * width) / image.width) : null;
+  return { url, alt: image.alt.trim() || story.headline, width, height };
 }
 
 function moreLabel(leftOut: number): string {
@@ -179,25 +216,23 @@ function httpUrl(raw: string): string | null {
 function renderText(view: EditionView): string {
   const ctx = templateContext(view);
   const out: string[] = [];
-  out.push(...wrap(ctx.brandName), ...wrap(ctx.dateLabel), "");
+  out.push(...wrap(ctx.brandName), ...wrap(ctx.dateLabel));
+  if (ctx.archiveUrl) out.push(`View in your browser: ${ctx.archiveUrl}`);
+  out.push("");
+  if (ctx.lead) out.push("", ...textStory(ctx.lead));
   for (const section of ctx.sections) {
     const heading = wrap(section.name);
     const longest = Math.max(...heading.map((line) => [...line].length), 1);
     out.push("", ...heading, "=".repeat(Math.min(longest, TEXT_WIDTH)), "");
-    for (const story of section.stories) {
-      out.push(...wrap(story.headline));
-      out.push(...wrap(story.byline.trim() ? `${story.source} · ${story.byline}` : story.source));
-      if (story.excerpt.trim()) out.push(...wrap(story.excerpt));
-      if (story.readMoreUrl) out.push(`Read more: ${story.readMoreUrl}`);
-      out.push("");
-    }
+    for (const story of section.stories) out.push(...textStory(story));
   }
   if (ctx.leftOut > 0) {
     out.push("", ...wrap(ctx.moreUrl ? `${ctx.moreLabel}: ${ctx.moreUrl}` : ctx.moreLabel), "");
   }
   out.push(
     "",
-    "--",
+    // The signature separator ("-- ", with its space): mail clients fold or dim what follows.
+    "-- ",
     ...wrap(`You are receiving this because you subscribed to ${ctx.brandName}.`),
     ...(ctx.trackingNote ? wrap(ctx.trackingNote) : []),
     `Manage preferences: ${ctx.preferencesUrl}`,
@@ -205,9 +240,19 @@ function renderText(view: EditionView): string {
     "",
     ...ctx.postalLines,
   );
-  // Collapse runs of blank lines to one; end with a single newline.
+  // Collapse runs of blank lines to one (the separator's line keeps its space); end with one newline.
   const text = out.join("\n").replace(/\n{3,}/g, "\n\n");
   return `${text.trim()}\n`;
+}
+
+/** One story of the plain-text part: headline, source and byline, excerpt, link. */
+function textStory(story: StoryTemplateContext): string[] {
+  const lines = [...wrap(story.headline)];
+  lines.push(...wrap(story.byline ? `${story.source} · ${story.byline}` : story.source));
+  if (story.excerpt.trim()) lines.push(...wrap(story.excerpt));
+  if (story.readMoreUrl) lines.push(`Read more: ${story.readMoreUrl}`);
+  lines.push("");
+  return lines;
 }
 
 /**

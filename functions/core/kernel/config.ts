@@ -102,10 +102,16 @@ export const configSchema = z.object({
   maxStories: intFrom(1, 200).default(40),
   /** Known sections, in the order the email shows them; empty means any section is accepted. */
   sections: list.default([]),
-  /** Subject template: {brand}, {date}, {count}, {stories} ("1 story", "12 stories"), {top} (the first headline). */
-  subject: z.string().trim().min(1).max(200).default("{brand}, {date}: {top}"),
-  /** Preheader template: {count}, {stories} ("1 story", "12 stories"), {headlines} (the first three), {brand}, {date}. */
-  preheader: z.string().trim().max(200).default("{stories} today: {headlines}"),
+  /**
+   * Subject template: {lead} (the lead's headline; {top} is the same), {brand}, {date}, {count}, {stories}
+   * ("1 story", "12 stories"). At most 78 characters once filled, cut at a word with "…".
+   */
+  subject: z.string().trim().min(1).max(200).default("{lead}"),
+  /**
+   * Preheader template: {next} (the three headlines after the lead; with none, the preheader is the
+   * lead's excerpt), {headlines} (the first three), {count}, {stories}, {brand}, {date}.
+   */
+  preheader: z.string().trim().max(200).default("Also today: {next}"),
   /** List-Id header value; defaults to "<brand> <daily.sender-domain>". */
   listId: z.string().trim().optional(),
   /** Adds <mailto:…> to List-Unsubscribe when an inbound address handles it. */

@@ -23,6 +23,27 @@ export interface Story {
   editionId: string | null;
   /** Held back by an editor (`digest stories hold`): stored, but left out of editions until released. */
   held?: boolean;
+  /** The story's picture, taken at import (og:image, JSON-LD image, a feed's enclosure or media:content). */
+  image?: StoryImage;
+  /**
+   * When an editor picked this story as its day's lead (`digest stories lead`, `PATCH /admin/stories/{id}`),
+   * ISO 8601; absent when not picked. Of several picks of a day, the latest leads.
+   */
+  leadPickedAt?: string;
+  /** The editor's order within its section (1 first); stories without one follow, newest first. */
+  rank?: number;
+}
+
+/**
+ * A story's picture as stored: an absolute https URL that is no tracking pixel, its alt text (the
+ * source's caption or alt; "" when it gave none: the headline stands in) and its pixel size when the
+ * source said it.
+ */
+export interface StoryImage {
+  url: string;
+  alt: string;
+  width?: number;
+  height?: number;
 }
 
 /** What an import source yields before identity and excerpt are derived. Missing values are filled from import options. */
@@ -38,6 +59,8 @@ export interface StoryDraft {
   excerpt?: string;
   /** Untrusted article HTML (feed content, an HTML page's main content); sanitised before storing. */
   html?: string;
+  /** The picture the source names, as written (may be relative, http, a pixel): checked when finalised. */
+  image?: { url: string; alt?: string; width?: number; height?: number };
 }
 
 /** One record of an import file: a draft, or the reason it could not be read. `line` is 1-based (for .json arrays, the line the element starts on). */
@@ -53,6 +76,9 @@ export interface EditionView {
   subject: string;
   /** Hidden preview text shown by mail clients after the subject. */
   preheader: string;
+  /** The story the edition opens with, shown larger (with its image); null only for an empty view. */
+  lead: StoryView | null;
+  /** The other stories, by section, in email order (the lead is in none of them). */
   sections: SectionView[];
   /** Stories of this variant's sections that the cap left out. */
   leftOut: number;
@@ -93,8 +119,12 @@ export interface StoryView {
   source: string;
   byline: string;
   excerpt: string;
-  /** Where "Read more" points: the story URL, else its hosted copy. */
+  /** Where the headline and "Read more" point: the story URL, else its hosted copy. */
   readMoreUrl: string;
+  /** The lead's section, named above its headline (the lead stands outside the sections); absent for the others. */
+  section?: string;
+  /** The story's picture (shown for the lead); absent or null, none. */
+  image?: StoryImage | null;
 }
 
 /**

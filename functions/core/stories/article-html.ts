@@ -117,7 +117,7 @@ function mainContent(html: string): Extracted {
  * page, then `<title>` without the site name (headline only) —
  * headline, publishedAt, byline, source (publisher or site name), section; the URL is the page's
  * `<link rel="canonical">` when present (resolved against og:url or the JSON-LD url when relative),
- * else the JSON-LD url, else og:url. `html` is the extracted article (sanitised later, when the story
+ * else the JSON-LD url, else og:url. `image`: JSON-LD `image`, else og:image (checked when finalised). `html` is the extracted article (sanitised later, when the story
  * is finalised) and `body` its plain text. Returns `{ error }` when the page has no headline anywhere
  * or no article text; throws a MarkupLimitError, before parsing, for a page over the markup limits of
  * a page (markup-limits.ts), so that every step here is bounded by them.
@@ -152,6 +152,7 @@ export function parseArticleHtml(html: string): { draft: StoryDraft } | { error:
   const section = pick(meta, "section");
   if (section !== undefined) draft.section = section;
   if (source !== undefined) draft.source = source;
+  if (meta.image !== undefined) draft.image = meta.image;
   return { draft };
 }
 

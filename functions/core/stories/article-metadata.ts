@@ -5,6 +5,7 @@
  */
 
 import { oneLine } from "../kernel/text.js";
+import type { StoryDraft } from "../kernel/types.js";
 import type { DomDocument } from "./dom.js";
 import { decodeCharacterReferences } from "./html-text.js";
 
@@ -18,9 +19,14 @@ export interface MetadataFields {
   url?: string;
 }
 
+/** A picture as the page names it (checked later, when the story is finalised: story-image.ts). */
+export type PageImage = NonNullable<StoryDraft["image"]>;
+
 export interface PageMetadata {
   jsonLd: MetadataFields;
   meta: MetadataFields;
+  /** The article's picture: JSON-LD `image`, then og:image / twitter:image. */
+  image?: PageImage;
   /** `<link rel="canonical">` href, as written (may be relative). */
   canonical?: string;
   /** Text of the first `<h1>`. */
@@ -78,8 +84,47 @@ function parseJsonLd(raw: string): unknown {
   }
 }
 
+/** A size as JSON-LD writes it: 800, "800", "800 px" or a QuantitativeValue { value: 800 }. */
+function size(v: unknown): number | undefined {
+  const raw = isObject(v) ? v.value : v;
+  const n = typeof raw === "number" ? raw : typeof raw === "string" ? Number.parseInt(raw, 10) : Number.NaN;
+  return Number.isFinite(n) ? n : undefined;
+}
+
+/**
+ * The first picture of a JSON-LD `image` (a URL, an ImageObject, or a list of either; ImageObjects
+ * by `@id` resolved), with its caption (else description, else name) as alt text and its size.
+ */
+function jsonLdImage(value: unknown, resolve: (v: unknown) => unknown): PageImage | undefined {
+  for (const item of asArray(value)) {
+    const node = resolve(item);
+    if (typeof node === "string") {
+      const url = text(node);
+      if (url) return { url };
+      continue;
+    }
+    if (!isObject(node)) continue;
+    const url = text(node.url) ?? text(node.contentUrl);
+    if (!url) continue;
+    const image: PageImage = { url };
+    const alt = text(node.caption) ?? text(node.description) ?? text(node.name);
+    if (alt) image.alt = alt;
+    const width = size(node.width);
+    const height = size(node.height);
+    if (width !== undefined) image.width = width;
+    if (height !== undefined) image.height = height;
+    return image;
+  }
+  return undefined;
+}
+
 /** Reads the article node of the page's JSON-LD: the first node typed as an article. */
 export function readJsonLd(blocks: string[]): MetadataFields {
+  return readJsonLdArticle(blocks).fields;
+}
+
+/** The article node's fields and its picture. */
+function readJsonLdArticle(blocks: string[]): { fields: MetadataFields; image?: PageImage } {
   const nodes = jsonLdNodes(blocks.map(parseJsonLd));
   const byId = new Map<string, JsonObject>();
   for (const n of nodes) if (typeof n["@id"] === "string") byId.set(n["@id"], n);
@@ -95,7 +140,7 @@ export function readJsonLd(blocks: string[]): MetadataFields {
     return isObject(r) ? text(r.name) : text(r);
   };
   const article = nodes.find((n) => typesOf(n).some((t) => ARTICLE_TYPE.test(t)));
-  if (article === undefined) return {};
+  if (article === undefined) return { fields: {} };
   const fields: MetadataFields = {};
   const headline = text(article.headline) ?? text(article.name);
   if (headline) fields.headline = headline;
@@ -114,7 +159,8 @@ export function readJsonLd(blocks: string[]): MetadataFields {
   const mainEntity = resolve(article.mainEntityOfPage);
   const url = text(article.url) ?? (isObject(mainEntity) ? text(mainEntity["@id"]) : text(mainEntity));
   if (url) fields.url = url;
-  return fields;
+  const image = jsonLdImage(article.image ?? article.thumbnailUrl, resolve);
+  return image ? { fields, image } : { fields };
 }
 
 /** "Ana", "Ana and Tom", "Ana, Tom and Lee". */
@@ -135,6 +181,21 @@ function metaValues(doc: DomDocument): Map<string, string> {
     if (key !== "" && value !== undefined && !values.has(key)) values.set(key, value);
   }
   return values;
+}
+
+/** og:image (or its secure_url, or twitter:image), with its alt text and size when the page gives them. */
+function metaImage(m: Map<string, string>): PageImage | undefined {
+  const url =
+    m.get("og:image:secure_url") ?? m.get("og:image") ?? m.get("og:image:url") ?? m.get("twitter:image");
+  if (url === undefined) return undefined;
+  const image: PageImage = { url };
+  const alt = m.get("og:image:alt") ?? m.get("twitter:image:alt");
+  if (alt) image.alt = alt;
+  const width = size(m.get("og:image:width"));
+  const height = size(m.get("og:image:height"));
+  if (width !== undefined) image.width = width;
+  if (height !== undefined) image.height = height;
+  return image;
 }
 
 function readMeta(doc: DomDocument): MetadataFields {
@@ -182,7 +243,10 @@ export function readPageMetadata(doc: DomDocument): PageMetadata {
   const canonicalLink = Array.from(doc.querySelectorAll("link")).find((l) =>
     (l.getAttribute("rel") ?? "").toLowerCase().split(/\s+/).includes("canonical"),
   );
-  const metadata: PageMetadata = { jsonLd: readJsonLd(jsonLdBlocks), meta: readMeta(doc) };
+  const jsonLd = readJsonLdArticle(jsonLdBlocks);
+  const metadata: PageMetadata = { jsonLd: jsonLd.fields, meta: readMeta(doc) };
+  const image = jsonLd.image ?? metaImage(metaValues(doc));
+  if (image) metadata.image = image;
   const canonical = text(canonicalLink?.getAttribute("href") ?? "");
   if (canonical) metadata.canonical = canonical;
   const h1 = text(doc.querySelector("h1")?.textContent ?? "");

@@ -27,6 +27,8 @@ interface RawItem {
   contentText?: string;
   summary?: string;
   summaryIsHtml?: boolean;
+  /** The item's picture: an image enclosure, media:content or media:thumbnail, JSON Feed's image. */
+  image?: NonNullable<StoryDraft["image"]>;
 }
 
 /** The element names each format reads the publication time from, for the "no date" message. */
@@ -127,10 +129,59 @@ function atomLinks(links: { href?: string; rel?: string; type?: string }[] | und
 
 type FeedItems = { title: string | null; home: string | undefined; items: RawItem[] };
 
+type MediaGroup = {
+  contents?: Array<
+    { url?: string; type?: string; medium?: string; width?: number; height?: number } & MediaText
+  >;
+  thumbnails?: Array<{ url?: string; width?: number; height?: number }>;
+} & MediaText;
+type MediaText = { description?: { value?: string }; title?: { value?: string } };
+type Media = MediaGroup & { groups?: MediaGroup[] };
+
+const isImage = (type: string | undefined, medium?: string) =>
+  medium === "image" || (medium === undefined && /^image\//i.test(type ?? ""));
+
+/**
+ * The picture of an item's Media RSS: the first image media:content (in a media:group too), else the
+ * first media:thumbnail; its alt text the content's description or title, else the item's.
+ */
+function mediaImage(media: Media | undefined): RawItem["image"] {
+  if (!media) return undefined;
+  const groups: MediaGroup[] = [media, ...(media.groups ?? [])];
+  const alt = (...texts: Array<MediaText | undefined>) =>
+    texts.map((m) => m?.description?.value ?? m?.title?.value).find(nonBlank);
+  for (const group of groups) {
+    const content = (group.contents ?? []).find((c) => nonBlank(c.url) && isImage(c.type, c.medium));
+    if (content) {
+      return {
+        url: content.url as string,
+        alt: alt(content, group, media),
+        width: content.width,
+        height: content.height,
+      };
+    }
+  }
+  for (const group of groups) {
+    const thumb = (group.thumbnails ?? []).find((c) => nonBlank(c.url));
+    if (thumb)
+      return { url: thumb.url as string, alt: alt(group, media), width: thumb.width, height: thumb.height };
+  }
+  return undefined;
+}
+
+/** The first image enclosure (RSS `<enclosure>`, Atom `rel="enclosure"`), else the Media RSS picture. */
+function itemImage(
+  enclosures: Array<{ url?: string; type?: string }>,
+  media: Media | undefined,
+): RawItem["image"] {
+  const enclosure = enclosures.find((e) => nonBlank(e.url) && isImage(e.type));
+  return enclosure ? { url: enclosure.url as string } : mediaImage(media);
+}
+
 /** RSS 2.0 and RSS 1.0 (RDF) alike: titles, content:encoded and an HTML description; `read` takes the rest. */
 function rssItems<I extends { title?: string; description?: string; content?: { encoded?: string } }>(
   feed: { title?: string; link?: string; items?: I[] },
-  read: (item: I) => Pick<RawItem, "links" | "published" | "updated" | "authors">,
+  read: (item: I) => Pick<RawItem, "links" | "published" | "updated" | "authors" | "image">,
 ): FeedItems {
   return {
     title: feedTitle(feed.title),
@@ -162,6 +213,7 @@ function rawItems(parsed: AnyFeed): FeedItems {
           ...(item.dc?.creators ?? []),
           ...(item.dc?.creators?.length ? [] : (item.authors ?? []).map((a) => a.name ?? a.email)),
         ].filter(nonBlank),
+        image: itemImage(item.enclosures ?? [], item.media),
       }));
     case "rdf":
       return rssItems(parsed.feed, (item) => ({
@@ -188,6 +240,12 @@ function rawItems(parsed: AnyFeed): FeedItems {
             contentText: contentIsHtml ? undefined : content?.value,
             summary: entry.summary?.value,
             summaryIsHtml: isHtmlType(entry.summary?.type),
+            image: itemImage(
+              (entry.links ?? [])
+                .filter((l) => l.rel === "enclosure")
+                .map((l) => ({ url: l.href, type: l.type })),
+              entry.media,
+            ),
           };
         }),
       };
@@ -207,6 +265,11 @@ function rawItems(parsed: AnyFeed): FeedItems {
           contentText: item.content_text,
           summary: item.summary,
           summaryIsHtml: false,
+          image: nonBlank(item.image)
+            ? { url: item.image }
+            : nonBlank(item.banner_image)
+              ? { url: item.banner_image }
+              : undefined,
         })),
       };
     }
@@ -257,6 +320,7 @@ function readItem(
 
   const draft: StoryDraft = { headline: oneLine(headline), url: resolveLink(link, feedUrl), publishedAt };
   if (item.authors.length > 0) draft.byline = [...new Set(item.authors.map(oneLine))].join(", ");
+  if (item.image) draft.image = { ...item.image, url: resolveLink(item.image.url, feedUrl) };
   // Prefer full content; an RSS description that carries markup is the content when nothing else does.
   const html = nonBlank(item.contentHtml)
     ? item.contentHtml

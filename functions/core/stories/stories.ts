@@ -13,6 +13,7 @@ import { decodeCharacterReferences, htmlToText, looksLikeHtml, toPlainLine } fro
 import { MARKUP_LIMITS, MarkupLimitError } from "./markup-limits.js";
 import { sanitiseStoryHtml } from "./sanitise-html.js";
 import { storyId } from "./story-id.js";
+import { checkedImage } from "./story-image.js";
 
 /** Section of a story that names none and gets none from the import options. */
 export const DEFAULT_SECTION = "General";
@@ -210,6 +211,11 @@ function firstText(...values: Array<string | null | undefined>): string {
   return "";
 }
 
+/** A line that may hold markup, as plain text: its text when it looks like HTML, else itself. */
+function plainLine(line: string): string {
+  return looksLikeHtml(line) ? oneLine(htmlToText(line)) : line;
+}
+
 /** Plain text of a body that may be HTML (feed content pasted as the body) or hold character references. */
 function plainBody(raw: string): string {
   return normaliseBody(looksLikeHtml(raw) ? htmlToText(raw) : decodeCharacterReferences(raw));
@@ -266,14 +272,15 @@ const isError = (v: unknown): v is { error: string } =>
  * - `publishedAt` missing → `now`; unparseable or ambiguous → error (see {@link readPublishedAt});
  *   later than `now` + `futureToleranceMs` (when set) → error; stored as ISO 8601 UTC with "Z".
  * - Text is NFC with whitespace collapsed, control characters removed and character references
- *   decoded; tags in headline, source, section and byline are kept as text (the templates escape
- *   them). Source defaults to the URL's host without "www.", else {@link DEFAULT_SOURCE}; section to
+ *   decoded; a headline that holds markup is read as HTML (`<b>best</b>` → "best"); tags in source,
+ *   section and byline are kept as text (the templates escape them). Source defaults to the URL's host without "www.", else {@link DEFAULT_SOURCE}; section to
  *   {@link DEFAULT_SECTION}; byline may be "".
  * - `html` goes through the allow-list ({@link sanitiseStoryHtml}, links resolved against the URL) and
  *   is kept only when something readable is left. A body that is HTML becomes its text; a draft with
  *   HTML and no body gets the HTML's text as body (paragraphs separated by a blank line).
  * - Excerpt: the draft's own (HTML or text, read as plain text), cut to ≤ 300 characters at a sentence
  *   boundary, else the body's lede.
+ * - `image`: the draft's picture when it is usable in an email ({@link checkedImage}), else none.
  * - `day` is the calendar date of `publishedAt` in `timeZone`; the id comes from {@link storyId}.
  * - What a story may carry is capped ({@link STORY_LIMITS}): what was cut is said in `notices`; a
  *   section name over its cap, any field longer than one story's markup may be, and markup too deep
@@ -292,7 +299,11 @@ export function finaliseStory(draft: StoryDraft, opts: FinaliseOptions): Finalis
   }
   const notices: string[] = [];
 
-  const headline = capped("headline", firstText(draft.headline), STORY_LIMITS.headline, notices);
+  // Markup in a headline (`<b>best</b>`, also when encoded as `&lt;b&gt;`) is the source's styling,
+  // not its words: read as HTML into plain text, which the templates escape.
+  const headlineText = readField("headline", () => plainLine(firstText(draft.headline)));
+  if (isError(headlineText)) return headlineText;
+  const headline = capped("headline", headlineText, STORY_LIMITS.headline, notices);
   if (headline === "") return { error: "headline: required" };
 
   const rawUrl = firstText(draft.url, opts.defaults.url);
@@ -360,6 +371,7 @@ export function finaliseStory(draft: StoryDraft, opts: FinaliseOptions): Finalis
     );
   }
 
+  const image = checkedImage(draft.image, url);
   const day = dayInZone(published, opts.timeZone);
   const id = storyId({ url, source, headline, day });
   return {
@@ -374,6 +386,7 @@ export function finaliseStory(draft: StoryDraft, opts: FinaliseOptions): Finalis
       body,
       excerpt,
       ...(html === "" ? {} : { html }),
+      ...(image ? { image } : {}),
     },
     day,
     notices,

@@ -1,8 +1,8 @@
 /**
  * Editorial control over stored stories, shared by `digest stories list|remove|hold|release` and the
  * admin API (`GET /admin/stories`, `PATCH|DELETE /admin/stories/{id}`): what a story looks like in a
- * listing, removing one, holding one back from editions. Importing a request body is in
- * story-body-import.ts: it needs the story parsers, which these never load.
+ * listing, removing one, holding one back from editions, picking the lead and its order. Importing a
+ * request body is in story-body-import.ts: it needs the story parsers, which these never load.
  */
 import { type EditionStory, toEditionStory } from "../edition/edition.js";
 import type { StoryStore } from "../kernel/ports.js";
@@ -57,5 +57,47 @@ export async function setStoryHeld(store: StoryStore, id: string, held: boolean)
   if (held && story.editionId) return { outcome: "in-edition", story, editionId: story.editionId };
   if ((story.held === true) === held) return { outcome: "unchanged", story };
   const updated = await store.setHeld(id, held);
+  return updated ? { outcome: "changed", story: updated } : { outcome: "not-found" };
+}
+
+/** The editor's change to a story: pick it as its day's lead (true) or unpick it (false); set or clear its order. */
+export interface PickChange {
+  lead?: boolean;
+  /** 1 first within its section; null clears it. */
+  rank?: number | null;
+}
+
+/** Largest editor's order a story may be given. */
+export const MAX_RANK = 999;
+
+/**
+ * Picks a story as its day's lead or unpicks it, and sets or clears its order within its section
+ * (`digest stories lead|rank`, `PATCH /admin/stories/{id}`). A pick is a time (`now`): of several
+ * stories picked for one day, the latest leads, so picking one needs no write to the others. A story
+ * already in an edition is refused ("in-edition"): that edition is frozen and would not change.
+ * Throws RangeError for a rank that is not a whole number from 1 to MAX_RANK.
+ */
+export async function setStoryPick(
+  store: StoryStore,
+  id: string,
+  change: PickChange,
+  now: Date,
+): Promise<HoldResult> {
+  const { rank } = change;
+  if (rank !== undefined && rank !== null && (!Number.isInteger(rank) || rank < 1 || rank > MAX_RANK)) {
+    throw new RangeError(`rank must be a whole number from 1 to ${MAX_RANK}, or null`);
+  }
+  const story = await store.get(id);
+  if (!story) return { outcome: "not-found" };
+  if (story.editionId) return { outcome: "in-edition", story, editionId: story.editionId };
+  const leadChanges = change.lead !== undefined && change.lead !== (story.leadPickedAt !== undefined);
+  // Picking again moves the pick to now: the latest pick leads.
+  const repick = change.lead === true && story.leadPickedAt !== undefined;
+  const rankChanges = rank !== undefined && rank !== (story.rank ?? null);
+  if (!leadChanges && !repick && !rankChanges) return { outcome: "unchanged", story };
+  const updated = await store.setPick(id, {
+    ...(change.lead !== undefined ? { leadPickedAt: change.lead ? now.toISOString() : null } : {}),
+    ...(rankChanges ? { rank } : {}),
+  });
   return updated ? { outcome: "changed", story: updated } : { outcome: "not-found" };
 }

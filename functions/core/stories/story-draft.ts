@@ -17,6 +17,7 @@ const FIELD_KEYS = {
   body: ["body", "content", "text"],
   excerpt: ["excerpt", "summary", "description"],
   html: ["html", "content_html"],
+  image: ["image", "image_url"],
 } as const satisfies Record<keyof StoryDraft, readonly string[]>;
 
 type Field = keyof typeof FIELD_KEYS;
@@ -35,6 +36,22 @@ const draftSchema = z.object({
   body: optionalString,
   excerpt: optionalString,
   html: optionalString,
+  /** A URL, or `{url, alt, width, height}`; checked when the story is finalised (story-image.ts). */
+  image: z
+    .union(
+      [
+        z.string(),
+        z.object({
+          url: z.string(),
+          alt: z.string().optional(),
+          width: z.number().optional(),
+          height: z.number().optional(),
+        }),
+      ],
+      { error: "expected a URL or an object {url, alt, width, height}" },
+    )
+    .transform((v) => (typeof v === "string" ? { url: v } : v))
+    .optional(),
 });
 
 export function describeType(value: unknown): string {

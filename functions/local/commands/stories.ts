@@ -156,7 +156,11 @@ export async function listStoriesCommand(rt: Runtime, io: Io, args: string[]): P
     return 0;
   }
   for (const s of stories) {
-    const sent = (s.editionId ? ` [sent in ${s.editionId}]` : "") + (s.held ? " [held]" : "");
+    const sent =
+      (s.editionId ? ` [sent in ${s.editionId}]` : "") +
+      (s.held ? " [held]" : "") +
+      (s.leadPickedAt ? " [lead]" : "") +
+      (s.rank !== undefined ? ` [place ${s.rank}]` : "");
     io.out(
       `${s.publishedAt.slice(11, 16)}Z  ${s.section.padEnd(12)} ${s.headline} (${s.source})${sent}\n       ${s.id}`,
     );

@@ -1,12 +1,18 @@
 import { DynamoStoryStore } from "../../adapters/dynamo/story-store.js";
 import type { Story } from "../../core/kernel/types.js";
-import { removeStory, setStoryHeld } from "../../core/stories/story-admin.js";
+import {
+  type HoldResult,
+  MAX_RANK,
+  removeStory,
+  setStoryHeld,
+  setStoryPick,
+} from "../../core/stories/story-admin.js";
 import { type Io, parseFlags, UsageError } from "../cli-support.js";
 import type { Runtime } from "../runtime.js";
 
 /**
- * Editorial control from the command line: `digest stories remove|hold|release <id>...`, the same core
- * functions as `DELETE` and `PATCH /admin/stories/{id}`. Each id is handled on its own; the exit code
+ * Editorial control from the command line: `digest stories remove|hold|release <id>...`, `lead <id>`
+ * and `rank <id> <n>`, the same core functions as `DELETE` and `PATCH /admin/stories/{id}`. Each id is handled on its own; the exit code
  * is 1 when any of them could not be (unknown, or already in an edition), after the rest were done.
  */
 
@@ -83,3 +89,82 @@ export const holdStoriesCommand = (rt: Runtime, io: Io, args: string[]) => setHe
 
 /** `digest stories release <id>...`: lets held stories go out in their day's edition again. */
 export const releaseStoriesCommand = (rt: Runtime, io: Io, args: string[]) => setHeld(rt, io, args, false);
+
+/** Prints what a pick did; returns 1 when it could not be done. */
+function reportPick(
+  io: Io,
+  id: string,
+  result: HoldResult,
+  done: (s: Story) => string,
+  same: string,
+): number {
+  switch (result.outcome) {
+    case "changed":
+      io.out(done(result.story));
+      return 0;
+    case "unchanged":
+      io.out(`${named(result.story)} ${same}`);
+      return 0;
+    case "in-edition":
+      io.err(
+        `digest: story ${named(result.story)} is already in edition ${result.editionId}: ` +
+          "changing it now changes nothing",
+      );
+      return 1;
+    default:
+      io.err(unknown(id));
+      return 1;
+  }
+}
+
+/**
+ * `digest stories lead <id> [--off]`: picks the story as its day's lead (the edition opens with it;
+ * of several picks of a day, the latest), or with --off unpicks it.
+ */
+export async function leadStoryCommand(rt: Runtime, io: Io, args: string[]): Promise<number> {
+  const { positionals, values } = parseFlags(args, { off: { type: "boolean" } });
+  if (positionals.length !== 1)
+    throw new UsageError("stories lead takes one story id (and --off to unpick it)");
+  const id = positionals[0] as string;
+  const lead = values.off !== true;
+  const store = new DynamoStoryStore(rt.db, rt.tables.stories);
+  const result = await setStoryPick(store, id, { lead }, new Date());
+  return reportPick(
+    io,
+    id,
+    result,
+    (s) =>
+      lead ? `picked ${named(s)} as the lead of its day's edition` : `unpicked ${named(s)}: not the lead`,
+    lead ? "is the lead already" : "was not picked",
+  );
+}
+
+/**
+ * `digest stories rank <id> <n|none>`: the story's place in its section (1 first; stories without one
+ * follow, newest first); `none` clears it.
+ */
+export async function rankStoryCommand(rt: Runtime, io: Io, args: string[]): Promise<number> {
+  const { positionals } = parseFlags(args, {});
+  const [id, raw] = positionals;
+  if (positionals.length !== 2 || id === undefined || raw === undefined) {
+    throw new UsageError("stories rank takes a story id and a place from 1 to 999 (or none)");
+  }
+  const rank = raw === "none" ? null : Number(raw);
+  if (rank !== null && (!/^\d+$/.test(raw) || rank < 1 || rank > MAX_RANK)) {
+    throw new UsageError(
+      `stories rank: the place must be a whole number from 1 to ${MAX_RANK}, or none; got "${raw}"`,
+    );
+  }
+  const store = new DynamoStoryStore(rt.db, rt.tables.stories);
+  const result = await setStoryPick(store, id, { rank }, new Date());
+  return reportPick(
+    io,
+    id,
+    result,
+    (s) =>
+      rank === null
+        ? `${named(s)}: no place of its own in its section`
+        : `${named(s)}: place ${rank} in ${s.section}`,
+    "already had that place",
+  );
+}

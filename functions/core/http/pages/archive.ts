@@ -3,7 +3,7 @@ import { ARCHIVE_FEED_PATH } from "../../edition/archive-feed.js";
 import { html } from "../../kernel/html.js";
 import type { HttpResponse } from "../types.js";
 import { type PageConfig, page } from "./layout.js";
-import { archiveNav, sectionList, subscribeInvite } from "./reading.js";
+import { archiveNav, leadStory, sectionList, subscribeInvite } from "./reading.js";
 
 /**
  * GET /archive/{date}: the edition as the all-sections email showed it (same stories, sections and
@@ -23,6 +23,7 @@ ${
     ? html`<div class="notice" role="note"><p>This edition was stopped while it was being sent, so not every subscriber received it.</p></div>`
     : ""
 }
+${leadStory(view.lead)}
 ${sectionList(view.sections, "h2")}
 ${
   moreCount > 0

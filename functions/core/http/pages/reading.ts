@@ -18,17 +18,26 @@ export function safeHref(raw: string | null): string | null {
   return username === "" && password === "" ? href : null;
 }
 
-function storyItem(story: StoryView, heading: "h3" | "h4"): SafeHtml {
+function storyItem(story: StoryView, heading: "h2" | "h3" | "h4"): SafeHtml {
   const href = safeHref(story.url);
   const headline = href ? html`<a href="${href}">${story.headline}</a>` : html`${story.headline}`;
   const readMore = safeHref(story.readMoreUrl);
   return html`<li>
-${heading === "h3" ? html`<h3>${headline}</h3>` : html`<h4>${headline}</h4>`}
+${heading === "h2" ? html`<h2>${headline}</h2>` : heading === "h3" ? html`<h3>${headline}</h3>` : html`<h4>${headline}</h4>`}
 <p class="meta">${story.source}${story.byline.trim() ? ` · ${story.byline}` : ""}</p>
 ${story.excerpt.trim() ? html`<p>${story.excerpt}</p>` : ""}
 ${readMore ? html`<p><a href="${readMore}">Read more<span class="visually-hidden">: ${story.headline}</span></a></p>` : ""}
 </li>
 `;
+}
+
+/** The edition's lead story, first and on its own (the email opens with it); nothing without one. */
+export function leadStory(story: StoryView | null): SafeHtml {
+  return story
+    ? html`<ul class="stories">
+${storyItem(story, "h2")}</ul>
+`
+    : html``;
 }
 
 export function sectionList(sections: readonly SectionView[], level: "h2" | "h3"): SafeHtml {

@@ -20,6 +20,17 @@ export interface StoryStore {
   remove(id: string): Promise<StoryRemoval>;
   /** Holds a story back from editions (true) or releases it (false); returns the story, or null when there is none. */
   setHeld(id: string, held: boolean): Promise<Story | null>;
+  /**
+   * Sets (a value) or clears (null) the editor's lead pick and order of a story; an absent key is left
+   * alone. Returns the story, or null when there is none.
+   */
+  setPick(id: string, pick: StoryPick): Promise<Story | null>;
+}
+
+/** The editor's choices about one story: when it was picked as its day's lead, its order in its section. */
+export interface StoryPick {
+  leadPickedAt?: string | null;
+  rank?: number | null;
 }
 
 export type StoryRemoval =
