@@ -25,8 +25,9 @@ import {
 import { METRICS_NAMESPACE } from "../functions/handlers/metric-names.js";
 import { type AsyncFailureQueues, asyncFailureQueues } from "./async-failures.js";
 import type { DeploymentConfig } from "./config.js";
-import { grantLeastPrivilege } from "./grants.js";
+import { grantJobAccess, grantLeastPrivilege } from "./grants.js";
 import { digestHttpApi } from "./http-api.js";
+import { type DigestJobs, digestJobs } from "./jobs.js";
 import { digestFunction } from "./lambda-function.js";
 import { addMonitoring, type Monitoring } from "./monitoring.js";
 import { digestOutputs } from "./outputs.js";
@@ -57,6 +58,8 @@ export class DigestStack extends Stack {
   /** Where failed async invocations of compose and ses-events go (see async-failures.ts). */
   readonly asyncFailures: AsyncFailureQueues;
   readonly monitoring: Monitoring;
+  /** Large subscriber imports and exports: their bucket, queue and function (infra/jobs.ts). */
+  readonly jobs: DigestJobs;
 
   constructor(scope: Construct, id: string, props: DigestStackProps) {
     super(scope, id, props);
@@ -187,7 +190,7 @@ export class DigestStack extends Stack {
     }
 
     // --- Least-privilege grants (infra/grants.ts) ------------------------------------------------
-    grantLeastPrivilege(this, {
+    const sendEmail = grantLeastPrivilege(this, {
       functions: { compose, send, api, sesEvents, ingest },
       tables: this.tables,
       sendQueue,
@@ -196,6 +199,19 @@ export class DigestStack extends Stack {
       configurationSet,
       settings,
       digest,
+    });
+
+    // --- Import and export jobs (infra/jobs.ts; grants: grantJobAccess) --------------------------
+    this.jobs = digestJobs(this, sharedEnv, api);
+    grantJobAccess({
+      api,
+      jobs: this.jobs.fn,
+      tables: this.tables,
+      bucket: this.jobs.bucket,
+      queue: this.jobs.queue,
+      tokenSecret,
+      erasureSecret,
+      sendEmail,
     });
 
     // --- Failed async invocations ------------------------------------------------------------------
@@ -218,7 +234,9 @@ export class DigestStack extends Stack {
     const { httpApi, stage, apiUrl } = digestHttpApi(this, api);
     this.httpApi = httpApi;
     if (!config.publicBaseUrlGiven) {
-      for (const fn of [compose, send, api]) fn.addEnvironment(CONFIG_ENV.publicBaseUrl, apiUrl);
+      // The jobs function too: a pending import's confirmation links.
+      for (const fn of [compose, send, api, this.jobs.fn])
+        fn.addEnvironment(CONFIG_ENV.publicBaseUrl, apiUrl);
     }
 
     // --- Alarms and dashboard (infra/monitoring.ts) ----------------------------------------------

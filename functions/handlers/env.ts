@@ -19,3 +19,7 @@ export const FEED_TIMEOUT_ENV = "DIGEST_FEED_TIMEOUT_SECONDS";
  */
 export const ERASURE_SECRET_ENV = "DIGEST_ERASURE_SECRET_ARN";
 export const ERASURE_KEY_ENV = "DIGEST_ERASURE_KEY";
+/** The job queue's URL: the api enqueues started jobs there; the jobs function consumes it. */
+export const JOB_QUEUE_ENV = "DIGEST_JOB_QUEUE_URL";
+/** The private bucket of job files (uploads, reports, exports). */
+export const JOB_BUCKET_ENV = "DIGEST_JOB_BUCKET";
