@@ -18,6 +18,8 @@
  *                           only runs when named: each per-recipient send step on its own)
  *   --compose-stories 40    stories in the compose stage's variant (default 40, the cap's worst case)
  *   --bundle-runs 3         cold imports measured per Lambda bundle (default 3; quick 1)
+ *   --import-rows 500000    rows of the import-job stage (only when named: --only import-job; default
+ *                           500,000, a migration; quick 2000): a subscriber import run as a job
  *   --profile               CPU-profile deliverEdition (this thread) and summarise it by package
  *   --profile-dir DIR       also write DIR/deliver.cpuprofile (implies --profile)
  *
@@ -30,6 +32,7 @@ import { type BundlesResult, benchBundles } from "./bundles.js";
 import { benchCeilings, type Ceiling } from "./ceilings.js";
 import { benchCompose, type ComposeResult } from "./compose.js";
 import { benchConfig } from "./fixtures.js";
+import { benchImportJob, type ImportJobResult } from "./import-job.js";
 import { benchRender, type RenderResult } from "./render.js";
 import { benchSend, type SendResult, UNLIMITED_REPORTED_RATE } from "./send.js";
 import { SERVICES_MODES, type ServicesMode } from "./services.js";
@@ -38,7 +41,7 @@ import { fmt, table } from "./stats.js";
 // The SDK's Node 20 support notice is noise here (as in bin/digest.js); it is read when a client is made.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 
-const STAGES = ["render", "compose", "send", "bundles", "ceilings"] as const;
+const STAGES = ["render", "compose", "send", "bundles", "ceilings", "import-job"] as const;
 const DEFAULT_STAGES = "render,compose,send,bundles";
 type Stage = (typeof STAGES)[number];
 
@@ -57,6 +60,7 @@ function options() {
       only: { type: "string" },
       "bundle-runs": { type: "string" },
       "compose-stories": { type: "string" },
+      "import-rows": { type: "string" },
       profile: { type: "boolean", default: false },
       "profile-dir": { type: "string" },
     },
@@ -94,6 +98,7 @@ function options() {
     concurrency: values.concurrency === undefined ? undefined : int("concurrency", values.concurrency, 8),
     services,
     bundleRuns: int("bundle-runs", values["bundle-runs"], quick ? 1 : 3),
+    importRows: int("import-rows", values["import-rows"], quick ? 2000 : 500_000),
     profile: values["profile-dir"] ?? values.profile ?? false,
     render: quick
       ? { sizes: [10, 40], runs: 10, warmup: 3, mjmlRuns: 1, mjmlWarmup: 0 }
@@ -350,6 +355,29 @@ async function main(): Promise<void> {
       ),
     );
   }
+  let importJob: ImportJobResult | null = null;
+  if (opts.stages.has("import-job")) {
+    importJob = await benchImportJob({ rows: opts.importRows, services: opts.services, log: console.log });
+    console.log(
+      table(
+        `6. Subscriber import as a job (${importJob.rows} rows, local services ${opts.services})`,
+        ["figure", "value"],
+        [
+          ["status", importJob.status],
+          ["rows / s", importJob.rowsPerSec],
+          ["seconds", importJob.seconds],
+          [
+            "imported / invalid / reported",
+            `${importJob.counts.imported} / ${importJob.counts.invalid} / ${importJob.counts.reported}`,
+          ],
+          ...importJob.progress.map((p) => [
+            `progress at ${p.seconds} s`,
+            `${p.rows} rows, ${p.percent}% of the file`,
+          ]),
+        ],
+      ),
+    );
+  }
   printSummary({ render, compose, send, ceiling, bundles });
   const totalSeconds = (performance.now() - t0) / 1000;
   console.log(`\nbench done in ${fmt(totalSeconds, 1)} s (load average now ${load().join(" ")})`);
@@ -367,6 +395,7 @@ async function main(): Promise<void> {
     ceiling,
     bundles,
     ...(ceilings ? { ceilings } : {}),
+    ...(importJob ? { importJob } : {}),
   };
   console.log(`BENCH_JSON ${JSON.stringify(json)}`);
 }

@@ -36,7 +36,9 @@ class Sha256 implements Checksum {
   }
 }
 
-const encodeKey = (key: string) => key.split("/").map(encodeURIComponent).join("/");
+const rfc3986 = (s: string) =>
+  encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+const encodeKey = (key: string) => key.split("/").map(rfc3986).join("/");
 
 export interface S3FileStoreOptions {
   bucket: string;
@@ -87,7 +89,10 @@ export class S3FileStore implements FileStore {
 
   private static url(req: HttpRequest): string {
     const port = req.port ? `:${req.port}` : "";
-    const query = new URLSearchParams(req.query as Record<string, string>).toString();
+    // Encoded as the signer encodes them (RFC 3986: a space is %20, never "+").
+    const query = Object.entries(req.query as Record<string, string>)
+      .map(([k, v]) => `${rfc3986(k)}=${rfc3986(v)}`)
+      .join("&");
     return `${req.protocol}//${req.hostname}${port}${req.path}${query ? `?${query}` : ""}`;
   }
 
