@@ -27,7 +27,7 @@ import { type AsyncFailureQueues, asyncFailureQueues } from "./async-failures.js
 import type { DeploymentConfig } from "./config.js";
 import { grantJobAccess, grantLeastPrivilege } from "./grants.js";
 import { digestHttpApi } from "./http-api.js";
-import { type DigestJobs, digestJobs } from "./jobs.js";
+import { type DigestJobs, digestJobs, watchJobs } from "./jobs.js";
 import { digestFunction } from "./lambda-function.js";
 import { addMonitoring, type Monitoring } from "./monitoring.js";
 import { digestOutputs } from "./outputs.js";
@@ -251,6 +251,8 @@ export class DigestStack extends Stack {
       settings,
       safety: digest,
     });
+
+    watchJobs(this, this.jobs, this.monitoring.topic);
 
     // --- Outputs (infra/outputs.ts) --------------------------------------------------------------
     digestOutputs(this, {

@@ -22,6 +22,7 @@ export function deployedDay(): void {
         "api",
         "compose",
         "ingest",
+        "jobs",
         "send",
         "sesEvents",
       ]);
@@ -33,7 +34,7 @@ export function deployedDay(): void {
     });
 
     it("keeps the story importers (DOM, article and feed parsers, sanitiser) out of the functions that never import stories", () => {
-      for (const name of ["compose", "send", "sesEvents"]) {
+      for (const name of ["compose", "send", "sesEvents", "jobs"]) {
         const dir = twin.functions.functions[name]?.dir as string;
         const map = JSON.parse(readFileSync(join(dir, "index.mjs.map"), "utf8")) as { sources: string[] };
         const importers = map.sources.filter((s) =>
