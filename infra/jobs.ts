@@ -1,7 +1,5 @@
 import {
   CfnOutput,
-  aws_cloudwatch as cloudwatch,
-  aws_cloudwatch_actions as cwActions,
   Duration,
   type aws_lambda as lambda,
   Names,
@@ -10,7 +8,6 @@ import {
   Size,
   Stack,
   aws_s3 as s3,
-  type aws_sns as sns,
   aws_sqs as sqs,
 } from "aws-cdk-lib";
 import type { Construct } from "constructs";
@@ -92,21 +89,8 @@ export function digestJobs(
   return { bucket, queue, deadLetters, fn };
 }
 
-/**
- * A job whose message failed twice lands in the job dead letters: an alarm on the alarm topic, and
- * outputs naming the bucket and queue (an operator reads a job's files or redrives it there).
- */
-export function watchJobs(scope: Construct, jobs: DigestJobs, topic: sns.ITopic): void {
-  const alarm = new cloudwatch.Alarm(scope, "JobDeadLettersAlarm", {
-    alarmDescription:
-      "An import or export job failed twice and its message reached the job dead-letter queue (GET /admin/jobs/{id} says why)",
-    metric: jobs.deadLetters.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5) }),
-    threshold: 1,
-    evaluationPeriods: 1,
-    comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-    treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-  });
-  alarm.addAlarmAction(new cwActions.SnsAction(topic));
+/** Outputs naming the job bucket and queue (an operator reads a job's files or redrives it there). */
+export function jobOutputs(scope: Construct, jobs: DigestJobs): void {
   const stackName = Stack.of(scope).stackName;
   new CfnOutput(scope, "JobBucketName", {
     value: jobs.bucket.bucketName,

@@ -27,7 +27,7 @@ import { type AsyncFailureQueues, asyncFailureQueues } from "./async-failures.js
 import type { DeploymentConfig } from "./config.js";
 import { grantJobAccess, grantLeastPrivilege } from "./grants.js";
 import { digestHttpApi } from "./http-api.js";
-import { type DigestJobs, digestJobs, watchJobs } from "./jobs.js";
+import { type DigestJobs, digestJobs, jobOutputs } from "./jobs.js";
 import { digestFunction } from "./lambda-function.js";
 import { addMonitoring, type Monitoring } from "./monitoring.js";
 import { digestOutputs } from "./outputs.js";
@@ -244,6 +244,7 @@ export class DigestStack extends Stack {
       functions: { compose, send, api, sesEvents, ingest },
       sendQueue,
       sendDeadLetters: deadLetters,
+      jobDeadLetters: this.jobs.deadLetters,
       asyncFailures,
       apiStage: stage,
       fleet,
@@ -252,7 +253,7 @@ export class DigestStack extends Stack {
       safety: digest,
     });
 
-    watchJobs(this, this.jobs, this.monitoring.topic);
+    jobOutputs(this, this.jobs);
 
     // --- Outputs (infra/outputs.ts) --------------------------------------------------------------
     digestOutputs(this, {

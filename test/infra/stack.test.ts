@@ -68,8 +68,9 @@ describe("the CDK stack", () => {
     const ttl = tables
       .filter((t) => t.Properties.TimeToLiveSpecification)
       .map((t) => t.Properties.TimeToLiveSpecification);
-    // Pending sign-ups, the send ledger, the sign-up rate-limit counters.
+    // Pending sign-ups, the send ledger, the sign-up rate-limit counters, the jobs.
     expect(ttl).toEqual([
+      { AttributeName: "expiresAt", Enabled: true },
       { AttributeName: "expiresAt", Enabled: true },
       { AttributeName: "expiresAt", Enabled: true },
       { AttributeName: "expiresAt", Enabled: true },
@@ -89,9 +90,9 @@ describe("the CDK stack", () => {
     expect(tableRef("SubscribersTable")).toBe(true);
   });
 
-  it("runs five functions on nodejs24.x arm64 with source maps and Powertools settings", () => {
+  it("runs six functions (five daily, one for import and export jobs) on nodejs24.x arm64 with source maps and Powertools settings", () => {
     const fns = resources("AWS::Lambda::Function");
-    expect(fns).toHaveLength(5);
+    expect(fns).toHaveLength(6);
     for (const fn of fns) {
       expect(fn.Properties.Runtime).toBe("nodejs24.x");
       expect(fn.Properties.Architectures).toEqual(["arm64"]);
@@ -356,7 +357,7 @@ describe("local morning delivery", () => {
     });
     app.synth();
     const local = Template.fromStack(stack);
-    local.resourceCountIs("AWS::Lambda::Function", 6);
+    local.resourceCountIs("AWS::Lambda::Function", 7);
     local.hasResourceProperties("AWS::Scheduler::Schedule", { ScheduleExpression: "cron(0 * * * ? *)" });
     local.hasResourceProperties("AWS::Lambda::Function", {
       Environment: {
@@ -488,6 +489,7 @@ describe("watching the daily job", () => {
         "EditionHaltedAlarm",
         "FeedFailingAlarm",
         "IngestErrorsAlarm",
+        "JobDeadLettersAlarm",
         "QuotaStoppedAlarm",
         "SendDeadLettersAlarm",
         "SendErrorsAlarm",
