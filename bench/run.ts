@@ -24,6 +24,8 @@
  *   --assembly DIR          the bundles stage measures the bundles of this cloud assembly (synthesized
  *                           with bundling and asset metadata) instead of synthesizing the stack; its
  *                           synth time is then not measured (the test suite's smoke run shares its synth)
+ *   --import-job-rows 500000 rows of the import-job stage (only when named: --only import-job; default
+ *                           500,000, a migration; quick 2000): a subscriber import run as a job
  *   --profile               CPU-profile deliverEdition (this thread) and summarise it by package
  *   --profile-dir DIR       also write DIR/deliver.cpuprofile (implies --profile)
  *
@@ -38,6 +40,7 @@ import { benchCompose, type ComposeResult } from "./compose.js";
 import { benchEditionDetail, type DetailResult } from "./edition-detail.js";
 import { benchConfig } from "./fixtures.js";
 import { benchImport, type ImportBenchResult } from "./import.js";
+import { benchImportJob, type ImportJobResult } from "./import-job.js";
 import { benchRender, type RenderResult } from "./render.js";
 import { benchSend, type SendResult, UNLIMITED_REPORTED_RATE } from "./send.js";
 import { SERVICES_MODES, type ServicesMode } from "./services.js";
@@ -46,7 +49,16 @@ import { fmt, table } from "./stats.js";
 // The SDK's Node 20 support notice is noise here (as in bin/digest.js); it is read when a client is made.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 
-const STAGES = ["render", "compose", "send", "bundles", "ceilings", "import", "detail"] as const;
+const STAGES = [
+  "render",
+  "compose",
+  "send",
+  "bundles",
+  "ceilings",
+  "import",
+  "detail",
+  "import-job",
+] as const;
 const DEFAULT_STAGES = "render,compose,send,bundles";
 type Stage = (typeof STAGES)[number];
 
@@ -67,6 +79,7 @@ function options() {
       assembly: { type: "string" },
       "compose-stories": { type: "string" },
       "import-n": { type: "string" },
+      "import-job-rows": { type: "string" },
       profile: { type: "boolean", default: false },
       "profile-dir": { type: "string" },
     },
@@ -106,6 +119,7 @@ function options() {
     bundleRuns: int("bundle-runs", values["bundle-runs"], quick ? 1 : 3),
     importRows: int("import-n", values["import-n"], quick ? 200 : 20_000),
     assembly: values.assembly,
+    importJobRows: int("import-job-rows", values["import-job-rows"], quick ? 2000 : 500_000),
     profile: values["profile-dir"] ?? values.profile ?? false,
     render: quick
       ? { sizes: [10, 40], runs: 10, warmup: 3, mjmlRuns: 1, mjmlWarmup: 0 }
@@ -439,6 +453,29 @@ async function main(): Promise<void> {
       ),
     );
   }
+  let importJob: ImportJobResult | null = null;
+  if (opts.stages.has("import-job")) {
+    importJob = await benchImportJob({ rows: opts.importJobRows, services: opts.services, log: console.log });
+    console.log(
+      table(
+        `8. Subscriber import as a job (${importJob.rows} rows, local services ${opts.services})`,
+        ["figure", "value"],
+        [
+          ["status", importJob.status],
+          ["rows / s", importJob.rowsPerSec],
+          ["seconds", importJob.seconds],
+          [
+            "imported / invalid / reported",
+            `${importJob.counts.imported} / ${importJob.counts.invalid} / ${importJob.counts.reported}`,
+          ],
+          ...importJob.progress.map((p) => [
+            `progress at ${p.seconds} s`,
+            `${p.rows} rows, ${p.percent}% of the file`,
+          ]),
+        ],
+      ),
+    );
+  }
   printSummary({ render, compose, send, ceiling, bundles });
   const totalSeconds = (performance.now() - t0) / 1000;
   console.log(`\nbench done in ${fmt(totalSeconds, 1)} s (load average now ${load().join(" ")})`);
@@ -458,6 +495,7 @@ async function main(): Promise<void> {
     ...(ceilings ? { ceilings } : {}),
     ...(importBench ? { import: importBench } : {}),
     ...(detail ? { detail } : {}),
+    ...(importJob ? { importJob } : {}),
   };
   console.log(`BENCH_JSON ${JSON.stringify(json)}`);
 }

@@ -3,6 +3,7 @@ import {
   aws_iam as iam,
   type aws_lambda_nodejs as nodejs,
   type Stack,
+  type aws_s3 as s3,
   type aws_secretsmanager as secretsmanager,
   type aws_ses as ses,
   type aws_sqs as sqs,
@@ -29,7 +30,7 @@ export interface GrantTargets {
  * Least privilege: each function may make exactly the calls its code makes, per table and index,
  * queue, secret and SES identity (the dispatch function's grants are made where it is created).
  */
-export function grantLeastPrivilege(stack: Stack, targets: GrantTargets): void {
+export function grantLeastPrivilege(stack: Stack, targets: GrantTargets): iam.PolicyStatement {
   const { functions, sendQueue, tokenSecret, erasureSecret, configurationSet, settings, digest } = targets;
   const { compose, send, api, storyImport, sesEvents, ingest } = functions;
   // Exactly the calls each function's code makes, per table and index. The deployed-stack twin
@@ -170,4 +171,66 @@ export function grantLeastPrivilege(stack: Stack, targets: GrantTargets): void {
   for (const fn of [send, compose]) {
     fn.addToRolePolicy(new iam.PolicyStatement({ actions: ["ses:GetAccount"], resources: ["*"] }));
   }
+  // The same SendEmail grant serves the jobs function (pending imports' confirmations).
+  return sendEmail;
+}
+
+/** What the job grants are made on (infra/jobs.ts). */
+export interface JobGrantTargets {
+  api: nodejs.NodejsFunction;
+  jobs: nodejs.NodejsFunction;
+  tables: Record<TableName, dynamodb.TableV2>;
+  bucket: s3.Bucket;
+  queue: sqs.Queue;
+  tokenSecret: secretsmanager.Secret;
+  erasureSecret: secretsmanager.Secret;
+  sendEmail: iam.PolicyStatement;
+}
+
+/**
+ * Import and export jobs. The api creates and reads job records, signs the upload (PUT of a job's
+ * input.csv) and download links (GET of its files: a presigned URL carries the signer's rights), and
+ * starts jobs on the queue. The jobs function reads the upload, writes the report and the export,
+ * records progress, and imports as the admin import does (subscribers, suppressions, confirmation
+ * mail for pending imports) or pages through the subscribers for an export.
+ */
+export function grantJobAccess(t: JobGrantTargets): void {
+  const { api, jobs, tables, bucket, queue } = t;
+  const allow = (fn: nodejs.NodejsFunction, actions: string[], resources: string[]) =>
+    fn.addToRolePolicy(new iam.PolicyStatement({ actions, resources }));
+  allow(api, ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"], [tables.jobs.tableArn]);
+  allow(api, ["s3:PutObject"], [bucket.arnForObjects("jobs/*/input.csv")]);
+  allow(api, ["s3:GetObject"], [bucket.arnForObjects("jobs/*")]);
+  allow(api, ["sqs:SendMessage"], [queue.queueArn]);
+
+  allow(jobs, ["dynamodb:GetItem", "dynamodb:UpdateItem"], [tables.jobs.tableArn]);
+  allow(jobs, ["s3:GetObject"], [bucket.arnForObjects("jobs/*/input.csv")]);
+  allow(
+    jobs,
+    ["s3:PutObject"],
+    [bucket.arnForObjects("jobs/*/report.csv"), bucket.arnForObjects("jobs/*/subscribers.*")],
+  );
+  // The import reads and writes its chunks in batches; a pending row whose confirmation cannot be sent
+  // is deleted again (as the api's import does).
+  allow(
+    jobs,
+    [
+      "dynamodb:GetItem",
+      "dynamodb:BatchGetItem",
+      "dynamodb:PutItem",
+      "dynamodb:BatchWriteItem",
+      "dynamodb:DeleteItem",
+      "dynamodb:Scan",
+    ],
+    [tables.subscribers.tableArn],
+  );
+  allow(jobs, ["dynamodb:Query"], [`${tables.subscribers.tableArn}/index/byStatus`]);
+  allow(
+    jobs,
+    ["dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:PutItem"],
+    [tables.suppressions.tableArn],
+  );
+  allow(jobs, ["secretsmanager:GetSecretValue"], [t.tokenSecret.secretArn, t.erasureSecret.secretArn]);
+  jobs.addToRolePolicy(t.sendEmail);
+  allow(jobs, ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"], [queue.queueArn]);
 }

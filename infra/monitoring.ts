@@ -32,6 +32,8 @@ export interface MonitoringProps {
   functions: Record<"compose" | "send" | "api" | "sesEvents" | "ingest", lambda.Function>;
   sendQueue: sqs.IQueue;
   sendDeadLetters: sqs.IQueue;
+  /** Import and export jobs whose message failed twice (infra/jobs.ts). */
+  jobDeadLetters?: sqs.IQueue;
   asyncFailures: AsyncFailureQueues;
   apiStage: apigw.HttpStage;
   fleet: SendFleet;
@@ -178,6 +180,13 @@ export function addMonitoring(stack: Stack, props: MonitoringProps): Monitoring 
     props.sendDeadLetters.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5) }),
   );
   errorRate("SendErrorsAlarm", send, "The send function");
+  if (props.jobDeadLetters) {
+    alarm(
+      "JobDeadLettersAlarm",
+      "An import or export job failed twice and its message reached the job dead-letter queue (GET /admin/jobs/{id} says why)",
+      props.jobDeadLetters.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5) }),
+    );
+  }
   // Rejected or failed-to-the-end recipients do not fail the function (their messages are done): a
   // share of failures is what shows SES refusing the mail (unverified sender, paused account).
   // 5 %, as the error rate above, in two of three 5-minute periods.

@@ -10,7 +10,16 @@ export function acknowledgeNagFindings(stack: DigestStack): void {
   const ack = (scope: IConstruct, id: string, reason: string) =>
     Validations.of(scope).acknowledge({ id, reason });
   const { compose, send, api, storyImport, sesEvents, ingest, dispatch } = stack.functions;
-  const all = [compose, send, api, storyImport, sesEvents, ingest, ...(dispatch ? [dispatch] : [])];
+  const all = [
+    compose,
+    send,
+    api,
+    storyImport,
+    sesEvents,
+    ingest,
+    stack.jobs.fn,
+    ...(dispatch ? [dispatch] : []),
+  ];
 
   ack(
     stack.httpApi,
@@ -95,6 +104,30 @@ export function acknowledgeNagFindings(stack: DigestStack): void {
     "CloudFormation resolves this secret into the distribution's origin header and the api function's environment " +
       "at deploy time; a rotation outside a deployment would reach neither. It only vouches for the reader's " +
       "address (sign-up limits); replace it by deploying with a new one.",
+  );
+  // Import and export jobs (infra/jobs.ts).
+  const bucketId = stack.getLogicalId(stack.jobs.bucket.node.defaultChild as never);
+  for (const fn of [api, stack.jobs.fn]) {
+    ack(
+      fn,
+      `AwsSolutions-IAM5[Resource::<${bucketId}.Arn>/jobs/*]`,
+      "Job files are keyed by job id (jobs/<id>/…), which is random per job: the grant names the job folder and " +
+        "nothing else in the job bucket.",
+    );
+    for (const file of ["input.csv", "report.csv", "subscribers.*"]) {
+      ack(
+        fn,
+        `AwsSolutions-IAM5[Resource::<${bucketId}.Arn>/jobs/*/${file}]`,
+        "One kind of job file (the upload, the report or the export) of any job: job ids are random.",
+      );
+    }
+  }
+  ack(
+    stack.jobs.bucket,
+    "AwsSolutions-S1",
+    "The job bucket holds short-lived files (an upload, its report, an export) that expire with their job; who " +
+      "created or read them is recorded by the admin API's own logs and the job record, and CloudTrail data events " +
+      "can be enabled on it when an audit needs object-level logs.",
   );
   ack(
     stack.tokenSecret,

@@ -27,8 +27,9 @@ import { METRICS_NAMESPACE } from "../functions/handlers/metric-names.js";
 import { type AsyncFailureQueues, asyncFailureQueues } from "./async-failures.js";
 import { type PublicFrontDoor, publicFrontDoor } from "./cdn.js";
 import type { DeploymentConfig } from "./config.js";
-import { grantLeastPrivilege } from "./grants.js";
+import { grantJobAccess, grantLeastPrivilege } from "./grants.js";
 import { digestHttpApi } from "./http-api.js";
+import { type DigestJobs, digestJobs, jobOutputs } from "./jobs.js";
 import { digestFunction } from "./lambda-function.js";
 import { addMonitoring, type Monitoring } from "./monitoring.js";
 import { digestOutputs } from "./outputs.js";
@@ -64,6 +65,8 @@ export class DigestStack extends Stack {
   /** Where failed async invocations of compose and ses-events go (see async-failures.ts). */
   readonly asyncFailures: AsyncFailureQueues;
   readonly monitoring: Monitoring;
+  /** Large subscriber imports and exports: their bucket, queue and function (infra/jobs.ts). */
+  readonly jobs: DigestJobs;
 
   constructor(scope: Construct, id: string, props: DigestStackProps) {
     super(scope, id, props);
@@ -202,7 +205,7 @@ export class DigestStack extends Stack {
     }
 
     // --- Least-privilege grants (infra/grants.ts) ------------------------------------------------
-    grantLeastPrivilege(this, {
+    const sendEmail = grantLeastPrivilege(this, {
       functions: { compose, send, api, storyImport, sesEvents, ingest },
       tables: this.tables,
       sendQueue,
@@ -211,6 +214,19 @@ export class DigestStack extends Stack {
       configurationSet,
       settings,
       digest,
+    });
+
+    // --- Import and export jobs (infra/jobs.ts; grants: grantJobAccess) --------------------------
+    this.jobs = digestJobs(this, sharedEnv, api);
+    grantJobAccess({
+      api,
+      jobs: this.jobs.fn,
+      tables: this.tables,
+      bucket: this.jobs.bucket,
+      queue: this.jobs.queue,
+      tokenSecret,
+      erasureSecret,
+      sendEmail,
     });
 
     // --- Failed async invocations ------------------------------------------------------------------
@@ -238,7 +254,9 @@ export class DigestStack extends Stack {
     const { publicUrl } = this.frontDoor;
     api.addEnvironment(ORIGIN_VERIFY_ENV, this.frontDoor.originSecretValue);
     if (!config.publicBaseUrlGiven) {
-      for (const fn of [compose, send, api]) fn.addEnvironment(CONFIG_ENV.publicBaseUrl, publicUrl);
+      // The jobs function too: a pending import's confirmation links.
+      for (const fn of [compose, send, api, this.jobs.fn])
+        fn.addEnvironment(CONFIG_ENV.publicBaseUrl, publicUrl);
     }
 
     // --- Alarms and dashboard (infra/monitoring.ts) ----------------------------------------------
@@ -246,6 +264,7 @@ export class DigestStack extends Stack {
       functions: { compose, send, api, sesEvents, ingest },
       sendQueue,
       sendDeadLetters: deadLetters,
+      jobDeadLetters: this.jobs.deadLetters,
       asyncFailures,
       apiStage: stage,
       fleet,
@@ -253,6 +272,8 @@ export class DigestStack extends Stack {
       settings,
       safety: digest,
     });
+
+    jobOutputs(this, this.jobs);
 
     // --- Outputs (infra/outputs.ts) --------------------------------------------------------------
     digestOutputs(this, {

@@ -36,7 +36,8 @@ export type TableName =
   | "sends"
   | "suppressions"
   | "feeds"
-  | "limits";
+  | "limits"
+  | "jobs";
 
 /** Number of shards of the subscribers' status index: spreads a million active subscribers over partitions. */
 export const STATUS_SHARDS = 16;
@@ -110,6 +111,14 @@ export const TABLES: Record<TableName, TableDef> = {
     indexes: [],
     ttlAttribute: "expiresAt",
   },
+  // Background jobs (large subscriber imports and exports): status and progress, one item each;
+  // TTL removes a job when its files expire (JOB_RETENTION_DAYS).
+  jobs: {
+    logicalName: "jobs",
+    partitionKey: { name: "id", type: "S" },
+    indexes: [],
+    ttlAttribute: "expiresAt",
+  },
 };
 
 /** Env var that carries each table's physical name (set by the CDK stack; defaulted locally). */
@@ -121,6 +130,7 @@ export const TABLE_ENV: Record<TableName, string> = {
   suppressions: "DIGEST_TABLE_SUPPRESSIONS",
   feeds: "DIGEST_TABLE_FEEDS",
   limits: "DIGEST_TABLE_LIMITS",
+  jobs: "DIGEST_TABLE_JOBS",
 };
 
 export type TableNames = Record<TableName, string>;

@@ -27,3 +27,7 @@ export const ERASURE_KEY_ENV = "DIGEST_ERASURE_KEY";
 export const ORIGIN_VERIFY_ENV = "DIGEST_ORIGIN_VERIFY";
 /** The header CloudFront adds to every request it forwards to the API. */
 export const ORIGIN_VERIFY_HEADER = "x-digest-origin-verify";
+/** The job queue's URL: the api enqueues started jobs there; the jobs function consumes it. */
+export const JOB_QUEUE_ENV = "DIGEST_JOB_QUEUE_URL";
+/** The private bucket of job files (uploads, reports, exports). */
+export const JOB_BUCKET_ENV = "DIGEST_JOB_BUCKET";

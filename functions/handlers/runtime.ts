@@ -1,20 +1,30 @@
 // Bundled by esbuild: the template was compiled from MJML at build time; mjml never loads in Lambda.
 import { spec } from "../../templates/build/digest.js";
 import { createDocumentClient } from "../adapters/dynamo/client.js";
+import { DynamoJobStore } from "../adapters/dynamo/job-store.js";
 import { DynamoRateLimitStore } from "../adapters/dynamo/rate-limit-store.js";
 import { dynamoStores } from "../adapters/dynamo/stores.js";
+import { S3FileStore } from "../adapters/s3-file-store.js";
 import { tableNamesFromEnv } from "../adapters/schema.js";
 import { erasureKeyFromEnv, signingKeysFromEnv } from "../adapters/secret-keys.js";
 import { SesMailer } from "../adapters/ses-mailer.js";
+import { SqsJobStarter } from "../adapters/sqs-job-starter.js";
 import type { EditionDeps } from "../core/delivery/edition-sender.js";
 import { fleetShareRate } from "../core/delivery/send-quota.js";
 import { tokenBucketPacer } from "../core/delivery/token-bucket.js";
 import { createRenderer } from "../core/edition/render.js";
 import { type ApiContext, apiContextFrom } from "../core/http/context.js";
+import type { JobDeps } from "../core/jobs/jobs.js";
 import { parseConfig } from "../core/kernel/config.js";
 import type { SigningKey } from "../core/subscribers/tokens.js";
 import { createTransactionalMail } from "../core/subscribers/transactional.js";
-import { SEND_FLEET_SIZE_ENV, SEND_RATE_ENV, TOKEN_SECRET_ENV } from "./env.js";
+import {
+  JOB_BUCKET_ENV,
+  JOB_QUEUE_ENV,
+  SEND_FLEET_SIZE_ENV,
+  SEND_RATE_ENV,
+  TOKEN_SECRET_ENV,
+} from "./env.js";
 import { createLogger } from "./logging.js";
 import { LOG_ALERT_METRICS } from "./metric-names.js";
 import { countingThrottles } from "./metrics.js";
@@ -90,13 +100,29 @@ export function lambdaSendDeps(env: NodeJS.ProcessEnv = process.env): Promise<Ed
   return cachedSend;
 }
 
+/**
+ * The jobs of this deployment (the api starts them, the jobs function runs them): records in the jobs
+ * table, files in the job bucket, started through the job queue; null when the stack set neither.
+ */
+export function lambdaJobs(env: NodeJS.ProcessEnv = process.env): JobDeps | null {
+  const bucket = env[JOB_BUCKET_ENV];
+  const queueUrl = env[JOB_QUEUE_ENV];
+  if (!bucket || !queueUrl) return null;
+  return {
+    jobs: new DynamoJobStore(createDocumentClient(), tableNamesFromEnv(env).jobs),
+    files: new S3FileStore({ bucket }),
+    starter: new SqsJobStarter(queueUrl),
+  };
+}
+
 /** The API's context over the same adapters (transactional mail through SES, no outbox). */
 export function lambdaApiContext(env: NodeJS.ProcessEnv = process.env): Promise<ApiContext> {
-  cachedApi ??= lambdaDeps(env).then((deps) =>
-    apiContextFrom(
+  cachedApi ??= lambdaDeps(env).then((deps) => ({
+    ...apiContextFrom(
       { ...deps, limits: new DynamoRateLimitStore(createDocumentClient(), tableNamesFromEnv(env).limits) },
       createTransactionalMail({ config: deps.config, mailer: deps.mailer, outbox: null, keys: deps.keys }),
     ),
-  );
+    jobs: lambdaJobs(env),
+  }));
   return cachedApi;
 }

@@ -29,6 +29,7 @@ import { createTransactionalMail } from "../core/subscribers/transactional.js";
 import { readConfigFile as readConfigFileAt } from "./config-file.js";
 import { ignoredUnderAws, readDeployedStack } from "./deployed-stack.js";
 import { configuredEndpoint } from "./endpoints.js";
+import { type LocalJobs, localJobs } from "./local-jobs.js";
 import { openEmbeddedServices } from "./services.js";
 import { loadTemplateSpec } from "./template-loader.js";
 
@@ -204,6 +205,7 @@ export async function openRuntime(opts: RuntimeOptions = {}): Promise<Runtime> {
   });
   const outbox = opts.aws ? null : outboxRoot(env);
   let keys: SigningKey[] | null = null;
+  let jobs: LocalJobs | null = null;
   let erasureKey: Promise<Uint8Array> | null = null;
   // Deployed secrets are read through the endpoint and credentials of this environment.
   const secretsProvider = () =>
@@ -258,10 +260,22 @@ export async function openRuntime(opts: RuntimeOptions = {}): Promise<Runtime> {
         { ...deps, limits: new DynamoRateLimitStore(db, tables.limits) },
         createTransactionalMail({ config, mailer, outbox: deps.outbox, keys: deps.keys }),
       );
+      // Import and export jobs run in this process, their files under the outbox (not under --aws).
+      if (outbox) {
+        jobs = localJobs(
+          db,
+          tables,
+          outbox,
+          async () => ctx,
+          (id, err) => notices.push(`job ${id} failed: ${(err as Error).message ?? err}`),
+        );
+        ctx.jobs = jobs;
+      }
       // POST /admin/editions/{id}/resend-failed sends from this process, like the CLI.
       return withEditionResending(ctx, deps);
     },
     async close() {
+      await jobs?.idle();
       db.destroy();
       mailer.client.destroy();
       await services.close();

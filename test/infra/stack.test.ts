@@ -71,8 +71,9 @@ describe("the CDK stack", () => {
     const ttl = tables
       .filter((t) => t.Properties.TimeToLiveSpecification)
       .map((t) => t.Properties.TimeToLiveSpecification);
-    // Pending sign-ups, the send ledger, the sign-up rate-limit counters.
+    // Pending sign-ups, the send ledger, the sign-up rate-limit counters, the jobs.
     expect(ttl).toEqual([
+      { AttributeName: "expiresAt", Enabled: true },
       { AttributeName: "expiresAt", Enabled: true },
       { AttributeName: "expiresAt", Enabled: true },
       { AttributeName: "expiresAt", Enabled: true },
@@ -92,9 +93,9 @@ describe("the CDK stack", () => {
     expect(tableRef("SubscribersTable")).toBe(true);
   });
 
-  it("runs six functions on nodejs24.x arm64 with source maps and Powertools settings", () => {
+  it("runs seven functions (five daily, story import, import and export jobs) on nodejs24.x arm64 with source maps and Powertools settings", () => {
     const fns = resources("AWS::Lambda::Function");
-    expect(fns).toHaveLength(6);
+    expect(fns).toHaveLength(7);
     for (const fn of fns) {
       expect(fn.Properties.Runtime).toBe("nodejs24.x");
       expect(fn.Properties.Architectures).toEqual(["arm64"]);
@@ -399,8 +400,8 @@ describe("the public domain: CloudFront in front of the public routes (issue 15,
         (fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables
           .DIGEST_PUBLIC_BASE_URL,
     );
-    // compose and send write the links, api's pages link to each other.
-    expect(fns).toHaveLength(3);
+    // compose and send write the links, api's pages link to each other, jobs mails confirmations.
+    expect(fns).toHaveLength(4);
     for (const fn of fns) {
       const env = (fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
       expect(env.DIGEST_PUBLIC_BASE_URL).toEqual(publicUrl);
@@ -582,7 +583,7 @@ describe("local morning delivery", () => {
     });
     app.synth();
     const local = Template.fromStack(stack);
-    local.resourceCountIs("AWS::Lambda::Function", 7);
+    local.resourceCountIs("AWS::Lambda::Function", 8);
     local.hasResourceProperties("AWS::Scheduler::Schedule", { ScheduleExpression: "cron(0 * * * ? *)" });
     local.hasResourceProperties("AWS::Lambda::Function", {
       Environment: {
@@ -714,6 +715,7 @@ describe("watching the daily job", () => {
         "EditionHaltedAlarm",
         "FeedFailingAlarm",
         "IngestErrorsAlarm",
+        "JobDeadLettersAlarm",
         "QuotaStoppedAlarm",
         "SendDeadLettersAlarm",
         "SendErrorsAlarm",

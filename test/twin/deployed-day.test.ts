@@ -2,6 +2,7 @@ import { afterAll, afterEach, beforeAll } from "vitest";
 import { dayInZone } from "../../functions/core/kernel/dates.js";
 import { setDay, startDayTwin, twin } from "./cases/context.js";
 import { deployedDay } from "./cases/day.js";
+import { importAndExportJobs } from "./cases/jobs.js";
 import { reviewFindings } from "./cases/review-findings.js";
 import { everyApiRoute } from "./cases/routes.js";
 import { editionsSettle } from "./cases/settling.js";
@@ -10,8 +11,8 @@ import { printReport } from "./report.js";
 
 /**
  * The deployed-stack twin's cases, on one twin (one synth with bundling for the file), in order: a
- * whole deployed day, every API route, the review's findings, editions settling, then what watches
- * the daily job (its last case adds a list of more than one page). The cases live in ./cases.
+ * whole deployed day, every API route, the review's findings, editions settling, what watches
+ * the daily job (its last case adds a list of more than one page), then import and export jobs. The cases live in ./cases.
  */
 
 beforeAll(async () => {
@@ -34,3 +35,4 @@ everyApiRoute();
 reviewFindings();
 editionsSettle();
 watchingTheDailyJob();
+importAndExportJobs();

@@ -103,7 +103,16 @@ export interface SesDestinationModel {
   eventBusArn?: string;
 }
 
+export interface BucketModel {
+  logicalId: string;
+  name: string;
+  arn: string;
+  policy?: PolicyDocument;
+}
+
 export interface StackModel {
+  /** S3 buckets (the job bucket) with their bucket policy. */
+  buckets: BucketModel[];
   functions: Record<string, FunctionModel>;
   tables: TableModel[];
   queues: QueueModel[];
@@ -365,7 +374,17 @@ export function readStackModel(t: ResolvedTemplate): StackModel {
     };
   });
 
+  const bucketPolicies = t.ofType("AWS::S3::BucketPolicy").map((id) => t.properties(id));
+  const buckets = t.ofType("AWS::S3::Bucket").map((id) => {
+    const name = t.ref(id);
+    const policy = bucketPolicies.find((p) => p.Bucket === name)?.PolicyDocument as
+      | PolicyDocument
+      | undefined;
+    return { logicalId: id, name, arn: t.getAtt(id, "Arn"), ...(policy ? { policy } : {}) };
+  });
+
   return {
+    buckets,
     functions,
     tables,
     queues,

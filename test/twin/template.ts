@@ -46,6 +46,7 @@ const NAME_PROPERTY: Record<string, string> = {
   "AWS::Logs::LogGroup": "LogGroupName",
   "AWS::Scheduler::Schedule": "Name",
   "AWS::CloudWatch::Alarm": "AlarmName",
+  "AWS::S3::Bucket": "BucketName",
 };
 
 export class ResolvedTemplate {
@@ -80,6 +81,8 @@ export class ResolvedTemplate {
     if (r.Type === "AWS::SES::EmailIdentity") return String(this.resolve(r.Properties?.EmailIdentity));
     if (r.Type === "AWS::ApiGatewayV2::Stage") return String(this.resolve(r.Properties?.StageName));
     if (r.Type.startsWith("AWS::ApiGatewayV2::")) return shortId(logicalId, 10);
+    // Bucket names are lower case and global.
+    if (r.Type === "AWS::S3::Bucket") return `${this.deployment.stackName}-${logicalId}`.toLowerCase();
     return `${this.deployment.stackName}-${logicalId}`;
   }
 
@@ -153,6 +156,8 @@ export class ResolvedTemplate {
         return `https://${name}.execute-api.${this.deployment.region}.amazonaws.com`;
       case "AWS::SecretsManager::Secret.Id":
         return this.ref(logicalId);
+      case "AWS::S3::Bucket.Arn":
+        return `arn:aws:s3:::${name}`;
       case "AWS::CloudWatch::Alarm.Arn":
         return this.arn("cloudwatch", `alarm:${name}`);
     }

@@ -5,6 +5,7 @@ import type { EmittedMetric } from "./emf.js";
 import type { InjectedFault } from "./faults.js";
 import type { FunctionRunner } from "./functions.js";
 import type { Decision, Grant, IamEvaluator } from "./iam.js";
+import type { S3Emulator } from "./s3.js";
 import type { SentMail, SesEventKind } from "./ses-mail.js";
 import type { PollerStats, SqsEmulator } from "./sqs.js";
 import type { StackModel } from "./stack-model.js";
@@ -47,6 +48,8 @@ export interface Twin {
   model: StackModel;
   functions: FunctionRunner;
   sqs: SqsEmulator;
+  /** The job bucket's stand-in (a mock: no AWS account here); its objects by `bucket/key`. */
+  s3: S3Emulator;
   /** The process's clock (Date): the twin moves it past visibility timeouts and retry waits. */
   clock: ShiftedClock;
   ses: SesEndpoint;

@@ -22,6 +22,7 @@ import { matchesEventPattern } from "./event-pattern.js";
 import { FaultInjector } from "./faults.js";
 import { currentInvocation, FunctionRunner } from "./functions.js";
 import { type Decision, IamEvaluator } from "./iam.js";
+import { S3Emulator } from "./s3.js";
 import { SES_EVENT_KINDS, type SentMail, sentMailFrom, sesEventFor } from "./ses-mail.js";
 import { type BatchOutcome, drainEventSource, type PollerStats, SqsEmulator } from "./sqs.js";
 import { readStackModel } from "./stack-model.js";
@@ -149,13 +150,37 @@ export async function startTwin(opts: TwinOptions = {}): Promise<Twin> {
     ...model.queues.filter((q) => q.resourcePolicy).map((q) => [q.arn, q.resourcePolicy] as const),
     ...Object.values(model.functions).map((f) => [f.arn, f.resourcePolicy] as const),
   ]);
-  const iam = new IamEvaluator(principals, ACCOUNT, (arn) => resourcePolicies.get(arn) as never);
+  // An object's ARN is governed by its bucket's policy (the job bucket's: TLS only).
+  const bucketPolicyOf = (arn: string) =>
+    model.buckets.find((b) => arn === b.arn || arn.startsWith(`${b.arn}/`))?.policy;
+  const iam = new IamEvaluator(
+    principals,
+    ACCOUNT,
+    (arn) => (resourcePolicies.get(arn) ?? bucketPolicyOf(arn)) as never,
+  );
   const calls: CallRecord[] = [];
   const mail: SentMail[] = [];
   const failedAsync: AsyncInvocation[] = [];
   const faults = new FaultInjector();
   let checkedUpTo = 0;
   const roleName = (arn: string) => arn.slice(arn.lastIndexOf("/") + 1);
+
+  // Each function signs with its own access key, so S3 (which sees only signatures, and presigned
+  // URLs made by one function and used by anyone) knows whose rights a request carries.
+  const accessKeyOf = (fnKey: string) => `ASIATWIN${fnKey.toUpperCase()}`;
+  const s3 = new S3Emulator(REGION, new Set(model.buckets.map((b) => b.name)), {
+    credentials: (accessKey) => {
+      const fn = Object.values(model.functions).find((f) => accessKeyOf(f.key) === accessKey);
+      return fn ? { principal: fn.key, secret: "twin", sessionToken: "twin" } : undefined;
+    },
+    async authorize(principal, action, resource) {
+      const decision = await iam.authorize(principal, { action, resource });
+      calls.push({ fn: principal, service: "s3", operation: action.slice(3), decisions: [decision] });
+      return decision.allowed;
+    },
+    now: () => new Date(),
+  });
+  const s3Url = await s3.start();
 
   const uninstall = await installSdkHook({
     async before(call) {
@@ -206,7 +231,7 @@ export async function startTwin(opts: TwinOptions = {}): Promise<Twin> {
     ),
     AWS_REGION: REGION,
     AWS_DEFAULT_REGION: REGION,
-    AWS_ACCESS_KEY_ID: "ASIATWIN",
+    AWS_ACCESS_KEY_ID: accessKeyOf(fn.key),
     AWS_SECRET_ACCESS_KEY: "twin",
     AWS_SESSION_TOKEN: "twin",
     AWS_LAMBDA_FUNCTION_NAME: fn.name,
@@ -219,6 +244,7 @@ export async function startTwin(opts: TwinOptions = {}): Promise<Twin> {
     AWS_ENDPOINT_URL_SESV2: ses.url,
     AWS_ENDPOINT_URL_SQS: stubs.url,
     AWS_ENDPOINT_URL_SECRETS_MANAGER: stubs.url,
+    AWS_ENDPOINT_URL_S3: s3Url,
   }));
   // Before the bundles load: their modules keep references to Date.now.
   const restoreDate = clock.install();
@@ -355,6 +381,7 @@ export async function startTwin(opts: TwinOptions = {}): Promise<Twin> {
     model,
     functions: runner,
     sqs: queues,
+    s3,
     clock,
     ses,
     iam,
@@ -467,6 +494,7 @@ export async function startTwin(opts: TwinOptions = {}): Promise<Twin> {
       runner.close();
       await ses.close();
       await stubs.close();
+      await s3.close();
       await new Promise<void>((r) => db.close(() => r()));
       await rm(dir, { recursive: true, force: true });
       if (ownOutdir) await rm(ownOutdir, { recursive: true, force: true });

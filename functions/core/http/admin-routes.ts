@@ -1,4 +1,5 @@
 import { editionRoutes } from "./admin-edition-routes.js";
+import { jobRoutes } from "./admin-job-routes.js";
 import { storyRoutes } from "./admin-story-routes.js";
 import { subscriberRoutes } from "./admin-subscriber-routes.js";
 import type { ApiContext } from "./context.js";
@@ -15,4 +16,9 @@ import type { Route } from "./router.js";
  * themselves are in admin-subscriber-routes.ts, admin-edition-routes.ts and admin-story-routes.ts;
  * what they share in admin-request.ts.
  */
-export const adminRoutes: Route<ApiContext>[] = [...subscriberRoutes, ...editionRoutes, ...storyRoutes];
+export const adminRoutes: Route<ApiContext>[] = [
+  ...jobRoutes,
+  ...subscriberRoutes,
+  ...editionRoutes,
+  ...storyRoutes,
+];

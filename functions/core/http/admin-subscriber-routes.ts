@@ -42,6 +42,20 @@ import { HttpError, type HttpRequest, jsonResponse, textResponse } from "./types
  */
 
 const DEFAULT_PAGE_SIZE = 100;
+/**
+ * Rows POST /admin/subscribers/import takes: well within API Gateway's 30 s at the import's rate.
+ * A larger file is a job (admin-job-routes.ts).
+ */
+export const SYNC_IMPORT_MAX_ROWS = 10_000;
+/** Subscribers GET /admin/subscribers/export answers with: about 2 MB of JSON, under Lambda's 6 MB. */
+export const SYNC_EXPORT_MAX_ROWS = 20_000;
+
+/** Physical lines of a body (an upper bound of its rows: a quoted value may span lines). */
+function lineCount(body: string): number {
+  let lines = body.length > 0 ? 1 : 0;
+  for (let i = body.indexOf("\n"); i >= 0; i = body.indexOf("\n", i + 1)) lines++;
+  return body.endsWith("\n") ? lines - 1 : lines;
+}
 
 /** status= and section= of list and export. */
 function subscriberFilter(req: HttpRequest, ctx: ApiContext): SubscriberFilter {
@@ -106,6 +120,13 @@ const importRoute = adminRoute("POST", "/admin/subscribers/import", async (req, 
     throw new HttpError(415, "send the CSV as the body with content-type: text/csv");
   }
   const pending = queryBool(req, "pending");
+  const lines = lineCount(req.body);
+  if (lines > SYNC_IMPORT_MAX_ROWS + 1) {
+    throw new HttpError(
+      413,
+      `the file has ${lines} lines; this route imports at most ${SYNC_IMPORT_MAX_ROWS} rows (API Gateway stops a request at 30 s): import it as a job, POST /admin/subscribers/import-jobs`,
+    );
+  }
   const errors: { line: number; reason: string }[] = [];
   const notes: { line: number; reason: string }[] = [];
   let errorsOmitted = 0;
@@ -145,7 +166,15 @@ const exportRoute = adminRoute("GET", "/admin/subscribers/export", async (req, _
   const format = queryChoice(req, "format", ["csv", "json"] as const) ?? "csv";
   const filter = subscriberFilter(req, ctx);
   const views = [];
-  for await (const s of allSubscribers(ctx, filter)) views.push(toView(s));
+  for await (const s of allSubscribers(ctx, filter)) {
+    if (views.length === SYNC_EXPORT_MAX_ROWS) {
+      throw new HttpError(
+        413,
+        `more than ${SYNC_EXPORT_MAX_ROWS} subscribers match (Lambda answers at most 6 MB): export them as a job, POST /admin/subscribers/export-jobs`,
+      );
+    }
+    views.push(toView(s));
+  }
   views.sort((a, b) => (a.email < b.email ? -1 : a.email > b.email ? 1 : 0));
   const day = ctx.clock().toISOString().slice(0, 10);
   if (format === "json") return jsonResponse(200, views);

@@ -1,3 +1,4 @@
+import type { JobDeps } from "../jobs/jobs.js";
 import type { DigestConfig } from "../kernel/config.js";
 import type {
   EditionStore,
@@ -27,6 +28,8 @@ export interface ApiContext {
   clock: () => Date;
   /** The local outbox (GDPR erasure removes the copies it keeps); absent deployed. */
   outbox?: Outbox | null;
+  /** Import and export jobs (their records, files and starter); absent, the job routes answer 501. */
+  jobs?: JobDeps | null;
 }
 
 /** The API context over the stores and keys the sender already uses. */

@@ -6,6 +6,7 @@
  */
 
 export * from "./ports/edition-store.js";
+export * from "./ports/jobs.js";
 export * from "./ports/mail.js";
 export * from "./ports/page.js";
 export * from "./ports/queue.js";

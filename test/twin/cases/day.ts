@@ -31,6 +31,7 @@ export function deployedDay(): void {
         "api",
         "compose",
         "ingest",
+        "jobs",
         "send",
         "sesEvents",
         "storyImport",
@@ -45,7 +46,7 @@ export function deployedDay(): void {
     it("keeps the story importers (DOM, article and feed parsers, sanitiser) out of the functions that never import stories", () => {
       // api answers readers (subscribe, unsubscribe, preferences) and the admin API; POST /admin/stories,
       // the one route that parses stories, is a function of its own (storyImport).
-      for (const name of ["api", "compose", "send", "sesEvents"]) {
+      for (const name of ["api", "compose", "send", "sesEvents", "jobs"]) {
         const dir = twin.functions.functions[name]?.dir as string;
         const map = JSON.parse(readFileSync(join(dir, "index.mjs.map"), "utf8")) as { sources: string[] };
         // feedsmith's generator may stay: the api writes the archive's Atom feed; its parsers may not.

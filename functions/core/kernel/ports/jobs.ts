@@ -1,0 +1,87 @@
+import type { Readable } from "node:stream";
+
+/**
+ * Jobs: work too large for one API request (a 500,000-row import, a million-row export) runs in the
+ * background and records its progress; its files (the uploaded CSV, the error report, the export) live
+ * in a file store (deployed: the private job bucket; locally: the outbox's jobs/ folder).
+ */
+
+export type JobKind = "import" | "export";
+/**
+ * awaiting-upload: an import job waiting for its file; queued: waiting for the job function;
+ * running; done; failed (`error` says why; a failed import keeps every row it stored).
+ */
+export type JobStatus = "awaiting-upload" | "queued" | "running" | "done" | "failed";
+
+/** Counts so far; an export fills `rows` only. */
+export interface JobCounts {
+  /** Data rows read (import) or written (export). */
+  rows: number;
+  imported: number;
+  updated: number;
+  skipped: number;
+  invalid: number;
+  failed: number;
+  confirmations: number;
+  /** Lines in the per-row report (invalid, skipped, failed rows and notes). */
+  reported: number;
+}
+
+export interface Job {
+  id: string;
+  kind: JobKind;
+  status: JobStatus;
+  createdAt: string;
+  updatedAt: string;
+  startedAt?: string;
+  finishedAt?: string;
+  /** Import: pending ("true"/"false") and the consent source; export: status, section, format. */
+  params: Record<string, string>;
+  counts: JobCounts;
+  /** Bytes of the input read so far and its size (import): the job's percentage. */
+  bytesRead?: number;
+  bytesTotal?: number;
+  /** File-store keys: the uploaded CSV (import), the report (import), the export file. */
+  inputKey?: string;
+  reportKey?: string;
+  outputKey?: string;
+  /** Why the job failed. */
+  error?: string;
+  /** Times the job function started it (a redelivered message starts it again). */
+  attempts: number;
+}
+
+export interface JobStore {
+  create(job: Job): Promise<void>;
+  get(id: string): Promise<Job | null>;
+  /**
+   * Moves a job from one of `from` to `to` (with the fields given), atomically; false when the job
+   * is in another status (nothing changes then).
+   */
+  transition(id: string, from: JobStatus[], to: JobStatus, fields?: Partial<Job>): Promise<boolean>;
+  /** Records progress of a running job (counts, bytes read). */
+  progress(
+    id: string,
+    fields: Pick<Job, "counts"> & Partial<Pick<Job, "bytesRead" | "bytesTotal" | "updatedAt">>,
+  ): Promise<void>;
+}
+
+/** Where job files live. Keys are relative paths such as `jobs/<id>/input.csv`. */
+export interface FileStore {
+  /** The file's bytes as a stream and its size, or null when there is no such file. */
+  read(key: string): Promise<{ body: Readable; size: number } | null>;
+  /** Writes the file from text chunks (consumed as they are produced: memory stays bounded). */
+  write(key: string, chunks: AsyncIterable<string>, contentType: string): Promise<void>;
+  /**
+   * A URL the client PUTs the file to (presigned, valid `expiresSeconds`), or null when this store
+   * takes uploads only through the API itself (the local outbox: PUT /admin/jobs/{id}/input).
+   */
+  uploadUrl(key: string, contentType: string, expiresSeconds: number): Promise<string | null>;
+  /** A URL the file can be fetched from (presigned GET deployed; a file:// URL locally). */
+  downloadUrl(key: string, filename: string, expiresSeconds: number): Promise<string>;
+}
+
+/** Starts a queued job: deployed, a message to the job queue; locally, a run in this process. */
+export interface JobStarter {
+  start(jobId: string): Promise<void>;
+}
