@@ -94,7 +94,8 @@ describe("a story that fails to render", () => {
       const deps = await rt.deps();
       // A renderer that fails on one story, as a template helper would on a value it cannot handle.
       const fails = (view: EditionView) => {
-        if (view.sections.some((s) => s.stories.some((st) => st.headline === "The broken story"))) {
+        const stories = [...(view.lead ? [view.lead] : []), ...view.sections.flatMap((s) => s.stories)];
+        if (stories.some((st) => st.headline === "The broken story")) {
           throw new TypeError("helper cannot format this story");
         }
       };

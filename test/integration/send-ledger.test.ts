@@ -199,7 +199,10 @@ describe("DynamoSendLedger transitions", () => {
       claimed: false,
       entry: { state: "sent", messageId: "m-9" },
     });
+    // The counters take a message's changes when it is flushed (once per queue message in the send path).
+    await ledger.flushCounts();
     expect((await ledger.counts(key.editionId)).sent).toBeGreaterThanOrEqual(1);
+    expect((await ledger.countEntries(key.editionId)).sent).toBeGreaterThanOrEqual(1);
   });
 });
 
