@@ -1,8 +1,9 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import type { ParsedRecord, StoryDraft } from "../../functions/core/kernel/types.js";
-import { parseFeedDocument, xmlTagProblem } from "../../functions/core/stories/feed-parse.js";
+import { parseFeedDocument } from "../../functions/core/stories/feed-parse.js";
 import { finaliseStory } from "../../functions/core/stories/stories.js";
+import { xmlTagProblem } from "../../functions/core/stories/xml-tags.js";
 
 const fixture = (name: string) => readFileSync(new URL(`../fixtures/feeds/${name}`, import.meta.url), "utf8");
 

@@ -7,8 +7,10 @@ import { type AnyFeed, parseFeed } from "feedsmith";
 import { normalizeText, oneLine } from "../kernel/text.js";
 import type { ParsedRecord, StoryDraft } from "../kernel/types.js";
 import type { DomElement, DomNode } from "./dom.js";
+import { itemImage } from "./feed-images.js";
 import { nodeToText, parseBoundedHtml } from "./html-text.js";
 import { MarkupLimitError, markupWork } from "./markup-limits.js";
+import { xmlTagProblem } from "./xml-tags.js";
 
 export type FeedParseResult = { records: ParsedRecord[]; title: string | null } | { error: string };
 
@@ -128,55 +130,6 @@ function atomLinks(links: { href?: string; rel?: string; type?: string }[] | und
 }
 
 type FeedItems = { title: string | null; home: string | undefined; items: RawItem[] };
-
-type MediaGroup = {
-  contents?: Array<
-    { url?: string; type?: string; medium?: string; width?: number; height?: number } & MediaText
-  >;
-  thumbnails?: Array<{ url?: string; width?: number; height?: number }>;
-} & MediaText;
-type MediaText = { description?: { value?: string }; title?: { value?: string } };
-type Media = MediaGroup & { groups?: MediaGroup[] };
-
-const isImage = (type: string | undefined, medium?: string) =>
-  medium === "image" || (medium === undefined && /^image\//i.test(type ?? ""));
-
-/**
- * The picture of an item's Media RSS: the first image media:content (in a media:group too), else the
- * first media:thumbnail; its alt text the content's description or title, else the item's.
- */
-function mediaImage(media: Media | undefined): RawItem["image"] {
-  if (!media) return undefined;
-  const groups: MediaGroup[] = [media, ...(media.groups ?? [])];
-  const alt = (...texts: Array<MediaText | undefined>) =>
-    texts.map((m) => m?.description?.value ?? m?.title?.value).find(nonBlank);
-  for (const group of groups) {
-    const content = (group.contents ?? []).find((c) => nonBlank(c.url) && isImage(c.type, c.medium));
-    if (content) {
-      return {
-        url: content.url as string,
-        alt: alt(content, group, media),
-        width: content.width,
-        height: content.height,
-      };
-    }
-  }
-  for (const group of groups) {
-    const thumb = (group.thumbnails ?? []).find((c) => nonBlank(c.url));
-    if (thumb)
-      return { url: thumb.url as string, alt: alt(group, media), width: thumb.width, height: thumb.height };
-  }
-  return undefined;
-}
-
-/** The first image enclosure (RSS `<enclosure>`, Atom `rel="enclosure"`), else the Media RSS picture. */
-function itemImage(
-  enclosures: Array<{ url?: string; type?: string }>,
-  media: Media | undefined,
-): RawItem["image"] {
-  const enclosure = enclosures.find((e) => nonBlank(e.url) && isImage(e.type));
-  return enclosure ? { url: enclosure.url as string } : mediaImage(media);
-}
 
 /** RSS 2.0 and RSS 1.0 (RDF) alike: titles, content:encoded and an HTML description; `read` takes the rest. */
 function rssItems<I extends { title?: string; description?: string; content?: { encoded?: string } }>(
@@ -356,54 +309,6 @@ function readItem(
 function preview(text: string): string {
   const head = oneLine(text.slice(0, 40));
   return JSON.stringify(text.length > 40 ? `${head}…` : head);
-}
-
-/**
- * Checks that the start and end tags of an XML document balance (comments, CDATA, processing
- * instructions and the doctype skipped). Not a full validator: enough to tell a truncated or mangled
- * document from a feed. Returns the problem with its line, or null.
- */
-export function xmlTagProblem(text: string): string | null {
-  const stack: { name: string; line: number }[] = [];
-  // Offsets only grow: each newline is found once, so counting lines is linear over the document.
-  let line = 1;
-  let nextNewline = text.indexOf("\n");
-  const lineAt = (offset: number) => {
-    while (nextNewline !== -1 && nextNewline < offset) {
-      line++;
-      nextNewline = text.indexOf("\n", nextNewline + 1);
-    }
-    return line;
-  };
-  const token =
-    /<!--[\s\S]*?(?:-->|$)|<!\[CDATA\[[\s\S]*?(?:\]\]>|$)|<\?[\s\S]*?(?:\?>|$)|<!DOCTYPE(?:[^>[]|\[[^\]]*\])*>|<(\/?)([A-Za-z_][\w:.-]*)((?:[^>"']|"[^"]*"|'[^']*')*?)(\/?)>|</g;
-  let roots = 0;
-  for (let m = token.exec(text); m !== null; m = token.exec(text)) {
-    const [whole, closing, name, , selfClosing] = m;
-    if (name === undefined) {
-      if (whole === "<") return `line ${lineAt(m.index)}: "<" that starts no tag`;
-      if (!/(?:-->|\]\]>|\?>|>)$/.test(whole))
-        return `line ${lineAt(m.index)}: unterminated ${whole.slice(0, 9)}`;
-      continue;
-    }
-    if (closing) {
-      const open = stack.pop();
-      if (open === undefined) return `line ${lineAt(m.index)}: </${name}> closes nothing`;
-      if (open.name !== name) {
-        return `line ${lineAt(m.index)}: </${name}> closes <${open.name}> opened at line ${open.line}`;
-      }
-    } else if (!selfClosing) {
-      if (stack.length === 0 && ++roots > 1)
-        return `line ${lineAt(m.index)}: a second root element <${name}>`;
-      stack.push({ name, line: lineAt(m.index) });
-    } else if (stack.length === 0) {
-      roots++;
-    }
-  }
-  const open = stack.pop();
-  if (open) return `<${open.name}> opened at line ${open.line} is never closed (truncated document?)`;
-  if (roots === 0) return "no root element";
-  return null;
 }
 
 /** Why a parsed-but-unrecognised document is not a feed. */
