@@ -95,6 +95,7 @@ describe("bench --quick", () => {
       "api",
       "compose",
       "ingest",
+      "jobs",
       "send",
       "sesEvents",
       "storyImport",
