@@ -29,7 +29,12 @@ import type { SendFleet } from "./send-fleet.js";
  * its confirmed email subscription. Every threshold is reasoned next to its alarm.
  */
 export interface MonitoringProps {
-  functions: Record<"compose" | "send" | "api" | "sesEvents" | "ingest", lambda.Function>;
+  functions: Record<"compose" | "send" | "api" | "sesEvents" | "ingest", lambda.Function> & {
+    /** POST /admin/stories (infra/http-api.ts). */
+    storyImport?: lambda.Function;
+    /** Import and export jobs (infra/jobs.ts). */
+    jobs?: lambda.Function;
+  };
   sendQueue: sqs.IQueue;
   sendDeadLetters: sqs.IQueue;
   /** Import and export jobs whose message failed twice (infra/jobs.ts). */
@@ -75,7 +80,7 @@ export function sendQueueAgeThreshold(
 export const COMPOSE_MISSING_HOURS = 26;
 
 export function addMonitoring(stack: Stack, props: MonitoringProps): Monitoring {
-  const { compose, send, api, sesEvents, ingest } = props.functions;
+  const { compose, send, api, sesEvents, ingest, storyImport, jobs } = props.functions;
   const topic = new sns.Topic(stack, "Alarms", { displayName: "Digest alarms", enforceSSL: true });
   if (props.settings.alarmEmail)
     topic.addSubscription(new snsSubscriptions.EmailSubscription(props.settings.alarmEmail));
@@ -259,6 +264,26 @@ export function addMonitoring(stack: Stack, props: MonitoringProps): Monitoring 
     api.metricErrors({ period: Duration.minutes(5) }),
     { threshold: 3 },
   );
+
+  // The story import answers an editor's POST /admin/stories: its 500s reach the stage alarm above,
+  // but a crash or timeout (a feed document too big for its memory) is the function failing: alike.
+  if (storyImport) {
+    alarm(
+      "StoryImportErrorsAlarm",
+      "The story-import function failed 3 or more invocations in 5 minutes (crash, timeout or bad configuration)",
+      storyImport.metricErrors({ period: Duration.minutes(5) }),
+      { threshold: 3 },
+    );
+  }
+  // A job attempt that fails is retried by its queue (dead letters alarm apart); one failing is worth
+  // knowing at once, since an import or export an admin waits for has stopped.
+  if (jobs) {
+    alarm(
+      "JobsErrorsAlarm",
+      "The jobs function failed an invocation (an import or export job attempt crashed or timed out)",
+      jobs.metricErrors({ period: Duration.minutes(15) }),
+    );
+  }
 
   // --- Feeds -----------------------------------------------------------------------------------------
   // A feed that failed several polls in a row (see handlers/ingest.ts), and the ingest run itself failing.

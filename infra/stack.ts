@@ -261,7 +261,7 @@ export class DigestStack extends Stack {
 
     // --- Alarms and dashboard (infra/monitoring.ts) ----------------------------------------------
     this.monitoring = addMonitoring(this, {
-      functions: { compose, send, api, sesEvents, ingest },
+      functions: { compose, send, api, sesEvents, ingest, storyImport, jobs: this.jobs.fn },
       sendQueue,
       sendDeadLetters: deadLetters,
       jobDeadLetters: this.jobs.deadLetters,

@@ -716,6 +716,7 @@ describe("watching the daily job", () => {
         "FeedFailingAlarm",
         "IngestErrorsAlarm",
         "JobDeadLettersAlarm",
+        "JobsErrorsAlarm",
         "QuotaStoppedAlarm",
         "SendDeadLettersAlarm",
         "SendErrorsAlarm",
@@ -723,6 +724,7 @@ describe("watching the daily job", () => {
         "SendQueueAgeAlarm",
         "SesEventsErrorsAlarm",
         "SesEventsFailuresAlarm",
+        "StoryImportErrorsAlarm",
       ].sort(),
     );
     for (const [, props] of alarmsById()) {
