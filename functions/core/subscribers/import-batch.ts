@@ -215,6 +215,28 @@ interface Decided {
   fromRow: boolean;
 }
 
+/**
+ * What a row asks for, as the subscriber input to decide on: its own status, or for "active" and no
+ * status the import's choice (`fromRow` says which).
+ */
+function rowRequest(
+  row: Extract<CsvRow, { email: string }>,
+  opts: ChunkOptions,
+): { input: SubscriberInput; asked: SubscriberInput["status"]; fromRow: boolean } {
+  const rowStatus = row.status;
+  const fromRow = rowStatus !== undefined && rowStatus.status !== "active";
+  const asked = fromRow ? (rowStatus.status as SubscriberInput["status"]) : opts.status;
+  const input: SubscriberInput = {
+    email: row.email,
+    name: row.name ?? undefined,
+    sections: row.sections,
+    timezone: row.timezone ?? undefined,
+    status: asked,
+    consent: opts.consent,
+  };
+  return { input, asked, fromRow };
+}
+
 /** Rows with no address twice: read in two batched lookups, decided, written in one batched put. */
 async function importSegment(
   deps: SubscriberAdminDeps,
@@ -238,21 +260,11 @@ async function importSegment(
       outcomes[index] = { counted: "skipped", report: { line: row.line, kind: "skipped", reason } };
       return;
     }
-    // What the row asks for: its own status, or for "active" and no status the import's choice.
-    const fromRow = rowStatus !== undefined && rowStatus.status !== "active";
-    const asked = fromRow ? (rowStatus.status as SubscriberInput["status"]) : opts.status;
+    const { input, asked, fromRow } = rowRequest(row, opts);
     if (rowStatus?.status === "suppressed" || asked === "pending") {
       oneByOne.push(index);
       return;
     }
-    const input: SubscriberInput = {
-      email: row.email,
-      name: row.name ?? undefined,
-      sections: row.sections,
-      timezone: row.timezone ?? undefined,
-      status: asked,
-      consent: opts.consent,
-    };
     const valid = validateSubscriberInput(input, deps.config.sections);
     if ("outcome" in valid) outcomes[index] = invalidRow(row.line, valid.error);
     else batched.push({ index, line: row.line, valid, input, asked, fromRow });
@@ -300,25 +312,13 @@ async function importOneRow(
   if (rowStatus?.status === "suppressed") {
     return importSuppressedRow(deps, row, rowStatus, listed, opts.consent);
   }
-  const fromRow = rowStatus !== undefined && rowStatus.status !== "active";
-  const asked = fromRow ? (rowStatus.status as SubscriberInput["status"]) : opts.status;
+  const { input, asked, fromRow } = rowRequest(row, opts);
   const email = rowEmail(row);
-  const result = await addSubscriber(
-    deps,
-    {
-      email: row.email,
-      name: row.name ?? undefined,
-      sections: row.sections,
-      timezone: row.timezone ?? undefined,
-      status: asked,
-      consent: opts.consent,
-    },
-    {
-      suppressed: email === null ? undefined : listed.has(email),
-      likelyNew: opts.recentNew.share >= 0.5,
-      fromFile: true,
-    },
-  );
+  const result = await addSubscriber(deps, input, {
+    suppressed: email === null ? undefined : listed.has(email),
+    likelyNew: opts.recentNew.share >= 0.5,
+    fromFile: true,
+  });
   if (result.outcome !== "invalid") {
     opts.recentNew.share = opts.recentNew.share * 0.9 + (result.outcome === "imported" ? 0.1 : 0);
   }
