@@ -9,7 +9,6 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
-import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { documentClientOver } from "../functions/adapters/dynamo/client.js";
 import { createTables } from "../functions/adapters/dynamo/create-tables.js";
 import { DynamoSendLedger } from "../functions/adapters/dynamo/send-ledger.js";
@@ -21,7 +20,7 @@ import { createRenderer } from "../functions/core/edition/render.js";
 import type { DigestConfig } from "../functions/core/kernel/config.js";
 import { loadTemplateSpec } from "../functions/local/template-loader.js";
 import { BENCH_DAY, benchEditionStories } from "./fixtures.js";
-import { type ServicesMode, startServices } from "./services.js";
+import { LOCAL_CREDENTIALS, localDynamoClient, type ServicesMode, startServices } from "./services.js";
 import { round } from "./stats.js";
 
 export interface Ceiling {
@@ -30,8 +29,6 @@ export interface Ceiling {
   opsPerSec: number;
   meanMs: number;
 }
-
-const LOCAL_CREDENTIALS = { accessKeyId: "local", secretAccessKey: "local" };
 
 async function measure(step: string, ops: number, concurrency: number, fn: (i: number) => Promise<unknown>) {
   let next = 0;
@@ -61,12 +58,7 @@ export async function benchCeilings(
     maxSendRate: null,
     faults: { throttleRate: 0, serverErrorRate: 0, seed: 1 },
   });
-  const dynamo = new DynamoDBClient({
-    region: "us-east-1",
-    credentials: LOCAL_CREDENTIALS,
-    maxAttempts: 5,
-    endpoint: services.dynamodb,
-  });
+  const dynamo = localDynamoClient(services.dynamodb);
   const mailer = new SesMailer({
     region: "us-east-1",
     credentials: LOCAL_CREDENTIALS,

@@ -9,7 +9,6 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
-import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { documentClientOver } from "../functions/adapters/dynamo/client.js";
 import { createTables } from "../functions/adapters/dynamo/create-tables.js";
 import { DynamoJobStore } from "../functions/adapters/dynamo/job-store.js";
@@ -19,7 +18,7 @@ import { FolderFileStore } from "../functions/adapters/folder-file-store.js";
 import { tableNamesFromEnv } from "../functions/adapters/schema.js";
 import { jobKeys, newJob } from "../functions/core/jobs/jobs.js";
 import { runJob } from "../functions/core/jobs/run-job.js";
-import { type ServicesMode, startServices } from "./services.js";
+import { localDynamoClient, type ServicesMode, startServices } from "./services.js";
 import { round } from "./stats.js";
 
 export interface ImportJobResult {
@@ -60,12 +59,7 @@ export async function benchImportJob(opts: {
     maxSendRate: null,
     faults: { throttleRate: 0, serverErrorRate: 0, seed: 1 },
   });
-  const dynamo = new DynamoDBClient({
-    region: "us-east-1",
-    credentials: { accessKeyId: "local", secretAccessKey: "local" },
-    maxAttempts: 5,
-    endpoint: services.dynamodb,
-  });
+  const dynamo = localDynamoClient(services.dynamodb);
   try {
     const tables = tableNamesFromEnv({});
     await createTables(dynamo, tables);

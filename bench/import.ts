@@ -16,7 +16,6 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
-import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { BatchWriteCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { documentClientOver } from "../functions/adapters/dynamo/client.js";
 import { createTables } from "../functions/adapters/dynamo/create-tables.js";
@@ -28,7 +27,7 @@ import { csvField } from "../functions/core/subscribers/csv-cells.js";
 import { importSubscriberCsv } from "../functions/core/subscribers/subscriber-import.js";
 import type { Subscriber } from "../functions/core/subscribers/subscribers.js";
 import { benchSubscriberStream } from "./fixtures.js";
-import { startServices } from "./services.js";
+import { localDynamoClient, startServices } from "./services.js";
 import { round } from "./stats.js";
 
 export interface ImportBenchResult {
@@ -42,7 +41,6 @@ export interface ImportBenchResult {
   ratio: number;
 }
 
-const LOCAL_CREDENTIALS = { accessKeyId: "local", secretAccessKey: "local" };
 const BATCH_WRITE_ITEMS = 25;
 
 async function withDynamo<T>(
@@ -54,13 +52,7 @@ async function withDynamo<T>(
     maxSendRate: null,
     faults: { throttleRate: 0, serverErrorRate: 0, seed: 1 },
   });
-  // As the CLI makes it (functions/local/runtime.ts): region, local credentials, maxAttempts 5.
-  const dynamo = new DynamoDBClient({
-    region: "us-east-1",
-    credentials: LOCAL_CREDENTIALS,
-    maxAttempts: 5,
-    endpoint: services.dynamodb,
-  });
+  const dynamo = localDynamoClient(services.dynamodb);
   try {
     const tables = tableNamesFromEnv({});
     await createTables(dynamo, tables);

@@ -10,7 +10,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
-import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { documentClientOver } from "../functions/adapters/dynamo/client.js";
 import { createTables } from "../functions/adapters/dynamo/create-tables.js";
 import { DynamoEditionStore } from "../functions/adapters/dynamo/edition-store.js";
@@ -31,7 +31,14 @@ import type { DigestConfig } from "../functions/core/kernel/config.js";
 import { loadTemplateSpec } from "../functions/local/template-loader.js";
 import { BENCH_DAY, benchKeys, benchStories, benchSubscriberStream } from "./fixtures.js";
 import { type ProfileSummary, startProfile } from "./profile.js";
-import { type BenchServices, type Received, type ServicesMode, startServices } from "./services.js";
+import {
+  type BenchServices,
+  LOCAL_CREDENTIALS,
+  localDynamoClient,
+  type Received,
+  type ServicesMode,
+  startServices,
+} from "./services.js";
 import { CallRecorder, type CallStats, round } from "./stats.js";
 
 /** What GetAccount reports when the endpoint has no MaxSendRate (functions/local/ses-endpoint.ts). */
@@ -98,8 +105,6 @@ export interface SendResult {
   profile: ProfileSummary | null;
 }
 
-const LOCAL_CREDENTIALS = { accessKeyId: "local", secretAccessKey: "local" };
-
 /** Runs `fn` over `items` with at most `limit` in flight. */
 async function pool<T>(items: Iterator<T>, limit: number, fn: (item: T) => Promise<unknown>): Promise<void> {
   await Promise.all(
@@ -117,12 +122,7 @@ export async function benchSend(config: DigestConfig, opts: SendOptions): Promis
   try {
     services = await startServices(opts.services, { dir, maxSendRate: opts.rate, faults: opts.faults });
     const region = "us-east-1";
-    dynamo = new DynamoDBClient({
-      region,
-      credentials: LOCAL_CREDENTIALS,
-      maxAttempts: 5,
-      endpoint: services.dynamodb,
-    });
+    dynamo = localDynamoClient(services.dynamodb);
     const db = documentClientOver(dynamo);
     const tables = tableNamesFromEnv({});
     await createTables(dynamo, tables);

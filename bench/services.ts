@@ -12,6 +12,7 @@
 import { fork } from "node:child_process";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import {
   type ReceivedCounts,
   type ServiceHostOptions,
@@ -22,6 +23,19 @@ import { startServicesThread } from "../functions/local/services-thread.js";
 import type { SesEndpoint } from "../functions/local/ses-endpoint.js";
 
 export type ServicesMode = "thread" | "inline" | "child";
+
+/** The credentials the bench's clients sign with, as `digest` signs for its embedded services. */
+export const LOCAL_CREDENTIALS = { accessKeyId: "local", secretAccessKey: "local" };
+
+/** A DynamoDB client on the embedded dynalite, made as the CLI makes it (functions/local/runtime.ts). */
+export function localDynamoClient(endpoint: string): DynamoDBClient {
+  return new DynamoDBClient({
+    region: "us-east-1",
+    credentials: LOCAL_CREDENTIALS,
+    maxAttempts: 5,
+    endpoint,
+  });
+}
 export const SERVICES_MODES: readonly ServicesMode[] = ["thread", "inline", "child"];
 
 export interface Received extends ReceivedCounts {
