@@ -47,20 +47,29 @@ afterAll(async () => {
   await stack?.close();
 });
 
+/** Calls the deployed resend-failed as a client would: one chunk per request, on to `nextCursor`. */
+async function resendChunks(
+  limits: { entries: number; pages: number; pageSize: number },
+  maxRequests: number,
+) {
+  const batches: RecipientBatch[] = [];
+  const queue = { enqueue: async (b: readonly RecipientBatch[]) => void batches.push(...b) };
+  const answers = [];
+  let cursor: string | null = null;
+  do {
+    const decoded = cursor ? (decodeResendCursor(cursor) ?? expect.fail("bad cursor")) : undefined;
+    const answer = await enqueueFailed(deps, queue, edition.editionId, { cursor: decoded, limits });
+    if (answer.outcome !== "queued") expect.fail(answer.outcome);
+    answers.push(answer);
+    cursor = answer.nextCursor;
+  } while (cursor && answers.length < maxRequests);
+  return { answers, batches };
+}
+
 describe("the deployed resend-failed, a chunk per request", () => {
   it("enqueues every failed recipient once over several requests, each taking at most its chunk", async () => {
-    const batches: RecipientBatch[] = [];
-    const queue = { enqueue: async (b: readonly RecipientBatch[]) => void batches.push(...b) };
     const limits = { entries: 10, pages: 100, pageSize: 4 };
-    const answers = [];
-    let cursor: string | null = null;
-    do {
-      const decoded = cursor ? (decodeResendCursor(cursor) ?? expect.fail("bad cursor")) : undefined;
-      const answer = await enqueueFailed(deps, queue, edition.editionId, { cursor: decoded, limits });
-      if (answer.outcome !== "queued") expect.fail(answer.outcome);
-      answers.push(answer);
-      cursor = answer.nextCursor;
-    } while (cursor && answers.length < 10);
+    const { answers, batches } = await resendChunks(limits, 10);
     expect(answers.map((a) => a.retried)).toEqual([10, 10, 5]);
     expect(answers.every((a) => a.queued <= limits.entries)).toBe(true);
     const enqueued = batches.flatMap((b) => b.emails).sort();
@@ -68,19 +77,9 @@ describe("the deployed resend-failed, a chunk per request", () => {
   });
 
   it("stops at its page budget on a ledger with few failures, and goes on from there", async () => {
-    const batches: RecipientBatch[] = [];
-    const queue = { enqueue: async (b: readonly RecipientBatch[]) => void batches.push(...b) };
     // Pages of 4 entries, 2 pages a request: 8 entries looked at per request, whatever they hold.
     const limits = { entries: 1_000, pages: 2, pageSize: 4 };
-    const answers = [];
-    let cursor: string | null = null;
-    do {
-      const decoded = cursor ? (decodeResendCursor(cursor) ?? expect.fail("bad cursor")) : undefined;
-      const answer = await enqueueFailed(deps, queue, edition.editionId, { cursor: decoded, limits });
-      if (answer.outcome !== "queued") expect.fail(answer.outcome);
-      answers.push(answer);
-      cursor = answer.nextCursor;
-    } while (cursor && answers.length < 20);
+    const { answers, batches } = await resendChunks(limits, 20);
     expect(answers.length).toBeGreaterThanOrEqual(Math.ceil(emails.length / 8));
     expect(answers.every((a) => a.retried <= 8)).toBe(true);
     expect(answers.reduce((n, a) => n + a.retried, 0)).toBe(FAILED);
