@@ -6,6 +6,10 @@
 // biome-ignore lint/suspicious/noControlCharactersInRegex: stripping control characters is the point
 const CONTROL_CHARS = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\ufeff]/g;
 
+/** A string with something other than whitespace in it (a type guard for optional fields). */
+export const nonBlank = (v: string | null | undefined): v is string =>
+  typeof v === "string" && v.trim() !== "";
+
 /**
  * Returns `s` as clean multi-line plain text: NFC, line endings as "\n", control characters other than
  * "\n" removed, runs of horizontal whitespace (spaces, tabs, no-break spaces) collapsed to one space,

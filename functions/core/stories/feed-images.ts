@@ -1,9 +1,8 @@
 /** A feed item's picture: an image enclosure (RSS, Atom), else its Media RSS picture (feed-parse.ts). */
+import { nonBlank } from "../kernel/text.js";
 import type { StoryDraft } from "../kernel/types.js";
 
 type FeedImage = StoryDraft["image"];
-
-const nonBlank = (v: string | null | undefined): v is string => typeof v === "string" && v.trim() !== "";
 
 type MediaGroup = {
   contents?: Array<

@@ -4,7 +4,7 @@
  * canonicalises URLs, parses dates and sanitises `html`.
  */
 import { type AnyFeed, parseFeed } from "feedsmith";
-import { normalizeText, oneLine } from "../kernel/text.js";
+import { nonBlank, normalizeText, oneLine } from "../kernel/text.js";
 import type { ParsedRecord, StoryDraft } from "../kernel/types.js";
 import type { DomElement, DomNode } from "./dom.js";
 import { itemImage } from "./feed-images.js";
@@ -114,8 +114,6 @@ function feedTitle(value: string | undefined, isHtml = false): string | null {
     throw e;
   }
 }
-
-const nonBlank = (v: string | null | undefined): v is string => typeof v === "string" && v.trim() !== "";
 
 function isHtmlType(type: string | undefined): boolean {
   return type === "html" || type === "xhtml" || /html/i.test(type ?? "");
