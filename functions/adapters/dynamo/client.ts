@@ -8,6 +8,7 @@ import {
   type QueryCommandInput,
   type ScanCommandInput,
 } from "@aws-sdk/lib-dynamodb";
+import { eachBounded } from "../../core/kernel/limiter.js";
 
 /**
  * A DynamoDB document client. With no explicit endpoint the SDK's own resolution applies
@@ -82,23 +83,17 @@ export async function batchWriteAll(
   const chunks: Record<string, unknown>[][] = [];
   for (let i = 0; i < items.length; i += BATCH_WRITE_LIMIT)
     chunks.push(items.slice(i, i + BATCH_WRITE_LIMIT));
-  let next = 0;
-  const worker = async () => {
-    while (next < chunks.length) {
-      let pending = (chunks[next++] as Record<string, unknown>[]).map((Item) => ({ PutRequest: { Item } }));
-      for (let attempt = 0; pending.length > 0; attempt++) {
-        if (attempt >= BATCH_WRITE_ROUNDS) {
-          throw new Error(
-            `BatchWriteItem: ${pending.length} item(s) still unprocessed after ${attempt} tries`,
-          );
-        }
-        if (attempt > 0) await new Promise((r) => setTimeout(r, Math.min(1000, 25 * 2 ** attempt)));
-        const res = await db.send(new BatchWriteCommand({ RequestItems: { [table]: pending } }));
-        pending = (res.UnprocessedItems?.[table] ?? []) as typeof pending;
+  await eachBounded(chunks, BATCH_WRITE_IN_FLIGHT, async (chunk) => {
+    let pending = chunk.map((Item) => ({ PutRequest: { Item } }));
+    for (let attempt = 0; pending.length > 0; attempt++) {
+      if (attempt >= BATCH_WRITE_ROUNDS) {
+        throw new Error(`BatchWriteItem: ${pending.length} item(s) still unprocessed after ${attempt} tries`);
       }
+      if (attempt > 0) await new Promise((r) => setTimeout(r, Math.min(1000, 25 * 2 ** attempt)));
+      const res = await db.send(new BatchWriteCommand({ RequestItems: { [table]: pending } }));
+      pending = (res.UnprocessedItems?.[table] ?? []) as typeof pending;
     }
-  };
-  await Promise.all(Array.from({ length: Math.min(BATCH_WRITE_IN_FLIGHT, chunks.length) }, worker));
+  });
 }
 
 /** Every item a Query matches, page after page (the SDK's paginator follows LastEvaluatedKey). */

@@ -4,6 +4,7 @@
  * feed. One broken feed never stops the others.
  */
 
+import { eachBounded } from "../kernel/limiter.js";
 import type { StoryStore } from "../kernel/ports.js";
 import { canonicalUrl } from "./canonical-url.js";
 import { parseFeedDocument } from "./feed-parse.js";
@@ -216,13 +217,9 @@ export async function pollFeeds(
   let feeds = await deps.feeds.list();
   if (opts.only) feeds = feeds.filter((f) => opts.only?.includes(f.url));
   const reports: FeedPollReport[] = new Array(feeds.length);
-  let next = 0;
-  const worker = async () => {
-    for (let i = next++; i < feeds.length; i = next++)
-      reports[i] = await pollOne(deps, feeds[i] as Feed, now);
-  };
-  const width = Math.max(1, Math.min(opts.concurrency ?? DEFAULT_POLL_CONCURRENCY, feeds.length));
-  await Promise.all(Array.from({ length: width }, worker));
+  await eachBounded(feeds, opts.concurrency ?? DEFAULT_POLL_CONCURRENCY, async (feed, i) => {
+    reports[i] = await pollOne(deps, feed, now);
+  });
   const totals = { ...emptyCounts(), feedsFailed: 0 };
   for (const r of reports) {
     addCounts(totals, r.counts);

@@ -1,3 +1,4 @@
+import { eachBounded } from "../kernel/limiter.js";
 import type { RowStatus } from "./import-status.js";
 import {
   type AddResult,
@@ -342,13 +343,4 @@ async function writeMany(deps: SubscriberAdminDeps, subscribers: Subscriber[]): 
   if (subscribers.length === 0) return;
   if (deps.subscribers.putMany) return deps.subscribers.putMany(subscribers);
   for (const s of subscribers) await deps.subscribers.put(s);
-}
-
-/** Runs `fn` over `items` with at most `limit` at once; the first failure rejects. */
-async function eachBounded<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>) {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) await fn(items[next++] as T);
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }
