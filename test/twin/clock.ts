@@ -12,7 +12,8 @@ export interface Clock {
 const RealDate = Date;
 
 export class ShiftedClock implements Clock {
-  private offset = 0;
+  /** `offset` ms from real time to start with (negative: earlier). */
+  constructor(private offset = 0) {}
   private installed = false;
 
   now(): number {

@@ -119,7 +119,12 @@ export async function startTwin(opts: TwinOptions = {}): Promise<Twin> {
     sqsEndpoint: stubs.url,
   });
   const model = readStackModel(template);
-  const clock = new ShiftedClock();
+  // The twin's day starts at noon UTC of today: its clock skips hours ahead (visibility timeouts), and
+  // from real time late in the evening that crossed midnight mid-file, so a case composed the next day.
+  const realNow = Date.now();
+  const today = new Date(realNow);
+  const noon = Date.UTC(today.getUTCFullYear(), today.getUTCMonth(), today.getUTCDate(), 12);
+  const clock = new ShiftedClock(noon - realNow);
   sqs = new SqsEmulator(model.queues, clock);
   const queues = sqs;
 
