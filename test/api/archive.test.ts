@@ -147,7 +147,8 @@ describe("GET /archive", () => {
     const link = entries[0]?.links?.[0]?.href as string;
     expect(link).toMatch(new RegExp(`^https?://[^/]+/archive/${DAY2}$`));
     for (const path of ["/archive", `/archive/${DAY1}`]) {
-      const body = await page(await fetch(`${world.serve.url}${path}`));
+      const res = await fetch(`${world.serve.url}${path}`);
+      const body = path === "/archive" ? await page(res) : await editionPage(res);
       expect(body).toContain('<link rel="alternate" type="application/atom+xml"');
       expect(body).toContain('href="/archive/feed.xml"');
       expect(body).toContain('href="/subscribe"');
@@ -159,6 +160,21 @@ describe("GET /archive", () => {
     );
   });
 });
+
+/**
+ * An archived edition's page: the email as it went out, framed (archive-sent.ts): an HTML document
+ * with one h1 (the email's masthead), no script, no event handler, the pages' CSP.
+ */
+async function editionPage(res: Response): Promise<string> {
+  const body = await res.text();
+  expect(res.headers.get("content-type")).toContain("text/html");
+  expect(body).toMatch(/^<!doctype html><html lang="en"/i);
+  expect(body.match(/<h1[ >]/g)).toHaveLength(1);
+  expect(body).not.toMatch(/<script/i);
+  expect(body.replace(/"[^"]*"/g, '""')).not.toMatch(/<[^>]*\son[a-z]+\s*=/i);
+  expect(res.headers.get("content-security-policy")).toContain("default-src 'none'");
+  return body;
+}
 
 /** The text of an escaped attribute-free HTML fragment. */
 const decode = (s: string) =>
@@ -179,15 +195,16 @@ describe("GET /archive/{date}", () => {
     const res = await fetch(more as string);
     expect(res.status).toBe(200);
     expect(res.headers.get("cache-control")).toBe("public, max-age=3600");
-    const body = await page(res);
-    expect(body).toContain(`<h1>${dateLabel(DAY1)}</h1>`);
+    const body = await editionPage(res);
+    expect(body).toContain(`<title>${dateLabel(DAY1)} · The Test Digest</title>`);
+    // The subject is the lead's headline, which the email opens with.
     expect(body).toContain(escapeHtml(mail.subject as string));
 
     const [shown, leftOut] = body.split('<h2 id="more">');
     expect(leftOut, "a 'more stories' part").toBeDefined();
     // The email's three stories, in the email's section order, then the two that did not fit.
     const headlines = (part: string) =>
-      [...part.matchAll(/<h[234]><a href="[^"]+">([^<]+)<\/a><\/h[234]>/g)].map((m) => m[1]);
+      [...part.matchAll(/<h[234][^>]*><a href="[^"]+"[^>]*>([^<]+)<\/a><\/h[234]>/g)].map((m) => m[1]);
     const inEmail = headlines(shown as string);
     expect(inEmail).toHaveLength(3);
     for (const h of inEmail) expect(mail.text).toContain(decode(h as string));
@@ -196,7 +213,7 @@ describe("GET /archive/{date}", () => {
     expect(leftOut).toContain("These 2 stories did not fit in the email.");
     // The lead (World's newest) first, then the sections by their best story: with a cap of 3, the
     // cap kept the lead, World's next and Science's; Culture's story is among the "more".
-    expect([...(shown as string).matchAll(/<h2>([^<]+)<\/h2>/g)].map((m) => m[1])).toEqual([
+    expect([...(shown as string).matchAll(/<h2[^>]*>([^<]+)<\/h2>/g)].map((m) => m[1])).toEqual([
       "World",
       "Science",
     ]);
@@ -211,11 +228,14 @@ describe("GET /archive/{date}", () => {
     const oneClick = header(mail, "List-Unsubscribe")?.match(/[?&]t=([^>&]+)/)?.[1] as string;
     expect(oneClick).toBeTruthy();
     for (const day of [DAY1, DAY2]) {
-      const body = await page(await fetch(`${world.serve.url}/archive/${day}`));
+      const body = await editionPage(await fetch(`${world.serve.url}/archive/${day}`));
       expect(body).toContain('<a href="/subscribe">Subscribe to The Test Digest</a>');
       expect(body).not.toContain(oneClick);
       expect(body).not.toMatch(/[?&](amp;)?t=/);
-      expect(body).not.toMatch(/unsubscribe|preferences|digest\.invalid|__[A-Z]+_URL__/i);
+      expect(body).not.toMatch(/digest\.invalid|__[A-Z]+_URL__|__(UNSUBSCRIBE|PREFERENCES)_/i);
+      // The email's own links lead to the pages that ask for the link in one's own email.
+      const links = [...body.matchAll(/href="([^"]*(?:unsubscribe|preferences)[^"]*)"/gi)].map((m) => m[1]);
+      expect(links.sort()).toEqual(["/preferences", "/unsubscribe"]);
     }
   });
 
@@ -225,7 +245,7 @@ describe("GET /archive/{date}", () => {
     const held = notSent[0] as (typeof notSent)[number];
     await stories.setHeld(held.id, true);
     try {
-      const body = await page(await fetch(`${world.serve.url}/archive/${DAY1}`));
+      const body = await editionPage(await fetch(`${world.serve.url}/archive/${DAY1}`));
       expect(body).toContain("This story did not fit in the email.");
       expect(body).not.toContain(escapeHtml(held.headline));
     } finally {
@@ -254,7 +274,7 @@ describe("what 'more stories' lists", () => {
     ]);
     expect((await world.stack.digest(["stories", "import", late])).code).toBe(0);
     expect((await stories.listDay(DAY1)).some((s) => s.headline === `Imported late for ${DAY1}`)).toBe(true);
-    const body = await page(await fetch(`${world.serve.url}/archive/${DAY1}`));
+    const body = await editionPage(await fetch(`${world.serve.url}/archive/${DAY1}`));
     expect(body).toContain("These 2 stories did not fit in the email.");
     expect(body).not.toContain(`Imported late for ${DAY1}`);
     const more = body.split('<h2 id="more">')[1] as string;
@@ -263,10 +283,14 @@ describe("what 'more stories' lists", () => {
     }
   });
 
-  it("is rebuilt from the day's stories for an edition stored before the ids were recorded", async () => {
+  it("is rebuilt from the day's stories for an edition stored before the ids and its copy were recorded", async () => {
     const OLD = ago(6);
     const file = await writeStories(world.stack, "old.ndjson", [
-      story(OLD, 1, { section: "World", headline: `Sent on ${OLD}` }),
+      story(OLD, 1, {
+        section: "World",
+        headline: `Sent on ${OLD}`,
+        image: { url: "https://images.example.org/old.jpg", alt: "An old picture", width: 800, height: 450 },
+      }),
       story(OLD, 2, { section: "Science", headline: `Left out on ${OLD}` }),
       story(OLD, 3, { section: "Culture", headline: `Also left out on ${OLD}` }),
     ]);
@@ -284,6 +308,10 @@ describe("what 'more stories' lists", () => {
     const body = await page(await fetch(`${world.serve.url}/archive/${OLD}`));
     const [shown, more] = body.split('<h2 id="more">') as [string, string];
     expect(shown).toContain(`Sent on ${OLD}`);
+    // Without a stored copy, rebuilt: the lead still shows its picture, as the email did.
+    expect(shown).toContain(
+      '<img src="https://images.example.org/old.jpg" alt="An old picture" width="800" height="450">',
+    );
     expect(more).toContain(`Left out on ${OLD}`);
     expect(more).toContain(`Also left out on ${OLD}`);
     expect(more).not.toContain(`Sent on ${OLD}`);

@@ -3,12 +3,23 @@ import { dayInZone, isDay, nextDay, parseDay } from "../kernel/dates.js";
 import type { EditionRecord, EditionStatus, EditionStore, SendLedger, StoryStore } from "../kernel/ports.js";
 import type { EditionView, SectionView, Story } from "../kernel/types.js";
 import { editionIdFor } from "./compose.js";
-import { buildView, type EditionStory, groupBySection, rankStories, toEditionStory } from "./edition.js";
+import {
+  ALL_SECTIONS,
+  buildView,
+  type EditionStory,
+  fillPersonalSlots,
+  groupBySection,
+  personalSlots,
+  rankStories,
+  toEditionStory,
+} from "./edition.js";
 
 /**
- * The public web archive: editions that went out, newest first, and each one's full content. Reads
- * only what an edition froze when it was composed (its stories, in order, and the ids of those the
- * cap left out); never a rendered email, so no per-subscriber link can reach a public page.
+ * The public web archive: editions that went out, newest first, and each one's full content: the
+ * all-sections email as it was rendered when the edition was composed (stored beside it), its
+ * personal-link markers replaced by the generic pages, so no reader's link can reach a public page.
+ * An edition without that copy (composed before it was stored, and never sent) is rebuilt from the
+ * stories it froze, with today's settings.
  */
 
 export interface ArchiveDeps {
@@ -152,7 +163,7 @@ export async function listArchive(
       items.push({
         date: edition.date,
         dateLabel: view.dateLabel,
-        subject: view.subject,
+        subject: edition.subject ?? view.subject,
         stories: edition.stories.length + leftOutCount(edition),
         headlines: [...(view.lead ? [view.lead] : []), ...view.sections.flatMap((s) => s.stories)]
           .slice(0, 3)
@@ -171,7 +182,17 @@ export async function listArchive(
 /** One archived edition: the email's content without its personal links, and what the cap left out. */
 export interface ArchivedEdition {
   status: EditionStatus;
-  /** The all-sections variant's model; its personal-link fields are placeholders, never rendered. */
+  /**
+   * The all-sections email as it went out (a whole HTML document), its unsubscribe and preferences
+   * links pointing at the generic pages (ARCHIVE_GENERIC_LINKS); null for an edition stored without it.
+   */
+  sentHtml: string | null;
+  /** The subject it went out with (or, without a stored copy, today's). */
+  subject: string;
+  /**
+   * The all-sections variant's model, rebuilt with today's settings: what is shown when `sentHtml`
+   * is null. Its personal-link fields are placeholders, never rendered.
+   */
   view: EditionView;
   /** The day's stories the email's cap left out, by section (the "N more stories" the email promised). */
   more: SectionView[];
@@ -226,8 +247,25 @@ export async function archivedEdition(deps: ArchiveDeps, date: string): Promise<
   if (!isDay(date)) return null;
   const edition = await deps.editions.get(editionIdFor(date));
   if (!edition || !(await isArchived(deps, edition))) return null;
+  const [sent, extra] = await Promise.all([
+    deps.editions.getVariant(edition.editionId, ALL_SECTIONS),
+    leftOutStories(deps, edition),
+  ]);
   const view = editionView(deps, edition);
-  const extra = await leftOutStories(deps, edition);
   const more = extra.length ? groupBySection(extra, deps.config.sections, deps.config.publicBaseUrl) : [];
-  return { status: edition.status, view, more };
+  return {
+    status: edition.status,
+    sentHtml: sent
+      ? fillPersonalSlots(sent.html, ARCHIVE_GENERIC_LINKS, personalSlots(edition.slotNonce))
+      : null,
+    subject: sent?.subject ?? edition.subject ?? view.subject,
+    view,
+    more,
+  };
 }
+
+/**
+ * Where the archived email's unsubscribe and preferences links lead: the pages that ask a visitor to
+ * use the link in their own email (relative, like every link of the public pages).
+ */
+export const ARCHIVE_GENERIC_LINKS = { unsubscribeUrl: "/unsubscribe", preferencesUrl: "/preferences" };

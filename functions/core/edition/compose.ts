@@ -1,7 +1,13 @@
 import type { EditionRecord, EditionStore, StoryStore } from "../kernel/ports.js";
-import { type EditionStory, newSlotNonce, sectionComparator, toEditionStory } from "./edition.js";
+import {
+  ALL_SECTIONS,
+  type EditionStory,
+  newSlotNonce,
+  sectionComparator,
+  toEditionStory,
+} from "./edition.js";
 import { selectStories } from "./story-selection.js";
-import type { RenderDeps } from "./variant.js";
+import { type RenderDeps, renderVariant } from "./variant.js";
 
 /**
  * Composing the edition of a day: select, dedupe, rank, cap and freeze the day's stories. Delivering
@@ -72,7 +78,7 @@ export async function composeEdition(
   const leftOutBySection: Record<string, number> = {};
   for (const s of leftOut) leftOutBySection[s.section] = (leftOutBySection[s.section] ?? 0) + 1;
   const at = now(deps).toISOString();
-  const edition: EditionRecord = {
+  const frozen: EditionRecord = {
     editionId,
     date: day,
     status: "building",
@@ -87,10 +93,17 @@ export async function composeEdition(
     ledgerCounted: true,
     ...(dropped.length > 0 ? { dropped } : {}),
   };
+  // The all-sections email, rendered once here with this moment's settings and template: the senders
+  // send this copy (they render only the other section sets), and the web archive shows it, so a
+  // later change of brand, order or template never rewrites what went out.
+  const allSections = renderVariant(deps, frozen, ALL_SECTIONS);
+  const edition: EditionRecord = { ...frozen, subject: allSections.subject };
   if (opts.dryRun) return { kind: "edition", edition, leftOut };
 
-  // building → stories marked → sending: a crash in between leaves "building", which a rerun redoes.
+  // building → copy stored, stories marked → sending: a crash in between leaves "building", which a
+  // rerun redoes (replacing the copy).
   await deps.editions.replace(edition);
+  await deps.editions.putVariant(editionId, allSections);
   await deps.stories.markInEdition([...keptIds], editionId);
   const sending: EditionRecord = { ...edition, status: "sending", updatedAt: now(deps).toISOString() };
   await deps.editions.replace(sending);

@@ -2,36 +2,35 @@ import type { ArchivedEdition, ArchiveEntry } from "../../edition/archive.js";
 import { ARCHIVE_FEED_PATH } from "../../edition/archive-feed.js";
 import { html } from "../../kernel/html.js";
 import type { HttpResponse } from "../types.js";
+import { sentEditionPage } from "./archive-sent.js";
 import { type PageConfig, page } from "./layout.js";
-import { archiveNav, leadStory, sectionList, subscribeInvite } from "./reading.js";
+import {
+  archiveNav,
+  leadStory,
+  moreStories,
+  sectionList,
+  stoppedNotice,
+  subscribeInvite,
+} from "./reading.js";
 
 /**
- * GET /archive/{date}: the edition as the all-sections email showed it (same stories, sections and
- * order), then the stories the email's cap left out (#more, where "N more stories" points). In place
- * of the email's personal unsubscribe and preferences links: a public subscribe link.
+ * GET /archive/{date}: the email as it went out (archive-sent.ts), or, for an edition stored without
+ * that copy, the edition rebuilt as the all-sections email showed it (same stories, sections and
+ * order, today's settings); then the stories the email's cap left out. In place of the email's
+ * personal unsubscribe and preferences links: the generic pages, and a public subscribe link.
  */
 export function archiveEditionPage(
   config: PageConfig,
   edition: ArchivedEdition,
   headers: Record<string, string> = {},
 ): HttpResponse {
+  if (edition.sentHtml !== null) return sentEditionPage(config, edition, edition.sentHtml, headers);
   const { view, more } = edition;
-  const moreCount = more.reduce((n, s) => n + s.stories.length, 0);
-  const body = html`<p class="lead">${view.subject}</p>
-${
-  edition.status === "cancelled"
-    ? html`<div class="notice" role="note"><p>This edition was stopped while it was being sent, so not every subscriber received it.</p></div>`
-    : ""
-}
+  const body = html`<p class="lead">${edition.subject}</p>
+${stoppedNotice(edition)}
 ${leadStory(view.lead)}
 ${sectionList(view.sections, "h2")}
-${
-  moreCount > 0
-    ? html`<h2 id="more">More stories from this day</h2>
-<p>${moreCount === 1 ? "This story" : `These ${moreCount} stories`} did not fit in the email.</p>
-${sectionList(more, "h3")}`
-    : ""
-}
+${moreStories(more)}
 ${subscribeInvite(config)}
 ${archiveNav("The archive")}`;
   return page(200, config, { title: view.dateLabel, body, feed: true }, headers);

@@ -2,8 +2,8 @@ import { ARCHIVE_FEED_PATH } from "../../edition/archive-feed.js";
 import type { DigestConfig } from "../../kernel/config.js";
 import { html, type SafeHtml } from "../../kernel/html.js";
 import { htmlResponse } from "../types.js";
-import { type PageBrandConfig, pageBrandMark, pageBrandStyle } from "./brand.js";
-import { STYLE } from "./style.js";
+import { type PageBrandConfig, pageBrandMark, pagePalette } from "./brand.js";
+import { pageStyle } from "./style.js";
 
 /**
  * The public pages: small server-rendered HTML in one shared layout, no scripts, no third-party
@@ -37,8 +37,7 @@ export function layout(config: PageConfig, { title, body, notice, feed }: Layout
 <meta name="viewport" content="width=device-width, initial-scale=1">
 ${feed ? "" : html`<meta name="robots" content="noindex">`}
 <title>${title.includes(config.brandName) ? title : `${title} · ${config.brandName}`}</title>
-<style>${STYLE}</style>
-${pageBrandStyle(config)}
+<style>${pageStyle(pagePalette(config), { document: true })}</style>
 ${feed ? html`<link rel="alternate" type="application/atom+xml" title="${config.brandName}: past editions" href="${ARCHIVE_FEED_PATH}">` : ""}
 </head>
 <body>

@@ -1,3 +1,4 @@
+import type { ArchivedEdition } from "../../edition/archive.js";
 import { ARCHIVE_FEED_PATH } from "../../edition/archive-feed.js";
 import { html, type SafeHtml } from "../../kernel/html.js";
 import type { SectionView, StoryView } from "../../kernel/types.js";
@@ -18,11 +19,20 @@ export function safeHref(raw: string | null): string | null {
   return username === "" && password === "" ? href : null;
 }
 
+/** The lead's picture, as the email shows it: https only, its size set, alt text the source's or the headline. */
+function leadPicture(story: StoryView): SafeHtml | "" {
+  const image = story.image;
+  if (!image?.url.startsWith("https://")) return "";
+  const size = html`${image.width ? html` width="${String(image.width)}"` : ""}${image.height ? html` height="${String(image.height)}"` : ""}`;
+  return html`<img src="${image.url}" alt="${image.alt || story.headline}"${size}>`;
+}
+
 function storyItem(story: StoryView, heading: "h2" | "h3" | "h4"): SafeHtml {
   const href = safeHref(story.url);
   const headline = href ? html`<a href="${href}">${story.headline}</a>` : html`${story.headline}`;
   const readMore = safeHref(story.readMoreUrl);
   return html`<li>
+${heading === "h2" ? leadPicture(story) : ""}
 ${heading === "h2" ? html`<h2>${headline}</h2>` : heading === "h3" ? html`<h3>${headline}</h3>` : html`<h4>${headline}</h4>`}
 <p class="meta">${story.source}${story.byline.trim() ? ` · ${story.byline}` : ""}</p>
 ${story.excerpt.trim() ? html`<p>${story.excerpt}</p>` : ""}
@@ -56,3 +66,19 @@ export const subscribeInvite = (config: PageConfig) =>
 /** The archive's way around: all editions, the feed, subscribing. */
 export const archiveNav = (label: string, first: SafeHtml | "" = "") =>
   html`<nav class="pager" aria-label="${label}">${first}<a href="/archive">All past editions</a><a href="${ARCHIVE_FEED_PATH}">Atom feed</a><a href="/subscribe">Subscribe</a></nav>`;
+
+/** Said on the page of an edition cancelled while it was going out. */
+export const stoppedNotice = (edition: ArchivedEdition) =>
+  edition.status === "cancelled"
+    ? html`<div class="notice" role="note"><p>This edition was stopped while it was being sent, so not every subscriber received it.</p></div>`
+    : "";
+
+/** The stories the email's cap left out (#more, where the email's "N more stories" points). */
+export function moreStories(more: ArchivedEdition["more"]): SafeHtml | "" {
+  const moreCount = more.reduce((n, s) => n + s.stories.length, 0);
+  return moreCount > 0
+    ? html`<h2 id="more">More stories from this day</h2>
+<p>${moreCount === 1 ? "This story" : `These ${moreCount} stories`} did not fit in the email.</p>
+${sectionList(more, "h3")}`
+    : "";
+}

@@ -56,6 +56,11 @@ export interface EditionRecord {
    * Absent on editions composed before it existed: they use the fixed PERSONAL_SLOTS.
    */
   slotNonce?: string;
+  /**
+   * The subject of the all-sections email as it went out (the archive's list and feed show it). Absent
+   * on editions composed before it was recorded: the archive computes it again from today's settings.
+   */
+  subject?: string;
   /** Stories of the day left out because they could not be rendered, with the reason (story-selection.ts). */
   dropped?: DroppedStory[];
 }
@@ -111,6 +116,10 @@ export interface EditionStore {
    * stories); empty when no event arrived.
    */
   getStats(editionId: string): Promise<Partial<Record<EditionStat, number>>>;
+  /**
+   * A rendered variant (with the edition's personal-link markers, never a reader's links). The
+   * all-sections one is stored when the edition is composed and is what the web archive shows.
+   */
   getVariant(editionId: string, key: string): Promise<RenderedVariant | null>;
   putVariant(editionId: string, variant: RenderedVariant): Promise<void>;
 
