@@ -1,6 +1,7 @@
 import { ALL_SECTIONS, fillPersonalSlots, personalSlots, variantKey } from "../edition/edition.js";
-import { type Renderer, renderVariant } from "../edition/variant.js";
+import { localeVariantKey, type Renderer, renderVariant } from "../edition/variant.js";
 import type { DigestConfig } from "../kernel/config.js";
+import { readerLocale } from "../kernel/config.js";
 import { limiter } from "../kernel/limiter.js";
 import {
   type EditionRecord,
@@ -243,11 +244,13 @@ export async function createEditionSender(
       await deps.ledger.markNotSent(id, sub.id, "suppressed");
       return "suppressed";
     }
-    const key = variantKey(sub.sections, edition.sections);
-    if (key === null) {
+    const sectionKey = variantKey(sub.sections, edition.sections);
+    if (sectionKey === null) {
       await deps.ledger.markNotSent(id, sub.id, "skipped");
       return "skipped";
     }
+    // One variant per language and section set: rendered once, shared by every reader of both.
+    const key = localeVariantKey(sectionKey, readerLocale(config, sub.locale), config.locale);
     const owner = `${ownerBase}-${++owners}`;
     for (;;) {
       const claim = await deps.ledger.claim(id, sub.id, owner, now(deps).getTime() + leaseMs);

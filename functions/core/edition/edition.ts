@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { DEFAULT_COLORS } from "../kernel/brand.js";
 import type { DigestConfig } from "../kernel/config.js";
+import { DEFAULT_LOCALE, formatDay, t, tn } from "../kernel/i18n/index.js";
 import { cutAtWord } from "../kernel/text.js";
 import type { EditionBrand, EditionView, SectionView, Story, StoryView } from "../kernel/types.js";
 import { PERSONAL_SLOTS } from "../kernel/types.js";
@@ -142,18 +143,9 @@ export function groupBySection(
   }));
 }
 
-/** "Friday 27 November 2026" for a YYYY-MM-DD day. */
-export function dateLabel(day: string): string {
-  // Assembled from parts: ICU versions disagree on the comma after the weekday.
-  const parts = new Intl.DateTimeFormat("en-GB", {
-    weekday: "long",
-    day: "numeric",
-    month: "long",
-    year: "numeric",
-    timeZone: "UTC",
-  }).formatToParts(new Date(`${day}T12:00:00Z`));
-  const part = (type: Intl.DateTimeFormatPartTypes) => parts.find((p) => p.type === type)?.value ?? "";
-  return `${part("weekday")} ${part("day")} ${part("month")} ${part("year")}`;
+/** "Friday 27 November 2026" (in the locale's language: "Freitag, 27. November 2026") for a YYYY-MM-DD day. */
+export function dateLabel(day: string, locale: string = DEFAULT_LOCALE): string {
+  return formatDay(locale, day);
 }
 
 /**
@@ -195,8 +187,10 @@ export interface ViewInput {
     DigestConfig,
     "brandName" | "subject" | "preheader" | "postalAddress" | "publicBaseUrl" | "sections"
   > &
-    Partial<Pick<DigestConfig, (typeof BRAND_KEYS)[number] | "trackOpens" | "trackClicks">>;
+    Partial<Pick<DigestConfig, (typeof BRAND_KEYS)[number] | "trackOpens" | "trackClicks" | "locale">>;
   date: string;
+  /** The variant's language; absent, the config's `locale`. */
+  locale?: string;
   stories: readonly EditionStory[];
   leftOut: number;
   /** The edition's personal-link markers ({@link personalSlots}); absent, the fixed PERSONAL_SLOTS. */
@@ -219,6 +213,7 @@ export function buildView({
   stories,
   leftOut,
   slots = PERSONAL_SLOTS,
+  locale = config.locale ?? DEFAULT_LOCALE,
 }: ViewInput): EditionView {
   const base = config.publicBaseUrl;
   const order = orderEdition(stories, config.sections);
@@ -229,12 +224,13 @@ export function buildView({
   }));
   const ordered = [...(lead ? [lead] : []), ...sections.flatMap((s) => s.stories)];
   const next = ordered.slice(1, 1 + PREHEADER_NEXT).map((s) => s.headline);
-  const label = dateLabel(date);
+  const label = dateLabel(date, locale);
+  const preheader = config.preheader ?? t(locale, "email.preheader");
   const values = {
     brand: config.brandName,
     date: label,
     count: String(ordered.length),
-    stories: ordered.length === 1 ? "1 story" : `${ordered.length} stories`,
+    stories: tn(locale, "email.stories", ordered.length),
     lead: lead?.headline ?? "",
     top: lead?.headline ?? "",
     next: next.join(" · "),
@@ -250,9 +246,9 @@ export function buildView({
     subject: cutAtWord(fillTemplate(config.subject, values), SUBJECT_MAX),
     // A lone story has no next ones to name: its own lede says more than "Also today:".
     preheader: cutAtWord(
-      next.length === 0 && config.preheader.includes("{next}")
+      next.length === 0 && preheader.includes("{next}")
         ? (lead?.excerpt ?? "")
-        : fillTemplate(config.preheader, values),
+        : fillTemplate(preheader, values),
       PREHEADER_MAX,
     ),
     lead,
@@ -266,6 +262,7 @@ export function buildView({
     brand: editionBrand(config),
     // Absent settings are the config's defaults: tracked.
     tracking: { opens: config.trackOpens ?? true, clicks: config.trackClicks ?? true },
+    locale,
   };
 }
 

@@ -6,6 +6,7 @@
 import type HandlebarsTypes from "handlebars";
 import HandlebarsRuntime from "handlebars/runtime.js";
 import { lightPalette, type Palette } from "../kernel/brand.js";
+import { DEFAULT_LOCALE, t, tn } from "../kernel/i18n/index.js";
 import type { EditionView, SectionView, StoryView } from "../kernel/types.js";
 import { safeHttpUrl } from "../stories/canonical-url.js";
 import { editionBrand } from "./edition.js";
@@ -15,6 +16,15 @@ export type TemplateSpec = unknown;
 
 /** What the template sees: the view, with every URL checked and a few values prepared for display. */
 export interface DigestTemplateContext {
+  /** BCP 47 tag of the chrome's language: `<html lang>`. */
+  lang: string;
+  /** The chrome's words in that language (the stories stay as written). */
+  labels: {
+    viewInBrowser: string;
+    whySubscribed: string;
+    managePreferences: string;
+    unsubscribe: string;
+  };
   brandName: string;
   date: string;
   dateLabel: string;
@@ -108,19 +118,27 @@ export function templateContext(view: EditionView): DigestTemplateContext {
   if (!unsubscribeUrl) throw new Error("render: unsubscribeUrl must be an http(s) URL");
   if (!preferencesUrl) throw new Error("render: preferencesUrl must be an http(s) URL");
   const brand = view.brand ?? editionBrand({});
+  const locale = view.locale ?? DEFAULT_LOCALE;
   return {
+    lang: locale,
+    labels: {
+      viewInBrowser: t(locale, "email.viewInBrowser"),
+      whySubscribed: t(locale, "email.whySubscribed", { brand: view.brandName }),
+      managePreferences: t(locale, "email.managePreferences"),
+      unsubscribe: t(locale, "email.unsubscribe"),
+    },
     brandName: view.brandName,
     date: view.date,
     dateLabel: view.dateLabel,
     subject: view.subject,
     preheader: view.preheader,
-    lead: view.lead ? storyContext(view.lead) : null,
+    lead: view.lead ? storyContext(view.lead, locale) : null,
     sections: view.sections.map((section: SectionView) => ({
       name: section.name,
-      stories: section.stories.map(storyContext),
+      stories: section.stories.map((story) => storyContext(story, locale)),
     })),
     leftOut: Math.max(view.leftOut, 0),
-    moreLabel: moreLabel(view.leftOut),
+    moreLabel: view.leftOut > 0 ? tn(locale, "email.moreStories", view.leftOut) : "",
     moreUrl: view.leftOut > 0 && view.moreUrl !== null ? httpUrl(view.moreUrl) : null,
     postalLines: postalLines(view.postalAddress),
     unsubscribeUrl,
@@ -131,16 +149,24 @@ export function templateContext(view: EditionView): DigestTemplateContext {
         ? { ...brand.logo, url: httpsOnly(brand.logo.url) as string }
         : null,
     brand: lightPalette(brand),
-    trackingNote: trackingNote(view.tracking),
+    trackingNote: trackingNote(view.tracking, locale),
   };
 }
 
 /** "We count opens and clicks to learn what readers like." (or opens / link clicks alone), or null. */
-export function trackingNote(tracking: EditionView["tracking"]): string | null {
+export function trackingNote(
+  tracking: EditionView["tracking"],
+  locale: string = DEFAULT_LOCALE,
+): string | null {
   if (!tracking || (!tracking.opens && !tracking.clicks)) return null;
-  const what =
-    tracking.opens && tracking.clicks ? "opens and clicks" : tracking.opens ? "opens" : "link clicks";
-  return `We count ${what} to learn what readers like.`;
+  return t(
+    locale,
+    tracking.opens && tracking.clicks
+      ? "email.trackingOpensAndClicks"
+      : tracking.opens
+        ? "email.trackingOpens"
+        : "email.trackingClicks",
+  );
 }
 
 /** The URL when it is a safe https one (a logo is fetched by the reader's client), else null. */
@@ -152,11 +178,13 @@ function httpsOnly(raw: string): string | null {
 /** Width of the email's text column (600 px less 2 × 32 px padding): the widest a picture is shown. */
 export const COLUMN_WIDTH = 536;
 
-function storyContext(story: StoryView): StoryTemplateContext {
+function storyContext(story: StoryView, locale: string): StoryTemplateContext {
   const readMoreUrl = httpUrl(story.readMoreUrl);
   // The hosted copy is ours, not the source's: the call to action then does not name the source.
   const atSource = story.url !== null && readMoreUrl !== null && readMoreUrl === httpUrl(story.url);
-  const ctaLabel = atSource ? `Read more at ${story.source}` : "Read the full story";
+  const ctaLabel = atSource
+    ? t(locale, "email.readMoreAt", { source: story.source })
+    : t(locale, "email.readFullStory");
   const byline = story.byline.trim();
   return {
     headline: story.headline,
@@ -186,11 +214,6 @@ function imageContext(story: StoryView): StoryTemplateContext["image"] {
   return { url, alt: image.alt.trim() || story.headline, width, height };
 }
 
-function moreLabel(leftOut: number): string {
-  if (leftOut <= 0) return "";
-  return leftOut === 1 ? "1 more story today" : `${leftOut} more stories today`;
-}
-
 function postalLines(address: string): string[] {
   return address
     .split(/\r?\n/)
@@ -215,28 +238,32 @@ function httpUrl(raw: string): string | null {
 /** Builds the plain-text part from the (checked) template context. */
 function renderText(view: EditionView): string {
   const ctx = templateContext(view);
+  const locale = ctx.lang;
   const out: string[] = [];
   out.push(...wrap(ctx.brandName), ...wrap(ctx.dateLabel));
-  if (ctx.archiveUrl) out.push(`View in your browser: ${ctx.archiveUrl}`);
+  if (ctx.archiveUrl) out.push(t(locale, "text.viewInBrowser", { url: ctx.archiveUrl }));
   out.push("");
-  if (ctx.lead) out.push("", ...textStory(ctx.lead));
+  if (ctx.lead) out.push("", ...textStory(ctx.lead, locale));
   for (const section of ctx.sections) {
     const heading = wrap(section.name);
     const longest = Math.max(...heading.map((line) => [...line].length), 1);
     out.push("", ...heading, "=".repeat(Math.min(longest, TEXT_WIDTH)), "");
-    for (const story of section.stories) out.push(...textStory(story));
+    for (const story of section.stories) out.push(...textStory(story, locale));
   }
   if (ctx.leftOut > 0) {
-    out.push("", ...wrap(ctx.moreUrl ? `${ctx.moreLabel}: ${ctx.moreUrl}` : ctx.moreLabel), "");
+    const more = ctx.moreUrl
+      ? t(locale, "text.more", { label: ctx.moreLabel, url: ctx.moreUrl })
+      : ctx.moreLabel;
+    out.push("", ...wrap(more), "");
   }
   out.push(
     "",
     // The signature separator ("-- ", with its space): mail clients fold or dim what follows.
     "-- ",
-    ...wrap(`You are receiving this because you subscribed to ${ctx.brandName}.`),
+    ...wrap(ctx.labels.whySubscribed),
     ...(ctx.trackingNote ? wrap(ctx.trackingNote) : []),
-    `Manage preferences: ${ctx.preferencesUrl}`,
-    `Unsubscribe: ${ctx.unsubscribeUrl}`,
+    t(locale, "text.managePreferences", { url: ctx.preferencesUrl }),
+    t(locale, "text.unsubscribe", { url: ctx.unsubscribeUrl }),
     "",
     ...ctx.postalLines,
   );
@@ -246,11 +273,11 @@ function renderText(view: EditionView): string {
 }
 
 /** One story of the plain-text part: headline, source and byline, excerpt, link. */
-function textStory(story: StoryTemplateContext): string[] {
+function textStory(story: StoryTemplateContext, locale: string): string[] {
   const lines = [...wrap(story.headline)];
   lines.push(...wrap(story.byline ? `${story.source} · ${story.byline}` : story.source));
   if (story.excerpt.trim()) lines.push(...wrap(story.excerpt));
-  if (story.readMoreUrl) lines.push(`Read more: ${story.readMoreUrl}`);
+  if (story.readMoreUrl) lines.push(t(locale, "text.readMore", { url: story.readMoreUrl }));
   lines.push("");
   return lines;
 }

@@ -1,5 +1,6 @@
 import { archivedEdition, isStoryPublic, listArchive } from "../edition/archive.js";
 import { ARCHIVE_FEED_PATH, archiveFeed } from "../edition/archive-feed.js";
+import { type DigestConfig, readerLocale } from "../kernel/config.js";
 import { isDay } from "../kernel/dates.js";
 import { MailError } from "../kernel/ports.js";
 import {
@@ -10,7 +11,7 @@ import {
   unsubscribeById,
 } from "../subscribers/preferences.js";
 import { confirmSignup, type SignupField, signUp } from "../subscribers/signup.js";
-import { parseSections } from "../subscribers/subscribers.js";
+import { parseSections, type Subscriber } from "../subscribers/subscribers.js";
 import { signToken, type TokenClaims, type TokenPurpose, verifyToken } from "../subscribers/tokens.js";
 import type { ApiContext } from "./context.js";
 import { archiveEditionPage, archiveListPage } from "./pages/archive.js";
@@ -102,6 +103,11 @@ function mailFailed(ctx: ApiContext, json: boolean): HttpResponse {
   return { ...page, headers: { ...page.headers, "retry-after": "120" } };
 }
 
+/** The config a reader's own pages are written with: in their language (readerLocale). */
+function forReader(ctx: ApiContext, subscriber: Pick<Subscriber, "locale">): DigestConfig {
+  return { ...ctx.config, locale: readerLocale(ctx.config, subscriber.locale) };
+}
+
 const subscribeForm: Route<ApiContext> = {
   method: "GET",
   pattern: "/subscribe",
@@ -130,6 +136,7 @@ const subscribe: Route<ApiContext> = {
       name: field(body.name),
       sections: sectionList(body.sections),
       timezone: field(body.timezone) ?? null,
+      locale: field(body.locale) ?? null,
     };
     let result: Awaited<ReturnType<typeof signUp>> | null;
     try {
@@ -180,9 +187,17 @@ const confirm: Route<ApiContext> = {
     switch (result.outcome) {
       case "confirmed":
         if (result.welcomeError) logError("GET /confirm: welcome email", result.welcomeError);
-        return confirmedPage(ctx.config, preferencesPath(ctx, result.subscriber.id), false);
+        return confirmedPage(
+          forReader(ctx, result.subscriber),
+          preferencesPath(ctx, result.subscriber.id),
+          false,
+        );
       case "already":
-        return confirmedPage(ctx.config, preferencesPath(ctx, result.subscriber.id), true);
+        return confirmedPage(
+          forReader(ctx, result.subscriber),
+          preferencesPath(ctx, result.subscriber.id),
+          true,
+        );
       case "gone":
         return confirmGonePage(ctx.config, "gone");
       case "blocked":
@@ -205,9 +220,10 @@ const unsubscribePage: Route<ApiContext> = {
     if (!subscriber) return unsubscribedPage(ctx.config, null);
     const unsubscribed =
       subscriber.status === "unsubscribed" || subscriber.suppression?.previousStatus === "unsubscribed";
-    if (unsubscribed) return unsubscribedPage(ctx.config, preferencesPath(ctx, subscriber.id));
+    if (unsubscribed)
+      return unsubscribedPage(forReader(ctx, subscriber), preferencesPath(ctx, subscriber.id));
     return unsubscribeConfirmPage(
-      ctx.config,
+      forReader(ctx, subscriber),
       withToken("/unsubscribe", req),
       preferencesPath(ctx, subscriber.id),
     );
@@ -240,7 +256,10 @@ const preferences: Route<ApiContext> = {
     if (!subscriber) return preferencesGonePage(ctx.config);
     if (await isBlocked(ctx, subscriber)) return blockedPage(ctx.config, 200);
     const saved = PREFERENCE_ACTIONS.find((a) => a === req.query.saved) ?? null;
-    return preferencesPage(ctx.config, subscriber, { actionUrl: withToken("/preferences", req), saved });
+    return preferencesPage(forReader(ctx, subscriber), subscriber, {
+      actionUrl: withToken("/preferences", req),
+      saved,
+    });
   },
 };
 
@@ -260,7 +279,7 @@ const savePreferences: Route<ApiContext> = {
     const action = PREFERENCE_ACTIONS.find((a) => a === (field(body.action) ?? "save"));
     if (!action) {
       if (await isBlocked(ctx, subscriber)) return blockedPage(ctx.config, 409);
-      return preferencesPage(ctx.config, subscriber, {
+      return preferencesPage(forReader(ctx, subscriber), subscriber, {
         actionUrl,
         errors: { action: "that is not something this page can do" },
         status: 400,
@@ -271,12 +290,19 @@ const savePreferences: Route<ApiContext> = {
       : field(body.sections);
     const timezone = field(body.timezone) ?? null;
     const deliveryHour = field(body.deliveryHour);
-    const result = await applyPreferences(ctx, subscriber, { action, sections, timezone, deliveryHour });
+    const locale = field(body.locale);
+    const result = await applyPreferences(ctx, subscriber, {
+      action,
+      sections,
+      timezone,
+      deliveryHour,
+      locale,
+    });
     if (result.ok) {
       return htmlResponse(303, "", { location: `${actionUrl}&saved=${action satisfies PreferenceAction}` });
     }
     if (result.status === 409) return blockedPage(ctx.config, 409);
-    return preferencesPage(ctx.config, subscriber, {
+    return preferencesPage(forReader(ctx, subscriber), subscriber, {
       actionUrl,
       errors: { [result.field ?? "action"]: result.error },
       values: {

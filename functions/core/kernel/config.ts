@@ -1,5 +1,6 @@
 import * as z from "zod";
 import { contrastRatio, DEFAULT_COLORS, formatRatio, MIN_TEXT_CONTRAST, normaliseHex } from "./brand.js";
+import { canonicalLocale, DEFAULT_LOCALE, LANGUAGES } from "./i18n/index.js";
 
 /**
  * The one validated configuration of the digest. Values come from (lowest first) the defaults below,
@@ -45,6 +46,19 @@ const hexColor = z.string().transform((v, ctx) => {
     return z.NEVER;
   }
   return hex;
+});
+
+/** A BCP 47 tag whose language ships (en, de, fr, es), canonicalised ("de-at" → "de-AT"). */
+const localeTag = z.string().transform((v, ctx) => {
+  const tag = canonicalLocale(v);
+  if (tag === null) {
+    ctx.addIssue({
+      code: "custom",
+      message: `expected a BCP 47 language tag in one of ${LANGUAGES.join(", ")} (e.g. de or fr-CA), got "${v}"`,
+    });
+    return z.NEVER;
+  }
+  return tag;
 });
 
 const list = z
@@ -109,9 +123,10 @@ export const configSchema = z.object({
   subject: z.string().trim().min(1).max(200).default("{lead}"),
   /**
    * Preheader template: {next} (the three headlines after the lead; with none, the preheader is the
-   * lead's excerpt), {headlines} (the first three), {count}, {stories}, {brand}, {date}.
+   * lead's excerpt), {headlines} (the first three), {count}, {stories}, {brand}, {date}. Unset: "Also
+   * today: {next}" in the edition's language.
    */
-  preheader: z.string().trim().max(200).default("Also today: {next}"),
+  preheader: z.string().trim().max(200).optional(),
   /** List-Id header value; defaults to "<brand> <daily.sender-domain>". */
   listId: z.string().trim().optional(),
   /** Adds <mailto:…> to List-Unsubscribe when an inbound address handles it. */
@@ -164,6 +179,20 @@ export const configSchema = z.object({
    * public addresses are fetched; link-local (cloud metadata) and other special addresses never are.
    */
   feedsAllowPrivate: flag.default(false),
+  /**
+   * Language of the email's chrome, its plain text, the public pages and the sign-up mails (BCP 47,
+   * en, de, fr or es; a region such as de-CH shapes dates and numbers). Stories stay as written.
+   */
+  locale: localeTag.default(DEFAULT_LOCALE),
+  /**
+   * Languages a reader may choose on the preferences page (and at sign-up); `locale` is always one.
+   * With more than one, the edition is rendered once per language and section set.
+   */
+  locales: z
+    .union([z.array(z.string()), z.string()])
+    .transform((v) => (Array.isArray(v) ? v : v.split(",")).map((s) => s.trim()).filter(Boolean))
+    .pipe(z.array(localeTag))
+    .default([]),
 });
 
 export type DigestConfig = z.infer<typeof configSchema> & { senderName: string; listId: string };
@@ -203,6 +232,8 @@ export const CONFIG_ENV: Record<keyof z.input<typeof configSchema>, string> = {
   trackOpens: "DIGEST_TRACK_OPENS",
   trackClicks: "DIGEST_TRACK_CLICKS",
   feedsAllowPrivate: "DIGEST_FEEDS_ALLOW_PRIVATE",
+  locale: "DIGEST_LOCALE",
+  locales: "DIGEST_LOCALES",
 };
 
 /**
@@ -267,6 +298,8 @@ export function parseConfig(
   const domain = c.senderAddress.split("@")[1] ?? "localhost";
   return {
     ...c,
+    // The default language always ships; the list has it first and each language once.
+    locales: [...new Set([c.locale, ...c.locales])],
     senderName: c.senderName ?? c.brandName,
     listId: c.listId ?? `${c.brandName} <daily.${domain}>`,
   };
@@ -294,4 +327,15 @@ function brandingProblems(c: z.infer<typeof configSchema>): string[] {
     }
   }
   return problems;
+}
+
+/**
+ * The locale a reader gets: their own choice when it is one of the enabled `locales`, else the
+ * configured `locale` (a language later disabled falls back, it never fails a send).
+ */
+export function readerLocale(
+  config: Pick<DigestConfig, "locale"> & Partial<Pick<DigestConfig, "locales">>,
+  chosen: string | null | undefined,
+): string {
+  return chosen && (config.locales ?? []).includes(chosen) ? chosen : config.locale;
 }

@@ -95,6 +95,8 @@ export interface EditionView {
   brand?: EditionBrand;
   /** What SES tracks in the sent email (config trackOpens / trackClicks); the footer says so. Absent: nothing. */
   tracking?: { opens: boolean; clicks: boolean };
+  /** BCP 47 language of the chrome (html lang, labels, the date); absent: English. */
+  locale?: string;
 }
 
 /** The configurable look of an edition (validated in config.ts: readable colours, https logo). */

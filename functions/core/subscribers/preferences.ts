@@ -1,6 +1,6 @@
 import type { DigestConfig } from "../kernel/config.js";
 import type { SubscriberStore, SuppressionStore } from "../kernel/ports.js";
-import { validateSubscriberInput } from "./subscriber-input.js";
+import { chosenLocale, validateSubscriberInput } from "./subscriber-input.js";
 import { parseSections, resolveSections, type Subscriber } from "./subscribers.js";
 
 /**
@@ -65,6 +65,8 @@ export interface PreferenceChange {
   timezone?: string | null;
   /** Local delivery: "0"…"23", or "" for the default hour; absent leaves it alone. */
   deliveryHour?: string | null;
+  /** One of config `locales`, or "" for the configured `locale`; absent leaves it alone. */
+  locale?: string | null;
 }
 
 export type PreferenceResult =
@@ -72,7 +74,7 @@ export type PreferenceResult =
   | {
       ok: false;
       status: 400 | 409;
-      field?: "sections" | "timezone" | "deliveryHour" | "action";
+      field?: "sections" | "timezone" | "deliveryHour" | "locale" | "action";
       error: string;
     };
 
@@ -145,6 +147,11 @@ export async function applyPreferences(
       const timezone = change.timezone?.trim() || null;
       const zone = validateSubscriberInput({ email: subscriber.email, timezone }, deps.config.sections);
       if ("error" in zone) return { ok: false, status: 400, field: "timezone", error: zone.error };
+      if (change.locale !== undefined && change.locale !== null) {
+        const locale = chosenLocale(change.locale, deps.config.locales);
+        if ("error" in locale) return { ok: false, status: 400, field: "locale", error: locale.error };
+        next.locale = locale.locale;
+      }
       next.sections = sections.sections;
       next.timezone = zone.timezone ?? null;
       if (change.deliveryHour !== undefined && change.deliveryHour !== null) {

@@ -2,7 +2,7 @@ import type { DigestConfig } from "../kernel/config.js";
 import type { SubscriberStore, SuppressionStore } from "../kernel/ports.js";
 import { storedSections } from "./preferences.js";
 import { clientOf, limitKey, type RateLimitStore } from "./rate-limits.js";
-import { validateSubscriberInput } from "./subscriber-input.js";
+import { chosenLocale, validateSubscriberInput } from "./subscriber-input.js";
 import { isExpired, newSubscriberId, type Subscriber } from "./subscribers.js";
 import { type SigningKey, TOKEN_MAX_AGE_SECONDS, type TokenClaims } from "./tokens.js";
 import type { TransactionalKind, TransactionalMail } from "./transactional.js";
@@ -43,11 +43,13 @@ export interface SignupInput {
   /** Undefined or [] means all sections. */
   sections?: string[];
   timezone?: string | null;
+  /** The language they chose (one of config `locales`); absent or empty: the configured `locale`. */
+  locale?: string | null;
   /** Where the request came from (consent evidence, and the per-client limit). */
   sourceIp: string | null;
 }
 
-export type SignupField = "email" | "name" | "sections" | "timezone";
+export type SignupField = "email" | "name" | "sections" | "timezone" | "locale";
 
 export type SignupResult =
   /** `sent` is for logs and tests only: the HTTP answer must not depend on it. */
@@ -59,13 +61,22 @@ export type SignupResult =
    */
   | { outcome: "rate-limited"; scope: "address" | "client"; retryAfter: number };
 
-type Valid = { email: string; name: string | null; sections: string[]; timezone: string | null };
+type Valid = {
+  email: string;
+  name: string | null;
+  sections: string[];
+  timezone: string | null;
+  locale: string | null;
+};
 
 /** Validates a sign-up with the admin rules (validateSubscriberInput); an error names its field. */
 export function validateSignup(
   input: Omit<SignupInput, "sourceIp">,
   knownSections: readonly string[],
+  locales?: readonly string[],
 ): Valid | { field: SignupField; error: string } {
+  const locale = chosenLocale(input.locale, locales);
+  if ("error" in locale) return { field: "locale", error: locale.error };
   const valid = validateSubscriberInput(
     {
       email: input.email,
@@ -85,6 +96,7 @@ export function validateSignup(
     name: valid.name ?? null,
     sections: storedSections(valid.sections ?? [], knownSections),
     timezone: valid.timezone ?? null,
+    locale: locale.locale,
   };
 }
 
@@ -128,7 +140,7 @@ async function overLimit(deps: SignupDeps, email: string, sourceIp: string | nul
  * retries).
  */
 export async function signUp(deps: SignupDeps, input: SignupInput): Promise<SignupResult> {
-  const valid = validateSignup(input, deps.config.sections);
+  const valid = validateSignup(input, deps.config.sections, deps.config.locales);
   if ("error" in valid) return { outcome: "invalid", field: valid.field, error: valid.error };
   const now = deps.clock();
   const limited = await overLimit(deps, valid.email, input.sourceIp, now);
@@ -184,6 +196,7 @@ async function decide(
     status: "pending",
     sections: valid.sections,
     timezone: valid.timezone,
+    ...(valid.locale ? { locale: valid.locale } : {}),
     createdAt: existing?.createdAt ?? at,
     confirmedAt: null,
     updatedAt: at,

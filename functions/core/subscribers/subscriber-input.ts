@@ -113,3 +113,19 @@ export function validateSubscriberInput(
   }
   return { email: normalized.email, name, sections, timezone };
 }
+
+/**
+ * A reader's chosen language: null for none (the configured `locale`), the tag when it is one of
+ * `locales`, else the error to show.
+ */
+export function chosenLocale(
+  raw: string | null | undefined,
+  locales: readonly string[] | undefined,
+): { locale: string | null } | { error: string } {
+  const tag = raw?.trim() ?? "";
+  if (tag === "") return { locale: null };
+  const enabled = locales ?? [];
+  return enabled.includes(tag)
+    ? { locale: tag }
+    : { error: `choose a language from the list (${enabled.join(", ")})` };
+}

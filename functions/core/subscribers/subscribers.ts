@@ -37,6 +37,11 @@ export interface Subscriber {
   transientBounces?: number;
   /** Local delivery: the hour (0–23, in `timezone`) they want the digest; null → the configured default. */
   deliveryHour?: number | null;
+  /**
+   * The language they chose (a BCP 47 tag of config `locales`); absent or null, or no longer enabled,
+   * the configured `locale` (readerLocale, kernel/config.ts).
+   */
+  locale?: string | null;
 }
 
 /**

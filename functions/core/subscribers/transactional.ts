@@ -1,6 +1,7 @@
 import MailComposer from "nodemailer/lib/mail-composer";
-import type { DigestConfig } from "../kernel/config.js";
+import { type DigestConfig, readerLocale } from "../kernel/config.js";
 import { escapeHtml } from "../kernel/html.js";
+import { DEFAULT_LOCALE, t } from "../kernel/i18n/index.js";
 import { MailError, type Mailer, type Outbox } from "../kernel/ports.js";
 import { backoffMs } from "../kernel/retry.js";
 import type { Subscriber } from "./subscribers.js";
@@ -70,6 +71,8 @@ export function transactionalLinks(
 }
 
 interface Content {
+  /** BCP 47 tag of the language it is written in. */
+  locale: string;
   subject: string;
   /** Paragraphs of plain text; a paragraph that is a URL becomes a button/link in HTML. */
   paragraphs: Paragraph[];
@@ -82,55 +85,64 @@ type Paragraph = { text: string; href?: string } | { link: string; label: string
 
 const CONFIRM_DAYS = Math.round((TOKEN_MAX_AGE_SECONDS.confirm ?? 0) / 86_400);
 
-/** What each kind says. Pure: same subscriber, links and config → same content. */
+/**
+ * What each kind says, in the reader's language (their own among config `locales`, else `locale`).
+ * Pure: same subscriber, links and config → same content.
+ */
 export function transactionalContent(
   kind: TransactionalKind,
-  subscriber: Pick<Subscriber, "email" | "status">,
-  config: Pick<DigestConfig, "brandName">,
+  subscriber: Pick<Subscriber, "email" | "status"> & Partial<Pick<Subscriber, "locale">>,
+  config: Pick<DigestConfig, "brandName"> & Partial<Pick<DigestConfig, "locale" | "locales">>,
   links: TransactionalLinks,
 ): Content {
+  const l = readerLocale(
+    { locale: config.locale ?? DEFAULT_LOCALE, locales: config.locales },
+    subscriber.locale,
+  );
   const brand = config.brandName;
-  const hello = "Hello,";
+  const email = subscriber.email;
+  const hello = t(l, "mail.hello");
   switch (kind) {
     case "confirm":
       return {
-        subject: `Confirm your subscription to ${brand}`,
+        locale: l,
+        subject: t(l, "mail.confirmSubject", { brand }),
         listHeaders: false,
         paragraphs: [
           { text: hello },
-          { text: `Please confirm that you want to receive ${brand} at ${subscriber.email}.` },
-          { link: links.confirmUrl, label: "Yes, subscribe me" },
-          {
-            text: `This link works for ${CONFIRM_DAYS} days. If you did not ask to subscribe, ignore this email: you will not be added and we will not write again.`,
-          },
+          { text: t(l, "mail.confirmAsk", { brand, email }) },
+          { link: links.confirmUrl, label: t(l, "mail.confirmButton") },
+          { text: t(l, "mail.confirmValidity", { days: CONFIRM_DAYS }) },
         ],
       };
     case "welcome":
       return {
-        subject: `Welcome to ${brand}`,
+        locale: l,
+        subject: t(l, "mail.welcomeSubject", { brand }),
         listHeaders: true,
         paragraphs: [
           { text: hello },
-          { text: `You're subscribed to ${brand}. The next edition will arrive in your inbox.` },
-          { text: "Choose your sections and time zone, or pause for a while, on your preferences page:" },
-          { link: links.preferencesUrl, label: "Your preferences" },
-          { text: "You can unsubscribe at any time:", href: links.unsubscribeUrl },
+          { text: t(l, "mail.welcomeSubscribed", { brand }) },
+          { text: t(l, "mail.welcomePreferences") },
+          { link: links.preferencesUrl, label: t(l, "mail.preferencesButton") },
+          { text: t(l, "mail.unsubscribeAnyTime"), href: links.unsubscribeUrl },
         ],
       };
     case "already-subscribed":
       return {
-        subject: `You're already subscribed to ${brand}`,
+        locale: l,
+        subject: t(l, "mail.alreadySubject", { brand }),
         listHeaders: true,
         paragraphs: [
           { text: hello },
           {
-            text:
-              subscriber.status === "paused"
-                ? `Someone (hopefully you) asked to subscribe ${subscriber.email} to ${brand}. This address is already subscribed, and its subscription is paused: resume it on your preferences page.`
-                : `Someone (hopefully you) asked to subscribe ${subscriber.email} to ${brand}. This address is already subscribed, so nothing changed.`,
+            text: t(l, subscriber.status === "paused" ? "mail.alreadyPaused" : "mail.alreadyActive", {
+              brand,
+              email,
+            }),
           },
-          { link: links.preferencesUrl, label: "Your preferences" },
-          { text: "If that was not you, you can ignore this email." },
+          { link: links.preferencesUrl, label: t(l, "mail.preferencesButton") },
+          { text: t(l, "mail.notYou") },
         ],
       };
   }
@@ -138,7 +150,13 @@ export function transactionalContent(
 
 function renderText(content: Content, config: Pick<DigestConfig, "brandName" | "postalAddress">): string {
   const body = content.paragraphs
-    .map((p) => ("text" in p ? (p.href ? `${p.text} ${p.href}` : p.text) : `${p.label}: ${p.link}`))
+    .map((p) =>
+      "text" in p
+        ? p.href
+          ? `${p.text} ${p.href}`
+          : p.text
+        : t(content.locale, "mail.labelledLink", { label: p.label, url: p.link }),
+    )
     .join("\n\n");
   const postal = config.postalAddress.split(/\s*(?:\n| · )\s*/).join("\n");
   return `${body}\n\n-- \n${config.brandName}\n${postal}\n`;
@@ -152,7 +170,7 @@ function renderHtml(content: Content, config: Pick<DigestConfig, "brandName" | "
       "text" in p
         ? `<p style="margin:0 0 16px;${FONT};font-size:16px;line-height:1.5;color:#1a1a1a">${escapeHtml(p.text)}${p.href ? ` <a href="${escapeHtml(p.href)}" style="color:#1d4ed8">${escapeHtml(p.href)}</a>` : ""}</p>`
         : `<p style="margin:0 0 24px"><a href="${escapeHtml(p.link)}" style="display:inline-block;padding:12px 20px;background:#1d4ed8;color:#ffffff;${FONT};font-size:16px;font-weight:bold;text-decoration:none;border-radius:6px">${escapeHtml(p.label)}</a></p>` +
-          `<p style="margin:0 0 16px;${FONT};font-size:13px;line-height:1.4;color:#4a4a4a;word-break:break-all">Or paste this link into your browser: ${escapeHtml(p.link)}</p>`,
+          `<p style="margin:0 0 16px;${FONT};font-size:13px;line-height:1.4;color:#4a4a4a;word-break:break-all">${escapeHtml(t(content.locale, "mail.pasteLink", { url: p.link }))}</p>`,
     )
     .join("\n");
   const postal = config.postalAddress
@@ -160,7 +178,7 @@ function renderHtml(content: Content, config: Pick<DigestConfig, "brandName" | "
     .map(escapeHtml)
     .join("<br>");
   return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${escapeHtml(content.subject)}</title></head>
+<html lang="${escapeHtml(content.locale)}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${escapeHtml(content.subject)}</title></head>
 <body style="margin:0;padding:0;background:#f4f4f5">
 <div style="max-width:560px;margin:0 auto;padding:24px;background:#ffffff">
 <h1 style="margin:0 0 24px;${FONT};font-size:22px;color:#1a1a1a">${escapeHtml(config.brandName)}</h1>
@@ -178,7 +196,7 @@ ${paragraphs}
  */
 export async function composeTransactional(
   kind: TransactionalKind,
-  subscriber: Pick<Subscriber, "email" | "status">,
+  subscriber: Pick<Subscriber, "email" | "status"> & Partial<Pick<Subscriber, "locale">>,
   config: DigestConfig,
   links: TransactionalLinks,
 ): Promise<Buffer> {

@@ -2,9 +2,10 @@ import type { ArchivedEdition } from "../../edition/archive.js";
 import { ARCHIVE_FEED_PATH } from "../../edition/archive-feed.js";
 import { DARK_PALETTE } from "../../kernel/brand.js";
 import { html } from "../../kernel/html.js";
+import { t } from "../../kernel/i18n/index.js";
 import { type HttpResponse, htmlResponse } from "../types.js";
 import { pagePalette } from "./brand.js";
-import type { PageConfig } from "./layout.js";
+import { type PageConfig, pageLocale } from "./layout.js";
 import { archiveNav, moreStories, stoppedNotice, subscribeInvite } from "./reading.js";
 import { pageStyle } from "./style.js";
 
@@ -22,17 +23,18 @@ export function sentEditionPage(
   sentHtml: string,
   headers: Record<string, string> = {},
 ): HttpResponse {
+  const l = pageLocale(config);
   const head = html`<title>${edition.view.dateLabel} · ${config.brandName}</title>
 <style>${pageStyle(pagePalette(config), { document: false })}@media (prefers-color-scheme:dark){body{background-color:${DARK_PALETTE.page} !important}}</style>
-<link rel="alternate" type="application/atom+xml" title="${config.brandName}: past editions" href="${ARCHIVE_FEED_PATH}">
+<link rel="alternate" type="application/atom+xml" title="${t(l, "page.feedTitle", { brand: config.brandName })}" href="${ARCHIVE_FEED_PATH}">
 `.value;
-  const notice = stoppedNotice(edition);
+  const notice = stoppedNotice(edition, l);
   const before = html`<main>
 ${notice ? html`<div class="page">${notice}</div>` : ""}`.value;
   const after = html`<div class="page"><div class="card">
-${moreStories(edition.more)}
+${moreStories(edition.more, l)}
 ${subscribeInvite(config)}
-${archiveNav("The archive")}
+${archiveNav(t(l, "archive.nav"), l)}
 </div></div>
 </main>
 `.value;

@@ -1,9 +1,10 @@
 import type { ArchivedEdition, ArchiveEntry } from "../../edition/archive.js";
 import { ARCHIVE_FEED_PATH } from "../../edition/archive-feed.js";
 import { html } from "../../kernel/html.js";
+import { t, tn } from "../../kernel/i18n/index.js";
 import type { HttpResponse } from "../types.js";
 import { sentEditionPage } from "./archive-sent.js";
-import { type PageConfig, page } from "./layout.js";
+import { type PageConfig, page, pageLocale } from "./layout.js";
 import {
   archiveNav,
   leadStory,
@@ -25,14 +26,15 @@ export function archiveEditionPage(
   headers: Record<string, string> = {},
 ): HttpResponse {
   if (edition.sentHtml !== null) return sentEditionPage(config, edition, edition.sentHtml, headers);
+  const l = pageLocale(config);
   const { view, more } = edition;
   const body = html`<p class="lead">${edition.subject}</p>
-${stoppedNotice(edition)}
-${leadStory(view.lead)}
-${sectionList(view.sections, "h2")}
-${moreStories(more)}
+${stoppedNotice(edition, l)}
+${leadStory(view.lead, l)}
+${sectionList(view.sections, "h2", l)}
+${moreStories(more, l)}
 ${subscribeInvite(config)}
-${archiveNav("The archive")}`;
+${archiveNav(t(l, "archive.nav"), l)}`;
   return page(200, config, { title: view.dateLabel, body, feed: true }, headers);
 }
 
@@ -42,26 +44,32 @@ export function archiveListPage(
   list: { items: ArchiveEntry[]; nextBefore: string | null; before: string | null },
   headers: Record<string, string> = {},
 ): HttpResponse {
+  const l = pageLocale(config);
   const { items, nextBefore, before } = list;
   const entries = items.map(
     (e) => html`<li><a href="/archive/${e.date}"><time datetime="${e.date}">${e.dateLabel}</time></a>
-<p class="meta">${e.subject} · ${e.stories} ${e.stories === 1 ? "story" : "stories"}${e.status === "cancelled" ? " · stopped before reaching everyone" : ""}</p></li>
+<p class="meta">${e.subject} · ${tn(l, "archive.stories", e.stories)}${e.status === "cancelled" ? ` · ${t(l, "archive.stoppedShort")}` : ""}</p></li>
 `,
   );
   const body = html`${
     items.length > 0
       ? html`<ul class="archive">
 ${entries}</ul>`
-      : html`<p>${before ? "No older editions." : "No editions have gone out yet."}</p>`
+      : html`<p>${t(l, before ? "archive.noOlder" : "archive.none")}</p>`
   }
 ${
   nextBefore || before
-    ? html`<nav class="pager" aria-label="More editions">${before ? html`<a href="/archive">Newest editions</a>` : ""}${
-        nextBefore ? html`<a href="/archive?before=${nextBefore}">Older editions</a>` : ""
+    ? html`<nav class="pager" aria-label="${t(l, "archive.moreEditions")}">${before ? html`<a href="/archive">${t(l, "archive.newest")}</a>` : ""}${
+        nextBefore ? html`<a href="/archive?before=${nextBefore}">${t(l, "archive.older")}</a>` : ""
       }</nav>`
     : ""
 }
 ${subscribeInvite(config)}
-<p>Follow new editions in a feed reader: <a href="${ARCHIVE_FEED_PATH}">Atom feed</a>.</p>`;
-  return page(200, config, { title: `Past editions of ${config.brandName}`, body, feed: true }, headers);
+<p>${t(l, "archive.feedInvite")} <a href="${ARCHIVE_FEED_PATH}">${t(l, "reading.atomFeed")}</a>.</p>`;
+  return page(
+    200,
+    config,
+    { title: t(l, "archive.listTitle", { brand: config.brandName }), body, feed: true },
+    headers,
+  );
 }

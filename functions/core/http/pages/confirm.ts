@@ -1,28 +1,29 @@
 import { html } from "../../kernel/html.js";
+import { t } from "../../kernel/i18n/index.js";
+import { TOKEN_MAX_AGE_SECONDS } from "../../subscribers/tokens.js";
 import type { HttpResponse } from "../types.js";
-import { type PageConfig, page } from "./layout.js";
+import { type PageConfig, page, pageLocale } from "./layout.js";
+
+const CONFIRM_DAYS = Math.round((TOKEN_MAX_AGE_SECONDS.confirm ?? 0) / 86_400);
 
 /** GET /confirm: subscribed (now or before). */
 export function confirmedPage(config: PageConfig, preferencesUrl: string, already: boolean): HttpResponse {
+  const l = pageLocale(config);
+  const brand = config.brandName;
   return page(200, config, {
-    title: "You're subscribed",
-    body: html`<p>${
-      already
-        ? `Your subscription to ${config.brandName} was already confirmed. Nothing more to do.`
-        : `Thank you for confirming. ${config.brandName} will arrive in your inbox with the next edition.`
-    }</p>
-<p><a href="${preferencesUrl}">Choose your sections, time zone or a pause</a> whenever you like.</p>`,
+    title: t(l, "confirm.title"),
+    body: html`<p>${already ? t(l, "confirm.already", { brand }) : t(l, "confirm.thanks", { brand })}</p>
+<p><a href="${preferencesUrl}">${t(l, "confirm.preferencesLink")}</a> ${t(l, "confirm.whenever")}</p>`,
   });
 }
 
 /** GET /confirm with an expired link, or for a sign-up that is gone. */
 export function confirmGonePage(config: PageConfig, reason: "expired" | "gone"): HttpResponse {
+  const l = pageLocale(config);
   return page(410, config, {
-    title: reason === "expired" ? "This link has expired" : "This link is no longer valid",
+    title: t(l, reason === "expired" ? "confirmGone.expiredTitle" : "confirmGone.goneTitle"),
     body: html`<p>${
-      reason === "expired"
-        ? "Confirmation links work for 7 days, and this one is older."
-        : "This sign-up is no longer waiting for confirmation."
-    } Please <a href="/subscribe">sign up again</a> and use the link in the new email.</p>`,
+      reason === "expired" ? t(l, "confirmGone.expired", { days: CONFIRM_DAYS }) : t(l, "confirmGone.gone")
+    } ${t(l, "confirmGone.please")} <a href="/subscribe">${t(l, "confirmGone.signUpAgain")}</a> ${t(l, "confirmGone.useNewLink")}</p>`,
   });
 }

@@ -1,19 +1,26 @@
 import { html } from "../../kernel/html.js";
+import { t } from "../../kernel/i18n/index.js";
 import type { HttpResponse } from "../types.js";
-import { type PageConfig, page } from "./layout.js";
+import { type PageConfig, page, pageLocale } from "./layout.js";
 
-/** A small accessible error page (also used by the router for 404s and 500s of public routes). */
+/**
+ * A small accessible error page (also used by the router for 404s and 500s of public routes). The
+ * title is in the page's language; `message` comes from the code and is shown as given.
+ */
 export function errorPage(config: PageConfig, status: number, message: string): HttpResponse {
-  const title =
+  const l = pageLocale(config);
+  const title = t(
+    l,
     status === 404
-      ? "Page not found"
+      ? "error.notFound"
       : status === 410
-        ? "This link has expired"
+        ? "error.expired"
         : status >= 500
-          ? "Something went wrong"
+          ? "error.failed"
           : status === 429
-            ? "Too many requests"
-            : "This link did not work";
+            ? "error.tooMany"
+            : "error.badLink",
+  );
   const sentence = message.charAt(0).toUpperCase() + message.slice(1);
   return page(status, config, {
     title,

@@ -1,12 +1,13 @@
 import { html, type SafeHtml } from "../../kernel/html.js";
+import { DEFAULT_LOCALE, languageName, type MessageKey, t } from "../../kernel/i18n/index.js";
 
 /**
  * The parts of the sign-up and preferences forms: fields with their hints and errors, and the error
- * summary at the top of a form sent back.
+ * summary at the top of a form sent back. Labels and hints are in the page's language (`locale`).
  */
 
 export type FieldErrors = Partial<
-  Record<"email" | "name" | "sections" | "timezone" | "deliveryHour" | "action", string>
+  Record<"email" | "name" | "sections" | "timezone" | "deliveryHour" | "locale" | "action", string>
 >;
 
 let zones: string[] | null = null;
@@ -25,50 +26,84 @@ export function described(errors: FieldErrors, field: keyof FieldErrors, hint: b
 export const fieldError = (errors: FieldErrors, field: keyof FieldErrors) =>
   errors[field] ? html`<p class="field-error" id="${field}-error">${errors[field]}</p>` : "";
 
-export function errorSummary(errors: FieldErrors): SafeHtml | "" {
+const FIELD_LABELS: Record<Exclude<keyof FieldErrors, "action">, MessageKey> = {
+  email: "form.email",
+  name: "form.name",
+  sections: "form.sections",
+  timezone: "form.timezone",
+  deliveryHour: "form.deliveryHour",
+  locale: "form.language",
+};
+
+export function errorSummary(errors: FieldErrors, locale: string = DEFAULT_LOCALE): SafeHtml | "" {
   const entries = Object.entries(errors).filter(([, message]) => message);
   if (entries.length === 0) return "";
-  return html`<div class="alert" role="alert"><h2>Please check the form</h2>${entries.map(
+  const label = (field: string) => {
+    const key = FIELD_LABELS[field as keyof typeof FIELD_LABELS];
+    return key ? t(locale, key) : field;
+  };
+  return html`<div class="alert" role="alert"><h2>${t(locale, "form.checkTheForm")}</h2>${entries.map(
     ([field, message]) =>
-      html`<p>${field === "action" ? message : html`<a href="#${field}">${FIELD_LABELS[field] ?? field}</a>: ${message}`}</p>`,
+      html`<p>${field === "action" ? message : html`<a href="#${field}">${label(field)}</a>: ${message}`}</p>`,
   )}</div>`;
 }
 
-const FIELD_LABELS: Record<string, string> = {
-  email: "Email address",
-  name: "Name",
-  sections: "Sections",
-  timezone: "Time zone",
-  deliveryHour: "Delivery time",
-};
+const optional = (locale: string) => html`<span class="optional">${t(locale, "form.optional")}</span>`;
 
 /** Local delivery only: the hour the digest arrives, in the reader's zone. */
 export function deliveryHourSelect(
   current: number | null,
   defaultHour: number,
   errors: FieldErrors,
+  locale: string = DEFAULT_LOCALE,
 ): SafeHtml {
   const label = (h: number) => `${String(h).padStart(2, "0")}:00`;
   const hours = Array.from({ length: 24 }, (_, h) => h);
-  return html`<label for="deliveryHour">Delivery time</label>
+  return html`<label for="deliveryHour">${t(locale, "form.deliveryHour")}</label>
 <select id="deliveryHour" name="deliveryHour"${described(errors, "deliveryHour", true)}>
-<option value=""${current === null ? html` selected` : ""}>The usual time (${label(defaultHour)})</option>
+<option value=""${current === null ? html` selected` : ""}>${t(locale, "form.deliveryHourDefault", { time: label(defaultHour) })}</option>
 ${hours.map(
   (h) => html`<option value="${String(h)}"${h === current ? html` selected` : ""}>${label(h)}</option>
 `,
 )}</select>
-<p class="hint" id="deliveryHour-hint">When the digest arrives, in your time zone.</p>
+<p class="hint" id="deliveryHour-hint">${t(locale, "form.deliveryHourHint")}</p>
 ${fieldError(errors, "deliveryHour")}`;
 }
 
-export function timeZoneSelect(current: string | null, defaultZone: string, errors: FieldErrors): SafeHtml {
+export function timeZoneSelect(
+  current: string | null,
+  defaultZone: string,
+  errors: FieldErrors,
+  locale: string = DEFAULT_LOCALE,
+): SafeHtml {
   const list = current && !timeZones().includes(current) ? [current, ...timeZones()] : timeZones();
-  return html`<label for="timezone">Time zone <span class="optional">(optional)</span></label>
+  return html`<label for="timezone">${t(locale, "form.timezone")} ${optional(locale)}</label>
 <select id="timezone" name="timezone"${described(errors, "timezone", true)}>
-<option value=""${current ? "" : html` selected`}>No preference (the edition follows ${defaultZone})</option>
+<option value=""${current ? "" : html` selected`}>${t(locale, "form.timezoneDefault", { zone: defaultZone })}</option>
 ${list.map((z) => html`<option${z === current ? html` selected` : ""}>${z}</option>\n`)}</select>
-<p class="hint" id="timezone-hint">Where you read the digest.</p>
+<p class="hint" id="timezone-hint">${t(locale, "form.timezoneHint")}</p>
 ${fieldError(errors, "timezone")}`;
+}
+
+/**
+ * The reader's language, when more than one is enabled (config `locales`); each named in itself
+ * and marked with its own `lang`, so a screen reader says "Deutsch" in German. Nothing otherwise.
+ */
+export function languageSelect(
+  locales: readonly string[] | undefined,
+  current: string,
+  errors: FieldErrors,
+  locale: string = DEFAULT_LOCALE,
+): SafeHtml | "" {
+  if (!locales || locales.length < 2) return "";
+  return html`<label for="locale">${t(locale, "form.language")}</label>
+<select id="locale" name="locale"${described(errors, "locale", true)}>
+${locales.map(
+  (tag) =>
+    html`<option value="${tag}" lang="${tag}"${tag === current ? html` selected` : ""}>${languageName(tag)}</option>\n`,
+)}</select>
+<p class="hint" id="locale-hint">${t(locale, "form.languageHint")}</p>
+${fieldError(errors, "locale")}`;
 }
 
 /**
@@ -79,18 +114,19 @@ export function sectionsField(
   known: readonly string[],
   chosen: readonly string[],
   errors: FieldErrors,
+  locale: string = DEFAULT_LOCALE,
 ): SafeHtml {
   if (known.length === 0) {
-    return html`<label for="sections">Sections <span class="optional">(optional)</span></label>
+    return html`<label for="sections">${t(locale, "form.sections")} ${optional(locale)}</label>
 <input type="text" id="sections" name="sections" value="${chosen.join(", ")}"${described(errors, "sections", true)}>
-<p class="hint" id="sections-hint">Separate names with commas. Leave empty to get every section.</p>
+<p class="hint" id="sections-hint">${t(locale, "form.sectionsTypedHint")}</p>
 ${fieldError(errors, "sections")}`;
   }
   const all = chosen.length === 0;
   const ticked = new Set(chosen.map((c) => c.toLowerCase()));
   return html`<fieldset id="sections" aria-describedby="sections-hint${errors.sections ? " sections-error" : ""}">
-<legend>Sections</legend>
-<p class="hint" id="sections-hint">Untick what you don't want to read. All ticked means every section, including new ones.</p>
+<legend>${t(locale, "form.sections")}</legend>
+<p class="hint" id="sections-hint">${t(locale, "form.sectionsHint")}</p>
 ${known.map(
   (name, i) =>
     html`<div class="check"><input type="checkbox" id="section-${i}" name="sections" value="${name}"${

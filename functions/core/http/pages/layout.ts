@@ -1,6 +1,7 @@
 import { ARCHIVE_FEED_PATH } from "../../edition/archive-feed.js";
 import type { DigestConfig } from "../../kernel/config.js";
 import { html, type SafeHtml } from "../../kernel/html.js";
+import { DEFAULT_LOCALE, t } from "../../kernel/i18n/index.js";
 import { htmlResponse } from "../types.js";
 import { type PageBrandConfig, pageBrandMark, pagePalette } from "./brand.js";
 import { pageStyle } from "./style.js";
@@ -12,8 +13,11 @@ import { pageStyle } from "./style.js";
  */
 
 export type PageConfig = Pick<DigestConfig, "brandName"> &
-  Partial<Pick<DigestConfig, "postalAddress">> &
+  Partial<Pick<DigestConfig, "postalAddress" | "locale" | "locales">> &
   PageBrandConfig;
+
+/** The language a page is written in (`<html lang>`): the config's, or the reader's own (readerLocale). */
+export const pageLocale = (config: Pick<PageConfig, "locale">): string => config.locale ?? DEFAULT_LOCALE;
 
 export interface LayoutOptions {
   title: string;
@@ -31,14 +35,14 @@ export interface LayoutOptions {
 export function layout(config: PageConfig, { title, body, notice, feed }: LayoutOptions): string {
   const postal = config.postalAddress?.split(/\s*(?:\n| · )\s*/).filter(Boolean) ?? [];
   return html`<!doctype html>
-<html lang="en">
+<html lang="${pageLocale(config)}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 ${feed ? "" : html`<meta name="robots" content="noindex">`}
 <title>${title.includes(config.brandName) ? title : `${title} · ${config.brandName}`}</title>
 <style>${pageStyle(pagePalette(config), { document: true })}</style>
-${feed ? html`<link rel="alternate" type="application/atom+xml" title="${config.brandName}: past editions" href="${ARCHIVE_FEED_PATH}">` : ""}
+${feed ? html`<link rel="alternate" type="application/atom+xml" title="${t(pageLocale(config), "page.feedTitle", { brand: config.brandName })}" href="${ARCHIVE_FEED_PATH}">` : ""}
 </head>
 <body>
 <div class="page">

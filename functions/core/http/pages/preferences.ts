@@ -1,5 +1,6 @@
 import type { DigestConfig } from "../../kernel/config.js";
 import { html } from "../../kernel/html.js";
+import { type MessageKey, t } from "../../kernel/i18n/index.js";
 import type { PreferenceAction } from "../../subscribers/preferences.js";
 import type { Subscriber } from "../../subscribers/subscribers.js";
 import type { HttpResponse } from "../types.js";
@@ -7,28 +8,32 @@ import {
   deliveryHourSelect,
   errorSummary,
   type FieldErrors,
+  languageSelect,
   sectionsField,
   timeZoneSelect,
 } from "./form-fields.js";
-import { type PageConfig, page } from "./layout.js";
+import { type PageConfig, page, pageLocale } from "./layout.js";
 
-const NOTICES: Record<PreferenceAction, string> = {
-  save: "Your preferences are saved.",
-  pause: "Your subscription is paused. Resume it here whenever you like.",
-  resume: "Welcome back: the digest arrives again from the next edition.",
-  unsubscribe: "You're unsubscribed. You won't receive the digest any more.",
-  resubscribe: "You're subscribed again: the digest arrives from the next edition.",
+const NOTICES: Record<PreferenceAction, MessageKey> = {
+  save: "preferences.saved",
+  pause: "preferences.paused",
+  resume: "preferences.resumed",
+  unsubscribe: "preferences.unsubscribed",
+  resubscribe: "preferences.resubscribed",
 };
 
-const STATUS_TEXT: Record<Subscriber["status"], string> = {
-  active: "You're subscribed.",
-  paused: "Your subscription is paused: we won't send the digest until you resume it.",
-  unsubscribed: "You're unsubscribed: we don't send you the digest.",
-  pending: "You're not subscribed yet: your sign-up is waiting for confirmation.",
-  suppressed: "Email to this address is blocked.",
+const STATUS_TEXT: Record<Subscriber["status"], MessageKey> = {
+  active: "preferences.statusActive",
+  paused: "preferences.statusPaused",
+  unsubscribed: "preferences.statusUnsubscribed",
+  pending: "preferences.statusPending",
+  suppressed: "preferences.statusSuppressed",
 };
 
-/** GET /preferences?t= (and the same page with errors, 400). `actionUrl` carries the token. */
+/**
+ * GET /preferences?t= (and the same page with errors, 400). `actionUrl` carries the token. The page
+ * is in `config.locale`: the route passes the reader's own language there.
+ */
 export function preferencesPage(
   config: PageConfig &
     Pick<DigestConfig, "sections" | "timeZone"> &
@@ -42,47 +47,50 @@ export function preferencesPage(
     status?: number;
   },
 ): HttpResponse {
+  const l = pageLocale(config);
   const errors = opts.errors ?? {};
   const sections = opts.values?.sections ?? subscriber.sections;
   const timezone = opts.values?.timezone !== undefined ? opts.values.timezone : subscriber.timezone;
   const s = subscriber.status;
   const stateButton =
     s === "active"
-      ? html`<button type="submit" name="action" value="pause" class="secondary">Pause the digest</button>`
+      ? html`<button type="submit" name="action" value="pause" class="secondary">${t(l, "preferences.pause")}</button>`
       : s === "paused"
-        ? html`<button type="submit" name="action" value="resume">Resume the digest</button>`
-        : html`<button type="submit" name="action" value="resubscribe">${s === "pending" ? "Subscribe" : "Subscribe again"}</button>`;
-  const body = html`${errorSummary(errors)}
-<p>For <strong>${subscriber.email}</strong>.</p>
-<h2>Your subscription</h2>
-<p>${STATUS_TEXT[s]}</p>
+        ? html`<button type="submit" name="action" value="resume">${t(l, "preferences.resume")}</button>`
+        : html`<button type="submit" name="action" value="resubscribe">${t(l, s === "pending" ? "preferences.subscribe" : "preferences.subscribeAgain")}</button>`;
+  const body = html`${errorSummary(errors, l)}
+<p>${t(l, "preferences.for")} <strong>${subscriber.email}</strong>.</p>
+<h2>${t(l, "preferences.subscription")}</h2>
+<p>${t(l, STATUS_TEXT[s])}</p>
 <form method="post" action="${opts.actionUrl}" class="inline"><div class="actions">${stateButton}</div></form>
-<h2>What you receive</h2>
+<h2>${t(l, "preferences.whatYouReceive")}</h2>
 <form method="post" action="${opts.actionUrl}" novalidate>
-${sectionsField(config.sections, sections, errors)}
-${timeZoneSelect(timezone, config.timeZone, errors)}
-${config.deliveryMode === "local" ? deliveryHourSelect(subscriber.deliveryHour ?? null, config.deliveryHour ?? 7, errors) : ""}
-<div class="actions"><button type="submit" name="action" value="save">Save preferences</button></div>
+${sectionsField(config.sections, sections, errors, l)}
+${timeZoneSelect(timezone, config.timeZone, errors, l)}
+${config.deliveryMode === "local" ? deliveryHourSelect(subscriber.deliveryHour ?? null, config.deliveryHour ?? 7, errors, l) : ""}
+${languageSelect(config.locales, l, errors, l)}
+<div class="actions"><button type="submit" name="action" value="save">${t(l, "preferences.save")}</button></div>
 </form>
 ${
   s === "active" || s === "paused"
-    ? html`<h2>Unsubscribe</h2>
-<p>Stop receiving ${config.brandName} altogether. You can subscribe again here later.</p>
-<form method="post" action="${opts.actionUrl}"><div class="actions"><button type="submit" name="action" value="unsubscribe" class="secondary">Unsubscribe</button></div></form>`
+    ? html`<h2>${t(l, "preferences.unsubscribeHeading")}</h2>
+<p>${t(l, "preferences.unsubscribeExplain", { brand: config.brandName })}</p>
+<form method="post" action="${opts.actionUrl}"><div class="actions"><button type="submit" name="action" value="unsubscribe" class="secondary">${t(l, "preferences.unsubscribeButton")}</button></div></form>`
     : ""
 }`;
   return page(opts.status ?? 200, config, {
-    title: "Your preferences",
-    notice: opts.saved ? NOTICES[opts.saved] : null,
+    title: t(l, "preferences.title"),
+    notice: opts.saved ? t(l, NOTICES[opts.saved]) : null,
     body,
   });
 }
 
 /** The subscription behind a preferences link no longer exists (erased). */
 export function preferencesGonePage(config: PageConfig): HttpResponse {
+  const l = pageLocale(config);
   return page(410, config, {
-    title: "This subscription no longer exists",
-    body: html`<p>We no longer hold a subscription for this link, and we won't send anything more to it.</p>
-<p>To read ${config.brandName} again, <a href="/subscribe">subscribe here</a>.</p>`,
+    title: t(l, "preferencesGone.title"),
+    body: html`<p>${t(l, "preferencesGone.body")}</p>
+<p>${t(l, "preferencesGone.again", { brand: config.brandName })} <a href="/subscribe">${t(l, "preferencesGone.subscribeHere")}</a>.</p>`,
   });
 }

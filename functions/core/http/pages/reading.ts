@@ -1,9 +1,10 @@
 import type { ArchivedEdition } from "../../edition/archive.js";
 import { ARCHIVE_FEED_PATH } from "../../edition/archive-feed.js";
 import { html, type SafeHtml } from "../../kernel/html.js";
+import { DEFAULT_LOCALE, t, tn } from "../../kernel/i18n/index.js";
 import type { SectionView, StoryView } from "../../kernel/types.js";
 import { safeHttpUrl } from "../../stories/canonical-url.js";
-import type { PageConfig } from "./layout.js";
+import { type PageConfig, pageLocale } from "./layout.js";
 
 /**
  * Parts of the public reading pages, the web archive and the hosted stories: public and cacheable, so
@@ -27,7 +28,7 @@ function leadPicture(story: StoryView): SafeHtml | "" {
   return html`<img src="${image.url}" alt="${image.alt || story.headline}"${size}>`;
 }
 
-function storyItem(story: StoryView, heading: "h2" | "h3" | "h4"): SafeHtml {
+function storyItem(story: StoryView, heading: "h2" | "h3" | "h4", locale: string): SafeHtml {
   const href = safeHref(story.url);
   const headline = href ? html`<a href="${href}">${story.headline}</a>` : html`${story.headline}`;
   const readMore = safeHref(story.readMoreUrl);
@@ -36,49 +37,55 @@ ${heading === "h2" ? leadPicture(story) : ""}
 ${heading === "h2" ? html`<h2>${headline}</h2>` : heading === "h3" ? html`<h3>${headline}</h3>` : html`<h4>${headline}</h4>`}
 <p class="meta">${story.source}${story.byline.trim() ? ` · ${story.byline}` : ""}</p>
 ${story.excerpt.trim() ? html`<p>${story.excerpt}</p>` : ""}
-${readMore ? html`<p><a href="${readMore}">Read more<span class="visually-hidden">: ${story.headline}</span></a></p>` : ""}
+${readMore ? html`<p><a href="${readMore}">${t(locale, "reading.readMore")}<span class="visually-hidden">: ${story.headline}</span></a></p>` : ""}
 </li>
 `;
 }
 
 /** The edition's lead story, first and on its own (the email opens with it); nothing without one. */
-export function leadStory(story: StoryView | null): SafeHtml {
+export function leadStory(story: StoryView | null, locale: string = DEFAULT_LOCALE): SafeHtml {
   return story
     ? html`<ul class="stories">
-${storyItem(story, "h2")}</ul>
+${storyItem(story, "h2", locale)}</ul>
 `
     : html``;
 }
 
-export function sectionList(sections: readonly SectionView[], level: "h2" | "h3"): SafeHtml {
+export function sectionList(
+  sections: readonly SectionView[],
+  level: "h2" | "h3",
+  locale: string = DEFAULT_LOCALE,
+): SafeHtml {
   const story = level === "h2" ? "h3" : "h4";
   return html`${sections.map(
     (section) => html`${level === "h2" ? html`<h2>${section.name}</h2>` : html`<h3>${section.name}</h3>`}
 <ul class="stories">
-${section.stories.map((s) => storyItem(s, story))}</ul>
+${section.stories.map((s) => storyItem(s, story, locale))}</ul>
 `,
   )}`;
 }
 
-export const subscribeInvite = (config: PageConfig) =>
-  html`<p>Like what you read? <a href="/subscribe">Subscribe to ${config.brandName}</a> and get each edition in your inbox.</p>`;
+export const subscribeInvite = (config: PageConfig) => {
+  const l = pageLocale(config);
+  return html`<p>${t(l, "reading.invite")} <a href="/subscribe">${t(l, "reading.inviteLink", { brand: config.brandName })}</a> ${t(l, "reading.inviteRest")}</p>`;
+};
 
 /** The archive's way around: all editions, the feed, subscribing. */
-export const archiveNav = (label: string, first: SafeHtml | "" = "") =>
-  html`<nav class="pager" aria-label="${label}">${first}<a href="/archive">All past editions</a><a href="${ARCHIVE_FEED_PATH}">Atom feed</a><a href="/subscribe">Subscribe</a></nav>`;
+export const archiveNav = (label: string, locale: string = DEFAULT_LOCALE, first: SafeHtml | "" = "") =>
+  html`<nav class="pager" aria-label="${label}">${first}<a href="/archive">${t(locale, "reading.allEditions")}</a><a href="${ARCHIVE_FEED_PATH}">${t(locale, "reading.atomFeed")}</a><a href="/subscribe">${t(locale, "reading.subscribe")}</a></nav>`;
 
 /** Said on the page of an edition cancelled while it was going out. */
-export const stoppedNotice = (edition: ArchivedEdition) =>
+export const stoppedNotice = (edition: ArchivedEdition, locale: string = DEFAULT_LOCALE) =>
   edition.status === "cancelled"
-    ? html`<div class="notice" role="note"><p>This edition was stopped while it was being sent, so not every subscriber received it.</p></div>`
+    ? html`<div class="notice" role="note"><p>${t(locale, "archive.stopped")}</p></div>`
     : "";
 
 /** The stories the email's cap left out (#more, where the email's "N more stories" points). */
-export function moreStories(more: ArchivedEdition["more"]): SafeHtml | "" {
+export function moreStories(more: ArchivedEdition["more"], locale: string = DEFAULT_LOCALE): SafeHtml | "" {
   const moreCount = more.reduce((n, s) => n + s.stories.length, 0);
   return moreCount > 0
-    ? html`<h2 id="more">More stories from this day</h2>
-<p>${moreCount === 1 ? "This story" : `These ${moreCount} stories`} did not fit in the email.</p>
-${sectionList(more, "h3")}`
+    ? html`<h2 id="more">${t(locale, "archive.moreHeading")}</h2>
+<p>${tn(locale, "archive.didNotFit", moreCount)}</p>
+${sectionList(more, "h3", locale)}`
     : "";
 }

@@ -1,6 +1,7 @@
 import { html } from "../../kernel/html.js";
+import { t } from "../../kernel/i18n/index.js";
 import type { HttpResponse } from "../types.js";
-import { type PageConfig, page } from "./layout.js";
+import { type PageConfig, page, pageLocale } from "./layout.js";
 
 /** GET /unsubscribe?t=: one button (a POST, so link scanners that prefetch GETs unsubscribe nobody). */
 export function unsubscribeConfirmPage(
@@ -8,35 +9,38 @@ export function unsubscribeConfirmPage(
   actionUrl: string,
   preferencesUrl: string,
 ): HttpResponse {
+  const l = pageLocale(config);
+  const brand = config.brandName;
   return page(200, config, {
-    title: `Unsubscribe from ${config.brandName}?`,
-    body: html`<p>Press the button and we'll stop sending you ${config.brandName}. No further steps.</p>
+    title: t(l, "unsubscribe.title", { brand }),
+    body: html`<p>${t(l, "unsubscribe.explain", { brand })}</p>
 <form method="post" action="${actionUrl}">
 <input type="hidden" name="List-Unsubscribe" value="One-Click">
-<div class="actions"><button type="submit">Unsubscribe</button></div>
+<div class="actions"><button type="submit">${t(l, "unsubscribe.button")}</button></div>
 </form>
-<p>Getting too much? You can <a href="${preferencesUrl}">choose fewer sections or pause instead</a>.</p>`,
+<p>${t(l, "unsubscribe.tooMuch")} <a href="${preferencesUrl}">${t(l, "unsubscribe.fewer")}</a>.</p>`,
   });
 }
 
 /** After an unsubscribe (one-click or the button), also when repeated. */
 export function unsubscribedPage(config: PageConfig, preferencesUrl: string | null): HttpResponse {
+  const l = pageLocale(config);
   return page(200, config, {
-    title: "You're unsubscribed",
+    title: t(l, "unsubscribed.title"),
     body: preferencesUrl
-      ? html`<p>You won't receive ${config.brandName} any more.</p>
-<p>Changed your mind? <a href="${preferencesUrl}">Subscribe again on your preferences page</a>.</p>`
-      : html`<p>We won't send you anything more.</p>`,
+      ? html`<p>${t(l, "unsubscribed.noMore", { brand: config.brandName })}</p>
+<p>${t(l, "unsubscribed.changedMind")} <a href="${preferencesUrl}">${t(l, "unsubscribed.subscribeAgain")}</a>.</p>`
+      : html`<p>${t(l, "unsubscribed.nothingMore")}</p>`,
   });
 }
 
 /** GET /unsubscribe or /preferences without a token (e.g. from the outbox's digest.html). */
 export function linkNeededPage(config: PageConfig, what: "unsubscribe" | "preferences"): HttpResponse {
+  const l = pageLocale(config);
+  const unsubscribe = what === "unsubscribe";
   return page(200, config, {
-    title: what === "unsubscribe" ? "Unsubscribe" : "Your preferences",
-    body: html`<p>To ${what === "unsubscribe" ? "unsubscribe" : "change your preferences"}, use the
-“${what === "unsubscribe" ? "Unsubscribe" : "Preferences"}” link at the bottom of any email from ${config.brandName}:
-it is personal to you, so no password is needed.</p>
-<p>Not subscribed yet? <a href="/subscribe">Subscribe here</a>.</p>`,
+    title: t(l, unsubscribe ? "linkNeeded.unsubscribeTitle" : "linkNeeded.preferencesTitle"),
+    body: html`<p>${t(l, unsubscribe ? "linkNeeded.unsubscribe" : "linkNeeded.preferences", { brand: config.brandName })}</p>
+<p>${t(l, "linkNeeded.notYet")} <a href="/subscribe">${t(l, "linkNeeded.subscribeHere")}</a>.</p>`,
   });
 }

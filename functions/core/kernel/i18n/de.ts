@@ -1,0 +1,185 @@
+import type { Messages } from "./en.js";
+
+/** German (Sie-Form, as German newsrooms address their readers). */
+export const de: Messages = {
+  "email.viewInBrowser": "Diese E-Mail im Browser ansehen",
+  "email.readMoreAt": "Weiterlesen bei {source}",
+  "email.readFullStory": "Den ganzen Artikel lesen",
+  "email.moreStories.one": "{count} weiterer Artikel heute",
+  "email.moreStories.other": "{count} weitere Artikel heute",
+  "email.whySubscribed": "Sie erhalten diese E-Mail, weil Sie {brand} abonniert haben.",
+  "email.managePreferences": "Einstellungen verwalten",
+  "email.unsubscribe": "Abbestellen",
+  "email.trackingOpensAndClicks":
+    "Wir zählen Öffnungen und Klicks, um zu erfahren, was unsere Leserinnen und Leser interessiert.",
+  "email.trackingOpens":
+    "Wir zählen Öffnungen, um zu erfahren, was unsere Leserinnen und Leser interessiert.",
+  "email.trackingClicks":
+    "Wir zählen Klicks auf Links, um zu erfahren, was unsere Leserinnen und Leser interessiert.",
+  "email.preheader": "Außerdem heute: {next}",
+  "email.stories.one": "{count} Artikel",
+  "email.stories.other": "{count} Artikel",
+  "text.viewInBrowser": "Im Browser ansehen: {url}",
+  "text.readMore": "Weiterlesen: {url}",
+  "text.more": "{label}: {url}",
+  "text.managePreferences": "Einstellungen verwalten: {url}",
+  "text.unsubscribe": "Abbestellen: {url}",
+
+  "page.feedTitle": "{brand}: frühere Ausgaben",
+
+  "form.checkTheForm": "Bitte prüfen Sie das Formular",
+  "form.email": "E-Mail-Adresse",
+  "form.name": "Name",
+  "form.optional": "(optional)",
+  "form.sections": "Ressorts",
+  "form.sectionsTypedHint": "Namen durch Kommas trennen. Leer lassen, um alle Ressorts zu erhalten.",
+  "form.sectionsHint":
+    "Entfernen Sie die Haken bei allem, was Sie nicht lesen möchten. Alle angehakt heißt: jedes Ressort, auch neue.",
+  "form.timezone": "Zeitzone",
+  "form.timezoneDefault": "Keine Vorgabe (die Ausgabe richtet sich nach {zone})",
+  "form.timezoneHint": "Wo Sie den Newsletter lesen.",
+  "form.deliveryHour": "Zustellzeit",
+  "form.deliveryHourDefault": "Die übliche Zeit ({time})",
+  "form.deliveryHourHint": "Wann der Newsletter ankommt, in Ihrer Zeitzone.",
+  "form.language": "Sprache",
+  "form.languageHint": "Die Sprache des Newsletters und dieser Seiten.",
+
+  "subscribe.title": "{brand} abonnieren",
+  "subscribe.intro":
+    "Eine E-Mail am Tag mit den Nachrichten des Tages. Zuerst schicken wir Ihnen einen Link, mit dem Sie Ihre Adresse bestätigen.",
+  "subscribe.button": "Abonnieren",
+  "subscribe.anyTime":
+    "Mit den Links in jeder E-Mail können Sie jederzeit abbestellen oder ändern, was Sie erhalten.",
+  "checkInbox.title": "Sehen Sie in Ihrem Posteingang nach",
+  "checkInbox.sent":
+    "Wenn die angegebene Adresse {brand} empfangen kann, ist eine E-Mail an sie unterwegs. Öffnen Sie sie und folgen Sie dem Link darin, um Ihr Abonnement zu bestätigen.",
+  "checkInbox.validity": "Der Link gilt {days} Tage. Nichts angekommen? Sehen Sie im Spam-Ordner nach, oder",
+  "checkInbox.tryAgain": "versuchen Sie es erneut",
+  "rateLimited.title": "Bitte warten Sie einen Moment",
+  "rateLimited.body.one":
+    "Wir haben heute bereits mehrere E-Mails an diese Adresse geschickt und senden deshalb vorerst keine weitere. Suchen Sie die neueste in Ihrem Posteingang (und im Spam-Ordner), oder versuchen Sie es in etwa {count} Stunde erneut.",
+  "rateLimited.body.other":
+    "Wir haben heute bereits mehrere E-Mails an diese Adresse geschickt und senden deshalb vorerst keine weitere. Suchen Sie die neueste in Ihrem Posteingang (und im Spam-Ordner), oder versuchen Sie es in etwa {count} Stunden erneut.",
+
+  "confirm.title": "Ihr Abonnement ist bestätigt",
+  "confirm.already": "Ihr Abonnement von {brand} war bereits bestätigt. Sie müssen nichts weiter tun.",
+  "confirm.thanks":
+    "Vielen Dank für Ihre Bestätigung. {brand} kommt mit der nächsten Ausgabe in Ihren Posteingang.",
+  "confirm.preferencesLink": "Wählen Sie Ressorts, Zeitzone oder eine Pause",
+  "confirm.whenever": "– wann immer Sie möchten.",
+  "confirmGone.expiredTitle": "Dieser Link ist abgelaufen",
+  "confirmGone.goneTitle": "Dieser Link ist nicht mehr gültig",
+  "confirmGone.expired": "Bestätigungslinks gelten {days} Tage, und dieser ist älter.",
+  "confirmGone.gone": "Diese Anmeldung wartet nicht mehr auf eine Bestätigung.",
+  "confirmGone.please": "Bitte",
+  "confirmGone.signUpAgain": "melden Sie sich erneut an",
+  "confirmGone.useNewLink": "und verwenden Sie den Link in der neuen E-Mail.",
+
+  "unsubscribe.title": "{brand} abbestellen?",
+  "unsubscribe.explain":
+    "Klicken Sie auf die Schaltfläche, und wir senden Ihnen {brand} nicht mehr. Weitere Schritte sind nicht nötig.",
+  "unsubscribe.button": "Abbestellen",
+  "unsubscribe.tooMuch": "Zu viel Post? Sie können stattdessen",
+  "unsubscribe.fewer": "weniger Ressorts wählen oder pausieren",
+  "unsubscribed.title": "Sie haben abbestellt",
+  "unsubscribed.noMore": "Sie erhalten {brand} nicht mehr.",
+  "unsubscribed.changedMind": "Doch anders entschieden?",
+  "unsubscribed.subscribeAgain": "Auf Ihrer Einstellungsseite wieder abonnieren",
+  "unsubscribed.nothingMore": "Wir senden Ihnen nichts mehr.",
+  "linkNeeded.unsubscribeTitle": "Abbestellen",
+  "linkNeeded.preferencesTitle": "Ihre Einstellungen",
+  "linkNeeded.unsubscribe":
+    "Zum Abbestellen nutzen Sie den Link „Abbestellen“ am Ende jeder E-Mail von {brand}: Er gilt nur für Sie, ein Passwort ist daher nicht nötig.",
+  "linkNeeded.preferences":
+    "Um Ihre Einstellungen zu ändern, nutzen Sie den Link „Einstellungen verwalten“ am Ende jeder E-Mail von {brand}: Er gilt nur für Sie, ein Passwort ist daher nicht nötig.",
+  "linkNeeded.notYet": "Noch nicht angemeldet?",
+  "linkNeeded.subscribeHere": "Hier abonnieren",
+
+  "blocked.title": "Wir können an diese Adresse keine E-Mails senden",
+  "blocked.why":
+    "E-Mails an diese Adresse wurden gesperrt, weil frühere Nachrichten unzustellbar waren oder als Spam gemeldet wurden. Solange die Sperre besteht, senden wir {brand} nicht dorthin, und sie lässt sich auf dieser Seite nicht aufheben.",
+  "blocked.mistake":
+    "Wenn Sie das für einen Irrtum halten, antworten Sie auf eine unserer E-Mails oder wenden Sie sich an den Absender – wir sehen uns das an.",
+
+  "error.notFound": "Seite nicht gefunden",
+  "error.expired": "Dieser Link ist abgelaufen",
+  "error.failed": "Etwas ist schiefgelaufen",
+  "error.tooMany": "Zu viele Anfragen",
+  "error.badLink": "Dieser Link hat nicht funktioniert",
+
+  "preferences.title": "Ihre Einstellungen",
+  "preferences.for": "Für",
+  "preferences.subscription": "Ihr Abonnement",
+  "preferences.whatYouReceive": "Was Sie erhalten",
+  "preferences.save": "Einstellungen speichern",
+  "preferences.pause": "Newsletter pausieren",
+  "preferences.resume": "Newsletter fortsetzen",
+  "preferences.subscribe": "Abonnieren",
+  "preferences.subscribeAgain": "Wieder abonnieren",
+  "preferences.unsubscribeHeading": "Abbestellen",
+  "preferences.unsubscribeExplain": "{brand} ganz abbestellen. Sie können hier später wieder abonnieren.",
+  "preferences.unsubscribeButton": "Abbestellen",
+  "preferences.saved": "Ihre Einstellungen sind gespeichert.",
+  "preferences.paused": "Ihr Abonnement ist pausiert. Setzen Sie es hier fort, wann immer Sie möchten.",
+  "preferences.resumed": "Willkommen zurück: Der Newsletter kommt ab der nächsten Ausgabe wieder.",
+  "preferences.unsubscribed": "Sie haben abbestellt. Sie erhalten den Newsletter nicht mehr.",
+  "preferences.resubscribed": "Sie sind wieder angemeldet: Der Newsletter kommt ab der nächsten Ausgabe.",
+  "preferences.statusActive": "Sie sind angemeldet.",
+  "preferences.statusPaused":
+    "Ihr Abonnement ist pausiert: Wir senden den Newsletter erst wieder, wenn Sie es fortsetzen.",
+  "preferences.statusUnsubscribed": "Sie haben abbestellt: Wir senden Ihnen den Newsletter nicht.",
+  "preferences.statusPending": "Sie sind noch nicht angemeldet: Ihre Anmeldung wartet auf die Bestätigung.",
+  "preferences.statusSuppressed": "E-Mails an diese Adresse sind gesperrt.",
+  "preferencesGone.title": "Dieses Abonnement besteht nicht mehr",
+  "preferencesGone.body": "Zu diesem Link gibt es kein Abonnement mehr, und wir senden nichts mehr an ihn.",
+  "preferencesGone.again": "Um {brand} wieder zu lesen,",
+  "preferencesGone.subscribeHere": "abonnieren Sie hier",
+
+  "archive.stopped":
+    "Der Versand dieser Ausgabe wurde angehalten; nicht alle Abonnentinnen und Abonnenten haben sie erhalten.",
+  "archive.moreHeading": "Weitere Artikel von diesem Tag",
+  "archive.didNotFit.one": "Dieser Artikel passte nicht mehr in die E-Mail.",
+  "archive.didNotFit.other": "Diese {count} Artikel passten nicht mehr in die E-Mail.",
+  "archive.nav": "Das Archiv",
+  "archive.listTitle": "Frühere Ausgaben von {brand}",
+  "archive.stories.one": "{count} Artikel",
+  "archive.stories.other": "{count} Artikel",
+  "archive.stoppedShort": "angehalten, bevor sie alle erreichte",
+  "archive.noOlder": "Keine älteren Ausgaben.",
+  "archive.none": "Bisher ist noch keine Ausgabe erschienen.",
+  "archive.moreEditions": "Weitere Ausgaben",
+  "archive.newest": "Neueste Ausgaben",
+  "archive.older": "Ältere Ausgaben",
+  "archive.feedInvite": "Neue Ausgaben im Feedreader verfolgen:",
+  "reading.atomFeed": "Atom-Feed",
+  "reading.allEditions": "Alle früheren Ausgaben",
+  "reading.subscribe": "Abonnieren",
+  "reading.readMore": "Weiterlesen",
+  "reading.invite": "Gefällt Ihnen, was Sie lesen?",
+  "reading.inviteLink": "Abonnieren Sie {brand}",
+  "reading.inviteRest": "und erhalten Sie jede Ausgabe in Ihren Posteingang.",
+  "story.readAt": "Bei {source} lesen",
+  "story.theSource": "der Quelle",
+  "story.moreToRead": "Mehr zu lesen",
+
+  "mail.hello": "Guten Tag,",
+  "mail.confirmSubject": "Bitte bestätigen Sie Ihr Abonnement von {brand}",
+  "mail.confirmAsk": "Bitte bestätigen Sie, dass Sie {brand} an {email} erhalten möchten.",
+  "mail.confirmButton": "Ja, ich möchte abonnieren",
+  "mail.confirmValidity":
+    "Dieser Link gilt {days} Tage. Wenn Sie kein Abonnement angefordert haben, ignorieren Sie diese E-Mail: Sie werden nicht eingetragen, und wir schreiben Ihnen nicht noch einmal.",
+  "mail.welcomeSubject": "Willkommen bei {brand}",
+  "mail.welcomeSubscribed": "Sie haben {brand} abonniert. Die nächste Ausgabe kommt in Ihren Posteingang.",
+  "mail.welcomePreferences":
+    "Auf Ihrer Einstellungsseite wählen Sie Ressorts und Zeitzone oder legen eine Pause ein:",
+  "mail.preferencesButton": "Ihre Einstellungen",
+  "mail.unsubscribeAnyTime": "Sie können jederzeit abbestellen:",
+  "mail.alreadySubject": "Sie haben {brand} bereits abonniert",
+  "mail.alreadyPaused":
+    "Jemand (hoffentlich Sie) wollte {email} für {brand} anmelden. Diese Adresse ist bereits angemeldet, ihr Abonnement ist pausiert: Setzen Sie es auf Ihrer Einstellungsseite fort.",
+  "mail.alreadyActive":
+    "Jemand (hoffentlich Sie) wollte {email} für {brand} anmelden. Diese Adresse ist bereits angemeldet, es hat sich also nichts geändert.",
+  "mail.notYou": "Wenn Sie das nicht waren, können Sie diese E-Mail ignorieren.",
+  "mail.pasteLink": "Oder kopieren Sie diesen Link in Ihren Browser: {url}",
+  "mail.labelledLink": "{label}: {url}",
+};

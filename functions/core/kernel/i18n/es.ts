@@ -1,0 +1,185 @@
+import type { Messages } from "./en.js";
+
+/** Spanish (tuteo, as Spanish-language newsroom newsletters mostly address their readers). */
+export const es: Messages = {
+  "email.viewInBrowser": "Ver este correo en el navegador",
+  "email.readMoreAt": "Sigue leyendo en {source}",
+  "email.readFullStory": "Lee el artículo completo",
+  "email.moreStories.one": "{count} noticia más hoy",
+  "email.moreStories.other": "{count} noticias más hoy",
+  "email.whySubscribed": "Recibes este correo porque te suscribiste a {brand}.",
+  "email.managePreferences": "Gestionar preferencias",
+  "email.unsubscribe": "Darse de baja",
+  "email.trackingOpensAndClicks":
+    "Contamos las aperturas y los clics para saber qué interesa a nuestros lectores.",
+  "email.trackingOpens": "Contamos las aperturas para saber qué interesa a nuestros lectores.",
+  "email.trackingClicks": "Contamos los clics en los enlaces para saber qué interesa a nuestros lectores.",
+  "email.preheader": "También hoy: {next}",
+  "email.stories.one": "{count} noticia",
+  "email.stories.other": "{count} noticias",
+  "text.viewInBrowser": "Ver en el navegador: {url}",
+  "text.readMore": "Sigue leyendo: {url}",
+  "text.more": "{label}: {url}",
+  "text.managePreferences": "Gestionar preferencias: {url}",
+  "text.unsubscribe": "Darse de baja: {url}",
+
+  "page.feedTitle": "{brand}: ediciones anteriores",
+
+  "form.checkTheForm": "Revisa el formulario",
+  "form.email": "Correo electrónico",
+  "form.name": "Nombre",
+  "form.optional": "(opcional)",
+  "form.sections": "Secciones",
+  "form.sectionsTypedHint": "Separa los nombres con comas. Déjalo vacío para recibir todas las secciones.",
+  "form.sectionsHint":
+    "Desmarca lo que no quieras leer. Todo marcado significa todas las secciones, también las nuevas.",
+  "form.timezone": "Zona horaria",
+  "form.timezoneDefault": "Sin preferencia (la edición sigue {zone})",
+  "form.timezoneHint": "Donde lees el boletín.",
+  "form.deliveryHour": "Hora de entrega",
+  "form.deliveryHourDefault": "La hora habitual ({time})",
+  "form.deliveryHourHint": "Cuándo llega el boletín, en tu zona horaria.",
+  "form.language": "Idioma",
+  "form.languageHint": "El idioma del boletín y de estas páginas.",
+
+  "subscribe.title": "Suscríbete a {brand}",
+  "subscribe.intro":
+    "Un correo al día con las noticias del día. Antes te enviaremos un enlace para confirmar tu dirección.",
+  "subscribe.button": "Suscribirme",
+  "subscribe.anyTime":
+    "Puedes darte de baja o cambiar lo que recibes cuando quieras, con los enlaces de cada correo.",
+  "checkInbox.title": "Revisa tu bandeja de entrada",
+  "checkInbox.sent":
+    "Si la dirección que escribiste puede recibir {brand}, te hemos enviado un correo. Ábrelo y sigue el enlace para confirmar tu suscripción.",
+  "checkInbox.validity":
+    "El enlace es válido durante {days} días. ¿No te ha llegado nada? Mira en la carpeta de spam o",
+  "checkInbox.tryAgain": "vuelve a intentarlo",
+  "rateLimited.title": "Espera un poco, por favor",
+  "rateLimited.body.one":
+    "Ya hemos enviado hoy varios correos a esta dirección, así que de momento no enviaremos otro. Busca el más reciente en tu bandeja de entrada (y en la carpeta de spam) o vuelve a intentarlo dentro de {count} hora aproximadamente.",
+  "rateLimited.body.other":
+    "Ya hemos enviado hoy varios correos a esta dirección, así que de momento no enviaremos otro. Busca el más reciente en tu bandeja de entrada (y en la carpeta de spam) o vuelve a intentarlo dentro de unas {count} horas.",
+
+  "confirm.title": "Ya estás suscrito",
+  "confirm.already": "Tu suscripción a {brand} ya estaba confirmada. No tienes que hacer nada más.",
+  "confirm.thanks": "Gracias por confirmar. {brand} llegará a tu bandeja de entrada con la próxima edición.",
+  "confirm.preferencesLink": "Elige tus secciones, tu zona horaria o una pausa",
+  "confirm.whenever": "cuando quieras.",
+  "confirmGone.expiredTitle": "Este enlace ha caducado",
+  "confirmGone.goneTitle": "Este enlace ya no es válido",
+  "confirmGone.expired":
+    "Los enlaces de confirmación son válidos durante {days} días, y este es más antiguo.",
+  "confirmGone.gone": "Esta suscripción ya no está pendiente de confirmación.",
+  "confirmGone.please": "Por favor,",
+  "confirmGone.signUpAgain": "vuelve a suscribirte",
+  "confirmGone.useNewLink": "y usa el enlace del nuevo correo.",
+
+  "unsubscribe.title": "¿Darte de baja de {brand}?",
+  "unsubscribe.explain": "Pulsa el botón y dejaremos de enviarte {brand}. No hace falta nada más.",
+  "unsubscribe.button": "Darme de baja",
+  "unsubscribe.tooMuch": "¿Demasiados correos? También puedes",
+  "unsubscribe.fewer": "elegir menos secciones o hacer una pausa",
+  "unsubscribed.title": "Te has dado de baja",
+  "unsubscribed.noMore": "Ya no recibirás {brand}.",
+  "unsubscribed.changedMind": "¿Has cambiado de opinión?",
+  "unsubscribed.subscribeAgain": "Vuelve a suscribirte en tu página de preferencias",
+  "unsubscribed.nothingMore": "No te enviaremos nada más.",
+  "linkNeeded.unsubscribeTitle": "Darse de baja",
+  "linkNeeded.preferencesTitle": "Tus preferencias",
+  "linkNeeded.unsubscribe":
+    "Para darte de baja, usa el enlace «Darse de baja» que aparece al final de cualquier correo de {brand}: es personal, así que no necesitas contraseña.",
+  "linkNeeded.preferences":
+    "Para cambiar tus preferencias, usa el enlace «Gestionar preferencias» que aparece al final de cualquier correo de {brand}: es personal, así que no necesitas contraseña.",
+  "linkNeeded.notYet": "¿Todavía no te has suscrito?",
+  "linkNeeded.subscribeHere": "Suscríbete aquí",
+
+  "blocked.title": "No podemos enviar correos a esta dirección",
+  "blocked.why":
+    "Los correos a esta dirección se han bloqueado porque mensajes anteriores fueron devueltos o se marcaron como spam. Mientras siga el bloqueo no enviaremos {brand} allí, y no se puede reactivar desde esta página.",
+  "blocked.mistake":
+    "Si crees que es un error, responde a cualquiera de nuestros correos o ponte en contacto con el remitente y lo revisaremos.",
+
+  "error.notFound": "Página no encontrada",
+  "error.expired": "Este enlace ha caducado",
+  "error.failed": "Algo ha salido mal",
+  "error.tooMany": "Demasiadas solicitudes",
+  "error.badLink": "Este enlace no ha funcionado",
+
+  "preferences.title": "Tus preferencias",
+  "preferences.for": "Para",
+  "preferences.subscription": "Tu suscripción",
+  "preferences.whatYouReceive": "Qué recibes",
+  "preferences.save": "Guardar preferencias",
+  "preferences.pause": "Pausar el boletín",
+  "preferences.resume": "Reanudar el boletín",
+  "preferences.subscribe": "Suscribirme",
+  "preferences.subscribeAgain": "Volver a suscribirme",
+  "preferences.unsubscribeHeading": "Darse de baja",
+  "preferences.unsubscribeExplain":
+    "Deja de recibir {brand} por completo. Puedes volver a suscribirte aquí más adelante.",
+  "preferences.unsubscribeButton": "Darme de baja",
+  "preferences.saved": "Tus preferencias se han guardado.",
+  "preferences.paused": "Tu suscripción está en pausa. Reanúdala aquí cuando quieras.",
+  "preferences.resumed": "Bienvenido de nuevo: el boletín vuelve a llegar desde la próxima edición.",
+  "preferences.unsubscribed": "Te has dado de baja. Ya no recibirás el boletín.",
+  "preferences.resubscribed": "Vuelves a estar suscrito: el boletín llega desde la próxima edición.",
+  "preferences.statusActive": "Estás suscrito.",
+  "preferences.statusPaused":
+    "Tu suscripción está en pausa: no te enviaremos el boletín hasta que la reanudes.",
+  "preferences.statusUnsubscribed": "Te has dado de baja: no te enviamos el boletín.",
+  "preferences.statusPending": "Todavía no estás suscrito: tu alta espera confirmación.",
+  "preferences.statusSuppressed": "Los correos a esta dirección están bloqueados.",
+  "preferencesGone.title": "Esta suscripción ya no existe",
+  "preferencesGone.body": "Ya no tenemos ninguna suscripción para este enlace y no enviaremos nada más a él.",
+  "preferencesGone.again": "Para volver a leer {brand},",
+  "preferencesGone.subscribeHere": "suscríbete aquí",
+
+  "archive.stopped":
+    "El envío de esta edición se detuvo a medias, así que no todos los suscriptores la recibieron.",
+  "archive.moreHeading": "Más noticias de este día",
+  "archive.didNotFit.one": "Esta noticia no cupo en el correo.",
+  "archive.didNotFit.other": "Estas {count} noticias no cupieron en el correo.",
+  "archive.nav": "El archivo",
+  "archive.listTitle": "Ediciones anteriores de {brand}",
+  "archive.stories.one": "{count} noticia",
+  "archive.stories.other": "{count} noticias",
+  "archive.stoppedShort": "detenida antes de llegar a todos",
+  "archive.noOlder": "No hay ediciones más antiguas.",
+  "archive.none": "Todavía no se ha enviado ninguna edición.",
+  "archive.moreEditions": "Más ediciones",
+  "archive.newest": "Ediciones más recientes",
+  "archive.older": "Ediciones anteriores",
+  "archive.feedInvite": "Sigue las nuevas ediciones en un lector de feeds:",
+  "reading.atomFeed": "Feed Atom",
+  "reading.allEditions": "Todas las ediciones anteriores",
+  "reading.subscribe": "Suscribirme",
+  "reading.readMore": "Sigue leyendo",
+  "reading.invite": "¿Te gusta lo que lees?",
+  "reading.inviteLink": "Suscríbete a {brand}",
+  "reading.inviteRest": "y recibe cada edición en tu bandeja de entrada.",
+  "story.readAt": "Léelo en {source}",
+  "story.theSource": "la fuente",
+  "story.moreToRead": "Más para leer",
+
+  "mail.hello": "Hola:",
+  "mail.confirmSubject": "Confirma tu suscripción a {brand}",
+  "mail.confirmAsk": "Confirma que quieres recibir {brand} en {email}.",
+  "mail.confirmButton": "Sí, quiero suscribirme",
+  "mail.confirmValidity":
+    "Este enlace es válido durante {days} días. Si no pediste suscribirte, ignora este correo: no te daremos de alta ni volveremos a escribirte.",
+  "mail.welcomeSubject": "Te damos la bienvenida a {brand}",
+  "mail.welcomeSubscribed":
+    "Ya estás suscrito a {brand}. La próxima edición llegará a tu bandeja de entrada.",
+  "mail.welcomePreferences":
+    "Elige tus secciones y tu zona horaria, o haz una pausa, en tu página de preferencias:",
+  "mail.preferencesButton": "Tus preferencias",
+  "mail.unsubscribeAnyTime": "Puedes darte de baja cuando quieras:",
+  "mail.alreadySubject": "Ya estás suscrito a {brand}",
+  "mail.alreadyPaused":
+    "Alguien (esperamos que tú) pidió suscribir {email} a {brand}. Esta dirección ya está suscrita y su suscripción está en pausa: reanúdala en tu página de preferencias.",
+  "mail.alreadyActive":
+    "Alguien (esperamos que tú) pidió suscribir {email} a {brand}. Esta dirección ya está suscrita, así que no ha cambiado nada.",
+  "mail.notYou": "Si no fuiste tú, puedes ignorar este correo.",
+  "mail.pasteLink": "O copia este enlace en tu navegador: {url}",
+  "mail.labelledLink": "{label}: {url}",
+};
