@@ -204,11 +204,21 @@ export function grantJobAccess(t: JobGrantTargets): void {
   allow(api, ["sqs:SendMessage"], [queue.queueArn]);
 
   allow(jobs, ["dynamodb:GetItem", "dynamodb:UpdateItem"], [tables.jobs.tableArn]);
-  allow(jobs, ["s3:GetObject"], [bucket.arnForObjects("jobs/*/input.csv")]);
+  // An import's report is written part by part, chunk by chunk, so a run that stops (out of time, or
+  // a crash) loses none of it; the last run reads the parts back into report.csv.
+  allow(
+    jobs,
+    ["s3:GetObject"],
+    [bucket.arnForObjects("jobs/*/input.csv"), bucket.arnForObjects("jobs/*/report-parts/*")],
+  );
   allow(
     jobs,
     ["s3:PutObject"],
-    [bucket.arnForObjects("jobs/*/report.csv"), bucket.arnForObjects("jobs/*/subscribers.*")],
+    [
+      bucket.arnForObjects("jobs/*/report.csv"),
+      bucket.arnForObjects("jobs/*/report-parts/*"),
+      bucket.arnForObjects("jobs/*/subscribers.*"),
+    ],
   );
   // The import reads and writes its chunks in batches; a pending row whose confirmation cannot be sent
   // is deleted again (as the api's import does).
@@ -233,4 +243,6 @@ export function grantJobAccess(t: JobGrantTargets): void {
   allow(jobs, ["secretsmanager:GetSecretValue"], [t.tokenSecret.secretArn, t.erasureSecret.secretArn]);
   jobs.addToRolePolicy(t.sendEmail);
   allow(jobs, ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"], [queue.queueArn]);
+  // An import about to run out of time puts its own next message on the queue (run-job.ts).
+  allow(jobs, ["sqs:SendMessage"], [queue.queueArn]);
 }

@@ -11,6 +11,7 @@ import {
   aws_sqs as sqs,
 } from "aws-cdk-lib";
 import type { Construct } from "constructs";
+import { TABLE_ENV, type TableName } from "../functions/adapters/schema.js";
 import { JOB_RETENTION_DAYS } from "../functions/core/jobs/jobs.js";
 import { JOB_BUCKET_ENV, JOB_QUEUE_ENV } from "../functions/handlers/env.js";
 import { digestFunction } from "./lambda-function.js";
@@ -27,8 +28,24 @@ export interface DigestJobs {
   fn: nodejs.NodejsFunction;
 }
 
-/** The jobs function's timeout: an import job runs at most this long per attempt. */
+/**
+ * The jobs function's timeout: one run of a job. An import that needs longer stops at a checkpoint
+ * before it and re-queues itself (functions/core/jobs/run-job.ts).
+ */
 const JOB_TIMEOUT = Duration.minutes(15);
+
+/** The tables the jobs function reads or writes (grants.ts, grantJobAccess): the only ones it is told. */
+export const JOB_FUNCTION_TABLES: readonly TableName[] = ["jobs", "subscribers", "suppressions"];
+
+/** The shared environment without the names of the tables the jobs function never touches. */
+function jobsEnvironment(sharedEnv: Record<string, string>): Record<string, string> {
+  const otherTables = new Set(
+    (Object.keys(TABLE_ENV) as TableName[])
+      .filter((table) => !JOB_FUNCTION_TABLES.includes(table))
+      .map((table) => TABLE_ENV[table]),
+  );
+  return Object.fromEntries(Object.entries(sharedEnv).filter(([name]) => !otherTables.has(name)));
+}
 
 export function digestJobs(
   scope: Construct,
@@ -74,7 +91,11 @@ export function digestJobs(
   const fn = digestFunction(scope, "jobs", "Runs subscriber import and export jobs", {
     timeout: JOB_TIMEOUT,
     memorySize: 1769, // one full vCPU: CSV parsing and validation are CPU-bound
-    environment: { ...sharedEnv, [JOB_BUCKET_ENV]: bucket.bucketName, [JOB_QUEUE_ENV]: queue.queueUrl },
+    environment: {
+      ...jobsEnvironment(sharedEnv),
+      [JOB_BUCKET_ENV]: bucket.bucketName,
+      [JOB_QUEUE_ENV]: queue.queueUrl,
+    },
   });
   // An export is spooled to /tmp before its upload (PutObject needs the length).
   (fn.node.defaultChild as lambda.CfnFunction).ephemeralStorage = { size: Size.gibibytes(2).toMebibytes() };

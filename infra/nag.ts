@@ -114,11 +114,11 @@ export function acknowledgeNagFindings(stack: DigestStack): void {
       "Job files are keyed by job id (jobs/<id>/…), which is random per job: the grant names the job folder and " +
         "nothing else in the job bucket.",
     );
-    for (const file of ["input.csv", "report.csv", "subscribers.*"]) {
+    for (const file of ["input.csv", "report.csv", "report-parts/*", "subscribers.*"]) {
       ack(
         fn,
         `AwsSolutions-IAM5[Resource::<${bucketId}.Arn>/jobs/*/${file}]`,
-        "One kind of job file (the upload, the report or the export) of any job: job ids are random.",
+        "One kind of job file (the upload, the report or its parts, the export) of any job: job ids are random.",
       );
     }
   }

@@ -1,14 +1,16 @@
 import { Duration } from "aws-cdk-lib";
 import { Annotations, Match, Template } from "aws-cdk-lib/assertions";
 import { beforeAll, describe, expect, it } from "vitest";
-import { TABLES } from "../../functions/adapters/schema.js";
+import { TABLE_ENV, TABLES } from "../../functions/adapters/schema.js";
 import {
+  ERASURE_SECRET_ENV,
   ORIGIN_VERIFY_ENV,
   ORIGIN_VERIFY_HEADER,
   QUEUE_ENV,
   SEND_FLEET_SIZE_ENV,
   SEND_MAX_RECEIVES_ENV,
   SEND_RATE_ENV,
+  TOKEN_SECRET_ENV,
 } from "../../functions/handlers/env.js";
 import {
   COMPOSE_METRICS,
@@ -295,6 +297,32 @@ describe("the CDK stack", () => {
     expect(all).not.toMatch(/\/index\/\*/);
     expect(all).not.toMatch(/sqs:GetQueueUrl|sqs:ChangeMessageVisibility|secretsmanager:DescribeSecret/);
     expect(JSON.stringify(statementsOf("send"))).toMatch(/sqs:ReceiveMessage/);
+  });
+
+  it("gives the jobs function only the tables it uses, and lets an import re-queue itself (issue 15, item 1)", () => {
+    const jobsFn = Object.entries(template.findResources("AWS::Lambda::Function")).find(([id]) =>
+      id.startsWith("jobsFunction"),
+    )?.[1] as Resource;
+    const env = (jobsFn.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
+    const tableNames = Object.keys(env).filter((k) => Object.values(TABLE_ENV).includes(k));
+    expect(tableNames.sort()).toEqual([TABLE_ENV.jobs, TABLE_ENV.subscribers, TABLE_ENV.suppressions].sort());
+    // Both secrets: the confirmation links of a pending import, the erasure check of every import.
+    expect(env[TOKEN_SECRET_ENV]).toBeDefined();
+    expect(env[ERASURE_SECRET_ENV]).toBeDefined();
+    expect(JSON.stringify(env)).not.toContain(ORIGIN_VERIFY_ENV);
+    const queueActions = statementsOf("jobs")
+      .filter((s) => JSON.stringify(s.Resource).includes("JobQueue"))
+      .flatMap((s) => [s.Action].flat())
+      .sort();
+    expect(queueActions).toEqual([
+      "sqs:DeleteMessage",
+      "sqs:GetQueueAttributes",
+      "sqs:ReceiveMessage",
+      "sqs:SendMessage",
+    ]);
+    // The report goes part by part (a run that stops loses none of it), read back at the end.
+    const parts = statementsOf("jobs").filter((s) => JSON.stringify(s.Resource).includes("report-parts/*"));
+    expect(parts.flatMap((s) => [s.Action].flat()).sort()).toEqual(["s3:GetObject", "s3:PutObject"]);
   });
 
   it("publishes SES events from a configuration set to EventBridge for the ses-events function", () => {

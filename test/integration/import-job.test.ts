@@ -7,7 +7,7 @@ import { DynamoSuppressionStore } from "../../functions/adapters/dynamo/suppress
 import { FolderFileStore } from "../../functions/adapters/folder-file-store.js";
 import { jobKeys, newJob } from "../../functions/core/jobs/jobs.js";
 import { runJob } from "../../functions/core/jobs/run-job.js";
-import type { JobCounts } from "../../functions/core/kernel/ports.js";
+import type { Job, JobCounts, JobStore } from "../../functions/core/kernel/ports.js";
 import { stackDocumentClient, stackErasureKey, startTestStack, type TestStack } from "../helpers/services.js";
 
 /**
@@ -137,6 +137,111 @@ describe("subscriber import job", () => {
     expect(stored).toMatchObject({ status: "done", counts: { rows: 1200, imported: 1200, reported: 0 } });
     expect(stored?.bytesTotal).toBe(Buffer.byteLength(lines.join("\n")));
   }, 60_000);
+
+  /**
+   * A migration file whose bad rows sit in different chunks of 300 rows (the header is line 1): a
+   * duplicate refers back across chunks, so the check must hold across invocations too.
+   */
+  const migrationLines = (prefix: string) => {
+    const lines = ["email,name,status,colour"]; // colour: an unknown column, a note on line 1
+    for (let i = 0; i < 1500; i++) lines.push(`${prefix}${i}@example.com,Reader ${i},,`);
+    lines[50] = "not-an-address,Bad,,"; // line 51
+    lines[700] = `${prefix}5@example.com,Again,,`; // line 701: a duplicate of line 7
+    lines[1100] = "gone@example.com,Gone,active,"; // line 1101: unsubscribed stays unsubscribed
+    lines[1300] = `${prefix}quoted@example.com,"never closed,`; // line 1301
+    lines[1450] = `${prefix}8@example.com,Once more,,`; // line 1451: a duplicate of line 10
+    return `${lines.join("\r\n")}\r\n`;
+  };
+
+  async function queuedImport(csv: string) {
+    const job = newJob("import", { pending: "false", source: "migration" }, new Date(), { status: "queued" });
+    job.inputKey = jobKeys(job.id).input;
+    job.reportKey = jobKeys(job.id).report;
+    await deps.jobs.create(job);
+    await files.write(
+      job.inputKey,
+      (async function* () {
+        yield csv;
+      })(),
+      "text/csv",
+    );
+    return job;
+  }
+
+  /** The report with the job's own address prefix taken out (two jobs import different addresses). */
+  const reportOf = async (job: { reportKey?: string }, prefix: string) =>
+    (await readFile(files.path(job.reportKey as string), "utf8")).replaceAll(prefix, "<prefix>");
+
+  it("finishes over several invocations when each has little time left, with the result of one", async () => {
+    const whole = await runJob(deps, (await queuedImport(migrationLines("whole"))).id, { chunkRows: 300 });
+    expect(whole.status).toBe("done");
+    expect(whole.counts).toMatchObject({ rows: 1500, invalid: 4, skipped: 1, reported: 6 });
+
+    const job = await queuedImport(migrationLines("budget"));
+    // Each invocation has time for two chunks: after the second, what is left is below the margin.
+    let chunksThisInvocation = 0;
+    const restarts: string[] = [];
+    const budgetDeps = { ...deps, starter: { start: async (id: string) => void restarts.push(id) } };
+    const invocations: string[] = [];
+    let current = await deps.jobs.get(job.id);
+    while (current?.status !== "done" && invocations.length < 10) {
+      chunksThisInvocation = 0;
+      current = await runJob(budgetDeps, job.id, {
+        chunkRows: 300,
+        onProgress: () => {
+          chunksThisInvocation++;
+        },
+        timeLeft: () => (chunksThisInvocation >= 2 ? 0 : 15 * 60_000),
+      });
+      invocations.push(current.status);
+    }
+    // 1500 rows in chunks of 300, two chunks an invocation: three invocations, two of them re-queued.
+    expect(invocations).toEqual(["queued", "queued", "done"]);
+    expect(restarts).toEqual([job.id, job.id]);
+    expect(current?.counts).toEqual(whole.counts);
+    expect(await reportOf(current as Job, "budget")).toBe(await reportOf(whole, "whole"));
+    expect((await deps.subscribers.get("budget5@example.com"))?.name).toBe("Reader 5");
+  }, 120_000);
+
+  it("resumes after a crash from the last chunk recorded, importing no row twice and losing none", async () => {
+    const whole = await runJob(deps, (await queuedImport(migrationLines("single"))).id, { chunkRows: 300 });
+    const job = await queuedImport(migrationLines("crash"));
+    // The process dies right after the third chunk's progress was recorded: nothing after it runs,
+    // not even the failure record (the job stays "running", as after a Lambda timeout).
+    let dead = false;
+    const dying: JobStore = {
+      create: (j) => deps.jobs.create(j),
+      get: (id) => deps.jobs.get(id),
+      transition: async (...args) => (dead ? false : deps.jobs.transition(...args)),
+      progress: (...args) => deps.jobs.progress(...args),
+    };
+    let chunks = 0;
+    await expect(
+      runJob({ ...deps, jobs: dying }, job.id, {
+        chunkRows: 300,
+        onProgress: () => {
+          if (++chunks === 3) {
+            dead = true;
+            throw new Error("Task timed out after 900.00 seconds");
+          }
+        },
+      }),
+    ).rejects.toThrow(/timed out/);
+    expect((await deps.jobs.get(job.id))?.status).toBe("running");
+    // The same queue message, delivered again.
+    const resumedChunks: number[] = [];
+    const done = await runJob(deps, job.id, {
+      chunkRows: 300,
+      onProgress: (counts) => {
+        resumedChunks.push(counts.rows);
+      },
+    });
+    expect(done.status).toBe("done");
+    // Only the two chunks after the third were imported again.
+    expect(resumedChunks).toEqual([1200, 1500]);
+    expect(done.counts).toEqual(whole.counts);
+    expect(await reportOf(done, "crash")).toBe(await reportOf(whole, "single"));
+  }, 120_000);
 
   it("fails a job whose file has no email column, without importing anything, and says why", async () => {
     const job = newJob("import", { pending: "false" }, new Date(), { status: "queued" });

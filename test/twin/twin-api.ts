@@ -69,6 +69,12 @@ export interface Twin {
   invokeAsync(functionKey: string, event: unknown, source?: string): Promise<AsyncInvocation>;
   /** From now on, AWS answers the matching calls of a function with an error; returns the remover. */
   injectFault(fault: InjectedFault): () => void;
+  /**
+   * Calls `tap` with each AWS SDK call a function makes, as it is made (authorized, not yet answered):
+   * a case acts at a given moment of an invocation (moves the clock in the middle of one). Returns
+   * the remover.
+   */
+  onCall(tap: (call: CallRecord) => void): () => void;
   /** The metrics the bundles emitted so far (EMF lines in their output). */
   emittedMetrics(): EmittedMetric[];
   schedule(name: string): Promise<AsyncInvocation>;

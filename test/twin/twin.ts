@@ -167,6 +167,7 @@ export async function startTwin(opts: TwinOptions = {}): Promise<Twin> {
   const mail: SentMail[] = [];
   const failedAsync: AsyncInvocation[] = [];
   const faults = new FaultInjector();
+  const taps = new Set<(call: CallRecord) => void>();
   let checkedUpTo = 0;
   const roleName = (arn: string) => arn.slice(arn.lastIndexOf("/") + 1);
 
@@ -206,6 +207,7 @@ export async function startTwin(opts: TwinOptions = {}): Promise<Twin> {
         input: call.input,
       };
       calls.push(record);
+      for (const tap of taps) tap(record);
       const denied = decisions.find((d) => !d.allowed);
       if (denied) throw accessDenied(roleName(inv.fn.roleArn), inv.fn.name, denied);
       const fault = faults.errorFor(
@@ -396,6 +398,10 @@ export async function startTwin(opts: TwinOptions = {}): Promise<Twin> {
     invoke: (key, event) => runner.invoke(key, event),
     invokeAsync: (key, event, source = "operator") => invokeAsync(key, event, source),
     injectFault: (fault) => faults.add(fault),
+    onCall(tap) {
+      taps.add(tap);
+      return () => taps.delete(tap);
+    },
     emittedMetrics: () =>
       emittedMetrics(
         Object.fromEntries(Object.keys(runner.functions).map((key) => [key, runner.logLines(key)])),

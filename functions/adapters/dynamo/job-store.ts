@@ -72,7 +72,7 @@ export class DynamoJobStore implements JobStore {
 
   async progress(
     id: string,
-    fields: Pick<Job, "counts"> & Partial<Pick<Job, "bytesRead" | "bytesTotal" | "updatedAt">>,
+    fields: Pick<Job, "counts"> & Partial<Pick<Job, "bytesRead" | "bytesTotal" | "updatedAt" | "checkpoint">>,
   ): Promise<void> {
     // Only while it runs: a late progress record never overwrites the final one.
     await this.transition(id, ["running"], "running", fields);

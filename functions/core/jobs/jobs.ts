@@ -11,6 +11,11 @@ export const JOB_RETENTION_DAYS = 7;
 export const JOB_LINK_SECONDS = 3600;
 /** Rows handed to the import at once: progress is recorded after each chunk. */
 export const IMPORT_CHUNK_ROWS = 2000;
+/**
+ * An import stops (and re-queues itself) once the time its invocation has left falls below this plus
+ * twice its slowest chunk: enough to record the checkpoint and send the message, with room to spare.
+ */
+export const IMPORT_STOP_MARGIN_MS = 60_000;
 /** Export rows between two progress records. */
 export const EXPORT_PROGRESS_ROWS = 5000;
 
@@ -36,6 +41,8 @@ export const emptyCounts = (): JobCounts => ({
 export const jobKeys = (id: string) => ({
   input: `jobs/${id}/input.csv`,
   report: `jobs/${id}/report.csv`,
+  /** The report lines of one stretch of chunks, kept until the whole report is written (import). */
+  reportPart: (n: number) => `jobs/${id}/report-parts/${String(n).padStart(6, "0")}.csv`,
   export: (format: "csv" | "json") => `jobs/${id}/subscribers.${format}`,
 });
 

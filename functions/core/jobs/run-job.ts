@@ -7,8 +7,9 @@ import type { JobDeps } from "./jobs.js";
 /**
  * Runs one queued job (what the jobs function does with each queue message, and `digest serve` in
  * its own process): queued → running → done, or failed with the reason. A job already done is left
- * alone (a redelivered message); a failed or interrupted one runs again from its start, which is
- * safe: re-importing a row changes nothing, an export is rewritten whole.
+ * alone (a redelivered message). An import whose time runs short records where it is, goes back to
+ * queued and starts itself again (a new message); a failed or interrupted import goes on from the
+ * last chunk it recorded (import-job.ts). An export runs again from its start (it is rewritten whole).
  */
 
 /** Problems with the file itself: running again cannot help. */
@@ -28,12 +29,14 @@ export async function runJob(
   const job = await deps.jobs.get(jobId);
   if (!job) throw new JobNotFoundError(`no job ${jobId}`);
   if (job.status === "done" || job.status === "awaiting-upload") return job;
-  const startedAt = deps.clock().toISOString();
+  const now = deps.clock().toISOString();
+  // A job going on from a checkpoint keeps the time it first started.
+  const startedAt = job.checkpoint && job.startedAt ? job.startedAt : now;
   const attempts = job.attempts + 1;
   if (
     !(await deps.jobs.transition(jobId, ["queued", "running", "failed"], "running", {
       startedAt,
-      updatedAt: startedAt,
+      updatedAt: now,
       attempts,
     }))
   ) {
@@ -41,8 +44,19 @@ export async function runJob(
   }
   const running: Job = { ...job, status: "running", startedAt, attempts };
   try {
-    const counts =
-      job.kind === "import" ? await importJobRows(deps, running, opts) : await exportJobRows(deps, running);
+    const run =
+      job.kind === "import"
+        ? await importJobRows(deps, running, opts)
+        : { counts: await exportJobRows(deps, running), finished: true };
+    const { counts } = run;
+    if (!run.finished) {
+      // Out of time: the next run (a new message) goes on from the checkpoint just recorded.
+      const at = deps.clock().toISOString();
+      if (await deps.jobs.transition(jobId, ["running"], "queued", { updatedAt: at })) {
+        await deps.starter.start(jobId);
+      }
+      return (await deps.jobs.get(jobId)) as Job;
+    }
     const finishedAt = deps.clock().toISOString();
     await deps.jobs.transition(jobId, ["running"], "done", {
       counts,

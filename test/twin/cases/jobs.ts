@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { status, twin } from "./context.js";
+import { IMPORT_CHUNK_ROWS } from "../../../functions/core/jobs/jobs.js";
+import { refusedBySes, status, twin } from "./context.js";
 
 /**
  * Import and export jobs as the template wires them (issue 15, item 1): the api signs an upload link
@@ -14,6 +15,27 @@ interface Created {
   uploadUrl: string;
   startUrl: string;
 }
+
+/** Starts an import job of `csv` (query: the import's options), runs it off the queue, returns its view. */
+async function importJob(query: string, csv: string): Promise<Record<string, unknown>> {
+  const created = await twin.admin<Created>("POST", `/admin/subscribers/import-jobs${query}`);
+  const put = await fetch(created.uploadUrl, {
+    method: "PUT",
+    headers: { "content-type": "text/csv" },
+    body: csv,
+  });
+  expect(put.status).toBe(200);
+  await twin.admin("POST", created.startUrl);
+  await twin.drainQueues();
+  return twin.admin<Record<string, unknown>>("GET", `/admin/jobs/${created.jobId}`);
+}
+
+/** The jobs function's calls since `from` (an index into twin.calls): `service:operation resource`. */
+const jobsCallsSince = (from: number) =>
+  twin.calls
+    .slice(from)
+    .filter((c) => c.fn === "jobs")
+    .flatMap((c) => c.decisions.map((d) => `${c.service}:${c.operation} ${d.resource}`));
 
 export function importAndExportJobs(): void {
   describe("import and export jobs (job bucket, job queue, jobs function)", () => {
@@ -84,6 +106,107 @@ export function importAndExportJobs(): void {
       expect(text.startsWith("email,name,sections,timezone,status,createdAt,confirmedAt\r\n")).toBe(true);
       expect(text).toContain("migrated299@example.com");
       expect(text).toContain("bounced-before@example.com,Old,,,suppressed,");
+    });
+
+    it("goes on in a new invocation when the function's time runs short: the job re-queues itself", async () => {
+      const from = twin.calls.length;
+      // A first chunk (IMPORT_CHUNK_ROWS) of bad rows (cheap: nothing to store), then good ones.
+      const lines = ["email,name"];
+      for (let i = 0; i < IMPORT_CHUNK_ROWS; i++) lines.push(`bad-${i},Bad`);
+      lines.push("later-one@example.com,One", "later-two@example.com,Two", "bad-7,Again");
+      // The first invocation's clock jumps 14.5 of its 15 minutes as it starts: after its first chunk
+      // less than the stop margin is left, so it records where it is and puts a new message on the queue.
+      let jumped = false;
+      const untap = twin.onCall((call) => {
+        if (!jumped && call.fn === "jobs" && call.operation === "UpdateItem") {
+          jumped = true;
+          twin.clock.advance(14.5 * 60);
+        }
+      });
+      let job: Record<string, unknown>;
+      try {
+        job = await importJob("", `${lines.join("\r\n")}\r\n`);
+      } finally {
+        untap();
+      }
+      expect(job).toMatchObject({
+        status: "done",
+        rows: IMPORT_CHUNK_ROWS + 3,
+        imported: 2,
+        invalid: IMPORT_CHUNK_ROWS + 1,
+        reported: IMPORT_CHUNK_ROWS + 1,
+        attempts: 2,
+      });
+      const calls = jobsCallsSince(from);
+      expect(calls).toEqual(expect.arrayContaining([expect.stringMatching(/^sqs:SendMessage .*JobQueue/)]));
+      // One report, in line order, the duplicate found across the two invocations.
+      const report = (await (await fetch(String(job.reportUrl))).text()).trim().split("\r\n");
+      expect(report).toHaveLength(IMPORT_CHUNK_ROWS + 2);
+      expect(report[1]).toMatch(/^2,invalid,/);
+      expect(report.at(-1)).toMatch(new RegExp(`^${IMPORT_CHUNK_ROWS + 4},invalid,duplicate of line 9 `));
+      expect(await status("later-two@example.com")).toBe("active");
+    });
+
+    // The grants the jobs function holds for paths the migration above never takes: each proven used.
+    it("mails a pending import's confirmations; a row whose mail SES refuses is taken out again", async () => {
+      const from = twin.calls.length;
+      refusedBySes.add("refused-pending@example.com");
+      try {
+        const job = await importJob(
+          "?pending=true&source=sign-up%20sheet",
+          "email,name\r\npending-one@example.com,One\r\nrefused-pending@example.com,Refused\r\npending-two@example.com,Two\r\n",
+        );
+        expect(job).toMatchObject({ status: "done", rows: 3, imported: 2, failed: 1, confirmations: 2 });
+      } finally {
+        refusedBySes.delete("refused-pending@example.com");
+      }
+      expect(await status("pending-one@example.com")).toBe("pending");
+      await expect(twin.admin("GET", "/admin/subscribers/refused-pending%40example.com")).rejects.toThrow(
+        /404/,
+      );
+      expect(twin.mail.filter((m) => m.sentBy === "jobs").flatMap((m) => m.destinations)).toEqual(
+        expect.arrayContaining(["pending-one@example.com", "pending-two@example.com"]),
+      );
+      const calls = jobsCallsSince(from);
+      expect(calls).toEqual(expect.arrayContaining([expect.stringMatching(/^ses:SendEmail /)]));
+      // The stored pending row whose confirmation failed, deleted again (as the api's import does).
+      expect(calls).toEqual(
+        expect.arrayContaining([expect.stringMatching(/^dynamodb:DeleteItem .*table\/[^/]*[Ss]ubscribers/)]),
+      );
+    });
+
+    it("exports a filtered list as a job through the status index", async () => {
+      const from = twin.calls.length;
+      const created = await twin.admin<{ jobId: string }>(
+        "POST",
+        "/admin/subscribers/export-jobs?status=pending&format=json",
+      );
+      await twin.drainQueues();
+      const job = await twin.admin<Record<string, unknown>>("GET", `/admin/jobs/${created.jobId}`);
+      expect(job).toMatchObject({ status: "done" });
+      const rows = (await (await fetch(String(job.downloadUrl))).json()) as {
+        email: string;
+        status: string;
+      }[];
+      expect(rows.map((r) => r.email)).toEqual(
+        expect.arrayContaining(["pending-one@example.com", "pending-two@example.com"]),
+      );
+      expect(new Set(rows.map((r) => r.status))).toEqual(new Set(["pending"]));
+      expect(jobsCallsSince(from)).toEqual(
+        expect.arrayContaining([expect.stringMatching(/^dynamodb:Query .*\/index\/byStatus$/)]),
+      );
+    });
+
+    it("leaves an erased address out of an import job (the suppression list's lookup)", async () => {
+      await twin.admin("DELETE", "/admin/subscribers/migrated7%40example.com?erase=true");
+      const from = twin.calls.length;
+      const job = await importJob("", "email,name\r\nmigrated7@example.com,Back again\r\n");
+      expect(job).toMatchObject({ status: "done", rows: 1, imported: 0, skipped: 1, reported: 1 });
+      const report = await (await fetch(String(job.reportUrl))).text();
+      expect(report).toMatch(/^2,skipped,.*erased/m);
+      expect(jobsCallsSince(from)).toEqual(
+        expect.arrayContaining([expect.stringMatching(/^dynamodb:GetItem .*table\/[^/]*[Ss]uppressions/)]),
+      );
     });
   });
 }

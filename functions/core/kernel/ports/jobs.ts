@@ -47,8 +47,23 @@ export interface Job {
   outputKey?: string;
   /** Why the job failed. */
   error?: string;
-  /** Times the job function started it (a redelivered message starts it again). */
+  /**
+   * Where an import resumes (recorded with the counts after each chunk): the rows through `line` are
+   * imported and counted, and their report lines are in `reportParts` parts (jobs.ts, jobKeys).
+   */
+  checkpoint?: ImportCheckpoint;
+  /**
+   * Times the job function ran it: a redelivered message (after a crash) and a continuation (the job
+   * re-queued itself before the function's time ran out) each add one.
+   */
   attempts: number;
+}
+
+export interface ImportCheckpoint {
+  /** The file line (the header is 1) of the last row imported; the rows after it are still to come. */
+  line: number;
+  /** Report parts written so far. */
+  reportParts: number;
 }
 
 export interface JobStore {
@@ -59,10 +74,10 @@ export interface JobStore {
    * is in another status (nothing changes then).
    */
   transition(id: string, from: JobStatus[], to: JobStatus, fields?: Partial<Job>): Promise<boolean>;
-  /** Records progress of a running job (counts, bytes read). */
+  /** Records progress of a running job (counts, bytes read, an import's checkpoint). */
   progress(
     id: string,
-    fields: Pick<Job, "counts"> & Partial<Pick<Job, "bytesRead" | "bytesTotal" | "updatedAt">>,
+    fields: Pick<Job, "counts"> & Partial<Pick<Job, "bytesRead" | "bytesTotal" | "updatedAt" | "checkpoint">>,
   ): Promise<void>;
 }
 
