@@ -86,6 +86,8 @@ export interface DomDocument {
 export interface DomStyle {
   color: string;
   backgroundColor: string;
+  borderTopColor: string;
+  fontFamily: string;
   visibility: string;
   opacity: string;
 }

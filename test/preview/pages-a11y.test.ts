@@ -161,3 +161,64 @@ describe("public pages under axe-core", () => {
     });
   }, 180_000);
 });
+
+/**
+ * The pages share the email's look: in light and in dark (the reader's system), at desktop width and at
+ * 375 px, each page passes axe (which measures text contrast as Chromium paints it), never scrolls
+ * sideways, and wears the email's marks: Georgia headlines, the accent along the card's top, the
+ * email's dark palette. Screenshots of each land in test-results/screenshots/page-look-*.
+ */
+describe("public pages in the email's look", () => {
+  it("pass axe and fit 375 px in light and dark, in the email's type and colours", async () => {
+    world = await startWorld();
+    const w = world;
+    const day = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
+    expect((await w.stack.digest(["subscribers", "add", "cy@example.com"])).code).toBe(0);
+    expect((await w.sendDay(day)).out).toMatch(/sent=1 /);
+    const listed = await w.stack.digest(["stories", "list", "--date", day, "--json"]);
+    const storyId = (JSON.parse(listed.out) as { id: string }[])[0]?.id as string;
+    const pages = {
+      subscribe: "/subscribe",
+      "archive-edition": `/archive/${day}`,
+      archive: "/archive",
+      story: `/stories/${encodeURIComponent(storyId)}`,
+    };
+    for (const scheme of ["light", "dark"] as const) {
+      for (const width of [1280, 375]) {
+        context = await browser.newContext({ viewport: { width, height: 900 }, colorScheme: scheme });
+        const page = await context.newPage();
+        await page.route(
+          (url) => !url.href.startsWith(w.serve.url),
+          (route) => route.abort(),
+        );
+        for (const [name, path] of Object.entries(pages)) {
+          // At 375 px, the two pages the screenshots show (every page's layout is the same frame).
+          if (width === 375 && name !== "subscribe" && name !== "archive-edition") continue;
+          await page.goto(`${w.serve.url}${path}`);
+          const label = `${name} (${scheme}, ${width} px)`;
+          expect(await seriousViolations(page), label).toEqual([]);
+          const look = await page.evaluate(() => {
+            const card = document.querySelector(".page .card") as DomElement;
+            const heading = document.querySelector("h1") as DomElement;
+            return {
+              sideways: document.documentElement.scrollWidth > document.documentElement.clientWidth,
+              cardTop: getComputedStyle(card).borderTopColor,
+              cardBackground: getComputedStyle(card).backgroundColor,
+              headingFont: getComputedStyle(heading).fontFamily,
+            };
+          });
+          expect(look.sideways, label).toBe(false);
+          expect(look.headingFont, label).toMatch(/^Georgia/);
+          // The email's accent along the top of the card, on the email's card colour.
+          expect(cssColorToHex(look.cardTop), label).toBe(scheme === "light" ? "#1d4ed8" : "#8ab4ff");
+          expect(cssColorToHex(look.cardBackground), label).toBe(scheme === "light" ? "#ffffff" : "#161b22");
+          if (name === "subscribe" || name === "archive-edition") {
+            const file = `page-look-${name}-${scheme}-${width === 375 ? "375" : "desktop"}`;
+            await page.screenshot({ path: await screenshotPath(file), fullPage: true });
+          }
+        }
+        await context.close();
+      }
+    }
+  }, 360_000);
+});

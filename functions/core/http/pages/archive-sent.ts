@@ -1,13 +1,21 @@
 import type { ArchivedEdition } from "../../edition/archive.js";
 import { ARCHIVE_FEED_PATH } from "../../edition/archive-feed.js";
 import { DARK_PALETTE } from "../../kernel/brand.js";
-import { html } from "../../kernel/html.js";
+import { html, trusted } from "../../kernel/html.js";
 import { t } from "../../kernel/i18n/index.js";
 import { type HttpResponse, htmlResponse } from "../types.js";
 import { pagePalette } from "./brand.js";
 import { type PageConfig, pageLocale } from "./layout.js";
 import { archiveNav, moreStories, stoppedNotice, subscribeInvite } from "./reading.js";
 import { pageStyle } from "./style.js";
+
+/**
+ * The email paints its dark page colour on its body and on the body's wrapper div
+ * (templates/digest.mjml); inside the <main> this page adds, that wrapper is one level down.
+ */
+const DARK_AROUND = trusted(
+  `@media (prefers-color-scheme:dark){.dg-page>main>div{background-color:${DARK_PALETTE.page} !important}}`,
+);
 
 /**
  * GET /archive/{date} of an edition whose email was stored when it was composed: that email itself,
@@ -25,7 +33,7 @@ export function sentEditionPage(
 ): HttpResponse {
   const l = pageLocale(config);
   const head = html`<title>${edition.view.dateLabel} · ${config.brandName}</title>
-<style>${pageStyle(pagePalette(config), { document: false })}@media (prefers-color-scheme:dark){body{background-color:${DARK_PALETTE.page} !important}}</style>
+<style>${pageStyle(pagePalette(config), { document: false })}${DARK_AROUND}</style>
 <link rel="alternate" type="application/atom+xml" title="${t(l, "page.feedTitle", { brand: config.brandName })}" href="${ARCHIVE_FEED_PATH}">
 `.value;
   const notice = stoppedNotice(edition, l);
