@@ -6,4 +6,5 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 const { register } = await import("tsx/esm/api");
 register();
 const { main } = await import("../functions/local/cli.ts");
-process.exitCode = await main(process.argv.slice(2));
+// This process ends with the command: its hold on another process's embedded services lasts until then.
+process.exitCode = await main(process.argv.slice(2), undefined, undefined, { untilExit: true });

@@ -18,7 +18,9 @@ const run = promisify(execFile);
 describe("bench --quick", () => {
   it("exits 0 and prints a complete BENCH_JSON line", { timeout: 300_000 }, async () => {
     const { outdir } = await sharedBundledAssembly(inject("bundledAssemblies"), TWIN_CONTEXT);
-    const { stdout } = await run("npx", ["tsx", "bench/run.ts", "--quick", "--assembly", outdir], {
+    // Node with tsx's loader, as `npx tsx` runs it, without starting npm first.
+    const bench = ["--import", "tsx", "bench/run.ts", "--quick", "--assembly", outdir];
+    const { stdout } = await run(process.execPath, bench, {
       cwd: root,
       timeout: 240_000,
       maxBuffer: 16 * 1024 * 1024,

@@ -157,11 +157,15 @@ function resolveCommand(args: string[]): { load: Loader; rest: string[] } {
   return { load, rest };
 }
 
-/** Runs one `digest` invocation; returns the exit code (0 ok, 1 failure, 2 usage). */
+/**
+ * Runs one `digest` invocation; returns the exit code (0 ok, 1 failure, 2 usage). `untilExit`: the
+ * process exits once this returns (bin/digest.js), see RuntimeOptions.
+ */
 export async function main(
   argv: string[],
   io: Io = processIo,
   env: NodeJS.ProcessEnv = process.env,
+  opts: { untilExit?: boolean } = {},
 ): Promise<number> {
   const aws = argv.includes("--aws");
   const args = argv.filter((a) => a !== "--aws");
@@ -179,7 +183,7 @@ export async function main(
       );
     }
     const [handler, { openRuntime }] = await Promise.all([load(), import("./runtime.js")]);
-    rt = await openRuntime({ env, aws });
+    rt = await openRuntime({ env, aws, untilExit: opts.untilExit });
     for (const notice of rt.notices) io.err(`digest: ${notice}`);
     return await handler(rt, io, rest, env);
   } catch (err) {

@@ -43,6 +43,11 @@ export interface RuntimeOptions {
   env?: NodeJS.ProcessEnv;
   /** Real AWS: the SDK's own endpoint, region and credential resolution; no embedded services. */
   aws?: boolean;
+  /**
+   * The process ends when this runtime closes (a `digest` command, bin/digest.js): on another
+   * process's embedded services it counts as their user until it has exited (services.ts, untilExit).
+   */
+  untilExit?: boolean;
 }
 
 export interface Runtime {
@@ -169,10 +174,11 @@ export async function openRuntime(opts: RuntimeOptions = {}): Promise<Runtime> {
   // A configured endpoint wins for its own service; only the others are embedded.
   const dynamoEndpoint = configuredEndpoint(env, "dynamodb");
   const sesEndpoint = configuredEndpoint(env, "sesv2");
-  const services = await openEmbeddedServices(home, {
-    dynamodb: !opts.aws && !dynamoEndpoint,
-    sesv2: !opts.aws && !sesEndpoint,
-  });
+  const services = await openEmbeddedServices(
+    home,
+    { dynamodb: !opts.aws && !dynamoEndpoint, sesv2: !opts.aws && !sesEndpoint },
+    { untilExit: opts.untilExit },
+  );
   const region =
     env.AWS_REGION || env.AWS_DEFAULT_REGION || (deployed ? (deployed.region ?? undefined) : "us-east-1");
   // Credentials from `env` when it names them (it may not be process.env); else the SDK's own chain,

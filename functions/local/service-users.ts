@@ -23,27 +23,37 @@ export const isAlive = (pid: number) => {
 };
 
 export interface Lease {
+  /** Gives the lease up now (a process that goes on running without the services). */
   release(): Promise<void>;
+  /** What a joined process does when it stops using the services: release, or (untilGone) nothing. */
+  end(): Promise<void>;
 }
 
-/** Registers this process as a user of `home`'s services until `release()` or exit. */
-export async function takeLease(home: string): Promise<Lease> {
+/**
+ * Registers this process as a user of `home`'s services until `release()` or exit. With `untilGone`
+ * (a `digest` command, whose process ends with its work) the lease outlives `end()` and exit: it goes
+ * once the process no longer exists, which an owner waiting for it sees only after the process has
+ * exited and its parent has reaped it; released on exit instead, a process slowed down after its last
+ * request could still be running when the owner, done waiting, exits. The leases of processes that
+ * are gone are dropped here and by owners (otherUsers).
+ */
+export async function takeLease(home: string, opts: { untilGone?: boolean } = {}): Promise<Lease> {
   const dir = join(home, USERS);
   await mkdir(dir, { recursive: true, mode: 0o700 });
+  await otherUsers(home);
   const file = join(dir, `${process.pid}-${randomBytes(4).toString("hex")}`);
   await writeFile(file, `${process.pid}\n`, { flag: "wx", mode: 0o600 });
   const removeOnExit = () => rmSync(file, { force: true });
-  process.on("exit", removeOnExit);
+  if (!opts.untilGone) process.on("exit", removeOnExit);
   let released: Promise<void> | null = null;
-  return {
-    release() {
-      released ??= (async () => {
-        process.off("exit", removeOnExit);
-        await rm(file, { force: true });
-      })();
-      return released;
-    },
+  const release = () => {
+    released ??= (async () => {
+      process.off("exit", removeOnExit);
+      await rm(file, { force: true });
+    })();
+    return released;
   };
+  return { release, end: opts.untilGone ? async () => {} : release };
 }
 
 /** Pids of the other live processes holding a lease on `home`'s services; drops the leases of dead ones. */

@@ -96,6 +96,11 @@ export async function openEmbeddedServices(
     mode?: ServicesMode;
     /** Where the owner says that it waits for other processes before stopping; default stderr. */
     onWait?: (line: string) => void;
+    /**
+     * This process exits when it is done with the services (a `digest` command): joined, it counts as
+     * their user until it is gone, not only until close() (service-users.ts, untilGone).
+     */
+    untilExit?: boolean;
   } = {},
 ): Promise<EmbeddedServices> {
   if (!need.dynamodb && !need.sesv2) {
@@ -113,14 +118,14 @@ export async function openEmbeddedServices(
   const lock = join(home, "services.lock");
   const onWait = opts.onWait ?? ((line: string) => process.stderr.write(`digest: ${line}\n`));
   // Taken before looking at services.json: an owner that unpublishes sees it and waits (see close()).
-  const lease = await takeLease(home);
+  const lease = await takeLease(home, { untilGone: opts.untilExit });
   try {
     const joined = await joinOrOwn(file, lock, need, credentials, async () => {
       await lease.release();
       return startOwned(home, file, lock, mode, need, credentials, onWait);
     });
     if (joined.owned) return joined;
-    return { ...joined, close: () => lease.release() };
+    return { ...joined, close: () => lease.end() };
   } catch (err) {
     await lease.release();
     throw err;

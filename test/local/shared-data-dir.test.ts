@@ -16,6 +16,7 @@ import { openEmbeddedServices } from "../../functions/local/services.js";
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const DIGEST_BIN = fileURLToPath(new URL("../../bin/digest.js", import.meta.url));
 const SERVICES = fileURLToPath(new URL("../../functions/local/services.ts", import.meta.url));
+const LINGER = fileURLToPath(new URL("./linger-after-work.mjs", import.meta.url));
 const ROWS = 800;
 
 const children: ChildProcess[] = [];
@@ -106,7 +107,12 @@ describe("two digest processes on one data directory", () => {
     const serve = run([DIGEST_BIN], ["serve", "--port", "0"], env);
     await until("serve listening", () => serve.out().startsWith("listening on"), serve);
 
-    const importer = run([DIGEST_BIN], ["subscribers", "import", join(dir, "subs.csv")], env);
+    // The import stays a second after its work before it exits: the owner still waits for its exit.
+    const importer = run(
+      ["--import", LINGER, DIGEST_BIN],
+      ["subscribers", "import", join(dir, "subs.csv")],
+      env,
+    );
     await until("the import started writing", async () => (await storedSubscribers(home)) > 0, importer);
     expect(importer.child.exitCode).toBeNull(); // mid-import
     serve.child.kill("SIGTERM");

@@ -5,11 +5,12 @@
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { type Browser, chromium, type Page } from "playwright-core";
+import { AxeBuilder } from "@axe-core/playwright";
+import { type Browser, chromium, type Locator, type Page } from "playwright-core";
 
 export const CHROMIUM_PATH = process.env.DIGEST_CHROMIUM ?? "/usr/bin/chromium";
 
-/** Where screenshots go (git-ignored: test-results/). */
+/** Where screenshots go (git-ignored: test-results/), when DIGEST_SCREENSHOTS=1 asks for them. */
 export const SCREENSHOT_DIR = fileURLToPath(new URL("../../test-results/screenshots/", import.meta.url));
 
 export function launchChromium(): Promise<Browser> {
@@ -27,6 +28,22 @@ export function launchChromium(): Promise<Browser> {
   });
 }
 
+/**
+ * axe-core's serious and critical violations on the page, one line each. Legacy mode runs axe.run in
+ * the page itself; the default runs axe.runPartial, then injects axe again into a blank page of its own
+ * to finish, which doubled each check's time here. Legacy mode may leave frames out (cross-origin
+ * ones, and srcdoc ones of a page without an origin), so a page with frames is refused: none of the
+ * pages checked has any.
+ */
+export async function seriousAxeViolations(page: Page): Promise<string[]> {
+  const frames = page.frames().length - 1;
+  if (frames > 0) throw new Error(`the page has ${frames} frame(s), which axe's legacy mode may skip`);
+  const result = await new AxeBuilder({ page }).setLegacyMode().analyze();
+  return result.violations
+    .filter((v) => v.impact === "serious" || v.impact === "critical")
+    .map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(" ")).join(", ")})`);
+}
+
 /** Collects what a page logs as an error (console.error, failed loads, uncaught exceptions). */
 export function collectErrors(page: Page): string[] {
   const errors: string[] = [];
@@ -37,10 +54,16 @@ export function collectErrors(page: Page): string[] {
   return errors;
 }
 
-/** The path of a screenshot named `name` in SCREENSHOT_DIR (created); docs/testing.md says where to look. */
-export async function screenshotPath(name: string): Promise<string> {
+/**
+ * With DIGEST_SCREENSHOTS=1, a screenshot of the page (all of it) or of one element, named `name`, in
+ * SCREENSHOT_DIR; docs/testing.md says where to look. Without it, nothing: a screenshot is for a human
+ * to look at, no test reads it, and each full page took about as long as some of the checks.
+ */
+export async function screenshot(target: Page | Locator, name: string): Promise<void> {
+  if (!process.env.DIGEST_SCREENSHOTS) return;
   await mkdir(SCREENSHOT_DIR, { recursive: true });
-  return join(SCREENSHOT_DIR, `${name}.png`);
+  const path = join(SCREENSHOT_DIR, `${name}.png`);
+  await ("goto" in target ? target.screenshot({ path, fullPage: true }) : target.screenshot({ path }));
 }
 
 /** "rgb(29, 78, 216)" or "rgba(…, 1)" → "#1d4ed8"; null for a transparent colour. */

@@ -5,7 +5,6 @@
  * a dark brand palette and a logo from the config: zero serious or critical violations, and the brand
  * colours and logo in place.
  */
-import { AxeBuilder } from "@axe-core/playwright";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { linkIn, startWorld, type World } from "../api/public-helpers.js";
@@ -16,7 +15,8 @@ import {
   type DomElement,
   type DomStyle,
   launchChromium,
-  screenshotPath,
+  screenshot,
+  seriousAxeViolations,
 } from "./chromium.js";
 
 // Browser globals of the page.evaluate callbacks (see chromium.ts).
@@ -41,13 +41,6 @@ afterEach(async () => {
   world = undefined;
 });
 
-async function seriousViolations(page: Page): Promise<string[]> {
-  const result = await new AxeBuilder({ page }).analyze();
-  return result.violations
-    .filter((v) => v.impact === "serious" || v.impact === "critical")
-    .map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(" ")).join(", ")})`);
-}
-
 /**
  * Walks sign-up → confirm → unsubscribe page → (an edition goes out) archive → archived edition →
  * hosted story → preferences, checking each page with axe; returns the page on preferences.
@@ -63,8 +56,8 @@ async function journey(label: string, email: string): Promise<Page> {
   );
   const errors = collectErrors(page);
   const check = async (name: string) => {
-    expect(await seriousViolations(page), `${name} page`).toEqual([]);
-    await page.screenshot({ path: await screenshotPath(`page-${label}-${name}`), fullPage: true });
+    expect(await seriousAxeViolations(page), `${name} page`).toEqual([]);
+    await screenshot(page, `page-${label}-${name}`);
   };
 
   await page.goto(`${w.serve.url}/subscribe`);

@@ -8,7 +8,6 @@ import { existsSync } from "node:fs";
 import { copyFile, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { AxeBuilder } from "@axe-core/playwright";
 import { simpleParser } from "mailparser";
 import type { Browser, BrowserContext, Frame, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
@@ -23,7 +22,8 @@ import {
   type DomElement,
   type DomStyle,
   launchChromium,
-  screenshotPath,
+  screenshot,
+  seriousAxeViolations,
 } from "./chromium.js";
 
 // Browser globals of the page.evaluate callbacks (see chromium.ts).
@@ -113,8 +113,8 @@ describe("digest preview in Chromium", () => {
     // Six stories: the lead (an h2 of its own) and five h3s.
     expect(await desktop.locator("h2.dg-lead").count()).toBe(1);
     expect(await desktop.locator("h3").count()).toBe(5);
-    await page.locator("#frame-desktop").screenshot({ path: await screenshotPath("preview-desktop") });
-    await page.screenshot({ path: await screenshotPath("preview-page"), fullPage: true });
+    await screenshot(page.locator("#frame-desktop"), "preview-desktop");
+    await screenshot(page, "preview-page");
 
     // The page itself passes axe-core without serious findings. axe cannot run inside the sandboxed
     // frames (no scripts there), so they are taken out first; the email is checked on its own in
@@ -122,10 +122,7 @@ describe("digest preview in Chromium", () => {
     await page.evaluate(() => {
       for (const f of document.querySelectorAll("iframe")) f.remove();
     });
-    const axe = await new AxeBuilder({ page }).analyze();
-    expect(
-      axe.violations.filter((v) => v.impact === "serious" || v.impact === "critical").map((v) => v.id),
-    ).toEqual([]);
+    expect(await seriousAxeViolations(page)).toEqual([]);
   });
 
   it("has no horizontal scroll at 375 px inside the email", async () => {
@@ -138,7 +135,7 @@ describe("digest preview in Chromium", () => {
     }));
     expect(size.inner).toBe(375);
     expect(size.scroll).toBeLessThanOrEqual(size.client);
-    await page.locator("#frame-mobile").screenshot({ path: await screenshotPath("preview-mobile") });
+    await screenshot(page.locator("#frame-mobile"), "preview-mobile");
   });
 
   it("renders the dark frame with prefers-color-scheme: dark, and only that frame", async () => {
@@ -152,7 +149,7 @@ describe("digest preview in Chromium", () => {
       f.evaluate(() => getComputedStyle(document.querySelector(".dg-card") as DomElement).backgroundColor);
     expect(await cardBackground(dark)).toBe("rgb(22, 27, 34)");
     expect(await cardBackground(light)).toBe("rgb(255, 255, 255)");
-    await page.locator("#frame-dark").screenshot({ path: await screenshotPath("preview-dark") });
+    await screenshot(page.locator("#frame-dark"), "preview-dark");
   });
 
   it("shows one section set when chosen", async () => {

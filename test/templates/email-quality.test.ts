@@ -5,7 +5,6 @@
  * mode, headings, alt text, presentation tables), dark-mode signals, the hidden preheader, the
  * "View in browser" link and Gmail's 102 KB clip.
  */
-import { AxeBuilder } from "@axe-core/playwright";
 import { caniemail } from "caniemail";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -19,7 +18,8 @@ import {
   type DomElement,
   type DomStyle,
   launchChromium,
-  screenshotPath,
+  screenshot,
+  seriousAxeViolations,
 } from "../preview/chromium.js";
 import { largeView, sampleView } from "./sample-view.js";
 
@@ -269,12 +269,8 @@ describe("the rendered email in Chromium", () => {
           scheme === "dark" ? DARK_PALETTE.background : (view.brand?.backgroundColor ?? "#ffffff");
         expect(cssColorToHex(card)).toBe(expectedCard);
 
-        const axe = await new AxeBuilder({ page }).analyze();
-        const serious = axe.violations
-          .filter((v) => v.impact === "serious" || v.impact === "critical")
-          .map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(" ")).join(", ")})`);
-        expect(serious).toEqual([]);
-        await page.screenshot({ path: await screenshotPath(`email-${which}-${scheme}`), fullPage: true });
+        expect(await seriousAxeViolations(page)).toEqual([]);
+        await screenshot(page, `email-${which}-${scheme}`);
       } finally {
         await page.context().close();
       }
@@ -359,7 +355,7 @@ describe("the rendered email in Chromium", () => {
     const view = which === "sample" ? sampleView() : which === "branded" ? brandedView() : noPictureView();
     const page = await open(renderer.html(view), 375, scheme);
     try {
-      await page.screenshot({ path: await screenshotPath(`email-${which}-${scheme}-375`), fullPage: true });
+      await screenshot(page, `email-${which}-${scheme}-375`);
       const { scroll, client } = await page.evaluate(() => ({
         scroll: document.documentElement.scrollWidth,
         client: document.documentElement.clientWidth,
