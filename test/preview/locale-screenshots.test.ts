@@ -2,15 +2,14 @@
  * A German email and a French preferences page in real Chromium: `<html lang>` as configured, axe-core
  * finds nothing serious, and a screenshot of each goes to test-results/screenshots/ (locale-*.png).
  */
-import { AxeBuilder } from "@axe-core/playwright";
-import type { Browser, Page } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { buildView } from "../../functions/core/edition/edition.js";
 import { createRenderer } from "../../functions/core/edition/render.js";
 import { parseConfig } from "../../functions/core/kernel/config.js";
 import { loadTemplateSpec } from "../../functions/local/template-loader.js";
 import { linkIn, signUpAndConfirm, startWorld, type World } from "../api/public-helpers.js";
-import { type DomDocument, launchChromium, screenshotPath } from "./chromium.js";
+import { type DomDocument, launchChromium, screenshot, seriousAxeViolations } from "./chromium.js";
 
 declare const document: DomDocument;
 
@@ -29,13 +28,6 @@ afterEach(async () => {
   await world?.close();
   world = undefined;
 });
-
-async function seriousViolations(page: Page): Promise<string[]> {
-  const result = await new AxeBuilder({ page }).analyze();
-  return result.violations
-    .filter((v) => v.impact === "serious" || v.impact === "critical")
-    .map((v) => `${v.id}: ${v.help}`);
-}
 
 describe("in other languages, in Chromium", () => {
   it("a German email: lang de, German chrome, axe clean", async () => {
@@ -78,8 +70,8 @@ describe("in other languages, in Chromium", () => {
       expect(text).toContain("Weiterlesen bei Tagesspiegel");
       expect(text).toContain("Einstellungen verwalten");
       expect(text).toContain("Freitag, 27. November 2026");
-      expect(await seriousViolations(page)).toEqual([]);
-      await page.screenshot({ path: await screenshotPath("locale-email-de"), fullPage: true });
+      expect(await seriousAxeViolations(page)).toEqual([]);
+      await screenshot(page, "locale-email-de");
     } finally {
       await context.close();
     }
@@ -96,8 +88,8 @@ describe("in other languages, in Chromium", () => {
       const text = await page.evaluate(() => document.documentElement.textContent ?? "");
       expect(text).toContain("Vos préférences");
       expect(text).toContain("Enregistrer mes préférences");
-      expect(await seriousViolations(page)).toEqual([]);
-      await page.screenshot({ path: await screenshotPath("locale-preferences-fr"), fullPage: true });
+      expect(await seriousAxeViolations(page)).toEqual([]);
+      await screenshot(page, "locale-preferences-fr");
     } finally {
       await context.close();
     }

@@ -189,7 +189,7 @@ describe("public pages in the email's look", () => {
           if (width === 375 && name !== "subscribe" && name !== "archive-edition") continue;
           await page.goto(`${w.serve.url}${path}`);
           const label = `${name} (${scheme}, ${width} px)`;
-          expect(await seriousViolations(page), label).toEqual([]);
+          expect(await seriousAxeViolations(page), label).toEqual([]);
           const look = await page.evaluate(() => {
             const card = document.querySelector(".page .card") as DomElement;
             const heading = document.querySelector("h1") as DomElement;
@@ -207,7 +207,7 @@ describe("public pages in the email's look", () => {
           expect(cssColorToHex(look.cardBackground), label).toBe(scheme === "light" ? "#ffffff" : "#161b22");
           if (name === "subscribe" || name === "archive-edition") {
             const file = `page-look-${name}-${scheme}-${width === 375 ? "375" : "desktop"}`;
-            await page.screenshot({ path: await screenshotPath(file), fullPage: true });
+            await screenshot(page, file);
           }
         }
         await context.close();
