@@ -23,7 +23,7 @@ export interface GrantTargets {
   erasureSecret: secretsmanager.Secret;
   configurationSet: ses.ConfigurationSet;
   settings: Pick<DeploymentConfig["stack"], "sendingDomain">;
-  digest: Pick<DeploymentConfig["digest"], "senderAddress">;
+  digest: Pick<DeploymentConfig["digest"], "senderAddress" | "approval">;
 }
 
 /**
@@ -166,6 +166,8 @@ export function grantLeastPrivilege(stack: Stack, targets: GrantTargets): iam.Po
     ],
   });
   for (const fn of [send, api]) fn.addToRolePolicy(sendEmail);
+  // compose mails the approval request when an edition waits for approval (config approval).
+  if (digest.approval.mode !== "none") compose.addToRolePolicy(sendEmail);
   // GetAccount has no resource-level permissions: it can only be granted on "*".
   // Rate and daily quota: the send function paces and stops at them, compose warns before fan-out.
   for (const fn of [send, compose]) {
