@@ -80,7 +80,8 @@ export function grantLeastPrivilege(stack: Stack, targets: GrantTargets): iam.Po
           table: [GET, BATCH_GET, PUT, BATCH_WRITE, DELETE, SCAN],
           index: { byId: [QUERY], byStatus: [QUERY] },
         },
-        suppressions: { table: [GET, BATCH_GET, PUT, DELETE] }, // erasure swaps the entry for a keyed hash
+        // erasure swaps the entry for a keyed hash; GET /admin/suppressions pages through the list (Scan)
+        suppressions: { table: [GET, BATCH_GET, PUT, DELETE, SCAN] },
         // Hold (Update), remove (a tombstone: Put), pages (Get), list a day; importing is storyImport's.
         stories: { table: [GET, PUT, UPDATE], index: { byDay: [QUERY] } },
         // List (the day index: Query), report and cancel (Get; the counters summed over their
