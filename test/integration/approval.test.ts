@@ -4,6 +4,7 @@ import { simpleParser } from "mailparser";
 import { afterEach, describe, expect, it } from "vitest";
 import { approvalGate, deadlineOf } from "../../functions/core/edition/approval.js";
 import { composeEdition } from "../../functions/core/edition/compose.js";
+import { dayInZone } from "../../functions/core/kernel/dates.js";
 import { openRuntime, type Runtime } from "../../functions/local/runtime.js";
 import { seedDay } from "../helpers/edition-setup.js";
 import { adminRequest, type Serve, startServe } from "../helpers/serve.js";
@@ -93,6 +94,41 @@ describe("approval: required", () => {
     expect(twice.json.error).toContain(`edition ${DAY} is sent: only an edition awaiting approval`);
     expect((await adminRequest(serve, "POST", `/admin/editions/${DAY}/hold`)).status).toBe(409);
     expect((await adminRequest(serve, "POST", "/admin/editions/1999-01-01/approve")).status).toBe(404);
+  });
+});
+
+describe("GET /admin/overview", () => {
+  it("shows today's edition awaiting approval as an alert, then its figures from the counters once sent", async () => {
+    stack = await startTestStack({}, { DIGEST_APPROVAL: "required" });
+    const today = dayInZone(new Date(), "UTC");
+    await seedDay(stack, today, READERS);
+    await stack.digest(["compose", "--date", today]);
+    serve = await startServe(stack);
+    const waiting = await adminRequest(serve, "GET", "/admin/overview");
+    expect(waiting.status).toBe(200);
+    expect(waiting.json.today).toEqual({
+      edition: { id: today, status: "awaiting-approval", stories: 1 },
+      nextSendAt: null,
+    });
+    expect(waiting.json.alerts).toEqual([
+      { kind: "awaiting-approval", message: `edition ${today} awaits approval` },
+    ]);
+    expect((await adminRequest(serve, "POST", `/admin/editions/${today}/approve`)).status).toBe(200);
+    const sent = await adminRequest(serve, "GET", "/admin/overview");
+    expect(sent.json.alerts).toEqual([]);
+    expect(sent.json.history).toEqual([
+      {
+        id: today,
+        day: today,
+        status: "sent",
+        sent: 2,
+        delivered: 0,
+        opened: 0,
+        clicked: 0,
+        bounced: 0,
+        complained: 0,
+      },
+    ]);
   });
 });
 

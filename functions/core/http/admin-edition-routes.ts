@@ -3,6 +3,7 @@ import { decodeResendCursor, editionResending, type ResendCursor } from "../deli
 import { approveEdition, holdEdition } from "../edition/approval.js";
 import { cancelEdition, DEFAULT_EDITION_DAYS, MAX_EDITION_DAYS } from "../edition/edition-admin.js";
 import { editionReportWithStats, listEditionsWithStats } from "../events/edition-stats-report.js";
+import { overview } from "../events/overview.js";
 import { isDay } from "../kernel/dates.js";
 import { adminRoute, bad, queryBool, queryInt, unlessStopped } from "./admin-request.js";
 import type { ApiContext } from "./context.js";
@@ -84,8 +85,14 @@ const holdRoute = adminRoute("POST", "/admin/editions/{id}/hold", async (req, pa
   return jsonResponse(200, await editionReportWithStats(ctx, id));
 });
 
+// role: viewer
+const overviewRoute = adminRoute("GET", "/admin/overview", async (_req, _params, ctx) =>
+  jsonResponse(200, await overview(ctx)),
+);
+
 /** The edition routes. */
 export const editionRoutes: Route<ApiContext>[] = [
+  overviewRoute,
   listEditionsRoute,
   showEditionRoute,
   resendRoute,
