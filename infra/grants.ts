@@ -23,7 +23,7 @@ export interface GrantTargets {
   erasureSecret: secretsmanager.Secret;
   configurationSet: ses.ConfigurationSet;
   settings: Pick<DeploymentConfig["stack"], "sendingDomain">;
-  digest: Pick<DeploymentConfig["digest"], "senderAddress">;
+  digest: Pick<DeploymentConfig["digest"], "senderAddress" | "approval">;
 }
 
 /**
@@ -80,7 +80,8 @@ export function grantLeastPrivilege(stack: Stack, targets: GrantTargets): iam.Po
           table: [GET, BATCH_GET, PUT, BATCH_WRITE, DELETE, SCAN],
           index: { byId: [QUERY], byStatus: [QUERY] },
         },
-        suppressions: { table: [GET, BATCH_GET, PUT, DELETE] }, // erasure swaps the entry for a keyed hash
+        // erasure swaps the entry for a keyed hash; GET /admin/suppressions pages through the list (Scan)
+        suppressions: { table: [GET, BATCH_GET, PUT, DELETE, SCAN] },
         // Hold (Update), remove (a tombstone: Put), pages (Get), list a day; importing is storyImport's.
         stories: { table: [GET, PUT, UPDATE], index: { byDay: [QUERY] } },
         // List (the day index: Query), report and cancel (Get; the counters summed over their
@@ -166,6 +167,8 @@ export function grantLeastPrivilege(stack: Stack, targets: GrantTargets): iam.Po
     ],
   });
   for (const fn of [send, api]) fn.addToRolePolicy(sendEmail);
+  // compose mails the approval request when an edition waits for approval (config approval).
+  if (digest.approval.mode !== "none") compose.addToRolePolicy(sendEmail);
   // GetAccount has no resource-level permissions: it can only be granted on "*".
   // Rate and daily quota: the send function paces and stops at them, compose warns before fan-out.
   for (const fn of [send, compose]) {

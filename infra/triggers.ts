@@ -26,7 +26,7 @@ export function digestTriggers(
     configurationSet: ses.ConfigurationSet;
     asyncFailures: AsyncFailureQueues;
     settings: Pick<DeploymentConfig["stack"], "sendHour" | "feedPollMinutes">;
-    digest: Pick<DeploymentConfig["digest"], "timeZone">;
+    digest: Pick<DeploymentConfig["digest"], "timeZone" | "approval">;
   },
 ): scheduler.Schedule {
   const { compose, ingest, sesEvents, configurationSet, asyncFailures, settings, digest } = targets;
@@ -44,6 +44,23 @@ export function digestTriggers(
       deadLetterQueue: asyncFailures.compose,
     }),
   });
+
+  // Approval (config approval): the api function only records an approval, and a deadline needs no
+  // human; compose's approval round sends the day's edition once either happened. A rate schedule,
+  // not a one-time schedule per edition, because it needs no scheduler rights in any function, no
+  // clean-up, and catches an approval within a minute whatever the deadline; its idle rounds are one
+  // GetItem each (~1,440 invocations a day).
+  if (digest.approval.mode !== "none") {
+    new scheduler.Schedule(scope, "ApprovalRounds", {
+      description: `Sends the day's edition once approved${digest.approval.mode === "deadline" ? ` or at ${digest.approval.at} ${digest.timeZone} unless held` : ""}`,
+      schedule: scheduler.ScheduleExpression.rate(Duration.minutes(1)),
+      target: new schedulerTargets.LambdaInvoke(compose, {
+        input: scheduler.ScheduleTargetInput.fromObject({ approvalRound: true }),
+        retryAttempts: 0,
+        maxEventAge: Duration.minutes(1),
+      }),
+    });
+  }
 
   // Feeds: every few minutes, and once shortly before the edition is composed so it has the latest.
   new scheduler.Schedule(scope, "FeedPolling", {

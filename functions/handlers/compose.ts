@@ -1,19 +1,30 @@
 import { SqsRecipientQueue } from "../adapters/sqs-queue.js";
 import { type FanOutSummary, fanOutEdition } from "../core/delivery/fan-out.js";
 import { quotaShortfall } from "../core/delivery/send-quota.js";
-import { composeEdition } from "../core/edition/compose.js";
+import { approvalGate, releaseTime } from "../core/edition/approval.js";
+import { requestApproval } from "../core/edition/approval-mail.js";
+import { composeEdition, editionIdFor } from "../core/edition/compose.js";
 import { dayInZone } from "../core/kernel/dates.js";
+import type { EditionRecord } from "../core/kernel/ports.js";
 import { QUEUE_ENV } from "./env.js";
 import { recordCompose, withMetrics } from "./metrics.js";
 import { lambdaDeps, logger } from "./runtime.js";
 
-/** The scheduled event (EventBridge Scheduler); `date` lets an operator rerun a given day. */
+/**
+ * The scheduled event (EventBridge Scheduler); `date` lets an operator rerun a given day.
+ * `approvalRound`: the ApprovalRounds schedule's call (infra/triggers.ts, every minute while config
+ * `approval` is not "none"): composes nothing; sends the day's edition once it was approved or its
+ * deadline came (approvalRound below).
+ */
 export interface ComposeEvent {
   date?: string;
+  approvalRound?: boolean;
 }
 
 export type ComposeResult =
   | { status: "empty" | "cancelled"; date: string; message: string }
+  /** The edition waits for an approval or its deadline; or a round found nothing to do ("idle"). */
+  | { status: "awaiting-approval" | "idle"; date: string; message: string }
   | { status: "composed"; date: string; stories: number }
   | ({
       status: "queued";
@@ -31,7 +42,8 @@ let queue: SqsRecipientQueue | null = null;
 export const handler = withMetrics(async (event: ComposeEvent = {}): Promise<ComposeResult> => {
   const started = Date.now();
   const result = await composeDay(event);
-  recordCompose(result, Date.now() - started);
+  // An approval round with nothing to do is no compose: the compose alarms count real runs.
+  if (result.status !== "idle") recordCompose(result, Date.now() - started);
   return result;
 });
 
@@ -50,27 +62,88 @@ async function composeDay(event: ComposeEvent): Promise<ComposeResult> {
     event.date && /^\d{4}-\d{2}-\d{2}$/.test(event.date)
       ? event.date
       : dayInZone(new Date(), deps.config.timeZone);
+  if (event.approvalRound) return approvalRound(deps, queue, date);
   const composed = await composeEdition(deps, date);
   if (composed.kind !== "edition") {
     const message = composed.kind === "empty" ? composed.reason : "edition cancelled: nothing sent";
     logger.info(message, { date });
     return { status: composed.kind, date, message };
   }
+  if (composed.composedNow && composed.edition.status === "awaiting-approval") {
+    const { sent, failed } = await requestApproval(deps, composed.edition);
+    logger.info("approval requested", { date, sent, failed });
+  }
+  const gate = await approvalGate(deps, composed.edition);
+  if (!gate.go) return waiting(date, gate.edition);
+  return deliver(deps, queue, date, gate.edition);
+}
+
+/** The answer for an edition that waits for an approval (or its deadline). */
+function waiting(
+  date: string,
+  edition: EditionRecord,
+): { date: string; message: string } & {
+  status: "awaiting-approval";
+} {
+  const until = releaseTime(edition);
+  const message = until
+    ? `edition ${edition.editionId} awaits approval; it goes out at ${until.toISOString()} unless held`
+    : `edition ${edition.editionId} awaits approval`;
+  logger.info(message, { date });
+  return { status: "awaiting-approval", date, message };
+}
+
+/**
+ * An approval round: the day's edition goes out once an editor approved it (the api function only
+ * records the approval) or its deadline came unheld. An approved edition is fanned out unless a
+ * fan-out round of it finished already; a fan-out in progress is resumed (the send ledger keeps a
+ * recipient from getting it twice).
+ */
+async function approvalRound(
+  deps: Awaited<ReturnType<typeof lambdaDeps>>,
+  queue: SqsRecipientQueue,
+  date: string,
+): Promise<ComposeResult> {
+  const edition = await deps.editions.get(editionIdFor(date));
+  if (!edition?.approval) return { status: "idle", date, message: "no edition that waits for approval" };
+  if (edition.status === "awaiting-approval") {
+    const gate = await approvalGate(deps, edition);
+    if (!gate.go) return { ...waiting(date, gate.edition), status: "idle" };
+    return deliver(deps, queue, date, gate.edition);
+  }
+  if (edition.status !== "sending" || edition.haltedBecause) {
+    return { status: "idle", date, message: `edition ${edition.editionId} is ${edition.status}` };
+  }
+  const round = await deps.editions.getDelivery(edition.editionId);
+  if (round && (round.kind !== "fan-out" || round.fannedOut)) {
+    return { status: "idle", date, message: `edition ${edition.editionId} is fanned out already` };
+  }
+  logger.info("approved edition: sending", { date, approvedBy: edition.approval.approvedBy });
+  return deliver(deps, queue, date, edition);
+}
+
+/** Sends a composed (and, where it must be, approved) edition: the fan-out onto the send queue. */
+async function deliver(
+  deps: Awaited<ReturnType<typeof lambdaDeps>>,
+  queue: SqsRecipientQueue,
+  date: string,
+  edition: EditionRecord,
+): Promise<ComposeResult> {
   if (deps.config.deliveryMode === "local") {
     // Local morning delivery: the hourly dispatch fans subscribers out when their own hour comes.
     logger.info("edition composed; the hourly dispatch delivers it", {
       date,
-      stories: composed.edition.stories.length,
+      stories: edition.stories.length,
     });
-    return { status: "composed", date, stories: composed.edition.stories.length };
+    return { status: "composed", date, stories: edition.stories.length };
   }
   const quota = (await deps.mailer.dailyQuota?.()) ?? null;
   const summary = await fanOutEdition(
     { subscribers: deps.subscribers, queue, editions: deps.editions },
-    composed.edition,
+    edition,
     { resume: true },
   );
-  const stories = composed.edition.stories.length;
+  const stories = edition.stories.length;
   if (summary.superseded)
     logger.warn("another compose invocation is fanning this edition out", { ...summary });
   logger.info(summary.resumed ? "edition queued (fan-out resumed)" : "edition queued", {

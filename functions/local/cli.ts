@@ -36,7 +36,7 @@ export const USAGE = `usage: digest [--aws] <command> [options]
   subscribers erase <email>                   GDPR erasure: record, ledger details and outbox copies go;
                                               only a keyed-hash suppression entry stays
   subscribers export [--json] [--status S] [--section S]
-  send [--date YYYY-MM-DD] [--dry-run [--json]] [--resume-halted]
+  send [--date YYYY-MM-DD] [--dry-run [--json]] [--resume-halted] [--no-wait]
                                          build the day's edition and send it (reruns resume; an edition
                                          the bounce/complaint safety pause halted needs --resume-halted);
                                          --dry-run: what each section set would get, nothing sent or stored
@@ -48,6 +48,8 @@ export const USAGE = `usage: digest [--aws] <command> [options]
                                          retry the recipients whose send failed (rejected ones only
                                          with --include-rejected); nobody already sent is touched
   editions cancel <id> [--json]          stop an edition in progress: nobody not yet reached gets it
+  editions approve <id>                  approve an edition awaiting approval (config approval) and send it
+  editions hold <id>                     keep an edition awaiting approval from going out at its deadline
   editions recount <id> [--json]         rebuild an edition's recipient counters from its ledger (one
                                          sent before they were kept; show says countedFrom=entries)
   compose [--date YYYY-MM-DD]            build and freeze the day's edition without sending it
@@ -133,6 +135,8 @@ const COMMANDS: Record<string, Loader | Record<string, Loader>> = {
     "resend-failed": lazy(editions, "resendFailedCommand"),
     recount: lazy(editions, "recountEditionCommand"),
     cancel: lazy(() => import("./commands/edition-cancel.js"), "cancelEditionCommand"),
+    approve: lazy(() => import("./commands/edition-approval.js"), "approveEditionCommand"),
+    hold: lazy(() => import("./commands/edition-approval.js"), "holdEditionCommand"),
   },
   feeds: {
     add: lazy(feeds, "addFeedCommand"),

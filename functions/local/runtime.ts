@@ -18,6 +18,7 @@ import {
   signingKeysFromSecret,
 } from "../adapters/secret-keys.js";
 import { SesMailer } from "../adapters/ses-mailer.js";
+import { withApprovedSending } from "../core/delivery/approved-send.js";
 import type { QueueRunDeps } from "../core/delivery/queue-run.js";
 import { withEditionResending } from "../core/delivery/resend-failed.js";
 import { tokenBucketPacer } from "../core/delivery/token-bucket.js";
@@ -278,7 +279,8 @@ export async function openRuntime(opts: RuntimeOptions = {}): Promise<Runtime> {
         ctx.jobs = jobs;
       }
       // POST /admin/editions/{id}/resend-failed sends from this process, like the CLI.
-      return withEditionResending(ctx, deps);
+      // An approved edition (POST /admin/editions/{id}/approve) is sent from this process too.
+      return withApprovedSending(withEditionResending(ctx, deps), deps);
     },
     async close() {
       await jobs?.idle();

@@ -99,3 +99,23 @@ describe("configuration", () => {
     );
   });
 });
+
+describe("approval", () => {
+  it("reads none, required and deadline HH:MM; names the variable when it is neither", () => {
+    expect(parseConfig({}, {}).approval).toEqual({ mode: "none" });
+    expect(parseConfig({ approval: "required" }, {}).approval).toEqual({ mode: "required" });
+    expect(parseConfig({}, { DIGEST_APPROVAL: "deadline 7:05" }).approval).toEqual({
+      mode: "deadline",
+      at: "07:05",
+    });
+    expect(
+      parseConfig({}, { DIGEST_APPROVAL_NOTIFY: "a@example.com, b@example.com" }).approvalNotify,
+    ).toEqual(["a@example.com", "b@example.com"]);
+    expect(() => parseConfig({}, { DIGEST_APPROVAL: "deadline 25:00" })).toThrow(
+      /approval \(DIGEST_APPROVAL\): expected "none", "required" or "deadline HH:MM", got "deadline 25:00"/,
+    );
+    expect(() => parseConfig({}, { DIGEST_APPROVAL_NOTIFY: "desk" })).toThrow(
+      /approvalNotify \(DIGEST_APPROVAL_NOTIFY\)/,
+    );
+  });
+});

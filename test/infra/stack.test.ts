@@ -167,6 +167,24 @@ describe("the CDK stack", () => {
     expect(() => synthStack({ context: { "digest:feedPollMinutes": 2 } })).toThrow(/digest:feedPollMinutes/);
   }, 60_000);
 
+  it("sends approved editions with an approval round every minute only when approval is configured", () => {
+    const rounds = (t: Template) =>
+      Object.values(t.findResources("AWS::Scheduler::Schedule")).filter(
+        (r) => r.Properties?.ScheduleExpression === "rate(1 minute)",
+      );
+    expect(rounds(template)).toEqual([]);
+    const { app, stack } = synthStack({ context: { "digest:approval": "deadline 07:30" } });
+    app.synth();
+    const other = Template.fromStack(stack);
+    const [round] = rounds(other);
+    expect(JSON.parse(round?.Properties?.Target?.Input ?? "{}")).toEqual({ approvalRound: true });
+    // compose mails the approval request (without approval it never sends through SES: see below).
+    const composePolicy = Object.entries(other.findResources("AWS::IAM::Policy")).filter(([id]) =>
+      id.startsWith("composeFunctionServiceRoleDefaultPolicy"),
+    );
+    expect(JSON.stringify(composePolicy)).toContain("ses:SendEmail");
+  }, 60_000);
+
   it("sizes the fleet so it never exceeds the account's rate", () => {
     for (const rate of [1, 14, 50, 200, 1000, 5000]) {
       const f = sendFleet(rate);

@@ -159,6 +159,55 @@ export class DynamoEditionStore implements EditionStore {
     }
   }
 
+  async releaseApproval(
+    editionId: string,
+    by: { at: string; by: string },
+    opts: { unlessHeld?: boolean } = {},
+  ): Promise<boolean> {
+    // One conditional write: an editor's approve and the deadline racing each other release it once.
+    return this.updateIf(editionId, {
+      UpdateExpression:
+        "SET #status = :sending, updatedAt = :at, approval.approvedAt = :at, approval.approvedBy = :by",
+      ConditionExpression:
+        "#status = :awaiting" + (opts.unlessHeld ? " AND attribute_not_exists(approval.heldAt)" : ""),
+      ExpressionAttributeNames: { "#status": "status" },
+      ExpressionAttributeValues: {
+        ":sending": "sending",
+        ":awaiting": "awaiting-approval",
+        ":at": by.at,
+        ":by": by.by,
+      },
+    });
+  }
+
+  async holdApproval(editionId: string, by: { at: string; by: string }): Promise<boolean> {
+    return this.updateIf(editionId, {
+      UpdateExpression: "SET updatedAt = :at, approval.heldAt = :at, approval.heldBy = :by",
+      ConditionExpression: "#status = :awaiting AND attribute_exists(approval)",
+      ExpressionAttributeNames: { "#status": "status" },
+      ExpressionAttributeValues: { ":awaiting": "awaiting-approval", ":at": by.at, ":by": by.by },
+    });
+  }
+
+  /** A conditional update of the edition's meta item: false when its condition did not hold. */
+  private async updateIf(
+    editionId: string,
+    update: Pick<
+      ConstructorParameters<typeof UpdateCommand>[0],
+      "UpdateExpression" | "ConditionExpression" | "ExpressionAttributeNames" | "ExpressionAttributeValues"
+    >,
+  ): Promise<boolean> {
+    try {
+      await this.db.send(
+        new UpdateCommand({ TableName: this.table, Key: { editionId, part: META }, ...update }),
+      );
+      return true;
+    } catch (err) {
+      if (!isConditionalCheckFailed(err)) throw err;
+      return false;
+    }
+  }
+
   async markLedgerCounted(editionId: string): Promise<void> {
     try {
       await this.db.send(

@@ -1,4 +1,5 @@
 import type { EditionRecord, EditionStore, StoryStore } from "../kernel/ports.js";
+import { approvalFor } from "./approval.js";
 import {
   ALL_SECTIONS,
   type EditionStory,
@@ -20,6 +21,8 @@ export type ComposeResult =
       edition: EditionRecord;
       /** Set when this call chose the stories: those the cap left out, in rank order. */
       leftOut?: EditionStory[];
+      /** This call composed and stored it (not a rerun returning the stored edition, nor a dry run). */
+      composedNow?: true;
     }
   | { kind: "empty"; reason: string }
   | { kind: "cancelled"; edition: EditionRecord };
@@ -100,12 +103,18 @@ export async function composeEdition(
   const edition: EditionRecord = { ...frozen, subject: allSections.subject };
   if (opts.dryRun) return { kind: "edition", edition, leftOut };
 
-  // building → copy stored, stories marked → sending: a crash in between leaves "building", which a
-  // rerun redoes (replacing the copy).
+  // building → copy stored, stories marked → sending (or awaiting-approval: config approval,
+  // edition/approval.ts): a crash in between leaves "building", which a rerun redoes (replacing the copy).
   await deps.editions.replace(edition);
   await deps.editions.putVariant(editionId, allSections);
   await deps.stories.markInEdition([...keptIds], editionId);
-  const sending: EditionRecord = { ...edition, status: "sending", updatedAt: now(deps).toISOString() };
-  await deps.editions.replace(sending);
-  return { kind: "edition", edition: sending };
+  const approval = approvalFor(deps.config.approval, day, deps.config.timeZone);
+  const composed: EditionRecord = {
+    ...edition,
+    status: approval ? "awaiting-approval" : "sending",
+    updatedAt: now(deps).toISOString(),
+    ...(approval ? { approval } : {}),
+  };
+  await deps.editions.replace(composed);
+  return { kind: "edition", edition: composed, composedNow: true };
 }

@@ -1,11 +1,14 @@
+import { approvedSending } from "../delivery/approved-send.js";
 import { decodeResendCursor, editionResending, type ResendCursor } from "../delivery/resend-failed.js";
+import { approveEdition, holdEdition } from "../edition/approval.js";
 import { cancelEdition, DEFAULT_EDITION_DAYS, MAX_EDITION_DAYS } from "../edition/edition-admin.js";
 import { editionReportWithStats, listEditionsWithStats } from "../events/edition-stats-report.js";
+import { overview } from "../events/overview.js";
 import { isDay } from "../kernel/dates.js";
 import { adminRoute, bad, queryBool, queryInt, unlessStopped } from "./admin-request.js";
 import type { ApiContext } from "./context.js";
 import type { Route } from "./router.js";
-import { HttpError, jsonResponse } from "./types.js";
+import { HttpError, type HttpRequest, jsonResponse } from "./types.js";
 
 /**
  * The admin API's edition routes: list, report, resend the failed recipients, cancel (the same core
@@ -54,10 +57,46 @@ const cancelEditionRoute = adminRoute("POST", "/admin/editions/{id}/cancel", asy
   return jsonResponse(200, { ...result.report, alreadyCancelled: result.outcome === "already-cancelled" });
 });
 
+/** Who an admin call acts as in an approval record: the caller the router names, once it does. */
+const actorOf = (req: HttpRequest) =>
+  (req as HttpRequest & { caller?: { email?: string | null } }).caller?.email ?? "admin-api";
+
+// role: editor
+const approveRoute = adminRoute("POST", "/admin/editions/{id}/approve", async (req, params, ctx) => {
+  const id = params.id ?? "";
+  const result = await approveEdition(ctx, id, actorOf(req));
+  unlessStopped(result, noEdition(id));
+  const sending = ctx.config.deliveryMode === "edition" ? approvedSending(ctx) : null;
+  if (!sending) {
+    // Deployed, compose's approval round fans it out within a minute; with local delivery, the
+    // hourly dispatch delivers it.
+    const report = await editionReportWithStats(ctx, id);
+    return jsonResponse(202, { ...report, message: "approved: the send starts within a minute" });
+  }
+  const summary = await sending.sendApproved(result.edition);
+  return jsonResponse(200, { ...(await editionReportWithStats(ctx, id)), summary });
+});
+
+// role: editor
+const holdRoute = adminRoute("POST", "/admin/editions/{id}/hold", async (req, params, ctx) => {
+  const id = params.id ?? "";
+  const result = await holdEdition(ctx, id, actorOf(req));
+  unlessStopped(result, noEdition(id));
+  return jsonResponse(200, await editionReportWithStats(ctx, id));
+});
+
+// role: viewer
+const overviewRoute = adminRoute("GET", "/admin/overview", async (_req, _params, ctx) =>
+  jsonResponse(200, await overview(ctx)),
+);
+
 /** The edition routes. */
 export const editionRoutes: Route<ApiContext>[] = [
+  overviewRoute,
   listEditionsRoute,
   showEditionRoute,
   resendRoute,
   cancelEditionRoute,
+  approveRoute,
+  holdRoute,
 ];

@@ -2,6 +2,7 @@ import { editionRoutes } from "./admin-edition-routes.js";
 import { jobRoutes } from "./admin-job-routes.js";
 import { storyRoutes } from "./admin-story-routes.js";
 import { subscriberRoutes } from "./admin-subscriber-routes.js";
+import { suppressionRoutes } from "./admin-suppression-routes.js";
 import type { ApiContext } from "./context.js";
 import type { Route } from "./router.js";
 
@@ -19,6 +20,7 @@ import type { Route } from "./router.js";
 export const adminRoutes: Route<ApiContext>[] = [
   ...jobRoutes,
   ...subscriberRoutes,
+  ...suppressionRoutes,
   ...editionRoutes,
   ...storyRoutes,
 ];

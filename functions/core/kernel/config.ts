@@ -101,6 +101,25 @@ const rate = (() => {
     .pipe(z.number({ message }).gt(0, { message }).max(1, { message }));
 })();
 
+/**
+ * Whether a composed edition waits for an editor: "none" (it goes out at once), "required" (it waits in
+ * "awaiting-approval" until approved) or "deadline HH:MM" (it waits, and goes out at HH:MM in the
+ * newsroom's zone unless an editor holds it).
+ */
+export type ApprovalMode = { mode: "none" } | { mode: "required" } | { mode: "deadline"; at: string };
+
+const approval = z.string().transform((v, ctx): ApprovalMode => {
+  const text = v.trim().toLowerCase().replace(/\s+/g, " ");
+  if (text === "none" || text === "required") return { mode: text };
+  const deadline = /^deadline ([01]?\d|2[0-3]):([0-5]\d)$/.exec(text);
+  if (deadline) {
+    const at = `${(deadline[1] as string).padStart(2, "0")}:${deadline[2]}`;
+    return { mode: "deadline", at };
+  }
+  ctx.addIssue({ code: "custom", message: `expected "none", "required" or "deadline HH:MM", got "${v}"` });
+  return z.NEVER;
+});
+
 export const configSchema = z.object({
   brandName: z.string().trim().min(1).max(80).default("The Morning Digest"),
   senderAddress: emailAddress.default("digest@example.com"),
@@ -193,6 +212,15 @@ export const configSchema = z.object({
     .transform((v) => (Array.isArray(v) ? v : v.split(",")).map((s) => s.trim()).filter(Boolean))
     .pipe(z.array(localeTag))
     .default([]),
+  /** Whether a composed edition waits for an editor's approval (ApprovalMode). */
+  approval: approval.default({ mode: "none" }),
+  /** Who is mailed when an edition awaits approval (besides the team's editors and owners). */
+  approvalNotify: list.pipe(z.array(emailAddress)).default([]),
+  /**
+   * Base of the admin console's links (the approval mail links <base>/console/#/editions/<id>);
+   * defaults to publicBaseUrl.
+   */
+  consoleBaseUrl: httpUrl.optional(),
 });
 
 export type DigestConfig = z.infer<typeof configSchema> & { senderName: string; listId: string };
@@ -234,6 +262,9 @@ export const CONFIG_ENV: Record<keyof z.input<typeof configSchema>, string> = {
   feedsAllowPrivate: "DIGEST_FEEDS_ALLOW_PRIVATE",
   locale: "DIGEST_LOCALE",
   locales: "DIGEST_LOCALES",
+  approval: "DIGEST_APPROVAL",
+  approvalNotify: "DIGEST_APPROVAL_NOTIFY",
+  consoleBaseUrl: "DIGEST_CONSOLE_BASE_URL",
 };
 
 /**

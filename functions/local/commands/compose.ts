@@ -2,6 +2,7 @@ import { composeEdition } from "../../core/edition/compose.js";
 import { dayInZone } from "../../core/kernel/dates.js";
 import { type Io, parseFlags, requireDay, UsageError } from "../cli-support.js";
 import type { Runtime } from "../runtime.js";
+import { notifyApprovers } from "./edition-approval.js";
 
 /**
  * `digest compose [--date D]`: builds and freezes the day's edition without sending it (what the
@@ -11,11 +12,13 @@ export async function composeCommand(rt: Runtime, io: Io, args: string[]): Promi
   const { values, positionals } = parseFlags(args, { date: { type: "string" } });
   if (positionals.length > 0) throw new UsageError(`unexpected argument ${positionals[0]}`);
   const day = requireDay(values.date, "--date") ?? dayInZone(new Date(), rt.config.timeZone);
-  const composed = await composeEdition(await rt.deps(), day);
+  const deps = await rt.deps();
+  const composed = await composeEdition(deps, day);
   if (composed.kind === "empty") {
     io.out(composed.reason);
     return 0;
   }
+  if (composed.kind === "edition") await notifyApprovers(io, deps, composed);
   const { edition } = composed;
   io.out(
     `edition=${edition.editionId} status=${edition.status} stories=${edition.stories.length} sections=${edition.sections.join(",")}`,

@@ -1,13 +1,16 @@
 import type { EditionDeps } from "../../core/delivery/edition-sender.js";
+import type { QueueRunDeps } from "../../core/delivery/queue-run.js";
 import type { SendAlert } from "../../core/delivery/safety-pause.js";
 import { EDITION_CANCELLED } from "../../core/delivery/send-batch.js";
 import { deliverEdition, stopMessage, summaryLine } from "../../core/delivery/send-edition.js";
 import type { SendSummary } from "../../core/delivery/send-summary.js";
 import { composeEdition } from "../../core/edition/compose.js";
 import { dayInZone } from "../../core/kernel/dates.js";
+import type { EditionRecord } from "../../core/kernel/ports.js";
 import { CommandError, type Io, parseFlags, requireDay, UsageError } from "../cli-support.js";
 import type { Runtime } from "../runtime.js";
 import { dryRunCommand } from "./dry-run.js";
+import { waitForApproval } from "./edition-approval.js";
 
 /** Progress on a terminal (stderr, a quarter second apart at most); none when piped. */
 export function progressReporter(io: Io) {
@@ -24,7 +27,8 @@ export function progressReporter(io: Io) {
 }
 
 /**
- * `digest send [--date D] [--dry-run [--json]] [--resume-halted]`: builds the day's edition and sends it;
+ * `digest send [--date D] [--dry-run [--json]] [--resume-halted] [--no-wait]`: builds the day's edition
+ * and sends it (with config `approval`, once approved: see edition-approval.ts);
  * a rerun resumes and never sends anyone the same edition twice. Exit 1 when any recipient failed, the
  * quota stopped it, the safety pause halted it (a halted edition continues only with --resume-halted)
  * or the edition was cancelled. `--dry-run` shows what each section set would get (see dry-run.ts).
@@ -34,6 +38,7 @@ export async function sendCommand(rt: Runtime, io: Io, args: string[]): Promise<
     date: { type: "string" },
     "dry-run": { type: "boolean" },
     "resume-halted": { type: "boolean" },
+    "no-wait": { type: "boolean" },
     json: { type: "boolean" },
   });
   if (positionals.length > 0) throw new UsageError(`unexpected argument ${positionals[0]}`);
@@ -51,7 +56,8 @@ export async function sendCommand(rt: Runtime, io: Io, args: string[]): Promise<
       `edition ${composed.edition.editionId} was cancelled (digest editions cancel): it is not resumed; nothing sent`,
     );
   }
-  const { edition } = composed;
+  const edition = await waitForApproval(io, deps, composed, { wait: !values["no-wait"] });
+  if (!edition) return 0;
   const leftOut = Object.values(edition.leftOutBySection).reduce((a, b) => a + b, 0);
   if (leftOut > 0)
     io.err(`${leftOut} stor${leftOut === 1 ? "y" : "ies"} left out to stay under Gmail's clip`);
@@ -62,12 +68,27 @@ export async function sendCommand(rt: Runtime, io: Io, args: string[]): Promise<
     );
     return 1;
   }
+  return deliverAndReport(rt, io, deps, edition, { resumeHalted: values["resume-halted"] });
+}
+
+/**
+ * Delivers `edition` (deliverEdition) with progress and alerts on the terminal, and prints the
+ * summary line; exit 1 when a recipient failed or the run stopped early. `digest send` and
+ * `digest editions approve` end here.
+ */
+export async function deliverAndReport(
+  rt: Runtime,
+  io: Io,
+  deps: QueueRunDeps,
+  edition: EditionRecord,
+  opts: { resumeHalted?: boolean } = {},
+): Promise<number> {
   const progress = progressReporter(io);
   const summary = await deliverEdition(
     { ...deps, onProgress: progress, onAlert: alertPrinter(io) },
     edition,
     {
-      resumeHalted: values["resume-halted"],
+      resumeHalted: opts.resumeHalted,
       onBatchError: batchErrorPrinter(io, progress),
     },
   );

@@ -1,6 +1,21 @@
 import type { EditionStory } from "../../edition/edition.js";
 
-export type EditionStatus = "building" | "sending" | "sent" | "partial" | "cancelled";
+export type EditionStatus = "building" | "awaiting-approval" | "sending" | "sent" | "partial" | "cancelled";
+
+/**
+ * How an edition composed under config `approval` waits (edition/approval.ts): its deadline (mode
+ * "deadline"), and who held, approved or released it, when.
+ */
+export interface EditionApproval {
+  mode: "required" | "deadline";
+  /** Mode "deadline": the instant (ISO 8601) it goes out unless held. */
+  deadline?: string;
+  heldAt?: string;
+  heldBy?: string;
+  /** Set when it left "awaiting-approval": by an editor's approval, or by "deadline". */
+  approvedAt?: string;
+  approvedBy?: string;
+}
 
 /**
  * Per-edition counters: fed by SES events (delivery, bounce, complaint, open, click; `opened` and
@@ -63,6 +78,8 @@ export interface EditionRecord {
   subject?: string;
   /** Stories of the day left out because they could not be rendered, with the reason (story-selection.ts). */
   dropped?: DroppedStory[];
+  /** Set on an edition composed while config `approval` was not "none". */
+  approval?: EditionApproval;
 }
 
 /** A story left out of an edition because rendering it failed: the edition went on without it. */
@@ -97,6 +114,17 @@ export interface EditionStore {
    * edition stays cancelled, and a sent one cannot be cancelled. Throws when the edition does not exist.
    */
   setStatus(editionId: string, status: EditionStatus, haltedBecause?: string): Promise<boolean>;
+  /**
+   * Moves an edition from "awaiting-approval" to "sending", recording who released it; false (nothing
+   * written) when it is not awaiting approval, or, with `unlessHeld`, when an editor held it.
+   */
+  releaseApproval(
+    editionId: string,
+    by: { at: string; by: string },
+    opts?: { unlessHeld?: boolean },
+  ): Promise<boolean>;
+  /** Records an editor's hold on an edition awaiting approval; false (nothing written) when it is not. */
+  holdApproval(editionId: string, by: { at: string; by: string }): Promise<boolean>;
   /**
    * Marks a cancelled edition as having reached readers (see EditionRecord.reachedReaders); a no-op
    * for an edition that does not exist.

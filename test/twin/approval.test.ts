@@ -1,0 +1,80 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { dayInZone } from "../../functions/core/kernel/dates.js";
+import { story } from "../helpers/services.js";
+import { TWIN_CONTEXT } from "./bundled-assembly.js";
+import { printReport } from "./report.js";
+import { ADMIN, startTwin, type Twin } from "./twin.js";
+
+/**
+ * Approval deployed (issue 17), on a twin of its own (the stack synthesized with `approval: required`;
+ * one twin per process, so not in deployed-day.test.ts): the daily schedule composes and holds the
+ * edition, compose mails the approvers, the api function records an approval, and the ApprovalRounds
+ * schedule fans the approved edition out to the send queue, which sends it. Every AWS call is checked
+ * against the calling function's role in the template.
+ */
+
+const READERS = ["ana@example.com", "ben@example.com"];
+const DESK = "desk@example.com";
+let twin: Twin;
+let day: string;
+
+beforeAll(async () => {
+  twin = await startTwin({
+    context: { ...TWIN_CONTEXT, "digest:approval": "required", "digest:approvalNotify": DESK },
+  });
+  day = dayInZone(new Date(), twin.model.functions.compose?.environment.DIGEST_TIME_ZONE ?? "UTC");
+}, 240_000);
+
+afterEach(() => twin.assertNoAccessDenied());
+
+afterAll(async () => {
+  if (twin) printReport("grants", twin);
+  await twin?.close();
+});
+
+const mailTo = (email: string) => twin.mail.filter((m) => m.destinations.includes(email));
+
+describe("approval required, deployed", () => {
+  it("the daily schedule composes the edition and holds it; the approvers get the console link", async () => {
+    const ndjson = [story(day, 1), story(day, 2)].map((s) => JSON.stringify(s)).join("\n");
+    await twin.admin("POST", "/admin/stories", ndjson, "application/x-ndjson");
+    await twin.admin("POST", "/admin/subscribers/import", `email\n${READERS.join("\n")}\n`, "text/csv");
+
+    const run = await twin.schedule("DailySchedule");
+    expect(run.error).toBeUndefined();
+    expect(run.result).toMatchObject({ status: "awaiting-approval", date: day });
+    await twin.drainQueues();
+    expect(READERS.flatMap(mailTo)).toEqual([]);
+    const [request] = mailTo(DESK);
+    expect(request?.tags.edition).toEqual(["approval"]);
+    expect(request?.raw.toString()).toContain(`/console/#/editions/${day}`);
+    expect(await twin.edition(day)).toMatchObject({ status: "awaiting-approval" });
+
+    // The approval round finds nothing approved: nothing goes out.
+    expect((await twin.schedule("ApprovalRounds")).result).toMatchObject({ status: "idle" });
+    await twin.drainQueues();
+    expect(READERS.flatMap(mailTo)).toEqual([]);
+  });
+
+  it("an approval through the admin API sends it on the next approval round, once", async () => {
+    const approved = await twin.api({
+      method: "POST",
+      path: `/admin/editions/${day}/approve`,
+      signedBy: ADMIN,
+    });
+    expect(approved.statusCode).toBe(202);
+    expect(JSON.parse(approved.body)).toMatchObject({ id: day, status: "sending" });
+
+    const round = await twin.schedule("ApprovalRounds");
+    expect(round.error).toBeUndefined();
+    expect(round.result).toMatchObject({ status: "queued", recipients: READERS.length });
+    await twin.drainQueues();
+    for (const email of READERS) expect(mailTo(email)).toHaveLength(1);
+    expect(await twin.edition(day)).toMatchObject({ status: "sent" });
+
+    expect((await twin.schedule("ApprovalRounds")).result).toMatchObject({ status: "idle" });
+    const again = await twin.api({ method: "POST", path: `/admin/editions/${day}/approve`, signedBy: ADMIN });
+    expect(again.statusCode).toBe(409);
+    expect(JSON.parse(again.body).error).toContain("only an edition awaiting approval can be approved");
+  });
+});
