@@ -43,3 +43,8 @@ export const JWT_ISSUER_ENV = "DIGEST_JWT_ISSUER";
 export const JWT_AUDIENCE_ENV = "DIGEST_JWT_AUDIENCE";
 export const JWT_JWKS_URI_ENV = "DIGEST_JWT_JWKS_URI";
 export const JWT_GROUPS_CLAIM_ENV = "DIGEST_JWT_GROUPS_CLAIM";
+/**
+ * Scripts with AWS credentials call the admin API SigV4-signed at <ApiUrl>/iam/admin/… (routes behind
+ * the IAM authorizer, infra/http-api.ts); the handlers see the path without this prefix.
+ */
+export const IAM_ROUTE_PREFIX = "/iam";

@@ -79,7 +79,7 @@ export function deployedDay(): void {
   });
 
   describe("a deployed day", () => {
-    it("the newsroom puts stories and subscribers in through the admin API; the gateway refuses unsigned admin calls", async () => {
+    it("the newsroom puts stories and subscribers in through the admin API; unsigned admin calls are refused", async () => {
       const tomorrow = dayAfter(day);
       const ndjson = [story(day, 1), story(day, 2), story(day, 3), story(tomorrow, 4)]
         .map((s) => JSON.stringify(s))
@@ -102,11 +102,26 @@ export function deployedDay(): void {
       );
       expect(added.imported).toBe(SUBSCRIBERS.length + 1);
 
-      const unsigned = await twin.api({ method: "GET", path: "/admin/subscribers" });
-      expect(unsigned).toMatchObject({ statusCode: 403, invoked: false, routeKey: "ANY /admin/{proxy+}" });
+      // The IAM door: the gateway refuses a request without a signature, or signed by someone else.
+      const unsigned = await twin.api({ method: "GET", path: "/iam/admin/subscribers" });
+      expect(unsigned).toMatchObject({
+        statusCode: 403,
+        invoked: false,
+        routeKey: "ANY /iam/admin/{proxy+}",
+      });
+      // The bearer door: the function's own check refuses a request without a token, or with one it does not know.
+      const noToken = await twin.api({ method: "GET", path: "/admin/subscribers" });
+      expect(noToken).toMatchObject({ statusCode: 401, invoked: true, routeKey: "ANY /admin/{proxy+}" });
+      const badToken = await twin.api({
+        method: "POST",
+        path: "/admin/stories",
+        headers: { authorization: "Bearer not-a-token", "content-type": "application/x-ndjson" },
+        body: ndjson,
+      });
+      expect(badToken).toMatchObject({ statusCode: 403, invoked: true, routeKey: "POST /admin/stories" });
       const stranger = await twin.api({
         method: "GET",
-        path: "/admin/subscribers",
+        path: "/iam/admin/subscribers",
         signedBy: "arn:aws:iam::111122223333:user/someone-else",
       });
       expect(stranger).toMatchObject({ statusCode: 403, invoked: false });
