@@ -167,13 +167,14 @@ export function deployedDay(): void {
       expect(settled.status).toBe("partial");
 
       // Links are signed with the key Secrets Manager holds, and point at the CloudFront distribution
-      // the stack deployed (not the execute-api host), whose origin is that API.
+      // the stack deployed (not the execute-api host), whose origins are that API and the console's bucket.
       const mail = await simpleParser(mailTo("ana@example.com", editionId)[0]?.raw as Buffer);
       const url = new URL((mail.headers.get("list") as { unsubscribe: { url: string } }).unsubscribe.url);
       expect(url.origin).toBe(`https://${twin.model.distribution?.domainName}`);
       expect(url.hostname).toMatch(/^d[a-z]+\.cloudfront\.net$/);
       expect(twin.model.distribution?.originDomains).toEqual([
         `${twin.model.api?.id}.execute-api.eu-west-2.amazonaws.com`,
+        expect.stringMatching(/^newsletterdigest-consolebucket[0-9a-f]{8}\.s3\.eu-west-2\.amazonaws\.com$/),
       ]);
       const secret = twin.template.ref(twin.template.ofType("AWS::SecretsManager::Secret")[0] as string);
       const keys = parseTokenKeys(twin.secretValue(secret));
