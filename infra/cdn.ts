@@ -30,9 +30,10 @@ import type { StackSettings } from "./config.js";
  *   secret (ORIGIN_VERIFY_HEADER): the api function believes the address only beside the secret
  *   (functions/handlers/api.ts), since the execute-api URL stays public. Sign-up limits per client
  *   and consent records then name the reader, not the edge location.
- * - /admin is refused at the edge (403). Admin calls are SigV4-signed for the execute-api host and keep
- *   going there; forwarding them would only ever reach the IAM authorizer unsigned. The admin console
- *   (a later issue) gets its own behaviour here.
+ * - /admin is forwarded uncached with the caller's Authorization header (the admin console, served
+ *   here under /console/ by infra/console-site.ts, calls it on its own origin with its bearer token);
+ *   the api function checks that token. SigV4-signed scripts call <ApiUrl>/iam/admin instead: a
+ *   signature is for the execute-api host and could not pass through here.
  */
 
 /** What the API reads from a viewer's request; never Host (API Gateway answers only to its own). */
@@ -52,16 +53,6 @@ const FORWARDED_HEADERS = [
  * personal link or token. test/api/cache-headers.test.ts holds every public route to this.
  */
 export const CACHED_PATH_PATTERNS = ["/archive*", "/stories/*"] as const;
-
-/** The edge function of /admin*: a 403 that says where the admin API is. */
-const REFUSE_ADMIN = `function handler(event) {
-  return {
-    statusCode: 403,
-    statusDescription: "Forbidden",
-    headers: { "content-type": { value: "application/json" }, "cache-control": { value: "no-store" } },
-    body: { encoding: "text", data: '{"error":"the admin API is served at the API URL (ApiUrl output), SigV4-signed"}' },
-  };
-}`;
 
 export interface PublicFrontDoor {
   distribution: cloudfront.Distribution;
@@ -121,10 +112,17 @@ export function publicFrontDoor(
     viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
     compress: true,
   };
-  const refuseAdmin = new cloudfront.Function(scope, "RefuseAdminAtEdge", {
-    comment: "Digest: /admin is served at the execute-api URL (SigV4), not here",
-    code: cloudfront.FunctionCode.fromInline(REFUSE_ADMIN),
-    runtime: cloudfront.FunctionRuntime.JS_2_0,
+  // CloudFront forwards a viewer's Authorization header only when it is part of the cache key, and a
+  // header in the key needs a TTL above zero: the maximum is one second, the default none, so an
+  // admin answer is only ever kept if the API says so, and then only for the same bearer.
+  const adminPassThrough = new cloudfront.CachePolicy(scope, "AdminPassThrough", {
+    comment: "Digest: /admin, uncached; Authorization in the key so it reaches the API",
+    defaultTtl: Duration.seconds(0),
+    minTtl: Duration.seconds(0),
+    maxTtl: Duration.seconds(1),
+    headerBehavior: cloudfront.CacheHeaderBehavior.allowList("authorization"),
+    queryStringBehavior: cloudfront.CacheQueryStringBehavior.all(),
+    cookieBehavior: cloudfront.CacheCookieBehavior.none(),
   });
   // Standard logs: the requests the edge answered itself never reach the API's access log.
   const logs = new s3.Bucket(scope, "CdnLogs", {
@@ -152,11 +150,10 @@ export function publicFrontDoor(
       ...Object.fromEntries(CACHED_PATH_PATTERNS.map((path) => [path, cachedPages])),
       "/admin*": {
         origin,
-        cachePolicy: cloudfront.CachePolicy.CACHING_DISABLED,
+        cachePolicy: adminPassThrough,
+        originRequestPolicy: passThrough,
+        allowedMethods: cloudfront.AllowedMethods.ALLOW_ALL,
         viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.HTTPS_ONLY,
-        functionAssociations: [
-          { function: refuseAdmin, eventType: cloudfront.FunctionEventType.VIEWER_REQUEST },
-        ],
       },
     },
     ...(publicDomain && certificateArn

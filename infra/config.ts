@@ -78,6 +78,24 @@ const stackSchema = z.object({
     .trim()
     .regex(/^Z[A-Z0-9]{1,31}$/, "not a Route 53 hosted zone id (Z followed by letters and digits)")
     .optional(),
+  /**
+   * Multi-factor sign-in to the admin console (the Cognito user pool): "required" (default: every
+   * member sets up an authenticator app at first sign-in), "optional" (members may) or "off".
+   */
+  consoleMfa: z
+    .enum(["off", "optional", "required"], { message: "expected off, optional or required" })
+    .default("required"),
+  /**
+   * The prefix of the console's Cognito sign-in domain (<prefix>.auth.<region>.amazoncognito.com):
+   * unique in the region; lower-case letters, digits and hyphens; no "aws", "amazon" or "cognito".
+   * Default: the stack name in lower case and the account id.
+   */
+  consoleDomainPrefix: z
+    .string()
+    .trim()
+    .regex(/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/, "lower-case letters, digits and hyphens (at most 63)")
+    .refine((p) => !/aws|amazon|cognito/.test(p), { message: 'may not contain "aws", "amazon" or "cognito"' })
+    .optional(),
 });
 
 export type StackSettings = z.infer<typeof stackSchema>;

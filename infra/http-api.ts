@@ -8,8 +8,13 @@ import {
   RemovalPolicy,
 } from "aws-cdk-lib";
 import type { Construct } from "constructs";
+import { IAM_ROUTE_PREFIX } from "../functions/handlers/env.js";
 
-/** The public routes of the HTTP API; everything under /admin goes through IAM. */
+/**
+ * The public routes of the HTTP API. The admin routes (/admin/…) check the caller in the function
+ * (the console's JWT or a personal API token); the same routes under IAM_ROUTE_PREFIX (/iam/admin/…)
+ * go through the IAM authorizer for scripts with AWS credentials (SigV4).
+ */
 export const PUBLIC_ROUTES: [apigw.HttpMethod[], string][] = [
   [[apigw.HttpMethod.GET, apigw.HttpMethod.POST], "/subscribe"],
   [[apigw.HttpMethod.GET], "/confirm"],
@@ -35,8 +40,9 @@ export function stageThrottle(maxSendRate: number): { rateLimit: number; burstLi
 }
 
 /**
- * The HTTP API in front of the api function: the public routes open, everything under /admin behind
- * IAM (POST /admin/stories to the story-import function), throttled, with access logs. Returns the
+ * The HTTP API in front of the api function: the public routes open, the admin routes checked by the
+ * function itself and again under /iam behind IAM (POST …/admin/stories to the story-import function),
+ * throttled, with access logs. Returns the
  * API, its stage and the stage's URL (no trailing slash).
  */
 export function digestHttpApi(
@@ -80,19 +86,29 @@ export function digestHttpApi(
   const apiIntegration = new apigwInt.HttpLambdaIntegration("ApiIntegration", api);
   for (const [methods, path] of PUBLIC_ROUTES)
     httpApi.addRoutes({ path, methods, integration: apiIntegration });
-  httpApi.addRoutes({
-    path: "/admin/{proxy+}",
-    methods: [apigw.HttpMethod.ANY],
-    integration: apiIntegration,
-    authorizer: new apigwAuth.HttpIamAuthorizer(),
-  });
-  // The more specific route wins over /admin/{proxy+}: the story parsers load only in storyImport.
-  httpApi.addRoutes({
-    path: "/admin/stories",
-    methods: [apigw.HttpMethod.POST],
-    integration: new apigwInt.HttpLambdaIntegration("StoryImportIntegration", storyImport),
-    authorizer: new apigwAuth.HttpIamAuthorizer(),
-  });
+  // Two doors to the same admin routes. API Gateway gives a route one authorizer, and the console's
+  // callers carry a bearer token (JWT or personal token) that only the function can check, so /admin/…
+  // is open at the gateway and the function refuses whoever its one auth check does not know; the
+  // IAM-signed door for scripts is the same routes under /iam, where the gateway checks the signature.
+  const storyImportIntegration = new apigwInt.HttpLambdaIntegration("StoryImportIntegration", storyImport);
+  for (const [prefix, authorizer] of [
+    ["", new apigw.HttpNoneAuthorizer()],
+    [IAM_ROUTE_PREFIX, new apigwAuth.HttpIamAuthorizer()],
+  ] as const) {
+    httpApi.addRoutes({
+      path: `${prefix}/admin/{proxy+}`,
+      methods: [apigw.HttpMethod.ANY],
+      integration: apiIntegration,
+      authorizer,
+    });
+    // The more specific route wins over /admin/{proxy+}: the story parsers load only in storyImport.
+    httpApi.addRoutes({
+      path: `${prefix}/admin/stories`,
+      methods: [apigw.HttpMethod.POST],
+      integration: storyImportIntegration,
+      authorizer,
+    });
+  }
   const apiUrl = stage.url.replace(/\/$/, "");
   return { httpApi, stage, apiUrl };
 }

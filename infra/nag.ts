@@ -26,7 +26,10 @@ export function acknowledgeNagFindings(stack: DigestStack): void {
     "AwsSolutions-APIG4",
     "Subscribe, confirm, unsubscribe (RFC 8058 one-click), preferences, archive and hosted stories are public by design: " +
       "mail clients POST one-click unsubscribes without credentials. Those routes authorise by signed, subscriber-bound " +
-      "HMAC tokens in the handler; every /admin route uses the IAM authorizer.",
+      "HMAC tokens in the handler. /admin routes are checked by the function itself (one auth check: the console's " +
+      "Cognito ID token verified with aws-jwt-verify, or a hashed, revocable personal API token; no credentials → 401), " +
+      "since API Gateway gives a route a single authorizer; the same routes under /iam/admin use the IAM authorizer " +
+      "for SigV4 scripts.",
   );
 
   for (const fn of all) {
@@ -129,6 +132,57 @@ export function acknowledgeNagFindings(stack: DigestStack): void {
       "created or read them is recorded by the admin API's own logs and the job record, and CloudTrail data events " +
       "can be enabled on it when an audit needs object-level logs.",
   );
+  // The admin console (infra/console-auth.ts, console-site.ts).
+  ack(
+    stack.console.userPool,
+    "AwsSolutions-COG8",
+    "Cognito's Plus tier (threat protection) is priced per monthly active user; the pool serves a newsroom's few " +
+      "invited members: no self sign-up, MFA required unless deploy.consoleMfa says otherwise, 12-character " +
+      "passwords. An operator can switch the pool to Plus without changing the stack's design.",
+  );
+  if (stack.console.mfa !== "required") {
+    ack(
+      stack.console.userPool,
+      "AwsSolutions-COG2",
+      "MFA is a deployment setting (deploy.consoleMfa); this deployment chose optional or off on purpose " +
+        "(docs/operations.md, The admin console: MFA).",
+    );
+  }
+  // BucketDeployment's own function (one per stack, CDK-maintained): it copies the console's files from
+  // the CDK asset bucket into the console bucket and invalidates /console* at deploy time.
+  const copier = stack.node.children.find((c) => c.node.id.startsWith("Custom::CDKBucketDeployment"));
+  if (copier) {
+    ack(
+      copier,
+      "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]",
+      "CDK's BucketDeployment function: the AWS-maintained basic execution policy only writes its own logs.",
+    );
+    ack(
+      copier,
+      "AwsSolutions-L1",
+      "CDK's BucketDeployment function: CDK pins the Python runtime its AWS CLI layer is built for; it runs only " +
+        "during deployments.",
+    );
+    const consoleBucket = stack.getLogicalId(stack.console.site.bucket.node.defaultChild as never);
+    for (const finding of [
+      "Action::s3:GetBucket*",
+      "Action::s3:GetObject*",
+      "Action::s3:List*",
+      "Action::s3:Abort*",
+      "Action::s3:DeleteObject*",
+      "Resource::arn:<AWS::Partition>:s3:::cdk-hnb659fds-assets-<AWS::AccountId>-<AWS::Region>/*",
+      `Resource::<${consoleBucket}.Arn>/*`,
+      "Resource::*",
+    ]) {
+      ack(
+        copier,
+        `AwsSolutions-IAM5[${finding}]`,
+        "CDK's BucketDeployment grants: read the console's asset from the CDK asset bucket, replace the objects of " +
+          "the console bucket (read, write, delete, list) and create a CloudFront invalidation, which has no " +
+          "resource-level permission.",
+      );
+    }
+  }
   ack(
     stack.tokenSecret,
     "AwsSolutions-SMG4",

@@ -1,5 +1,6 @@
 import {
   CfnOutput,
+  type aws_cognito as cognito,
   type aws_dynamodb as dynamodb,
   type aws_lambda_nodejs as nodejs,
   type Stack,
@@ -39,6 +40,7 @@ export function digestOutputs(
     sesEvents: nodejs.NodejsFunction;
     asyncFailures: AsyncFailureQueues;
     monitoring: Monitoring;
+    console: { url: string; userPool: cognito.UserPool; client: cognito.UserPoolClient; signInHost: string };
   },
 ): void {
   const { config, apiUrl, tables, sendQueue, deadLetters, tokenSecret, erasureSecret, configurationSet } =
@@ -62,6 +64,18 @@ export function digestOutputs(
     frontDoor.distribution.distributionDomainName,
     "The distribution's own host: the CNAME/alias target of deploy.publicDomain",
   );
+  out("ConsoleUrl", from.console.url, "The admin console (sign-in through the Cognito hosted UI)");
+  out(
+    "UserPoolId",
+    from.console.userPool.userPoolId,
+    "The console's Cognito user pool (inviting people: docs/operations.md)",
+  );
+  out(
+    "UserPoolClientId",
+    from.console.client.userPoolClientId,
+    "The console's app client (ID tokens' audience)",
+  );
+  out("ConsoleSignInDomain", from.console.signInHost, "The console's Cognito hosted UI host");
   out("DistributionId", frontDoor.distribution.distributionId, "CloudFront distribution (invalidations)");
   for (const name of Object.keys(TABLES) as TableName[]) {
     out(

@@ -1,5 +1,6 @@
 import {
   type aws_apigatewayv2 as apigw,
+  type aws_cognito as cognito,
   Duration,
   type aws_dynamodb as dynamodb,
   Names,
@@ -22,11 +23,15 @@ import {
   SEND_MAX_RECEIVES_ENV,
   SEND_RATE_ENV,
   TOKEN_SECRET_ENV,
+  USER_POOL_CLIENT_ID_ENV,
+  USER_POOL_ID_ENV,
 } from "../functions/handlers/env.js";
 import { METRICS_NAMESPACE } from "../functions/handlers/metric-names.js";
 import { type AsyncFailureQueues, asyncFailureQueues } from "./async-failures.js";
 import { type PublicFrontDoor, publicFrontDoor } from "./cdn.js";
 import type { DeploymentConfig } from "./config.js";
+import { type ConsoleAuth, consoleAuth, consoleClient } from "./console-auth.js";
+import { CONSOLE_PATH, type ConsoleSite, consoleSite } from "./console-site.js";
 import { grantJobAccess, grantLeastPrivilege } from "./grants.js";
 import { digestHttpApi } from "./http-api.js";
 import { type DigestJobs, digestJobs, jobOutputs } from "./jobs.js";
@@ -67,6 +72,13 @@ export class DigestStack extends Stack {
   readonly monitoring: Monitoring;
   /** Large subscriber imports and exports: their bucket, queue and function (infra/jobs.ts). */
   readonly jobs: DigestJobs;
+  /** The admin console: who signs in (infra/console-auth.ts) and where it is served (console-site.ts). */
+  readonly console: ConsoleAuth & {
+    client: cognito.UserPoolClient;
+    site: ConsoleSite;
+    url: string;
+    mfa: "off" | "optional" | "required";
+  };
 
   constructor(scope: Construct, id: string, props: DigestStackProps) {
     super(scope, id, props);
@@ -259,6 +271,24 @@ export class DigestStack extends Stack {
         fn.addEnvironment(CONFIG_ENV.publicBaseUrl, publicUrl);
     }
 
+    // --- The admin console: Cognito sign-in, the app under /console/ (infra/console-*.ts) -----------
+    const signIn = consoleAuth(this, settings);
+    const consoleUrl = `${publicUrl}${CONSOLE_PATH}`;
+    const consoleApp = consoleClient(signIn, consoleUrl);
+    const site = consoleSite(this, {
+      frontDoor: this.frontDoor,
+      consoleUrl,
+      signInHost: signIn.signInHost,
+      clientId: consoleApp.userPoolClientId,
+      deletionProtection: settings.deletionProtection,
+    });
+    this.console = { ...signIn, client: consoleApp, site, url: consoleUrl, mfa: settings.consoleMfa };
+    // The functions behind /admin verify the console's ID tokens (functions/adapters/jwt-identity.ts).
+    for (const fn of [api, storyImport]) {
+      fn.addEnvironment(USER_POOL_ID_ENV, signIn.userPool.userPoolId);
+      fn.addEnvironment(USER_POOL_CLIENT_ID_ENV, consoleApp.userPoolClientId);
+    }
+
     // --- Alarms and dashboard (infra/monitoring.ts) ----------------------------------------------
     this.monitoring = addMonitoring(this, {
       functions: { compose, send, api, sesEvents, ingest, storyImport, jobs: this.jobs.fn },
@@ -292,6 +322,7 @@ export class DigestStack extends Stack {
       sesEvents,
       asyncFailures,
       monitoring: this.monitoring,
+      console: this.console,
     });
   }
 }

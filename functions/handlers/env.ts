@@ -31,3 +31,20 @@ export const ORIGIN_VERIFY_HEADER = "x-digest-origin-verify";
 export const JOB_QUEUE_ENV = "DIGEST_JOB_QUEUE_URL";
 /** The private bucket of job files (uploads, reports, exports). */
 export const JOB_BUCKET_ENV = "DIGEST_JOB_BUCKET";
+/**
+ * Who signs the console's sign-in tokens (JWTs) the api function accepts on /admin routes
+ * (functions/adapters/jwt-identity.ts). Deployed: the stack's Cognito user pool and its console app
+ * client (ID tokens). A generic OIDC issuer instead: JWT_ISSUER_ENV, JWT_AUDIENCE_ENV, optionally
+ * JWT_JWKS_URI_ENV (default <issuer>/.well-known/jwks.json) and JWT_GROUPS_CLAIM_ENV (default "groups").
+ */
+export const USER_POOL_ID_ENV = "DIGEST_USER_POOL_ID";
+export const USER_POOL_CLIENT_ID_ENV = "DIGEST_USER_POOL_CLIENT_ID";
+export const JWT_ISSUER_ENV = "DIGEST_JWT_ISSUER";
+export const JWT_AUDIENCE_ENV = "DIGEST_JWT_AUDIENCE";
+export const JWT_JWKS_URI_ENV = "DIGEST_JWT_JWKS_URI";
+export const JWT_GROUPS_CLAIM_ENV = "DIGEST_JWT_GROUPS_CLAIM";
+/**
+ * Scripts with AWS credentials call the admin API SigV4-signed at <ApiUrl>/iam/admin/… (routes behind
+ * the IAM authorizer, infra/http-api.ts); the handlers see the path without this prefix.
+ */
+export const IAM_ROUTE_PREFIX = "/iam";

@@ -2,7 +2,7 @@ import { timingSafeEqual } from "node:crypto";
 import type { APIGatewayProxyEventV2WithRequestContext, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
 import ipaddr from "ipaddr.js";
 import type { HttpRequest, HttpResponse } from "../core/http/types.js";
-import { ORIGIN_VERIFY_HEADER } from "./env.js";
+import { IAM_ROUTE_PREFIX, ORIGIN_VERIFY_HEADER } from "./env.js";
 
 /** The HTTP API's payload 2.0 events as the core's requests, and the core's responses as results. */
 
@@ -48,9 +48,11 @@ export function toHttpRequest(event: ApiEvent, originSecret?: string): HttpReque
   const authorizer = event.requestContext.authorizer;
   const iam = authorizer?.iam?.userArn ?? authorizer?.iam?.userId;
   const jwtSubject = authorizer?.jwt?.claims?.sub;
+  // The IAM routes are the admin routes under a prefix (infra/http-api.ts): the router knows them without.
+  const viaIamRoute = event.routeKey?.split(" ")[1]?.startsWith(`${IAM_ROUTE_PREFIX}/`) === true;
   return {
     method: event.requestContext.http.method,
-    path: event.rawPath,
+    path: viaIamRoute ? event.rawPath.slice(IAM_ROUTE_PREFIX.length) : event.rawPath,
     query,
     headers,
     body: event.body

@@ -11,6 +11,8 @@ import {
   SEND_MAX_RECEIVES_ENV,
   SEND_RATE_ENV,
   TOKEN_SECRET_ENV,
+  USER_POOL_CLIENT_ID_ENV,
+  USER_POOL_ID_ENV,
 } from "../../functions/handlers/env.js";
 import {
   COMPOSE_METRICS,
@@ -41,10 +43,15 @@ beforeAll(async () => {
   app.synth();
   template = Template.fromStack(stack);
   expect(Annotations.fromStack(stack).findError("*", Match.anyValue())).toEqual([]);
-}, 60_000);
+}, 180_000);
 
 type Resource = { Properties: Record<string, unknown> };
 const resources = (type: string) => Object.values(template.findResources(type)) as Resource[];
+/** The digest's own functions (not CDK's BucketDeployment copier of the console's files). */
+const digestFunctions = () =>
+  resources("AWS::Lambda::Function").filter(
+    (fn) => fn.Properties.Runtime !== undefined && !String(fn.Properties.Runtime).startsWith("python"),
+  );
 
 /** Every IAM statement granted to the function whose logical id starts with `prefix`. */
 function statementsOf(prefix: string): { Action: string | string[]; Resource: unknown }[] {
@@ -96,7 +103,7 @@ describe("the CDK stack", () => {
   });
 
   it("runs seven functions (five daily, story import, import and export jobs) on nodejs24.x arm64 with source maps and Powertools settings", () => {
-    const fns = resources("AWS::Lambda::Function");
+    const fns = digestFunctions();
     expect(fns).toHaveLength(7);
     for (const fn of fns) {
       expect(fn.Properties.Runtime).toBe("nodejs24.x");
@@ -360,16 +367,19 @@ describe("the CDK stack", () => {
     });
   });
 
-  it("serves public routes without auth and every admin route behind IAM, with access logs", () => {
+  it("serves public routes without auth, admin routes checked by the function and again under /iam behind IAM, with access logs", () => {
     const routes = resources("AWS::ApiGatewayV2::Route").map((r) => [
       r.Properties.RouteKey,
       r.Properties.AuthorizationType,
     ]);
     expect(routes).toContainEqual(["POST /unsubscribe", "NONE"]);
     expect(routes).toContainEqual(["GET /archive/feed.xml", "NONE"]);
-    expect(routes).toContainEqual(["ANY /admin/{proxy+}", "AWS_IAM"]);
+    // The console's bearer tokens (JWT, personal token) are checked by the function; scripts sign for /iam.
+    expect(routes).toContainEqual(["ANY /admin/{proxy+}", "NONE"]);
+    expect(routes).toContainEqual(["ANY /iam/admin/{proxy+}", "AWS_IAM"]);
     // The story import is a function of its own (it loads the story parsers; the api never does).
-    expect(routes).toContainEqual(["POST /admin/stories", "AWS_IAM"]);
+    expect(routes).toContainEqual(["POST /admin/stories", "NONE"]);
+    expect(routes).toContainEqual(["POST /iam/admin/stories", "AWS_IAM"]);
     const integrations = template.findResources("AWS::ApiGatewayV2::Integration");
     /** The function (logical id without its suffix) a route's integration invokes. */
     const functionOf = (key: string) => {
@@ -380,8 +390,21 @@ describe("the CDK stack", () => {
       )?.[1];
     };
     expect(functionOf("POST /admin/stories")).toBe("storyImport");
+    expect(functionOf("POST /iam/admin/stories")).toBe("storyImport");
     expect(functionOf("ANY /admin/{proxy+}")).toBe("api");
-    for (const [key, auth] of routes) if (String(key).includes("/admin")) expect(auth).toBe("AWS_IAM");
+    expect(functionOf("ANY /iam/admin/{proxy+}")).toBe("api");
+    for (const [key, auth] of routes)
+      if (String(key).includes("/iam/")) expect(auth).toBe("AWS_IAM");
+      else if (String(key).includes("/admin")) expect(auth).toBe("NONE");
+    // Both functions behind /admin know which user pool and client sign the console's tokens.
+    for (const fn of ["apiFunction", "storyImportFunction"]) {
+      const [, resource] = Object.entries(template.findResources("AWS::Lambda::Function")).find(([id]) =>
+        id.startsWith(fn),
+      ) as [string, Resource];
+      const env = (resource.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
+      expect(JSON.stringify(env[USER_POOL_ID_ENV])).toContain("ConsoleUserPool");
+      expect(JSON.stringify(env[USER_POOL_CLIENT_ID_ENV])).toContain("ConsoleUserPoolConsoleClient");
+    }
     template.hasResourceProperties("AWS::ApiGatewayV2::Stage", {
       StageName: "$default",
       AccessLogSettings: { DestinationArn: Match.anyValue(), Format: Match.stringLikeRegexp("requestId") },
@@ -461,7 +484,7 @@ describe("the public domain: CloudFront in front of the public routes (issue 15,
     expect(Object.keys(outputs)).toContain("ApiUrl");
   });
 
-  it("passes public routes through uncached, caches the archive and stories as the pages say, refuses /admin", () => {
+  it("passes public routes through uncached, caches the archive and stories as the pages say, forwards /admin with its bearer", () => {
     const config = distributionConfig() ?? expect.fail("no distribution");
     const [origin] = config.Origins as { DomainName: unknown; CustomOriginConfig: Record<string, unknown> }[];
     const apiId = Object.keys(template.findResources("AWS::ApiGatewayV2::Api"))[0];
@@ -491,35 +514,33 @@ describe("the public domain: CloudFront in front of the public routes (issue 15,
 
     const behaviors = config.CacheBehaviors as Record<string, unknown>[];
     const byPath = Object.fromEntries(behaviors.map((b) => [b.PathPattern, b]));
-    expect(Object.keys(byPath).sort()).toEqual(["/admin*", "/archive*", "/stories/*"]);
-    const [cached] = Object.values(template.findResources("AWS::CloudFront::CachePolicy")) as Resource[];
+    expect(Object.keys(byPath).sort()).toEqual(["/admin*", "/archive*", "/console*", "/stories/*"]);
+    const cachePolicies = template.findResources("AWS::CloudFront::CachePolicy");
+    const pageCacheId = Object.keys(cachePolicies).find((id) => id.startsWith("PublicPageCache"));
+    const cached = cachePolicies[pageCacheId as string] as Resource;
     const policy = cached?.Properties.CachePolicyConfig as Record<string, unknown>;
     // Honours the origin's Cache-Control (no-store pages and 404s stay uncached; public, max-age=… kept).
     expect(policy).toMatchObject({ DefaultTTL: 0, MinTTL: 0 });
     expect(JSON.stringify(policy.ParametersInCacheKeyAndForwardedToOrigin)).toContain('"before"');
     for (const path of ["/archive*", "/stories/*"]) {
       expect(byPath[path]).toMatchObject({ AllowedMethods: ["GET", "HEAD"], Compress: true });
-      expect(JSON.stringify(byPath[path]?.CachePolicyId)).toContain(
-        Object.keys(template.findResources("AWS::CloudFront::CachePolicy"))[0],
-      );
+      expect(JSON.stringify(byPath[path]?.CachePolicyId)).toContain(pageCacheId);
     }
-    // /admin is IAM-signed against the execute-api host: refused at the edge, never forwarded.
-    const admin = byPath["/admin*"] as {
-      FunctionAssociations: { EventType: string; FunctionARN: unknown }[];
-    };
-    const [edgeId] = Object.keys(template.findResources("AWS::CloudFront::Function"));
-    expect(admin.FunctionAssociations).toEqual([
-      { EventType: "viewer-request", FunctionARN: { "Fn::GetAtt": [edgeId, "FunctionARN"] } },
-    ]);
-    // The edge function itself, run as CloudFront would: a 403 naming where admin calls go.
-    const code = String(template.toJSON().Resources[edgeId as string].Properties.FunctionCode);
-    const refuse = new Function(`${code}; return handler;`)() as (event: unknown) => {
-      statusCode: number;
-      body: { data: string };
-    };
-    const answer = refuse({ request: { method: "GET", uri: "/admin/subscribers", headers: {} } });
-    expect(answer.statusCode).toBe(403);
-    expect(answer.body.data).toContain("ApiUrl");
+    // /admin is forwarded to the API (the console's calls, same origin) with the Authorization header:
+    // CloudFront forwards it only as part of the cache key, kept at most a second and by default not at all.
+    const admin = byPath["/admin*"] as Record<string, unknown>;
+    expect(admin).toMatchObject({ ViewerProtocolPolicy: "https-only" });
+    expect(admin.AllowedMethods).toEqual(["GET", "HEAD", "OPTIONS", "PUT", "PATCH", "POST", "DELETE"]);
+    expect(admin.FunctionAssociations).toBeUndefined();
+    const adminCacheId = Object.keys(cachePolicies).find((id) => id.startsWith("AdminPassThrough"));
+    expect(JSON.stringify(admin.CachePolicyId)).toContain(adminCacheId);
+    const adminCache = (cachePolicies[adminCacheId as string] as Resource).Properties
+      .CachePolicyConfig as Record<string, Record<string, Record<string, unknown>>>;
+    expect(adminCache).toMatchObject({ DefaultTTL: 0, MinTTL: 0, MaxTTL: 1 });
+    expect(adminCache.ParametersInCacheKeyAndForwardedToOrigin?.HeadersConfig).toEqual({
+      HeaderBehavior: "whitelist",
+      Headers: ["authorization"],
+    });
   });
 
   it("vouches for the reader's address to the API with a generated secret, never in the template in clear", () => {
@@ -629,7 +650,8 @@ describe("local morning delivery", () => {
     });
     app.synth();
     const local = Template.fromStack(stack);
-    local.resourceCountIs("AWS::Lambda::Function", 8);
+    // Eight of the digest's and CDK's copier of the console's files.
+    local.resourceCountIs("AWS::Lambda::Function", 9);
     local.hasResourceProperties("AWS::Scheduler::Schedule", { ScheduleExpression: "cron(0 * * * ? *)" });
     local.hasResourceProperties("AWS::Lambda::Function", {
       Environment: {

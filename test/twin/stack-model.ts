@@ -195,6 +195,9 @@ function asyncInvokeOf(t: ResolvedTemplate, fnName: string): AsyncInvokeModel {
 export function readStackModel(t: ResolvedTemplate): StackModel {
   const functions: Record<string, FunctionModel> = {};
   for (const id of t.ofType("AWS::Lambda::Function")) {
+    // CDK's BucketDeployment function (Python: copies the console's files at deploy time) is part of
+    // deploying, which the twin does not do; every function of the day runs on Node.js.
+    if (!String(t.resource(id).Properties?.Runtime ?? "").startsWith("nodejs")) continue;
     const p = t.properties(id);
     const raw = t.resource(id);
     const assetPath = raw.Metadata?.["aws:asset:path"];

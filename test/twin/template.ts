@@ -158,6 +158,15 @@ export class ResolvedTemplate {
         return this.ref(logicalId);
       case "AWS::S3::Bucket.Arn":
         return `arn:aws:s3:::${name}`;
+      case "AWS::S3::Bucket.RegionalDomainName":
+        return `${name}.s3.${this.deployment.region}.amazonaws.com`;
+      // The console's origin access control and sign-in (infra/console-*.ts): read, never run, by the twin.
+      case "AWS::CloudFront::OriginAccessControl.Id":
+        return `E${shortId(logicalId, 13).toUpperCase()}`;
+      case "AWS::CloudFront::Distribution.Id":
+        return `E${shortId(logicalId, 13).toUpperCase()}`;
+      case "AWS::Cognito::UserPool.Arn":
+        return this.arn("cognito-idp", `userpool/${this.ref(logicalId)}`);
       case "AWS::CloudWatch::Alarm.Arn":
         return this.arn("cloudwatch", `alarm:${name}`);
     }

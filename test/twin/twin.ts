@@ -6,6 +6,7 @@ import { fileURLToPath } from "node:url";
 import { CreateTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import dynalite from "dynalite";
 import { inject } from "vitest";
+import { IAM_ROUTE_PREFIX } from "../../functions/handlers/env.js";
 import { buildTemplates } from "../../functions/local/build-templates.js";
 import { main as digestCli } from "../../functions/local/cli.js";
 import type { Io } from "../../functions/local/cli-support.js";
@@ -328,14 +329,13 @@ export async function startTwin(opts: TwinOptions = {}): Promise<Twin> {
   };
   /**
    * A reader's request through the CloudFront distribution: what CloudFront adds (its origin headers,
-   * the viewer's address), from an edge's address; /admin is refused at the edge (infra/cdn.ts).
+   * the viewer's address), from an edge's address; /admin is forwarded like the rest, the caller's
+   * Authorization header with it (the console's calls, infra/cdn.ts).
    */
   const viaDistribution = async (req: ApiRequest & { viewerIp: string }) => {
     const distribution = model.distribution;
     if (!distribution) throw new Error("the template has no CloudFront distribution");
     const { viewerIp, ...rest } = req;
-    if (new URL(req.path, "https://cdn.example").pathname.startsWith("/admin"))
-      return { statusCode: 403, headers: {}, body: "", routeKey: null, invoked: false };
     const added = Object.fromEntries(
       Object.entries(distribution.originHeaders).map(([k, v]) => [k, resolveDynamicSecret(v)]),
     );
@@ -345,10 +345,11 @@ export async function startTwin(opts: TwinOptions = {}): Promise<Twin> {
       headers: { ...req.headers, ...added, "cloudfront-viewer-address": `${viewerIp}:443` },
     });
   };
+  // Scripts with AWS credentials sign for the IAM door of the admin routes (infra/http-api.ts).
   const admin = async <T>(method: string, path: string, body?: unknown, contentType = "application/json") => {
     const res = await api({
       method,
-      path,
+      path: `${IAM_ROUTE_PREFIX}${path}`,
       signedBy: ADMIN,
       ...(body === undefined
         ? {}

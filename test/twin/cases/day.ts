@@ -79,7 +79,7 @@ export function deployedDay(): void {
   });
 
   describe("a deployed day", () => {
-    it("the newsroom puts stories and subscribers in through the admin API; the gateway refuses unsigned admin calls", async () => {
+    it("the newsroom puts stories and subscribers in through the admin API; unsigned admin calls are refused", async () => {
       const tomorrow = dayAfter(day);
       const ndjson = [story(day, 1), story(day, 2), story(day, 3), story(tomorrow, 4)]
         .map((s) => JSON.stringify(s))
@@ -102,11 +102,26 @@ export function deployedDay(): void {
       );
       expect(added.imported).toBe(SUBSCRIBERS.length + 1);
 
-      const unsigned = await twin.api({ method: "GET", path: "/admin/subscribers" });
-      expect(unsigned).toMatchObject({ statusCode: 403, invoked: false, routeKey: "ANY /admin/{proxy+}" });
+      // The IAM door: the gateway refuses a request without a signature, or signed by someone else.
+      const unsigned = await twin.api({ method: "GET", path: "/iam/admin/subscribers" });
+      expect(unsigned).toMatchObject({
+        statusCode: 403,
+        invoked: false,
+        routeKey: "ANY /iam/admin/{proxy+}",
+      });
+      // The bearer door: the function's own check refuses a request without a token, or with one it does not know.
+      const noToken = await twin.api({ method: "GET", path: "/admin/subscribers" });
+      expect(noToken).toMatchObject({ statusCode: 401, invoked: true, routeKey: "ANY /admin/{proxy+}" });
+      const badToken = await twin.api({
+        method: "POST",
+        path: "/admin/stories",
+        headers: { authorization: "Bearer not-a-token", "content-type": "application/x-ndjson" },
+        body: ndjson,
+      });
+      expect(badToken).toMatchObject({ statusCode: 403, invoked: true, routeKey: "POST /admin/stories" });
       const stranger = await twin.api({
         method: "GET",
-        path: "/admin/subscribers",
+        path: "/iam/admin/subscribers",
         signedBy: "arn:aws:iam::111122223333:user/someone-else",
       });
       expect(stranger).toMatchObject({ statusCode: 403, invoked: false });
@@ -152,13 +167,14 @@ export function deployedDay(): void {
       expect(settled.status).toBe("partial");
 
       // Links are signed with the key Secrets Manager holds, and point at the CloudFront distribution
-      // the stack deployed (not the execute-api host), whose origin is that API.
+      // the stack deployed (not the execute-api host), whose origins are that API and the console's bucket.
       const mail = await simpleParser(mailTo("ana@example.com", editionId)[0]?.raw as Buffer);
       const url = new URL((mail.headers.get("list") as { unsubscribe: { url: string } }).unsubscribe.url);
       expect(url.origin).toBe(`https://${twin.model.distribution?.domainName}`);
       expect(url.hostname).toMatch(/^d[a-z]+\.cloudfront\.net$/);
       expect(twin.model.distribution?.originDomains).toEqual([
         `${twin.model.api?.id}.execute-api.eu-west-2.amazonaws.com`,
+        expect.stringMatching(/^newsletterdigest-consolebucket[0-9a-f]{8}\.s3\.eu-west-2\.amazonaws\.com$/),
       ]);
       const secret = twin.template.ref(twin.template.ofType("AWS::SecretsManager::Secret")[0] as string);
       const keys = parseTokenKeys(twin.secretValue(secret));

@@ -55,7 +55,7 @@ export function editionsSettle(): void {
 
         const cancel = await twin.api({
           method: "POST",
-          path: `/admin/editions/${id}/cancel`,
+          path: `/iam/admin/editions/${id}/cancel`,
           signedBy: ADMIN,
         });
         expect(cancel.statusCode).toBe(409);
