@@ -57,7 +57,7 @@ export function EditionPreview({ id }: { id: string }) {
         </fieldset>
         {html.data ? (
           <span class={size > CLIP_BYTES ? "note error" : "muted"}>
-            {(size / 1024).toFixed(0)} KB of HTML
+            {(size / 1024).toFixed(size < 10_240 ? 1 : 0)} KB of HTML
             {size > CLIP_BYTES ? ": Gmail clips it (102 KB)" : " (Gmail clips at 102 KB)"}
           </span>
         ) : null}
@@ -81,7 +81,6 @@ export function EditionPreview({ id }: { id: string }) {
             data-view={view}
             sandbox="allow-popups allow-popups-to-escape-sandbox"
             srcdoc={view === "dark" ? darkened(html.data) : html.data}
-            width={view === "mobile" ? 375 : undefined}
           />
         </div>
       ) : html.loading ? (
