@@ -221,3 +221,13 @@ export function percent(part: number | null | undefined, whole: number | null | 
   if (!whole || part === null || part === undefined) return "—";
   return `${((100 * part) / whole).toFixed(1)} %`;
 }
+
+/** Saves `text` as a file the browser downloads (an export fetched with the bearer token). */
+export function download(name: string, text: string, type: string): void {
+  const url = URL.createObjectURL(new Blob([text], { type }));
+  const a = document.createElement("a");
+  a.href = url;
+  a.download = name;
+  a.click();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}

@@ -12,7 +12,7 @@ import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { composedEdition } from "../helpers/edition-setup.js";
 import { adminRequest, type Serve, startServe } from "../helpers/serve.js";
-import { startTestStack, type TestStack } from "../helpers/services.js";
+import { startTestStack, story, type TestStack } from "../helpers/services.js";
 import { collectErrors, type DomDocument, launchChromium } from "../preview/chromium.js";
 import { ensureConsoleBuilt } from "./console-build.js";
 import { consoleUrl, signIn } from "./sign-in.js";
@@ -282,6 +282,43 @@ describe("the admin console", () => {
     await page.keyboard.press("Enter");
     await page.getByText("Added keys.only@example.com (active).").waitFor();
     expect((await adminRequest(serve, "GET", "/admin/subscribers/keys.only%40example.com")).status).toBe(200);
+  });
+
+  it("shows an editor's role, hides subscriber writes, and shows the API's message when a call is refused", async () => {
+    // Roles come with the team API (GET /admin/me, 403 naming the role): until it is on this server,
+    // the browser answers those two calls with the contract's shapes (the only stand-ins here).
+    context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    await signIn(context, serve);
+    await context.route(/\/admin\/me$/, (route) =>
+      route.fulfill({
+        status: 200,
+        contentType: "application/json",
+        body: JSON.stringify({ email: "ed@example.com", role: "editor", via: "token" }),
+      }),
+    );
+    const refusal = { error: "this needs the editor role; you are a viewer", need: "editor" };
+    await context.route(/\/admin\/stories\/[^/]+$/, (route) =>
+      route.request().method() === "PATCH"
+        ? route.fulfill({ status: 403, contentType: "application/json", body: JSON.stringify(refusal) })
+        : route.fallback(),
+    );
+    const NEXT = "2031-04-03";
+    const imported = await adminRequest(serve, "POST", "/admin/stories", { json: [story(NEXT, 2)] });
+    expect(imported.status).toBe(200);
+    const page = await context.newPage();
+    await page.goto(consoleUrl(serve, "subscribers"));
+    await page.getByRole("heading", { level: 1, name: "Subscribers" }).waitFor();
+    expect(await page.locator(".who").textContent()).toContain("ed@example.com");
+    expect(await page.locator(".who .role").textContent()).toBe("editor");
+    expect(await page.getByRole("button", { name: "Add subscriber" }).count()).toBe(0);
+    expect(await page.getByLabel("CSV file").count()).toBe(0);
+    await page.getByText("Adding subscribers needs the owner role.").waitFor();
+    await page.goto(consoleUrl(serve, "stories"));
+    await page.getByLabel("Day").fill(NEXT);
+    await page.getByRole("button", { name: /^Hold Story number 2/ }).click();
+    await page.getByRole("alert").filter({ hasText: refusal.error }).waitFor();
+    expect(await page.getByRole("alert").first().textContent()).toBe(`Not allowed: ${refusal.error}`);
+    await shot(page, "editor-refused");
   });
 
   it("fits 375 px: no page scrolls sideways (wide tables scroll in their box)", async () => {

@@ -1,7 +1,7 @@
 import { useState } from "preact/hooks";
 import { call, type Page } from "../api";
-import { useLoad } from "../hooks";
-import { ErrorNote, Field, formatTime, Pager, PageTitle } from "../ui";
+import { useAction, useLoad } from "../hooks";
+import { download, ErrorNote, Field, formatTime, Pager, PageTitle, useCan } from "../ui";
 
 interface AuditEntry {
   at: string;
@@ -24,11 +24,36 @@ export function AuditPage() {
     () => call<Page<AuditEntry>>("/admin/audit", { query: { ...filter, cursor, limit: 50 } }),
     [filter, cursor],
   );
+  const canExport = useCan("owner");
+  const exporting = useAction();
   const set = (key: keyof typeof EMPTY) => (e: { currentTarget: HTMLInputElement }) =>
     setDraft({ ...draft, [key]: e.currentTarget.value });
   return (
     <>
-      <PageTitle>Audit log</PageTitle>
+      <PageTitle
+        actions={
+          canExport ? (
+            <button
+              type="button"
+              disabled={exporting.busy}
+              onClick={() =>
+                exporting.run(async () => {
+                  const csv = await call<string>("/admin/audit/export", {
+                    query: { format: "csv" },
+                    text: true,
+                  });
+                  download(`audit-${new Date().toISOString().slice(0, 10)}.csv`, csv, "text/csv");
+                })
+              }
+            >
+              Export CSV
+            </button>
+          ) : null
+        }
+      >
+        Audit log
+      </PageTitle>
+      <ErrorNote error={exporting.error} />
       <form
         class="toolbar"
         onSubmit={(e) => {

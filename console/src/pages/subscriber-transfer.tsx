@@ -1,7 +1,7 @@
 import { useState } from "preact/hooks";
 import { ApiError, call } from "../api";
 import { useAction } from "../hooks";
-import { Done, ErrorNote } from "../ui";
+import { Done, download, ErrorNote } from "../ui";
 
 /**
  * CSV import and export. A small file goes in one request (POST /admin/subscribers/import, answered
@@ -197,16 +197,6 @@ export function SubscriberImport({ onImported }: { onImported: () => void }) {
       ) : null}
     </section>
   );
-}
-
-/** Saves `text` as a file the browser downloads. */
-function download(name: string, text: string, type: string) {
-  const url = URL.createObjectURL(new Blob([text], { type }));
-  const a = document.createElement("a");
-  a.href = url;
-  a.download = name;
-  a.click();
-  setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
 
 export function SubscriberExport({ filter }: { filter: { status: string; section: string } }) {
