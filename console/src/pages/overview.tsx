@@ -85,7 +85,7 @@ function History({ history }: { history: Overview["history"] }) {
   return (
     <section aria-labelledby="history">
       <h2 id="history">Last {rows.length} editions</h2>
-      <div class="columns">
+      <div class="columns charts">
         <RateChart
           label="Delivery, open and click rates per edition"
           days={days}
@@ -146,33 +146,35 @@ function History({ history }: { history: Overview["history"] }) {
           ]}
         />
       </div>
-      <table>
-        <caption class="visually-hidden">Delivery figures per edition</caption>
-        <thead>
-          <tr>
-            {["Edition", "Sent", "Delivered", "Opened", "Clicked", "Bounced", "Complaints"].map((h) => (
-              <th key={h} scope="col">
-                {h}
-              </th>
-            ))}
-          </tr>
-        </thead>
-        <tbody>
-          {[...rows].reverse().map((h) => (
-            <tr key={h.id}>
-              <td>
-                <a href={`#/editions/${encodeURIComponent(h.id)}`}>{h.day}</a>
-              </td>
-              <td class="num">{h.sent}</td>
-              <td class="num">{h.delivered}</td>
-              <td class="num">{h.opened}</td>
-              <td class="num">{h.clicked}</td>
-              <td class="num">{h.bounced}</td>
-              <td class="num">{h.complained}</td>
+      <div class="table-wrap">
+        <table>
+          <caption class="visually-hidden">Delivery figures per edition</caption>
+          <thead>
+            <tr>
+              {["Edition", "Sent", "Delivered", "Opened", "Clicked", "Bounced", "Complaints"].map((h) => (
+                <th key={h} scope="col" class={h === "Edition" ? undefined : "num"}>
+                  {h}
+                </th>
+              ))}
             </tr>
-          ))}
-        </tbody>
-      </table>
+          </thead>
+          <tbody>
+            {[...rows].reverse().map((h) => (
+              <tr key={h.id}>
+                <td>
+                  <a href={`#/editions/${encodeURIComponent(h.id)}`}>{h.day}</a>
+                </td>
+                <td class="num">{h.sent}</td>
+                <td class="num">{h.delivered}</td>
+                <td class="num">{h.opened}</td>
+                <td class="num">{h.clicked}</td>
+                <td class="num">{h.bounced}</td>
+                <td class="num">{h.complained}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
     </section>
   );
 }
