@@ -34,6 +34,8 @@ export async function ensureConsoleBuilt(): Promise<void> {
     [vite, "build", "--config", join(consoleDir, "vite.config.ts")],
     {
       cwd: projectRoot,
+      // Vitest sets NODE_ENV=test, with which Vite would build a development bundle: test what ships.
+      env: { ...process.env, NODE_ENV: "production" },
     },
   );
 }
