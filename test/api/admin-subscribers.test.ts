@@ -376,6 +376,18 @@ describe("admin list, filters, export and editions", () => {
     expect((await stack.digest(["subscribers", "list", "--section", "Sport"])).code).toBe(2);
   });
 
+  it("searches by the start of an address (prefix=), page by page, with status and section", async () => {
+    expect((await pages("prefix=A1")).emails).toEqual(["a1@example.com"]);
+    expect((await pages("prefix=a")).emails).toEqual([1, 2, 3, 4, 5, 6, 7].map((n) => `a${n}@example.com`));
+    expect((await pages("prefix=a5@&status=paused")).emails).toEqual(["a5@example.com"]);
+    expect((await pages("prefix=a5@&status=active")).emails).toEqual([]);
+    expect((await pages("prefix=a&section=Culture&status=active")).emails).toEqual([
+      "a3@example.com",
+      "a4@example.com",
+    ]);
+    expect((await pages("prefix=nobody")).emails).toEqual([]);
+  });
+
   it("exports CSV (attachment, formulas defused) and JSON in the shapes of design.md, same as the CLI", async () => {
     const csv = await api("GET", "/admin/subscribers/export");
     expect(csv.status).toBe(200);

@@ -57,14 +57,16 @@ function lineCount(body: string): number {
   return body.endsWith("\n") ? lines - 1 : lines;
 }
 
-/** status= and section= of list and export. */
+/** status=, section= and prefix= (the start of an address, as the console's search sends it) of list and export. */
 function subscriberFilter(req: HttpRequest, ctx: ApiContext): SubscriberFilter {
   const status = queryChoice<SubscriberStatus>(req, "status", SUBSCRIBER_STATUSES);
+  const prefix = req.query.prefix?.trim().toLowerCase() || undefined;
+  if (prefix !== undefined && prefix.length > 254) bad("prefix", "prefix is longer than an address");
   const raw = req.query.section?.trim();
-  if (!raw) return { status };
+  if (!raw) return { status, prefix };
   const resolved = resolveSectionFilter(raw, ctx);
   if ("outcome" in resolved) bad("section", resolved.error);
-  return { status, section: resolved.section };
+  return { status, section: resolved.section, prefix };
 }
 
 const noSubscriber = (email: string) => `${email} is not a subscriber`;

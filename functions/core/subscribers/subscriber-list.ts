@@ -14,6 +14,8 @@ export interface SubscriberFilter {
   status?: SubscriberStatus;
   /** Subscribers who receive this section: they chose it, or chose no sections (all). */
   section?: string;
+  /** Addresses starting with this (lower-case): a search as one types, filtered within the pages read. */
+  prefix?: string;
 }
 
 /** Thrown for a cursor the store cannot read (the API answers 400). */
@@ -33,7 +35,7 @@ export function resolveSectionFilter(
 
 /**
  * One page of subscribers: by status through the sharded status index (all statuses: a table
- * scan), by section within the pages read. Follow `nextCursor` until it is null; with a section
+ * scan), by section and address prefix within the pages read. Follow `nextCursor` until it is null; with a section
  * filter a page may hold fewer than `limit` items (even none) and still have a next one.
  */
 export async function listSubscribers(
@@ -44,8 +46,10 @@ export async function listSubscribers(
 ): Promise<Page<Subscriber>> {
   const now = deps.clock();
   const section = filter.section?.toLowerCase();
+  const prefix = filter.prefix?.toLowerCase();
   const wanted = (s: Subscriber) =>
     !isExpired(s, now) &&
+    (prefix === undefined || s.email.startsWith(prefix)) &&
     (section === undefined || s.sections.length === 0 || s.sections.some((x) => x.toLowerCase() === section));
   const items: Subscriber[] = [];
   let next = cursor;

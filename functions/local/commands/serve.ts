@@ -6,6 +6,7 @@ import { storyImportRoutes } from "../../core/http/admin-story-import-routes.js"
 import type { HttpHandler } from "../../core/http/router.js";
 import { apiFunctionRoutes, createApi } from "../../core/http/routes.js";
 import { type Io, parseFlags, UsageError } from "../cli-support.js";
+import { withConsole } from "../console-assets.js";
 import { delegatingHandler, simpleHandler, startHttpServer } from "../http-server.js";
 import type { Runtime } from "../runtime.js";
 
@@ -47,7 +48,7 @@ export interface ApiServer {
 }
 
 /**
- * The HTTP API (public pages and admin routes) on 127.0.0.1:`port` (0 picks one) with the same routes
+ * The HTTP API (public pages and admin routes) and the admin console (/console/) on 127.0.0.1:`port` (0 picks one) with the same routes
  * the api Lambda serves, over the runtime's stores and mailer; resolves once it answers. What
  * `digest serve` runs, and what tests start in-process.
  */
@@ -69,11 +70,15 @@ export async function startApiServer(
     admin = await localAdminToken(rt.home, env);
     const context = await rt.apiContext();
     // Every route in one process: what deployed is the api function and the story-import function.
-    handle = createApi(
-      [...apiFunctionRoutes, ...storyImportRoutes],
-      context,
-      bearerTokenAuth(admin.token),
-      (err, req) => io.err(`${req.method} ${req.path}: ${(err as Error).stack ?? err}`),
+    // The admin console (console/dist) under /console/, in front of the API it calls.
+    handle = withConsole(
+      createApi(
+        [...apiFunctionRoutes, ...storyImportRoutes],
+        context,
+        bearerTokenAuth(admin.token),
+        (err, req) => io.err(`${req.method} ${req.path}: ${(err as Error).stack ?? err}`),
+      ),
+      () => server.url,
     );
   } catch (err) {
     await server.close();

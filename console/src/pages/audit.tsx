@@ -1,0 +1,120 @@
+import { useState } from "preact/hooks";
+import { call, type Page } from "../api";
+import { useAction, useLoad } from "../hooks";
+import { download, ErrorNote, Field, formatTime, Pager, PageTitle, useCan } from "../ui";
+
+interface AuditEntry {
+  at: string;
+  actor: string;
+  via?: string;
+  action: string;
+  target?: string | null;
+  summary?: string | null;
+}
+
+const EMPTY = { actor: "", action: "", target: "", from: "", to: "" };
+
+/** Every write by anyone (console, API, CLI), newest first; filtered and paged by the API. */
+export function AuditPage() {
+  const [filter, setFilter] = useState(EMPTY);
+  const [draft, setDraft] = useState(EMPTY);
+  const [cursors, setCursors] = useState<(string | null)[]>([null]);
+  const cursor = cursors[cursors.length - 1] ?? null;
+  const list = useLoad(
+    () => call<Page<AuditEntry>>("/admin/audit", { query: { ...filter, cursor, limit: 50 } }),
+    [filter, cursor],
+  );
+  const canExport = useCan("owner");
+  const exporting = useAction();
+  const set = (key: keyof typeof EMPTY) => (e: { currentTarget: HTMLInputElement }) =>
+    setDraft({ ...draft, [key]: e.currentTarget.value });
+  return (
+    <>
+      <PageTitle
+        actions={
+          canExport ? (
+            <button
+              type="button"
+              disabled={exporting.busy}
+              onClick={() =>
+                exporting.run(async () => {
+                  const csv = await call<string>("/admin/audit/export", {
+                    query: { format: "csv" },
+                    text: true,
+                  });
+                  download(`audit-${new Date().toISOString().slice(0, 10)}.csv`, csv, "text/csv");
+                })
+              }
+            >
+              Export CSV
+            </button>
+          ) : null
+        }
+      >
+        Audit log
+      </PageTitle>
+      <ErrorNote error={exporting.error} />
+      <form
+        class="toolbar"
+        onSubmit={(e) => {
+          e.preventDefault();
+          setFilter(draft);
+          setCursors([null]);
+        }}
+      >
+        <Field label="Who" input={{ value: draft.actor, onInput: set("actor") }} />
+        <Field
+          label="Action"
+          hint="e.g. subscriber.add"
+          input={{ value: draft.action, onInput: set("action") }}
+        />
+        <Field label="Target" input={{ value: draft.target, onInput: set("target") }} />
+        <Field label="From" input={{ type: "date", value: draft.from, onInput: set("from") }} />
+        <Field label="To" input={{ type: "date", value: draft.to, onInput: set("to") }} />
+        <button type="submit">Filter</button>
+      </form>
+      <ErrorNote error={list.error} />
+      <div class="table-wrap">
+        <table>
+          <caption class="visually-hidden">Audit log</caption>
+          <thead>
+            <tr>
+              <th scope="col">When</th>
+              <th scope="col">Who</th>
+              <th scope="col">Action</th>
+              <th scope="col">Target</th>
+              <th scope="col">Change</th>
+            </tr>
+          </thead>
+          <tbody>
+            {list.data?.items.map((a) => (
+              <tr key={`${a.at}:${a.actor}:${a.action}:${a.target ?? ""}`}>
+                <td class="nowrap">{formatTime(a.at)}</td>
+                <td>
+                  {a.actor}
+                  {a.via ? <span class="muted"> ({a.via})</span> : null}
+                </td>
+                <td class="mono">{a.action}</td>
+                <td class="mono">{a.target ?? ""}</td>
+                <td>{a.summary ?? ""}</td>
+              </tr>
+            ))}
+            {list.data?.items.length === 0 ? (
+              <tr>
+                <td colSpan={5} class="muted">
+                  Nothing recorded matches.
+                </td>
+              </tr>
+            ) : null}
+          </tbody>
+        </table>
+      </div>
+      <Pager
+        page={cursors.length - 1}
+        hasNext={Boolean(list.data?.nextCursor)}
+        onFirst={() => setCursors([null])}
+        onNext={() => setCursors([...cursors, list.data?.nextCursor ?? null])}
+      />
+    </>
+  );
+}

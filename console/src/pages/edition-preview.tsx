@@ -1,0 +1,91 @@
+import { useState } from "preact/hooks";
+import { call } from "../api";
+import { useLoad } from "../hooks";
+import { ErrorNote, Loading } from "../ui";
+
+/**
+ * The edition's email as readers get it (GET /admin/editions/{id}/preview, no personal links): in a
+ * sandboxed frame (no script, no same origin) at desktop width, 375 px, in dark mode, or as its text part.
+ */
+
+type View = "desktop" | "mobile" | "dark" | "text";
+const VIEWS: [View, string][] = [
+  ["desktop", "Desktop"],
+  ["mobile", "Mobile 375 px"],
+  ["dark", "Dark"],
+  ["text", "Text"],
+];
+/** Gmail clips a message's HTML past 102 KB. */
+const CLIP_BYTES = 102 * 1024;
+
+/**
+ * Dark mode as a mail app in dark mode shows it: the email's own `prefers-color-scheme: dark` rules
+ * applied (a frame follows the browser's setting, not the console's switch).
+ */
+function darkened(html: string): string {
+  return html.replace(/prefers-color-scheme\s*:\s*dark/g, "min-width: 0px");
+}
+
+export function EditionPreview({ id }: { id: string }) {
+  const [view, setView] = useState<View>("desktop");
+  const base = `/admin/editions/${encodeURIComponent(id)}/preview`;
+  const html = useLoad(() => call<string>(base, { query: { view: "html" }, text: true }), [id]);
+  const text = useLoad(
+    () =>
+      view === "text" ? call<string>(base, { query: { view: "text" }, text: true }) : Promise.resolve(null),
+    [id, view === "text"],
+  );
+  const size = html.data ? new TextEncoder().encode(html.data).length : 0;
+  return (
+    <section class="preview" aria-labelledby="preview-title">
+      <div class="preview-head">
+        <h2 id="preview-title">Preview</h2>
+        <fieldset class="segmented">
+          <legend class="visually-hidden">View</legend>
+          {VIEWS.map(([value, label]) => (
+            <label key={value} class={view === value ? "on" : undefined}>
+              <input
+                type="radio"
+                name="preview-view"
+                value={value}
+                checked={view === value}
+                onChange={() => setView(value)}
+              />
+              {label}
+            </label>
+          ))}
+        </fieldset>
+        {html.data ? (
+          <span class={size > CLIP_BYTES ? "note error" : "muted"}>
+            {(size / 1024).toFixed(size < 10_240 ? 1 : 0)} KB of HTML
+            {size > CLIP_BYTES ? ": Gmail clips it (102 KB)" : " (Gmail clips at 102 KB)"}
+          </span>
+        ) : null}
+      </div>
+      <ErrorNote error={html.error} />
+      {view === "text" ? (
+        text.data !== null ? (
+          <pre class="preview-text" data-view="text">
+            {text.data}
+          </pre>
+        ) : (
+          <>
+            <ErrorNote error={text.error} />
+            {text.loading ? <Loading what="the text part" /> : null}
+          </>
+        )
+      ) : html.data ? (
+        <div class={`frame-box ${view}`}>
+          <iframe
+            title={`Edition ${id}, ${view} view`}
+            data-view={view}
+            sandbox="allow-popups allow-popups-to-escape-sandbox"
+            srcdoc={view === "dark" ? darkened(html.data) : html.data}
+          />
+        </div>
+      ) : html.loading ? (
+        <Loading what="the preview" />
+      ) : null}
+    </section>
+  );
+}

@@ -1,0 +1,214 @@
+import { useState } from "preact/hooks";
+import { call, type Page } from "../api";
+import { useAction, useLoad } from "../hooks";
+import { Badge, Dialog, Done, ErrorNote, Field, formatTime, needs, PageTitle, useCan } from "../ui";
+import { StoryImport } from "./story-import";
+
+export interface StoryRow {
+  id: string;
+  headline: string;
+  url: string | null;
+  source: string;
+  section: string;
+  publishedAt: string;
+  excerpt: string | null;
+  editionId?: string | null;
+  held: boolean;
+  leadPickedAt?: string;
+  rank?: number;
+}
+
+const today = () => new Date().toISOString().slice(0, 10);
+
+/** The stories of a day: search, hold/release, pick the lead, correct a headline or excerpt, import. */
+export function StoriesPage() {
+  const canEdit = useCan("editor");
+  const [day, setDay] = useState(today());
+  const [search, setSearch] = useState("");
+  const list = useLoad(() => call<Page<StoryRow>>("/admin/stories", { query: { date: day } }), [day]);
+  const action = useAction();
+  const [editing, setEditing] = useState<StoryRow | null>(null);
+  const words = search.toLowerCase().split(/\s+/).filter(Boolean);
+  const shown = (list.data?.items ?? []).filter((s) =>
+    words.every((w) => `${s.headline} ${s.source} ${s.section} ${s.excerpt ?? ""}`.toLowerCase().includes(w)),
+  );
+  const patch = (s: StoryRow, json: Record<string, unknown>, said: string) =>
+    action.run(async () => {
+      await call(`/admin/stories/${encodeURIComponent(s.id)}`, { method: "PATCH", json });
+      list.reload();
+      return said;
+    });
+  const why = canEdit ? undefined : needs("editor");
+
+  return (
+    <>
+      <PageTitle>Stories</PageTitle>
+      <div class="toolbar">
+        <Field
+          label="Day"
+          input={{ type: "date", value: day, onChange: (e) => setDay(e.currentTarget.value || today()) }}
+        />
+        <Field
+          label="Search stories"
+          input={{ type: "search", value: search, onInput: (e) => setSearch(e.currentTarget.value) }}
+        />
+      </div>
+      <ErrorNote error={list.error} />
+      <ErrorNote error={action.error} />
+      <Done message={action.done} />
+      <div class="table-wrap">
+        <table>
+          <caption class="visually-hidden">Stories of {day}</caption>
+          <thead>
+            <tr>
+              <th scope="col">Headline</th>
+              <th scope="col">Section</th>
+              <th scope="col">Source</th>
+              <th scope="col">Published</th>
+              <th scope="col">State</th>
+              <th scope="col">
+                <span class="visually-hidden">Actions</span>
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {shown.map((s) => {
+              const frozen = Boolean(s.editionId);
+              return (
+                <tr key={s.id}>
+                  <td>
+                    {s.leadPickedAt ? <strong>Lead · </strong> : null}
+                    {s.url ? (
+                      <a href={s.url} target="_blank" rel="noreferrer noopener">
+                        {s.headline}
+                      </a>
+                    ) : (
+                      s.headline
+                    )}
+                    {s.excerpt ? <div class="muted clamp">{s.excerpt}</div> : null}
+                  </td>
+                  <td>{s.section}</td>
+                  <td>{s.source}</td>
+                  <td class="nowrap">{formatTime(s.publishedAt)}</td>
+                  <td>
+                    {s.held ? <Badge value="held" /> : null}
+                    {frozen ? <span class="muted">in {s.editionId}</span> : null}
+                  </td>
+                  <td class="row-actions">
+                    <button
+                      type="button"
+                      class="small"
+                      disabled={!canEdit || frozen}
+                      title={why}
+                      onClick={() => patch(s, { held: !s.held }, s.held ? "Released." : "Held back.")}
+                    >
+                      {s.held ? "Release" : "Hold"}
+                      <span class="visually-hidden"> {s.headline}</span>
+                    </button>
+                    <button
+                      type="button"
+                      class="small"
+                      disabled={!canEdit || frozen}
+                      title={why}
+                      onClick={() =>
+                        patch(
+                          s,
+                          { lead: !s.leadPickedAt },
+                          s.leadPickedAt ? "No longer the lead." : "Pinned as lead.",
+                        )
+                      }
+                    >
+                      {s.leadPickedAt ? "Unpin lead" : "Pin lead"}
+                      <span class="visually-hidden"> {s.headline}</span>
+                    </button>
+                    <button
+                      type="button"
+                      class="small"
+                      disabled={!canEdit || frozen}
+                      title={why}
+                      onClick={() => setEditing(s)}
+                    >
+                      Edit<span class="visually-hidden"> {s.headline}</span>
+                    </button>
+                  </td>
+                </tr>
+              );
+            })}
+            {list.data && shown.length === 0 ? (
+              <tr>
+                <td colSpan={6} class="muted">
+                  No stories{words.length ? " match" : " on this day"}.
+                </td>
+              </tr>
+            ) : null}
+          </tbody>
+        </table>
+      </div>
+      <StoryEditor story={editing} onClose={() => setEditing(null)} onSaved={() => list.reload()} />
+      {canEdit ? <StoryImport onImported={() => list.reload()} /> : null}
+    </>
+  );
+}
+
+function StoryEditor(props: { story: StoryRow | null; onClose: () => void; onSaved: () => void }) {
+  const s = props.story;
+  return (
+    <Dialog open={s !== null} title="Correct the story" onClose={props.onClose}>
+      {s ? <StoryForm key={s.id} story={s} onClose={props.onClose} onSaved={props.onSaved} /> : null}
+    </Dialog>
+  );
+}
+
+function StoryForm({
+  story,
+  onClose,
+  onSaved,
+}: {
+  story: StoryRow;
+  onClose: () => void;
+  onSaved: () => void;
+}) {
+  const [headline, setHeadline] = useState(story.headline);
+  const [excerpt, setExcerpt] = useState(story.excerpt ?? "");
+  const action = useAction();
+  return (
+    <form
+      onSubmit={async (e) => {
+        e.preventDefault();
+        const ok = await action.run(async () => {
+          await call(`/admin/stories/${encodeURIComponent(story.id)}`, {
+            method: "PATCH",
+            json: { headline, excerpt: excerpt.trim() ? excerpt : null },
+          });
+        });
+        if (ok) {
+          onSaved();
+          onClose();
+        }
+      }}
+    >
+      <Field
+        label="Headline"
+        input={{ value: headline, required: true, onInput: (e) => setHeadline(e.currentTarget.value) }}
+      />
+      <div class="field">
+        <label for="story-excerpt">Excerpt</label>
+        <textarea
+          id="story-excerpt"
+          rows={5}
+          value={excerpt}
+          onInput={(e) => setExcerpt(e.currentTarget.value)}
+        />
+      </div>
+      <ErrorNote error={action.error} />
+      <div class="actions">
+        <button type="button" onClick={onClose}>
+          Cancel
+        </button>
+        <button type="submit" class="primary" disabled={action.busy}>
+          Save
+        </button>
+      </div>
+    </form>
+  );
+}
