@@ -1,7 +1,7 @@
 import type { APIGatewayProxyStructuredResultV2 } from "aws-lambda";
 import { SqsRecipientQueue } from "../adapters/sqs-queue.js";
 import { withQueuedResending } from "../core/delivery/resend-failed.js";
-import { gatewayPrincipalAuth } from "../core/http/admin-auth.js";
+import { callerAuth } from "../core/http/admin-auth.js";
 import type { ApiContext } from "../core/http/context.js";
 import { apiFunctionRoutes, createApi } from "../core/http/routes.js";
 import type { HttpRequest, HttpResponse } from "../core/http/types.js";
@@ -26,8 +26,12 @@ async function apiContext(env: NodeJS.ProcessEnv = process.env): Promise<ApiCont
  * story-import function (API Gateway authenticates admin routes with IAM).
  */
 export async function handler(event: ApiEvent): Promise<APIGatewayProxyStructuredResultV2> {
-  api ??= createApi(apiFunctionRoutes, await apiContext(), gatewayPrincipalAuth(), (err, req) =>
-    logger.error("request failed", { method: req.method, path: req.path, error: err as Error }),
-  );
+  if (!api) {
+    const ctx = await apiContext();
+    // IAM principals are owners; personal tokens are the team's (JWTs: the VerifyJwt port, once wired).
+    api = createApi(apiFunctionRoutes, ctx, callerAuth({ team: ctx.team, clock: ctx.clock }), (err, req) =>
+      logger.error("request failed", { method: req.method, path: req.path, error: err as Error }),
+    );
+  }
   return toResult(await api(toHttpRequest(event, process.env[ORIGIN_VERIFY_ENV])));
 }

@@ -1,4 +1,5 @@
 import type { APIGatewayProxyStructuredResultV2 } from "aws-lambda";
+import { DynamoAuditLog } from "../adapters/dynamo/audit-log.js";
 import { createDocumentClient } from "../adapters/dynamo/client.js";
 import { DynamoStoryStore } from "../adapters/dynamo/story-store.js";
 import { tableNamesFromEnv } from "../adapters/schema.js";
@@ -6,12 +7,14 @@ import { gatewayPrincipalAuth } from "../core/http/admin-auth.js";
 import { type StoryImportContext, storyImportRoutes } from "../core/http/admin-story-import-routes.js";
 import { createRouter, type HttpHandler } from "../core/http/router.js";
 import { parseConfig } from "../core/kernel/config.js";
+import type { AuditLog } from "../core/team/ports.js";
 import { type ApiEvent, toHttpRequest, toResult } from "./http-event.js";
 import { createLogger } from "./logging.js";
 
 const logger = createLogger();
 
 let api: HttpHandler | null = null;
+let audit: AuditLog | null = null;
 
 /** What the story import reads: the configuration and the stories table, nothing else. */
 function storyImportContext(env: NodeJS.ProcessEnv): StoryImportContext {
@@ -28,9 +31,13 @@ function storyImportContext(env: NodeJS.ProcessEnv): StoryImportContext {
  * parsers. The same route and answers `digest serve` gives.
  */
 export async function handler(event: ApiEvent): Promise<APIGatewayProxyStructuredResultV2> {
+  audit ??= new DynamoAuditLog(createDocumentClient(), tableNamesFromEnv(process.env).audit);
+  const log = audit;
   api ??= createRouter(storyImportRoutes, {
     context: storyImportContext(process.env),
+    // API Gateway lets only IAM principals (owners) through to this route.
     adminAuth: gatewayPrincipalAuth(),
+    audit: (entry) => log.record(entry),
     onError: (err, req) =>
       logger.error("request failed", { method: req.method, path: req.path, error: err as Error }),
   });

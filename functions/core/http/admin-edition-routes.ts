@@ -14,45 +14,65 @@ import { HttpError, jsonResponse } from "./types.js";
 
 const noEdition = (id: string) => `no edition ${id}`;
 
-const listEditionsRoute = adminRoute("GET", "/admin/editions", async (req, _params, ctx) => {
-  const cursor = req.query.cursor || undefined;
-  if (cursor !== undefined && !isDay(cursor)) bad("cursor", "cursor must be a day as YYYY-MM-DD");
-  const days = queryInt(req, "days", 1, MAX_EDITION_DAYS, DEFAULT_EDITION_DAYS);
-  return jsonResponse(200, await listEditionsWithStats(ctx, { to: cursor, days }));
-});
+const listEditionsRoute = adminRoute(
+  "GET",
+  "/admin/editions",
+  async (req, _params, ctx) => {
+    const cursor = req.query.cursor || undefined;
+    if (cursor !== undefined && !isDay(cursor)) bad("cursor", "cursor must be a day as YYYY-MM-DD");
+    const days = queryInt(req, "days", 1, MAX_EDITION_DAYS, DEFAULT_EDITION_DAYS);
+    return jsonResponse(200, await listEditionsWithStats(ctx, { to: cursor, days }));
+  },
+  { role: "viewer" },
+);
 
-const showEditionRoute = adminRoute("GET", "/admin/editions/{id}", async (_req, params, ctx) => {
-  const report = await editionReportWithStats(ctx, params.id ?? "");
-  if (!report) throw new HttpError(404, noEdition(params.id ?? ""));
-  return jsonResponse(200, report);
-});
+const showEditionRoute = adminRoute(
+  "GET",
+  "/admin/editions/{id}",
+  async (_req, params, ctx) => {
+    const report = await editionReportWithStats(ctx, params.id ?? "");
+    if (!report) throw new HttpError(404, noEdition(params.id ?? ""));
+    return jsonResponse(200, report);
+  },
+  { role: "viewer" },
+);
 
-const resendRoute = adminRoute("POST", "/admin/editions/{id}/resend-failed", async (req, params, ctx) => {
-  const includeRejected = queryBool(req, "includeRejected");
-  let cursor: ResendCursor | undefined;
-  if (req.query.cursor) {
-    cursor = decodeResendCursor(req.query.cursor) ?? undefined;
-    if (!cursor) bad("cursor", "cursor must be the nextCursor of an earlier resend-failed answer");
-  }
-  const sending = editionResending(ctx);
-  if (!sending) {
-    throw new HttpError(501, "resending is not available here: run digest editions resend-failed <id>");
-  }
-  const id = params.id ?? "";
-  const result = await sending.resendFailed(id, { includeRejected, cursor });
-  unlessStopped(result, noEdition(id));
-  // Deployed: enqueued for the send functions, nothing sent yet; with a nextCursor, call again with it.
-  if (result.outcome === "queued") return jsonResponse(202, { editionId: id, ...result });
-  const { summary, retried, rejectedLeft, gone } = result;
-  return jsonResponse(200, { ...summary, retried, rejectedLeft, gone });
-});
+const resendRoute = adminRoute(
+  "POST",
+  "/admin/editions/{id}/resend-failed",
+  async (req, params, ctx) => {
+    const includeRejected = queryBool(req, "includeRejected");
+    let cursor: ResendCursor | undefined;
+    if (req.query.cursor) {
+      cursor = decodeResendCursor(req.query.cursor) ?? undefined;
+      if (!cursor) bad("cursor", "cursor must be the nextCursor of an earlier resend-failed answer");
+    }
+    const sending = editionResending(ctx);
+    if (!sending) {
+      throw new HttpError(501, "resending is not available here: run digest editions resend-failed <id>");
+    }
+    const id = params.id ?? "";
+    const result = await sending.resendFailed(id, { includeRejected, cursor });
+    unlessStopped(result, noEdition(id));
+    // Deployed: enqueued for the send functions, nothing sent yet; with a nextCursor, call again with it.
+    if (result.outcome === "queued") return jsonResponse(202, { editionId: id, ...result });
+    const { summary, retried, rejectedLeft, gone } = result;
+    return jsonResponse(200, { ...summary, retried, rejectedLeft, gone });
+  },
+  { role: "editor", audit: { action: "edition.resend-failed" } },
+);
 
-const cancelEditionRoute = adminRoute("POST", "/admin/editions/{id}/cancel", async (_req, params, ctx) => {
-  const id = params.id ?? "";
-  const result = await cancelEdition(ctx, id);
-  unlessStopped(result, noEdition(id));
-  return jsonResponse(200, { ...result.report, alreadyCancelled: result.outcome === "already-cancelled" });
-});
+const cancelEditionRoute = adminRoute(
+  "POST",
+  "/admin/editions/{id}/cancel",
+  async (_req, params, ctx) => {
+    const id = params.id ?? "";
+    const result = await cancelEdition(ctx, id);
+    unlessStopped(result, noEdition(id));
+    return jsonResponse(200, { ...result.report, alreadyCancelled: result.outcome === "already-cancelled" });
+  },
+  { role: "editor", audit: { action: "edition.cancel" } },
+);
 
 /** The edition routes. */
 export const editionRoutes: Route<ApiContext>[] = [

@@ -2,6 +2,7 @@ import { editionRoutes } from "./admin-edition-routes.js";
 import { jobRoutes } from "./admin-job-routes.js";
 import { storyRoutes } from "./admin-story-routes.js";
 import { subscriberRoutes } from "./admin-subscriber-routes.js";
+import { teamRoutes } from "./admin-team-routes.js";
 import type { ApiContext } from "./context.js";
 import type { Route } from "./router.js";
 
@@ -21,4 +22,5 @@ export const adminRoutes: Route<ApiContext>[] = [
   ...subscriberRoutes,
   ...editionRoutes,
   ...storyRoutes,
+  ...teamRoutes,
 ];
