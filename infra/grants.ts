@@ -96,7 +96,9 @@ export function grantLeastPrivilege(stack: Stack, targets: GrantTargets): iam.Po
         // token and its member) and records its use (Update); the team routes list (Query), add and
         // change (Put), remove and revoke (Delete) members and tokens; sign-in codes are taken (Delete).
         team: { table: [GET, QUERY, PUT, UPDATE, DELETE], index: { byTokenHash: [QUERY] } },
-        audit: { table: [PUT, QUERY] }, // every admin write recorded (Put); GET /admin/audit (Query)
+        // Every admin write recorded (Put); GET /admin/audit (Query); an erasure takes the address out
+        // of the entries about the person (Query, Update).
+        audit: { table: [PUT, QUERY, UPDATE] },
       },
     ],
     [

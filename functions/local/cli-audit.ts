@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import type { AuditEntry } from "../core/team/ports.js";
+import { type AuditEntry, auditTarget, ERASED_TARGET } from "../core/team/ports.js";
 import { cliActor } from "./commands/team.js";
 import type { Runtime } from "./runtime.js";
 
@@ -64,7 +64,7 @@ export function cliAuditEntry(args: string[], env: NodeJS.ProcessEnv, now: Date)
     via: "cli",
     action,
     // An erasure leaves no address behind: in the audit log neither.
-    target: action === "subscriber.erase" ? "(erased)" : targets.join(" ").slice(0, 200),
+    target: action === "subscriber.erase" ? ERASED_TARGET : auditTarget(targets.join(" ").slice(0, 200)),
     summary: `digest ${command}${flags.length ? ` ${flags.join(" ")}` : ""}`.slice(0, 300),
   };
 }

@@ -1,9 +1,10 @@
-import { type DynamoDBDocumentClient, PutCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
+import { type DynamoDBDocumentClient, PutCommand, QueryCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import {
   type AuditEntry,
   type AuditLog,
   type AuditPage,
   type AuditQuery,
+  ERASED_TARGET,
   InvalidAuditCursorError,
 } from "../../core/team/ports.js";
 
@@ -31,6 +32,39 @@ export class DynamoAuditLog implements AuditLog {
         ConditionExpression: "attribute_not_exists(pk)",
       }),
     );
+  }
+
+  async forget(target: string): Promise<number> {
+    // A read of the whole log (filtered): erasures are rare and the log is admin writes only.
+    let forgotten = 0;
+    let start: Record<string, unknown> | undefined;
+    do {
+      const res = await this.db.send(
+        new QueryCommand({
+          TableName: this.table,
+          KeyConditionExpression: "pk = :pk",
+          FilterExpression: "#target = :t",
+          ExpressionAttributeNames: { "#target": "target" },
+          ExpressionAttributeValues: { ":pk": PARTITION, ":t": target },
+          ProjectionExpression: "pk, sk",
+          ExclusiveStartKey: start,
+        }),
+      );
+      for (const key of res.Items ?? []) {
+        await this.db.send(
+          new UpdateCommand({
+            TableName: this.table,
+            Key: { pk: key.pk, sk: key.sk },
+            UpdateExpression: "SET #target = :erased",
+            ExpressionAttributeNames: { "#target": "target" },
+            ExpressionAttributeValues: { ":erased": ERASED_TARGET },
+          }),
+        );
+        forgotten++;
+      }
+      start = res.LastEvaluatedKey;
+    } while (start);
+    return forgotten;
   }
 
   async list(q: AuditQuery): Promise<AuditPage> {

@@ -18,6 +18,7 @@ import {
   type SubscriberFilter,
 } from "../subscribers/subscriber-list.js";
 import { SUBSCRIBER_STATUSES, type SubscriberStatus, toView } from "../subscribers/subscribers.js";
+import { ERASED_TARGET } from "../team/ports.js";
 import {
   adminRoute,
   bad,
@@ -246,7 +247,7 @@ const deleteRoute = adminRoute(
       // An erasure leaves no address behind: in the audit log neither.
       return {
         ...jsonResponse(200, { erased: true }),
-        audit: { target: "(erased)", summary: "erased → 200" },
+        audit: { target: ERASED_TARGET, summary: "erased → 200" },
       };
     }
     const result = await unsubscribeSubscriber(ctx, email);

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import type { AuditEntry } from "../team/ports.js";
+import { type AuditEntry, auditTarget } from "../team/ports.js";
 import type { Route } from "./router.js";
 import type { HttpRequest, HttpResponse } from "./types.js";
 
@@ -92,7 +92,7 @@ export function auditEntryFor<C>(
     actor: caller.email,
     via: caller.via,
     action,
-    target,
+    target: auditTarget(target),
     summary: summary.slice(0, MAX_SUMMARY),
   };
 }

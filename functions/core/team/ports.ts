@@ -95,7 +95,18 @@ export interface AuditLog {
   record(entry: AuditEntry): Promise<void>;
   /** A page of entries, newest first; throws InvalidAuditCursorError on a cursor it did not make. */
   list(query: AuditQuery): Promise<AuditPage>;
+  /**
+   * GDPR erasure: every entry whose target is `target` (an address) gets the target "(erased)";
+   * returns how many. The entries stay (who did what, when); the person's address goes.
+   */
+  forget(target: string): Promise<number>;
 }
+
+/** The target an erased subscriber's entries keep. */
+export const ERASED_TARGET = "(erased)";
+
+/** Targets are compared as stored: addresses lower-case and trimmed, as erasure looks them up. */
+export const auditTarget = (target: string) => (target.includes("@") ? target.trim().toLowerCase() : target);
 
 export class InvalidAuditCursorError extends Error {
   override name = "InvalidAuditCursorError";
