@@ -4,6 +4,8 @@ import { tableNamesFromEnv } from "../../functions/adapters/schema.js";
 import { adminRoutes } from "../../functions/core/http/admin-routes.js";
 import { storyImportRoutes } from "../../functions/core/http/admin-story-import-routes.js";
 import { mintSignInCode } from "../../functions/core/team/team-admin.js";
+import { startApiServer } from "../../functions/local/commands/serve.js";
+import { openRuntime } from "../../functions/local/runtime.js";
 import { adminRequest, type Serve, serveForSuite } from "../helpers/serve.js";
 import { stackDocumentClient, type TestStack } from "../helpers/services.js";
 
@@ -124,6 +126,39 @@ describe("team, roles, tokens, sign-in and audit", () => {
     expect(
       (await api("POST", "/admin/team", { json: { email: "x@example.com", role: "boss" } })).json.field,
     ).toBe("role");
+  });
+
+  it("digest serve prints the console's one-time sign-in link among its first lines; it signs the owner in", async () => {
+    const rt = await openRuntime({ env: stack.env });
+    const out: string[] = [];
+    const server = await startApiServer(
+      rt,
+      { out: (l) => out.push(l), err: () => {}, interactive: false },
+      0,
+      {
+        ...stack.env,
+        DIGEST_ADMIN_TOKEN: "another-admin-token-0123456789",
+      },
+    );
+    try {
+      expect(out[0]).toBe(`listening on ${server.url}`);
+      const link = /^admin console: (http:\/\/127\.0\.0\.1:\d+)\/console\/#signin=([\w-]+)$/.exec(
+        out[1] ?? "",
+      );
+      expect(link?.[1], out.join("\n")).toBe(server.url);
+      const signIn = await fetch(`${server.url}/admin/session`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ code: link?.[2] }),
+      });
+      expect(signIn.status).toBe(200);
+      const { token } = (await signIn.json()) as { token: string };
+      const me = await fetch(`${server.url}/admin/me`, { headers: { authorization: bearer(token) } });
+      expect(await me.json()).toEqual({ email: "owner@localhost", role: "owner", via: "token" });
+    } finally {
+      await server.close();
+      await rt.close();
+    }
   });
 
   it("a one-time sign-in code gives a 12-hour owner session, once", async () => {
