@@ -144,8 +144,8 @@ export function everyApiRoute(): void {
     it("admin routes: the team, its tokens and the audit log, as an IAM principal (an owner)", async () => {
       const me = await twin.admin<{ role: string; via: string }>("GET", "/admin/me");
       expect(me).toMatchObject({ role: "owner", via: "iam" });
-      await twin.admin("POST", "/admin/team", { email: "ed@example.com", role: "owner" });
-      await twin.admin("PATCH", "/admin/team/ed%40example.com", { role: "editor" });
+      await twin.admin("POST", "/admin/team", { email: "ed@example.com", role: "editor" });
+      await twin.admin("PATCH", "/admin/team/ed%40example.com", { role: "viewer" });
       const made = await twin.admin<{ id: string; token: string }>(
         "POST",
         "/admin/team/ed%40example.com/tokens",
