@@ -93,11 +93,24 @@ export function grantLeastPrivilege(stack: Stack, targets: GrantTargets): iam.Po
         // random key (put, then delete); both add what they changed to the counters (Update).
         sends: { table: [GET, BATCH_GET, QUERY, PUT, UPDATE, DELETE] },
         limits: { table: [GET, UPDATE] }, // sign-up rate limits (conditional counters)
+        // The one auth check finds a personal token by its hash (the index, then a consistent Get of the
+        // token and its member) and records its use (Update); the team routes list (Query), add and
+        // change (Put), remove and revoke (Delete) members and tokens; sign-in codes are taken (Delete).
+        team: { table: [GET, QUERY, PUT, UPDATE, DELETE], index: { byTokenHash: [QUERY] } },
+        // Every admin write recorded (Put); GET /admin/audit (Query); an erasure takes the address out
+        // of the entries about the person (Query, Update).
+        audit: { table: [PUT, QUERY, UPDATE] },
       },
     ],
     [
       storyImport,
-      { stories: { table: [UPDATE] } }, // POST /admin/stories: each story a conditional upsert, nothing read
+      {
+        stories: { table: [UPDATE] }, // POST /admin/stories: each story a conditional upsert, nothing read
+        audit: { table: [PUT] }, // the import recorded in the audit log
+        // The one auth check: a personal token found by its hash (the index, then a consistent Get of
+        // the token and its member), its use recorded (Update).
+        team: { table: [GET, UPDATE], index: { byTokenHash: [QUERY] } },
+      },
     ],
     [
       sesEvents,

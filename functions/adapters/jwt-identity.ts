@@ -18,13 +18,9 @@ import {
  * its own OIDC issuer instead. Both go through the same verify-then-map path below.
  */
 
-// The port, as the console contract declares it (AUTH declares the same in functions/core/team/).
-export interface JwtIdentity {
-  subject: string;
-  email: string | null;
-  groups: string[];
-}
-export type VerifyJwt = (token: string) => Promise<JwtIdentity | null>; // null: not valid
+import type { JwtIdentity, VerifyJwt } from "../core/team/ports.js";
+
+export type { JwtIdentity, VerifyJwt };
 
 export type JwtIssuerSettings =
   | {

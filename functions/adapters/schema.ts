@@ -37,7 +37,9 @@ export type TableName =
   | "suppressions"
   | "feeds"
   | "limits"
-  | "jobs";
+  | "jobs"
+  | "team"
+  | "audit";
 
 /** Number of shards of the subscribers' status index: spreads a million active subscribers over partitions. */
 export const STATUS_SHARDS = 16;
@@ -119,6 +121,27 @@ export const TABLES: Record<TableName, TableDef> = {
     indexes: [],
     ttlAttribute: "expiresAt",
   },
+  // The admin team (dynamo/team-store.ts): members (pk "members", sk the email), personal API tokens
+  // (pk "tokens#<email>", sk the token's id; found by their SHA-256 through byTokenHash) and one-time
+  // sign-in codes (pk "signin", sk the code's hash). TTL removes expired codes and session tokens.
+  team: {
+    logicalName: "team",
+    partitionKey: { name: "pk", type: "S" },
+    sortKey: { name: "sk", type: "S" },
+    indexes: [
+      { name: "byTokenHash", partitionKey: { name: "tokenHash", type: "S" }, projection: "KEYS_ONLY" },
+    ],
+    ttlAttribute: "expiresAtEpoch",
+  },
+  // The audit log (dynamo/audit-log.ts): one partition ("audit"), sort key "<at>#<id>", read newest first
+  // (ScanIndexForward false) and paged by its last key. Admin writes are a few thousand a day, far
+  // under one partition's 1,000 writes a second; one partition keeps "newest first" one Query.
+  audit: {
+    logicalName: "audit",
+    partitionKey: { name: "pk", type: "S" },
+    sortKey: { name: "sk", type: "S" },
+    indexes: [],
+  },
 };
 
 /** Env var that carries each table's physical name (set by the CDK stack; defaulted locally). */
@@ -131,6 +154,8 @@ export const TABLE_ENV: Record<TableName, string> = {
   feeds: "DIGEST_TABLE_FEEDS",
   limits: "DIGEST_TABLE_LIMITS",
   jobs: "DIGEST_TABLE_JOBS",
+  team: "DIGEST_TABLE_TEAM",
+  audit: "DIGEST_TABLE_AUDIT",
 };
 
 export type TableNames = Record<TableName, string>;

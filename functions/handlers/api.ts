@@ -1,7 +1,8 @@
 import type { APIGatewayProxyStructuredResultV2 } from "aws-lambda";
+import { verifyJwtFromEnvironment } from "../adapters/jwt-identity.js";
 import { SqsRecipientQueue } from "../adapters/sqs-queue.js";
 import { withQueuedResending } from "../core/delivery/resend-failed.js";
-import { gatewayPrincipalAuth } from "../core/http/admin-auth.js";
+import { callerAuth } from "../core/http/admin-auth.js";
 import type { ApiContext } from "../core/http/context.js";
 import { apiFunctionRoutes, createApi } from "../core/http/routes.js";
 import type { HttpRequest, HttpResponse } from "../core/http/types.js";
@@ -23,11 +24,16 @@ async function apiContext(env: NodeJS.ProcessEnv = process.env): Promise<ApiCont
 
 /**
  * The HTTP API: public pages and the admin routes but the story import, which API Gateway sends to the
- * story-import function (API Gateway authenticates admin routes with IAM).
+ * story-import function (admin routes: the function's own auth check; under /iam/admin, IAM first).
  */
 export async function handler(event: ApiEvent): Promise<APIGatewayProxyStructuredResultV2> {
-  api ??= createApi(apiFunctionRoutes, await apiContext(), gatewayPrincipalAuth(), (err, req) =>
-    logger.error("request failed", { method: req.method, path: req.path, error: err as Error }),
-  );
+  if (!api) {
+    const ctx = await apiContext();
+    // IAM principals are owners; personal tokens and JWTs (the console's Cognito ID tokens) the team's.
+    const auth = callerAuth({ team: ctx.team, clock: ctx.clock, verifyJwt: verifyJwtFromEnvironment() });
+    api = createApi(apiFunctionRoutes, ctx, auth, (err, req) =>
+      logger.error("request failed", { method: req.method, path: req.path, error: err as Error }),
+    );
+  }
   return toResult(await api(toHttpRequest(event, process.env[ORIGIN_VERIFY_ENV])));
 }

@@ -1,9 +1,11 @@
 // Bundled by esbuild: the template was compiled from MJML at build time; mjml never loads in Lambda.
 import { spec } from "../../templates/build/digest.js";
+import { DynamoAuditLog } from "../adapters/dynamo/audit-log.js";
 import { createDocumentClient } from "../adapters/dynamo/client.js";
 import { DynamoJobStore } from "../adapters/dynamo/job-store.js";
 import { DynamoRateLimitStore } from "../adapters/dynamo/rate-limit-store.js";
 import { dynamoStores } from "../adapters/dynamo/stores.js";
+import { DynamoTeamStore } from "../adapters/dynamo/team-store.js";
 import { S3FileStore } from "../adapters/s3-file-store.js";
 import { tableNamesFromEnv } from "../adapters/schema.js";
 import { erasureKeyFromEnv, signingKeysFromEnv } from "../adapters/secret-keys.js";
@@ -123,6 +125,8 @@ export function lambdaApiContext(env: NodeJS.ProcessEnv = process.env): Promise<
       createTransactionalMail({ config: deps.config, mailer: deps.mailer, outbox: null, keys: deps.keys }),
     ),
     jobs: lambdaJobs(env),
+    team: new DynamoTeamStore(createDocumentClient(), tableNamesFromEnv(env).team),
+    audit: new DynamoAuditLog(createDocumentClient(), tableNamesFromEnv(env).audit),
   }));
   return cachedApi;
 }

@@ -66,11 +66,16 @@ export const USAGE = `usage: digest [--aws] <command> [options]
   suppressions add <email> [--reason manual|bounce|complaint|transient-bounces] [--detail TEXT]
   suppressions remove <email>            lifts it; the subscriber gets back the status it had
   ses-events <file.json>... [--json]     apply saved SES notifications (SNS, SQS, EventBridge or bare)
+  team add <email> --role owner|editor|viewer   add a member of the admin team (again: change the role)
+  team list [--json]                     members, roles, who added them
+  team remove <email>                    the member and their tokens go (the last owner stays)
+  team token <email> [--label L]         print a new personal API token for them (stored hashed)
 
 State: DIGEST_HOME (default ./.digest); outbox: DIGEST_OUTBOX (default ./out); settings:
 digest.config.json (or DIGEST_CONFIG), then DIGEST_* variables.
 Embedded DynamoDB and SES unless AWS_ENDPOINT_URL_DYNAMODB / AWS_ENDPOINT_URL_SESV2 are set;
---aws: the deployed stack on AWS, its tables, settings and signing key from cdk-outputs.json.`;
+--aws: the deployed stack on AWS, its tables, settings and signing key from cdk-outputs.json.
+Every command that writes is recorded in the audit log as cli:<OS user>.`;
 
 type Handler = (rt: Runtime, io: Io, args: string[], env: NodeJS.ProcessEnv) => Promise<number>;
 /** Imports a command's module and returns its handler. */
@@ -88,6 +93,7 @@ const subscribers = () => import("./commands/subscribers.js");
 const suppressions = () => import("./commands/suppressions.js");
 const editions = () => import("./commands/editions.js");
 const feeds = () => import("./commands/feeds.js");
+const team = () => import("./commands/team.js");
 
 const COMMANDS: Record<string, Loader | Record<string, Loader>> = {
   init: async () => {
@@ -144,6 +150,12 @@ const COMMANDS: Record<string, Loader | Record<string, Loader>> = {
     remove: lazy(feeds, "removeFeedCommand"),
     poll: lazy(feeds, "pollFeedsCommand"),
   },
+  team: {
+    add: lazy(team, "addMemberCommand"),
+    list: lazy(team, "listMembersCommand"),
+    remove: lazy(team, "removeMemberCommand"),
+    token: lazy(team, "memberTokenCommand"),
+  },
 };
 
 /** The command's loader and its arguments; a UsageError for an unknown command or subcommand. */
@@ -189,7 +201,10 @@ export async function main(
     const [handler, { openRuntime }] = await Promise.all([load(), import("./runtime.js")]);
     rt = await openRuntime({ env, aws, untilExit: opts.untilExit });
     for (const notice of rt.notices) io.err(`digest: ${notice}`);
-    return await handler(rt, io, rest, env);
+    const code = await handler(rt, io, rest, env);
+    // Every write that went through is recorded in the audit log, here for every command.
+    if (code === 0) await (await import("./cli-audit.js")).recordCliWrite(rt, args, env, io.err);
+    return code;
   } catch (err) {
     if (err instanceof UsageError) {
       io.err(`digest: ${err.message}\n(run "digest help" for usage)`);

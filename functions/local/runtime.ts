@@ -4,10 +4,12 @@ import { resolve } from "node:path";
 import { SecretsProvider } from "@aws-lambda-powertools/parameters/secrets";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { DynamoAuditLog } from "../adapters/dynamo/audit-log.js";
 import { documentClientOver } from "../adapters/dynamo/client.js";
 import { createTables } from "../adapters/dynamo/create-tables.js";
 import { DynamoRateLimitStore } from "../adapters/dynamo/rate-limit-store.js";
 import { dynamoStores } from "../adapters/dynamo/stores.js";
+import { DynamoTeamStore } from "../adapters/dynamo/team-store.js";
 import { LocalQueue } from "../adapters/local-queue.js";
 import { FolderOutbox } from "../adapters/outbox.js";
 import { type TableName, type TableNames, tableNamesFromEnv } from "../adapters/schema.js";
@@ -27,6 +29,7 @@ import { type ApiContext, apiContextFrom } from "../core/http/context.js";
 import { CONFIG_ENV, type DigestConfig, parseConfig } from "../core/kernel/config.js";
 import type { SigningKey } from "../core/subscribers/tokens.js";
 import { createTransactionalMail } from "../core/subscribers/transactional.js";
+import type { AuditLog, TeamStore } from "../core/team/ports.js";
 import { readConfigFile as readConfigFileAt } from "./config-file.js";
 import { ignoredUnderAws, readDeployedStack } from "./deployed-stack.js";
 import { configuredEndpoint } from "./endpoints.js";
@@ -69,6 +72,10 @@ export interface Runtime {
   notices: string[];
   deps(): Promise<QueueRunDeps>;
   apiContext(): Promise<ApiContext>;
+  /** The admin team: members, personal API tokens, sign-in codes. */
+  team(): TeamStore;
+  /** The audit log every admin write is recorded in. */
+  auditLog(): AuditLog;
   keys(): Promise<SigningKey[]>;
   /** The key erased addresses are hashed with on the suppression list (loaded once). */
   erasureKey(): Promise<Uint8Array>;
@@ -261,12 +268,16 @@ export async function openRuntime(opts: RuntimeOptions = {}): Promise<Runtime> {
         inProcessQueue: (opts) => new LocalQueue(opts),
       };
     },
+    team: () => new DynamoTeamStore(db, tables.team),
+    auditLog: () => new DynamoAuditLog(db, tables.audit),
     async apiContext() {
       const deps = await runtime.deps();
       const ctx = apiContextFrom(
         { ...deps, limits: new DynamoRateLimitStore(db, tables.limits) },
         createTransactionalMail({ config, mailer, outbox: deps.outbox, keys: deps.keys }),
       );
+      ctx.team = runtime.team();
+      ctx.audit = runtime.auditLog();
       // Import and export jobs run in this process, their files under the outbox (not under --aws).
       if (outbox) {
         jobs = localJobs(

@@ -80,12 +80,14 @@ describe("the CDK stack", () => {
     const ttl = tables
       .filter((t) => t.Properties.TimeToLiveSpecification)
       .map((t) => t.Properties.TimeToLiveSpecification);
-    // Pending sign-ups, the send ledger, the sign-up rate-limit counters, the jobs.
+    // Pending sign-ups, the send ledger, the sign-up rate-limit counters, the jobs; the team's sign-in
+    // codes and session tokens.
     expect(ttl).toEqual([
       { AttributeName: "expiresAt", Enabled: true },
       { AttributeName: "expiresAt", Enabled: true },
       { AttributeName: "expiresAt", Enabled: true },
       { AttributeName: "expiresAt", Enabled: true },
+      { AttributeName: "expiresAtEpoch", Enabled: true },
     ]);
     template.hasResourceProperties("AWS::DynamoDB::GlobalTable", {
       KeySchema: [{ AttributeName: "id", KeyType: "HASH" }],
@@ -246,14 +248,25 @@ describe("the CDK stack", () => {
     expect(json("ingest")).not.toMatch(
       /SubscribersTable|SuppressionsTable|SendsTable|EditionsTable|ses:|sqs:|secretsmanager/,
     );
-    // storyImport (POST /admin/stories): an upsert per story on the stories table, nothing else.
+    // storyImport (POST /admin/stories): an upsert per story on the stories table, and its audit entry.
     expect(statementsOf("storyImport").filter((s) => ![s.Action].flat()[0]?.startsWith("xray:"))).toEqual([
       {
         Effect: "Allow",
         Action: "dynamodb:UpdateItem",
         Resource: { "Fn::GetAtt": [expect.stringMatching(/^StoriesTable/), "Arn"] },
       },
+      {
+        Effect: "Allow",
+        Action: "dynamodb:PutItem",
+        Resource: { "Fn::GetAtt": [expect.stringMatching(/^AuditTable/), "Arn"] },
+      },
     ]);
+    // The team and the audit log: the api function alone reads them (the story import only records).
+    for (const fn of ["compose", "send", "sesEvents", "ingest"])
+      expect(json(fn)).not.toMatch(/TeamTable|AuditTable/);
+    expect(json("storyImport")).not.toMatch(/TeamTable/);
+    expect(json("api")).toMatch(/TeamTable/);
+    expect(json("api")).toMatch(/\/index\/byTokenHash/);
     for (const fn of ["compose", "send", "api", "sesEvents"]) expect(json(fn)).not.toMatch(/FeedsTable/);
     // The sign-up limits: only the api, only its conditional counters (update, and a read when full).
     const apiLimits = statementsOf("api").filter((s) => JSON.stringify(s.Resource).includes("LimitsTable"));

@@ -1,26 +1,92 @@
 import { createHash, timingSafeEqual } from "node:crypto";
+import type { TeamStore, VerifyJwt } from "../team/ports.js";
+import { type Caller, highestRole, LOCAL_OWNER_EMAIL } from "../team/roles.js";
+import { secretHash, TOKEN_PREFIX } from "../team/team-admin.js";
 import type { AdminAuth } from "./router.js";
 
-const digest = (s: string) => createHash("sha256").update(s).digest();
+/**
+ * The one auth check of every admin route: it maps whatever the request carries to a caller
+ * `{email, role, via}`, or says the credentials are missing (401) or not valid (403).
+ * - an IAM principal API Gateway authenticated (deployed scripts with AWS credentials) → owner;
+ * - `Authorization: Bearer <local admin token>` (admin-token file / DIGEST_ADMIN_TOKEN) → the local owner;
+ * - `Bearer dgt_…` → the member whose personal token it is (by its SHA-256; revoked, expired, or a
+ *   removed member's: refused);
+ * - `Bearer <JWT>` → verified by `verifyJwt`, then the member with its email, else its `groups`.
+ */
+export interface CallerAuthOptions {
+  /** The local admin token; none deployed. */
+  adminToken?: string | null;
+  /** Members and tokens; without it personal tokens are refused. */
+  team?: TeamStore | null;
+  /** JWT verification (deployed: Cognito through aws-jwt-verify); without it JWTs are refused. */
+  verifyJwt?: VerifyJwt | null;
+  clock?: () => Date;
+}
 
-/** Locally: `Authorization: Bearer <DIGEST_ADMIN_TOKEN>`, compared in constant time. */
-export function bearerTokenAuth(token: string): AdminAuth {
-  if (token.length < 16) throw new Error("the admin token must be at least 16 characters");
-  const expected = digest(token);
-  return (req) => {
+const digest = (s: string) => createHash("sha256").update(s).digest();
+/** lastUsedAt is written at most this often per token: a script's every call is no write. */
+const TOUCH_EVERY_MS = 60_000;
+const JWT_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
+
+export function callerAuth(opts: CallerAuthOptions = {}): AdminAuth {
+  const { adminToken = null, team = null, verifyJwt = null } = opts;
+  const clock = opts.clock ?? (() => new Date());
+  if (adminToken !== null && adminToken.length < 16)
+    throw new Error("the admin token must be at least 16 characters");
+  const expected = adminToken === null ? null : digest(adminToken);
+
+  async function personalToken(token: string): Promise<Caller | null> {
+    if (!team) return null;
+    const stored = await team.tokenByHash(secretHash(token));
+    const now = clock();
+    if (!stored || (stored.expiresAt !== null && stored.expiresAt <= now.toISOString())) return null;
+    let caller: Caller;
+    if (stored.localOwner) caller = { email: LOCAL_OWNER_EMAIL, role: "owner", via: "token" };
+    else {
+      const member = await team.getMember(stored.email);
+      if (!member) return null;
+      caller = { email: member.email, role: member.role, via: "token" };
+    }
+    const last = stored.lastUsedAt ? Date.parse(stored.lastUsedAt) : 0;
+    if (now.getTime() - last >= TOUCH_EVERY_MS)
+      await team.touchToken(stored.email, stored.id, now.toISOString());
+    return caller;
+  }
+
+  async function jwt(token: string): Promise<Caller | null> {
+    if (!verifyJwt) return null;
+    const identity = await verifyJwt(token);
+    if (!identity) return null;
+    const email = identity.email?.trim().toLowerCase() ?? null;
+    const member = email && team ? await team.getMember(email) : null;
+    if (member) return { email: member.email, role: member.role, via: "jwt" };
+    const role = highestRole(identity.groups);
+    return role ? { email: email ?? identity.subject, role, via: "jwt" } : null;
+  }
+
+  return async (req) => {
+    if (req.principal?.kind === "iam")
+      return { caller: { email: req.principal.id, role: "owner", via: "iam" } };
     const header = req.headers.authorization;
     if (!header) return "missing";
-    const match = /^Bearer\s+(.+)$/i.exec(header.trim());
+    const match = /^Bearer\s+(\S+)$/i.exec(header.trim());
     if (!match) return "denied";
-    return timingSafeEqual(digest(match[1] as string), expected) ? "ok" : "denied";
+    const token = match[1] as string;
+    let caller: Caller | null = null;
+    if (token.startsWith(TOKEN_PREFIX)) caller = await personalToken(token);
+    else if (JWT_SHAPE.test(token)) caller = await jwt(token);
+    else if (expected && timingSafeEqual(digest(token), expected))
+      caller = { email: LOCAL_OWNER_EMAIL, role: "owner", via: "admin-token" };
+    return caller ? { caller } : "denied";
   };
 }
 
-/**
- * Deployed: API Gateway has already authenticated the caller (IAM SigV4 or a JWT authorizer) and the
- * adapter puts the principal on the request; a request that reached an admin route without one was
- * not authenticated.
- */
+/** Locally, with only the admin token (what tests of other routes use): the local owner. */
+export function bearerTokenAuth(token: string): AdminAuth {
+  return callerAuth({ adminToken: token });
+}
+
+/** Deployed, before a team store is wired: only IAM principals API Gateway authenticated. */
 export function gatewayPrincipalAuth(): AdminAuth {
-  return (req) => (req.principal ? "ok" : req.headers.authorization ? "denied" : "missing");
+  return callerAuth();
 }

@@ -1,6 +1,7 @@
 import { normalizeEmail, parseSections } from "../subscribers/subscribers.js";
+import type { Caller, Role } from "../team/roles.js";
 import type { ApiContext } from "./context.js";
-import type { Route } from "./router.js";
+import type { Route, RouteAudit } from "./router.js";
 import { HttpError, type HttpRequest } from "./types.js";
 
 /**
@@ -105,16 +106,39 @@ export function pathEmail(params: Record<string, string>): string {
   return normalized.email;
 }
 
+/** Who may call an admin route (its least role) and how its writes are named in the audit log. */
+export interface RouteAccess {
+  role: Role;
+  audit?: RouteAudit;
+}
+
 /**
  * An admin route: `handle` parses the request, calls the core and maps its outcome to an answer. `C`:
  * the part of the API context it reads (a function that serves only this route builds only that).
+ * `access`: its least role (the router refuses a caller below it) and its audit name; a route without
+ * a role is the owner's.
  */
 export function adminRoute<C = ApiContext>(
   method: string,
   pattern: string,
   handle: Route<C>["handle"],
+  access?: RouteAccess,
 ): Route<C> {
-  return { method, pattern, admin: true, handle };
+  return { method, pattern, admin: true, handle, ...access };
+}
+
+/** The caller the router authenticated (every admin route but the anonymous ones has one). */
+export function callerOf(req: HttpRequest): Caller {
+  if (!req.caller) throw new Error("no caller on an admin request: the router's auth check did not run");
+  return req.caller;
+}
+
+/** Where consent evidence says an admin action came from: the caller's own note, the caller, the IP. */
+export function consentSource(req: HttpRequest, what: string, given: string | null | undefined): string {
+  const caller = req.caller;
+  const who = caller ? `${caller.email} (${caller.via})` : "an unknown caller";
+  const via = `${what} by ${who} from ${req.sourceIp ?? "unknown address"}`;
+  return given?.trim() ? `${given.trim().slice(0, 200)} (${via})` : via;
 }
 
 /** Core outcomes that stop an admin action, whichever operation it was. */

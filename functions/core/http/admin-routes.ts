@@ -3,6 +3,7 @@ import { jobRoutes } from "./admin-job-routes.js";
 import { storyRoutes } from "./admin-story-routes.js";
 import { subscriberRoutes } from "./admin-subscriber-routes.js";
 import { suppressionRoutes } from "./admin-suppression-routes.js";
+import { teamRoutes } from "./admin-team-routes.js";
 import type { ApiContext } from "./context.js";
 import type { Route } from "./router.js";
 
@@ -23,4 +24,5 @@ export const adminRoutes: Route<ApiContext>[] = [
   ...suppressionRoutes,
   ...editionRoutes,
   ...storyRoutes,
+  ...teamRoutes,
 ];

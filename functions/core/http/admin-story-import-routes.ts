@@ -77,6 +77,7 @@ const importStoriesRoute = adminRoute<StoryImportContext>(
     }
     return jsonResponse(200, answer);
   },
+  { role: "editor", audit: { action: "story.import", target: () => "stories" } },
 );
 
 /** The story import route. */

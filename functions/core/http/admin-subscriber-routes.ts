@@ -18,9 +18,11 @@ import {
   type SubscriberFilter,
 } from "../subscribers/subscriber-list.js";
 import { SUBSCRIBER_STATUSES, type SubscriberStatus, toView } from "../subscribers/subscribers.js";
+import { ERASED_TARGET } from "../team/ports.js";
 import {
   adminRoute,
   bad,
+  consentSource,
   jsonBody,
   MAX_IMPORT_REPORTS,
   optionalHour,
@@ -71,157 +73,196 @@ function subscriberFilter(req: HttpRequest, ctx: ApiContext): SubscriberFilter {
 
 const noSubscriber = (email: string) => `${email} is not a subscriber`;
 
-/** Where consent evidence says an admin action came from: the caller's own note, the principal, the IP. */
-function consentSource(req: HttpRequest, what: string, given: string | null | undefined): string {
-  const who = req.principal ? `${req.principal.kind} ${req.principal.id}` : "admin token";
-  const via = `${what} by ${who} from ${req.sourceIp ?? "unknown address"}`;
-  return given?.trim() ? `${given.trim().slice(0, 200)} (${via})` : via;
-}
+const listRoute = adminRoute(
+  "GET",
+  "/admin/subscribers",
+  async (req, _params, ctx) => {
+    const filter = subscriberFilter(req, ctx);
+    const limit = queryInt(req, "limit", 1, MAX_PAGE_SIZE, DEFAULT_PAGE_SIZE);
+    try {
+      const page = await listSubscribers(ctx, filter, req.query.cursor || null, limit);
+      return jsonResponse(200, { items: page.items.map(toView), nextCursor: page.nextCursor });
+    } catch (err) {
+      if (err instanceof InvalidCursorError) bad("cursor", err.message);
+      throw err;
+    }
+  },
+  { role: "viewer" },
+);
 
-const listRoute = adminRoute("GET", "/admin/subscribers", async (req, _params, ctx) => {
-  const filter = subscriberFilter(req, ctx);
-  const limit = queryInt(req, "limit", 1, MAX_PAGE_SIZE, DEFAULT_PAGE_SIZE);
-  try {
-    const page = await listSubscribers(ctx, filter, req.query.cursor || null, limit);
-    return jsonResponse(200, { items: page.items.map(toView), nextCursor: page.nextCursor });
-  } catch (err) {
-    if (err instanceof InvalidCursorError) bad("cursor", err.message);
-    throw err;
-  }
-});
-
-const addRoute = adminRoute("POST", "/admin/subscribers", async (req, _params, ctx) => {
-  const body = jsonBody(req, ["email", "name", "sections", "timezone", "deliveryHour", "status", "source"]);
-  const email = optionalString(body, "email", false);
-  if (email === undefined) bad("email", "email is required");
-  const status = body.status ?? "active";
-  if (status !== "active" && status !== "pending") bad("status", "status must be active or pending");
-  const result = await addSubscriber(ctx, {
-    email: email as string,
-    name: optionalString(body, "name"),
-    sections: optionalSections(body),
-    timezone: optionalString(body, "timezone"),
-    deliveryHour: optionalHour(body),
-    status,
-    consent: {
-      method: "admin",
-      at: ctx.clock().toISOString(),
-      source: consentSource(req, "added through the admin API", optionalString(body, "source")),
-    },
-  });
-  unlessStopped(result);
-  if ("blocked" in result) return jsonResponse(409, { error: result.note, reason: result.blocked });
-  const detail = await subscriberDetail(ctx, result.subscriber);
-  const location = `/admin/subscribers/${encodeURIComponent(detail.email)}`;
-  return result.outcome === "imported" ? jsonResponse(201, detail, { location }) : jsonResponse(200, detail);
-});
-
-const importRoute = adminRoute("POST", "/admin/subscribers/import", async (req, _params, ctx) => {
-  const type = (req.headers["content-type"] ?? "").toLowerCase();
-  if (!/^(text\/csv|application\/csv|text\/plain)\b/.test(type)) {
-    throw new HttpError(415, "send the CSV as the body with content-type: text/csv");
-  }
-  const pending = queryBool(req, "pending");
-  const lines = lineCount(req.body);
-  if (lines > SYNC_IMPORT_MAX_ROWS + 1) {
-    throw new HttpError(
-      413,
-      `the file has ${lines} lines; this route imports at most ${SYNC_IMPORT_MAX_ROWS} rows (API Gateway stops a request at 30 s): import it as a job, POST /admin/subscribers/import-jobs`,
-    );
-  }
-  const errors: { line: number; reason: string }[] = [];
-  const notes: { line: number; reason: string }[] = [];
-  let errorsOmitted = 0;
-  let notesOmitted = 0;
-  const onReport = (r: ImportReport) => {
-    const list = r.kind === "invalid" || r.kind === "failed" ? errors : notes;
-    if (list.length < MAX_IMPORT_REPORTS) list.push({ line: r.line, reason: r.reason });
-    else if (list === errors) errorsOmitted++;
-    else notesOmitted++;
-  };
-  let summary: Awaited<ReturnType<typeof importSubscriberCsv>>;
-  try {
-    summary = await importSubscriberCsv(ctx, req.body, {
-      status: pending ? "pending" : "active",
+const addRoute = adminRoute(
+  "POST",
+  "/admin/subscribers",
+  async (req, _params, ctx) => {
+    const body = jsonBody(req, ["email", "name", "sections", "timezone", "deliveryHour", "status", "source"]);
+    const email = optionalString(body, "email", false);
+    if (email === undefined) bad("email", "email is required");
+    const status = body.status ?? "active";
+    if (status !== "active" && status !== "pending") bad("status", "status must be active or pending");
+    const result = await addSubscriber(ctx, {
+      email: email as string,
+      name: optionalString(body, "name"),
+      sections: optionalSections(body),
+      timezone: optionalString(body, "timezone"),
+      deliveryHour: optionalHour(body),
+      status,
       consent: {
-        method: "import",
+        method: "admin",
         at: ctx.clock().toISOString(),
-        source: consentSource(req, "imported through the admin API", req.query.source),
+        source: consentSource(req, "added through the admin API", optionalString(body, "source")),
       },
-      onReport,
     });
-  } catch (err) {
-    // Only the header can stop an import before it starts; storage errors are 500s.
-    if (/^the (header|file)/.test((err as Error).message)) bad("body", (err as Error).message);
-    throw err;
-  }
-  return jsonResponse(200, {
-    ...summary,
-    errors,
-    ...(errorsOmitted ? { errorsOmitted } : {}),
-    notes,
-    ...(notesOmitted ? { notesOmitted } : {}),
-  });
-});
+    unlessStopped(result);
+    if ("blocked" in result) return jsonResponse(409, { error: result.note, reason: result.blocked });
+    const detail = await subscriberDetail(ctx, result.subscriber);
+    const location = `/admin/subscribers/${encodeURIComponent(detail.email)}`;
+    return result.outcome === "imported"
+      ? jsonResponse(201, detail, { location })
+      : jsonResponse(200, detail);
+  },
+  { role: "owner", audit: { action: "subscriber.add", target: (_p, body) => String(body?.email ?? "") } },
+);
 
-const exportRoute = adminRoute("GET", "/admin/subscribers/export", async (req, _params, ctx) => {
-  const format = queryChoice(req, "format", ["csv", "json"] as const) ?? "csv";
-  const filter = subscriberFilter(req, ctx);
-  const views = [];
-  for await (const s of allSubscribers(ctx, filter)) {
-    if (views.length === SYNC_EXPORT_MAX_ROWS) {
+const importRoute = adminRoute(
+  "POST",
+  "/admin/subscribers/import",
+  async (req, _params, ctx) => {
+    const type = (req.headers["content-type"] ?? "").toLowerCase();
+    if (!/^(text\/csv|application\/csv|text\/plain)\b/.test(type)) {
+      throw new HttpError(415, "send the CSV as the body with content-type: text/csv");
+    }
+    const pending = queryBool(req, "pending");
+    const lines = lineCount(req.body);
+    if (lines > SYNC_IMPORT_MAX_ROWS + 1) {
       throw new HttpError(
         413,
-        `more than ${SYNC_EXPORT_MAX_ROWS} subscribers match (Lambda answers at most 6 MB): export them as a job, POST /admin/subscribers/export-jobs`,
+        `the file has ${lines} lines; this route imports at most ${SYNC_IMPORT_MAX_ROWS} rows (API Gateway stops a request at 30 s): import it as a job, POST /admin/subscribers/import-jobs`,
       );
     }
-    views.push(toView(s));
-  }
-  views.sort((a, b) => (a.email < b.email ? -1 : a.email > b.email ? 1 : 0));
-  const day = ctx.clock().toISOString().slice(0, 10);
-  if (format === "json") return jsonResponse(200, views);
-  const body = [SUBSCRIBER_CSV_HEADER, ...views.map(subscriberCsvLine)].join("\r\n");
-  return textResponse(200, `${body}\r\n`, "text/csv; charset=utf-8", {
-    "content-disposition": `attachment; filename="subscribers-${day}.csv"`,
-  });
-});
+    const errors: { line: number; reason: string }[] = [];
+    const notes: { line: number; reason: string }[] = [];
+    let errorsOmitted = 0;
+    let notesOmitted = 0;
+    const onReport = (r: ImportReport) => {
+      const list = r.kind === "invalid" || r.kind === "failed" ? errors : notes;
+      if (list.length < MAX_IMPORT_REPORTS) list.push({ line: r.line, reason: r.reason });
+      else if (list === errors) errorsOmitted++;
+      else notesOmitted++;
+    };
+    let summary: Awaited<ReturnType<typeof importSubscriberCsv>>;
+    try {
+      summary = await importSubscriberCsv(ctx, req.body, {
+        status: pending ? "pending" : "active",
+        consent: {
+          method: "import",
+          at: ctx.clock().toISOString(),
+          source: consentSource(req, "imported through the admin API", req.query.source),
+        },
+        onReport,
+      });
+    } catch (err) {
+      // Only the header can stop an import before it starts; storage errors are 500s.
+      if (/^the (header|file)/.test((err as Error).message)) bad("body", (err as Error).message);
+      throw err;
+    }
+    return jsonResponse(200, {
+      ...summary,
+      errors,
+      ...(errorsOmitted ? { errorsOmitted } : {}),
+      notes,
+      ...(notesOmitted ? { notesOmitted } : {}),
+    });
+  },
+  { role: "owner", audit: { action: "subscriber.import", target: () => "subscribers" } },
+);
 
-const showRoute = adminRoute("GET", "/admin/subscribers/{email}", async (_req, params, ctx) => {
-  const email = pathEmail(params);
-  const s = await findSubscriber(ctx, email);
-  if (!s) throw new HttpError(404, noSubscriber(email));
-  return jsonResponse(200, await subscriberDetail(ctx, s));
-});
+const exportRoute = adminRoute(
+  "GET",
+  "/admin/subscribers/export",
+  async (req, _params, ctx) => {
+    const format = queryChoice(req, "format", ["csv", "json"] as const) ?? "csv";
+    const filter = subscriberFilter(req, ctx);
+    const views = [];
+    for await (const s of allSubscribers(ctx, filter)) {
+      if (views.length === SYNC_EXPORT_MAX_ROWS) {
+        throw new HttpError(
+          413,
+          `more than ${SYNC_EXPORT_MAX_ROWS} subscribers match (Lambda answers at most 6 MB): export them as a job, POST /admin/subscribers/export-jobs`,
+        );
+      }
+      views.push(toView(s));
+    }
+    views.sort((a, b) => (a.email < b.email ? -1 : a.email > b.email ? 1 : 0));
+    const day = ctx.clock().toISOString().slice(0, 10);
+    if (format === "json") return jsonResponse(200, views);
+    const body = [SUBSCRIBER_CSV_HEADER, ...views.map(subscriberCsvLine)].join("\r\n");
+    return textResponse(200, `${body}\r\n`, "text/csv; charset=utf-8", {
+      "content-disposition": `attachment; filename="subscribers-${day}.csv"`,
+    });
+  },
+  { role: "owner" },
+);
 
-const updateRoute = adminRoute("PATCH", "/admin/subscribers/{email}", async (req, params, ctx) => {
-  const email = pathEmail(params);
-  const body = jsonBody(req, ["name", "sections", "timezone", "deliveryHour", "status"]);
-  const status = body.status;
-  if (status !== undefined && status !== "active" && status !== "paused" && status !== "unsubscribed") {
-    bad("status", "status can only be set to active (from paused), paused or unsubscribed");
-  }
-  const patch: SubscriberPatch = {
-    name: optionalString(body, "name"),
-    sections: optionalSections(body),
-    timezone: optionalString(body, "timezone"),
-    deliveryHour: optionalHour(body),
-    status: status as SubscriberPatch["status"],
-  };
-  const result = await updateSubscriber(ctx, email, patch);
-  unlessStopped(result, noSubscriber(email));
-  return jsonResponse(200, await subscriberDetail(ctx, result.subscriber));
-});
+const showRoute = adminRoute(
+  "GET",
+  "/admin/subscribers/{email}",
+  async (_req, params, ctx) => {
+    const email = pathEmail(params);
+    const s = await findSubscriber(ctx, email);
+    if (!s) throw new HttpError(404, noSubscriber(email));
+    return jsonResponse(200, await subscriberDetail(ctx, s));
+  },
+  { role: "viewer" },
+);
 
-const deleteRoute = adminRoute("DELETE", "/admin/subscribers/{email}", async (req, params, ctx) => {
-  const email = pathEmail(params);
-  if (queryBool(req, "erase")) {
-    unlessStopped(await eraseSubscriber(ctx, email), noSubscriber(email));
-    return jsonResponse(200, { erased: true });
-  }
-  const result = await unsubscribeSubscriber(ctx, email);
-  unlessStopped(result, noSubscriber(email));
-  return jsonResponse(200, await subscriberDetail(ctx, result.subscriber));
-});
+const updateRoute = adminRoute(
+  "PATCH",
+  "/admin/subscribers/{email}",
+  async (req, params, ctx) => {
+    const email = pathEmail(params);
+    const body = jsonBody(req, ["name", "sections", "timezone", "deliveryHour", "status"]);
+    const status = body.status;
+    if (status !== undefined && status !== "active" && status !== "paused" && status !== "unsubscribed") {
+      bad("status", "status can only be set to active (from paused), paused or unsubscribed");
+    }
+    const patch: SubscriberPatch = {
+      name: optionalString(body, "name"),
+      sections: optionalSections(body),
+      timezone: optionalString(body, "timezone"),
+      deliveryHour: optionalHour(body),
+      status: status as SubscriberPatch["status"],
+    };
+    const result = await updateSubscriber(ctx, email, patch);
+    unlessStopped(result, noSubscriber(email));
+    return jsonResponse(200, await subscriberDetail(ctx, result.subscriber));
+  },
+  { role: "owner", audit: { action: "subscriber.update" } },
+);
+
+const deleteRoute = adminRoute(
+  "DELETE",
+  "/admin/subscribers/{email}",
+  async (req, params, ctx) => {
+    const email = pathEmail(params);
+    if (queryBool(req, "erase")) {
+      unlessStopped(await eraseSubscriber(ctx, email), noSubscriber(email));
+      // An erasure leaves no address behind: in the audit log neither.
+      return {
+        ...jsonResponse(200, { erased: true }),
+        audit: { target: ERASED_TARGET, summary: "erased → 200" },
+      };
+    }
+    const result = await unsubscribeSubscriber(ctx, email);
+    unlessStopped(result, noSubscriber(email));
+    return jsonResponse(200, await subscriberDetail(ctx, result.subscriber));
+  },
+  {
+    role: "owner",
+    audit: {
+      action: (req) => (queryBool(req, "erase") ? "subscriber.erase" : "subscriber.unsubscribe"),
+    },
+  },
+);
 
 /** Largest subscriber CSV `digest serve` reads (~100k rows fit; API Gateway itself stops at 10 MB). */
 export const MAX_SUBSCRIBER_CSV_BYTES = 50 * 1024 * 1024;

@@ -11,6 +11,7 @@ import type {
 import type { RateLimitStore } from "../subscribers/rate-limits.js";
 import type { SigningKey } from "../subscribers/tokens.js";
 import type { TransactionalMail } from "../subscribers/transactional.js";
+import type { AuditLog, TeamStore } from "../team/ports.js";
 
 /** Everything the HTTP routes need; built by `digest serve` locally and by the api Lambda deployed. */
 export interface ApiContext {
@@ -30,6 +31,10 @@ export interface ApiContext {
   outbox?: Outbox | null;
   /** Import and export jobs (their records, files and starter); absent, the job routes answer 501. */
   jobs?: JobDeps | null;
+  /** Members, tokens and sign-in codes; absent, the team routes answer 501. */
+  team?: TeamStore | null;
+  /** Where admin writes are recorded; absent, nothing is (and GET /admin/audit answers 501). */
+  audit?: AuditLog | null;
 }
 
 /** The API context over the stores and keys the sender already uses. */

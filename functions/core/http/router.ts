@@ -1,19 +1,37 @@
+import type { AuditEntry } from "../team/ports.js";
+import { type Caller, hasRole, type Role, refusal } from "../team/roles.js";
+import { auditEntryFor } from "./audit-entry.js";
 import { HttpError, type HttpRequest, type HttpResponse, jsonResponse } from "./types.js";
 
 /**
  * One router for every HTTP entry point. Routes are matched by method and path pattern; routes marked
- * `admin` pass the single admin authorisation check here, nowhere else.
+ * `admin` pass the single admin authorisation check here, nowhere else: the caller's credentials, then
+ * the route's least role. Every admin write that succeeded is recorded in the audit log here too.
  */
 
-export type AdminAuthResult = "ok" | "missing" | "denied";
-/** Decides whether a request carries admin credentials: none → 401, wrong → 403. */
-export type AdminAuth = (req: HttpRequest) => AdminAuthResult;
+export type AdminAuthResult = { caller: Caller } | "missing" | "denied";
+/** Decides who the caller is: no credentials → 401, credentials not valid → 403 (admin-auth.ts). */
+export type AdminAuth = (req: HttpRequest) => Promise<AdminAuthResult>;
+
+/** How an admin write is named in the audit log. */
+export interface RouteAudit {
+  /** Dotted, e.g. "subscriber.add"; a function when the request decides (erase or unsubscribe). */
+  action: string | ((req: HttpRequest) => string);
+  /** The id it touched; the route's first path parameter unless given. */
+  target?: (params: Record<string, string>, body: Record<string, unknown> | null) => string;
+}
 
 export interface Route<C> {
   method: string;
   /** Literal segments and {params}, e.g. "/admin/subscribers/{email}". */
   pattern: string;
   admin?: boolean;
+  /** The least role that may call this admin route (owner unless set: a route that forgot is not open). */
+  role?: Role;
+  /** An admin route anyone may call (the sign-in code exchange): JSON errors, no credentials checked. */
+  anonymous?: boolean;
+  /** How its writes are named in the audit log (non-GET admin routes). */
+  audit?: RouteAudit;
   /** Largest request body this route reads; DEFAULT_MAX_BODY_BYTES unless set (imports set their own). */
   maxBodyBytes?: number;
   handle(req: HttpRequest, params: Record<string, string>, ctx: C): Promise<HttpResponse>;
@@ -24,6 +42,10 @@ export interface RouterOptions<C> {
   /** How a 4xx from a public (non-admin) route is shown; admin routes always answer JSON. */
   renderError?: (status: number, message: string, req: HttpRequest) => HttpResponse;
   onError?: (err: unknown, req: HttpRequest) => void;
+  /** Records an admin write (absent: nothing is recorded, e.g. a test's own router). */
+  audit?: ((entry: AuditEntry) => Promise<void>) | null;
+  /** The audit log's clock (tests shift it). */
+  clock?: () => Date;
   context: C;
 }
 
@@ -63,6 +85,18 @@ function match(pattern: string, path: string): Record<string, string> | null {
   return params;
 }
 
+/**
+ * Records an entry; a failure to record is reported (onError) but does not turn the write that
+ * already happened into an error its caller would retry.
+ */
+async function recordQuietly<C>(options: RouterOptions<C>, entry: AuditEntry, req: HttpRequest) {
+  try {
+    await options.audit?.(entry);
+  } catch (err) {
+    options.onError?.(err, req);
+  }
+}
+
 const methodOf = (method: string) => (method.toUpperCase() === "HEAD" ? "GET" : method.toUpperCase());
 
 export function createRouter<C>(routes: Route<C>[], options: RouterOptions<C>): HttpHandler {
@@ -100,8 +134,8 @@ export function createRouter<C>(routes: Route<C>[], options: RouterOptions<C>): 
         return tooLarge(req.method, req.path);
       }
       try {
-        if (isAdmin) {
-          const auth = options.adminAuth(req);
+        if (isAdmin && !route.anonymous) {
+          const auth = await options.adminAuth(req);
           if (auth === "missing") {
             return jsonResponse(
               401,
@@ -110,8 +144,18 @@ export function createRouter<C>(routes: Route<C>[], options: RouterOptions<C>): 
             );
           }
           if (auth === "denied") return jsonResponse(403, { error: "not allowed" });
+          const need = route.role ?? "owner";
+          if (!hasRole(auth.caller.role, need))
+            return jsonResponse(403, { error: refusal(need, auth.caller.role), need });
+          req.caller = auth.caller;
         }
-        return await route.handle(req, params, options.context);
+        const response = await route.handle(req, params, options.context);
+        if (isAdmin && method !== "GET" && response.status < 400 && options.audit) {
+          const entry = auditEntryFor(route, req, params, response, options.clock?.() ?? new Date());
+          if (entry) await recordQuietly(options, entry, req);
+        }
+        const { audit: _audit, ...answer } = response;
+        return answer;
       } catch (err) {
         if (err instanceof HttpError) {
           if (isAdmin || !options.renderError) {

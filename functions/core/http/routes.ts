@@ -25,5 +25,7 @@ export function createApi(
     adminAuth,
     onError,
     renderError: (status, message) => errorPage(context.config, status, message),
+    audit: context.audit ? (entry) => context.audit?.record(entry) ?? Promise.resolve() : null,
+    clock: context.clock,
   });
 }

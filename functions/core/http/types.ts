@@ -1,3 +1,5 @@
+import type { Caller } from "../team/roles.js";
+
 /**
  * The HTTP shapes the core's routes work with, independent of where a request comes from: the local
  * `digest serve` server and the API Gateway handler both translate into these.
@@ -14,12 +16,19 @@ export interface HttpRequest {
   sourceIp: string | null;
   /** Set by a deployed adapter when API Gateway authenticated the caller (IAM or JWT). */
   principal?: { kind: "iam" | "jwt"; id: string } | null;
+  /** Who is calling an admin route: set by the router's auth check (admin-auth.ts), read by handlers. */
+  caller?: Caller | null;
 }
 
 export interface HttpResponse {
   status: number;
   headers: Record<string, string>;
   body: string;
+  /**
+   * What the route tells the audit log beyond what the router knows (a before/after summary, the
+   * target); the router removes it before answering.
+   */
+  audit?: { summary?: string; target?: string };
 }
 
 /** A 4xx the route decided on: rendered as JSON for the API, as a page for public routes. */

@@ -1,4 +1,5 @@
 import type { EditionStore, Outbox, SendLedger } from "../kernel/ports.js";
+import type { AuditLog } from "../team/ports.js";
 import type { SubscriberAdminDeps } from "./subscriber-admin.js";
 import { type Invalid, invalid } from "./subscriber-input.js";
 import { normalizeEmail, type Subscriber } from "./subscribers.js";
@@ -9,6 +10,8 @@ export interface ErasureDeps extends SubscriberAdminDeps {
   editions: Pick<EditionStore, "idsOfDay" | "getStatus">;
   /** The local outbox; null or absent when there is none (deployed). */
   outbox?: Pick<Outbox, "eraseRecipient"> | null;
+  /** The audit log, whose entries about the person lose their address; absent where there is none. */
+  audit?: Pick<AuditLog, "forget"> | null;
 }
 
 export type EraseResult =
@@ -77,7 +80,8 @@ async function eraseLedgerEntries(deps: ErasureDeps, subscriber: Subscriber): Pr
  * quote the address, message ids, open/click/soft-bounce times: each entry keeps only its state under
  * a random key, so editions still count what they sent), and every outbox copy (sent editions,
  * confirmations, test sends). What stays is one suppression entry under the address's keyed hash, so
- * the address is never mailed or re-added again, and a later sign-up of it is refused.
+ * the address is never mailed or re-added again, and a later sign-up of it is refused. The audit log's
+ * entries about the person keep who did what and when, with "(erased)" for the address.
  *
  * An edition still sending keeps the entry under its key with nothing but its state ("sent", else
  * "rejected") for a day: a sender that read the record just before the erasure then finds the
@@ -106,6 +110,7 @@ export async function eraseSubscriber(deps: ErasureDeps, rawEmail: string): Prom
   if (listed) await deps.suppressions.remove(email);
   const ledgerEntries = record ? await eraseLedgerEntries(deps, record) : 0;
   if (record) await deps.subscribers.delete(email);
+  await deps.audit?.forget(email);
   const outboxFiles = (await deps.outbox?.eraseRecipient?.(email)) ?? 0;
   return {
     outcome: "erased",

@@ -1,5 +1,6 @@
 import { composeEdition } from "../../core/edition/compose.js";
 import { dayInZone } from "../../core/kernel/dates.js";
+import { teamApprovers } from "../../core/team/team-admin.js";
 import { type Io, parseFlags, requireDay, UsageError } from "../cli-support.js";
 import type { Runtime } from "../runtime.js";
 import { notifyApprovers } from "./edition-approval.js";
@@ -18,7 +19,7 @@ export async function composeCommand(rt: Runtime, io: Io, args: string[]): Promi
     io.out(composed.reason);
     return 0;
   }
-  if (composed.kind === "edition") await notifyApprovers(io, deps, composed);
+  if (composed.kind === "edition") await notifyApprovers(io, deps, composed, teamApprovers(rt.team()));
   const { edition } = composed;
   io.out(
     `edition=${edition.editionId} status=${edition.status} stories=${edition.stories.length} sections=${edition.sections.join(",")}`,

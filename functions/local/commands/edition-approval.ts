@@ -1,6 +1,6 @@
 import type { QueueRunDeps } from "../../core/delivery/queue-run.js";
 import { approvalGate, approveEdition, holdEdition } from "../../core/edition/approval.js";
-import { requestApproval } from "../../core/edition/approval-mail.js";
+import { type ApproverDirectory, requestApproval } from "../../core/edition/approval-mail.js";
 import type { ComposeResult } from "../../core/edition/compose.js";
 import type { EditionRecord } from "../../core/kernel/ports.js";
 import { CommandError, type Io, parseFlags, UsageError } from "../cli-support.js";
@@ -20,9 +20,10 @@ export async function notifyApprovers(
   io: Io,
   deps: QueueRunDeps,
   composed: Extract<ComposeResult, { kind: "edition" }>,
+  team: ApproverDirectory | null = null,
 ): Promise<void> {
   if (!composed.composedNow || composed.edition.status !== "awaiting-approval") return;
-  const { sent, failed } = await requestApproval(deps, composed.edition);
+  const { sent, failed } = await requestApproval({ ...deps, team }, composed.edition);
   if (sent.length > 0) io.err(`approval requested from ${sent.join(", ")}`);
   else if (failed.length === 0)
     io.err("approval requested from nobody: set approvalNotify (DIGEST_APPROVAL_NOTIFY)");
@@ -38,9 +39,9 @@ export async function waitForApproval(
   io: Io,
   deps: QueueRunDeps,
   composed: Extract<ComposeResult, { kind: "edition" }>,
-  opts: { wait: boolean; sleep?: (ms: number) => Promise<void> },
+  opts: { wait: boolean; sleep?: (ms: number) => Promise<void>; team?: ApproverDirectory | null },
 ): Promise<EditionRecord | null> {
-  await notifyApprovers(io, deps, composed);
+  await notifyApprovers(io, deps, composed, opts.team ?? null);
   const sleep = opts.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   let gate = await approvalGate(deps, composed.edition);
   while (!gate.go && gate.until && opts.wait) {

@@ -7,6 +7,7 @@ import type { SendSummary } from "../../core/delivery/send-summary.js";
 import { composeEdition } from "../../core/edition/compose.js";
 import { dayInZone } from "../../core/kernel/dates.js";
 import type { EditionRecord } from "../../core/kernel/ports.js";
+import { teamApprovers } from "../../core/team/team-admin.js";
 import { CommandError, type Io, parseFlags, requireDay, UsageError } from "../cli-support.js";
 import type { Runtime } from "../runtime.js";
 import { dryRunCommand } from "./dry-run.js";
@@ -56,7 +57,10 @@ export async function sendCommand(rt: Runtime, io: Io, args: string[]): Promise<
       `edition ${composed.edition.editionId} was cancelled (digest editions cancel): it is not resumed; nothing sent`,
     );
   }
-  const edition = await waitForApproval(io, deps, composed, { wait: !values["no-wait"] });
+  const edition = await waitForApproval(io, deps, composed, {
+    wait: !values["no-wait"],
+    team: teamApprovers(rt.team()),
+  });
   if (!edition) return 0;
   const leftOut = Object.values(edition.leftOutBySection).reduce((a, b) => a + b, 0);
   if (leftOut > 0)

@@ -1,10 +1,11 @@
 import { randomBytes } from "node:crypto";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { bearerTokenAuth } from "../../core/http/admin-auth.js";
+import { callerAuth } from "../../core/http/admin-auth.js";
 import { storyImportRoutes } from "../../core/http/admin-story-import-routes.js";
 import type { HttpHandler } from "../../core/http/router.js";
 import { apiFunctionRoutes, createApi } from "../../core/http/routes.js";
+import { mintSignInCode } from "../../core/team/team-admin.js";
 import { type Io, parseFlags, UsageError } from "../cli-support.js";
 import { withConsole } from "../console-assets.js";
 import { delegatingHandler, simpleHandler, startHttpServer } from "../http-server.js";
@@ -44,6 +45,8 @@ function parsePort(value: string | undefined, fallback: number): number {
 /** A running `digest serve`: where it listens, and how to stop it. */
 export interface ApiServer {
   url: string;
+  /** The one-time sign-in link of the local owner (printed as `admin console: <link>`). */
+  consoleLink: string;
   close(): Promise<void>;
 }
 
@@ -64,18 +67,21 @@ export async function startApiServer(
     { port },
   );
   let admin: { token: string; from: string };
+  let consoleLink: string;
   try {
     // Links in pages and emails point at this server unless a public base URL is configured.
     if (!rt.publicBaseUrlConfigured) rt.config.publicBaseUrl = server.url;
     admin = await localAdminToken(rt.home, env);
     const context = await rt.apiContext();
+    // A new one-time code each start (15 minutes): the console exchanges it for a 12-hour session.
+    consoleLink = `${server.url}/console/#signin=${await mintSignInCode(rt.team(), context.clock())}`;
     // Every route in one process: what deployed is the api function and the story-import function.
     // The admin console (console/dist) under /console/, in front of the API it calls.
     handle = withConsole(
       createApi(
         [...apiFunctionRoutes, ...storyImportRoutes],
         context,
-        bearerTokenAuth(admin.token),
+        callerAuth({ adminToken: admin.token, team: context.team, clock: context.clock }),
         (err, req) => io.err(`${req.method} ${req.path}: ${(err as Error).stack ?? err}`),
       ),
       () => server.url,
@@ -85,8 +91,9 @@ export async function startApiServer(
     throw err;
   }
   io.out(`listening on ${server.url}`);
+  io.out(`admin console: ${consoleLink}`);
   io.err(`admin API: Authorization: Bearer <token from ${admin.from}>; links use ${rt.config.publicBaseUrl}`);
-  return { url: server.url, close: () => server.close() };
+  return { url: server.url, consoleLink, close: () => server.close() };
 }
 
 /**

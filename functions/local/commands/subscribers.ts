@@ -338,6 +338,7 @@ export async function eraseSubscriberCommand(rt: Runtime, io: Io, args: string[]
       ledger: new DynamoSendLedger(rt.db, rt.tables.sends),
       editions: new DynamoEditionStore(rt.db, rt.tables.editions),
       outbox: rt.outboxRoot ? new FolderOutbox(rt.outboxRoot) : null,
+      audit: rt.auditLog(),
     },
     email,
   );

@@ -140,5 +140,41 @@ export function everyApiRoute(): void {
       const cancelled = await twin.admin<{ status: string }>("POST", `/admin/editions/${editionId}/cancel`);
       expect(cancelled.status).toBe("cancelled");
     });
+
+    it("admin routes: the team, its tokens and the audit log, as an IAM principal (an owner)", async () => {
+      const me = await twin.admin<{ role: string; via: string }>("GET", "/admin/me");
+      expect(me).toMatchObject({ role: "owner", via: "iam" });
+      await twin.admin("POST", "/admin/team", { email: "ed@example.com", role: "editor" });
+      await twin.admin("PATCH", "/admin/team/ed%40example.com", { role: "viewer" });
+      const made = await twin.admin<{ id: string; token: string }>(
+        "POST",
+        "/admin/team/ed%40example.com/tokens",
+        {
+          label: "script",
+        },
+      );
+      const tokens = await twin.admin<{ items: { id: string }[] }>(
+        "GET",
+        "/admin/team/ed%40example.com/tokens",
+      );
+      expect(tokens.items.map((t) => t.id)).toEqual([made.id]);
+      await twin.admin("DELETE", `/admin/team/ed%40example.com/tokens/${made.id}`);
+      await twin.admin("DELETE", "/admin/team/ed%40example.com");
+      expect(await twin.admin("GET", "/admin/team")).toEqual({ items: [] });
+      const audit = await twin.admin<{ items: { action: string; via: string }[] }>(
+        "GET",
+        "/admin/audit?limit=6",
+      );
+      expect(audit.items.map((e) => e.action)).toEqual([
+        "team.remove",
+        "team.token.revoke",
+        "team.token.create",
+        "team.role",
+        "team.add",
+        "edition.cancel",
+      ]);
+      expect(audit.items.every((e) => e.via === "iam")).toBe(true);
+      expect(JSON.stringify(audit)).not.toContain(made.token);
+    });
   });
 }

@@ -1,0 +1,184 @@
+import {
+  DeleteCommand,
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+} from "@aws-sdk/lib-dynamodb";
+import type { Member, StoredSignInCode, StoredToken, TeamStore } from "../../core/team/ports.js";
+import { isConditionalCheckFailed } from "./client.js";
+
+/**
+ * The team in its table (schema.ts `team`): members under pk "members" (sk the email), each member's
+ * tokens under pk "tokens#<email>" (sk the id, `tokenHash` the SHA-256), sign-in codes under pk
+ * "signin" (sk the code's hash). A token is found through the byTokenHash index (keys only), then read
+ * from the table consistently, so a revoked token is refused at once even while the index lags.
+ */
+const MEMBERS = "members";
+const SIGN_IN = "signin";
+const tokensOf = (email: string) => `tokens#${email}`;
+const epoch = (iso: string) => Math.floor(Date.parse(iso) / 1000);
+
+export class DynamoTeamStore implements TeamStore {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly table: string,
+  ) {}
+
+  private async queryAll(pk: string): Promise<Record<string, unknown>[]> {
+    const items: Record<string, unknown>[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const res = await this.db.send(
+        new QueryCommand({
+          TableName: this.table,
+          KeyConditionExpression: "pk = :pk",
+          ExpressionAttributeValues: { ":pk": pk },
+          ConsistentRead: true,
+          ExclusiveStartKey: start,
+        }),
+      );
+      items.push(...(res.Items ?? []));
+      start = res.LastEvaluatedKey;
+    } while (start);
+    return items;
+  }
+
+  async listMembers(): Promise<Member[]> {
+    return (await this.queryAll(MEMBERS)).map(toMember);
+  }
+
+  async getMember(email: string): Promise<Member | null> {
+    const res = await this.db.send(
+      new GetCommand({ TableName: this.table, Key: { pk: MEMBERS, sk: email }, ConsistentRead: true }),
+    );
+    return res.Item ? toMember(res.Item) : null;
+  }
+
+  async putMember(m: Member): Promise<void> {
+    await this.db.send(new PutCommand({ TableName: this.table, Item: { pk: MEMBERS, sk: m.email, ...m } }));
+  }
+
+  async deleteMember(email: string): Promise<boolean> {
+    const res = await this.db.send(
+      new DeleteCommand({ TableName: this.table, Key: { pk: MEMBERS, sk: email }, ReturnValues: "ALL_OLD" }),
+    );
+    // Their tokens go too (the auth check also refuses a token whose member is gone).
+    for (const t of await this.queryAll(tokensOf(email)))
+      await this.db.send(new DeleteCommand({ TableName: this.table, Key: { pk: t.pk, sk: t.sk } }));
+    return res.Attributes !== undefined;
+  }
+
+  async putToken(t: StoredToken): Promise<void> {
+    const { hash, ...rest } = t;
+    await this.db.send(
+      new PutCommand({
+        TableName: this.table,
+        Item: {
+          pk: tokensOf(t.email),
+          sk: t.id,
+          tokenHash: hash,
+          ...rest,
+          ...(t.expiresAt ? { expiresAtEpoch: epoch(t.expiresAt) } : {}),
+        },
+      }),
+    );
+  }
+
+  async tokenByHash(hash: string): Promise<StoredToken | null> {
+    const res = await this.db.send(
+      new QueryCommand({
+        TableName: this.table,
+        IndexName: "byTokenHash",
+        KeyConditionExpression: "tokenHash = :h",
+        ExpressionAttributeValues: { ":h": hash },
+        Limit: 1,
+      }),
+    );
+    const key = res.Items?.[0];
+    if (!key) return null;
+    const item = await this.db.send(
+      new GetCommand({ TableName: this.table, Key: { pk: key.pk, sk: key.sk }, ConsistentRead: true }),
+    );
+    return item.Item && item.Item.tokenHash === hash ? toToken(item.Item) : null;
+  }
+
+  async listTokens(email: string): Promise<StoredToken[]> {
+    return (await this.queryAll(tokensOf(email))).map(toToken);
+  }
+
+  async deleteToken(email: string, id: string): Promise<boolean> {
+    const res = await this.db.send(
+      new DeleteCommand({
+        TableName: this.table,
+        Key: { pk: tokensOf(email), sk: id },
+        ReturnValues: "ALL_OLD",
+      }),
+    );
+    return res.Attributes !== undefined;
+  }
+
+  async touchToken(email: string, id: string, at: string): Promise<void> {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { pk: tokensOf(email), sk: id },
+          UpdateExpression: "SET lastUsedAt = :at",
+          ConditionExpression: "attribute_exists(pk)",
+          ExpressionAttributeValues: { ":at": at },
+        }),
+      );
+    } catch (err) {
+      // Revoked meanwhile: nothing to record.
+      if (!isConditionalCheckFailed(err)) throw err;
+    }
+  }
+
+  async putSignInCode(c: StoredSignInCode): Promise<void> {
+    await this.db.send(
+      new PutCommand({
+        TableName: this.table,
+        Item: {
+          pk: SIGN_IN,
+          sk: c.hash,
+          email: c.email,
+          expiresAt: c.expiresAt,
+          expiresAtEpoch: epoch(c.expiresAt),
+        },
+      }),
+    );
+  }
+
+  async takeSignInCode(hash: string): Promise<StoredSignInCode | null> {
+    // One DeleteItem returning what it deleted: of two concurrent uses only one gets the code.
+    const res = await this.db.send(
+      new DeleteCommand({ TableName: this.table, Key: { pk: SIGN_IN, sk: hash }, ReturnValues: "ALL_OLD" }),
+    );
+    const item = res.Attributes;
+    return item ? { hash, email: String(item.email), expiresAt: String(item.expiresAt) } : null;
+  }
+}
+
+function toMember(item: Record<string, unknown>): Member {
+  return {
+    email: String(item.email),
+    role: item.role as Member["role"],
+    createdAt: String(item.createdAt),
+    addedBy: String(item.addedBy ?? ""),
+  };
+}
+
+function toToken(item: Record<string, unknown>): StoredToken {
+  return {
+    id: String(item.id),
+    email: String(item.email),
+    hash: String(item.tokenHash),
+    label: String(item.label ?? ""),
+    createdAt: String(item.createdAt),
+    lastUsedAt: typeof item.lastUsedAt === "string" ? item.lastUsedAt : null,
+    expiresAt: typeof item.expiresAt === "string" ? item.expiresAt : null,
+    ...(item.localOwner === true ? { localOwner: true } : {}),
+  };
+}
