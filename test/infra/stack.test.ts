@@ -248,7 +248,8 @@ describe("the CDK stack", () => {
     expect(json("ingest")).not.toMatch(
       /SubscribersTable|SuppressionsTable|SendsTable|EditionsTable|ses:|sqs:|secretsmanager/,
     );
-    // storyImport (POST /admin/stories): an upsert per story on the stories table, and its audit entry.
+    // storyImport (POST /admin/stories): an upsert per story on the stories table, its audit entry, and
+    // the one auth check's personal-token lookup (the index, a Get, its use recorded).
     expect(statementsOf("storyImport").filter((s) => ![s.Action].flat()[0]?.startsWith("xray:"))).toEqual([
       {
         Effect: "Allow",
@@ -260,11 +261,26 @@ describe("the CDK stack", () => {
         Action: "dynamodb:PutItem",
         Resource: { "Fn::GetAtt": [expect.stringMatching(/^AuditTable/), "Arn"] },
       },
+      {
+        Effect: "Allow",
+        Action: ["dynamodb:GetItem", "dynamodb:UpdateItem"],
+        Resource: { "Fn::GetAtt": [expect.stringMatching(/^TeamTable/), "Arn"] },
+      },
+      {
+        Effect: "Allow",
+        Action: "dynamodb:Query",
+        Resource: {
+          "Fn::Join": [
+            "",
+            [{ "Fn::GetAtt": [expect.stringMatching(/^TeamTable/), "Arn"] }, "/index/byTokenHash"],
+          ],
+        },
+      },
     ]);
-    // The team and the audit log: the api function alone reads them (the story import only records).
+    // The team and the audit log: the api function alone reads them (the story import only records,
+    // and looks up a personal token).
     for (const fn of ["compose", "send", "sesEvents", "ingest"])
       expect(json(fn)).not.toMatch(/TeamTable|AuditTable/);
-    expect(json("storyImport")).not.toMatch(/TeamTable/);
     expect(json("api")).toMatch(/TeamTable/);
     expect(json("api")).toMatch(/\/index\/byTokenHash/);
     for (const fn of ["compose", "send", "api", "sesEvents"]) expect(json(fn)).not.toMatch(/FeedsTable/);
