@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
+import { userInfo } from "node:os";
 import { type AuditEntry, auditTarget, ERASED_TARGET } from "../core/team/ports.js";
-import { cliActor } from "./commands/team.js";
 import type { Runtime } from "./runtime.js";
 
 /**
@@ -9,6 +9,15 @@ import type { Runtime } from "./runtime.js";
  * first flag: addresses, ids, files) and the flags it was given, by name only: never a value, so no
  * secret a flag carried reaches the log. Reads (list, show, export, serve, preview) are not recorded.
  */
+/** Who a CLI write is recorded as: `cli:<OS user>`. */
+export function cliActor(env: NodeJS.ProcessEnv = process.env): string {
+  let name = env.USER || env.LOGNAME || env.USERNAME || "";
+  try {
+    name ||= userInfo().username;
+  } catch {}
+  return `cli:${name || "unknown"}`;
+}
+
 export const CLI_AUDIT_ACTIONS: Record<string, string> = {
   "stories import": "story.import",
   "stories remove": "story.remove",

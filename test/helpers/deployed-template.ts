@@ -24,6 +24,8 @@ function physicalRef(logicalId: string, type: string, stackName: string): string
       return `https://sqs.${REGION}.amazonaws.com/${ACCOUNT}/${name}`;
     case "AWS::ApiGatewayV2::Api":
       return "abc123defg";
+    case "AWS::Cognito::UserPool":
+      return `${REGION}_AbCdEfGhI`;
     default:
       return name;
   }
@@ -36,7 +38,7 @@ const PSEUDO: Record<string, string> = {
   "AWS::Partition": "aws",
 };
 
-/** Resolves Ref, Fn::Join and Fn::GetAtt (as `<physical>.<attr>`) in `value`; other intrinsics throw. */
+/** Resolves Ref, Fn::Join, Fn::Select over Fn::Split and Fn::GetAtt (as `<physical>.<attr>`) in `value`; other intrinsics throw. */
 export function resolveIntrinsics(
   value: unknown,
   template: CfnTemplate,
@@ -56,6 +58,13 @@ export function resolveIntrinsics(
     const [separator, parts] = node["Fn::Join"] as [string, unknown[]];
     return parts.map((p) => resolveIntrinsics(p, template, stackName)).join(separator);
   }
+  if ("Fn::Select" in node) {
+    const [index, list] = node["Fn::Select"] as [number | string, unknown];
+    const items = resolveList(list, template, stackName);
+    const item = items[Number(index)];
+    if (item === undefined) throw new Error(`Fn::Select ${index} out of ${items.length}`);
+    return item;
+  }
   if ("Fn::GetAtt" in node) {
     const [id, attribute] = node["Fn::GetAtt"] as [string, string];
     if (template.Resources[id]?.Type === "AWS::CloudFront::Distribution" && attribute === "DomainName")
@@ -63,6 +72,17 @@ export function resolveIntrinsics(
     return `${resolveIntrinsics({ Ref: id }, template, stackName)}.${attribute}`;
   }
   throw new Error(`cannot resolve ${JSON.stringify(value)}`);
+}
+
+/** A list intrinsic (`Fn::Split`, or a literal array) resolved to its strings. */
+function resolveList(value: unknown, template: CfnTemplate, stackName: string): string[] {
+  if (Array.isArray(value)) return value.map((v) => resolveIntrinsics(v, template, stackName));
+  const node = value as Record<string, unknown>;
+  if ("Fn::Split" in node) {
+    const [separator, source] = node["Fn::Split"] as [string, unknown];
+    return resolveIntrinsics(source, template, stackName).split(separator);
+  }
+  throw new Error(`cannot resolve the list ${JSON.stringify(value)}`);
 }
 
 /** The outputs file `cdk deploy --outputs-file` would write for this template. */

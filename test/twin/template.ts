@@ -116,6 +116,11 @@ export class ResolvedTemplate {
         return this.arn("secretsmanager", `secret:${name}-${shortId(logicalId, 6)}`);
       case "AWS::SNS::Topic":
         return this.arn("sns", name);
+      // Cognito's own shapes, which aws-jwt-verify checks: `<region>_<9 chars>` and a 26-char client id.
+      case "AWS::Cognito::UserPool":
+        return `${this.deployment.region}_${shortId(logicalId, 9)}`;
+      case "AWS::Cognito::UserPoolClient":
+        return shortId(logicalId, 26).toLowerCase();
       default:
         return name;
     }

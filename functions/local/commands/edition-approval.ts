@@ -3,6 +3,7 @@ import { approvalGate, approveEdition, holdEdition } from "../../core/edition/ap
 import { type ApproverDirectory, requestApproval } from "../../core/edition/approval-mail.js";
 import type { ComposeResult } from "../../core/edition/compose.js";
 import type { EditionRecord } from "../../core/kernel/ports.js";
+import { cliActor } from "../cli-audit.js";
 import { CommandError, type Io, parseFlags, UsageError } from "../cli-support.js";
 import type { Runtime } from "../runtime.js";
 import { deliverAndReport } from "./send.js";
@@ -11,9 +12,6 @@ import { deliverAndReport } from "./send.js";
  * Approval on the command line (config `approval`, core/edition/approval.ts): what `digest send` does
  * with an edition that waits, and `digest editions approve|hold <id>`.
  */
-
-/** Who the CLI acts as in an approval record: the OS user, as the audit names CLI actors. */
-const cliActor = () => `cli:${process.env.USER ?? process.env.USERNAME ?? "unknown"}`;
 
 /** Mails the approval request when this run composed an edition that waits; says who got it. */
 export async function notifyApprovers(

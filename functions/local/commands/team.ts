@@ -1,4 +1,3 @@
-import { userInfo } from "node:os";
 import {
   addMember,
   createToken,
@@ -6,6 +5,7 @@ import {
   removeMember,
   type TeamResult,
 } from "../../core/team/team-admin.js";
+import { cliActor } from "../cli-audit.js";
 import { CommandError, type Io, parseFlags, UsageError } from "../cli-support.js";
 import type { Runtime } from "../runtime.js";
 
@@ -13,15 +13,6 @@ import type { Runtime } from "../runtime.js";
  * `digest team add|list|remove|token`: the admin team and personal API tokens, on the same core as
  * the /admin/team routes. Under --aws it is the deployed team (the Cognito invitation is the stack's).
  */
-
-/** Who a CLI write is recorded as: `cli:<OS user>`. */
-export function cliActor(env: NodeJS.ProcessEnv = process.env): string {
-  let name = env.USER || env.LOGNAME || env.USERNAME || "";
-  try {
-    name ||= userInfo().username;
-  } catch {}
-  return `cli:${name || "unknown"}`;
-}
 
 function stopped(result: TeamResult<object>, what: string): void {
   if (result.outcome === "not-found") throw new CommandError(`${what} is no member of the team`);
