@@ -159,6 +159,8 @@ export async function benchBundles(opts: { runs: number; assembly?: string }): P
     const bundles: BundleFigures[] = [];
     for (const [logicalId, resource] of Object.entries(template.Resources)) {
       if (resource.Type !== "AWS::Lambda::Function") continue;
+      // Ours are Node bundles; CDK's own BucketDeployment function (Python) is not one of them.
+      if (!String(resource.Properties?.Runtime ?? "").startsWith("nodejs")) continue;
       const assetPath = resource.Metadata?.["aws:asset:path"];
       if (!assetPath) continue;
       const dir = join(outdir, assetPath);

@@ -11,7 +11,7 @@ const pagesDir = join(resolve(dirname(fileURLToPath(import.meta.url)), "../.."),
 
 const TRUSTED_MAY_STAND_IN: Record<string, string> = {
   "style.ts": "the fixed stylesheet",
-  "brand.ts": "the brand colours, validated as #rrggbb by the configuration",
+  "archive-sent.ts": "the fixed dark-mode rule around the archived email",
   "story.ts": "a story's stored HTML, sanitised on import",
 };
 

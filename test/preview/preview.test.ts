@@ -205,14 +205,15 @@ describe("digest preview in Chromium", () => {
   it("reloads when the template changes, and shows a template that does not compile", async () => {
     await page.goto(server.url, { waitUntil: "load" });
     const source = await readFile(join(templatesDir, "digest.mjml"), "utf8");
-    expect(source).toContain("View this email in your browser");
+    // The chrome's words come from the message catalogue; the edit is to the template's own markup.
+    expect(source).toContain("{{labels.viewInBrowser}}");
     // The page is connected to the event stream before the edit.
     await page.waitForSelector("body[data-live=connected]");
 
     let reload = page.waitForEvent("load");
     await writeFile(
       join(templatesDir, "digest.mjml"),
-      source.replace("View this email in your browser", "Read it on the web"),
+      source.replace("{{labels.viewInBrowser}}", "Read it on the web"),
     );
     await reload;
     const desktop = await frame("frame-desktop");
