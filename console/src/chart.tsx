@@ -23,7 +23,8 @@ export function RateChart(props: {
         scales: { x: { time: false } },
         axes: [
           { values: (_u, ticks) => ticks.map((t) => props.days[t]?.slice(5) ?? "") },
-          { values: (_u, ticks) => ticks.map((t) => `${t} %`) },
+          // Wide enough for "100 %" (uPlot's default 50 px cuts its first digit).
+          { size: 60, values: (_u, ticks) => ticks.map((t) => `${t} %`) },
         ],
         series: [
           { label: "Edition", value: (_u, v) => props.days[v] ?? "" },

@@ -12,6 +12,8 @@ export const TEST_ADMIN_TOKEN = "test-admin-token-0123456789abcdef";
 export interface Serve {
   /** e.g. http://127.0.0.1:49152 */
   url: string;
+  /** What the server wrote to stdout so far (`listening on …`, `admin console: <one-time link>`). */
+  stdout(): string;
   /** What the server wrote to stderr so far (route errors are logged there). */
   stderr(): string;
   /** Stops the server (a process: SIGTERM, then SIGKILL after 5 s); resolves once it stopped. */
@@ -59,17 +61,22 @@ function captureConsole(sink: (line: string) => void): () => void {
  */
 export async function startServe(stack: TestStack, extraEnv: NodeJS.ProcessEnv = {}): Promise<Serve> {
   const env = { DIGEST_ADMIN_TOKEN: TEST_ADMIN_TOKEN, ...stack.env, ...extraEnv };
+  let stdout = "";
   let stderr = "";
+  const out = (line: string) => {
+    stdout += `${line}\n`;
+  };
   const err = (line: string) => {
     stderr += `${line}\n`;
   };
   const rt = await openRuntime({ env });
   const releaseConsole = captureConsole(err);
   try {
-    const server = await startApiServer(rt, { out: () => {}, err, interactive: false }, 0, env);
+    const server = await startApiServer(rt, { out, err, interactive: false }, 0, env);
     let stopped = false;
     return {
       url: server.url,
+      stdout: () => stdout,
       stderr: () => stderr,
       async stop() {
         if (stopped) return;
@@ -102,8 +109,8 @@ export async function startServeProcess(stack: TestStack, extraEnv: NodeJS.Proce
     stderr += chunk;
   });
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  let stdout = "";
   const url = await new Promise<string>((resolve, reject) => {
-    let stdout = "";
     const timer = setTimeout(() => fail(new Error(`digest serve did not start in 20 s\n${stderr}`)), 20_000);
     const fail = (err: Error) => {
       clearTimeout(timer);
@@ -126,6 +133,7 @@ export async function startServeProcess(stack: TestStack, extraEnv: NodeJS.Proce
   });
   return {
     url,
+    stdout: () => stdout,
     stderr: () => stderr,
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return;

@@ -3,13 +3,15 @@ import { call, type Page } from "../api";
 import { useAction, useLoad } from "../hooks";
 import { download, ErrorNote, Field, formatTime, Pager, PageTitle, useCan } from "../ui";
 
+/** GET /admin/audit's items (functions/core/team/ports.ts AuditEntry). */
 interface AuditEntry {
+  id: string;
   at: string;
   actor: string;
-  via?: string;
+  via: string;
   action: string;
-  target?: string | null;
-  summary?: string | null;
+  target: string;
+  summary: string;
 }
 
 const EMPTY = { actor: "", action: "", target: "", from: "", to: "" };
@@ -88,7 +90,7 @@ export function AuditPage() {
           </thead>
           <tbody>
             {list.data?.items.map((a) => (
-              <tr key={`${a.at}:${a.actor}:${a.action}:${a.target ?? ""}`}>
+              <tr key={a.id}>
                 <td class="nowrap">{formatTime(a.at)}</td>
                 <td>
                   {a.actor}

@@ -108,6 +108,14 @@ export function TeamPage() {
                 </td>
               </tr>
             ))}
+            {list.data?.items.length === 0 ? (
+              <tr>
+                <td colSpan={4} class="muted">
+                  No members yet: the local admin token and the sessions of the printed sign-in link act as
+                  the owner without being one. Add people below.
+                </td>
+              </tr>
+            ) : null}
           </tbody>
         </table>
       </div>
