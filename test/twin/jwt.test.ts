@@ -9,12 +9,13 @@ import {
   USER_POOL_ID_ENV,
 } from "../../functions/handlers/env.js";
 import { type LocalOidcIssuer, startLocalOidcIssuer } from "../helpers/local-oidc-issuer.js";
+import { story } from "../helpers/services.js";
 import { TWIN_CONTEXT } from "./bundled-assembly.js";
 import { startTwin, type Twin } from "./twin.js";
 
 /**
- * The console's JWT path in the deployed api function (its bundle, on the twin, IAM enforced): the
- * function's environment names a generic OIDC issuer (a local oidc-provider over HTTPS) instead of the
+ * The console's JWT path in the deployed api and story-import functions (their bundles, on the twin,
+ * IAM enforced): the functions' environment names a generic OIDC issuer (a local oidc-provider over HTTPS) instead of the
  * stack's Cognito pool, which cannot run here; the bundle's own verifier fetches the issuer's keys
  * over HTTPS like any issuer's. The twin's process trusts the issuer's self-signed certificate.
  */
@@ -37,7 +38,7 @@ beforeAll(async () => {
     [JWT_AUDIENCE_ENV]: CONSOLE,
     [JWT_JWKS_URI_ENV]: issuer.jwksUri,
   };
-  twin = await startTwin({ context: TWIN_CONTEXT, functionEnv: { api: jwtEnv } });
+  twin = await startTwin({ context: TWIN_CONTEXT, functionEnv: { api: jwtEnv, storyImport: jwtEnv } });
 }, 240_000);
 
 afterEach(() => twin.assertNoAccessDenied());
@@ -87,7 +88,19 @@ describe("the api function verifies an OIDC issuer's ID tokens, deployed", () =>
       email_verified: true,
       groups: ["editor"],
     });
+    // The story-import function: the same check, its own bundle and role.
+    const importAs = (token: string) =>
+      twin.api({
+        method: "POST",
+        path: "/admin/stories",
+        headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+        body: JSON.stringify([story("2031-05-06", 1)]),
+      });
+    expect((await importAs(withGroups)).statusCode).toBe(200);
+    expect((await importAs(reader)).statusCode).toBe(403);
+
     await twin.admin("DELETE", "/admin/team/ed%40example.com");
     expect((await me(withGroups)).status).toBe(403);
+    expect((await importAs(withGroups)).statusCode).toBe(403);
   });
 });
