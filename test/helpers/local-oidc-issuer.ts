@@ -21,6 +21,8 @@ export interface LocalOidcIssuer {
   issuer: string;
   /** Where it publishes its signing keys (always this server's, whatever the issuer string). */
   jwksUri: string;
+  /** This server's self-signed certificate (PEM), for a client that is to trust it. */
+  certificate: string;
   /** A JWKS cache whose HTTPS fetcher trusts this server's self-signed certificate. */
   jwksCache(): SimpleJwksCache;
   /** A signed ID token for `clientId` (a registered client) with `claims` (sub required). */
@@ -90,6 +92,7 @@ export async function startLocalOidcIssuer(options: {
   return {
     issuer,
     jwksUri,
+    certificate: cert,
     jwksCache: () =>
       new SimpleJwksCache({ fetcher: new SimpleFetcher({ defaultRequestOptions: { ca: cert } }) }),
     async idToken(clientId, claims, tokenOptions = {}) {

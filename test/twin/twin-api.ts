@@ -110,4 +110,9 @@ export interface TwinOptions {
   context?: Record<string, unknown>;
   /** The local SES endpoint's behaviour (rate, quota, rejections). */
   ses?: SesEndpointOptions;
+  /**
+   * Environment over a function's template environment, by function key (e.g. `api`): settings a
+   * deployment may name that the twin's local stand-ins need (a JWT issuer on 127.0.0.1).
+   */
+  functionEnv?: Record<string, Record<string, string>>;
 }

@@ -253,6 +253,7 @@ export async function startTwin(opts: TwinOptions = {}): Promise<Twin> {
     AWS_ENDPOINT_URL_SQS: stubs.url,
     AWS_ENDPOINT_URL_SECRETS_MANAGER: stubs.url,
     AWS_ENDPOINT_URL_S3: s3Url,
+    ...opts.functionEnv?.[fn.key],
   }));
   // Before the bundles load: their modules keep references to Date.now.
   const restoreDate = clock.install();

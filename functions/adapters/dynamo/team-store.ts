@@ -12,11 +12,13 @@ import { isConditionalCheckFailed } from "./client.js";
 /**
  * The team in its table (schema.ts `team`): members under pk "members" (sk the email), each member's
  * tokens under pk "tokens#<email>" (sk the id, `tokenHash` the SHA-256), sign-in codes under pk
- * "signin" (sk the code's hash). A token is found through the byTokenHash index (keys only), then read
+ * "signin" (sk the code's hash), removed members' addresses under pk "removed" (sk the email; gone
+ * when they are added again). A token is found through the byTokenHash index (keys only), then read
  * from the table consistently, so a revoked token is refused at once even while the index lags.
  */
 const MEMBERS = "members";
 const SIGN_IN = "signin";
+const REMOVED = "removed";
 const tokensOf = (email: string) => `tokens#${email}`;
 const epoch = (iso: string) => Math.floor(Date.parse(iso) / 1000);
 
@@ -58,6 +60,8 @@ export class DynamoTeamStore implements TeamStore {
 
   async putMember(m: Member): Promise<void> {
     await this.db.send(new PutCommand({ TableName: this.table, Item: { pk: MEMBERS, sk: m.email, ...m } }));
+    // After the member is there: whatever happens in between, the member's record decides first.
+    await this.db.send(new DeleteCommand({ TableName: this.table, Key: { pk: REMOVED, sk: m.email } }));
   }
 
   async deleteMember(email: string): Promise<boolean> {
@@ -67,7 +71,16 @@ export class DynamoTeamStore implements TeamStore {
     // Their tokens go too (the auth check also refuses a token whose member is gone).
     for (const t of await this.queryAll(tokensOf(email)))
       await this.db.send(new DeleteCommand({ TableName: this.table, Key: { pk: t.pk, sk: t.sk } }));
-    return res.Attributes !== undefined;
+    if (res.Attributes === undefined) return false;
+    await this.db.send(new PutCommand({ TableName: this.table, Item: { pk: REMOVED, sk: email, email } }));
+    return true;
+  }
+
+  async wasRemoved(email: string): Promise<boolean> {
+    const res = await this.db.send(
+      new GetCommand({ TableName: this.table, Key: { pk: REMOVED, sk: email }, ConsistentRead: true }),
+    );
+    return res.Item !== undefined;
   }
 
   async putToken(t: StoredToken): Promise<void> {

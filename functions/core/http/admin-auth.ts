@@ -11,7 +11,8 @@ import type { AdminAuth } from "./router.js";
  * - `Authorization: Bearer <local admin token>` (admin-token file / DIGEST_ADMIN_TOKEN) → the local owner;
  * - `Bearer dgt_…` → the member whose personal token it is (by its SHA-256; revoked, expired, or a
  *   removed member's: refused);
- * - `Bearer <JWT>` → verified by `verifyJwt`, then the member with its email, else its `groups`.
+ * - `Bearer <JWT>` → verified by `verifyJwt`, then the member with its email, else its `groups`
+ *   (unless that email was removed from the team: a removal keeps them out).
  */
 export interface CallerAuthOptions {
   /** The local admin token; none deployed. */
@@ -60,6 +61,8 @@ export function callerAuth(opts: CallerAuthOptions = {}): AdminAuth {
     const email = identity.email?.trim().toLowerCase() ?? null;
     const member = email && team ? await team.getMember(email) : null;
     if (member) return { email: member.email, role: member.role, via: "jwt" };
+    // Removed from the team: out, whatever groups the issuer (not told of the removal) still lists.
+    if (email && team && (await team.wasRemoved(email))) return null;
     const role = highestRole(identity.groups);
     return role ? { email: email ?? identity.subject, role, via: "jwt" } : null;
   }

@@ -44,8 +44,16 @@ export interface TeamStore {
   getMember(email: string): Promise<Member | null>;
   /** Creates or replaces the member. */
   putMember(member: Member): Promise<void>;
-  /** Removes the member and every token of theirs; false when there was no such member. */
+  /**
+   * Removes the member and every token of theirs, and remembers the removal (until they are put
+   * again): false when there was no such member.
+   */
   deleteMember(email: string): Promise<boolean>;
+  /**
+   * Whether this address was removed from the team and not added again: their sign-in token's groups
+   * (the issuer's, which a removal here does not change) must not let them back in.
+   */
+  wasRemoved(email: string): Promise<boolean>;
   putToken(token: StoredToken): Promise<void>;
   /** The token whose hash this is (read consistently: a revoked token is gone at once), or null. */
   tokenByHash(hash: string): Promise<StoredToken | null>;
