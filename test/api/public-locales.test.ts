@@ -127,6 +127,17 @@ describe("the forms' errors and the error pages in the configured language", () 
     expect(noneBody).toMatch(/<html lang="de">/);
     expect(noneBody).toContain("Wählen Sie mindestens ein Ressort (oder bestellen Sie unten ab)");
     expect(noneBody).not.toContain("choose at least one section");
+
+    // A button from a stale page (resume while active): the reason is German too.
+    const stale = await post(prefs, form({ action: "resume" }));
+    expect(stale.status).toBe(400);
+    expect(await stale.text()).toContain("Das ist bei diesem Abonnement gerade nicht möglich");
+
+    const tooLarge = await post(`${world.serve.url}/subscribe`, form({ email: "x".repeat(2_000_000) }));
+    expect(tooLarge.status).toBe(413);
+    expect(await tooLarge.text()).toMatch(
+      /<p>Die Anfrage ist größer als \d+ Bytes: Bitte senden Sie weniger\.<\/p>/,
+    );
   });
 
   it("DIGEST_LOCALE=fr: a story that is not there is a French 404 page", async () => {

@@ -138,7 +138,7 @@ export async function applyPreferences(
       ok: false,
       status: 400,
       field: "action",
-      error: `cannot ${change.action} a subscription that is ${subscriber.status}`,
+      ...problem("invalid.actionNotNow", { action: change.action, status: subscriber.status }),
     };
   }
   const at = deps.clock().toISOString();

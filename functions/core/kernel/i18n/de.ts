@@ -122,6 +122,8 @@ export const de: Messages = {
   "invalid.noSection": "Wählen Sie mindestens ein Ressort (oder bestellen Sie unten ab)",
   "invalid.hour": "Wählen Sie eine Uhrzeit aus der Liste",
   "invalid.pageAction": "Das ist auf dieser Seite nicht möglich",
+  "invalid.actionNotNow":
+    "Das ist bei diesem Abonnement gerade nicht möglich (Aktion {action}, Status {status})",
   "link.incomplete":
     "Dieser Link ist unvollständig: Öffnen Sie ihn erneut aus der E-Mail, genau so, wie er verschickt wurde",
   "link.expired": "Dieser Link ist abgelaufen",

@@ -130,6 +130,7 @@ export const en = {
   "invalid.noSection": "choose at least one section (or unsubscribe below)",
   "invalid.hour": "choose an hour from the list",
   "invalid.pageAction": "that is not something this page can do",
+  "invalid.actionNotNow": "cannot {action} a subscription that is {status}",
   "link.incomplete": "this link is incomplete: open it again from the email, exactly as it was sent",
   "link.expired": "this link has expired",
   "link.invalid": "this link is not valid: open it again from the email, exactly as it was sent",

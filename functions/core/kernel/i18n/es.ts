@@ -120,6 +120,7 @@ export const es: Messages = {
   "invalid.noSection": "Elige al menos una sección (o date de baja más abajo)",
   "invalid.hour": "Elige una hora de la lista",
   "invalid.pageAction": "Esta página no permite hacer eso",
+  "invalid.actionNotNow": "Ahora mismo no es posible con esta suscripción (acción {action}, estado {status})",
   "link.incomplete": "Este enlace está incompleto: ábrelo de nuevo desde el correo, tal como se envió",
   "link.expired": "Este enlace ha caducado",
   "link.invalid": "Este enlace no es válido: ábrelo de nuevo desde el correo, tal como se envió",

@@ -125,6 +125,8 @@ export const fr: Messages = {
   "invalid.noSection": "Choisissez au moins une rubrique (ou désabonnez-vous plus bas)",
   "invalid.hour": "Choisissez une heure dans la liste",
   "invalid.pageAction": "Cette page ne permet pas de faire cela",
+  "invalid.actionNotNow":
+    "Ce n’est pas possible pour cet abonnement en ce moment (action {action}, statut {status})",
   "link.incomplete":
     "Ce lien est incomplet\u00a0: ouvrez-le à nouveau depuis l’e-mail, exactement tel qu’il a été envoyé",
   "link.expired": "Ce lien a expiré",
