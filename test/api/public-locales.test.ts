@@ -83,3 +83,70 @@ describe("DIGEST_LOCALES=en,es", () => {
     expect((await world.record("cy@example.com"))?.locale).toBe("es");
   });
 });
+
+describe("the forms' errors and the error pages in the configured language", () => {
+  it("DIGEST_LOCALE=de: a bad address and a tampered link are answered in German", async () => {
+    world = await startWorld({ DIGEST_LOCALE: "de" });
+    const bad = await post(`${world.serve.url}/subscribe`, form({ email: "not-an-address" }));
+    expect(bad.status).toBe(400);
+    const badBody = await bad.text();
+    expect(badBody).toMatch(/^<!doctype html>\n<html lang="de">/);
+    expect(badBody).toContain("<h2>Bitte prüfen Sie das Formular</h2>");
+    expect(badBody).toContain("„not-an-address“ ist keine gültige E-Mail-Adresse");
+    expect(badBody).not.toContain("is not a valid email address");
+
+    const unknownZone = await post(
+      `${world.serve.url}/subscribe`,
+      form({ email: "ana@example.com", timezone: "Mars/Olympus" }),
+    );
+    expect(unknownZone.status).toBe(400);
+    expect(await unknownZone.text()).toContain("„Mars/Olympus“ ist keine Zeitzone");
+
+    const tampered = await fetch(`${world.serve.url}/confirm?t=not-a-token`);
+    expect(tampered.status).toBe(400);
+    const tamperedBody = await tampered.text();
+    expect(tamperedBody).toMatch(/<html lang="de">/);
+    expect(tamperedBody).toContain("Dieser Link ist ungültig");
+    expect(tamperedBody).not.toContain("this link is not valid");
+
+    const incomplete = await (await fetch(`${world.serve.url}/confirm`)).text();
+    expect(incomplete).toContain("Dieser Link ist unvollständig");
+
+    const missing = await fetch(`${world.serve.url}/no-such-page`);
+    expect(missing.status).toBe(404);
+    expect(await missing.text()).toContain("<p>Diese Seite gibt es nicht.</p>");
+  });
+
+  it("DIGEST_LOCALE=de: the preferences form's errors are German too", async () => {
+    world = await startWorld({ DIGEST_LOCALE: "de" });
+    const welcome = await signUpAndConfirm(world, "dora@example.com");
+    const prefs = linkIn(welcome, "/preferences");
+    const none = await post(prefs, form({ action: "save", timezone: "" }));
+    expect(none.status).toBe(400);
+    const noneBody = await none.text();
+    expect(noneBody).toMatch(/<html lang="de">/);
+    expect(noneBody).toContain("Wählen Sie mindestens ein Ressort (oder bestellen Sie unten ab)");
+    expect(noneBody).not.toContain("choose at least one section");
+
+    // A button from a stale page (resume while active): the reason is German too.
+    const stale = await post(prefs, form({ action: "resume" }));
+    expect(stale.status).toBe(400);
+    expect(await stale.text()).toContain("Das ist bei diesem Abonnement gerade nicht möglich");
+
+    const tooLarge = await post(`${world.serve.url}/subscribe`, form({ email: "x".repeat(2_000_000) }));
+    expect(tooLarge.status).toBe(413);
+    expect(await tooLarge.text()).toMatch(
+      /<p>Die Anfrage ist größer als \d+ Bytes: Bitte senden Sie weniger\.<\/p>/,
+    );
+  });
+
+  it("DIGEST_LOCALE=fr: a story that is not there is a French 404 page", async () => {
+    world = await startWorld({ DIGEST_LOCALE: "fr" });
+    const res = await fetch(`${world.serve.url}/stories/no-such-story`);
+    expect(res.status).toBe(404);
+    const body = await res.text();
+    expect(body).toMatch(/<html lang="fr">/);
+    expect(body).toContain("<p>Cet article n’existe pas ici.</p>");
+    expect(body).not.toContain("there is no such story");
+  });
+});

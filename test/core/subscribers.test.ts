@@ -40,8 +40,12 @@ const deps = (store: MemoryStore, sections: string[]): SubscriberAdminDeps => ({
 describe("subscriber rules", () => {
   it("normalises addresses and refuses bad ones with a reason", () => {
     expect(normalizeEmail("  Ana.Ortiz@Example.COM ")).toEqual({ email: "ana.ortiz@example.com" });
-    expect(normalizeEmail("ana@")).toEqual({ error: '"ana@" is not a valid email address' });
-    expect(normalizeEmail("")).toEqual({ error: "email is empty" });
+    // The English reason (CLI, JSON API) and the phrase a page writes in the reader's language.
+    expect(normalizeEmail("ana@")).toEqual({
+      error: '"ana@" is not a valid email address',
+      phrase: { key: "invalid.email", params: { value: "ana@" } },
+    });
+    expect(normalizeEmail("")).toEqual({ error: "email is empty", phrase: { key: "invalid.emailEmpty" } });
   });
 
   it("parses sections on ';' or ',' without duplicates", () => {
@@ -51,7 +55,7 @@ describe("subscriber rules", () => {
 
   it("bounds section names a reader may type when none are configured (a public form sets them)", () => {
     expect(resolveSections(["World", "Local news"], [])).toEqual({ sections: ["World", "Local news"] });
-    expect(resolveSections(["x".repeat(81)], [])).toEqual({
+    expect(resolveSections(["x".repeat(81)], [])).toMatchObject({
       error: expect.stringMatching(/section names are at most 80 characters/),
     });
     expect(
@@ -59,10 +63,10 @@ describe("subscriber rules", () => {
         Array.from({ length: 51 }, (_, i) => `s${i}`),
         [],
       ),
-    ).toEqual({
+    ).toMatchObject({
       error: expect.stringMatching(/at most 50 sections/),
     });
-    expect(resolveSections(["Wor\u0000ld"], [])).toEqual({
+    expect(resolveSections(["Wor\u0000ld"], [])).toMatchObject({
       error: expect.stringMatching(/control character/),
     });
     expect("error" in validateSubscriberInput({ email: "a@x.org", sections: ["x".repeat(5000)] }, [])).toBe(
@@ -111,6 +115,7 @@ describe("subscriber rules", () => {
       outcome: "invalid",
       field: "sections",
       error: "unknown section Sport (known: World)",
+      phrase: { key: "invalid.unknownSection", params: { names: "Sport", known: "World" } },
     });
     const badZone = await addSubscriber(deps(store, []), {
       email: "b@x.org",

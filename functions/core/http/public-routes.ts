@@ -2,6 +2,7 @@ import { archivedEdition, isStoryPublic, listArchive } from "../edition/archive.
 import { ARCHIVE_FEED_PATH, archiveFeed } from "../edition/archive-feed.js";
 import { type DigestConfig, readerLocale } from "../kernel/config.js";
 import { isDay } from "../kernel/dates.js";
+import { problem, say, t } from "../kernel/i18n/index.js";
 import { MailError } from "../kernel/ports.js";
 import {
   applyPreferences,
@@ -18,6 +19,7 @@ import { archiveEditionPage, archiveListPage } from "./pages/archive.js";
 import { blockedPage } from "./pages/blocked.js";
 import { confirmedPage, confirmGonePage } from "./pages/confirm.js";
 import { errorPage } from "./pages/error.js";
+import { pageLocale } from "./pages/layout.js";
 import { preferencesGonePage, preferencesPage } from "./pages/preferences.js";
 import { storyPage } from "./pages/story.js";
 import { checkInboxPage, rateLimitedPage, subscribePage } from "./pages/subscribe.js";
@@ -66,21 +68,11 @@ function sectionList(value: unknown): string[] | undefined {
 function claimsOf(req: HttpRequest, purpose: TokenPurpose, ctx: ApiContext): TokenClaims {
   const token = req.query.t;
   if (!token) {
-    throw new HttpError(
-      400,
-      "this link is incomplete: open it again from the email, exactly as it was sent",
-      "t",
-    );
+    throw new HttpError(400, { key: "link.incomplete" }, "t");
   }
   const check = verifyToken(token, purpose, ctx.keys, ctx.clock());
   if (!check.ok) {
-    throw new HttpError(
-      check.status,
-      check.status === 410
-        ? "this link has expired"
-        : "this link is not valid: open it again from the email, exactly as it was sent",
-      "t",
-    );
+    throw new HttpError(check.status, { key: check.status === 410 ? "link.expired" : "link.invalid" }, "t");
   }
   return check.claims;
 }
@@ -97,9 +89,9 @@ const withToken = (path: string, req: HttpRequest) => `${path}?t=${encodeURIComp
 const logError = (what: string, err: unknown) => console.error(`${what}: ${(err as Error)?.stack ?? err}`);
 
 function mailFailed(ctx: ApiContext, json: boolean): HttpResponse {
-  const message = "we could not send the email just now; please try again in a few minutes";
-  if (json) return jsonResponse(503, { error: message }, { "retry-after": "120" });
-  const page = errorPage(ctx.config, 503, message);
+  const message = problem("error.mailFailed");
+  if (json) return jsonResponse(503, { error: message.error }, { "retry-after": "120" });
+  const page = errorPage(ctx.config, 503, message.phrase);
   return { ...page, headers: { ...page.headers, "retry-after": "120" } };
 }
 
@@ -155,16 +147,21 @@ const subscribe: Route<ApiContext> = {
       case "invalid":
         return json
           ? jsonResponse(400, { error: `${result.field}: ${result.error}`, field: result.field })
-          : subscribePage(ctx.config, values, { [result.field as SignupField]: result.error }, 400);
+          : subscribePage(
+              ctx.config,
+              values,
+              { [result.field as SignupField]: say(pageLocale(ctx.config), result.phrase ?? result.error) },
+              400,
+            );
       case "rate-limited": {
         const error =
           result.scope === "client"
-            ? "too many sign-ups from your network; try again later"
+            ? problem("error.tooManySignups").error
             : "too many sign-up emails to this address; try again later";
         const retryAfter = { "retry-after": String(result.retryAfter) };
         if (json) return jsonResponse(429, { error, retryAfter: result.retryAfter }, retryAfter);
         if (result.scope === "address") return rateLimitedPage(ctx.config, result.retryAfter);
-        const page = errorPage(ctx.config, 429, error);
+        const page = errorPage(ctx.config, 429, { key: "error.tooManySignups" });
         return { ...page, headers: { ...page.headers, ...retryAfter } };
       }
     }
@@ -279,9 +276,10 @@ const savePreferences: Route<ApiContext> = {
     const action = PREFERENCE_ACTIONS.find((a) => a === (field(body.action) ?? "save"));
     if (!action) {
       if (await isBlocked(ctx, subscriber)) return blockedPage(ctx.config, 409);
-      return preferencesPage(forReader(ctx, subscriber), subscriber, {
+      const reader = forReader(ctx, subscriber);
+      return preferencesPage(reader, subscriber, {
         actionUrl,
-        errors: { action: "that is not something this page can do" },
+        errors: { action: t(pageLocale(reader), "invalid.pageAction") },
         status: 400,
       });
     }
@@ -302,9 +300,10 @@ const savePreferences: Route<ApiContext> = {
       return htmlResponse(303, "", { location: `${actionUrl}&saved=${action satisfies PreferenceAction}` });
     }
     if (result.status === 409) return blockedPage(ctx.config, 409);
-    return preferencesPage(forReader(ctx, subscriber), subscriber, {
+    const reader = forReader(ctx, subscriber);
+    return preferencesPage(reader, subscriber, {
       actionUrl,
-      errors: { [result.field ?? "action"]: result.error },
+      errors: { [result.field ?? "action"]: say(pageLocale(reader), result.phrase ?? result.error) },
       values: {
         sections:
           sections === undefined
@@ -340,7 +339,7 @@ const archiveList: Route<ApiContext> = {
   async handle(req, _params, ctx) {
     const before = req.query.before || null;
     if (before !== null && !isDay(before)) {
-      throw new HttpError(400, "the before= of this link must be a day as YYYY-MM-DD", "before");
+      throw new HttpError(400, { key: "link.badBefore" }, "before");
     }
     const page = await listArchive(ctx, { before: before ?? undefined });
     return archiveListPage(ctx.config, { ...page, before }, { "cache-control": PUBLIC_CACHE.archiveList });
@@ -364,7 +363,7 @@ const archiveDay: Route<ApiContext> = {
   async handle(_req, params, ctx) {
     const date = params.date ?? "";
     const edition = await archivedEdition(ctx, date);
-    if (!edition) throw new HttpError(404, `there is no edition of ${date} in the archive`);
+    if (!edition) throw new HttpError(404, { key: "error.noEdition", params: { date } });
     // A cancelled edition (shown because it reached readers) is as final as a sent one.
     const cache = edition.status === "sending" ? PUBLIC_CACHE.archiveSending : PUBLIC_CACHE.archiveFinal;
     return archiveEditionPage(ctx.config, edition, { "cache-control": cache });
@@ -381,7 +380,7 @@ const hostedStory: Route<ApiContext> = {
   pattern: "/stories/{id}",
   async handle(_req, params, ctx) {
     const story = params.id ? await ctx.stories.get(params.id) : null;
-    if (!story || !(await isStoryPublic(ctx, story))) throw new HttpError(404, "there is no such story here");
+    if (!story || !(await isStoryPublic(ctx, story))) throw new HttpError(404, { key: "error.noStory" });
     return storyPage(ctx.config, story, { "cache-control": PUBLIC_CACHE.story });
   },
 };

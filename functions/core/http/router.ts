@@ -1,3 +1,4 @@
+import type { Phrase } from "../kernel/i18n/index.js";
 import type { AuditEntry } from "../team/ports.js";
 import { type Caller, hasRole, type Role, refusal } from "../team/roles.js";
 import { auditEntryFor } from "./audit-entry.js";
@@ -40,7 +41,7 @@ export interface Route<C> {
 export interface RouterOptions<C> {
   adminAuth: AdminAuth;
   /** How a 4xx from a public (non-admin) route is shown; admin routes always answer JSON. */
-  renderError?: (status: number, message: string, req: HttpRequest) => HttpResponse;
+  renderError?: (status: number, message: string | Phrase, req: HttpRequest) => HttpResponse;
   onError?: (err: unknown, req: HttpRequest) => void;
   /** Records an admin write (absent: nothing is recorded, e.g. a test's own router). */
   audit?: ((entry: AuditEntry) => Promise<void>) | null;
@@ -108,14 +109,18 @@ export function createRouter<C>(routes: Route<C>[], options: RouterOptions<C>): 
     const limit = bodyLimit(method, path);
     const message = `the body is larger than ${limit} bytes`;
     if (path.startsWith("/admin/") || !options.renderError) return jsonResponse(413, { error: message });
-    return options.renderError(413, `${message}: please send less`, {
-      method,
-      path,
-      query: {},
-      headers: {},
-      body: "",
-      sourceIp: null,
-    });
+    return options.renderError(
+      413,
+      { key: "error.tooLarge", params: { limit: String(limit) } },
+      {
+        method,
+        path,
+        query: {},
+        headers: {},
+        body: "",
+        sourceIp: null,
+      },
+    );
   };
 
   const handle = async (req: HttpRequest): Promise<HttpResponse> => {
@@ -164,12 +169,12 @@ export function createRouter<C>(routes: Route<C>[], options: RouterOptions<C>): 
               err.field ? { error: err.message, field: err.field } : { error: err.message },
             );
           }
-          return options.renderError(err.status, err.message, req);
+          return options.renderError(err.status, err.phrase ?? err.message, req);
         }
         options.onError?.(err, req);
         return isAdmin || !options.renderError
           ? jsonResponse(500, { error: "internal error" })
-          : options.renderError(500, "Something went wrong on our side. Please try again later.", req);
+          : options.renderError(500, { key: "error.internal" }, req);
       }
     }
     allowed = [...new Set(allowed)];
@@ -181,7 +186,7 @@ export function createRouter<C>(routes: Route<C>[], options: RouterOptions<C>): 
     const notFound = "not found";
     return req.path.startsWith("/admin/") || !options.renderError
       ? jsonResponse(404, { error: notFound })
-      : options.renderError(404, "This page does not exist.", req);
+      : options.renderError(404, { key: "error.noPage" }, req);
   };
   return Object.assign(handle, { bodyLimit, tooLarge });
 }

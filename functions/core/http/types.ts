@@ -1,3 +1,4 @@
+import { DEFAULT_LOCALE, type Phrase, t } from "../kernel/i18n/index.js";
 import type { Caller } from "../team/roles.js";
 
 /**
@@ -32,14 +33,20 @@ export interface HttpResponse {
 }
 
 /** A 4xx the route decided on: rendered as JSON for the API, as a page for public routes. */
+/**
+ * An error answer. `message` is English (what the JSON API says); a public route may give a catalogue
+ * `phrase` instead, whose English text becomes the message and whose page is in the reader's language.
+ */
 export class HttpError extends Error {
   override name = "HttpError";
+  readonly phrase?: Phrase;
   constructor(
     readonly status: number,
-    message: string,
+    message: string | Phrase,
     readonly field?: string,
   ) {
-    super(message);
+    super(typeof message === "string" ? message : t(DEFAULT_LOCALE, message.key, message.params));
+    if (typeof message !== "string") this.phrase = message;
   }
 }
 

@@ -1,4 +1,5 @@
 import type { DigestConfig } from "../kernel/config.js";
+import { type Phrase, problem } from "../kernel/i18n/index.js";
 import type { SubscriberStore, SuppressionStore } from "../kernel/ports.js";
 import { chosenLocale, validateSubscriberInput } from "./subscriber-input.js";
 import { parseSections, resolveSections, type Subscriber } from "./subscribers.js";
@@ -75,7 +76,9 @@ export type PreferenceResult =
       ok: false;
       status: 400 | 409;
       field?: "sections" | "timezone" | "deliveryHour" | "locale" | "action";
+      /** In English (logs, scripts); `phrase`, when there is one, for the page in the reader's language. */
       error: string;
+      phrase?: Phrase;
     };
 
 /** Which actions a subscriber in this status can take on the preferences page. */
@@ -108,12 +111,12 @@ export function storedSections(chosen: readonly string[], known: readonly string
 function chosenSections(
   raw: string[] | string | undefined,
   known: readonly string[],
-): { sections: string[] } | { error: string } {
+): { sections: string[] } | { error: string; phrase?: Phrase } {
   const list = (Array.isArray(raw) ? raw : [raw ?? ""]).flatMap((v) => parseSections(v));
   if (known.length === 0) return resolveSections(list, known);
-  if (list.length === 0) return { error: "choose at least one section (or unsubscribe below)" };
+  if (list.length === 0) return problem("invalid.noSection");
   const resolved = validateSubscriberInput({ email: "x@example.com", sections: list }, known);
-  if ("error" in resolved) return { error: resolved.error };
+  if ("error" in resolved) return { error: resolved.error, phrase: resolved.phrase };
   return { sections: storedSections(resolved.sections ?? [], known) };
 }
 
@@ -135,7 +138,7 @@ export async function applyPreferences(
       ok: false,
       status: 400,
       field: "action",
-      error: `cannot ${change.action} a subscription that is ${subscriber.status}`,
+      ...problem("invalid.actionNotNow", { action: change.action, status: subscriber.status }),
     };
   }
   const at = deps.clock().toISOString();
@@ -143,13 +146,14 @@ export async function applyPreferences(
   switch (change.action) {
     case "save": {
       const sections = chosenSections(change.sections, deps.config.sections);
-      if ("error" in sections) return { ok: false, status: 400, field: "sections", error: sections.error };
+      if ("error" in sections) return { ok: false, status: 400, field: "sections", ...sections };
       const timezone = change.timezone?.trim() || null;
       const zone = validateSubscriberInput({ email: subscriber.email, timezone }, deps.config.sections);
-      if ("error" in zone) return { ok: false, status: 400, field: "timezone", error: zone.error };
+      if ("error" in zone)
+        return { ok: false, status: 400, field: "timezone", error: zone.error, phrase: zone.phrase };
       if (change.locale !== undefined && change.locale !== null) {
         const locale = chosenLocale(change.locale, deps.config.locales);
-        if ("error" in locale) return { ok: false, status: 400, field: "locale", error: locale.error };
+        if ("error" in locale) return { ok: false, status: 400, field: "locale", ...locale };
         next.locale = locale.locale;
       }
       next.sections = sections.sections;
@@ -157,7 +161,7 @@ export async function applyPreferences(
       if (change.deliveryHour !== undefined && change.deliveryHour !== null) {
         const hour = change.deliveryHour === "" ? null : Number(change.deliveryHour);
         if (hour !== null && !(/^\d{1,2}$/.test(change.deliveryHour) && hour <= 23)) {
-          return { ok: false, status: 400, field: "deliveryHour", error: "choose an hour from the list" };
+          return { ok: false, status: 400, field: "deliveryHour", ...problem("invalid.hour") };
         }
         next.deliveryHour = hour;
       }

@@ -1,4 +1,5 @@
 import type { DigestConfig } from "../kernel/config.js";
+import type { Phrase } from "../kernel/i18n/index.js";
 import type { SubscriberStore, SuppressionStore } from "../kernel/ports.js";
 import { storedSections } from "./preferences.js";
 import { clientOf, limitKey, type RateLimitStore } from "./rate-limits.js";
@@ -54,7 +55,8 @@ export type SignupField = "email" | "name" | "sections" | "timezone" | "locale";
 export type SignupResult =
   /** `sent` is for logs and tests only: the HTTP answer must not depend on it. */
   | { outcome: "accepted"; sent: TransactionalKind | null }
-  | { outcome: "invalid"; field: SignupField; error: string }
+  /** `error` in English (JSON API), `phrase` for the form in the reader's language. */
+  | { outcome: "invalid"; field: SignupField; error: string; phrase?: Phrase }
   /**
    * Too many sign-ups lately for this address or from this client; `retryAfter` in seconds. An
    * address's limit counts whatever its state, so it says nothing about the address.
@@ -74,9 +76,9 @@ export function validateSignup(
   input: Omit<SignupInput, "sourceIp">,
   knownSections: readonly string[],
   locales?: readonly string[],
-): Valid | { field: SignupField; error: string } {
+): Valid | { field: SignupField; error: string; phrase?: Phrase } {
   const locale = chosenLocale(input.locale, locales);
-  if ("error" in locale) return { field: "locale", error: locale.error };
+  if ("error" in locale) return { field: "locale", error: locale.error, phrase: locale.phrase };
   const valid = validateSubscriberInput(
     {
       email: input.email,
@@ -89,7 +91,7 @@ export function validateSignup(
   if ("error" in valid) {
     const field =
       (["email", "name", "sections", "timezone"] as const).find((f) => f === valid.field) ?? "email";
-    return { field, error: valid.error };
+    return { field, error: valid.error, phrase: valid.phrase };
   }
   return {
     email: valid.email,
@@ -141,7 +143,8 @@ async function overLimit(deps: SignupDeps, email: string, sourceIp: string | nul
  */
 export async function signUp(deps: SignupDeps, input: SignupInput): Promise<SignupResult> {
   const valid = validateSignup(input, deps.config.sections, deps.config.locales);
-  if ("error" in valid) return { outcome: "invalid", field: valid.field, error: valid.error };
+  if ("error" in valid)
+    return { outcome: "invalid", field: valid.field, error: valid.error, phrase: valid.phrase };
   const now = deps.clock();
   const limited = await overLimit(deps, valid.email, input.sourceIp, now);
   if (limited) return limited;

@@ -1,4 +1,5 @@
 import { isValidTimeZone } from "../kernel/dates.js";
+import { type Phrase, problem } from "../kernel/i18n/index.js";
 import { type Consent, normalizeEmail, resolveSections } from "./subscribers.js";
 
 /**
@@ -37,25 +38,26 @@ export function deliveryHourError(hour: number | null | undefined): Invalid | nu
   };
 }
 
-export type Invalid = { outcome: "invalid"; error: string; field: SubscriberField };
+/** `error` in English (CLI, logs, JSON API); `phrase`, when there is one, for a reader's page. */
+export type Invalid = { outcome: "invalid"; error: string; field: SubscriberField; phrase?: Phrase };
 
 /** Longest name kept (longer ones are a paste accident, not a name). */
 export const MAX_NAME_LENGTH = 200;
 
-export const invalid = (field: SubscriberField, error: string): Invalid => ({
-  outcome: "invalid",
-  error,
-  field,
-});
+export const invalid = (field: SubscriberField, error: string, phrase?: Phrase): Invalid =>
+  phrase ? { outcome: "invalid", error, field, phrase } : { outcome: "invalid", error, field };
+
+const invalidAs = (field: SubscriberField, p: { error: string; phrase?: Phrase }): Invalid =>
+  invalid(field, p.error, p.phrase);
 
 /** A name as stored: trimmed, inner whitespace (line breaks from a CSV cell) collapsed; "" → null. */
 function cleanName(raw: string | null | undefined): string | null | Invalid {
   if (raw === undefined || raw === null) return null;
   const name = raw.replace(/\s+/g, " ").trim();
   if (name.length > MAX_NAME_LENGTH)
-    return invalid("name", `name is longer than ${MAX_NAME_LENGTH} characters`);
+    return invalidAs("name", problem("invalid.nameTooLong", { max: String(MAX_NAME_LENGTH) }));
   // biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point
-  if (/[\u0000-\u001f\u007f]/.test(name)) return invalid("name", "name contains control characters");
+  if (/[\u0000-\u001f\u007f]/.test(name)) return invalidAs("name", problem("invalid.nameControl"));
   return name || null;
 }
 
@@ -89,7 +91,7 @@ export function validateSubscriberInput(
     }
   | Invalid {
   const normalized = normalizeEmail(input.email);
-  if ("error" in normalized) return invalid("email", normalized.error);
+  if ("error" in normalized) return invalidAs("email", normalized);
   let name: string | null | undefined;
   if (input.name !== undefined) {
     const cleaned = cleanName(input.name);
@@ -99,14 +101,13 @@ export function validateSubscriberInput(
   let sections: string[] | undefined;
   if (input.sections !== undefined) {
     const resolved = resolveSections(input.sections, knownSections);
-    if ("error" in resolved) return invalid("sections", resolved.error);
+    if ("error" in resolved) return invalidAs("sections", resolved);
     sections = resolved.sections;
   }
   let timezone = input.timezone;
   if (timezone) {
     const canonical = canonicalZone(timezone);
-    if (!canonical)
-      return invalid("timezone", `"${timezone}" is not a time zone (use Area/City, e.g. Europe/Lisbon)`);
+    if (!canonical) return invalidAs("timezone", problem("invalid.timezone", { value: timezone }));
     timezone = canonical;
   } else if (timezone === "") {
     timezone = null;
@@ -121,11 +122,9 @@ export function validateSubscriberInput(
 export function chosenLocale(
   raw: string | null | undefined,
   locales: readonly string[] | undefined,
-): { locale: string | null } | { error: string } {
+): { locale: string | null } | { error: string; phrase: Phrase } {
   const tag = raw?.trim() ?? "";
   if (tag === "") return { locale: null };
   const enabled = locales ?? [];
-  return enabled.includes(tag)
-    ? { locale: tag }
-    : { error: `choose a language from the list (${enabled.join(", ")})` };
+  return enabled.includes(tag) ? { locale: tag } : problem("invalid.locale", { locales: enabled.join(", ") });
 }

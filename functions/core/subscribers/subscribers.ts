@@ -1,5 +1,6 @@
 import { createHash, createHmac, randomBytes } from "node:crypto";
 import * as z from "zod";
+import { type Phrase, problem } from "../kernel/i18n/index.js";
 import { MAX_SECTION_NAME_LENGTH } from "../kernel/sections.js";
 
 export const SUBSCRIBER_STATUSES = ["pending", "active", "paused", "unsubscribed", "suppressed"] as const;
@@ -80,11 +81,11 @@ export function toView(s: Subscriber): SubscriberView {
 const emailSchema = z.email();
 
 /** Trims and lower-cases an address; returns the reason when it is not a deliverable-looking address. */
-export function normalizeEmail(raw: string): { email: string } | { error: string } {
+export function normalizeEmail(raw: string): { email: string } | { error: string; phrase: Phrase } {
   const email = raw.trim().toLowerCase();
-  if (email === "") return { error: "email is empty" };
-  if (email.length > 254) return { error: `"${raw.trim()}" is longer than 254 characters` };
-  if (!emailSchema.safeParse(email).success) return { error: `"${raw.trim()}" is not a valid email address` };
+  if (email === "") return problem("invalid.emailEmpty");
+  if (email.length > 254) return problem("invalid.emailTooLong", { value: raw.trim() });
+  if (!emailSchema.safeParse(email).success) return problem("invalid.email", { value: raw.trim() });
   return { email };
 }
 
@@ -112,23 +113,24 @@ export const TYPED_SECTIONS = { maxCount: 50, maxLength: MAX_SECTION_NAME_LENGTH
 export function resolveSections(
   chosen: string[],
   known: readonly string[],
-): { sections: string[] } | { error: string } {
+): { sections: string[] } | { error: string; phrase: Phrase } {
   if (known.length === 0) {
     if (chosen.length > TYPED_SECTIONS.maxCount)
-      return { error: `choose at most ${TYPED_SECTIONS.maxCount} sections` };
+      return problem("invalid.tooManySections", { max: String(TYPED_SECTIONS.maxCount) });
     if (chosen.some((c) => c.length > TYPED_SECTIONS.maxLength))
-      return { error: `section names are at most ${TYPED_SECTIONS.maxLength} characters` };
+      return problem("invalid.sectionTooLong", { max: String(TYPED_SECTIONS.maxLength) });
     // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is refused
     if (chosen.some((c) => /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/.test(c)))
-      return { error: "a section name may not hold a control character" };
+      return problem("invalid.sectionControl");
     return { sections: chosen };
   }
   const byLower = new Map(known.map((k) => [k.toLowerCase(), k]));
   const unknown = chosen.filter((c) => !byLower.has(c.toLowerCase()));
   if (unknown.length > 0) {
-    return {
-      error: `unknown section${unknown.length > 1 ? "s" : ""} ${unknown.join(", ")} (known: ${known.join(", ")})`,
-    };
+    return problem(unknown.length > 1 ? "invalid.unknownSections" : "invalid.unknownSection", {
+      names: unknown.join(", "),
+      known: known.join(", "),
+    });
   }
   return { sections: chosen.map((c) => byLower.get(c.toLowerCase()) as string) };
 }

@@ -1,13 +1,13 @@
 import { html } from "../../kernel/html.js";
-import { t } from "../../kernel/i18n/index.js";
+import { type Phrase, say, t } from "../../kernel/i18n/index.js";
 import type { HttpResponse } from "../types.js";
 import { type PageConfig, page, pageLocale } from "./layout.js";
 
 /**
- * A small accessible error page (also used by the router for 404s and 500s of public routes). The
- * title is in the page's language; `message` comes from the code and is shown as given.
+ * A small accessible error page (also used by the router for 404s and 500s of public routes), all in
+ * the page’s language: `reason` is a catalogue phrase (plain text is shown as given).
  */
-export function errorPage(config: PageConfig, status: number, message: string): HttpResponse {
+export function errorPage(config: PageConfig, status: number, reason: string | Phrase): HttpResponse {
   const l = pageLocale(config);
   const title = t(
     l,
@@ -21,6 +21,7 @@ export function errorPage(config: PageConfig, status: number, message: string): 
             ? "error.tooMany"
             : "error.badLink",
   );
+  const message = say(l, reason);
   const sentence = message.charAt(0).toUpperCase() + message.slice(1);
   return page(status, config, {
     title,

@@ -107,6 +107,38 @@ export const de: Messages = {
   "error.tooMany": "Zu viele Anfragen",
   "error.badLink": "Dieser Link hat nicht funktioniert",
 
+  "invalid.emailEmpty": "Bitte geben Sie eine E-Mail-Adresse ein",
+  "invalid.emailTooLong": "„{value}“ ist länger als 254 Zeichen",
+  "invalid.email": "„{value}“ ist keine gültige E-Mail-Adresse",
+  "invalid.nameTooLong": "Der Name ist länger als {max} Zeichen",
+  "invalid.nameControl": "Der Name enthält Steuerzeichen",
+  "invalid.tooManySections": "Wählen Sie höchstens {max} Ressorts",
+  "invalid.sectionTooLong": "Ressortnamen haben höchstens {max} Zeichen",
+  "invalid.sectionControl": "Ein Ressortname darf keine Steuerzeichen enthalten",
+  "invalid.unknownSection": "Unbekanntes Ressort {names} (vorhanden: {known})",
+  "invalid.unknownSections": "Unbekannte Ressorts {names} (vorhanden: {known})",
+  "invalid.timezone": "„{value}“ ist keine Zeitzone (Gebiet/Stadt, z. B. Europe/Berlin)",
+  "invalid.locale": "Wählen Sie eine Sprache aus der Liste ({locales})",
+  "invalid.noSection": "Wählen Sie mindestens ein Ressort (oder bestellen Sie unten ab)",
+  "invalid.hour": "Wählen Sie eine Uhrzeit aus der Liste",
+  "invalid.pageAction": "Das ist auf dieser Seite nicht möglich",
+  "invalid.actionNotNow":
+    "Das ist bei diesem Abonnement gerade nicht möglich (Aktion {action}, Status {status})",
+  "link.incomplete":
+    "Dieser Link ist unvollständig: Öffnen Sie ihn erneut aus der E-Mail, genau so, wie er verschickt wurde",
+  "link.expired": "Dieser Link ist abgelaufen",
+  "link.invalid":
+    "Dieser Link ist ungültig: Öffnen Sie ihn erneut aus der E-Mail, genau so, wie er verschickt wurde",
+  "link.badBefore": "Das before= dieses Links muss ein Tag im Format JJJJ-MM-TT sein",
+  "error.mailFailed":
+    "Wir konnten die E-Mail gerade nicht verschicken. Bitte versuchen Sie es in ein paar Minuten erneut",
+  "error.tooManySignups": "Zu viele Anmeldungen aus Ihrem Netzwerk. Bitte versuchen Sie es später erneut",
+  "error.noEdition": "Im Archiv gibt es keine Ausgabe vom {date}",
+  "error.noStory": "Diesen Artikel gibt es hier nicht",
+  "error.noPage": "Diese Seite gibt es nicht.",
+  "error.internal": "Bei uns ist etwas schiefgegangen. Bitte versuchen Sie es später erneut.",
+  "error.tooLarge": "Die Anfrage ist größer als {limit} Bytes: Bitte senden Sie weniger",
+
   "preferences.title": "Ihre Einstellungen",
   "preferences.for": "Für",
   "preferences.subscription": "Ihr Abonnement",

@@ -110,6 +110,38 @@ export const fr: Messages = {
   "error.tooMany": "Trop de requêtes",
   "error.badLink": "Ce lien n’a pas fonctionné",
 
+  "invalid.emailEmpty": "Veuillez saisir une adresse e-mail",
+  "invalid.emailTooLong": "«\u00a0{value}\u00a0» dépasse 254 caractères",
+  "invalid.email": "«\u00a0{value}\u00a0» n’est pas une adresse e-mail valide",
+  "invalid.nameTooLong": "Le nom dépasse {max} caractères",
+  "invalid.nameControl": "Le nom contient des caractères de contrôle",
+  "invalid.tooManySections": "Choisissez au plus {max} rubriques",
+  "invalid.sectionTooLong": "Un nom de rubrique compte au plus {max} caractères",
+  "invalid.sectionControl": "Un nom de rubrique ne peut pas contenir de caractère de contrôle",
+  "invalid.unknownSection": "Rubrique inconnue {names} (rubriques existantes\u00a0: {known})",
+  "invalid.unknownSections": "Rubriques inconnues {names} (rubriques existantes\u00a0: {known})",
+  "invalid.timezone": "«\u00a0{value}\u00a0» n’est pas un fuseau horaire (Zone/Ville, par ex. Europe/Paris)",
+  "invalid.locale": "Choisissez une langue dans la liste ({locales})",
+  "invalid.noSection": "Choisissez au moins une rubrique (ou désabonnez-vous plus bas)",
+  "invalid.hour": "Choisissez une heure dans la liste",
+  "invalid.pageAction": "Cette page ne permet pas de faire cela",
+  "invalid.actionNotNow":
+    "Ce n’est pas possible pour cet abonnement en ce moment (action {action}, statut {status})",
+  "link.incomplete":
+    "Ce lien est incomplet\u00a0: ouvrez-le à nouveau depuis l’e-mail, exactement tel qu’il a été envoyé",
+  "link.expired": "Ce lien a expiré",
+  "link.invalid":
+    "Ce lien n’est pas valable\u00a0: ouvrez-le à nouveau depuis l’e-mail, exactement tel qu’il a été envoyé",
+  "link.badBefore": "Le before= de ce lien doit être une date au format AAAA-MM-JJ",
+  "error.mailFailed":
+    "Nous n’avons pas pu envoyer l’e-mail pour le moment. Veuillez réessayer dans quelques minutes",
+  "error.tooManySignups": "Trop d’inscriptions depuis votre réseau. Veuillez réessayer plus tard",
+  "error.noEdition": "Il n’y a pas d’édition du {date} dans les archives",
+  "error.noStory": "Cet article n’existe pas ici",
+  "error.noPage": "Cette page n’existe pas.",
+  "error.internal": "Une erreur s’est produite de notre côté. Veuillez réessayer plus tard.",
+  "error.tooLarge": "La requête dépasse {limit} octets\u00a0: veuillez envoyer moins de données",
+
   "preferences.title": "Vos préférences",
   "preferences.for": "Pour",
   "preferences.subscription": "Votre abonnement",

@@ -141,3 +141,26 @@ function longDate(locale: string, options: Intl.DateTimeFormatOptions): Intl.Dat
   }
   return f;
 }
+
+/**
+ * A sentence meant for a reader, kept as its catalogue key and parameters so that a page can write it
+ * in its own language. Validation keeps the English text beside it (`error`) for the CLI, the logs and
+ * the JSON API, which stay English.
+ */
+export interface Phrase {
+  key: MessageKey;
+  params?: Readonly<Record<string, string | number>>;
+}
+
+/** An error as English text (for scripts and logs) and as a phrase (for pages). */
+export function problem(
+  key: MessageKey,
+  params?: Readonly<Record<string, string | number>>,
+): { error: string; phrase: Phrase } {
+  return { error: t(DEFAULT_LOCALE, key, params), phrase: params ? { key, params } : { key } };
+}
+
+/** The phrase in the locale's language; plain text (English from the code) is shown as given. */
+export function say(locale: string, message: string | Phrase): string {
+  return typeof message === "string" ? message : t(locale, message.key, message.params);
+}
