@@ -7,6 +7,7 @@ import {
   ERASED_TARGET,
   InvalidAuditCursorError,
 } from "../../core/team/ports.js";
+import { queryAll } from "./client.js";
 
 /**
  * The audit log in its table (schema.ts `audit`): one partition, sort key "<at>#<id>", so newest first
@@ -36,35 +37,26 @@ export class DynamoAuditLog implements AuditLog {
 
   async forget(target: string): Promise<number> {
     // A read of the whole log (filtered): erasures are rare and the log is admin writes only.
-    let forgotten = 0;
-    let start: Record<string, unknown> | undefined;
-    do {
-      const res = await this.db.send(
-        new QueryCommand({
+    const keys = await queryAll(this.db, {
+      TableName: this.table,
+      KeyConditionExpression: "pk = :pk",
+      FilterExpression: "#target = :t",
+      ExpressionAttributeNames: { "#target": "target" },
+      ExpressionAttributeValues: { ":pk": PARTITION, ":t": target },
+      ProjectionExpression: "pk, sk",
+    });
+    for (const key of keys) {
+      await this.db.send(
+        new UpdateCommand({
           TableName: this.table,
-          KeyConditionExpression: "pk = :pk",
-          FilterExpression: "#target = :t",
+          Key: { pk: key.pk, sk: key.sk },
+          UpdateExpression: "SET #target = :erased",
           ExpressionAttributeNames: { "#target": "target" },
-          ExpressionAttributeValues: { ":pk": PARTITION, ":t": target },
-          ProjectionExpression: "pk, sk",
-          ExclusiveStartKey: start,
+          ExpressionAttributeValues: { ":erased": ERASED_TARGET },
         }),
       );
-      for (const key of res.Items ?? []) {
-        await this.db.send(
-          new UpdateCommand({
-            TableName: this.table,
-            Key: { pk: key.pk, sk: key.sk },
-            UpdateExpression: "SET #target = :erased",
-            ExpressionAttributeNames: { "#target": "target" },
-            ExpressionAttributeValues: { ":erased": ERASED_TARGET },
-          }),
-        );
-        forgotten++;
-      }
-      start = res.LastEvaluatedKey;
-    } while (start);
-    return forgotten;
+    }
+    return keys.length;
   }
 
   async list(q: AuditQuery): Promise<AuditPage> {

@@ -7,7 +7,7 @@ import {
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
 import type { Member, StoredSignInCode, StoredToken, TeamStore } from "../../core/team/ports.js";
-import { isConditionalCheckFailed } from "./client.js";
+import { isConditionalCheckFailed, queryAll } from "./client.js";
 
 /**
  * The team in its table (schema.ts `team`): members under pk "members" (sk the email), each member's
@@ -28,27 +28,18 @@ export class DynamoTeamStore implements TeamStore {
     private readonly table: string,
   ) {}
 
-  private async queryAll(pk: string): Promise<Record<string, unknown>[]> {
-    const items: Record<string, unknown>[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const res = await this.db.send(
-        new QueryCommand({
-          TableName: this.table,
-          KeyConditionExpression: "pk = :pk",
-          ExpressionAttributeValues: { ":pk": pk },
-          ConsistentRead: true,
-          ExclusiveStartKey: start,
-        }),
-      );
-      items.push(...(res.Items ?? []));
-      start = res.LastEvaluatedKey;
-    } while (start);
-    return items;
+  /** Every item under `pk`, read consistently (a revoked token or a removed member shows at once). */
+  private itemsOf(pk: string): Promise<Record<string, unknown>[]> {
+    return queryAll(this.db, {
+      TableName: this.table,
+      KeyConditionExpression: "pk = :pk",
+      ExpressionAttributeValues: { ":pk": pk },
+      ConsistentRead: true,
+    });
   }
 
   async listMembers(): Promise<Member[]> {
-    return (await this.queryAll(MEMBERS)).map(toMember);
+    return (await this.itemsOf(MEMBERS)).map(toMember);
   }
 
   async getMember(email: string): Promise<Member | null> {
@@ -69,7 +60,7 @@ export class DynamoTeamStore implements TeamStore {
       new DeleteCommand({ TableName: this.table, Key: { pk: MEMBERS, sk: email }, ReturnValues: "ALL_OLD" }),
     );
     // Their tokens go too (the auth check also refuses a token whose member is gone).
-    for (const t of await this.queryAll(tokensOf(email)))
+    for (const t of await this.itemsOf(tokensOf(email)))
       await this.db.send(new DeleteCommand({ TableName: this.table, Key: { pk: t.pk, sk: t.sk } }));
     if (res.Attributes === undefined) return false;
     await this.db.send(new PutCommand({ TableName: this.table, Item: { pk: REMOVED, sk: email, email } }));
@@ -118,7 +109,7 @@ export class DynamoTeamStore implements TeamStore {
   }
 
   async listTokens(email: string): Promise<StoredToken[]> {
-    return (await this.queryAll(tokensOf(email))).map(toToken);
+    return (await this.itemsOf(tokensOf(email))).map(toToken);
   }
 
   async deleteToken(email: string, id: string): Promise<boolean> {
