@@ -88,8 +88,3 @@ export function callerAuth(opts: CallerAuthOptions = {}): AdminAuth {
 export function bearerTokenAuth(token: string): AdminAuth {
   return callerAuth({ adminToken: token });
 }
-
-/** Deployed, before a team store is wired: only IAM principals API Gateway authenticated. */
-export function gatewayPrincipalAuth(): AdminAuth {
-  return callerAuth();
-}
