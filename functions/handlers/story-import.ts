@@ -9,22 +9,38 @@ import { callerAuth } from "../core/http/admin-auth.js";
 import { type StoryImportContext, storyImportRoutes } from "../core/http/admin-story-import-routes.js";
 import { createRouter, type HttpHandler } from "../core/http/router.js";
 import { parseConfig } from "../core/kernel/config.js";
-import type { AuditLog } from "../core/team/ports.js";
 import { type ApiEvent, toHttpRequest, toResult } from "./http-event.js";
 import { createLogger } from "./logging.js";
 
 const logger = createLogger();
 
 let api: HttpHandler | null = null;
-let audit: AuditLog | null = null;
 
-/** What the story import reads: the configuration and the stories table, nothing else. */
-function storyImportContext(env: NodeJS.ProcessEnv): StoryImportContext {
-  return {
+/**
+ * The route over its stores, built once per container: the stories it writes, the team its auth check
+ * reads and the audit log it records to, all through one DynamoDB client.
+ */
+function storyImportApi(env: NodeJS.ProcessEnv): HttpHandler {
+  const db = createDocumentClient();
+  const tables = tableNamesFromEnv(env);
+  const audit = new DynamoAuditLog(db, tables.audit);
+  const context: StoryImportContext = {
     config: parseConfig({}, env),
-    stories: new DynamoStoryStore(createDocumentClient(), tableNamesFromEnv(env).stories),
+    stories: new DynamoStoryStore(db, tables.stories),
     clock: () => new Date(),
   };
+  return createRouter(storyImportRoutes, {
+    context,
+    // The api function's one auth check: IAM principals (under /iam/admin), personal tokens, JWTs.
+    adminAuth: callerAuth({
+      team: new DynamoTeamStore(db, tables.team),
+      clock: context.clock,
+      verifyJwt: verifyJwtFromEnvironment(env),
+    }),
+    audit: (entry) => audit.record(entry),
+    onError: (err, req) =>
+      logger.error("request failed", { method: req.method, path: req.path, error: err as Error }),
+  });
 }
 
 /**
@@ -33,19 +49,6 @@ function storyImportContext(env: NodeJS.ProcessEnv): StoryImportContext {
  * parsers. The same route and answers `digest serve` gives.
  */
 export async function handler(event: ApiEvent): Promise<APIGatewayProxyStructuredResultV2> {
-  audit ??= new DynamoAuditLog(createDocumentClient(), tableNamesFromEnv(process.env).audit);
-  const log = audit;
-  api ??= createRouter(storyImportRoutes, {
-    context: storyImportContext(process.env),
-    // The api function's one auth check: IAM principals (under /iam/admin), personal tokens, JWTs.
-    adminAuth: callerAuth({
-      team: new DynamoTeamStore(createDocumentClient(), tableNamesFromEnv(process.env).team),
-      clock: () => new Date(),
-      verifyJwt: verifyJwtFromEnvironment(),
-    }),
-    audit: (entry) => log.record(entry),
-    onError: (err, req) =>
-      logger.error("request failed", { method: req.method, path: req.path, error: err as Error }),
-  });
+  api ??= storyImportApi(process.env);
   return toResult(await api(toHttpRequest(event)));
 }
