@@ -58,11 +58,53 @@ afterEach(async () => {
 
 async function open(route: string, width = 1280): Promise<{ page: Page; errors: string[] }> {
   context = await browser.newContext({ viewport: { width, height: 900 } });
+  await context.addInitScript(countFetchesInFlight);
   const page = await signIn(context, serve);
   const errors = collectErrors(page);
   await page.goto(consoleUrl(serve, route));
   await page.getByRole("navigation", { name: "Console" }).waitFor();
   return { page, errors };
+}
+
+/** Runs in the page: keeps the number of the console's API calls still unanswered in `__inFlight`. */
+function countFetchesInFlight() {
+  const w = globalThis as unknown as { __inFlight: number; fetch: typeof fetch };
+  const real = w.fetch.bind(w);
+  w.__inFlight = 0;
+  w.fetch = (...args: Parameters<typeof fetch>) => {
+    w.__inFlight++;
+    return real(...args).finally(() => w.__inFlight--);
+  };
+}
+
+/**
+ * Waits until the page's loads are answered and drawn: no call in flight and nothing aria-busy, two
+ * frames running (a page starts its loads in an effect, after its first paint). Playwright's
+ * "networkidle" cannot do this: it is a load state, reached once and long ago on a hash route.
+ */
+async function settled(page: Page): Promise<void> {
+  let quietFrames = 0;
+  await expect
+    .poll(
+      async () => {
+        const quiet = await page.evaluate(() => {
+          const w = globalThis as unknown as {
+            __inFlight: number;
+            requestAnimationFrame(f: () => void): void;
+            document: { querySelector(s: string): unknown };
+          };
+          return new Promise<boolean>((resolve) =>
+            w.requestAnimationFrame(() =>
+              resolve(w.__inFlight === 0 && w.document.querySelector('[aria-busy="true"]') === null),
+            ),
+          );
+        });
+        quietFrames = quiet ? quietFrames + 1 : 0;
+        return quietFrames >= 2;
+      },
+      { timeout: 15_000, interval: 20 },
+    )
+    .toBe(true);
 }
 
 const shot = (page: Page, name: string) =>
@@ -152,7 +194,7 @@ describe("the admin console", () => {
       await page.goto(consoleUrl(serve, route));
       await page.getByRole("heading", { level: 1, name: heading }).waitFor();
       // Wait for the page's first load to finish (a table filled, a note shown).
-      await page.waitForLoadState("networkidle");
+      await settled(page);
       // No one added yet: the local owner is no member, and the page says so rather than show nothing.
       if (route === "team") await page.getByText(/^No members yet/).waitFor();
       expect(await seriousViolations(page), route).toEqual([]);
@@ -228,9 +270,13 @@ describe("the admin console", () => {
     await page.getByLabel("Search addresses").fill("reader-05");
     await page.getByRole("button", { name: "Search", exact: true }).click();
     await page.getByText("Page 1", { exact: true }).waitFor();
-    await page.waitForLoadState("networkidle");
-    const emails = await page.locator("table tbody td.mono").allTextContents();
-    expect(emails.sort()).toEqual(Array.from({ length: 10 }, (_, i) => `reader-05${i}@example.com`));
+    // "Page 1" shows before the search's answer replaces page 2's rows (and "networkidle" is a load
+    // state, reached long ago): wait for the rows themselves.
+    await expect
+      .poll(async () => (await page.locator("table tbody td.mono").allTextContents()).sort(), {
+        timeout: 15_000,
+      })
+      .toEqual(Array.from({ length: 10 }, (_, i) => `reader-05${i}@example.com`));
     await shot(page, "subscriber-search");
   });
 
@@ -420,7 +466,7 @@ describe("the admin console", () => {
     const { page } = await open("audit");
     const table = page.getByRole("table", { name: "Audit log" });
     await table.locator("tbody tr").first().waitFor();
-    await page.waitForLoadState("networkidle");
+    await settled(page);
     const rows = await table
       .locator("tbody tr")
       .evaluateAll((trs) => trs.map((tr) => (tr as never as { textContent: string }).textContent));
@@ -464,7 +510,7 @@ describe("the admin console", () => {
     for (const [route, heading] of PAGES) {
       await page.goto(consoleUrl(serve, route));
       await page.getByRole("heading", { level: 1, name: heading }).waitFor();
-      await page.waitForLoadState("networkidle");
+      await settled(page);
       const width = await page.evaluate(() => document.documentElement.scrollWidth);
       const wide = await page.evaluate(() =>
         [...(document.querySelectorAll("body *") as Iterable<never>)]
