@@ -1,4 +1,4 @@
-import { ApiError, type ConsoleConfig, call, type Role, setApiBase, setSessionToken } from "./api";
+import { type ConsoleConfig, call, type Role, setApiBase, setSessionToken } from "./api";
 
 /**
  * Sign-in. Locally, `digest serve` prints a one-time link `/console/#signin=<code>`: the console trades
@@ -36,21 +36,9 @@ export async function exchangeSignInCode(): Promise<boolean> {
   return true;
 }
 
-/**
- * Who the token belongs to (GET /admin/me). A server without that route (before roles existed) knows
- * one credential only, the local admin token, which can do everything: shown as the owner.
- */
-export async function loadMe(): Promise<Me> {
-  try {
-    return await call<Me>("/admin/me");
-  } catch (err) {
-    if (err instanceof ApiError && err.unavailable) {
-      // Any admin route tells whether the token is good at all (401/403 before roles).
-      await call("/admin/editions", { query: { days: 1 } });
-      return { email: null, role: "owner", via: "admin-token" };
-    }
-    throw err;
-  }
+/** Who the token belongs to, and their role (GET /admin/me). */
+export function loadMe(): Promise<Me> {
+  return call<Me>("/admin/me");
 }
 
 const PKCE_KEY = "digest-console-pkce";

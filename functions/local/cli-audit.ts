@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { userInfo } from "node:os";
+import { dayInZone, isDay } from "../core/kernel/dates.js";
 import { type AuditEntry, auditTarget, ERASED_TARGET } from "../core/team/ports.js";
 import type { Runtime } from "./runtime.js";
 
@@ -58,7 +59,24 @@ export function cliAuditAction(args: string[]): { action: string; rest: string[]
   return one ? { action: one, rest: args.slice(1) } : null;
 }
 
-export function cliAuditEntry(args: string[], env: NodeJS.ProcessEnv, now: Date): AuditEntry | null {
+/** The commands of a day's edition: their target is the edition, the --date given or the day they ran for. */
+const EDITION_DAY_ACTIONS = new Set(["edition.send", "edition.compose", "edition.dispatch"]);
+
+/** The value of `--date` (as `--date D` or `--date=D`) when it is a day; any other value is never read. */
+function dateFlag(rest: string[]): string | null {
+  const at = rest.findIndex((a) => a === "--date" || a.startsWith("--date="));
+  if (at < 0) return null;
+  const flag = rest[at] ?? "";
+  const value = flag.includes("=") ? flag.slice(flag.indexOf("=") + 1) : (rest[at + 1] ?? "");
+  return isDay(value) ? value : null;
+}
+
+export function cliAuditEntry(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  now: Date,
+  timeZone = "UTC",
+): AuditEntry | null {
   const found = cliAuditAction(args);
   if (!found) return null;
   const { action, rest } = found;
@@ -66,6 +84,9 @@ export function cliAuditEntry(args: string[], env: NodeJS.ProcessEnv, now: Date)
   const targets = firstFlag < 0 ? rest : rest.slice(0, firstFlag);
   const flags = rest.filter((a) => a.startsWith("--")).map((a) => a.split("=")[0]);
   const command = args.slice(0, args.length - rest.length).join(" ");
+  const named = EDITION_DAY_ACTIONS.has(action)
+    ? (dateFlag(rest) ?? dayInZone(now, timeZone))
+    : targets.join(" ");
   return {
     id: randomUUID(),
     at: now.toISOString(),
@@ -73,7 +94,7 @@ export function cliAuditEntry(args: string[], env: NodeJS.ProcessEnv, now: Date)
     via: "cli",
     action,
     // An erasure leaves no address behind: in the audit log neither.
-    target: action === "subscriber.erase" ? ERASED_TARGET : auditTarget(targets.join(" ").slice(0, 200)),
+    target: action === "subscriber.erase" ? ERASED_TARGET : auditTarget(named.slice(0, 200)),
     summary: `digest ${command}${flags.length ? ` ${flags.join(" ")}` : ""}`.slice(0, 300),
   };
 }
@@ -85,7 +106,7 @@ export async function recordCliWrite(
   env: NodeJS.ProcessEnv,
   warn: (line: string) => void,
 ): Promise<void> {
-  const entry = cliAuditEntry(args, env, new Date());
+  const entry = cliAuditEntry(args, env, new Date(), rt.config.timeZone);
   if (!entry) return;
   try {
     await rt.auditLog().record(entry);
