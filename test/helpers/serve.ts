@@ -111,7 +111,7 @@ export async function startServeProcess(stack: TestStack, extraEnv: NodeJS.Proce
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   let stdout = "";
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => fail(new Error(`digest serve did not start in 20 s\n${stderr}`)), 20_000);
+    const timer = setTimeout(() => fail(new Error(`digest serve did not start in 50 s\n${stderr}`)), 50_000);
     const fail = (err: Error) => {
       clearTimeout(timer);
       child.kill("SIGKILL");
