@@ -200,10 +200,9 @@ describe("the admin console", () => {
       expect(await seriousViolations(page), route).toEqual([]);
       await shot(page, `desktop-${route.replace("/", "-")}`);
     }
-    // Every call answered but those of the routes not built yet, the edition preview and the feeds
-    // (their 404 is the browser's "Failed to load resource"; the pages say "Not available on this
-    // server yet.").
-    const notBuilt = /^404 (\/admin\/editions\/[^/]+\/preview|\/admin\/feeds)$/;
+    // Every call answered but those of the route not built here yet, the feeds (its 404 is the
+    // browser's "Failed to load resource"; the page says "Not available on this server yet.").
+    const notBuilt = /^404 \/admin\/feeds$/;
     expect(failed.filter((f) => !notBuilt.test(f))).toEqual([]);
     expect(errors.filter((e) => !/status of 404/.test(e))).toEqual([]);
   }, 240_000);
@@ -287,33 +286,31 @@ describe("the admin console", () => {
     expect(await page.locator(".story-order li").allTextContents()).toEqual([
       "Science Story number 1 of the day",
     ]);
-    const probe = await adminRequest(serve, "GET", `/admin/editions/${DAY}/preview?view=html`);
-    if (probe.status === 404) {
-      // GET /admin/editions/{id}/preview is not built yet (the one console route of issue 17 still
-      // missing on main): the console says so instead of breaking; then a stand-in answers that route
-      // in the browser (the one mock left in these journeys), so the view switching is still driven
-      // for real. Once the route exists, this branch is skipped and the real route answers.
-      await page.getByText("Not available on this server yet.").first().waitFor();
-      await page.route(/\/admin\/editions\/[^/]+\/preview\?/, (route) => {
-        const text = new URL(route.request().url()).searchParams.get("view") === "text";
-        return route.fulfill({
-          status: 200,
-          contentType: text ? "text/plain; charset=utf-8" : "text/html; charset=utf-8",
-          body: text
-            ? "Story number 1 of the day\n\nhttps://news.example.org/story-1\n"
-            : "<!doctype html><html><head><style>body{background:#ffffff;color:#111111}@media (prefers-color-scheme: dark){body{background:#111111;color:#eeeeee}}</style></head><body><h1>Story number 1 of the day</h1></body></html>",
-        });
-      });
-      await page.reload();
-    }
+    // The size against Gmail's clip, as GET …/preview/info counted the stored email's bytes.
+    const info = await adminRequest(serve, "GET", `/admin/editions/${DAY}/preview/info`);
+    expect(info.json).toMatchObject({ variant: "all", clipAt: 102 * 1024, clipped: false });
+    const size = page.locator("[data-bytes]");
+    await size.waitFor();
+    expect(await size.getAttribute("data-bytes")).toBe(String(info.json.bytes));
+    expect(await size.textContent()).toMatch(/^\d+(\.\d)? KB of HTML \(Gmail clips at 102 KB\)$/);
     const frame = page.locator("iframe[data-view]");
     await frame.waitFor();
     expect(await frame.getAttribute("data-view")).toBe("desktop");
     expect(await frame.getAttribute("sandbox")).not.toContain("allow-scripts");
+    // The real route's email: no reader's signed link in it.
+    expect(await frame.getAttribute("srcdoc")).not.toMatch(/[?&]t=/);
     const inFrame = () => page.frames().find((f) => f !== page.mainFrame());
     await expect
-      .poll(async () => inFrame()?.locator("h1").first().textContent())
+      // The real email: its brand is the first heading, the story a link below it.
+      .poll(async () => inFrame()?.locator("body").textContent())
       .toContain("Story number 1 of the day");
+    // The page around the email's card (mj-body, class dg-page): its colour in the light view.
+    const pageColour = () =>
+      inFrame()?.evaluate(
+        () => getComputedStyle(document.querySelector(".dg-page") as never).backgroundColor,
+      );
+    const light = await pageColour();
+    expect(light).toMatch(/^rgb\(/);
     await page.getByLabel("Mobile 375 px").check();
     const mobile = page.locator("iframe[data-view=mobile]");
     await mobile.waitFor();
@@ -322,20 +319,15 @@ describe("the admin console", () => {
     await page.getByLabel("Dark").check();
     await page.locator("iframe[data-view=dark]").waitFor();
     // The email's own dark-mode rules apply in the dark view, whatever the browser's setting.
-    const bodyColour = () =>
-      inFrame()?.evaluate(() => getComputedStyle(document.body as never).backgroundColor);
-    const dark =
-      probe.status === 404
-        ? "rgb(17, 17, 17)"
-        : expect.not.stringMatching(/^rgb\(255, 255, 255\)$|^rgba\(0, 0, 0, 0\)$/);
-    await expect.poll(bodyColour).toEqual(dark);
-    await expect.poll(async () => inFrame()?.locator("h1").first().textContent()).toContain("Story number 1");
+    await expect.poll(pageColour).not.toBe(light);
+    expect(await pageColour()).not.toMatch(/^rgba\(0, 0, 0, 0\)$/);
+    await expect.poll(async () => inFrame()?.locator("body").textContent()).toContain("Story number 1");
     await shot(page, "edition-dark");
     await page.getByLabel("Text").check();
     await page.locator("pre[data-view=text]").waitFor();
     expect(await page.locator("pre[data-view=text]").textContent()).toContain("Story number 1 of the day");
     await page.getByLabel("Desktop").check();
-    await expect.poll(bodyColour).toBe("rgb(255, 255, 255)");
+    await expect.poll(pageColour).toBe(light);
     await shot(page, "edition-desktop");
   });
 
@@ -404,6 +396,13 @@ describe("the admin console", () => {
     await page.getByLabel("Day").fill(NEXT);
     await page.getByRole("button", { name: /^Hold Story number 2/ }).click();
     await page.getByRole("button", { name: /^Release Story number 2/ }).waitFor();
+    // An editor sends the edition to themselves as a test: the API's default recipient is the caller.
+    await page.goto(consoleUrl(serve, `editions/${DAY}`));
+    await page.getByRole("button", { name: "Send test" }).click();
+    await page.getByText(`Test sent to ${EDITOR}.`).waitFor();
+    const tests = stack.ses.messages.filter((m) => m.destinations.includes(EDITOR));
+    expect(tests).toHaveLength(1);
+    expect(tests[0]?.raw.toString("utf8")).toMatch(/^Subject: \[Test\] /m);
     // What needs an owner is refused by the API, and the console shows the API's own message.
     await page.goto(consoleUrl(serve, "team"));
     const refused = page.getByRole("alert").filter({ hasText: "this needs the owner role" });
@@ -478,6 +477,7 @@ describe("the admin console", () => {
     expect(has("owner@localhost", "edition.approve", world.today)).toBe(true);
     // The editor's hold, and the API calls made with the admin token.
     expect(has("ed@example.com", "story.hold")).toBe(true);
+    expect(has("ed@example.com", "edition.test", DAY)).toBe(true);
     expect(has("(admin-token)", "team.add", "ed@example.com")).toBe(true);
     // Newest first, in the order the journeys wrote them.
     const at = (action: string) => rows.findIndex((r) => r.includes(action));

@@ -9,12 +9,14 @@ import { ADMIN, startTwin, type Twin } from "./twin.js";
  * Approval deployed (issue 17), on a twin of its own (the stack synthesized with `approval: required`;
  * one twin per process, so not in deployed-day.test.ts): the daily schedule composes and holds the
  * edition, compose mails the approvers, the api function records an approval, and the ApprovalRounds
- * schedule fans the approved edition out to the send queue, which sends it. Every AWS call is checked
+ * schedule fans the approved edition out to the send queue, which sends it; before that an editor
+ * previews it and sends a test (issue 17) through the api function. Every AWS call is checked
  * against the calling function's role in the template.
  */
 
 const READERS = ["ana@example.com", "ben@example.com"];
 const DESK = "desk@example.com";
+const EDITOR = "ed@example.com";
 let twin: Twin;
 let day: string;
 
@@ -54,6 +56,50 @@ describe("approval required, deployed", () => {
     expect((await twin.schedule("ApprovalRounds")).result).toMatchObject({ status: "idle" });
     await twin.drainQueues();
     expect(READERS.flatMap(mailTo)).toEqual([]);
+  });
+
+  it("an editor previews the held edition and sends a test to themselves; readers get nothing", async () => {
+    await twin.admin("POST", "/admin/team", { email: EDITOR, role: "editor" });
+    const made = await twin.admin<{ token: string }>(
+      "POST",
+      `/admin/team/${encodeURIComponent(EDITOR)}/tokens`,
+      {},
+    );
+    const asEditor = { authorization: `Bearer ${made.token}` };
+    const html = await twin.api({ method: "GET", path: `/admin/editions/${day}/preview`, headers: asEditor });
+    expect(html.statusCode).toBe(200);
+    expect(html.headers["content-type"]).toBe("text/html; charset=utf-8");
+    expect(html.body).toContain("Story number 1 of the day");
+    expect(html.body).not.toMatch(/[?&]t=|digest\.invalid/);
+    const info = await twin.api({
+      method: "GET",
+      path: `/admin/editions/${day}/preview/info`,
+      headers: asEditor,
+    });
+    expect(JSON.parse(info.body)).toMatchObject({
+      variant: "all",
+      variants: ["all"],
+      bytes: Buffer.byteLength(html.body),
+    });
+
+    const test = await twin.api({
+      method: "POST",
+      path: `/admin/editions/${day}/test`,
+      headers: { ...asEditor, "content-type": "application/json" },
+      body: "{}",
+    });
+    expect({ status: test.statusCode, body: JSON.parse(test.body) }).toEqual({
+      status: 200,
+      body: { sent: [EDITOR], variant: "all" },
+    });
+    const [mail, ...more] = mailTo(EDITOR);
+    expect(more).toEqual([]);
+    expect(mail?.sentBy).toBe("api");
+    expect(mail?.subject).toMatch(/^\[Test\] /);
+    // Tagged apart from the edition: its SES events never count into the edition's figures.
+    expect(mail?.tags.edition).toEqual(["test"]);
+    expect(READERS.flatMap(mailTo)).toEqual([]);
+    expect(await twin.edition(day)).toMatchObject({ status: "awaiting-approval" });
   });
 
   it("an approval through the admin API sends it on the next approval round, once", async () => {

@@ -1,11 +1,12 @@
 import { useState } from "preact/hooks";
 import { call } from "../api";
 import { useLoad } from "../hooks";
-import { ErrorNote, Loading } from "../ui";
+import { ErrorNote, Loading, Select } from "../ui";
 
 /**
  * The edition's email as readers get it (GET /admin/editions/{id}/preview, no personal links): in a
- * sandboxed frame (no script, no same origin) at desktop width, 375 px, in dark mode, or as its text part.
+ * sandboxed frame (no script, no same origin) at desktop width, 375 px, in dark mode, or as its text part;
+ * its size against Gmail's clip and the stored variants from GET …/preview/info.
  */
 
 type View = "desktop" | "mobile" | "dark" | "text";
@@ -15,8 +16,15 @@ const VIEWS: [View, string][] = [
   ["dark", "Dark"],
   ["text", "Text"],
 ];
-/** Gmail clips a message's HTML past 102 KB. */
-const CLIP_BYTES = 102 * 1024;
+/** GET /admin/editions/{id}/preview/info */
+interface PreviewInfo {
+  variant: string;
+  variants: string[];
+  subject: string;
+  bytes: number;
+  clipAt: number;
+  clipped: boolean;
+}
 
 /**
  * Dark mode as a mail app in dark mode shows it: the email's own `prefers-color-scheme: dark` rules
@@ -28,14 +36,21 @@ function darkened(html: string): string {
 
 export function EditionPreview({ id }: { id: string }) {
   const [view, setView] = useState<View>("desktop");
+  const [variant, setVariant] = useState("all");
   const base = `/admin/editions/${encodeURIComponent(id)}/preview`;
-  const html = useLoad(() => call<string>(base, { query: { view: "html" }, text: true }), [id]);
+  const info = useLoad(() => call<PreviewInfo>(`${base}/info`, { query: { variant } }), [id, variant]);
+  const html = useLoad(
+    () => call<string>(base, { query: { view: "html", variant }, text: true }),
+    [id, variant],
+  );
   const text = useLoad(
     () =>
-      view === "text" ? call<string>(base, { query: { view: "text" }, text: true }) : Promise.resolve(null),
-    [id, view === "text"],
+      view === "text"
+        ? call<string>(base, { query: { view: "text", variant }, text: true })
+        : Promise.resolve(null),
+    [id, variant, view === "text"],
   );
-  const size = html.data ? new TextEncoder().encode(html.data).length : 0;
+  const size = info.data;
   return (
     <section class="preview" aria-labelledby="preview-title">
       <div class="preview-head">
@@ -55,10 +70,20 @@ export function EditionPreview({ id }: { id: string }) {
             </label>
           ))}
         </fieldset>
-        {html.data ? (
-          <span class={size > CLIP_BYTES ? "note error" : "muted"}>
-            {(size / 1024).toFixed(size < 10_240 ? 1 : 0)} KB of HTML
-            {size > CLIP_BYTES ? ": Gmail clips it (102 KB)" : " (Gmail clips at 102 KB)"}
+        {(size?.variants.length ?? 0) > 1 ? (
+          <Select
+            label="Variant"
+            value={variant}
+            options={(size?.variants ?? []).map((v) => [v, v === "all" ? "All sections" : v])}
+            onChange={setVariant}
+          />
+        ) : null}
+        {size ? (
+          <span class={size.clipped ? "note error" : "muted"} data-bytes={size.bytes}>
+            {(size.bytes / 1024).toFixed(size.bytes < 10_240 ? 1 : 0)} KB of HTML
+            {size.clipped
+              ? `: Gmail clips it (${size.clipAt / 1024} KB)`
+              : ` (Gmail clips at ${size.clipAt / 1024} KB)`}
           </span>
         ) : null}
       </div>

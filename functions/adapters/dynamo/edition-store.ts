@@ -307,6 +307,18 @@ export class DynamoEditionStore implements EditionStore {
     );
   }
 
+  async variantKeys(editionId: string): Promise<string[]> {
+    const items = await queryAll(this.db, {
+      TableName: this.table,
+      KeyConditionExpression: "editionId = :id AND begins_with(part, :variant)",
+      ExpressionAttributeValues: { ":id": editionId, ":variant": variantPart("") },
+      // The keys only: a variant's HTML and text stay in the table.
+      ProjectionExpression: "part",
+      ConsistentRead: true,
+    });
+    return items.map((item) => (item.part as string).slice(variantPart("").length));
+  }
+
   getDelivery(editionId: string): Promise<DeliveryRound | null> {
     return this.rounds.getDelivery(editionId);
   }

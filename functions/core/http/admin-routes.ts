@@ -1,3 +1,4 @@
+import { editionPreviewRoutes } from "./admin-edition-preview-routes.js";
 import { editionRoutes } from "./admin-edition-routes.js";
 import { jobRoutes } from "./admin-job-routes.js";
 import { storyRoutes } from "./admin-story-routes.js";
@@ -23,6 +24,7 @@ export const adminRoutes: Route<ApiContext>[] = [
   ...subscriberRoutes,
   ...suppressionRoutes,
   ...editionRoutes,
+  ...editionPreviewRoutes,
   ...storyRoutes,
   ...teamRoutes,
 ];

@@ -2,6 +2,7 @@ import type { JobDeps } from "../jobs/jobs.js";
 import type { DigestConfig } from "../kernel/config.js";
 import type {
   EditionStore,
+  Mailer,
   Outbox,
   SendLedger,
   StoryStore,
@@ -26,6 +27,8 @@ export interface ApiContext {
   /** The first key signs. */
   keys: readonly SigningKey[];
   mail: TransactionalMail;
+  /** The edition's mailer (SES): an edition's test send goes through it; absent, that route answers 501. */
+  mailer?: Mailer | null;
   clock: () => Date;
   /** The local outbox (GDPR erasure removes the copies it keeps); absent deployed. */
   outbox?: Outbox | null;
@@ -50,10 +53,24 @@ export function apiContextFrom(
     | "limits"
     | "keys"
     | "outbox"
+    | "mailer"
   >,
   mail: TransactionalMail,
   clock: () => Date = () => new Date(),
 ): ApiContext {
-  const { config, subscribers, suppressions, editions, ledger, stories, limits, keys, outbox } = deps;
-  return { config, subscribers, suppressions, editions, ledger, stories, limits, keys, mail, clock, outbox };
+  const { config, subscribers, suppressions, editions, ledger, stories, limits, keys, outbox, mailer } = deps;
+  return {
+    config,
+    subscribers,
+    suppressions,
+    editions,
+    ledger,
+    stories,
+    limits,
+    keys,
+    mail,
+    mailer,
+    clock,
+    outbox,
+  };
 }

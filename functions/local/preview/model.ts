@@ -19,8 +19,7 @@ import {
 } from "../../core/edition/edition.js";
 import { renderVariant } from "../../core/edition/variant.js";
 
-/** Gmail clips a message whose HTML passes 102 KB (counted here as 102 × 1024 bytes). */
-export const GMAIL_CLIP_BYTES = 102 * 1024;
+export { GMAIL_CLIP_BYTES } from "../../core/edition/edition-preview.js";
 
 export interface PreviewModel {
   day: string;

@@ -6,11 +6,11 @@
 import { randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { EditionDeps } from "../../core/delivery/edition-sender.js";
+import { sendTest } from "../../core/delivery/test-send.js";
 import { parseSections } from "../../core/subscribers/subscribers.js";
 import { listen, readBody, refuseBody } from "../http-server.js";
 import { previewEdition } from "./model.js";
 import { previewPage } from "./page.js";
-import { sendTest } from "./send-test.js";
 import { compileDigestTemplate } from "./template.js";
 import { watchTemplates } from "./watcher.js";
 

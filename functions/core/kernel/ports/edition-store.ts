@@ -150,6 +150,8 @@ export interface EditionStore {
    */
   getVariant(editionId: string, key: string): Promise<RenderedVariant | null>;
   putVariant(editionId: string, variant: RenderedVariant): Promise<void>;
+  /** The keys of the edition's stored variants (the admin preview lists them), in no given order. */
+  variantKeys(editionId: string): Promise<string[]>;
 
   // The edition's delivery rounds (see edition-delivery.ts): what was enqueued and what settled.
   /** The edition's current delivery round, or null when none was ever started. */

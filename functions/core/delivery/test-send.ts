@@ -4,16 +4,25 @@
  * from the edition: no ledger, no subscriber, and locally the copy lands in out/test/<email>.eml.
  */
 
-import type { EditionDeps } from "../../core/delivery/edition-sender.js";
-import { composeMessage, prepareVariant } from "../../core/delivery/message.js";
-import { MailError } from "../../core/kernel/ports.js";
-import { normalizeEmail } from "../../core/subscribers/subscribers.js";
-import type { PreviewModel } from "./model.js";
+import type { PersonalSlots } from "../edition/edition.js";
+import { MailError } from "../kernel/ports.js";
+import { normalizeEmail } from "../subscribers/subscribers.js";
+import type { EditionDeps } from "./edition-sender.js";
+import { composeMessage, prepareVariant } from "./message.js";
 
 /** Outbox folder and SES edition tag of test sends (design.md: out/test/<email>.eml). */
 export const TEST_OUTBOX = "test";
 /** Prefix of a test's subject, so nobody takes it for the real edition. */
 export const TEST_SUBJECT_PREFIX = "[Test] ";
+
+/** What a test send sends: a rendered variant with the edition's personal-link markers still in it. */
+export interface TestMail {
+  subject: string;
+  rawHtml: string;
+  rawText: string;
+  /** The markers in `rawHtml` and `rawText` (absent: the fixed PERSONAL_SLOTS). */
+  slots?: PersonalSlots;
+}
 
 export type TestSendOutcome = { ok: true; to: string; messageId: string } | { ok: false; error: string };
 
@@ -25,7 +34,7 @@ export type TestSendOutcome = { ok: true; to: string; messageId: string } | { ok
  */
 export async function sendTest(
   deps: Pick<EditionDeps, "config" | "mailer" | "outbox">,
-  model: Pick<PreviewModel, "subject" | "rawHtml" | "rawText" | "slots">,
+  model: TestMail,
   rawTo: string,
 ): Promise<TestSendOutcome> {
   const address = normalizeEmail(rawTo);
