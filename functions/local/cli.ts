@@ -25,13 +25,16 @@ export const USAGE = `usage: digest [--aws] <command> [options]
   feeds remove <url>
   feeds poll [url...] [--timeout S] [--json]
                                          fetch (conditional GET) and import every feed's new items
-  subscribers add <email> [--name N] [--sections a,b] [--timezone Area/City] [--pending] [--source S]
-  subscribers import <file.csv> [--pending] [--source S]   header: email[,name,sections,timezone,status]
+  subscribers add <email> [--name N] [--sections a,b] [--timezone Area/City] [--locale L] [--hour H]
+                   [--pending] [--source S]
+  subscribers import <file.csv> [--pending] [--source S]
+                                         header: email[,name,sections,timezone,locale,status]
                                          a status is kept (never raised): pending, paused, unsubscribed,
                                          suppressed rows stay so; without one, rows become active (pending)
   subscribers list [--status S] [--section S] [--json]
   subscribers show <email> [--json]           the record, consent evidence and suppression
-  subscribers update <email> [--name N] [--sections a,b] [--timezone Z] [--hour H] [--pause|--resume]
+  subscribers update <email> [--name N] [--sections a,b] [--timezone Z] [--locale L] [--hour H]
+                      [--pause|--resume]      an empty value clears (--locale "": the digest's language)
   subscribers remove <email>                  unsubscribes (the record stays)
   subscribers erase <email>                   GDPR erasure: record, ledger details and outbox copies go;
                                               only a keyed-hash suppression entry stays

@@ -29,7 +29,7 @@ const client =
   (method: string, path: string, opts: Parameters<typeof adminRequest>[3] = {}): Promise<ServeAnswer> =>
     adminRequest(serve(), method, path, opts);
 
-const VIEW_KEYS = ["confirmedAt", "createdAt", "email", "name", "sections", "status", "timezone"];
+const VIEW_KEYS = ["confirmedAt", "createdAt", "email", "locale", "name", "sections", "status", "timezone"];
 const SECTIONS = { DIGEST_SECTIONS: "World,Science,Culture" };
 
 describe("admin auth", () => {
@@ -397,13 +397,13 @@ describe("admin list, filters, export and editions", () => {
       /^attachment; filename="subscribers-\d{4}-\d{2}-\d{2}\.csv"$/,
     );
     const lines = csv.text.trimEnd().split("\r\n");
-    expect(lines[0]).toBe("email,name,sections,timezone,status,createdAt,confirmedAt");
+    expect(lines[0]).toBe("email,name,sections,timezone,locale,status,createdAt,confirmedAt");
     expect(lines).toHaveLength(8);
     expect(lines.find((l) => l.startsWith("a3@"))).toMatch(
-      /^a3@example\.com,"'=SUM\(1\)",,Europe\/Lisbon,active,\S+Z,\S+Z$/,
+      /^a3@example\.com,"'=SUM\(1\)",,Europe\/Lisbon,,active,\S+Z,\S+Z$/,
     );
     expect(lines.find((l) => l.startsWith("a4@"))).toMatch(
-      /^a4@example\.com,"Four, A\.","World;Culture",,active,/,
+      /^a4@example\.com,"Four, A\.","World;Culture",,,active,/,
     );
     const cliCsv = await stack.digest(["subscribers", "export"]);
     expect(cliCsv.out.trimEnd().split("\n")).toEqual(lines);

@@ -74,7 +74,7 @@ describe("import and export jobs (digest serve)", () => {
     const done = await untilFinished(serve, created.json.jobId);
     expect(done).toMatchObject({ status: "done", rows: 2 });
     const file = await readFile(fileURLToPath(done.downloadUrl), "utf8");
-    expect(file.split("\r\n")[0]).toBe("email,name,sections,timezone,status,createdAt,confirmedAt");
+    expect(file.split("\r\n")[0]).toBe("email,name,sections,timezone,locale,status,createdAt,confirmedAt");
     expect(file).toContain("a@example.com");
     expect(file).toContain("c@example.com");
   });

@@ -46,6 +46,7 @@ function view(name: string | null, sections: string[]): SubscriberView {
     status: "active",
     sections,
     timezone: null,
+    locale: null,
     createdAt: "2031-01-01T00:00:00.000Z",
     confirmedAt: null,
   };

@@ -343,8 +343,10 @@ describe("digest subscribers", () => {
     expect(again.out.trim()).toBe("imported=0 updated=0 skipped=4 invalid=6\nkept: unsubscribed=1");
 
     const exported = await stack.digest(["subscribers", "export"]);
-    expect(exported.out.split("\n")[0]).toBe("email,name,sections,timezone,status,createdAt,confirmedAt");
-    expect(exported.out).toContain('dee@example.com,"Dee, D.",Culture,,active,');
+    expect(exported.out.split("\n")[0]).toBe(
+      "email,name,sections,timezone,locale,status,createdAt,confirmedAt",
+    );
+    expect(exported.out).toContain('dee@example.com,"Dee, D.",Culture,,,active,');
     await stack.digest(["subscribers", "add", "formula@example.com", "--name", "=HYPERLINK(1)"]);
     expect((await stack.digest(["subscribers", "export"])).out).toContain(
       `formula@example.com,"'=HYPERLINK(1)",`,

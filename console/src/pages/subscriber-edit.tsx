@@ -1,7 +1,7 @@
 import { useEffect, useState } from "preact/hooks";
 import { call } from "../api";
 import { useAction, useLoad } from "../hooks";
-import { Badge, Confirm, Dialog, Done, ErrorNote, Field, formatTime, useCan } from "../ui";
+import { Badge, Confirm, Dialog, Done, ErrorNote, Field, formatTime, Select, useCan } from "../ui";
 
 interface Detail {
   email: string;
@@ -9,6 +9,8 @@ interface Detail {
   status: string;
   sections: string[];
   timezone: string | null;
+  /** Their chosen language; null: the newsletter's default. */
+  locale: string | null;
   createdAt: string;
   confirmedAt: string | null;
   consent?: { method?: string; at?: string; source?: string } | null;
@@ -16,6 +18,41 @@ interface Detail {
 }
 
 const path = (email: string) => `/admin/subscribers/${encodeURIComponent(email)}`;
+
+/** The languages a subscriber may have, the default first (GET /admin/overview); asked once a session. */
+let enabledLocales: Promise<string[]> | null = null;
+function loadLocales(): Promise<string[]> {
+  enabledLocales ??= call<{ locales?: string[] }>("/admin/overview").then(
+    (o) => o.locales ?? [],
+    (err) => {
+      enabledLocales = null;
+      throw err;
+    },
+  );
+  return enabledLocales;
+}
+
+/** "fr" → "French (fr)" in the browser's language; the tag alone where Intl does not know it. */
+function languageName(tag: string): string {
+  try {
+    const name = new Intl.DisplayNames([navigator.language, "en"], { type: "language" }).of(tag);
+    return name && name !== tag ? `${name} (${tag})` : tag;
+  } catch {
+    return tag;
+  }
+}
+
+/** The language select's choices: the default (empty), the other enabled ones, and a stored one no longer enabled. */
+function localeOptions(locales: string[], stored: string | null): [string, string][] {
+  const [fallback, ...others] = locales;
+  const options: [string, string][] = [
+    ["", `Newsletter default${fallback ? `: ${languageName(fallback)}` : ""}`],
+  ];
+  for (const tag of others) options.push([tag, languageName(tag)]);
+  if (stored && !locales.includes(stored))
+    options.push([stored, `${languageName(stored)}, no longer enabled`]);
+  return options;
+}
 
 /** One subscriber in a dialog: details, and for owners edit, pause/resume, unsubscribe, erase. */
 export function SubscriberEditor(props: {
@@ -41,7 +78,8 @@ function Editor({
 }) {
   const canWrite = useCan("owner");
   const detail = useLoad(() => call<Detail>(path(email)), [email]);
-  const [form, setForm] = useState({ name: "", sections: "", timezone: "", deliveryHour: "" });
+  const locales = useLoad(loadLocales, []);
+  const [form, setForm] = useState({ name: "", sections: "", timezone: "", locale: "", deliveryHour: "" });
   const [erasing, setErasing] = useState(false);
   const action = useAction();
   const d = detail.data;
@@ -51,6 +89,7 @@ function Editor({
         name: d.name ?? "",
         sections: d.sections.join(", "),
         timezone: d.timezone ?? "",
+        locale: d.locale ?? "",
         deliveryHour: "",
       });
   }, [d]);
@@ -88,6 +127,8 @@ function Editor({
               name: form.name.trim() || null,
               sections: form.sections,
               timezone: form.timezone.trim() || null,
+              // Sent only when changed: a stored language that is no longer enabled stays as it is.
+              ...(form.locale !== (d.locale ?? "") ? { locale: form.locale || null } : {}),
               ...(hour ? { deliveryHour: Number(hour) } : {}),
             },
             "Saved.",
@@ -116,6 +157,14 @@ function Editor({
               onInput: (e) => setForm({ ...form, timezone: e.currentTarget.value }),
             }}
           />
+          {(locales.data?.length ?? 0) > 1 || d.locale ? (
+            <Select
+              label="Language"
+              value={form.locale}
+              options={localeOptions(locales.data ?? [], d.locale)}
+              onChange={(locale) => setForm({ ...form, locale })}
+            />
+          ) : null}
           <Field
             label="Delivery hour"
             hint="0–23 in their time zone; empty keeps it."

@@ -147,7 +147,7 @@ export function SubscriberImport({ onImported }: { onImported: () => void }) {
           />
           <small id="import-hint" class="muted">
             A header row with an <code>email</code> column; <code>name</code>, <code>sections</code>,{" "}
-            <code>timezone</code> optional.
+            <code>timezone</code>, <code>locale</code> optional.
           </small>
         </div>
         <label class="check">

@@ -16,6 +16,8 @@ export interface SubscriberRow {
   status: string;
   sections: string[];
   timezone: string | null;
+  /** Their chosen language; null: the newsletter's default. */
+  locale?: string | null;
   createdAt: string;
   confirmedAt: string | null;
 }
@@ -117,6 +119,13 @@ export function SubscribersPage() {
                 </td>
                 <td class="opt">
                   {s.sections.length ? s.sections.join(", ") : <span class="muted">all</span>}
+                  {s.locale ? (
+                    <span class="muted">
+                      {" · "}
+                      <span class="visually-hidden">language </span>
+                      {s.locale}
+                    </span>
+                  ) : null}
                 </td>
                 <td class="nowrap opt">{formatTime(s.createdAt)}</td>
                 <td>

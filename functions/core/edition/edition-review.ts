@@ -4,6 +4,7 @@
  * subscribers' variant keys), sending nothing and storing nothing.
  */
 
+import { readerLocale } from "../kernel/config.js";
 import type {
   DroppedStory,
   EditionStatus,
@@ -15,7 +16,7 @@ import type { StoryView } from "../kernel/types.js";
 import { type ComposeDeps, composeEdition, editionIdFor } from "./compose.js";
 import { ALL_SECTIONS, type EditionStory, rankStories, sectionsOfVariant, variantKey } from "./edition.js";
 import { ledgerCountsOf } from "./ledger-counts.js";
-import { renderVariant, variantView } from "./variant.js";
+import { localeVariantKey, renderVariant, splitVariantKey, variantView } from "./variant.js";
 
 /** A story as a review lists it. */
 export interface ReviewStory {
@@ -25,10 +26,15 @@ export interface ReviewStory {
   source: string;
 }
 
-/** What one section set (variant) would get. */
+/** What one language × section set (variant) would get. */
 export interface VariantReview {
-  /** "all", or the variant's sections joined with "|". */
+  /**
+   * "all", or the variant's sections joined with "|"; "@<locale>" follows for a language other than
+   * the configured `locale` ("all@fr"), as the send keys it.
+   */
   key: string;
+  /** The variant's language (a reader's choice, else the configured `locale`). */
+  locale: string;
   sections: string[];
   /** Active, unsuppressed subscribers who would get this variant. */
   recipients: number;
@@ -133,23 +139,36 @@ export async function reviewEdition(deps: ReviewDeps, day: string): Promise<Revi
     const page = await deps.subscribers.list({ status: "active" }, cursor, PAGE);
     const blocked = await deps.suppressions.suppressed(page.items.map((s) => s.email));
     for (const s of page.items) {
-      const key = variantKey(s.sections, edition.sections);
+      const sectionKey = variantKey(s.sections, edition.sections);
       if (blocked.has(s.email)) suppressed++;
-      else if (key === null) skipped++;
-      else counts.set(key, (counts.get(key) ?? 0) + 1);
+      else if (sectionKey === null) skipped++;
+      else {
+        // The send's key: one variant per language × section set (edition-sender.ts).
+        const key = localeVariantKey(sectionKey, readerLocale(deps.config, s.locale), deps.config.locale);
+        counts.set(key, (counts.get(key) ?? 0) + 1);
+      }
     }
     cursor = page.nextCursor;
   } while (cursor);
 
-  const keys = [...counts.keys()].sort((a, b) =>
-    a === ALL_SECTIONS ? -1 : b === ALL_SECTIONS ? 1 : a.localeCompare(b),
-  );
+  // All sections first, then by section key; within one, the default language first.
+  const order = (key: string) => {
+    const { sectionKey, locale } = splitVariantKey(key);
+    return [sectionKey === ALL_SECTIONS ? "" : sectionKey, locale ?? ""] as const;
+  };
+  const keys = [...counts.keys()].sort((a, b) => {
+    const [sa, la] = order(a);
+    const [sb, lb] = order(b);
+    return sa === sb ? la.localeCompare(lb) : sa === "" ? -1 : sb === "" ? 1 : sa.localeCompare(sb);
+  });
   const variants = keys.map((key): VariantReview => {
     const view = variantView(deps, edition, key);
-    const sections = sectionsOfVariant(key, edition.sections);
+    const { sectionKey, locale } = splitVariantKey(key);
+    const sections = sectionsOfVariant(sectionKey, edition.sections);
     const wanted = new Set(sections.map((s) => s.toLowerCase()));
     return {
       key,
+      locale: locale ?? deps.config.locale,
       sections,
       recipients: counts.get(key) ?? 0,
       subject: view.subject,
@@ -175,7 +194,7 @@ export async function reviewEdition(deps: ReviewDeps, day: string): Promise<Revi
         })),
       ),
       leftOut: leftOut
-        .filter((s) => key === ALL_SECTIONS || wanted.has(s.section.toLowerCase()))
+        .filter((s) => sectionKey === ALL_SECTIONS || wanted.has(s.section.toLowerCase()))
         .map(reviewStory),
     };
   });

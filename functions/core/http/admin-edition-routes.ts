@@ -115,7 +115,9 @@ const holdRoute = adminRoute(
 const overviewRoute = adminRoute(
   "GET",
   "/admin/overview",
-  async (_req, _params, ctx) => jsonResponse(200, await overview(ctx)),
+  // With the languages a subscriber may have (the default first): the console's subscriber editor
+  // offers them.
+  async (_req, _params, ctx) => jsonResponse(200, { ...(await overview(ctx)), locales: ctx.config.locales }),
   { role: "viewer" },
 );
 

@@ -94,7 +94,16 @@ const addRoute = adminRoute(
   "POST",
   "/admin/subscribers",
   async (req, _params, ctx) => {
-    const body = jsonBody(req, ["email", "name", "sections", "timezone", "deliveryHour", "status", "source"]);
+    const body = jsonBody(req, [
+      "email",
+      "name",
+      "sections",
+      "timezone",
+      "locale",
+      "deliveryHour",
+      "status",
+      "source",
+    ]);
     const email = optionalString(body, "email", false);
     if (email === undefined) bad("email", "email is required");
     const status = body.status ?? "active";
@@ -104,6 +113,7 @@ const addRoute = adminRoute(
       name: optionalString(body, "name"),
       sections: optionalSections(body),
       timezone: optionalString(body, "timezone"),
+      locale: optionalString(body, "locale"),
       deliveryHour: optionalHour(body),
       status,
       consent: {
@@ -220,7 +230,7 @@ const updateRoute = adminRoute(
   "/admin/subscribers/{email}",
   async (req, params, ctx) => {
     const email = pathEmail(params);
-    const body = jsonBody(req, ["name", "sections", "timezone", "deliveryHour", "status"]);
+    const body = jsonBody(req, ["name", "sections", "timezone", "locale", "deliveryHour", "status"]);
     const status = body.status;
     if (status !== undefined && status !== "active" && status !== "paused" && status !== "unsubscribed") {
       bad("status", "status can only be set to active (from paused), paused or unsubscribed");
@@ -229,6 +239,7 @@ const updateRoute = adminRoute(
       name: optionalString(body, "name"),
       sections: optionalSections(body),
       timezone: optionalString(body, "timezone"),
+      locale: optionalString(body, "locale"),
       deliveryHour: optionalHour(body),
       status: status as SubscriberPatch["status"],
     };

@@ -125,8 +125,14 @@ async function importSuppressedRow(
   listed: Set<string>,
   consent: Consent,
 ): Promise<Outcome> {
-  const input = { email: row.email, name: row.name, sections: row.sections, timezone: row.timezone };
-  const valid = validateSubscriberInput(input, deps.config.sections);
+  const input = {
+    email: row.email,
+    name: row.name,
+    sections: row.sections,
+    timezone: row.timezone,
+    locale: row.locale,
+  };
+  const valid = validateSubscriberInput(input, deps.config.sections, deps.config.locales);
   if ("outcome" in valid) return invalidRow(row.line, valid.error);
   let created = false;
   if (!(await findSubscriber(deps, valid.email))) {
@@ -232,6 +238,7 @@ function rowRequest(
     name: row.name ?? undefined,
     sections: row.sections,
     timezone: row.timezone ?? undefined,
+    locale: row.locale,
     status: asked,
     consent: opts.consent,
   };
@@ -266,7 +273,7 @@ async function importSegment(
       oneByOne.push(index);
       return;
     }
-    const valid = validateSubscriberInput(input, deps.config.sections);
+    const valid = validateSubscriberInput(input, deps.config.sections, deps.config.locales);
     if ("outcome" in valid) outcomes[index] = invalidRow(row.line, valid.error);
     else batched.push({ index, line: row.line, valid, input, asked, fromRow });
   });

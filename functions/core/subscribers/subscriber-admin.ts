@@ -31,7 +31,8 @@ import type { TransactionalMail } from "./transactional.js";
 export interface SubscriberAdminDeps {
   subscribers: SubscriberStore;
   suppressions: SuppressionStore;
-  config: Pick<DigestConfig, "sections">;
+  /** `locales`: the languages a subscriber may have (absent: none besides the default). */
+  config: Pick<DigestConfig, "sections"> & Partial<Pick<DigestConfig, "locales">>;
   clock: () => Date;
   /** Needed only to add pending subscribers (the confirmation email). */
   mail?: TransactionalMail;
@@ -61,6 +62,15 @@ const PENDING_LIFETIME_SECONDS = TOKEN_MAX_AGE_SECONDS.confirm ?? 7 * 24 * 3600;
 
 const sameList = (a: readonly string[], b: readonly string[]) =>
   a.length === b.length && a.every((x, i) => x === b[i]);
+
+/** Whether an admin's change (or a file's row) changed anything an admin can set on the record. */
+const differs = (a: Subscriber, b: Subscriber) =>
+  a.name !== b.name ||
+  !sameList(a.sections, b.sections) ||
+  a.timezone !== b.timezone ||
+  (a.locale ?? null) !== (b.locale ?? null) ||
+  (a.deliveryHour ?? null) !== (b.deliveryHour ?? null) ||
+  a.status !== b.status;
 
 /**
  * Why an address may not be (re)activated by an admin, or null when it may: its record unsubscribed
@@ -148,6 +158,7 @@ export function planAdd(
     name: valid.name === undefined ? existing.name : valid.name,
     sections: valid.sections ?? existing.sections,
     timezone: valid.timezone === undefined ? existing.timezone : valid.timezone,
+    locale: valid.locale === undefined ? existing.locale : valid.locale,
     status: settledStatus(existing.status, input.status, fromFile),
   };
   if (next.status === "active" && existing.status === "pending") {
@@ -156,12 +167,7 @@ export function planAdd(
   }
   // Only pending records expire (TTL); an unsubscribed one must stay so that no import re-adds it.
   if (next.status !== "pending") delete next.expiresAt;
-  const changed =
-    next.name !== existing.name ||
-    !sameList(next.sections, existing.sections) ||
-    next.timezone !== existing.timezone ||
-    next.status !== existing.status;
-  if (!changed) return { result: { outcome: "skipped", subscriber: existing } };
+  if (!differs(next, existing)) return { result: { outcome: "skipped", subscriber: existing } };
   next.updatedAt = at;
   return { result: { outcome: "updated", subscriber: next }, write: { mode: "update", subscriber: next } };
 }
@@ -187,7 +193,7 @@ export async function addSubscriber(
   input: SubscriberInput,
   opts: { suppressed?: boolean; likelyNew?: boolean; fromFile?: boolean } = {},
 ): Promise<AddResult> {
-  const valid = validateSubscriberInput(input, deps.config.sections);
+  const valid = validateSubscriberInput(input, deps.config.sections, deps.config.locales);
   if ("outcome" in valid) return valid;
   const badHour = deliveryHourError(input.deliveryHour);
   if (badHour) return badHour;
@@ -234,12 +240,7 @@ export async function created(deps: SubscriberAdminDeps, subscriber: Subscriber)
   return { outcome: "imported", subscriber, confirmationSent: true };
 }
 
-function fresh(
-  valid: { email: string; name?: string | null; sections?: string[]; timezone?: string | null },
-  input: SubscriberInput,
-  at: string,
-  now: Date,
-): Subscriber {
+function fresh(valid: ValidInput, input: SubscriberInput, at: string, now: Date): Subscriber {
   const subscriber: Subscriber = {
     id: newSubscriberId(),
     email: valid.email,
@@ -247,6 +248,7 @@ function fresh(
     status: input.status,
     sections: valid.sections ?? [],
     timezone: valid.timezone ?? null,
+    locale: valid.locale ?? null,
     deliveryHour: input.deliveryHour ?? null,
     createdAt: at,
     // Active and paused subscribers were confirmed (elsewhere: the consent evidence says how).
@@ -298,6 +300,8 @@ export interface SubscriberPatch {
   /** [] means all sections. */
   sections?: string[];
   timezone?: string | null;
+  /** A tag of config `locales`; null or "" returns to the configured `locale`. */
+  locale?: string | null;
   /** Local delivery hour (0–23); null returns to the configured default. */
   deliveryHour?: number | null;
   /** Only these moves: active → paused, paused → active, anything → unsubscribed. */
@@ -311,7 +315,7 @@ export type UpdateResult =
   | Invalid;
 
 /**
- * Changes name, sections, time zone or status of an existing subscriber. Status moves are limited:
+ * Changes name, sections, time zone, language, delivery hour or status of an existing subscriber. Status moves are limited:
  * pausing an active subscriber, resuming a paused one (unless the address is on the suppression
  * list), unsubscribing anyone; unsubscribed and suppressed addresses are never made active or
  * paused again ("conflict"), and a pending one confirms itself (or is added again as active).
@@ -322,8 +326,15 @@ export async function updateSubscriber(
   patch: SubscriberPatch,
 ): Promise<UpdateResult> {
   const valid = validateSubscriberInput(
-    { email: rawEmail, name: patch.name, sections: patch.sections, timezone: patch.timezone },
+    {
+      email: rawEmail,
+      name: patch.name,
+      sections: patch.sections,
+      timezone: patch.timezone,
+      locale: patch.locale,
+    },
     deps.config.sections,
+    deps.config.locales,
   );
   if ("outcome" in valid) return valid;
   const badHour = deliveryHourError(patch.deliveryHour);
@@ -362,18 +373,13 @@ export async function updateSubscriber(
     name: valid.name === undefined ? existing.name : valid.name,
     sections: valid.sections ?? existing.sections,
     timezone: valid.timezone === undefined ? existing.timezone : valid.timezone,
+    locale: valid.locale === undefined ? existing.locale : valid.locale,
     deliveryHour: patch.deliveryHour === undefined ? existing.deliveryHour : patch.deliveryHour,
     status,
   };
   // Only pending records expire; an unsubscribed one must stay so that no import re-adds the address.
   if (next.status !== "pending") delete next.expiresAt;
-  const changed =
-    next.name !== existing.name ||
-    !sameList(next.sections, existing.sections) ||
-    next.timezone !== existing.timezone ||
-    (next.deliveryHour ?? null) !== (existing.deliveryHour ?? null) ||
-    next.status !== existing.status;
-  if (!changed) return { outcome: "unchanged", subscriber: existing };
+  if (!differs(next, existing)) return { outcome: "unchanged", subscriber: existing };
   next.updatedAt = deps.clock().toISOString();
   await deps.subscribers.put(next);
   return { outcome: "updated", subscriber: next };

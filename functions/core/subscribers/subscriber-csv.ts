@@ -21,6 +21,8 @@ export type CsvRow =
       name: string | null;
       sections: string[] | undefined;
       timezone: string | null;
+      /** The language tag as written (checked at import); undefined when the cell is empty or absent. */
+      locale?: string;
       /** What the row says about consent; undefined when it says nothing (no status column, empty cell). */
       status: RowStatus | undefined;
     }
@@ -36,6 +38,10 @@ const COLUMN_ALIASES: Record<string, string> = {
   section: "sections",
   timezone: "timezone",
   tz: "timezone",
+  locale: "locale",
+  language: "locale",
+  lang: "locale",
+  preferredlanguage: "locale",
   // The subscriber's consent state: this export's column, and other tools' names for it.
   status: "status",
   subscriptionstatus: "status",
@@ -54,7 +60,7 @@ const COLUMN_ALIASES: Record<string, string> = {
 };
 const KNOWN_COLUMNS = new Set(Object.values(COLUMN_ALIASES));
 
-/** "E-mail Address" → "email", "Time Zone" → "timezone"; other names stay as written (lower-cased). */
+/** "E-mail Address" → "email", "Time Zone" → "timezone", "Language" → "locale"; other names stay as written (lower-cased). */
 function columnName(header: string): string {
   const key = header
     .trim()
@@ -64,7 +70,7 @@ function columnName(header: string): string {
 }
 
 /**
- * Streams a subscriber CSV: header-driven (email[,name,sections,timezone] in any order, names
+ * Streams a subscriber CSV: header-driven (email[,name,sections,timezone,locale] in any order, names
  * case-insensitive; sections split on ';'), BOM, CRLF and quoted multi-line values tolerated. Rows
  * are yielded as they are read, so a 100k-row file is never held in memory (only the addresses seen,
  * to report duplicates). Each bad row comes back as an error with its line; the rest read on.
@@ -153,6 +159,7 @@ export async function* readSubscriberCsv(
       name: field("name") || null,
       sections: sections === undefined ? undefined : parseSections(sections),
       timezone: field("timezone") || null,
+      locale: field("locale") || undefined,
       status,
     };
   }
@@ -178,7 +185,7 @@ function rowStatus(field: (name: string) => string | undefined): RowStatus | und
 }
 
 /** The export's columns: the import format first, so an export can be imported back. */
-export const SUBSCRIBER_CSV_HEADER = "email,name,sections,timezone,status,createdAt,confirmedAt";
+export const SUBSCRIBER_CSV_HEADER = "email,name,sections,timezone,locale,status,createdAt,confirmedAt";
 
 /** One export line (no line break) for a subscriber. */
 export function subscriberCsvLine(s: SubscriberView): string {
@@ -187,6 +194,7 @@ export function subscriberCsvLine(s: SubscriberView): string {
     s.name ?? "",
     s.sections.join(";"),
     s.timezone ?? "",
+    s.locale ?? "",
     s.status,
     s.createdAt,
     s.confirmedAt ?? "",

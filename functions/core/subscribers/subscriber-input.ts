@@ -14,6 +14,8 @@ export interface SubscriberInput {
   /** Undefined leaves an existing choice alone; [] means all sections. */
   sections?: string[];
   timezone?: string | null;
+  /** A tag of config `locales`; undefined leaves an existing choice alone, null or "" clears it. */
+  locale?: string | null;
   /** Local delivery: the hour (0–23) in their zone; null or undefined → the configured default. */
   deliveryHour?: number | null;
   /**
@@ -26,7 +28,14 @@ export interface SubscriberInput {
 }
 
 /** The input field a validation error is about (the admin API names it in its 400 answer). */
-export type SubscriberField = "email" | "name" | "sections" | "timezone" | "status" | "deliveryHour";
+export type SubscriberField =
+  | "email"
+  | "name"
+  | "sections"
+  | "timezone"
+  | "locale"
+  | "status"
+  | "deliveryHour";
 
 /** A delivery hour must be a whole hour of the day; returns the error, or null when it is fine. */
 export function deliveryHourError(hour: number | null | undefined): Invalid | null {
@@ -78,16 +87,21 @@ function canonicalZone(zone: string): string | null {
   return canonical;
 }
 
-/** Checks an input without touching storage; returns the normalised address, name, sections and zone. */
+/**
+ * Checks an input without touching storage; returns the normalised address, name, sections, zone and
+ * language (`locales`: the enabled ones, config `locales`).
+ */
 export function validateSubscriberInput(
-  input: Pick<SubscriberInput, "email" | "sections" | "timezone"> & { name?: string | null },
+  input: Pick<SubscriberInput, "email" | "sections" | "timezone" | "locale"> & { name?: string | null },
   knownSections: readonly string[],
+  locales?: readonly string[],
 ):
   | {
       email: string;
       name: string | null | undefined;
       sections: string[] | undefined;
       timezone: string | null | undefined;
+      locale: string | null | undefined;
     }
   | Invalid {
   const normalized = normalizeEmail(input.email);
@@ -112,12 +126,22 @@ export function validateSubscriberInput(
   } else if (timezone === "") {
     timezone = null;
   }
-  return { email: normalized.email, name, sections, timezone };
+  let locale: string | null | undefined;
+  if (input.locale !== undefined) {
+    const chosen = chosenLocale(input.locale, locales);
+    if ("error" in chosen) {
+      const enabled = (locales ?? []).join(", ") || "none";
+      const error = `locale "${input.locale?.trim()}" is not enabled: use one of ${enabled} (empty for the default)`;
+      return invalid("locale", error, chosen.phrase);
+    }
+    locale = chosen.locale;
+  }
+  return { email: normalized.email, name, sections, timezone, locale };
 }
 
 /**
- * A reader's chosen language: null for none (the configured `locale`), the tag when it is one of
- * `locales`, else the error to show.
+ * A reader's chosen language: null for none (the configured `locale`), the tag as `locales` spells it
+ * when it is one of them (BCP 47 tags are case-insensitive: "DE-ch" is "de-CH"), else the error to show.
  */
 export function chosenLocale(
   raw: string | null | undefined,
@@ -126,5 +150,6 @@ export function chosenLocale(
   const tag = raw?.trim() ?? "";
   if (tag === "") return { locale: null };
   const enabled = locales ?? [];
-  return enabled.includes(tag) ? { locale: tag } : problem("invalid.locale", { locales: enabled.join(", ") });
+  const match = enabled.find((l) => l.toLowerCase() === tag.toLowerCase());
+  return match ? { locale: match } : problem("invalid.locale", { locales: enabled.join(", ") });
 }

@@ -64,7 +64,10 @@ export function isExpired(s: Pick<Subscriber, "status" | "expiresAt">, now: Date
 export type SubscriberView = Pick<
   Subscriber,
   "email" | "name" | "status" | "sections" | "timezone" | "createdAt" | "confirmedAt"
->;
+> & {
+  /** Their chosen language (a tag of config `locales`); null: the configured `locale`. */
+  locale: string | null;
+};
 
 export function toView(s: Subscriber): SubscriberView {
   return {
@@ -73,6 +76,7 @@ export function toView(s: Subscriber): SubscriberView {
     status: s.status,
     sections: s.sections,
     timezone: s.timezone,
+    locale: s.locale ?? null,
     createdAt: s.createdAt,
     confirmedAt: s.confirmedAt,
   };

@@ -82,7 +82,10 @@ function oneEmail(positionals: string[], command: string): string {
   return positionals[0] as string;
 }
 
-/** `digest subscribers add <email> [--name N] [--sections a,b] [--timezone Area/City] [--pending] [--source S]` */
+/**
+ * `digest subscribers add <email> [--name N] [--sections a,b] [--timezone Area/City] [--locale L]
+ * [--hour H] [--pending] [--source S]`
+ */
 /** `--hour H`: the local delivery hour (0–23); an empty value returns to the configured default. */
 function parseHour(value: string | undefined): number | null | undefined {
   if (value === undefined) return undefined;
@@ -97,6 +100,7 @@ export async function addSubscriberCommand(rt: Runtime, io: Io, args: string[]):
     name: { type: "string" },
     sections: { type: "string" },
     timezone: { type: "string" },
+    locale: { type: "string" },
     hour: { type: "string" },
     pending: { type: "boolean" },
     source: { type: "string" },
@@ -108,6 +112,7 @@ export async function addSubscriberCommand(rt: Runtime, io: Io, args: string[]):
     name: values.name,
     sections: values.sections === undefined ? undefined : parseSections(values.sections),
     timezone: values.timezone,
+    locale: values.locale,
     deliveryHour: parseHour(values.hour),
     status: values.pending ? "pending" : "active",
     consent: {
@@ -250,6 +255,7 @@ export async function showSubscriberCommand(rt: Runtime, io: Io, args: string[])
     ["name", d.name ?? "-"],
     ["sections", sectionsText(d)],
     ["timezone", d.timezone ?? `- (the digest's: ${rt.config.timeZone})`],
+    ["locale", d.locale ?? `- (the digest's: ${rt.config.locale})`],
     ["created", d.createdAt],
     ["confirmed", d.confirmedAt ?? "-"],
     ["updated", d.updatedAt],
@@ -271,14 +277,16 @@ export async function showSubscriberCommand(rt: Runtime, io: Io, args: string[])
 }
 
 /**
- * `digest subscribers update <email> [--name N] [--sections a,b] [--timezone Z] [--pause|--resume]`:
- * an empty value clears (--name "", --sections "" = all sections, --timezone "" = the digest's zone).
+ * `digest subscribers update <email> [--name N] [--sections a,b] [--timezone Z] [--locale L] [--hour H]
+ * [--pause|--resume]`: an empty value clears (--name "", --sections "" = all sections, --timezone "" =
+ * the digest's zone, --locale "" = the digest's language).
  */
 export async function updateSubscriberCommand(rt: Runtime, io: Io, args: string[]): Promise<number> {
   const { values, positionals } = parseFlags(args, {
     name: { type: "string" },
     sections: { type: "string" },
     timezone: { type: "string" },
+    locale: { type: "string" },
     hour: { type: "string" },
     pause: { type: "boolean" },
     resume: { type: "boolean" },
@@ -289,12 +297,13 @@ export async function updateSubscriberCommand(rt: Runtime, io: Io, args: string[
     name: values.name === undefined ? undefined : values.name || null,
     sections: values.sections === undefined ? undefined : parseSections(values.sections),
     timezone: values.timezone === undefined ? undefined : values.timezone || null,
+    locale: values.locale === undefined ? undefined : values.locale || null,
     deliveryHour: parseHour(values.hour),
     status: values.pause ? "paused" : values.resume ? "active" : undefined,
   };
   if (Object.values(patch).every((v) => v === undefined)) {
     throw new UsageError(
-      "nothing to change: give --name, --sections, --timezone, --hour, --pause or --resume",
+      "nothing to change: give --name, --sections, --timezone, --locale, --hour, --pause or --resume",
     );
   }
   const result = await updateSubscriber(adminDeps(rt), email, patch);

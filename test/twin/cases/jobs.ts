@@ -103,9 +103,11 @@ export function importAndExportJobs(): void {
       expect(file.status).toBe(200);
       expect(file.headers.get("content-disposition")).toContain("subscribers.csv");
       const text = await file.text();
-      expect(text.startsWith("email,name,sections,timezone,status,createdAt,confirmedAt\r\n")).toBe(true);
+      expect(text.startsWith("email,name,sections,timezone,locale,status,createdAt,confirmedAt\r\n")).toBe(
+        true,
+      );
       expect(text).toContain("migrated299@example.com");
-      expect(text).toContain("bounced-before@example.com,Old,,,suppressed,");
+      expect(text).toContain("bounced-before@example.com,Old,,,,suppressed,");
     });
 
     it("goes on in a new invocation when the function's time runs short: the job re-queues itself", async () => {
