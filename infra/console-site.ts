@@ -3,13 +3,13 @@ import { fileURLToPath } from "node:url";
 import {
   aws_cloudfront as cloudfront,
   Duration,
-  Fn,
   aws_cloudfront_origins as origins,
   RemovalPolicy,
   aws_s3 as s3,
   aws_s3_deployment as s3deploy,
 } from "aws-cdk-lib";
 import type { Construct } from "constructs";
+import { consoleCsp } from "../functions/core/http/console-csp.js";
 import type { PublicFrontDoor } from "./cdn.js";
 import { CONSOLE_SCOPES } from "./console-auth.js";
 
@@ -51,23 +51,6 @@ const SPA_FALLBACK = `function handler(event) {
   if (last.indexOf(".") === -1) request.uri = "/console/index.html";
   return request;
 }`;
-
-/**
- * The console's Content-Security-Policy: scripts, styles, images and fonts from the console's own
- * files only (no inline script, no eval); calls to itself (the API, same origin) and to the sign-in
- * host (the OAuth token exchange); frames (the edition preview, from the API) from itself; never
- * framed by anyone (clickjacking); forms post only to itself and the sign-in host.
- */
-export function consoleCsp(signInHost: string): string {
-  return Fn.join("", [
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; font-src 'self'; ",
-    "connect-src 'self' https://",
-    signInHost,
-    "; frame-src 'self'; frame-ancestors 'none'; form-action 'self' https://",
-    signInHost,
-    "; base-uri 'none'; object-src 'none'; upgrade-insecure-requests",
-  ]);
-}
 
 export interface ConsoleSite {
   bucket: s3.Bucket;

@@ -1,5 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { extname, join, normalize, sep } from "node:path";
+import { consoleCsp } from "../core/http/console-csp.js";
 import type { HttpHandler } from "../core/http/router.js";
 import type { HttpRequest, HttpResponse } from "../core/http/types.js";
 import { projectRoot } from "./build-templates.js";
@@ -15,24 +16,8 @@ export const CONSOLE_PREFIX = "/console/";
 /** Where `npm run build:console` writes the console. */
 export const consoleDistDir = join(projectRoot, "console", "dist");
 
-/**
- * The console's Content-Security-Policy: only its own scripts (no inline script, no eval), calls only
- * to this origin. The edition preview is the email's HTML in a sandboxed srcdoc frame, which inherits
- * this policy: emails carry inline styles and remote images, hence style-src 'unsafe-inline' and
- * img-src https: (no script can run in the frame: the sandbox and script-src both forbid it).
- */
-export const CONSOLE_CSP = [
-  "default-src 'self'",
-  "script-src 'self'",
-  "style-src 'self' 'unsafe-inline'",
-  "img-src 'self' data: https:",
-  "frame-src 'self'",
-  "connect-src 'self'",
-  "object-src 'none'",
-  "base-uri 'none'",
-  "form-action 'self'",
-  "frame-ancestors 'none'",
-].join("; ");
+/** The console's Content-Security-Policy (core/http/console-csp.ts, the deployed console's too). */
+export const CONSOLE_CSP = consoleCsp();
 
 const CONTENT_TYPES: Record<string, string> = {
   ".html": "text/html; charset=utf-8",

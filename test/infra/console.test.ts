@@ -1,6 +1,7 @@
 import { existsSync } from "node:fs";
 import { Template } from "aws-cdk-lib/assertions";
 import { beforeAll, describe, expect, it } from "vitest";
+import { consoleCsp } from "../../functions/core/http/console-csp.js";
 import { CONSOLE_DIST } from "../../infra/console-site.js";
 import type { DigestStack } from "../../infra/stack.js";
 import { stackWithoutChecks } from "./synth.js";
@@ -107,7 +108,7 @@ describe("the console on the distribution", () => {
     });
   });
 
-  it("sends a strict Content-Security-Policy: only itself, the sign-in host, never framed", () => {
+  it("sends the console's strict Content-Security-Policy: scripts from itself only, the sign-in host, never framed", () => {
     const [policyId, policy] = only("AWS::CloudFront::ResponseHeadersPolicy");
     expect(json(behavior().ResponseHeadersPolicyId)).toContain(policyId);
     const headers = (policy.Properties.ResponseHeadersPolicyConfig as Record<string, Record<string, unknown>>)
@@ -117,10 +118,14 @@ describe("the console on the distribution", () => {
     // The policy text joined with the sign-in host (a reference to the user pool's domain).
     const parts = (csp.ContentSecurityPolicy as { "Fn::Join": [string, unknown[]] })["Fn::Join"][1];
     const text = parts.map((p) => (typeof p === "string" ? p : "<sign-in host>")).join("");
+    // The policy `digest serve` sends, with the sign-in host: one text (core/http/console-csp.ts).
+    expect(text).toBe(consoleCsp("<sign-in host>"));
     expect(text).toContain("default-src 'self'");
     expect(text).toContain("script-src 'self';");
-    expect(text).not.toContain("unsafe-inline");
     expect(text).not.toContain("unsafe-eval");
+    // Inline styles only, for the email in the preview frame, which inherits the policy; never a script.
+    expect(text.match(/'unsafe-inline'/g)).toHaveLength(1);
+    expect(text).toContain("style-src 'self' 'unsafe-inline';");
     expect(text).toContain("connect-src 'self' https://<sign-in host>;");
     expect(text).toContain("frame-ancestors 'none'");
     expect(json(parts)).toContain("ConsoleUserPoolConsoleSignInDomain");
