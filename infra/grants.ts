@@ -82,8 +82,8 @@ export function grantLeastPrivilege(stack: Stack, targets: GrantTargets): iam.Po
         },
         // erasure swaps the entry for a keyed hash; GET /admin/suppressions pages through the list (Scan)
         suppressions: { table: [GET, BATCH_GET, PUT, DELETE, SCAN] },
-        // Hold (Update), remove (a tombstone: Put), pages (Get), list a day; importing is storyImport's.
-        stories: { table: [GET, PUT, UPDATE], index: { byDay: [QUERY] } },
+        // Remove (a tombstone: Put), pages (Get), list a day; importing and changing one is storyImport's.
+        stories: { table: [GET, PUT], index: { byDay: [QUERY] } },
         // List (the day index: Query), report and cancel (Get; the counters summed over their
         // shards: BatchGetItem), cancel's status (Update); resend-failed joins or starts a delivery
         // round like compose (Update, and PutItem of the group it enqueues).
@@ -105,8 +105,13 @@ export function grantLeastPrivilege(stack: Stack, targets: GrantTargets): iam.Po
     [
       storyImport,
       {
-        stories: { table: [UPDATE] }, // POST /admin/stories: each story a conditional upsert, nothing read
-        audit: { table: [PUT] }, // the import recorded in the audit log
+        // POST /admin/stories: each story a conditional upsert (Update); PATCH /admin/stories/{id}:
+        // read the story (Get), hold, pick or correct it (Update); a feed's poll: as ingest.
+        stories: { table: [GET, UPDATE] },
+        // The feed routes: list and find by id (Scan), add (Update, then a consistent Get of what was
+        // stored), remove (Delete), record a poll (Update).
+        feeds: { table: [SCAN, GET, UPDATE, DELETE] },
+        audit: { table: [PUT] }, // each write recorded in the audit log
         // The one auth check: a personal token found by its hash (the index, then a consistent Get of
         // the token and its member), its use recorded (Update).
         team: { table: [GET, UPDATE], index: { byTokenHash: [QUERY] } },

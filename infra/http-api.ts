@@ -27,6 +27,19 @@ export const PUBLIC_ROUTES: [apigw.HttpMethod[], string][] = [
 ];
 
 /**
+ * The admin routes the story-import function answers (functions/core/http/admin-story-import-routes.ts):
+ * those that load the story parsers. The story import; a story's change (a corrected headline is read
+ * as an imported one is); the feeds (adding one checks its address as the poller does, a poll imports).
+ */
+export const STORY_IMPORT_ROUTES: [apigw.HttpMethod[], string][] = [
+  [[apigw.HttpMethod.POST], "/admin/stories"],
+  [[apigw.HttpMethod.PATCH], "/admin/stories/{id}"],
+  [[apigw.HttpMethod.GET, apigw.HttpMethod.POST], "/admin/feeds"],
+  [[apigw.HttpMethod.DELETE], "/admin/feeds/{id}"],
+  [[apigw.HttpMethod.POST], "/admin/feeds/{id}/poll"],
+];
+
+/**
  * The stage's throttle. Link scanners (mail security gateways) open every link of a message within
  * seconds of delivery; through CloudFront the archive and story pages come from the edge cache, but
  * each message's two personal links (unsubscribe, preferences: uncacheable) reach the API. So the
@@ -41,7 +54,7 @@ export function stageThrottle(maxSendRate: number): { rateLimit: number; burstLi
 
 /**
  * The HTTP API in front of the api function: the public routes open, the admin routes checked by the
- * function itself and again under /iam behind IAM (POST …/admin/stories to the story-import function),
+ * function itself and again under /iam behind IAM (STORY_IMPORT_ROUTES to the story-import function),
  * throttled, with access logs. Returns the
  * API, its stage and the stage's URL (no trailing slash).
  */
@@ -101,13 +114,15 @@ export function digestHttpApi(
       integration: apiIntegration,
       authorizer,
     });
-    // The more specific route wins over /admin/{proxy+}: the story parsers load only in storyImport.
-    httpApi.addRoutes({
-      path: `${prefix}/admin/stories`,
-      methods: [apigw.HttpMethod.POST],
-      integration: storyImportIntegration,
-      authorizer,
-    });
+    // The more specific routes win over /admin/{proxy+}: the story parsers load only in storyImport.
+    for (const [methods, path] of STORY_IMPORT_ROUTES) {
+      httpApi.addRoutes({
+        path: `${prefix}${path}`,
+        methods,
+        integration: storyImportIntegration,
+        authorizer,
+      });
+    }
   }
   const apiUrl = stage.url.replace(/\/$/, "");
   return { httpApi, stage, apiUrl };

@@ -83,6 +83,11 @@ const STATUS_TONE: Record<string, string> = {
   unsubscribed: "muted",
   suppressed: "bad",
   held: "warn",
+  // A feed's last poll.
+  ok: "good",
+  "not-modified": "good",
+  error: "bad",
+  corrected: "info",
 };
 
 export function Badge({ value }: { value: string }) {

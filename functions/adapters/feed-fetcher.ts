@@ -11,6 +11,7 @@ import { request as httpsRequest } from "node:https";
 import type { LookupFunction } from "node:net";
 import type { Readable } from "node:stream";
 import { createBrotliDecompress, createGunzip, createInflate } from "node:zlib";
+import type { FeedAddressCheck } from "../core/stories/feed-admin.js";
 import type { FeedFetcher, FetchResult } from "../core/stories/feeds.js";
 import { type AddressPolicy, isIpAddress, PUBLIC_ONLY, refusalOf } from "./address-policy.js";
 
@@ -182,6 +183,79 @@ function describeNetworkError(err: unknown, timeoutMs: number): string {
 /** The host of a URL as resolvers and address parsers take it (no IPv6 brackets). */
 const bareHost = (url: URL) => url.hostname.replace(/^\[(.*)\]$/, "$1");
 
+/** The address policy the options ask for (public only unless they allow more). */
+function policyOf(options: FeedFetcherOptions): AddressPolicy {
+  return {
+    ...PUBLIC_ONLY,
+    allowPrivate: options.allowPrivate ?? false,
+    allowLoopback: options.allowLoopback ?? options.allowPrivate ?? false,
+  };
+}
+
+/**
+ * The checked address to connect to for `url`, or why there is none (a FetchFailure): every address
+ * the host resolves to must pass the policy, since a resolver may hand out any of them, in any order.
+ */
+async function addressFor(
+  url: URL,
+  whose: string,
+  policy: AddressPolicy,
+  resolve: Resolver,
+  signal: AbortSignal,
+): Promise<ResolvedAddress> {
+  const host = bareHost(url);
+  let addresses: ResolvedAddress[];
+  if (isIpAddress(host)) {
+    addresses = [{ address: host, family: host.includes(":") ? 6 : 4 }];
+  } else {
+    try {
+      addresses = await abortable(resolve(host), signal);
+    } catch (err) {
+      if (signal.aborted) throw err;
+      throw new FetchFailure(`host not found: ${host}`);
+    }
+    if (addresses.length === 0) throw new FetchFailure(`host not found: ${host}`);
+  }
+  for (const { address } of addresses) {
+    const refusal = refusalOf(address, policy);
+    if (refusal) throw new FetchFailure(`refused: ${whose} is ${refusal}`);
+  }
+  return addresses[0] as ResolvedAddress;
+}
+
+/**
+ * The fetcher's address policy as a check of a feed about to be added (`feeds add`, `POST
+ * /admin/feeds`): why its poll would be refused, or null. A host that does not resolve now (or not
+ * within `timeoutMs`, default 3 s) is not refused here: DNS may come later, and each poll checks again
+ * (the fetcher's check, at connection time, is the one that guards).
+ */
+export function feedAddressCheck(
+  options: Pick<FeedFetcherOptions, "allowPrivate" | "allowLoopback" | "resolve" | "timeoutMs"> = {},
+): FeedAddressCheck {
+  const policy = policyOf(options);
+  const resolve = options.resolve ?? systemResolver;
+  return async (url) => {
+    let target: URL;
+    try {
+      target = new URL(url);
+    } catch {
+      return `not an http(s) URL: ${url}`;
+    }
+    try {
+      await addressFor(
+        target,
+        "the feed's address",
+        policy,
+        resolve,
+        AbortSignal.timeout(options.timeoutMs ?? 3000),
+      );
+      return null;
+    } catch (err) {
+      return err instanceof FetchFailure && err.message.startsWith("refused: ") ? err.message : null;
+    }
+  };
+}
+
 /**
  * A FeedFetcher over node:http(s) with the SSRF guard. Never throws: network, HTTP, size and policy
  * failures are `error` results.
@@ -192,35 +266,7 @@ export function httpFeedFetcher(options: FeedFetcherOptions = {}): FeedFetcher {
   const maxRedirects = options.maxRedirects ?? 5;
   const userAgent = options.userAgent ?? FEED_USER_AGENT;
   const resolve = options.resolve ?? systemResolver;
-  const policy: AddressPolicy = {
-    ...PUBLIC_ONLY,
-    allowPrivate: options.allowPrivate ?? false,
-    allowLoopback: options.allowLoopback ?? options.allowPrivate ?? false,
-  };
-
-  /** The checked address to connect to for `url`, or why there is none. */
-  async function addressFor(url: URL, hop: number, signal: AbortSignal): Promise<ResolvedAddress> {
-    const whose = hop === 0 ? "the feed's address" : "a redirect's address";
-    const host = bareHost(url);
-    let addresses: ResolvedAddress[];
-    if (isIpAddress(host)) {
-      addresses = [{ address: host, family: host.includes(":") ? 6 : 4 }];
-    } else {
-      try {
-        addresses = await abortable(resolve(host), signal);
-      } catch (err) {
-        if (signal.aborted) throw err;
-        throw new FetchFailure(`host not found: ${host}`);
-      }
-      if (addresses.length === 0) throw new FetchFailure(`host not found: ${host}`);
-    }
-    // Every address must pass: a resolver may hand out any of them, in any order.
-    for (const { address } of addresses) {
-      const refusal = refusalOf(address, policy);
-      if (refusal) throw new FetchFailure(`refused: ${whose} is ${refusal}`);
-    }
-    return addresses[0] as ResolvedAddress;
-  }
+  const policy = policyOf(options);
 
   return {
     async fetch(url, validators): Promise<FetchResult> {
@@ -237,7 +283,8 @@ export function httpFeedFetcher(options: FeedFetcherOptions = {}): FeedFetcher {
           if (!/^https?:$/.test(target.protocol)) {
             return { kind: "error", error: `not an http(s) URL: ${current}` };
           }
-          const pinned = await addressFor(target, redirects, signal);
+          const whose = redirects === 0 ? "the feed's address" : "a redirect's address";
+          const pinned = await addressFor(target, whose, policy, resolve, signal);
           const headers: Record<string, string> = {
             "user-agent": userAgent,
             accept: ACCEPT,

@@ -1,8 +1,10 @@
 import type { APIGatewayProxyStructuredResultV2 } from "aws-lambda";
 import { DynamoAuditLog } from "../adapters/dynamo/audit-log.js";
 import { createDocumentClient } from "../adapters/dynamo/client.js";
+import { DynamoFeedStore } from "../adapters/dynamo/feed-store.js";
 import { DynamoStoryStore } from "../adapters/dynamo/story-store.js";
 import { DynamoTeamStore } from "../adapters/dynamo/team-store.js";
+import { feedAddressCheck, httpFeedFetcher } from "../adapters/feed-fetcher.js";
 import { verifyJwtFromEnvironment } from "../adapters/jwt-identity.js";
 import { tableNamesFromEnv } from "../adapters/schema.js";
 import { callerAuth } from "../core/http/admin-auth.js";
@@ -17,17 +19,30 @@ const logger = createLogger();
 let api: HttpHandler | null = null;
 
 /**
- * The route over its stores, built once per container: the stories it writes, the team its auth check
- * reads and the audit log it records to, all through one DynamoDB client.
+ * The routes over their stores, built once per container: the stories they write, the feeds, the team
+ * its auth check reads and the audit log it records to, all through one DynamoDB client.
  */
 function storyImportApi(env: NodeJS.ProcessEnv): HttpHandler {
   const db = createDocumentClient();
   const tables = tableNamesFromEnv(env);
   const audit = new DynamoAuditLog(db, tables.audit);
+  const config = parseConfig({}, env);
+  // The ingest function's address policy: where a Lambda runtime API listens on loopback (with its
+  // extensions), loopback is never a feed.
+  const policy = {
+    allowPrivate: config.feedsAllowPrivate,
+    allowLoopback: config.feedsAllowPrivate && !env.AWS_LAMBDA_RUNTIME_API,
+  };
   const context: StoryImportContext = {
-    config: parseConfig({}, env),
+    config,
     stories: new DynamoStoryStore(db, tables.stories),
     clock: () => new Date(),
+    feeds: {
+      store: new DynamoFeedStore(db, tables.feeds),
+      // A poll now answers within API Gateway's 30 s: the fetcher's 10 s, then the import.
+      fetcher: httpFeedFetcher(policy),
+      checkAddress: feedAddressCheck(policy),
+    },
   };
   return createRouter(storyImportRoutes, {
     context,
@@ -44,9 +59,9 @@ function storyImportApi(env: NodeJS.ProcessEnv): HttpHandler {
 }
 
 /**
- * `POST /admin/stories` (the same auth check as the api function's): the one admin route that parses
- * stories, a function of its own so the api function, which answers readers, never loads the story
- * parsers. The same route and answers `digest serve` gives.
+ * `POST /admin/stories`, `PATCH /admin/stories/{id}` and the feed routes (the same auth check as the
+ * api function's): the admin routes that parse stories, a function of their own so the api function,
+ * which answers readers, never loads the story parsers. The same routes and answers `digest serve` gives.
  */
 export async function handler(event: ApiEvent): Promise<APIGatewayProxyStructuredResultV2> {
   api ??= storyImportApi(process.env);

@@ -258,9 +258,7 @@ describe("admin story routes", () => {
     expect((await call(serve, "PATCH", `/admin/stories/${a}`, { held: "yes" })).json).toMatchObject({
       field: "held",
     });
-    expect((await call(serve, "PATCH", `/admin/stories/${a}`, { held: true, headline: "x" })).status).toBe(
-      400,
-    );
+    expect((await call(serve, "PATCH", `/admin/stories/${a}`, { held: true, body: "x" })).status).toBe(400);
     expect((await call(serve, "PATCH", "/admin/stories/nope", { held: true })).status).toBe(404);
 
     const removed = await call(serve, "DELETE", `/admin/stories/${b}`);

@@ -242,29 +242,35 @@ describe("the CDK stack", () => {
     );
     expect(JSON.stringify(sesSecrets)).toMatch(/ErasureKeySecret/);
     expect(JSON.stringify(sesSecrets)).not.toMatch(/TokenSigningSecret/);
-    // ingest: feeds and stories only; no mail, queue, secret or subscriber data. Nobody else has feeds.
+    // ingest: feeds and stories only; no mail, queue, secret or subscriber data. Only it and
+    // storyImport (the feed routes) have feeds.
     expect(json("ingest")).toMatch(/FeedsTable/);
     expect(json("ingest")).toMatch(/StoriesTable/);
     expect(json("ingest")).not.toMatch(
       /SubscribersTable|SuppressionsTable|SendsTable|EditionsTable|ses:|sqs:|secretsmanager/,
     );
-    // storyImport (POST /admin/stories): an upsert per story on the stories table, its audit entry, and
+    // storyImport (POST /admin/stories, PATCH /admin/stories/{id}, the feed routes): a story read and
+    // an upsert or change of it, the feeds listed, added, removed and polled, its audit entries, and
     // the one auth check's personal-token lookup (the index, a Get, its use recorded).
     expect(statementsOf("storyImport").filter((s) => ![s.Action].flat()[0]?.startsWith("xray:"))).toEqual([
       {
+        // The same two actions on both tables: CDK merges them into one statement.
         Effect: "Allow",
-        Action: "dynamodb:UpdateItem",
-        Resource: { "Fn::GetAtt": [expect.stringMatching(/^StoriesTable/), "Arn"] },
+        Action: ["dynamodb:GetItem", "dynamodb:UpdateItem"],
+        Resource: [
+          { "Fn::GetAtt": [expect.stringMatching(/^StoriesTable/), "Arn"] },
+          { "Fn::GetAtt": [expect.stringMatching(/^TeamTable/), "Arn"] },
+        ],
+      },
+      {
+        Effect: "Allow",
+        Action: ["dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:Scan", "dynamodb:UpdateItem"],
+        Resource: { "Fn::GetAtt": [expect.stringMatching(/^FeedsTable/), "Arn"] },
       },
       {
         Effect: "Allow",
         Action: "dynamodb:PutItem",
         Resource: { "Fn::GetAtt": [expect.stringMatching(/^AuditTable/), "Arn"] },
-      },
-      {
-        Effect: "Allow",
-        Action: ["dynamodb:GetItem", "dynamodb:UpdateItem"],
-        Resource: { "Fn::GetAtt": [expect.stringMatching(/^TeamTable/), "Arn"] },
       },
       {
         Effect: "Allow",
@@ -418,8 +424,19 @@ describe("the CDK stack", () => {
         JSON.stringify(integrations[integration]),
       )?.[1];
     };
-    expect(functionOf("POST /admin/stories")).toBe("storyImport");
-    expect(functionOf("POST /iam/admin/stories")).toBe("storyImport");
+    for (const prefix of ["", "/iam"]) {
+      for (const key of [
+        "POST /admin/stories",
+        "PATCH /admin/stories/{id}",
+        "GET /admin/feeds",
+        "POST /admin/feeds",
+        "DELETE /admin/feeds/{id}",
+        "POST /admin/feeds/{id}/poll",
+      ]) {
+        const [method, path] = key.split(" ");
+        expect({ key, fn: functionOf(`${method} ${prefix}${path}`) }).toEqual({ key, fn: "storyImport" });
+      }
+    }
     expect(functionOf("ANY /admin/{proxy+}")).toBe("api");
     expect(functionOf("ANY /iam/admin/{proxy+}")).toBe("api");
     for (const [key, auth] of routes)

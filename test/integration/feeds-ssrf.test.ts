@@ -1,7 +1,7 @@
 import { Socket } from "node:net";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { classifyAddress } from "../../functions/adapters/address-policy.js";
-import { httpFeedFetcher } from "../../functions/adapters/feed-fetcher.js";
+import { feedAddressCheck, httpFeedFetcher } from "../../functions/adapters/feed-fetcher.js";
 import { type FeedServer, startFeedServer } from "./feeds-server.js";
 
 /**
@@ -253,5 +253,41 @@ describe("address classes", () => {
       "ff02::1": "multicast",
       "not an address": "reserved",
     });
+  });
+});
+
+describe("the address check of a feed being added (feeds add, POST /admin/feeds)", () => {
+  const resolve = async (host: string) => {
+    const table: Record<string, string[]> = {
+      "news.example": ["93.184.215.14"],
+      "intranet.example": ["10.0.0.5"],
+      "mixed.example": ["93.184.215.14", "169.254.169.254"],
+    };
+    const found = table[host];
+    if (!found) throw Object.assign(new Error(`getaddrinfo ENOTFOUND ${host}`), { code: "ENOTFOUND" });
+    return found.map((address) => ({ address, family: 4 as const }));
+  };
+
+  it("refuses what a poll would refuse, every resolved address counted; a name that does not resolve yet passes", async () => {
+    const check = feedAddressCheck({ resolve });
+    expect(await check("https://news.example/feed.xml")).toBeNull();
+    expect(await check("https://intranet.example/feed.xml")).toBe(
+      "refused: the feed's address is private (set feedsAllowPrivate to allow it)",
+    );
+    expect(await check("https://mixed.example/feed.xml")).toBe(
+      "refused: the feed's address is link-local: never fetched",
+    );
+    expect(await check("http://[::1]:8080/feed.xml")).toBe(
+      "refused: the feed's address is loopback (set feedsAllowPrivate to allow it)",
+    );
+    // Its poll says "host not found" until DNS knows it.
+    expect(await check("https://not-yet.example/feed.xml")).toBeNull();
+    const intranet = feedAddressCheck({ resolve, allowPrivate: true });
+    expect(await intranet("https://intranet.example/feed.xml")).toBeNull();
+    expect(await intranet("https://mixed.example/feed.xml")).toBe(
+      "refused: the feed's address is link-local: never fetched",
+    );
+    // No connection is made to check an address.
+    expect(attempts).toEqual([]);
   });
 });

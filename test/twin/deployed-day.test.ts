@@ -2,6 +2,7 @@ import { afterAll, afterEach, beforeAll } from "vitest";
 import { dayInZone } from "../../functions/core/kernel/dates.js";
 import { setDay, startDayTwin, twin } from "./cases/context.js";
 import { deployedDay } from "./cases/day.js";
+import { feedsAndCorrections } from "./cases/feeds-admin.js";
 import { importAndExportJobs } from "./cases/jobs.js";
 import { reviewFindings } from "./cases/review-findings.js";
 import { everyApiRoute } from "./cases/routes.js";
@@ -11,7 +12,7 @@ import { printReport } from "./report.js";
 
 /**
  * The deployed-stack twin's cases, on one twin (one synth with bundling for the file), in order: a
- * whole deployed day, every API route, the review's findings, editions settling, what watches
+ * whole deployed day, every API route, feeds and story corrections, the review's findings, editions settling, what watches
  * the daily job (its last case adds a list of more than one page), then import and export jobs. The cases live in ./cases.
  */
 
@@ -32,6 +33,7 @@ afterAll(async () => {
 
 deployedDay();
 everyApiRoute();
+feedsAndCorrections();
 reviewFindings();
 editionsSettle();
 watchingTheDailyJob();

@@ -1,17 +1,39 @@
 import { useState } from "preact/hooks";
 import { call } from "../api";
 import { useAction, useLoad } from "../hooks";
-import { Done, ErrorNote, Field, formatTime, needs, PageTitle, useCan } from "../ui";
+import { Badge, Done, ErrorNote, Field, formatTime, needs, PageTitle, useCan } from "../ui";
 
 interface Feed {
-  id?: string;
+  /** A hash of the feed's canonical URL: how the routes name it. */
+  id: string;
   url: string;
-  section?: string | null;
-  lastPolledAt?: string | null;
-  lastError?: string | null;
+  section: string | null;
+  title: string | null;
+  lastPolledAt: string | null;
+  lastStatus: "ok" | "not-modified" | "error" | null;
+  lastError: string | null;
+  consecutiveFailures: number;
 }
 
-const feedId = (f: Feed) => encodeURIComponent(f.id ?? f.url);
+/** What POST /admin/feeds/{id}/poll answers. */
+interface PollReport {
+  url: string;
+  status: "ok" | "not-modified" | "error";
+  error: string | null;
+  imported: number;
+  updated: number;
+  invalid: number;
+}
+
+const feedPath = (f: Feed) => `/admin/feeds/${encodeURIComponent(f.id)}`;
+
+/** The poll's outcome in a sentence; a feed that failed is the action's error. */
+function describePoll(f: Feed, r: PollReport): string {
+  if (r.status === "error") throw new Error(`Polled ${f.url}: ${r.error ?? "failed"}`);
+  if (r.status === "not-modified") return `Polled ${f.url}: not modified since the last poll.`;
+  const invalid = r.invalid ? `, ${r.invalid} not imported` : "";
+  return `Polled ${f.url}: ${r.imported} new, ${r.updated} updated${invalid}.`;
+}
 
 /** The feeds stories come from: status and last error; add, remove, poll now. */
 export function FeedsPage() {
@@ -21,10 +43,14 @@ export function FeedsPage() {
   const [form, setForm] = useState({ url: "", section: "" });
   const act = (f: Feed, how: "poll" | "remove") =>
     action.run(async () => {
-      if (how === "poll") await call(`/admin/feeds/${feedId(f)}/poll`, { method: "POST" });
-      else await call(`/admin/feeds/${feedId(f)}`, { method: "DELETE" });
+      if (how === "remove") {
+        await call(feedPath(f), { method: "DELETE" });
+        list.reload();
+        return `Removed ${f.url}.`;
+      }
+      const report = await call<PollReport>(`${feedPath(f)}/poll`, { method: "POST" });
       list.reload();
-      return how === "poll" ? `Polled ${f.url}.` : `Removed ${f.url}.`;
+      return describePoll(f, report);
     });
   return (
     <>
@@ -40,6 +66,7 @@ export function FeedsPage() {
               <th scope="col">Feed</th>
               <th scope="col">Section</th>
               <th scope="col">Last polled</th>
+              <th scope="col">Status</th>
               <th scope="col">Last error</th>
               <th scope="col">
                 <span class="visually-hidden">Actions</span>
@@ -48,10 +75,19 @@ export function FeedsPage() {
           </thead>
           <tbody>
             {list.data?.items.map((f) => (
-              <tr key={f.url}>
-                <td class="mono">{f.url}</td>
+              <tr key={f.id}>
+                <td>
+                  <span class="mono">{f.url}</span>
+                  {f.title ? <div class="muted">{f.title}</div> : null}
+                </td>
                 <td>{f.section ?? <span class="muted">from the feed</span>}</td>
                 <td class="nowrap">{formatTime(f.lastPolledAt)}</td>
+                <td>
+                  {f.lastStatus ? <Badge value={f.lastStatus} /> : <span class="muted">never polled</span>}
+                  {f.consecutiveFailures > 1 ? (
+                    <div class="muted">{f.consecutiveFailures} failures in a row</div>
+                  ) : null}
+                </td>
                 <td>
                   {f.lastError ? (
                     <span class="error-text">{f.lastError}</span>
@@ -83,7 +119,7 @@ export function FeedsPage() {
             ))}
             {list.data?.items.length === 0 ? (
               <tr>
-                <td colSpan={5} class="muted">
+                <td colSpan={6} class="muted">
                   No feeds yet.
                 </td>
               </tr>
@@ -98,12 +134,12 @@ export function FeedsPage() {
             onSubmit={async (e) => {
               e.preventDefault();
               const ok = await action.run(async () => {
-                await call("/admin/feeds", {
+                const answer = await call<{ added: boolean; feed: Feed }>("/admin/feeds", {
                   method: "POST",
                   json: { url: form.url, ...(form.section.trim() ? { section: form.section.trim() } : {}) },
                 });
                 list.reload();
-                return `Added ${form.url}.`;
+                return answer.added ? `Added ${answer.feed.url}.` : `${answer.feed.url} was already there.`;
               });
               if (ok) setForm({ url: "", section: "" });
             }}

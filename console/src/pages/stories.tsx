@@ -16,6 +16,8 @@ export interface StoryRow {
   held: boolean;
   leadPickedAt?: string;
   rank?: number;
+  /** An editor's correction: headline and excerpt above show it; `imported` is what the source says. */
+  correction?: { headline?: string; excerpt?: string; imported: { headline: string; excerpt: string } };
 }
 
 const today = () => new Date().toISOString().slice(0, 10);
@@ -92,6 +94,7 @@ export function StoriesPage() {
                   <td class="nowrap">{formatTime(s.publishedAt)}</td>
                   <td>
                     {s.held ? <Badge value="held" /> : null}
+                    {s.correction ? <Badge value="corrected" /> : null}
                     {frozen ? <span class="muted">in {s.editionId}</span> : null}
                   </td>
                   <td class="row-actions">
@@ -171,15 +174,18 @@ function StoryForm({
   const [headline, setHeadline] = useState(story.headline);
   const [excerpt, setExcerpt] = useState(story.excerpt ?? "");
   const action = useAction();
+  const imported = story.correction?.imported;
   return (
     <form
       onSubmit={async (e) => {
         e.preventDefault();
+        // Only what changed: an unchanged field must not become a correction that outlives the source's edits.
+        const json: Record<string, string | null> = {};
+        if (headline !== story.headline) json.headline = headline;
+        if (excerpt !== (story.excerpt ?? "")) json.excerpt = excerpt.trim() ? excerpt : null;
         const ok = await action.run(async () => {
-          await call(`/admin/stories/${encodeURIComponent(story.id)}`, {
-            method: "PATCH",
-            json: { headline, excerpt: excerpt.trim() ? excerpt : null },
-          });
+          if (Object.keys(json).length === 0) return;
+          await call(`/admin/stories/${encodeURIComponent(story.id)}`, { method: "PATCH", json });
         });
         if (ok) {
           onSaved();
@@ -189,6 +195,11 @@ function StoryForm({
     >
       <Field
         label="Headline"
+        hint={
+          imported && story.correction?.headline !== undefined
+            ? `Corrected; the source says: ${imported.headline}`
+            : "A correction stays when the source updates the story."
+        }
         input={{ value: headline, required: true, onInput: (e) => setHeadline(e.currentTarget.value) }}
       />
       <div class="field">
@@ -197,8 +208,15 @@ function StoryForm({
           id="story-excerpt"
           rows={5}
           value={excerpt}
+          aria-describedby="story-excerpt-hint"
           onInput={(e) => setExcerpt(e.currentTarget.value)}
         />
+        <small id="story-excerpt-hint" class="muted">
+          Empty: the excerpt the source gives.
+          {imported && story.correction?.excerpt !== undefined
+            ? ` Corrected; the source says: ${imported.excerpt}`
+            : ""}
+        </small>
       </div>
       <ErrorNote error={action.error} />
       <div class="actions">

@@ -1,6 +1,12 @@
 import { createHash } from "node:crypto";
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
-import type { StoryPick, StoryRemoval, StoryStore, UpsertOutcome } from "../../core/kernel/ports.js";
+import type {
+  StoredCorrection,
+  StoryPick,
+  StoryRemoval,
+  StoryStore,
+  UpsertOutcome,
+} from "../../core/kernel/ports.js";
 import type { Story, StoryImage } from "../../core/kernel/types.js";
 import { isConditionalCheckFailed, queryAll } from "./client.js";
 
@@ -20,6 +26,8 @@ const CONTENT_FIELDS = [
 /**
  * Stories keyed by id; the byDay index answers "the stories of day D" with one Query. A removed story
  * leaves a tombstone `{id, removedAt}`: without `day` it is in no day's index, and upsert refuses it.
+ * An editor's correction is an attribute of its own (`correction`), which upsert never writes: the
+ * imported headline and excerpt stay in theirs, and a story read shows the correction over them.
  */
 export class DynamoStoryStore implements StoryStore {
   constructor(
@@ -191,26 +199,64 @@ export class DynamoStoryStore implements StoryStore {
       throw err;
     }
   }
+
+  async setCorrection(id: string, correction: StoredCorrection | null): Promise<Story | "in-edition" | null> {
+    try {
+      const { Attributes } = await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { id },
+          UpdateExpression: correction ? "SET correction = :c" : "REMOVE correction",
+          // An edition is frozen: a story it carries is corrected no more.
+          ConditionExpression:
+            "attribute_exists(id) AND attribute_not_exists(removedAt) AND attribute_not_exists(editionId)",
+          ...(correction ? { ExpressionAttributeValues: { ":c": correction } } : {}),
+          ReturnValues: "ALL_NEW",
+        }),
+      );
+      return Attributes ? toStory(Attributes) : null;
+    } catch (err) {
+      if (!isConditionalCheckFailed(err)) throw err;
+    }
+    const story = await this.get(id);
+    return story?.editionId ? "in-edition" : null;
+  }
 }
 
 function toStory(item: Record<string, unknown>): Story {
   const str = (k: string) => (typeof item[k] === "string" ? (item[k] as string) : "");
+  const correction = toCorrection(item.correction, str("headline"), str("excerpt"));
   return {
     id: str("id"),
-    headline: str("headline"),
+    headline: correction?.headline ?? str("headline"),
     url: typeof item.url === "string" ? item.url : null,
     source: str("source"),
     section: str("section"),
     byline: str("byline"),
     publishedAt: str("publishedAt"),
     body: str("body"),
-    excerpt: str("excerpt"),
+    excerpt: correction?.excerpt ?? str("excerpt"),
     ...(typeof item.html === "string" ? { html: item.html } : {}),
     editionId: typeof item.editionId === "string" ? item.editionId : null,
     ...(item.held === true ? { held: true } : {}),
     ...(isImage(item.image) ? { image: item.image } : {}),
     ...(typeof item.leadPickedAt === "string" ? { leadPickedAt: item.leadPickedAt } : {}),
     ...(typeof item.rank === "number" ? { rank: item.rank } : {}),
+    ...(correction ? { correction } : {}),
+  };
+}
+
+function toCorrection(v: unknown, headline: string, excerpt: string): Story["correction"] | undefined {
+  if (typeof v !== "object" || v === null) return undefined;
+  const c = v as Record<string, unknown>;
+  const text = (k: string) => (typeof c[k] === "string" ? { [k]: c[k] as string } : {});
+  if (!("headline" in text("headline")) && !("excerpt" in text("excerpt"))) return undefined;
+  return {
+    ...text("headline"),
+    ...text("excerpt"),
+    at: typeof c.at === "string" ? c.at : "",
+    by: typeof c.by === "string" ? c.by : null,
+    imported: { headline, excerpt },
   };
 }
 

@@ -1,5 +1,7 @@
 import { acceptedStoryMediaTypes, importStoryBody, storyExtensionFor } from "../stories/story-body-import.js";
+import { feedRoutes } from "./admin-feed-routes.js";
 import { adminRoute, bad, MAX_IMPORT_REPORTS } from "./admin-request.js";
+import { storyEditRoutes } from "./admin-story-edit-routes.js";
 import type { ApiContext } from "./context.js";
 import type { Route } from "./router.js";
 import { HttpError, jsonResponse } from "./types.js";
@@ -10,8 +12,8 @@ import { HttpError, jsonResponse } from "./types.js";
  * story-import function answers it, so the api function that answers readers never loads them.
  */
 
-/** What the story import reads of the API context. */
-export type StoryImportContext = Pick<ApiContext, "config" | "stories" | "clock">;
+/** What the story-import function's routes read of the API context. */
+export type StoryImportContext = Pick<ApiContext, "config" | "stories" | "clock" | "feeds">;
 
 /** Largest story import body: under the 6 MB a Lambda invocation's payload may carry. */
 export const MAX_STORY_BODY_BYTES = 5 * 1024 * 1024;
@@ -80,7 +82,13 @@ const importStoriesRoute = adminRoute<StoryImportContext>(
   { role: "editor", audit: { action: "story.import", target: () => "stories" } },
 );
 
-/** The story import route. */
+/**
+ * The routes that load the story parsers, which the story-import function answers deployed (and
+ * `digest serve` beside the api function's): the story import, a story's change (a corrected headline
+ * is read as an imported one is) and the feeds (a poll imports).
+ */
 export const storyImportRoutes: Route<StoryImportContext>[] = [
   { ...importStoriesRoute, maxBodyBytes: MAX_STORY_BODY_BYTES },
+  ...storyEditRoutes,
+  ...feedRoutes,
 ];

@@ -9,6 +9,7 @@ import type {
   SubscriberStore,
   SuppressionStore,
 } from "../kernel/ports.js";
+import type { FeedAdminDeps } from "../stories/feed-admin.js";
 import type { RateLimitStore } from "../subscribers/rate-limits.js";
 import type { SigningKey } from "../subscribers/tokens.js";
 import type { TransactionalMail } from "../subscribers/transactional.js";
@@ -38,6 +39,8 @@ export interface ApiContext {
   team?: TeamStore | null;
   /** Where admin writes are recorded; absent, nothing is (and GET /admin/audit answers 501). */
   audit?: AuditLog | null;
+  /** The subscribed feeds, the poller's fetcher and its address check; absent, the feed routes answer 501. */
+  feeds?: FeedAdminDeps | null;
 }
 
 /** The API context over the stores and keys the sender already uses. */

@@ -32,6 +32,23 @@ export interface Story {
   leadPickedAt?: string;
   /** The editor's order within its section (1 first); stories without one follow, newest first. */
   rank?: number;
+  /**
+   * An editor's correction of the headline or excerpt (`PATCH /admin/stories/{id}`): `headline` and
+   * `excerpt` above already show it. Kept apart from what the source said (`imported`), which a
+   * re-import or the next feed poll still updates: the correction wins until it is taken back.
+   */
+  correction?: StoryCorrection;
+}
+
+/** What an editor corrected on a story, when and who; and the imported text the correction stands in for. */
+export interface StoryCorrection {
+  headline?: string;
+  excerpt?: string;
+  /** ISO 8601. */
+  at: string;
+  /** The member's email, or `cli:<user>`; null when unknown. */
+  by: string | null;
+  imported: { headline: string; excerpt: string };
 }
 
 /**

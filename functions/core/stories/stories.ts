@@ -264,6 +264,39 @@ function readField<T>(field: string, read: () => T): T | { error: string } {
 const isError = (v: unknown): v is { error: string } =>
   typeof v === "object" && v !== null && "error" in v && Object.keys(v).length === 1;
 
+/** The error of a field longer than the most markup one story may carry, else null. */
+function overLong(field: string, value: string): { error: string } | null {
+  if (value.length <= MARKUP_LIMITS.fragment.maxChars) return null;
+  return {
+    error: `${field}: ${fmt(value.length)} characters, more than the ${fmt(MARKUP_LIMITS.fragment.maxChars)} one story may carry`,
+  };
+}
+
+/**
+ * A headline as a story carries it, from imported text or an editor's correction: one line, character
+ * references decoded, markup (`<b>best</b>`, also encoded as `&lt;b&gt;`: the source's styling, not
+ * its words) read as HTML into plain text, which the templates escape; cut at a word to
+ * {@link STORY_LIMITS}.headline with a note in `notices`. An error when nothing is left.
+ */
+export function storyHeadline(raw: string, notices: string[]): string | { error: string } {
+  const tooLong = overLong("headline", raw);
+  if (tooLong) return tooLong;
+  const text = readField("headline", () => plainLine(firstText(raw)));
+  if (isError(text)) return text;
+  const headline = capped("headline", text, STORY_LIMITS.headline, notices);
+  return headline === "" ? { error: "headline: required" } : headline;
+}
+
+/**
+ * An excerpt as a story carries it, from imported text or an editor's correction: HTML or text read
+ * as one plain line, cut at a sentence boundary to EXCERPT_MAX characters; "" when nothing is left.
+ */
+export function storyExcerpt(raw: string): string | { error: string } {
+  const tooLong = overLong("excerpt", raw);
+  if (tooLong) return tooLong;
+  return readField("excerpt", () => makeExcerpt(toPlainLine(raw), EXCERPT_MAX));
+}
+
 /**
  * Completes a draft into a story (without edition) and its local day.
  * - Defaults fill only what the draft lacks: a value in the draft wins over an import option.
@@ -291,20 +324,13 @@ export function finaliseStory(draft: StoryDraft, opts: FinaliseOptions): Finalis
   if (!isValidTimeZone(opts.timeZone)) throw new RangeError(`unknown time zone "${opts.timeZone}"`);
   // Before any reading: no field may be longer than the most markup one story may carry.
   for (const [field, value] of Object.entries(draft)) {
-    if (typeof value === "string" && value.length > MARKUP_LIMITS.fragment.maxChars) {
-      return {
-        error: `${field}: ${fmt(value.length)} characters, more than the ${fmt(MARKUP_LIMITS.fragment.maxChars)} one story may carry`,
-      };
-    }
+    const tooLong = typeof value === "string" ? overLong(field, value) : null;
+    if (tooLong) return tooLong;
   }
   const notices: string[] = [];
 
-  // Markup in a headline (`<b>best</b>`, also when encoded as `&lt;b&gt;`) is the source's styling,
-  // not its words: read as HTML into plain text, which the templates escape.
-  const headlineText = readField("headline", () => plainLine(firstText(draft.headline)));
-  if (isError(headlineText)) return headlineText;
-  const headline = capped("headline", headlineText, STORY_LIMITS.headline, notices);
-  if (headline === "") return { error: "headline: required" };
+  const headline = storyHeadline(draft.headline, notices);
+  if (isError(headline)) return headline;
 
   const rawUrl = firstText(draft.url, opts.defaults.url);
   let url: string | null = null;
@@ -354,7 +380,7 @@ export function finaliseStory(draft: StoryDraft, opts: FinaliseOptions): Finalis
     body = text;
   }
   const lede = body;
-  const ownExcerpt = readField("excerpt", () => makeExcerpt(toPlainLine(draft.excerpt ?? ""), EXCERPT_MAX));
+  const ownExcerpt = storyExcerpt(draft.excerpt ?? "");
   if (isError(ownExcerpt)) return ownExcerpt;
   const excerpt = ownExcerpt !== "" ? ownExcerpt : readField("body", () => makeExcerpt(lede, EXCERPT_MAX));
   if (isError(excerpt)) return excerpt;

@@ -2,17 +2,30 @@
  * Editorial control over stored stories, shared by `digest stories list|remove|hold|release` and the
  * admin API (`GET /admin/stories`, `PATCH|DELETE /admin/stories/{id}`): what a story looks like in a
  * listing, removing one, holding one back from editions, picking the lead and its order. Importing a
- * request body is in story-body-import.ts: it needs the story parsers, which these never load.
+ * request body is in story-body-import.ts and correcting a headline in story-correction.ts: they need
+ * the story parsers, which these never load.
  */
 import { type EditionStory, toEditionStory } from "../edition/edition.js";
 import type { StoryStore } from "../kernel/ports.js";
 import type { Story } from "../kernel/types.js";
 
-/** A story as `digest stories list --json` and `GET /admin/stories` show it. */
-export type StoryListItem = EditionStory & { editionId: string | null; held: boolean };
+/**
+ * A story as `digest stories list --json` and `GET /admin/stories` show it; `correction` only on a
+ * story an editor corrected (its headline and excerpt already show the correction).
+ */
+export type StoryListItem = EditionStory & {
+  editionId: string | null;
+  held: boolean;
+  correction?: Story["correction"];
+};
 
 export function storyListItem(s: Story): StoryListItem {
-  return { ...toEditionStory(s), editionId: s.editionId, held: s.held === true };
+  return {
+    ...toEditionStory(s),
+    editionId: s.editionId,
+    held: s.held === true,
+    ...(s.correction ? { correction: s.correction } : {}),
+  };
 }
 
 /** The stories of a day, newest first, as listed. */

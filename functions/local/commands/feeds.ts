@@ -1,13 +1,15 @@
-import { DynamoFeedStore } from "../../adapters/dynamo/feed-store.js";
 import { DynamoStoryStore } from "../../adapters/dynamo/story-store.js";
-import { httpFeedFetcher } from "../../adapters/feed-fetcher.js";
-import { oneLine } from "../../core/kernel/text.js";
+import { addFeed, removeFeed } from "../../core/stories/feed-admin.js";
 import { type Feed, feedUrl, pollFeeds, pollTotalsLine } from "../../core/stories/feeds.js";
 import { importSummary } from "../../core/stories/story-import.js";
 import { CommandError, type Io, parseFlags, UsageError } from "../cli-support.js";
+import { localFeedAdmin } from "../feed-access.js";
 import type { Runtime } from "../runtime.js";
 
-const feedStore = (rt: Runtime) => new DynamoFeedStore(rt.db, rt.tables.feeds);
+/**
+ * `digest feeds …`: the same core functions as the admin API's feed routes (feed-admin.ts), on the
+ * same feed table, fetcher and address policy.
+ */
 
 function requireFeedUrl(raw: string): string {
   const checked = feedUrl(raw);
@@ -15,16 +17,27 @@ function requireFeedUrl(raw: string): string {
   return checked.url;
 }
 
-/** `digest feeds add <url> [--section S]`: subscribes to a feed; adding it again sets its section. */
+/**
+ * `digest feeds add <url> [--section S]`: subscribes to a feed whose address the poller may fetch;
+ * adding it again sets its section.
+ */
 export async function addFeedCommand(rt: Runtime, io: Io, args: string[]): Promise<number> {
   const { values, positionals } = parseFlags(args, { section: { type: "string" } });
   if (positionals.length !== 1) throw new UsageError("feeds add needs exactly one feed URL");
-  const url = requireFeedUrl(positionals[0] as string);
-  const section = values.section === undefined ? null : oneLine(values.section);
-  if (section === "") throw new UsageError("--section must not be empty");
-  const outcome = await feedStore(rt).put(url, section, new Date().toISOString());
-  const stored = await feedStore(rt).get(url);
-  io.out(`${outcome} ${url}${stored?.section ? ` (section ${stored.section})` : ""}`);
+  if (values.section !== undefined && values.section.trim() === "") {
+    throw new UsageError("--section must not be empty");
+  }
+  const result = await addFeed(
+    localFeedAdmin(rt),
+    positionals[0] as string,
+    values.section ?? null,
+    new Date(),
+  );
+  if (result.outcome === "invalid") {
+    throw new CommandError(result.field === "url" ? `feed URL ${result.error}` : result.error);
+  }
+  const { feed } = result;
+  io.out(`${result.outcome} ${feed.url}${feed.section ? ` (section ${feed.section})` : ""}`);
   return 0;
 }
 
@@ -33,7 +46,9 @@ export async function removeFeedCommand(rt: Runtime, io: Io, args: string[]): Pr
   const { positionals } = parseFlags(args, {});
   if (positionals.length !== 1) throw new UsageError("feeds remove needs exactly one feed URL");
   const url = requireFeedUrl(positionals[0] as string);
-  if (!(await feedStore(rt).remove(url))) throw new CommandError(`no feed ${url}`);
+  if ((await removeFeed(localFeedAdmin(rt).store, url)).outcome !== "removed") {
+    throw new CommandError(`no feed ${url}`);
+  }
   io.out(`removed ${url}`);
   return 0;
 }
@@ -53,7 +68,7 @@ function describeLastPoll(feed: Feed): string {
 export async function listFeedsCommand(rt: Runtime, io: Io, args: string[]): Promise<number> {
   const { values, positionals } = parseFlags(args, { json: { type: "boolean" } });
   if (positionals.length > 0) throw new UsageError(`unexpected argument ${positionals[0]}`);
-  const feeds = await feedStore(rt).list();
+  const feeds = await localFeedAdmin(rt).store.list();
   if (values.json) {
     io.out(JSON.stringify(feeds, null, 2));
     return 0;
@@ -88,7 +103,7 @@ export async function pollFeedsCommand(rt: Runtime, io: Io, args: string[]): Pro
     }
     timeoutMs = Math.round(seconds * 1000);
   }
-  const feeds = feedStore(rt);
+  const { store: feeds, fetcher } = localFeedAdmin(rt, { timeoutMs });
   const only = positionals.length > 0 ? positionals.map(requireFeedUrl) : undefined;
   if (only) {
     const known = new Set((await feeds.list()).map((f) => f.url));
@@ -99,7 +114,7 @@ export async function pollFeedsCommand(rt: Runtime, io: Io, args: string[]): Pro
     {
       feeds,
       stories: new DynamoStoryStore(rt.db, rt.tables.stories),
-      fetcher: httpFeedFetcher({ timeoutMs, allowPrivate: rt.config.feedsAllowPrivate }),
+      fetcher,
       timeZone: rt.config.timeZone,
     },
     { only },

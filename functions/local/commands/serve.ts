@@ -8,6 +8,7 @@ import { apiFunctionRoutes, createApi } from "../../core/http/routes.js";
 import { mintSignInCode } from "../../core/team/team-admin.js";
 import { type Io, parseFlags, UsageError } from "../cli-support.js";
 import { withConsole } from "../console-assets.js";
+import { localFeedAdmin } from "../feed-access.js";
 import { delegatingHandler, simpleHandler, startHttpServer } from "../http-server.js";
 import type { Runtime } from "../runtime.js";
 
@@ -73,6 +74,7 @@ export async function startApiServer(
     if (!rt.publicBaseUrlConfigured) rt.config.publicBaseUrl = server.url;
     admin = await localAdminToken(rt.home, env);
     const context = await rt.apiContext();
+    context.feeds = localFeedAdmin(rt);
     // A new one-time code each start (15 minutes): the console exchanges it for a 12-hour session.
     consoleLink = `${server.url}/console/#signin=${await mintSignInCode(rt.team(), context.clock())}`;
     // Every route in one process: what deployed is the api function and the story-import function.

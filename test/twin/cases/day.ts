@@ -350,16 +350,12 @@ export function deployedDay(): void {
           etag: true,
         });
         feeds.routes.set("/home", { kind: "document", body: fixture("page.html"), contentType: "text/html" });
+        // Added through the deployed route (the story-import function checks the address as ingest would).
         for (const path of ["/feed.json", "/home"])
-          expect(
-            (await twin.digest(["feeds", "add", `${feeds.url}${path}`, "--section", "Science"])).code,
-          ).toBe(0);
+          await twin.admin("POST", "/admin/feeds", { url: `${feeds.url}${path}`, section: "Science" });
         const run = await twin.schedule("FeedPollingBeforeCompose");
         expect(run.result).toMatchObject({ feeds: 2, imported: 2, feedsFailed: 1 });
-        const state = JSON.parse((await twin.digest(["feeds", "list", "--json"])).out) as Record<
-          string,
-          unknown
-        >[];
+        const state = (await twin.admin<{ items: Record<string, unknown>[] }>("GET", "/admin/feeds")).items;
         expect(state.find((f) => f.url === `${feeds.url}/home`)).toMatchObject({
           lastStatus: "error",
           lastError: "not a feed: the document is HTML",

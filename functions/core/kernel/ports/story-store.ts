@@ -1,4 +1,4 @@
-import type { Story } from "../types.js";
+import type { Story, StoryCorrection } from "../types.js";
 
 export type UpsertOutcome = "imported" | "updated" | "skipped";
 
@@ -25,7 +25,16 @@ export interface StoryStore {
    * alone. Returns the story, or null when there is none.
    */
   setPick(id: string, pick: StoryPick): Promise<Story | null>;
+  /**
+   * Records an editor's correction of the headline or excerpt (null: none, the imported text shows),
+   * unless the story is in an edition by now. A later `upsert` updates the imported text and leaves
+   * the correction alone. Returns the story as corrected, or "in-edition" / null (no such story).
+   */
+  setCorrection(id: string, correction: StoredCorrection | null): Promise<Story | "in-edition" | null>;
 }
+
+/** A correction as stored: the corrected fields, when and by whom (the imported text stays where it was). */
+export type StoredCorrection = Omit<StoryCorrection, "imported">;
 
 /** The editor's choices about one story: when it was picked as its day's lead, its order in its section. */
 export interface StoryPick {

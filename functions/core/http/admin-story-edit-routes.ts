@@ -1,0 +1,106 @@
+import {
+  type HoldResult,
+  MAX_RANK,
+  setStoryHeld,
+  setStoryPick,
+  storyListItem,
+} from "../stories/story-admin.js";
+import { type CorrectionResult, correctionSummary, correctStory } from "../stories/story-correction.js";
+import { adminRoute, bad, callerOf, jsonBody, optionalString, unlessStopped } from "./admin-request.js";
+import { jsonObjectBody } from "./audit-entry.js";
+import type { ApiContext } from "./context.js";
+import type { Route } from "./router.js";
+import { type HttpRequest, type HttpResponse, jsonResponse } from "./types.js";
+
+/**
+ * PATCH /admin/stories/{id}: an editor's change to one story (the same core functions as `digest
+ * stories hold|release|lead|rank`). Apart from the other story routes because a corrected headline is
+ * read as an imported one is (the story parsers): deployed, the story-import function answers it.
+ */
+
+/** What the route reads of the API context. */
+export type StoryEditContext = Pick<ApiContext, "stories" | "clock">;
+
+const FIELDS = ["held", "lead", "rank", "headline", "excerpt"] as const;
+
+const noStory = (id: string) => `no story ${id}`;
+
+const inEdition = (id: string, editionId: string): HttpResponse =>
+  jsonResponse(409, {
+    error: `story ${id} is already in edition ${editionId}: changing it now changes nothing`,
+    editionId,
+  });
+
+/**
+ * `held` (true holds it back, false releases it), `lead` (true picks it as its day's lead, false
+ * unpicks it), `rank` (its order in its section, 1 first; null clears it), `headline` and `excerpt`
+ * (an editor's correction, cleaned and capped as imported text is; null takes it back), any of them.
+ * 200 the story as listed (with `notices` when a correction was cut to fit); 409 when the story is
+ * already in an edition (frozen: the change would change nothing).
+ */
+const editStoryRoute = adminRoute<StoryEditContext>(
+  "PATCH",
+  "/admin/stories/{id}",
+  async (req, params, ctx) => {
+    const id = params.id ?? "";
+    const body = jsonBody(req, FIELDS);
+    if (FIELDS.every((f) => body[f] === undefined)) bad("body", `send ${FIELDS.join(", ")}`);
+    if (body.held !== undefined && typeof body.held !== "boolean") bad("held", "held must be true or false");
+    if (body.lead !== undefined && typeof body.lead !== "boolean") bad("lead", "lead must be true or false");
+    const rank = body.rank;
+    if (
+      rank !== undefined &&
+      rank !== null &&
+      (typeof rank !== "number" || !Number.isInteger(rank) || rank < 1 || rank > MAX_RANK)
+    ) {
+      bad("rank", `rank must be a whole number from 1 to ${MAX_RANK}, or null`);
+    }
+    const headline = optionalString(body, "headline");
+    const excerpt = optionalString(body, "excerpt");
+
+    // The correction first: a text it refuses (400) then changes nothing else either.
+    let corrected: CorrectionResult | null = null;
+    if (headline !== undefined || excerpt !== undefined) {
+      const by = req.caller ? callerOf(req).email : null;
+      corrected = await correctStory(ctx.stories, id, { headline, excerpt }, ctx.clock(), by);
+      unlessStopped(corrected, noStory(id));
+      if (corrected.outcome === "in-edition") return inEdition(id, corrected.editionId);
+    }
+    let result: HoldResult | null = null;
+    const stopped = () => result?.outcome === "in-edition" || result?.outcome === "not-found";
+    if (body.held !== undefined) result = await setStoryHeld(ctx.stories, id, body.held as boolean);
+    if (!stopped() && (body.lead !== undefined || rank !== undefined)) {
+      const change = {
+        ...(body.lead !== undefined ? { lead: body.lead as boolean } : {}),
+        ...(rank !== undefined ? { rank: rank as number | null } : {}),
+      };
+      result = await setStoryPick(ctx.stories, id, change, ctx.clock());
+    }
+    if (result) {
+      unlessStopped(result, noStory(id));
+      if (result.outcome === "in-edition") return inEdition(id, result.editionId);
+    }
+    if (corrected) {
+      const { before, notices } = corrected;
+      // Held or picked after the correction: the story as it is now.
+      const story = result?.story ?? corrected.story;
+      const answer = jsonResponse(200, { ...storyListItem(story), ...(notices.length ? { notices } : {}) });
+      if (corrected.outcome === "unchanged") return answer;
+      return { ...answer, audit: { summary: `${correctionSummary(before, story)} → 200` } };
+    }
+    if (result === null) return bad("body", `send ${FIELDS.join(", ")}`);
+    return jsonResponse(200, storyListItem(result.story));
+  },
+  { role: "editor", audit: { action: storyEditAction } },
+);
+
+/** story.hold or story.release when `held` is set, story.correct for a headline or excerpt, else story.pick. */
+function storyEditAction(req: HttpRequest): string {
+  const body = jsonObjectBody(req);
+  if (body?.held === true) return "story.hold";
+  if (body?.held === false) return "story.release";
+  return body?.headline !== undefined || body?.excerpt !== undefined ? "story.correct" : "story.pick";
+}
+
+/** The story edit route. */
+export const storyEditRoutes: Route<StoryEditContext>[] = [editStoryRoute];
