@@ -20,6 +20,7 @@ import {
   ORIGIN_VERIFY_ENV,
   QUEUE_ENV,
   SEND_FLEET_SIZE_ENV,
+  SEND_HOUR_ENV,
   SEND_MAX_RECEIVES_ENV,
   SEND_RATE_ENV,
   TOKEN_SECRET_ENV,
@@ -265,6 +266,8 @@ export class DigestStack extends Stack {
     this.frontDoor = publicFrontDoor(this, httpApi, settings);
     const { publicUrl } = this.frontDoor;
     api.addEnvironment(ORIGIN_VERIFY_ENV, this.frontDoor.originSecretValue);
+    // The overview's next send: the daily schedule's hour (triggers.ts runs compose then).
+    api.addEnvironment(SEND_HOUR_ENV, String(settings.sendHour));
     if (!config.publicBaseUrlGiven) {
       // The jobs function too: a pending import's confirmation links.
       for (const fn of [compose, send, api, this.jobs.fn])

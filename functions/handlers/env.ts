@@ -12,6 +12,8 @@ export const SEND_MAX_RECEIVES_ENV = "DIGEST_SEND_MAX_RECEIVES";
 /** Secrets Manager ARN of the link-signing key; DIGEST_TOKEN_KEYS, when set, wins (tests, local). */
 export const TOKEN_SECRET_ENV = "DIGEST_TOKEN_SECRET_ARN";
 /** Seconds the ingest function waits for one feed (whole request); default 10. */
+/** The daily schedule's hour (stack setting sendHour), for the overview's next send. */
+export const SEND_HOUR_ENV = "DIGEST_SEND_HOUR";
 export const FEED_TIMEOUT_ENV = "DIGEST_FEED_TIMEOUT_SECONDS";
 /**
  * Secrets Manager ARN of the key erased addresses are hashed with (HMAC-SHA256) on the suppression

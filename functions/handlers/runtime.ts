@@ -24,6 +24,7 @@ import {
   JOB_BUCKET_ENV,
   JOB_QUEUE_ENV,
   SEND_FLEET_SIZE_ENV,
+  SEND_HOUR_ENV,
   SEND_RATE_ENV,
   TOKEN_SECRET_ENV,
 } from "./env.js";
@@ -117,6 +118,12 @@ export function lambdaJobs(env: NodeJS.ProcessEnv = process.env): JobDeps | null
   };
 }
 
+function sendHourFromEnv(env: NodeJS.ProcessEnv): number | null {
+  const raw = env[SEND_HOUR_ENV];
+  const hour = raw === undefined || raw === "" ? Number.NaN : Number(raw);
+  return Number.isInteger(hour) && hour >= 0 && hour <= 23 ? hour : null;
+}
+
 /** The API's context over the same adapters (transactional mail through SES, no outbox). */
 export function lambdaApiContext(env: NodeJS.ProcessEnv = process.env): Promise<ApiContext> {
   cachedApi ??= lambdaDeps(env).then((deps) => ({
@@ -127,6 +134,7 @@ export function lambdaApiContext(env: NodeJS.ProcessEnv = process.env): Promise<
     jobs: lambdaJobs(env),
     team: new DynamoTeamStore(createDocumentClient(), tableNamesFromEnv(env).team),
     audit: new DynamoAuditLog(createDocumentClient(), tableNamesFromEnv(env).audit),
+    sendHour: sendHourFromEnv(env),
   }));
   return cachedApi;
 }

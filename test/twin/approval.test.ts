@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { dayInZone } from "../../functions/core/kernel/dates.js";
+import { dayInZone, nextDailyRun } from "../../functions/core/kernel/dates.js";
 import { story } from "../helpers/services.js";
 import { TWIN_CONTEXT } from "./bundled-assembly.js";
 import { printReport } from "./report.js";
@@ -119,6 +119,15 @@ describe("approval required, deployed", () => {
     expect(await twin.edition(day)).toMatchObject({ status: "sent" });
 
     expect((await twin.schedule("ApprovalRounds")).result).toMatchObject({ status: "idle" });
+    // The overview's next send: the daily schedule's next run as the template sets it, today's
+    // edition being done (the api function learns the hour from the stack, not from this test).
+    const daily = twin.model.schedules.DailySchedule;
+    const [, minute, hour] = /^cron\((\d+) (\d+) /.exec(daily?.expression ?? "") ?? [];
+    expect(minute).toBe("0");
+    const overview = await twin.api({ method: "GET", path: "/admin/overview", signedBy: ADMIN });
+    expect(JSON.parse(overview.body).today.nextSendAt).toBe(
+      nextDailyRun(new Date(), Number(hour), daily?.timeZone ?? "", day).toISOString(),
+    );
     const again = await twin.api({ method: "POST", path: `/admin/editions/${day}/approve`, signedBy: ADMIN });
     expect(again.statusCode).toBe(409);
     expect(JSON.parse(again.body).error).toContain("only an edition awaiting approval can be approved");

@@ -85,6 +85,9 @@ export interface ScheduleModel {
   functionKey: string;
   /** The target's Input, parsed; `{}` when the template gives none. */
   input: unknown;
+  /** ScheduleExpression, e.g. "cron(0 6 * * ? *)", and its zone (ScheduleExpressionTimezone, default UTC). */
+  expression: string;
+  timeZone: string;
   roleArn: string;
   rolePolicies: NamedPolicy[];
 }
@@ -312,6 +315,8 @@ export function readStackModel(t: ResolvedTemplate): StackModel {
       arn: t.getAtt(id, "Arn"),
       functionKey: functionKeyOf(t, functions, String(target.Arn)),
       input: target.Input === undefined ? {} : JSON.parse(String(target.Input)),
+      expression: String(t.properties(id).ScheduleExpression),
+      timeZone: String(t.properties(id).ScheduleExpressionTimezone ?? "UTC"),
       roleArn,
       rolePolicies: rolePolicies(t, roleLogicalIdOfArn(t, roleArn)),
     };

@@ -50,7 +50,11 @@ export function OverviewPage() {
             </div>
             <div class="card">
               <h2>Next send</h2>
-              <p>{formatTime(o.today.nextSendAt)}</p>
+              {o.today.nextSendAt ? (
+                <p>{formatTime(o.today.nextSendAt)}</p>
+              ) : (
+                <p class="muted">No schedule here: digest send (or your cron) sends the day.</p>
+              )}
             </div>
             <div class="card">
               <h2>Alerts</h2>

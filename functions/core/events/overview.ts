@@ -1,11 +1,11 @@
 import { releaseTime } from "../edition/approval.js";
 import { type EditionAdminDeps, listEditions } from "../edition/edition-admin.js";
-import { dayInZone } from "../kernel/dates.js";
+import { dayInZone, nextDailyRun } from "../kernel/dates.js";
 import type { EditionStatus } from "../kernel/ports.js";
 
 /**
- * GET /admin/overview (the console's first page): today's edition and its status, when it goes out
- * when that is known here (an approval deadline), alerts (today's edition halted by its bounce or
+ * GET /admin/overview (the console's first page): today's edition and its status, when an edition
+ * next goes out (an approval deadline, else the deployed daily schedule), alerts (today's edition halted by its bounce or
  * complaint rate, or awaiting approval; quota and feed alerts are not read here yet), and the last
  * 30 days' editions with their figures. Figures come from each edition's counters items only (never a ledger): an edition sent
  * before counters were kept shows what its counters hold.
@@ -19,7 +19,10 @@ export interface OverviewAlert {
 export interface Overview {
   today: {
     edition: { id: string; status: EditionStatus; stories: number } | null;
-    /** When today's edition goes out by itself (an approval deadline); null when not known here. */
+    /**
+     * When an edition next goes out by itself: today's approval deadline, else the daily schedule's
+     * next run (deployed; a day whose edition exists is done); null when nothing here runs on a schedule.
+     */
     nextSendAt: string | null;
   };
   alerts: OverviewAlert[];
@@ -38,7 +41,7 @@ export interface Overview {
 
 export const OVERVIEW_DAYS = 30;
 
-export async function overview(deps: EditionAdminDeps): Promise<Overview> {
+export async function overview(deps: EditionAdminDeps & { sendHour?: number | null }): Promise<Overview> {
   const today = dayInZone(deps.clock(), deps.config.timeZone);
   const { items } = await listEditions(deps, { to: today, days: OVERVIEW_DAYS });
   const history = await Promise.all(
@@ -70,10 +73,14 @@ export async function overview(deps: EditionAdminDeps): Promise<Overview> {
     alerts.push({ kind: "awaiting-approval", message: `edition ${record.editionId} awaits approval` });
   }
   const release = record ? releaseTime(record) : null;
+  const scheduled =
+    deps.sendHour == null
+      ? null
+      : nextDailyRun(deps.clock(), deps.sendHour, deps.config.timeZone, todays ? today : null);
   return {
     today: {
       edition: todays ? { id: todays.id, status: todays.status, stories: todays.stories } : null,
-      nextSendAt: release ? release.toISOString() : null,
+      nextSendAt: (release ?? scheduled)?.toISOString() ?? null,
     },
     alerts,
     history,

@@ -31,6 +31,8 @@ export interface ApiContext {
   /** The edition's mailer (SES): an edition's test send goes through it; absent, that route answers 501. */
   mailer?: Mailer | null;
   clock: () => Date;
+  /** The hour (config timeZone) of the deployed daily schedule (DIGEST_SEND_HOUR); absent locally, where nothing runs at a set hour. */
+  sendHour?: number | null;
   /** The local outbox (GDPR erasure removes the copies it keeps); absent deployed. */
   outbox?: Outbox | null;
   /** Import and export jobs (their records, files and starter); absent, the job routes answer 501. */

@@ -180,3 +180,19 @@ export function zonedTimeToUtc(
   // In a gap no instant shows this wall time: move it forward by the gap (as Temporal's "compatible" does).
   return new Date(wall - Math.min(before, after));
 }
+
+/**
+ * The first instant after `now` at which the wall clock in `timeZone` shows `hour`:00 on a day later
+ * than `after` (a `YYYY-MM-DD` day already done, or null): the next run of a daily schedule.
+ */
+export function nextDailyRun(now: Date, hour: number, timeZone: string, after: string | null = null): Date {
+  let day = dayInZone(now, timeZone);
+  for (;;) {
+    if (after === null || day > after) {
+      const [year, month, date] = parseDay(day);
+      const at = zonedTimeToUtc({ year, month, day: date, hour }, timeZone);
+      if (at.getTime() > now.getTime()) return at;
+    }
+    day = nextDay(day);
+  }
+}
