@@ -47,7 +47,8 @@ export async function startTestStack(
   config: NodeJS.ProcessEnv = {},
 ): Promise<TestStack> {
   const dir = await mkdtemp(join(tmpdir(), "digest-test-"));
-  const db = dynalite({ path: join(dir, "dynamodb"), createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  // In memory (dynalite's default): a test stack's tables live as long as its file, no LevelDB on disk.
+  const db = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
   const dynamodbUrl = await listen(db);
   let ses = await startSesEndpoint(sesOptions);
   const env: NodeJS.ProcessEnv = {
