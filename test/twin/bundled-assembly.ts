@@ -29,11 +29,33 @@ export interface BundledAssembly {
 const TEMPLATE = "synthesized-template.json";
 const FAILED = "synth-failed.txt";
 
-/** Synthesizes (or waits for) the bundled stack with `context` in the run folder `runDir`. */
+/**
+ * Synthesizes (or waits for) the bundled stack with `context` in the run folder `runDir`. A context
+ * other than TWIN_CONTEXT changes the template (environment values, schedules), never the functions'
+ * code (infra/lambda-function.ts bundles each handler the same whatever the context): its template is
+ * synthesized without bundling and its Node.js functions run the twin context's bundles, so the run
+ * bundles the functions once. A function the twin context's stack does not have is bundled after all.
+ */
 export async function sharedBundledAssembly(
   runDir: string,
   context: Record<string, unknown>,
 ): Promise<BundledAssembly> {
+  if (JSON.stringify(context) === JSON.stringify(TWIN_CONTEXT)) return synthOnce(runDir, context);
+  const base = await synthOnce(runDir, TWIN_CONTEXT);
+  const key = createHash("sha256").update(JSON.stringify(context)).digest("hex").slice(0, 12);
+  const outdir = join(runDir, `unbundled-${key}-${process.pid}`);
+  const template = synthQuietly(outdir, { ...context, "aws:cdk:bundling-stacks": [] });
+  for (const [id, resource] of Object.entries(template.Resources)) {
+    if (resource.Type !== "AWS::Lambda::Function") continue;
+    if (!String(resource.Properties?.Runtime ?? "").startsWith("nodejs")) continue;
+    const bundled = base.template.Resources[id]?.Metadata?.["aws:asset:path"];
+    if (typeof bundled !== "string") return synthOnce(runDir, context);
+    resource.Metadata = { ...resource.Metadata, "aws:asset:path": bundled };
+  }
+  return { outdir: base.outdir, template };
+}
+
+async function synthOnce(runDir: string, context: Record<string, unknown>): Promise<BundledAssembly> {
   const key = createHash("sha256").update(JSON.stringify(context)).digest("hex").slice(0, 12);
   const dir = join(runDir, `bundled-${key}`);
   const outdir = join(dir, "assembly");
