@@ -19,8 +19,16 @@ import { MESSAGES_PER_ENQUEUE, RECIPIENTS_PER_MESSAGE } from "./fan-out.js";
 /** From the first dispatch of an edition to the one that completes its day: 24 hourly runs. */
 const DISPATCH_SPAN_MS = 23 * 3_600_000;
 
-const localHour = (zone: string, at: Date) =>
-  Number(new Intl.DateTimeFormat("en-GB", { hour: "numeric", hourCycle: "h23", timeZone: zone }).format(at));
+/** One formatter per zone, made once: building an Intl.DateTimeFormat costs far more than using it. */
+const hourFormats = new Map<string, Intl.DateTimeFormat>();
+function localHour(zone: string, at: Date): number {
+  let format = hourFormats.get(zone);
+  if (!format) {
+    format = new Intl.DateTimeFormat("en-GB", { hour: "numeric", hourCycle: "h23", timeZone: zone });
+    hourFormats.set(zone, format);
+  }
+  return Number(format.format(at));
+}
 
 /** Every zone a subscriber's record can carry (canonical IANA names, as validateSubscriberInput stores them). */
 export function allZones(): string[] {
