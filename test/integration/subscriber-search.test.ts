@@ -1,5 +1,5 @@
 import type { AddressInfo } from "node:net";
-import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { CreateTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { type DynamoDBDocumentClient, ScanCommand } from "@aws-sdk/lib-dynamodb";
 import dynalite from "dynalite";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -9,7 +9,7 @@ import { DynamoSubscriberStore } from "../../functions/adapters/dynamo/subscribe
 import { DynamoSuppressionStore } from "../../functions/adapters/dynamo/suppression-store.js";
 import { tableNamesFromEnv } from "../../functions/adapters/schema.js";
 import type { Page } from "../../functions/core/kernel/ports.js";
-import { foldName } from "../../functions/core/subscribers/search-keys.js";
+import { foldName, SearchIndexUnavailableError } from "../../functions/core/subscribers/search-keys.js";
 import { type SubscriberPatch, updateSubscriber } from "../../functions/core/subscribers/subscriber-admin.js";
 import { listSubscribers, type SubscriberFilter } from "../../functions/core/subscribers/subscriber-list.js";
 import type { Subscriber, SubscriberStatus } from "../../functions/core/subscribers/subscribers.js";
@@ -194,6 +194,21 @@ describe("subscriber search", () => {
     sent.length = 0;
     await counted.search({ by: "name", prefix: "anna" }, null, 10);
     expect(sent.every((s) => s === "QueryCommand:byName")).toBe(true);
+  });
+
+  it("says the index cannot be read yet on a table older than it (the API answers 503)", async () => {
+    await db.send(
+      new CreateTableCommand({
+        TableName: "digest-subscribers-before-search",
+        BillingMode: "PAY_PER_REQUEST",
+        AttributeDefinitions: [{ AttributeName: "email", AttributeType: "S" }],
+        KeySchema: [{ AttributeName: "email", KeyType: "HASH" }],
+      }),
+    );
+    const old = new DynamoSubscriberStore(db, "digest-subscribers-before-search");
+    await expect(old.search({ by: "address", prefix: "a" }, null, 10)).rejects.toBeInstanceOf(
+      SearchIndexUnavailableError,
+    );
   });
 
   it("refuses a cursor of another search", async () => {

@@ -11,6 +11,7 @@ import type { IndexRefreshPage, Page, SubscriberStore } from "../../core/kernel/
 import {
   emailOfNameSortKey,
   firstCharacter,
+  SearchIndexUnavailableError,
   type SubscriberSearch,
 } from "../../core/subscribers/search-keys.js";
 import type { Subscriber, SubscriberStatus } from "../../core/subscribers/subscribers.js";
@@ -186,11 +187,12 @@ export class DynamoSubscriberStore implements SubscriberStore {
     // A cursor of another search would start outside this one's keys (DynamoDB refuses it too).
     if (after !== null && !after.startsWith(query.prefix)) throw new Error("invalid cursor");
     const byName = query.by === "name";
+    const index = byName ? "byName" : "byAddress";
     const page = await shardedPrefixPage(
       this.db,
       {
         table: this.table,
-        index: byName ? "byName" : "byAddress",
+        index,
         partitionAttribute: byName ? "nameShard" : "addressShard",
         sortAttribute: byName ? "nameKey" : "email",
         partitions: searchPartitions(query.prefix),
@@ -207,7 +209,16 @@ export class DynamoSubscriberStore implements SubscriberStore {
       after,
       limit,
       SEARCH_MAX_READ,
-    );
+    ).catch((err: Error) => {
+      // DynamoDB: "Cannot read from backfilling global secondary index", or (a table older than the
+      // index) "The table does not have the specified index".
+      if (/backfilling|specified index/i.test(err.message ?? "")) {
+        throw new SearchIndexUnavailableError(
+          `the search index ${index} cannot be read yet (${err.message}): it is being built after an upgrade, or this table predates it`,
+        );
+      }
+      throw err;
+    });
     return {
       items: page.items.map(toSubscriber),
       nextCursor: page.after === null ? null : encodeCursor({ after: page.after }),

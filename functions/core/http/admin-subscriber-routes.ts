@@ -1,4 +1,5 @@
 import { eraseSubscriber } from "../subscribers/erasure.js";
+import { SearchIndexUnavailableError } from "../subscribers/search-keys.js";
 import {
   addSubscriber,
   findSubscriber,
@@ -96,6 +97,7 @@ const listRoute = adminRoute(
       return jsonResponse(200, { items: page.items.map(toView), nextCursor: page.nextCursor });
     } catch (err) {
       if (err instanceof InvalidCursorError) bad("cursor", err.message);
+      if (err instanceof SearchIndexUnavailableError) throw new HttpError(503, err.message);
       throw err;
     }
   },

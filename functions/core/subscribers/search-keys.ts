@@ -66,3 +66,11 @@ export interface SubscriberSearch {
   prefix: string;
   status?: SubscriberStatus;
 }
+
+/**
+ * Thrown by a store whose search index cannot be read yet: being built (DynamoDB backfills an index
+ * added to a table that has items), or missing (a local table created before it). The API answers 503.
+ */
+export class SearchIndexUnavailableError extends Error {
+  override name = "SearchIndexUnavailableError";
+}
