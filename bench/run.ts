@@ -26,6 +26,9 @@
  *                           synth time is then not measured (the test suite's smoke run shares its synth)
  *   --import-job-rows 500000 rows of the import-job stage (only when named: --only import-job; default
  *                           500,000, a migration; quick 2000): a subscriber import run as a job
+ *   --search-n 100000       subscribers of the search stage (only when named: --only search; default
+ *                           100,000; quick 2000): the admin's search, one page of each kind, beside
+ *                           the Scan-filter search it replaced
  *   --profile               CPU-profile deliverEdition (this thread) and summarise it by package
  *   --profile-dir DIR       also write DIR/deliver.cpuprofile (implies --profile)
  *
@@ -42,6 +45,7 @@ import { benchConfig } from "./fixtures.js";
 import { benchImport, type ImportBenchResult } from "./import.js";
 import { benchImportJob, type ImportJobResult } from "./import-job.js";
 import { benchRender, type RenderResult } from "./render.js";
+import { benchSearch, type SearchResult } from "./search.js";
 import { benchSend, type SendResult, UNLIMITED_REPORTED_RATE } from "./send.js";
 import { SERVICES_MODES, type ServicesMode } from "./services.js";
 import { fmt, table } from "./stats.js";
@@ -58,6 +62,7 @@ const STAGES = [
   "import",
   "detail",
   "import-job",
+  "search",
 ] as const;
 const DEFAULT_STAGES = "render,compose,send,bundles";
 type Stage = (typeof STAGES)[number];
@@ -80,6 +85,7 @@ function options() {
       "compose-stories": { type: "string" },
       "import-n": { type: "string" },
       "import-job-rows": { type: "string" },
+      "search-n": { type: "string" },
       profile: { type: "boolean", default: false },
       "profile-dir": { type: "string" },
     },
@@ -120,6 +126,7 @@ function options() {
     importRows: int("import-n", values["import-n"], quick ? 200 : 20_000),
     assembly: values.assembly,
     importJobRows: int("import-job-rows", values["import-job-rows"], quick ? 2000 : 500_000),
+    searchN: int("search-n", values["search-n"], quick ? 2000 : 100_000),
     profile: values["profile-dir"] ?? values.profile ?? false,
     render: quick
       ? { sizes: [10, 40], runs: 10, warmup: 3, mjmlRuns: 1, mjmlWarmup: 0 }
@@ -178,6 +185,36 @@ function printCompose(c: ComposeResult): void {
         ["share of time signing links", `${fmt(c.signShare * 100, 1)}%`],
       ],
     ),
+  );
+}
+
+function printSearch(r: SearchResult): void {
+  const n = r.subscribers.toLocaleString("en-US");
+  console.log(
+    table(
+      `9. Subscriber search, ${n} subscribers, one page of 50 (listSubscribers on dynalite, ${r.runs} runs)`,
+      ["case", "median ms", "p95 ms", "found", "more pages"],
+      [
+        ...r.cases.map((c) => [c.label, fmt(c.medianMs, 1), fmt(c.p95Ms, 1), c.found, c.more ? "yes" : "no"]),
+        [
+          'before: Scan pages filtered by "mar", one request',
+          fmt(r.scanOneRequestMs, 1),
+          "-",
+          r.scanOneRequestFound,
+          "yes",
+        ],
+        [
+          `before: every request to the end (${r.scanWholeTableRequests} requests)`,
+          fmt(r.scanWholeTableMs, 0),
+          "-",
+          "-",
+          "-",
+        ],
+      ],
+    ),
+  );
+  console.log(
+    `   seeding: ${n} subscribers with BatchWriteItem in ${r.seedSeconds} s (${r.seedRowsPerSec}/s)`,
   );
 }
 
@@ -476,6 +513,11 @@ async function main(): Promise<void> {
       ),
     );
   }
+  let search: SearchResult | null = null;
+  if (opts.stages.has("search")) {
+    search = await benchSearch({ subscribers: opts.searchN, runs: opts.quick ? 3 : 20, pageSize: 50 });
+    printSearch(search);
+  }
   printSummary({ render, compose, send, ceiling, bundles });
   const totalSeconds = (performance.now() - t0) / 1000;
   console.log(`\nbench done in ${fmt(totalSeconds, 1)} s (load average now ${load().join(" ")})`);
@@ -496,6 +538,7 @@ async function main(): Promise<void> {
     ...(importBench ? { import: importBench } : {}),
     ...(detail ? { detail } : {}),
     ...(importJob ? { importJob } : {}),
+    ...(search ? { search } : {}),
   };
   console.log(`BENCH_JSON ${JSON.stringify(json)}`);
 }

@@ -75,10 +75,11 @@ export function grantLeastPrivilege(stack: Stack, targets: GrantTargets): iam.Po
     [
       api,
       {
-        // The subscriber import reads and writes its chunks in batches (BatchGetItem, BatchWriteItem).
+        // The subscriber import reads and writes its chunks in batches (BatchGetItem, BatchWriteItem);
+        // the admin's search Queries the byAddress and byName indexes (never a Scan).
         subscribers: {
           table: [GET, BATCH_GET, PUT, BATCH_WRITE, DELETE, SCAN],
-          index: { byId: [QUERY], byStatus: [QUERY] },
+          index: { byId: [QUERY], byStatus: [QUERY], byAddress: [QUERY], byName: [QUERY] },
         },
         // erasure swaps the entry for a keyed hash; GET /admin/suppressions pages through the list (Scan)
         suppressions: { table: [GET, BATCH_GET, PUT, DELETE, SCAN] },
@@ -252,6 +253,8 @@ export function grantJobAccess(t: JobGrantTargets): void {
       "dynamodb:BatchWriteItem",
       "dynamodb:DeleteItem",
       "dynamodb:Scan",
+      // The reindex job writes only a record's index keys, conditionally (core/jobs/reindex-job.ts).
+      "dynamodb:UpdateItem",
     ],
     [tables.subscribers.tableArn],
   );

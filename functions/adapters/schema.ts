@@ -45,6 +45,17 @@ export type TableName =
 export const STATUS_SHARDS = 16;
 /** Shards of each local-delivery slot (zone + hour): one popular zone is not one hot partition. */
 export const SLOT_SHARDS = 4;
+/**
+ * Shards of each first character in the search indexes (byAddress, byName). A partition is
+ * "<first character>#<n>": a prefix names its partitions (its first character's four), so any
+ * search, even one letter, is four Queries merged in key order, never a Scan. Why not the first
+ * character alone: a million readers put ~100,000 under "j" or "s", and a migration file sorted by
+ * address writes one letter at a time; one partition key takes about 1,000 writes a second, four take
+ * 4,000, past what the import job writes. Why not more: every page of a search reads each shard, so
+ * each shard more is one more Query per page. Why not two characters: "a" would then be some forty
+ * partitions to walk, and sorted writes would still land on one.
+ */
+export const SEARCH_SHARDS = 4;
 
 export const TABLES: Record<TableName, TableDef> = {
   stories: {
@@ -75,6 +86,22 @@ export const TABLES: Record<TableName, TableDef> = {
       // Local delivery: active subscribers by zone and hour (sparse: only active records carry slotShard).
       // Keys only: the hourly dispatch enqueues addresses; the send re-reads each subscriber.
       { name: "bySlot", partitionKey: { name: "slotShard", type: "S" }, projection: "KEYS_ONLY" },
+      // The admin's search (SEARCH_SHARDS says why the partitions are what they are): addresses by
+      // prefix, and names (folded: lower-case, no accents) by prefix, sparse (records with a name).
+      // All attributes: a page of results is the list's page, status filtered within the Query, with
+      // no second read per record. The records a backfill job gives these keys (jobs/reindex-job.ts).
+      {
+        name: "byAddress",
+        partitionKey: { name: "addressShard", type: "S" },
+        sortKey: { name: "email", type: "S" },
+        projection: "ALL",
+      },
+      {
+        name: "byName",
+        partitionKey: { name: "nameShard", type: "S" },
+        sortKey: { name: "nameKey", type: "S" },
+        projection: "ALL",
+      },
     ],
     // Unconfirmed sign-ups expire; readers treat an expired pending record as absent (isExpired).
     ttlAttribute: "expiresAt",

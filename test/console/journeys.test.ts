@@ -261,7 +261,7 @@ describe("the admin console", () => {
     await shot(page, "subscriber-import");
   });
 
-  it("searches subscribers by the start of the address and pages server-side", async () => {
+  it("searches subscribers by the start of the address (or name) and pages server-side", async () => {
     const { page } = await open("subscribers");
     const rows = page.locator("table tbody tr");
     await rows.first().waitFor();
@@ -269,7 +269,7 @@ describe("the admin console", () => {
     expect(await rows.count()).toBe(50);
     await page.getByRole("button", { name: "Next page" }).click();
     await page.getByText("Page 2", { exact: true }).waitFor();
-    await page.getByLabel("Search addresses").fill("reader-05");
+    await page.getByLabel("Search addresses or names").fill("reader-05");
     await page.getByRole("button", { name: "Search", exact: true }).click();
     await page.getByText("Page 1", { exact: true }).waitFor();
     // "Page 1" shows before the search's answer replaces page 2's rows (and "networkidle" is a load

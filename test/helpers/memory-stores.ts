@@ -4,6 +4,7 @@ import type {
   Suppression,
   SuppressionStore,
 } from "../../functions/core/kernel/ports.js";
+import { foldName, type SubscriberSearch } from "../../functions/core/subscribers/search-keys.js";
 import {
   deliverySlot,
   erasedKey,
@@ -43,6 +44,15 @@ export class MemorySubscribers implements SubscriberStore {
   }
   async list(): Promise<Page<Subscriber>> {
     return { items: [...this.items.values()], nextCursor: null };
+  }
+  /** Every match in one page, in address order (the DynamoDB store's paging: test/integration/subscriber-search). */
+  async search(query: SubscriberSearch): Promise<Page<Subscriber>> {
+    const key = (s: Subscriber) => (query.by === "address" ? s.email : foldName(s.name ?? ""));
+    const items = [...this.items.values()]
+      .filter((s) => key(s) !== "" && key(s).startsWith(query.prefix))
+      .filter((s) => query.status === undefined || s.status === query.status)
+      .sort((a, b) => (a.email < b.email ? -1 : 1));
+    return { items, nextCursor: null };
   }
   async listSlot(slot: string): Promise<Page<string>> {
     const emails = [...this.items.values()].filter((s) => deliverySlot(s) === slot).map((s) => s.email);

@@ -6,7 +6,8 @@ import { SubscriberEditor } from "./subscriber-edit";
 import { SubscriberExport, SubscriberImport } from "./subscriber-transfer";
 
 /**
- * Subscribers: search by the start of an address, filter by status and section, one page at a time
+ * Subscribers: search by the start of an address or of a name (q=: the API's keyed search), filter
+ * by status and section, one page at a time
  * from the API (its nextCursor; the list is never loaded whole); add, edit, import, export.
  */
 
@@ -35,7 +36,7 @@ const PAGE_SIZE = 50;
 
 export function SubscribersPage() {
   const canWrite = useCan("owner");
-  const [filter, setFilter] = useState({ prefix: "", status: "", section: "" });
+  const [filter, setFilter] = useState({ q: "", status: "", section: "" });
   const [draft, setDraft] = useState(filter);
   // The cursors of the pages before this one (the first page has none): "First page" and "Next page".
   const [cursors, setCursors] = useState<(string | null)[]>([null]);
@@ -62,14 +63,14 @@ export function SubscribersPage() {
         }}
       >
         <Field
-          label="Search addresses"
-          hint="The start of an address, e.g. ana@ or ana@exa"
+          label="Search addresses or names"
+          hint="The start of an address or a name, e.g. ana@exa or Zoë (accents and case do not matter)"
           input={{
             type: "search",
-            value: draft.prefix,
+            value: draft.q,
             autocomplete: "off",
             spellcheck: false,
-            onInput: (e) => setDraft({ ...draft, prefix: e.currentTarget.value }),
+            onInput: (e) => setDraft({ ...draft, q: e.currentTarget.value }),
           }}
         />
         <Select

@@ -7,33 +7,34 @@ import {
   ScanCommand,
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
-import type { Page, SubscriberStore } from "../../core/kernel/ports.js";
+import type { IndexRefreshPage, Page, SubscriberStore } from "../../core/kernel/ports.js";
 import {
-  deliverySlot,
-  type Subscriber,
-  type SubscriberStatus,
-  shardOf,
-  statusShard,
-} from "../../core/subscribers/subscribers.js";
-import { SLOT_SHARDS, STATUS_SHARDS } from "../schema.js";
+  emailOfNameSortKey,
+  firstCharacter,
+  SearchIndexUnavailableError,
+  type SubscriberSearch,
+} from "../../core/subscribers/search-keys.js";
+import type { Subscriber, SubscriberStatus } from "../../core/subscribers/subscribers.js";
+import { SEARCH_SHARDS, SLOT_SHARDS, STATUS_SHARDS } from "../schema.js";
 import { batchGetAll, batchWriteAll, isConditionalCheckFailed } from "./client.js";
+import { shardedPrefixPage } from "./sharded-prefix-query.js";
+import { subscriberItem, toSubscriber } from "./subscriber-item.js";
+import { refreshDerivedKeys } from "./subscriber-reindex.js";
 
-/**
- * A subscriber as stored: the record plus the keys of its sharded indexes (byStatus; bySlot for
- * active subscribers only, so that index stays sparse).
- */
-export function subscriberItem(s: Subscriber): Record<string, unknown> {
-  const slot = deliverySlot(s);
-  return {
-    ...s,
-    statusShard: statusShard(s.status, s.email, STATUS_SHARDS),
-    slotShard: slot === null ? undefined : shardOf(slot, s.email, SLOT_SHARDS),
-  };
-}
+export { subscriberItem } from "./subscriber-item.js";
+
+/** Items a search reads per request at most (before the status filter): about 2 MB of records. */
+const SEARCH_MAX_READ = 2000;
+
+/** The partitions of a search index holding keys that start with `prefix`. */
+const searchPartitions = (prefix: string) =>
+  Array.from({ length: SEARCH_SHARDS }, (_, n) => `${firstCharacter(prefix)}#${n}`);
 
 interface Cursor {
   shard?: number;
   key?: Record<string, unknown>;
+  /** A search's position: the sort key it stopped after. */
+  after?: string;
 }
 
 const encodeCursor = (c: Cursor) => Buffer.from(JSON.stringify(c)).toString("base64url");
@@ -44,6 +45,13 @@ function decodeCursor(text: string | null): Cursor {
   } catch {
     throw new Error("invalid cursor");
   }
+}
+
+function decodeSearchCursor(text: string | null): string | null {
+  if (!text) return null;
+  const { after } = decodeCursor(text);
+  if (typeof after !== "string" || after === "") throw new Error("invalid cursor");
+  return after;
 }
 
 /**
@@ -173,6 +181,59 @@ export class DynamoSubscriberStore implements SubscriberStore {
     return { items: page.items.map(toSubscriber), nextCursor: page.nextCursor };
   }
 
+  async search(query: SubscriberSearch, cursorText: string | null, limit: number): Promise<Page<Subscriber>> {
+    if (query.prefix === "") throw new Error("a search needs a prefix");
+    const after = decodeSearchCursor(cursorText);
+    // A cursor of another search would start outside this one's keys (DynamoDB refuses it too).
+    if (after !== null && !after.startsWith(query.prefix)) throw new Error("invalid cursor");
+    const byName = query.by === "name";
+    const index = byName ? "byName" : "byAddress";
+    const page = await shardedPrefixPage(
+      this.db,
+      {
+        table: this.table,
+        index,
+        partitionAttribute: byName ? "nameShard" : "addressShard",
+        sortAttribute: byName ? "nameKey" : "email",
+        partitions: searchPartitions(query.prefix),
+        prefix: query.prefix,
+        tableKey: (key) => ({ email: byName ? emailOfNameSortKey(key) : key }),
+        filter: query.status
+          ? {
+              expression: "#status = :status",
+              names: { "#status": "status" },
+              values: { ":status": query.status },
+            }
+          : undefined,
+      },
+      after,
+      limit,
+      SEARCH_MAX_READ,
+    ).catch((err: Error) => {
+      // DynamoDB: "Cannot read from backfilling global secondary index", or (a table older than the
+      // index) "The table does not have the specified index".
+      if (/backfilling|specified index/i.test(err.message ?? "")) {
+        throw new SearchIndexUnavailableError(
+          `the search index ${index} cannot be read yet (${err.message}): it is being built after an upgrade, or this table predates it`,
+        );
+      }
+      throw err;
+    });
+    return {
+      items: page.items.map(toSubscriber),
+      nextCursor: page.after === null ? null : encodeCursor({ after: page.after }),
+    };
+  }
+
+  refreshIndexKeys(cursorText: string | null, limit: number): Promise<IndexRefreshPage> {
+    const cursor = decodeCursor(cursorText);
+    return refreshDerivedKeys(this.db, this.table, cursor.key, limit).then((page) => ({
+      read: page.read,
+      refreshed: page.refreshed,
+      nextCursor: page.lastKey ? encodeCursor({ key: page.lastKey }) : null,
+    }));
+  }
+
   /**
    * One page of a sharded index, shard after shard (each shard is one partition key, `shard(n)`): the
    * cursor holds the shard it stopped in and DynamoDB's start key within it.
@@ -203,9 +264,4 @@ export class DynamoSubscriberStore implements SubscriberStore {
     }
     return { items, nextCursor: shard < sharded.shards ? encodeCursor({ shard, key }) : null };
   }
-}
-
-function toSubscriber(item: Record<string, unknown>): Subscriber {
-  const { statusShard: _shard, slotShard: _slot, ...rest } = item;
-  return rest as unknown as Subscriber;
 }

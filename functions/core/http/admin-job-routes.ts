@@ -138,12 +138,34 @@ const createExportJob = adminRoute(
   { role: "owner", audit: { action: "job.export.create", target: () => "" } },
 );
 
+/**
+ * The migration that gives subscribers stored before the search indexes their keys (run once after
+ * upgrading a deployment; running it again reads every record and writes none).
+ */
+const createReindexJob = adminRoute(
+  "POST",
+  "/admin/subscribers/reindex-jobs",
+  async (_req, _params, ctx) => {
+    const jobs = jobsOf(ctx);
+    const job = newJob("reindex", {}, ctx.clock());
+    await jobs.jobs.create(job);
+    await jobs.starter.start(job.id);
+    return jsonResponse(
+      202,
+      { jobId: job.id, ...(await jobView(jobs.files, job)) },
+      { location: jobPath(job.id) },
+    );
+  },
+  { role: "owner", audit: { action: "job.reindex.create", target: () => "subscribers" } },
+);
+
 /** Largest CSV body PUT /admin/jobs/{id}/input takes (local only; the bucket takes up to 5 GB). */
 export const MAX_JOB_UPLOAD_BYTES = 512 * 1024 * 1024;
 
 export const jobRoutes: Route<ApiContext>[] = [
   createImportJob,
   createExportJob,
+  createReindexJob,
   { ...uploadInput, maxBodyBytes: MAX_JOB_UPLOAD_BYTES },
   startJob,
   showJob,

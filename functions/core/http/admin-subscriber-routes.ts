@@ -1,4 +1,5 @@
 import { eraseSubscriber } from "../subscribers/erasure.js";
+import { SearchIndexUnavailableError } from "../subscribers/search-keys.js";
 import {
   addSubscriber,
   findSubscriber,
@@ -59,16 +60,28 @@ function lineCount(body: string): number {
   return body.endsWith("\n") ? lines - 1 : lines;
 }
 
-/** status=, section= and prefix= (the start of an address, as the console's search sends it) of list and export. */
+/** The searches of list and export, each at most this long (an address's 254, a name's 200). */
+const SEARCH_MAX_LENGTH = 254;
+
+/**
+ * status=, section= and one search of list and export: prefix= (the start of an address), name= (the
+ * start of a name, any case or accents) or q= (the console's box: either).
+ */
 function subscriberFilter(req: HttpRequest, ctx: ApiContext): SubscriberFilter {
   const status = queryChoice<SubscriberStatus>(req, "status", SUBSCRIBER_STATUSES);
-  const prefix = req.query.prefix?.trim().toLowerCase() || undefined;
-  if (prefix !== undefined && prefix.length > 254) bad("prefix", "prefix is longer than an address");
+  const searches: Pick<SubscriberFilter, "prefix" | "name" | "q"> = {};
+  for (const key of ["prefix", "name", "q"] as const) {
+    const value = req.query[key]?.trim();
+    if (!value) continue;
+    if (value.length > SEARCH_MAX_LENGTH) bad(key, `${key} is longer than an address`);
+    searches[key] = value;
+  }
+  if (Object.keys(searches).length > 1) bad("q", "search with one of q, prefix or name");
   const raw = req.query.section?.trim();
-  if (!raw) return { status, prefix };
+  if (!raw) return { status, ...searches };
   const resolved = resolveSectionFilter(raw, ctx);
   if ("outcome" in resolved) bad("section", resolved.error);
-  return { status, section: resolved.section, prefix };
+  return { status, section: resolved.section, ...searches };
 }
 
 const noSubscriber = (email: string) => `${email} is not a subscriber`;
@@ -84,6 +97,7 @@ const listRoute = adminRoute(
       return jsonResponse(200, { items: page.items.map(toView), nextCursor: page.nextCursor });
     } catch (err) {
       if (err instanceof InvalidCursorError) bad("cursor", err.message);
+      if (err instanceof SearchIndexUnavailableError) throw new HttpError(503, err.message);
       throw err;
     }
   },

@@ -96,9 +96,10 @@ export async function importJobRows(
   });
   file.body.on("error", (err) => counting.destroy(err));
   file.body.pipe(counting);
-  const resumeAfter = job.checkpoint?.line ?? 0;
-  let reportParts = job.checkpoint?.reportParts ?? 0;
-  const counts: JobCounts = job.checkpoint ? { ...job.counts } : emptyCounts();
+  const checkpoint = job.checkpoint && "line" in job.checkpoint ? job.checkpoint : undefined;
+  const resumeAfter = checkpoint?.line ?? 0;
+  let reportParts = checkpoint?.reportParts ?? 0;
+  const counts: JobCounts = checkpoint ? { ...job.counts } : emptyCounts();
   const pending: ImportReport[] = [];
   const rows = readSubscriberCsv(counting, {
     // The header's note (line 1) went into the first run's report.

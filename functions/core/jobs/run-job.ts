@@ -3,13 +3,15 @@ import type { SubscriberAdminDeps } from "../subscribers/subscriber-admin.js";
 import { exportJobRows } from "./export-job.js";
 import { type ImportJobOptions, importJobRows } from "./import-job.js";
 import type { JobDeps } from "./jobs.js";
+import { reindexJobPages } from "./reindex-job.js";
 
 /**
  * Runs one queued job (what the jobs function does with each queue message, and `digest serve` in
  * its own process): queued → running → done, or failed with the reason. A job already done is left
  * alone (a redelivered message). An import whose time runs short records where it is, goes back to
  * queued and starts itself again (a new message); a failed or interrupted import goes on from the
- * last chunk it recorded (import-job.ts). An export runs again from its start (it is rewritten whole).
+ * last chunk it recorded (import-job.ts); a reindex likewise from its last page (reindex-job.ts). An
+ * export runs again from its start (it is rewritten whole).
  */
 
 /** Problems with the file itself: running again cannot help. */
@@ -47,7 +49,9 @@ export async function runJob(
     const run =
       job.kind === "import"
         ? await importJobRows(deps, running, opts)
-        : { counts: await exportJobRows(deps, running), finished: true };
+        : job.kind === "reindex"
+          ? await reindexJobPages(deps, running, opts)
+          : { counts: await exportJobRows(deps, running), finished: true };
     const { counts } = run;
     if (!run.finished) {
       // Out of time: the next run (a new message) goes on from the checkpoint just recorded.

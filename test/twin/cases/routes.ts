@@ -119,7 +119,25 @@ export function everyApiRoute(): void {
       });
       expect(csv.statusCode).toBe(200);
       await twin.admin("GET", "/admin/subscribers/export?format=json");
-      await twin.admin("PATCH", "/admin/subscribers/gus%40example.com", { name: "Gus" });
+      await twin.admin("PATCH", "/admin/subscribers/gus%40example.com", { name: "Gustav Ångström" });
+      // The console's search: by address, then by name (folded), as Queries of the two indexes the
+      // api function is granted; a Scan is never sent for it.
+      const from = twin.calls.length;
+      type Found = { items: { email: string }[]; nextCursor: string | null };
+      const byAddress = await twin.admin<Found>("GET", "/admin/subscribers?q=gu&limit=5");
+      expect(byAddress.items.map((s) => s.email)).toEqual(["gus@example.com"]);
+      const byName = await twin.admin<Found>("GET", "/admin/subscribers?q=gustav%20ang&status=active");
+      expect(byName).toEqual({
+        items: [expect.objectContaining({ email: "gus@example.com" })],
+        nextCursor: null,
+      });
+      const searchCalls = twin.calls
+        .slice(from)
+        .filter((c) => c.fn === "api" && c.service === "dynamodb")
+        .flatMap((c) =>
+          c.decisions.map((d) => `${c.operation} ${d.resource.replace(/^.*:table\/[^/]*/, "")}`),
+        );
+      expect(new Set(searchCalls)).toEqual(new Set(["Query /index/byAddress", "Query /index/byName"]));
       await twin.admin("DELETE", "/admin/subscribers/gus%40example.com");
       // Erasing a suppressed address swaps its suppression entry for a keyed hash.
       await twin.admin("DELETE", "/admin/subscribers/cy%40example.com?erase=true");

@@ -6,7 +6,8 @@ import type { Readable } from "node:stream";
  * in a file store (deployed: the private job bucket; locally: the outbox's jobs/ folder).
  */
 
-export type JobKind = "import" | "export";
+/** reindex: a migration of the stored subscribers, giving older records a new index's keys. */
+export type JobKind = "import" | "export" | "reindex";
 /**
  * awaiting-upload: an import job waiting for its file; queued: waiting for the job function;
  * running; done; failed (`error` says why; a failed import keeps every row it stored).
@@ -49,9 +50,10 @@ export interface Job {
   error?: string;
   /**
    * Where an import resumes (recorded with the counts after each chunk): the rows through `line` are
-   * imported and counted, and their report lines are in `reportParts` parts (jobs.ts, jobKeys).
+   * imported and counted, and their report lines are in `reportParts` parts (jobs.ts, jobKeys). A
+   * reindex records the store's cursor of its next page instead.
    */
-  checkpoint?: ImportCheckpoint;
+  checkpoint?: ImportCheckpoint | ReindexCheckpoint;
   /**
    * Times the job function ran it: a redelivered message (after a crash) and a continuation (the job
    * re-queued itself before the function's time ran out) each add one.
@@ -64,6 +66,11 @@ export interface ImportCheckpoint {
   line: number;
   /** Report parts written so far. */
   reportParts: number;
+}
+
+export interface ReindexCheckpoint {
+  /** The store's cursor of the next page of records to read; the ones before it are done and counted. */
+  cursor: string;
 }
 
 export interface JobStore {

@@ -1,3 +1,4 @@
+import type { SubscriberSearch } from "../../subscribers/search-keys.js";
 import type { Subscriber, SubscriberStatus } from "../../subscribers/subscribers.js";
 import type { Page } from "./page.js";
 
@@ -38,6 +39,26 @@ export interface SubscriberStore {
     cursor: string | null,
     limit: number,
   ): Promise<Page<Subscriber>>;
+  /**
+   * One page of the subscribers whose address (or folded name) starts with the search's prefix, of
+   * its status if it names one, in key order: keyed reads of an index, never a scan. A page may hold
+   * fewer than `limit` (even none) and still have a next one (a status filter read past many others).
+   */
+  search(query: SubscriberSearch, cursor: string | null, limit: number): Promise<Page<Subscriber>>;
+  /**
+   * Writes the keys a store derives from a record (its index keys) on one page of stored records that
+   * were written before those keys existed; changes nothing else, and leaves a record written since it
+   * was read alone. For the reindex job (jobs/reindex-job.ts). Optional: a store that derives no keys
+   * has nothing to refresh.
+   */
+  refreshIndexKeys?(cursor: string | null, limit: number): Promise<IndexRefreshPage>;
+}
+
+export interface IndexRefreshPage {
+  /** Records read, and those whose keys were written. */
+  read: number;
+  refreshed: number;
+  nextCursor: string | null;
 }
 
 export interface Suppression {
