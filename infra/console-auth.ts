@@ -109,7 +109,11 @@ function federatedProvider(
       clientSecret: SecretValue.secretsManager(idp.clientSecretName).unsafeUnwrap(),
       scopes: idp.scopes,
       attributeRequestMethod: cognito.OidcAttributeRequestMethod.GET,
-      attributeMapping: { email: cognito.ProviderAttribute.other("email") },
+      // email_verified too: the api's JWT check believes no address its issuer marks unverified.
+      attributeMapping: {
+        email: cognito.ProviderAttribute.other("email"),
+        custom: { email_verified: cognito.ProviderAttribute.other("email_verified") },
+      },
     });
   }
   return new cognito.UserPoolIdentityProviderSaml(scope, "ConsoleIdp", {

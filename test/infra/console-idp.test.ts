@@ -47,7 +47,7 @@ describe("deploy.consoleIdp", () => {
     const p = provider.Properties;
     expect(p.ProviderName).toBe("Newsroom-SSO");
     expect(p.ProviderType).toBe("OIDC");
-    expect(p.AttributeMapping).toEqual({ email: "email" });
+    expect(p.AttributeMapping).toEqual({ email: "email", email_verified: "email_verified" });
     expect(p.ProviderDetails).toMatchObject({
       oidc_issuer: OIDC.issuer,
       client_id: OIDC.clientId,
