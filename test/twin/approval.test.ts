@@ -2,7 +2,7 @@ import { simpleParser } from "mailparser";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { dayInZone } from "../../functions/core/kernel/dates.js";
 import { USER_POOL_ID_ENV } from "../../functions/handlers/env.js";
-import { type CognitoLocal, startCognitoLocal } from "../helpers/cognito-local.js";
+import type { CognitoLocal } from "../helpers/cognito-local.js";
 import { story } from "../helpers/services.js";
 import { TWIN_CONTEXT } from "./bundled-assembly.js";
 import { printReport } from "./report.js";
@@ -16,9 +16,9 @@ import { ADMIN, startTwin, type Twin } from "./twin.js";
  * against the calling function's role in the template.
  *
  * The team: members added through POST /admin/team (the api function's bundle) are invited into the
- * console's user pool — here cognito-local, a real Cognito-speaking endpoint on loopback, holding the
- * pool under the id the template resolves to, so the twin checks each Cognito call against the api
- * function's role — and compose reads the team table to mail its editors and owners.
+ * console's user pool — the twin's cognito-local, a real Cognito-speaking endpoint on loopback,
+ * holding the pool under the id the template resolves to; each Cognito call is checked against the
+ * api function's role — and compose reads the team table to mail its editors and owners.
  */
 
 const READERS = ["ana@example.com", "ben@example.com"];
@@ -29,18 +29,14 @@ let twin: Twin;
 let cognito: CognitoLocal;
 let pool: string;
 let day: string;
-/** The api function's extra environment, read at each invocation: cognito-local's URL once it runs. */
-const apiEnv: Record<string, string> = {};
 
 beforeAll(async () => {
   twin = await startTwin({
     context: { ...TWIN_CONTEXT, "digest:approval": "required", "digest:approvalNotify": DESK },
-    functionEnv: { api: apiEnv },
   });
   day = dayInZone(new Date(), twin.model.functions.compose?.environment.DIGEST_TIME_ZONE ?? "UTC");
   pool = twin.model.functions.api?.environment[USER_POOL_ID_ENV] ?? "";
-  cognito = await startCognitoLocal([pool]);
-  apiEnv.AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER = cognito.url;
+  cognito = twin.cognito;
 }, 240_000);
 
 afterEach(() => twin.assertNoAccessDenied());
@@ -48,7 +44,6 @@ afterEach(() => twin.assertNoAccessDenied());
 afterAll(async () => {
   if (twin) printReport("grants", twin);
   await twin?.close();
-  await cognito?.close();
 });
 
 const mailTo = (email: string) => twin.mail.filter((m) => m.destinations.includes(email));
