@@ -24,6 +24,73 @@ const domain = z
 
 const bool = z.union([z.boolean(), z.enum(["true", "false"]).transform((v) => v === "true")]);
 
+/** The name a federated IdP has in the pool (and on the hosted UI's button). */
+const providerName = z
+  .string()
+  .trim()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9-]{0,30}[A-Za-z0-9]$/, "2–32 letters, digits and hyphens")
+  .refine((n) => !/^(cognito|google|facebook|loginwithamazon|signinwithapple)$/i.test(n), {
+    message: "is the name of a provider Cognito has built in",
+  });
+const httpsUrl = z
+  .string()
+  .trim()
+  .url({ message: "not a URL" })
+  .refine((u) => u.startsWith("https://"), { message: "must be https" });
+
+/**
+ * A newsroom's own identity provider, federated through the console's user pool (infra/console-auth.ts).
+ * OIDC: the client secret stays in Secrets Manager (`clientSecretName`: the name or ARN of a secret
+ * holding it as plain text), which CloudFormation resolves at deploy time: never in the template.
+ * Roles are no claim of the IdP's: a federated person's role is their team membership, by email.
+ */
+const consoleIdpSchema = z.preprocess(
+  // -c digest:consoleIdp='{"kind":"oidc",…}' arrives as a string.
+  (value) => {
+    if (typeof value !== "string") return value;
+    try {
+      return JSON.parse(value);
+    } catch {
+      return value;
+    }
+  },
+  z.discriminatedUnion(
+    "kind",
+    [
+      z
+        .object({
+          kind: z.literal("oidc"),
+          name: providerName,
+          issuer: httpsUrl,
+          clientId: z.string().trim().min(1, "required"),
+          clientSecretName: z
+            .string()
+            .trim()
+            .regex(/^(arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:)?[\w/+=.@-]{1,512}$/, {
+              message: "a Secrets Manager secret name or ARN",
+            }),
+          scopes: z.array(z.string().regex(/^\S+$/)).nonempty().default(["openid", "email", "profile"]),
+        })
+        .strict(),
+      z
+        .object({
+          kind: z.literal("saml"),
+          name: providerName,
+          metadataUrl: httpsUrl,
+          /** The assertion's attribute carrying the address. */
+          emailAttribute: z
+            .string()
+            .trim()
+            .min(1)
+            .default("http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress"),
+        })
+        .strict(),
+    ],
+    { message: 'expected {"kind": "oidc", …} or {"kind": "saml", …}' },
+  ),
+);
+export type ConsoleIdp = z.infer<typeof consoleIdpSchema>;
+
 const stackSchema = z.object({
   /** The SES domain identity; default: the sender address's domain. */
   sendingDomain: domain,
@@ -96,6 +163,8 @@ const stackSchema = z.object({
     .regex(/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/, "lower-case letters, digits and hyphens (at most 63)")
     .refine((p) => !/aws|amazon|cognito/.test(p), { message: 'may not contain "aws", "amazon" or "cognito"' })
     .optional(),
+  /** Optional: the newsroom's own IdP (OIDC or SAML) on the console's sign-in page, beside Cognito's. */
+  consoleIdp: consoleIdpSchema.optional(),
 });
 
 export type StackSettings = z.infer<typeof stackSchema>;
@@ -185,7 +254,8 @@ export function readDeploymentConfig(
     for (const issue of stack.error.issues) {
       const key = String(issue.path[0]);
       const message = issue.code === "invalid_type" && raw[key] === undefined ? "required" : issue.message;
-      problems.push(`${nameOf(key, true)}: ${message}`);
+      const inner = issue.path.slice(1).join(".");
+      problems.push(`${nameOf(key, true)}${inner ? `.${inner}` : ""}: ${message}`);
     }
   }
   if (stack.success && digest && senderDomain) {

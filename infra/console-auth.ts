@@ -1,6 +1,6 @@
-import { aws_cognito as cognito, Duration, Fn, RemovalPolicy, Stack } from "aws-cdk-lib";
+import { aws_cognito as cognito, Duration, Fn, RemovalPolicy, SecretValue, Stack } from "aws-cdk-lib";
 import type { Construct } from "constructs";
-import type { StackSettings } from "./config.js";
+import type { ConsoleIdp, StackSettings } from "./config.js";
 
 /**
  * Who may sign in to the admin console: a Cognito user pool. Nobody signs themselves up; an owner
@@ -20,13 +20,18 @@ export const CONSOLE_SCOPES = ["openid", "email", "profile"];
 export interface ConsoleAuth {
   userPool: cognito.UserPool;
   domain: cognito.UserPoolDomain;
+  /** The newsroom's own IdP (deploy.consoleIdp), when it has one. */
+  federated: cognito.IUserPoolIdentityProvider | null;
   /** The hosted UI's host (<prefix>.auth.<region>.amazoncognito.com), as the console's config names it. */
   signInHost: string;
 }
 
 export function consoleAuth(
   scope: Construct,
-  settings: Pick<StackSettings, "consoleMfa" | "consoleDomainPrefix" | "stackName" | "deletionProtection">,
+  settings: Pick<
+    StackSettings,
+    "consoleMfa" | "consoleDomainPrefix" | "stackName" | "deletionProtection" | "consoleIdp"
+  >,
 ): ConsoleAuth {
   const mfa = {
     off: cognito.Mfa.OFF,
@@ -76,9 +81,47 @@ export function consoleAuth(
   const domain = userPool.addDomain("ConsoleSignInDomain", { cognitoDomain: { domainPrefix: prefix } });
   // "https://<host>" → "<host>"
   const signInHost = Fn.select(2, Fn.split("/", domain.baseUrl()));
+  const federated = settings.consoleIdp ? federatedProvider(scope, userPool, settings.consoleIdp) : null;
   // The app client needs the console's URL, which comes from the CloudFront distribution, itself
   // needing signInHost (its CSP): consoleClient adds it once the distribution exists.
-  return { userPool, domain, signInHost };
+  return { userPool, domain, signInHost, federated };
+}
+
+/**
+ * The newsroom's IdP in the pool: its people sign in on the hosted UI's button of that name, and the
+ * pool keeps a user for each, with the address the IdP asserts (the one attribute mapped). Their role
+ * is their team membership by that address (the auth check, http/admin-auth.ts): the IdP's own groups
+ * are not the console's roles, so an owner adds them (`digest --aws team add`, the Team page). The
+ * OIDC client secret is a Secrets Manager dynamic reference, resolved by CloudFormation at deploy time.
+ */
+function federatedProvider(
+  scope: Construct,
+  userPool: cognito.UserPool,
+  idp: ConsoleIdp,
+): cognito.IUserPoolIdentityProvider {
+  if (idp.kind === "oidc") {
+    return new cognito.UserPoolIdentityProviderOidc(scope, "ConsoleIdp", {
+      userPool,
+      name: idp.name,
+      issuerUrl: idp.issuer,
+      clientId: idp.clientId,
+      // A {{resolve:secretsmanager:…}} reference: the template names the secret, never its value.
+      clientSecret: SecretValue.secretsManager(idp.clientSecretName).unsafeUnwrap(),
+      scopes: idp.scopes,
+      attributeRequestMethod: cognito.OidcAttributeRequestMethod.GET,
+      // email_verified too: the api's JWT check believes no address its issuer marks unverified.
+      attributeMapping: {
+        email: cognito.ProviderAttribute.other("email"),
+        custom: { email_verified: cognito.ProviderAttribute.other("email_verified") },
+      },
+    });
+  }
+  return new cognito.UserPoolIdentityProviderSaml(scope, "ConsoleIdp", {
+    userPool,
+    name: idp.name,
+    metadata: cognito.UserPoolIdentityProviderSamlMetadata.url(idp.metadataUrl),
+    attributeMapping: { email: cognito.ProviderAttribute.other(idp.emailAttribute) },
+  });
 }
 
 /**
@@ -97,12 +140,18 @@ export function consoleClient(auth: ConsoleAuth, consoleUrl: string): cognito.Us
       callbackUrls: [consoleUrl],
       logoutUrls: [consoleUrl],
     },
-    supportedIdentityProviders: [cognito.UserPoolClientIdentityProvider.COGNITO],
+    // Cognito's own sign-in (invited people) and, when configured, the newsroom's IdP.
+    supportedIdentityProviders: [
+      cognito.UserPoolClientIdentityProvider.COGNITO,
+      ...(auth.federated ? [cognito.UserPoolClientIdentityProvider.custom(auth.federated.providerName)] : []),
+    ],
     preventUserExistenceErrors: true,
     enableTokenRevocation: true,
     idTokenValidity: Duration.hours(1),
     accessTokenValidity: Duration.hours(1),
     refreshTokenValidity: Duration.hours(12),
   });
+  // The client names the provider: CloudFormation must create the provider first.
+  if (auth.federated) client.node.addDependency(auth.federated);
   return client;
 }

@@ -1,4 +1,5 @@
 import {
+  type aws_cognito as cognito,
   type aws_dynamodb as dynamodb,
   aws_iam as iam,
   type aws_lambda_nodejs as nodejs,
@@ -8,6 +9,7 @@ import {
   type aws_ses as ses,
   type aws_sqs as sqs,
 } from "aws-cdk-lib";
+import { MEMBER_DIRECTORY_ACTIONS } from "../functions/adapters/cognito-member-directory.js";
 import type { TableName } from "../functions/adapters/schema.js";
 import type { DeploymentConfig } from "./config.js";
 
@@ -55,6 +57,8 @@ export function grantLeastPrivilege(stack: Stack, targets: GrantTargets): iam.Po
         // registered. Never the counters (BatchGetItem): compose reads the edition alone.
         editions: { table: [GET, PUT, UPDATE] },
         subscribers: { index: { byStatus: [QUERY] } }, // pages through the active shards
+        // The approval request goes to the team's editors and owners: the members' partition (Query).
+        ...(digest.approval.mode !== "none" ? { team: { table: [QUERY] } } : {}),
       },
     ],
     [
@@ -195,6 +199,16 @@ export function grantLeastPrivilege(stack: Stack, targets: GrantTargets): iam.Po
   }
   // The same SendEmail grant serves the jobs function (pending imports' confirmations).
   return sendEmail;
+}
+
+/**
+ * The team routes of the api function keep the console's user pool in step with the team
+ * (functions/adapters/cognito-member-directory.ts): exactly the admin calls it makes, on this pool.
+ */
+export function grantMemberDirectory(api: nodejs.NodejsFunction, userPool: cognito.IUserPool): void {
+  api.addToRolePolicy(
+    new iam.PolicyStatement({ actions: [...MEMBER_DIRECTORY_ACTIONS], resources: [userPool.userPoolArn] }),
+  );
 }
 
 /** What the job grants are made on (infra/jobs.ts). */

@@ -33,7 +33,7 @@ import { type PublicFrontDoor, publicFrontDoor } from "./cdn.js";
 import type { DeploymentConfig } from "./config.js";
 import { type ConsoleAuth, consoleAuth, consoleClient } from "./console-auth.js";
 import { CONSOLE_PATH, type ConsoleSite, consoleSite } from "./console-site.js";
-import { grantJobAccess, grantLeastPrivilege } from "./grants.js";
+import { grantJobAccess, grantLeastPrivilege, grantMemberDirectory } from "./grants.js";
 import { digestHttpApi } from "./http-api.js";
 import { type DigestJobs, digestJobs, jobOutputs } from "./jobs.js";
 import { digestFunction } from "./lambda-function.js";
@@ -291,6 +291,8 @@ export class DigestStack extends Stack {
       fn.addEnvironment(USER_POOL_ID_ENV, signIn.userPool.userPoolId);
       fn.addEnvironment(USER_POOL_CLIENT_ID_ENV, consoleApp.userPoolClientId);
     }
+    // The api function's team routes invite, regroup and remove people in the pool.
+    grantMemberDirectory(api, signIn.userPool);
 
     // --- Alarms and dashboard (infra/monitoring.ts) ----------------------------------------------
     this.monitoring = addMonitoring(this, {

@@ -1,4 +1,5 @@
 import type { APIGatewayProxyStructuredResultV2 } from "aws-lambda";
+import { CognitoMemberDirectory } from "../adapters/cognito-member-directory.js";
 import { verifyJwtFromEnvironment } from "../adapters/jwt-identity.js";
 import { SqsRecipientQueue } from "../adapters/sqs-queue.js";
 import { withQueuedResending } from "../core/delivery/resend-failed.js";
@@ -6,7 +7,7 @@ import { callerAuth } from "../core/http/admin-auth.js";
 import type { ApiContext } from "../core/http/context.js";
 import { apiFunctionRoutes, createApi } from "../core/http/routes.js";
 import type { HttpRequest, HttpResponse } from "../core/http/types.js";
-import { ORIGIN_VERIFY_ENV, QUEUE_ENV } from "./env.js";
+import { ORIGIN_VERIFY_ENV, QUEUE_ENV, USER_POOL_ID_ENV } from "./env.js";
 import { type ApiEvent, toHttpRequest, toResult } from "./http-event.js";
 import { lambdaApiContext, logger } from "./runtime.js";
 
@@ -14,10 +15,15 @@ let api: ((req: HttpRequest) => Promise<HttpResponse>) | null = null;
 
 /**
  * The API context of this container; with the send queue (DIGEST_SEND_QUEUE_URL, set by the stack)
- * POST /admin/editions/{id}/resend-failed enqueues the failed recipients for the send functions.
+ * POST /admin/editions/{id}/resend-failed enqueues the failed recipients for the send functions; with
+ * the console's user pool (DIGEST_USER_POOL_ID) the team routes invite, regroup and remove people there.
  */
 async function apiContext(env: NodeJS.ProcessEnv = process.env): Promise<ApiContext> {
-  const ctx = await lambdaApiContext(env);
+  const userPoolId = env[USER_POOL_ID_ENV];
+  const ctx = {
+    ...(await lambdaApiContext(env)),
+    directory: userPoolId ? new CognitoMemberDirectory(userPoolId) : null,
+  };
   const queueUrl = env[QUEUE_ENV];
   return queueUrl ? withQueuedResending({ ...ctx }, ctx, new SqsRecipientQueue(queueUrl)) : ctx;
 }

@@ -1,3 +1,6 @@
+import { createDocumentClient } from "../adapters/dynamo/client.js";
+import { DynamoTeamStore } from "../adapters/dynamo/team-store.js";
+import { tableNamesFromEnv } from "../adapters/schema.js";
 import { SqsRecipientQueue } from "../adapters/sqs-queue.js";
 import { type FanOutSummary, fanOutEdition } from "../core/delivery/fan-out.js";
 import { quotaShortfall } from "../core/delivery/send-quota.js";
@@ -6,6 +9,7 @@ import { requestApproval } from "../core/edition/approval-mail.js";
 import { composeEdition, editionIdFor } from "../core/edition/compose.js";
 import { dayInZone } from "../core/kernel/dates.js";
 import type { EditionRecord } from "../core/kernel/ports.js";
+import { teamApprovers } from "../core/team/team-admin.js";
 import { QUEUE_ENV } from "./env.js";
 import { recordCompose, withMetrics } from "./metrics.js";
 import { lambdaDeps, logger } from "./runtime.js";
@@ -70,7 +74,9 @@ async function composeDay(event: ComposeEvent): Promise<ComposeResult> {
     return { status: composed.kind, date, message };
   }
   if (composed.composedNow && composed.edition.status === "awaiting-approval") {
-    const { sent, failed } = await requestApproval(deps, composed.edition);
+    // The team's editors and owners, besides config approvalNotify.
+    const team = teamApprovers(new DynamoTeamStore(createDocumentClient(), tableNamesFromEnv().team));
+    const { sent, failed } = await requestApproval({ ...deps, team }, composed.edition);
     logger.info("approval requested", { date, sent, failed });
   }
   const gate = await approvalGate(deps, composed.edition);

@@ -26,6 +26,8 @@ export interface DeployedStack {
   region: string | null;
   /** The digest's settings as the functions' DIGEST_* variables. */
   runtimeEnv: Record<string, string>;
+  /** The admin console's Cognito user pool, where `digest --aws team …` invites people (null: older stack). */
+  userPoolId: string | null;
 }
 
 /** Output names per table: `StoriesTableName`, … (as infra/outputs.ts names them). */
@@ -100,5 +102,6 @@ export async function readDeployedStack(env: NodeJS.ProcessEnv): Promise<Deploye
     erasureSecretArn: need("ErasureSecretArn"),
     region: tokenSecretArn.split(":")[3] || null,
     runtimeEnv,
+    userPoolId: outputs.UserPoolId || null,
   };
 }

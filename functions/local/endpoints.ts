@@ -5,7 +5,7 @@
  * a service only when this returns null (and never under --aws).
  */
 
-export type ServiceId = "dynamodb" | "sesv2" | "secretsmanager" | "sqs";
+export type ServiceId = "dynamodb" | "sesv2" | "secretsmanager" | "sqs" | "cognito-identity-provider";
 
 /** The variable of each service, from the SDKs' table of service identifiers. */
 export const ENDPOINT_ENV: Record<ServiceId, string> = {
@@ -13,6 +13,7 @@ export const ENDPOINT_ENV: Record<ServiceId, string> = {
   sesv2: "AWS_ENDPOINT_URL_SESV2",
   secretsmanager: "AWS_ENDPOINT_URL_SECRETS_MANAGER",
   sqs: "AWS_ENDPOINT_URL_SQS",
+  "cognito-identity-provider": "AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER",
 };
 
 /** The endpoint `env` configures for `service`, or null when it configures none. */

@@ -4,6 +4,7 @@ import { resolve } from "node:path";
 import { SecretsProvider } from "@aws-lambda-powertools/parameters/secrets";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { CognitoMemberDirectory } from "../adapters/cognito-member-directory.js";
 import { DynamoAuditLog } from "../adapters/dynamo/audit-log.js";
 import { documentClientOver } from "../adapters/dynamo/client.js";
 import { createTables } from "../adapters/dynamo/create-tables.js";
@@ -29,7 +30,9 @@ import { type ApiContext, apiContextFrom } from "../core/http/context.js";
 import { CONFIG_ENV, type DigestConfig, parseConfig } from "../core/kernel/config.js";
 import type { SigningKey } from "../core/subscribers/tokens.js";
 import { createTransactionalMail } from "../core/subscribers/transactional.js";
+import { type MemberDirectory, NO_MEMBER_DIRECTORY } from "../core/team/member-directory.js";
 import type { AuditLog, TeamStore } from "../core/team/ports.js";
+import { CommandError } from "./cli-support.js";
 import { readConfigFile as readConfigFileAt } from "./config-file.js";
 import { ignoredUnderAws, readDeployedStack } from "./deployed-stack.js";
 import { configuredEndpoint } from "./endpoints.js";
@@ -76,6 +79,11 @@ export interface Runtime {
   team(): TeamStore;
   /** The audit log every admin write is recorded in. */
   auditLog(): AuditLog;
+  /**
+   * Where members sign in: under --aws the deployed console's Cognito user pool (the UserPoolId
+   * output); locally nothing (the local owner's sign-in link, personal tokens).
+   */
+  memberDirectory(): MemberDirectory;
   keys(): Promise<SigningKey[]>;
   /** The key erased addresses are hashed with on the suppression list (loaded once). */
   erasureKey(): Promise<Uint8Array>;
@@ -221,6 +229,7 @@ export async function openRuntime(opts: RuntimeOptions = {}): Promise<Runtime> {
   let keys: SigningKey[] | null = null;
   let jobs: LocalJobs | null = null;
   let erasureKey: Promise<Uint8Array> | null = null;
+  let directory: CognitoMemberDirectory | null = null;
   // Deployed secrets are read through the endpoint and credentials of this environment.
   const secretsProvider = () =>
     new SecretsProvider({ clientConfig: client(configuredEndpoint(env, "secretsmanager"), null) });
@@ -270,6 +279,18 @@ export async function openRuntime(opts: RuntimeOptions = {}): Promise<Runtime> {
     },
     team: () => new DynamoTeamStore(db, tables.team),
     auditLog: () => new DynamoAuditLog(db, tables.audit),
+    memberDirectory() {
+      if (!deployed) return NO_MEMBER_DIRECTORY;
+      if (!deployed.userPoolId)
+        throw new CommandError(
+          'the stack outputs name no UserPoolId (a stack from before the admin console): run "npm run deploy" again',
+        );
+      directory ??= new CognitoMemberDirectory(deployed.userPoolId, {
+        ...client(configuredEndpoint(env, "cognito-identity-provider"), null),
+        maxAttempts: 5,
+      });
+      return directory;
+    },
     async apiContext() {
       const deps = await runtime.deps();
       const ctx = apiContextFrom(
@@ -278,6 +299,7 @@ export async function openRuntime(opts: RuntimeOptions = {}): Promise<Runtime> {
       );
       ctx.team = runtime.team();
       ctx.audit = runtime.auditLog();
+      if (deployed?.userPoolId) ctx.directory = runtime.memberDirectory();
       // Import and export jobs run in this process, their files under the outbox (not under --aws).
       if (outbox) {
         jobs = localJobs(
@@ -297,6 +319,7 @@ export async function openRuntime(opts: RuntimeOptions = {}): Promise<Runtime> {
       await jobs?.idle();
       db.destroy();
       mailer.client.destroy();
+      directory?.client.destroy();
       await services.close();
     },
   };

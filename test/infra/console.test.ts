@@ -1,6 +1,7 @@
 import { existsSync } from "node:fs";
 import { Template } from "aws-cdk-lib/assertions";
 import { beforeAll, describe, expect, it } from "vitest";
+import { MEMBER_DIRECTORY_ACTIONS } from "../../functions/adapters/cognito-member-directory.js";
 import { consoleCsp } from "../../functions/core/http/console-csp.js";
 import { CONSOLE_DIST } from "../../infra/console-site.js";
 import type { DigestStack } from "../../infra/stack.js";
@@ -62,6 +63,27 @@ describe("sign-in: the Cognito user pool", () => {
       expect(json(urls)).toContain(distributionId);
       expect(json(urls)).toContain("/console/");
     }
+  });
+
+  it("lets the api function alone make the team's Cognito calls, exactly those, on this pool", () => {
+    const poolId = only("AWS::Cognito::UserPool")[0];
+    const cognitoStatements = (
+      Object.entries(template.findResources("AWS::IAM::Policy")) as [string, Resource][]
+    )
+      .flatMap(([policyId, policy]) =>
+        (
+          policy.Properties.PolicyDocument as { Statement: { Action: unknown; Resource: unknown }[] }
+        ).Statement.map((statement) => ({ policyId, ...statement })),
+      )
+      .filter((s) => json(s.Action).includes("cognito-idp:"));
+    expect(cognitoStatements).toEqual([
+      {
+        policyId: expect.stringMatching(/^apiFunctionServiceRoleDefaultPolicy/),
+        Effect: "Allow",
+        Action: [...MEMBER_DIRECTORY_ACTIONS].sort(),
+        Resource: { "Fn::GetAtt": [poolId, "Arn"] },
+      },
+    ]);
   });
 
   it("takes its MFA setting from deploy.consoleMfa", () => {

@@ -1,5 +1,8 @@
+import { simpleParser } from "mailparser";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { dayInZone, nextDailyRun } from "../../functions/core/kernel/dates.js";
+import { USER_POOL_ID_ENV } from "../../functions/handlers/env.js";
+import type { CognitoLocal } from "../helpers/cognito-local.js";
 import { story } from "../helpers/services.js";
 import { TWIN_CONTEXT } from "./bundled-assembly.js";
 import { printReport } from "./report.js";
@@ -12,12 +15,20 @@ import { ADMIN, startTwin, type Twin } from "./twin.js";
  * schedule fans the approved edition out to the send queue, which sends it; before that an editor
  * previews it and sends a test (issue 17) through the api function. Every AWS call is checked
  * against the calling function's role in the template.
+ *
+ * The team: members added through POST /admin/team (the api function's bundle) are invited into the
+ * console's user pool — the twin's cognito-local, a real Cognito-speaking endpoint on loopback,
+ * holding the pool under the id the template resolves to; each Cognito call is checked against the
+ * api function's role — and compose reads the team table to mail its editors and owners.
  */
 
 const READERS = ["ana@example.com", "ben@example.com"];
 const DESK = "desk@example.com";
-const EDITOR = "ed@example.com";
+const EDITOR = "eda@example.com";
+const VIEWER = "vic@example.com";
 let twin: Twin;
+let cognito: CognitoLocal;
+let pool: string;
 let day: string;
 
 beforeAll(async () => {
@@ -25,6 +36,8 @@ beforeAll(async () => {
     context: { ...TWIN_CONTEXT, "digest:approval": "required", "digest:approvalNotify": DESK },
   });
   day = dayInZone(new Date(), twin.model.functions.compose?.environment.DIGEST_TIME_ZONE ?? "UTC");
+  pool = twin.model.functions.api?.environment[USER_POOL_ID_ENV] ?? "";
+  cognito = twin.cognito;
 }, 240_000);
 
 afterEach(() => twin.assertNoAccessDenied());
@@ -37,6 +50,28 @@ afterAll(async () => {
 const mailTo = (email: string) => twin.mail.filter((m) => m.destinations.includes(email));
 
 describe("approval required, deployed", () => {
+  it("an owner adds people through the admin API: each is invited into the pool, in their role's group", async () => {
+    expect(pool).toMatch(/^[a-z]+-[a-z]+-\d_\w+$/); // the template's pool, as the twin resolves it
+    const added = await twin.admin<{ email: string; role: string; invited: boolean }>("POST", "/admin/team", {
+      email: EDITOR,
+      role: "viewer",
+    });
+    expect(added).toMatchObject({ email: EDITOR, role: "viewer", invited: true });
+    expect(await cognito.user(pool, EDITOR)).toMatchObject({
+      status: "FORCE_CHANGE_PASSWORD",
+      attributes: { email: EDITOR, email_verified: "true" },
+    });
+    expect(await cognito.groupsOf(pool, EDITOR)).toEqual(["viewer"]);
+    // A new role moves the group.
+    await twin.admin("PATCH", `/admin/team/${EDITOR}`, { role: "editor" });
+    expect(await cognito.groupsOf(pool, EDITOR)).toEqual(["editor"]);
+    // Removal deletes the sign-in.
+    await twin.admin("POST", "/admin/team", { email: VIEWER, role: "viewer" });
+    expect(await cognito.groupsOf(pool, VIEWER)).toEqual(["viewer"]);
+    await twin.admin("DELETE", `/admin/team/${VIEWER}`);
+    expect(await cognito.user(pool, VIEWER)).toBeNull();
+  });
+
   it("the daily schedule composes the edition and holds it; the approvers get the console link", async () => {
     const ndjson = [story(day, 1), story(day, 2)].map((s) => JSON.stringify(s)).join("\n");
     await twin.admin("POST", "/admin/stories", ndjson, "application/x-ndjson");
@@ -50,6 +85,15 @@ describe("approval required, deployed", () => {
     const [request] = mailTo(DESK);
     expect(request?.tags.edition).toEqual(["approval"]);
     expect(request?.raw.toString()).toContain(`/console/#/editions/${day}`);
+    // The team's editor, added before compose, is asked too, with the deployed console's link (the
+    // stack's ConsoleUrl: the public URL, /console/); the removed viewer is not.
+    const consoleUrl = twin.model.functions.compose?.environment.DIGEST_PUBLIC_BASE_URL;
+    expect(consoleUrl).toMatch(/^https:\/\//);
+    const [asked] = mailTo(EDITOR);
+    expect(asked?.tags.edition).toEqual(["approval"]);
+    const text = asked ? (await simpleParser(asked.raw)).text : "";
+    expect(text).toContain(`Preview and approve it: ${consoleUrl}/console/#/editions/${day}`);
+    expect(mailTo(VIEWER)).toEqual([]);
     expect(await twin.edition(day)).toMatchObject({ status: "awaiting-approval" });
 
     // The approval round finds nothing approved: nothing goes out.
@@ -59,7 +103,7 @@ describe("approval required, deployed", () => {
   });
 
   it("an editor previews the held edition and sends a test to themselves; readers get nothing", async () => {
-    await twin.admin("POST", "/admin/team", { email: EDITOR, role: "editor" });
+    // The editor the owner added above, with a personal token.
     const made = await twin.admin<{ token: string }>(
       "POST",
       `/admin/team/${encodeURIComponent(EDITOR)}/tokens`,
@@ -92,7 +136,8 @@ describe("approval required, deployed", () => {
       status: 200,
       body: { sent: [EDITOR], variant: "all" },
     });
-    const [mail, ...more] = mailTo(EDITOR);
+    // Beside the approval request the editor got at compose.
+    const [mail, ...more] = mailTo(EDITOR).filter((m) => m.subject.startsWith("[Test] "));
     expect(more).toEqual([]);
     expect(mail?.sentBy).toBe("api");
     expect(mail?.subject).toMatch(/^\[Test\] /);

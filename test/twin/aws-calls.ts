@@ -107,6 +107,7 @@ const SERVICES: Record<string, string> = {
   SQSClient: "sqs",
   SESv2Client: "ses",
   SecretsManagerClient: "secretsmanager",
+  CognitoIdentityProviderClient: "cognito-idp",
 };
 
 /** SQS authorizes each batch call as its single-message action. */
@@ -212,6 +213,14 @@ export function mapSdkCall(call: SdkCall, ctx: ArnContext): MappedCall {
     case "ses":
       requests = sesRequests(operation, input, ctx);
       break;
+    case "cognito-idp": {
+      // The Admin* calls are authorized on the user pool they name.
+      if (typeof input.UserPoolId !== "string")
+        throw new Error(`the twin cannot map cognito-idp:${operation} (no UserPoolId): extend aws-calls.ts`);
+      const resource = `arn:aws:cognito-idp:${ctx.region}:${ctx.account}:userpool/${input.UserPoolId}`;
+      requests = [{ action: `cognito-idp:${operation}`, resource }];
+      break;
+    }
     default: {
       const secret = String(input.SecretId);
       requests = [

@@ -1,4 +1,5 @@
 import type { SesEndpoint, SesEndpointOptions } from "../../functions/local/ses-endpoint.js";
+import type { CognitoLocal } from "../helpers/cognito-local.js";
 import type { ApiRequest, ApiResponse } from "./api-gateway.js";
 import type { ShiftedClock } from "./clock.js";
 import type { EmittedMetric } from "./emf.js";
@@ -53,6 +54,8 @@ export interface Twin {
   /** The process's clock (Date): the twin moves it past visibility timeouts and retry waits. */
   clock: ShiftedClock;
   ses: SesEndpoint;
+  /** The console's user pools (cognito-local), where the api function's team routes invite people. */
+  cognito: CognitoLocal;
   iam: IamEvaluator;
   /** Every AWS call made inside a function, in order. */
   calls: CallRecord[];

@@ -12,6 +12,7 @@ import { main as digestCli } from "../../functions/local/cli.js";
 import type { Io } from "../../functions/local/cli-support.js";
 import { startSesEndpoint } from "../../functions/local/ses-endpoint.js";
 import { type AwsStubs, startAwsStubs } from "../helpers/aws-stubs.js";
+import { startCognitoLocal } from "../helpers/cognito-local.js";
 import { type GenerateSecretString, generateLikeSecretsManager } from "../helpers/deployed-template.js";
 import { type ApiRequest, HttpApiGateway } from "./api-gateway.js";
 import { asyncInvoker } from "./async-invoke.js";
@@ -55,6 +56,9 @@ export { ACCOUNT, ADMIN, REGION, type Twin, type TwinOptions } from "./twin-api.
  *   await twin.schedule("DailySchedule");
  *   await twin.drainQueues();
  *   await twin.edition(id);
+ *
+ * The console's Cognito user pools are cognito-local's (a real Cognito-speaking endpoint, each pool
+ * under the id the template resolves it to, with the console's groups: test/helpers/cognito-local.ts).
  *
  * Mocked, since they cannot run here: SQS and Secrets Manager (small local endpoints speaking their
  * JSON protocols), EventBridge and Scheduler delivery, API Gateway, and SES's side of the mail (the
@@ -120,6 +124,9 @@ export async function startTwin(opts: TwinOptions = {}): Promise<Twin> {
     sqsEndpoint: stubs.url,
   });
   const model = readStackModel(template);
+  const cognito = await startCognitoLocal(
+    template.ofType("AWS::Cognito::UserPool").map((id) => template.ref(id)),
+  );
   // The twin's day starts at noon UTC of today: its clock skips hours ahead (visibility timeouts), and
   // from real time late in the evening that crossed midnight mid-file, so a case composed the next day.
   const realNow = Date.now();
@@ -253,6 +260,7 @@ export async function startTwin(opts: TwinOptions = {}): Promise<Twin> {
     AWS_ENDPOINT_URL_SQS: stubs.url,
     AWS_ENDPOINT_URL_SECRETS_MANAGER: stubs.url,
     AWS_ENDPOINT_URL_S3: s3Url,
+    AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER: cognito.url,
     ...opts.functionEnv?.[fn.key],
   }));
   // Before the bundles load: their modules keep references to Date.now.
@@ -393,6 +401,7 @@ export async function startTwin(opts: TwinOptions = {}): Promise<Twin> {
     s3,
     clock,
     ses,
+    cognito,
     iam,
     calls,
     mail,
@@ -508,6 +517,7 @@ export async function startTwin(opts: TwinOptions = {}): Promise<Twin> {
       await ses.close();
       await stubs.close();
       await s3.close();
+      await cognito.close();
       await new Promise<void>((r) => db.close(() => r()));
       await rm(dir, { recursive: true, force: true });
       if (ownOutdir) await rm(ownOutdir, { recursive: true, force: true });

@@ -82,11 +82,22 @@ const addMemberRoute = adminRoute(
   async (req, _params, ctx) => {
     const body = jsonBody(req, ["email", "role"]);
     const input = { email: body.email, role: body.role };
-    const result = await addMember(teamOf(ctx), input, callerOf(req).email, ctx.clock());
+    const result = await addMember(
+      teamOf(ctx),
+      input,
+      callerOf(req).email,
+      ctx.clock(),
+      ctx.directory ?? undefined,
+    );
     unlessStopped(result);
-    const { member, created, before } = result;
-    const summary = created ? `role=${member.role} → 201` : `role: ${before} → ${member.role} → 200`;
-    return { ...jsonResponse(created ? 201 : 200, member), audit: { target: member.email, summary } };
+    const { member, created, before, invited } = result;
+    const summary = created
+      ? `role=${member.role}${invited ? ", invited" : ""} → 201`
+      : `role: ${before} → ${member.role} → 200`;
+    return {
+      ...jsonResponse(created ? 201 : 200, { ...member, invited }),
+      audit: { target: member.email, summary },
+    };
   },
   { role: "owner", audit: { action: "team.add" } },
 );
@@ -97,7 +108,7 @@ const changeRoleRoute = adminRoute(
   async (req, params, ctx) => {
     const body = jsonBody(req, ["role"]);
     const email = params.email ?? "";
-    const result = await changeRole(teamOf(ctx), email, body.role);
+    const result = await changeRole(teamOf(ctx), email, body.role, ctx.directory ?? undefined);
     unlessStopped(result, noMember(email));
     const summary = `role: ${result.before} → ${result.member.role}`;
     return { ...jsonResponse(200, result.member), audit: { summary } };
@@ -110,7 +121,7 @@ const removeMemberRoute = adminRoute(
   "/admin/team/{email}",
   async (_req, params, ctx) => {
     const email = params.email ?? "";
-    const result = await removeMember(teamOf(ctx), email);
+    const result = await removeMember(teamOf(ctx), email, ctx.directory ?? undefined);
     unlessStopped(result, noMember(email));
     return {
       ...jsonResponse(200, { removed: true, email: result.member.email }),

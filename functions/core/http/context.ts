@@ -13,6 +13,7 @@ import type { FeedAdminDeps } from "../stories/feed-admin.js";
 import type { RateLimitStore } from "../subscribers/rate-limits.js";
 import type { SigningKey } from "../subscribers/tokens.js";
 import type { TransactionalMail } from "../subscribers/transactional.js";
+import type { MemberDirectory } from "../team/member-directory.js";
 import type { AuditLog, TeamStore } from "../team/ports.js";
 
 /** Everything the HTTP routes need; built by `digest serve` locally and by the api Lambda deployed. */
@@ -39,6 +40,8 @@ export interface ApiContext {
   jobs?: JobDeps | null;
   /** Members, tokens and sign-in codes; absent, the team routes answer 501. */
   team?: TeamStore | null;
+  /** Where members sign in (deployed: the console's Cognito pool); absent, nothing besides the team. */
+  directory?: MemberDirectory | null;
   /** Where admin writes are recorded; absent, nothing is (and GET /admin/audit answers 501). */
   audit?: AuditLog | null;
   /** The subscribed feeds, the poller's fetcher and its address check; absent, the feed routes answer 501. */

@@ -11,6 +11,7 @@
  * `digest team …` is `local/commands/team.ts` and the CLI's audit `local/cli-audit.ts`.
  */
 export * from "./audit.js";
+export * from "./member-directory.js";
 export * from "./ports.js";
 export * from "./roles.js";
 export * from "./team-admin.js";

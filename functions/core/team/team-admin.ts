@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from "node:crypto";
 import { normalizeEmail } from "../subscribers/subscribers.js";
+import { type MemberDirectory, NO_MEMBER_DIRECTORY } from "./member-directory.js";
 import type { Member, StoredToken, TeamStore, TokenInfo } from "./ports.js";
 import { isRole, LOCAL_OWNER_EMAIL, ROLES, type Role } from "./roles.js";
 
@@ -46,13 +47,18 @@ export async function listMembers(team: TeamStore): Promise<Member[]> {
   );
 }
 
-/** Adds a member (or sets the role of one already there: demoting the last owner is refused). */
+/**
+ * Adds a member (or sets the role of one already there: demoting the last owner is refused). The
+ * directory lets them sign in first (deployed: Cognito's invitation mail), so a failure there leaves
+ * the team as it was; `invited` is false for a person who had a sign-in already.
+ */
 export async function addMember(
   team: TeamStore,
   input: { email: unknown; role: unknown },
   addedBy: string,
   now: Date,
-): Promise<TeamResult<{ member: Member; created: boolean; before: Role | null }>> {
+  directory: MemberDirectory = NO_MEMBER_DIRECTORY,
+): Promise<TeamResult<{ member: Member; created: boolean; before: Role | null; invited: boolean }>> {
   const checked = validEmail(input.email);
   if ("outcome" in checked) return checked;
   const role = validRole(input.role);
@@ -65,12 +71,13 @@ export async function addMember(
     };
   const existing = await team.getMember(checked.email);
   if (existing) {
-    const changed = await changeRole(team, existing.email, role);
-    return changed.outcome === "ok" ? { ...changed, created: false } : changed;
+    const changed = await changeRole(team, existing.email, role, directory);
+    return changed.outcome === "ok" ? { ...changed, created: false, invited: false } : changed;
   }
   const member: Member = { email: checked.email, role, createdAt: now.toISOString(), addedBy };
+  const { invited } = await directory.invite(member.email, role);
   await team.putMember(member);
-  return { outcome: "ok", member, created: true, before: null };
+  return { outcome: "ok", member, created: true, before: null, invited };
 }
 
 const lastOwner = (email: string) => `${email} is the team's last owner: make someone else an owner first`;
@@ -80,10 +87,12 @@ async function isLastOwner(team: TeamStore, member: Member): Promise<boolean> {
   return (await team.listMembers()).filter((m) => m.role === "owner").length <= 1;
 }
 
+/** Sets a member's role, and their sign-in's group with it (also when the role stays: a repair). */
 export async function changeRole(
   team: TeamStore,
   rawEmail: string,
   rawRole: unknown,
+  directory: MemberDirectory = NO_MEMBER_DIRECTORY,
 ): Promise<TeamResult<{ member: Member; before: Role }>> {
   const role = validRole(rawRole);
   if (typeof role !== "string") return role;
@@ -92,18 +101,24 @@ export async function changeRole(
   if (role !== "owner" && (await isLastOwner(team, member)))
     return { outcome: "conflict", error: lastOwner(member.email) };
   const updated = { ...member, role };
+  await directory.setRole(member.email, role);
   if (role !== member.role) await team.putMember(updated);
   return { outcome: "ok", member: updated, before: member.role };
 }
 
-/** Removes a member and their tokens; the last owner stays. */
+/**
+ * Removes a member, their tokens and their sign-in (the directory first: should it fail, they are
+ * still a member and the removal can be run again); the last owner stays.
+ */
 export async function removeMember(
   team: TeamStore,
   rawEmail: string,
+  directory: MemberDirectory = NO_MEMBER_DIRECTORY,
 ): Promise<TeamResult<{ member: Member }>> {
   const member = await team.getMember(rawEmail.trim().toLowerCase());
   if (!member) return { outcome: "not-found" };
   if (await isLastOwner(team, member)) return { outcome: "conflict", error: lastOwner(member.email) };
+  await directory.remove(member.email);
   await team.deleteMember(member.email);
   return { outcome: "ok", member };
 }

@@ -11,7 +11,9 @@ import type { Runtime } from "../runtime.js";
 
 /**
  * `digest team add|list|remove|token`: the admin team and personal API tokens, on the same core as
- * the /admin/team routes. Under --aws it is the deployed team (the Cognito invitation is the stack's).
+ * the /admin/team routes. Under --aws it is the deployed team, and the console's Cognito user pool
+ * with it: `add` invites (Cognito mails a temporary password) into the role's group, a new role moves
+ * the group, `remove` deletes the sign-in.
  */
 
 function stopped(result: TeamResult<object>, what: string): void {
@@ -37,12 +39,24 @@ export async function addMemberCommand(
   const { values, positionals } = parseFlags(args, { role: { type: "string" } });
   const email = onlyEmail(positionals, "add");
   if (!values.role) throw new UsageError("team add needs --role owner|editor|viewer");
-  const result = await addMember(rt.team(), { email, role: values.role }, cliActor(env), new Date());
+  const result = await addMember(
+    rt.team(),
+    { email, role: values.role },
+    cliActor(env),
+    new Date(),
+    rt.memberDirectory(),
+  );
   stopped(result, email);
   if (result.outcome !== "ok") return 1;
-  const { member, created, before } = result;
+  const { member, created, before, invited } = result;
   io.out(created ? `added ${member.email} as ${member.role}` : `${member.email}: ${before} → ${member.role}`);
-  if (created && !rt.aws) io.out(`their API token: digest team token ${member.email}`);
+  if (rt.aws)
+    io.out(
+      invited
+        ? `invited: Cognito mailed ${member.email} a temporary password for the admin console (valid 7 days)`
+        : `${member.email} can sign in to the admin console already (no new invitation); group ${member.role}`,
+    );
+  else if (created) io.out(`their API token: digest team token ${member.email}`);
   return 0;
 }
 
@@ -64,9 +78,11 @@ export async function listMembersCommand(rt: Runtime, io: Io, args: string[]): P
 export async function removeMemberCommand(rt: Runtime, io: Io, args: string[]): Promise<number> {
   const { positionals } = parseFlags(args, {});
   const email = onlyEmail(positionals, "remove");
-  const result = await removeMember(rt.team(), email);
+  const result = await removeMember(rt.team(), email, rt.memberDirectory());
   stopped(result, email);
-  io.out(`removed ${email.trim().toLowerCase()} and their tokens`);
+  io.out(
+    `removed ${email.trim().toLowerCase()} and their tokens${rt.aws ? " and their console sign-in" : ""}`,
+  );
   return 0;
 }
 
