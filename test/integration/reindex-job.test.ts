@@ -1,10 +1,5 @@
-import type { AddressInfo } from "node:net";
-import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
-import dynalite from "dynalite";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { documentClientOver } from "../../functions/adapters/dynamo/client.js";
-import { createTables } from "../../functions/adapters/dynamo/create-tables.js";
 import { DynamoJobStore } from "../../functions/adapters/dynamo/job-store.js";
 import { DynamoSubscriberStore } from "../../functions/adapters/dynamo/subscriber-store.js";
 import { DynamoSuppressionStore } from "../../functions/adapters/dynamo/suppression-store.js";
@@ -12,6 +7,7 @@ import { tableNamesFromEnv } from "../../functions/adapters/schema.js";
 import { newJob } from "../../functions/core/jobs/jobs.js";
 import { runJob } from "../../functions/core/jobs/run-job.js";
 import { type Subscriber, statusShard } from "../../functions/core/subscribers/subscribers.js";
+import { type DynaliteTables, startDynaliteTables } from "../helpers/dynalite-tables.js";
 import { TEST_ERASURE_KEY } from "../helpers/memory-stores.js";
 
 /**
@@ -22,7 +18,7 @@ import { TEST_ERASURE_KEY } from "../helpers/memory-stores.js";
 
 const tables = tableNamesFromEnv({});
 const OLD = 120;
-let server: ReturnType<typeof dynalite>;
+let dynamo: DynaliteTables;
 let db: DynamoDBDocumentClient;
 let deps: Parameters<typeof runJob>[0];
 const started: string[] = [];
@@ -48,15 +44,8 @@ function oldItem(i: number, fields: Partial<Subscriber> = {}): Record<string, un
 }
 
 beforeAll(async () => {
-  server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
-  const client = new DynamoDBClient({
-    endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    region: "us-east-1",
-    credentials: { accessKeyId: "t", secretAccessKey: "t" },
-  });
-  await createTables(client, tables);
-  db = documentClientOver(client);
+  dynamo = await startDynaliteTables();
+  db = dynamo.db;
   deps = {
     subscribers: new DynamoSubscriberStore(db, tables.subscribers),
     suppressions: new DynamoSuppressionStore(db, tables.suppressions, async () => TEST_ERASURE_KEY),
@@ -76,8 +65,7 @@ beforeAll(async () => {
   }
 });
 afterAll(async () => {
-  db?.destroy();
-  await new Promise<void>((r) => server?.close(() => r()));
+  await dynamo?.close();
 });
 
 const search = (by: "address" | "name", prefix: string) =>

@@ -1,10 +1,6 @@
-import type { AddressInfo } from "node:net";
-import { CreateTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { CreateTableCommand } from "@aws-sdk/client-dynamodb";
 import { type DynamoDBDocumentClient, ScanCommand } from "@aws-sdk/lib-dynamodb";
-import dynalite from "dynalite";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { documentClientOver } from "../../functions/adapters/dynamo/client.js";
-import { createTables } from "../../functions/adapters/dynamo/create-tables.js";
 import { DynamoSubscriberStore } from "../../functions/adapters/dynamo/subscriber-store.js";
 import { DynamoSuppressionStore } from "../../functions/adapters/dynamo/suppression-store.js";
 import { tableNamesFromEnv } from "../../functions/adapters/schema.js";
@@ -13,6 +9,7 @@ import { foldName, SearchIndexUnavailableError } from "../../functions/core/subs
 import { type SubscriberPatch, updateSubscriber } from "../../functions/core/subscribers/subscriber-admin.js";
 import { listSubscribers, type SubscriberFilter } from "../../functions/core/subscribers/subscriber-list.js";
 import type { Subscriber, SubscriberStatus } from "../../functions/core/subscribers/subscribers.js";
+import { type DynaliteTables, startDynaliteTables } from "../helpers/dynalite-tables.js";
 import { TEST_ERASURE_KEY } from "../helpers/memory-stores.js";
 
 /**
@@ -22,7 +19,7 @@ import { TEST_ERASURE_KEY } from "../helpers/memory-stores.js";
  */
 
 const tables = tableNamesFromEnv({});
-let server: ReturnType<typeof dynalite>;
+let dynamo: DynaliteTables;
 let db: DynamoDBDocumentClient;
 let store: DynamoSubscriberStore;
 let deps: Parameters<typeof listSubscribers>[0];
@@ -77,15 +74,8 @@ seeded.push(subscriber("zz-top@example.org", "Zoe Müller"));
 seeded.push(subscriber("x@example.net", "Ånnie"));
 
 beforeAll(async () => {
-  server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
-  const client = new DynamoDBClient({
-    endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    region: "us-east-1",
-    credentials: { accessKeyId: "t", secretAccessKey: "t" },
-  });
-  await createTables(client, tables);
-  db = documentClientOver(client);
+  dynamo = await startDynaliteTables();
+  db = dynamo.db;
   store = new DynamoSubscriberStore(db, tables.subscribers);
   deps = {
     subscribers: store,
@@ -96,8 +86,7 @@ beforeAll(async () => {
   await store.putMany(seeded);
 });
 afterAll(async () => {
-  db?.destroy();
-  await new Promise<void>((r) => server?.close(() => r()));
+  await dynamo?.close();
 });
 
 const expected = (match: (s: Subscriber) => boolean) =>
