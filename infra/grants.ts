@@ -105,6 +105,7 @@ export function grantLeastPrivilege(stack: Stack, targets: GrantTargets): iam.Po
         // Every admin write recorded (Put); GET /admin/audit (Query); an erasure takes the address out
         // of the entries about the person (Query, Update).
         audit: { table: [PUT, QUERY, UPDATE] },
+        feeds: { table: [SCAN] }, // the overview's feed alerts: each feed's last poll
       },
     ],
     [
@@ -194,7 +195,8 @@ export function grantLeastPrivilege(stack: Stack, targets: GrantTargets): iam.Po
   if (digest.approval.mode !== "none") compose.addToRolePolicy(sendEmail);
   // GetAccount has no resource-level permissions: it can only be granted on "*".
   // Rate and daily quota: the send function paces and stops at them, compose warns before fan-out.
-  for (const fn of [send, compose]) {
+  // The api's overview says when the daily quota is used up or nearly.
+  for (const fn of [send, compose, api]) {
     fn.addToRolePolicy(new iam.PolicyStatement({ actions: ["ses:GetAccount"], resources: ["*"] }));
   }
   // The same SendEmail grant serves the jobs function (pending imports' confirmations).

@@ -5,13 +5,14 @@ import { DynamoStoryStore } from "../adapters/dynamo/story-store.js";
 import { httpFeedFetcher } from "../adapters/feed-fetcher.js";
 import { tableNamesFromEnv } from "../adapters/schema.js";
 import { parseConfig } from "../core/kernel/config.js";
+import { FEED_FAILING_AFTER } from "../core/stories/feed-health.js";
 import { type PollDeps, type PollSummary, pollFeeds } from "../core/stories/feeds.js";
 import { FEED_TIMEOUT_ENV } from "./env.js";
 
 const logger = new Logger({ serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? "digest-ingest" });
 
-/** A feed failing this many polls in a row is logged with `alert: "feed-failing"` (a metric filter alarms on it). */
-export const FEED_FAILING_AFTER = 3;
+/** A feed failing FEED_FAILING_AFTER polls in a row is logged with `alert: "feed-failing"` (a metric filter alarms on it). */
+export { FEED_FAILING_AFTER };
 
 let deps: Omit<PollDeps, "now"> | null = null;
 

@@ -2,6 +2,7 @@
 import { spec } from "../../templates/build/digest.js";
 import { DynamoAuditLog } from "../adapters/dynamo/audit-log.js";
 import { createDocumentClient } from "../adapters/dynamo/client.js";
+import { DynamoFeedStore } from "../adapters/dynamo/feed-store.js";
 import { DynamoJobStore } from "../adapters/dynamo/job-store.js";
 import { DynamoRateLimitStore } from "../adapters/dynamo/rate-limit-store.js";
 import { dynamoStores } from "../adapters/dynamo/stores.js";
@@ -135,6 +136,8 @@ export function lambdaApiContext(env: NodeJS.ProcessEnv = process.env): Promise<
     team: new DynamoTeamStore(createDocumentClient(), tableNamesFromEnv(env).team),
     audit: new DynamoAuditLog(createDocumentClient(), tableNamesFromEnv(env).audit),
     sendHour: sendHourFromEnv(env),
+    // The overview's feed alerts: the feeds' last polls (the feed routes are the story-import function's).
+    feedStore: new DynamoFeedStore(createDocumentClient(), tableNamesFromEnv(env).feeds),
   }));
   return cachedApi;
 }

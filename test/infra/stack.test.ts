@@ -243,7 +243,7 @@ describe("the CDK stack", () => {
     expect(JSON.stringify(sesSecrets)).toMatch(/ErasureKeySecret/);
     expect(JSON.stringify(sesSecrets)).not.toMatch(/TokenSigningSecret/);
     // ingest: feeds and stories only; no mail, queue, secret or subscriber data. Only it and
-    // storyImport (the feed routes) have feeds.
+    // storyImport (the feed routes) write feeds; the api reads them (the overview's feed alerts).
     expect(json("ingest")).toMatch(/FeedsTable/);
     expect(json("ingest")).toMatch(/StoriesTable/);
     expect(json("ingest")).not.toMatch(
@@ -289,7 +289,9 @@ describe("the CDK stack", () => {
       expect(json(fn)).not.toMatch(/TeamTable|AuditTable/);
     expect(json("api")).toMatch(/TeamTable/);
     expect(json("api")).toMatch(/\/index\/byTokenHash/);
-    for (const fn of ["compose", "send", "api", "sesEvents"]) expect(json(fn)).not.toMatch(/FeedsTable/);
+    for (const fn of ["compose", "send", "sesEvents"]) expect(json(fn)).not.toMatch(/FeedsTable/);
+    const apiFeeds = statementsOf("api").filter((s) => JSON.stringify(s.Resource).includes("FeedsTable"));
+    expect(apiFeeds.flatMap((s) => [s.Action].flat())).toEqual(["dynamodb:Scan"]);
     // The sign-up limits: only the api, only its conditional counters (update, and a read when full).
     const apiLimits = statementsOf("api").filter((s) => JSON.stringify(s.Resource).includes("LimitsTable"));
     expect(apiLimits.flatMap((s) => [s.Action].flat()).sort()).toEqual([

@@ -2,13 +2,15 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { simpleParser } from "mailparser";
 import { afterEach, describe, expect, it } from "vitest";
+import { DynamoFeedStore } from "../../functions/adapters/dynamo/feed-store.js";
 import { approvalGate, deadlineOf } from "../../functions/core/edition/approval.js";
 import { composeEdition } from "../../functions/core/edition/compose.js";
+import { quotaAlert } from "../../functions/core/events/overview.js";
 import { dayInZone } from "../../functions/core/kernel/dates.js";
 import { openRuntime, type Runtime } from "../../functions/local/runtime.js";
 import { seedDay } from "../helpers/edition-setup.js";
 import { adminRequest, type Serve, startServe } from "../helpers/serve.js";
-import { startTestStack, type TestStack } from "../helpers/services.js";
+import { stackDocumentClient, startTestStack, type TestStack } from "../helpers/services.js";
 
 /**
  * Approval of the daily edition (config `approval`, issue 17): "required" stores the composed edition
@@ -129,6 +131,45 @@ describe("GET /admin/overview", () => {
         complained: 0,
       },
     ]);
+  });
+});
+
+describe("GET /admin/overview alerts", () => {
+  it("names a feed whose last three polls failed, with its error; not one that failed twice", async () => {
+    stack = await startTestStack();
+    const feeds = new DynamoFeedStore(stackDocumentClient(stack), "digest-feeds");
+    const failing = "https://news.example.com/failing.xml";
+    const flaky = "https://news.example.com/flaky.xml";
+    for (const url of [failing, flaky]) await feeds.put(url, null, "2026-12-01T00:00:00.000Z");
+    const fail = {
+      polledAt: "2026-12-07T05:00:00.000Z",
+      status: "error" as const,
+      error: "HTTP 503 Service Unavailable",
+    };
+    for (let i = 0; i < 3; i++) await feeds.recordPoll(failing, fail);
+    for (let i = 0; i < 2; i++) await feeds.recordPoll(flaky, fail);
+    serve = await startServe(stack);
+    const overview = await adminRequest(serve, "GET", "/admin/overview");
+    expect(overview.json.alerts).toEqual([
+      {
+        kind: "feed-failing",
+        message: `feed ${failing} failed its last 3 polls (at least 3): HTTP 503 Service Unavailable`,
+      },
+    ]);
+  });
+
+  it("says when the SES 24-hour quota is used up or nearly (90%), with the figures", () => {
+    expect(quotaAlert({ max24HourSend: 50_000, sentLast24Hours: 44_999 })).toBeNull();
+    expect(quotaAlert({ max24HourSend: 50_000, sentLast24Hours: 45_000 })).toEqual({
+      kind: "quota",
+      message: "the SES sending quota is nearly used up: 45,000 of 50,000 messages in the last 24 hours",
+    });
+    expect(quotaAlert({ max24HourSend: 200, sentLast24Hours: 200 })?.message).toBe(
+      "the SES sending quota is used up: 200 of 200 messages in the last 24 hours",
+    );
+    // An unlimited or unknown quota says nothing.
+    expect(quotaAlert({ max24HourSend: -1, sentLast24Hours: 10 })).toBeNull();
+    expect(quotaAlert(null)).toBeNull();
   });
 });
 

@@ -10,6 +10,7 @@ import type {
   SuppressionStore,
 } from "../kernel/ports.js";
 import type { FeedAdminDeps } from "../stories/feed-admin.js";
+import type { FeedStore } from "../stories/feeds.js";
 import type { RateLimitStore } from "../subscribers/rate-limits.js";
 import type { SigningKey } from "../subscribers/tokens.js";
 import type { TransactionalMail } from "../subscribers/transactional.js";
@@ -46,6 +47,8 @@ export interface ApiContext {
   audit?: AuditLog | null;
   /** The subscribed feeds, the poller's fetcher and its address check; absent, the feed routes answer 501. */
   feeds?: FeedAdminDeps | null;
+  /** The feeds' last polls alone (the overview's feed alerts) where the feed routes are served elsewhere (the api function). */
+  feedStore?: Pick<FeedStore, "list"> | null;
 }
 
 /** The API context over the stores and keys the sender already uses. */
