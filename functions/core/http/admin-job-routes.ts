@@ -1,4 +1,5 @@
 import { JOB_LINK_SECONDS, type JobDeps, jobKeys, jobView, newJob } from "../jobs/jobs.js";
+import type { Job } from "../kernel/ports.js";
 import { resolveSectionFilter } from "../subscribers/subscriber-list.js";
 import { SUBSCRIBER_STATUSES, type SubscriberStatus } from "../subscribers/subscribers.js";
 import { adminRoute, bad, consentSource, queryBool, queryChoice } from "./admin-request.js";
@@ -17,6 +18,17 @@ import { HttpError, type HttpRequest, jsonResponse } from "./types.js";
 function jobsOf(ctx: ApiContext): JobDeps {
   if (!ctx.jobs) throw new HttpError(501, "jobs are not set up in this deployment");
   return ctx.jobs;
+}
+
+/** Stores a job that needs no upload and queues it: 202 with its view, as GET /admin/jobs/{id} shows it. */
+async function createAndStart(jobs: JobDeps, job: Job) {
+  await jobs.jobs.create(job);
+  await jobs.starter.start(job.id);
+  return jsonResponse(
+    202,
+    { jobId: job.id, ...(await jobView(jobs.files, job)) },
+    { location: jobPath(job.id) },
+  );
 }
 
 /** Where consent evidence says an import job came from. */
@@ -127,13 +139,7 @@ const createExportJob = adminRoute(
     }
     const job = newJob("export", params, ctx.clock());
     job.outputKey = jobKeys(job.id).export(format);
-    await jobs.jobs.create(job);
-    await jobs.starter.start(job.id);
-    return jsonResponse(
-      202,
-      { jobId: job.id, ...(await jobView(jobs.files, job)) },
-      { location: jobPath(job.id) },
-    );
+    return createAndStart(jobs, job);
   },
   { role: "owner", audit: { action: "job.export.create", target: () => "" } },
 );
@@ -148,13 +154,7 @@ const createReindexJob = adminRoute(
   async (_req, _params, ctx) => {
     const jobs = jobsOf(ctx);
     const job = newJob("reindex", {}, ctx.clock());
-    await jobs.jobs.create(job);
-    await jobs.starter.start(job.id);
-    return jsonResponse(
-      202,
-      { jobId: job.id, ...(await jobView(jobs.files, job)) },
-      { location: jobPath(job.id) },
-    );
+    return createAndStart(jobs, job);
   },
   { role: "owner", audit: { action: "job.reindex.create", target: () => "subscribers" } },
 );
