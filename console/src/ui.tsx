@@ -236,3 +236,56 @@ export function download(name: string, text: string, type: string): void {
   a.click();
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
+
+/** A table column: its heading; `hidden` keeps it for screen readers only (an actions column); `class`: num, opt. */
+export interface Column {
+  label: string;
+  class?: string;
+  hidden?: boolean;
+}
+
+/**
+ * The console's tables: in a box of their own that scrolls sideways at 375 px, a caption for screen
+ * readers, the column headings, the rows (`children`), and `empty`, when given, as one row across every
+ * column (the page passes it only once it knows there are no rows).
+ */
+export function DataTable({
+  caption,
+  columns,
+  busy,
+  empty,
+  children,
+}: {
+  caption: ComponentChildren;
+  columns: Column[];
+  busy?: boolean;
+  empty?: ComponentChildren;
+  children: ComponentChildren;
+}) {
+  return (
+    <div class="table-wrap">
+      <table aria-busy={busy}>
+        <caption class="visually-hidden">{caption}</caption>
+        <thead>
+          <tr>
+            {columns.map((c) => (
+              <th key={c.label} scope="col" class={c.class}>
+                {c.hidden ? <span class="visually-hidden">{c.label}</span> : c.label}
+              </th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>
+          {children}
+          {empty ? (
+            <tr>
+              <td colSpan={columns.length} class="muted">
+                {empty}
+              </td>
+            </tr>
+          ) : null}
+        </tbody>
+      </table>
+    </div>
+  );
+}

@@ -1,7 +1,7 @@
 import { useState } from "preact/hooks";
 import { call, type Page } from "../api";
 import { useAction, useLoad } from "../hooks";
-import { download, ErrorNote, Field, formatTime, Pager, PageTitle, useCan } from "../ui";
+import { DataTable, download, ErrorNote, Field, formatTime, Pager, PageTitle, useCan } from "../ui";
 
 /** GET /admin/audit's items (functions/core/team/ports.ts AuditEntry). */
 interface AuditEntry {
@@ -76,41 +76,30 @@ export function AuditPage() {
         <button type="submit">Filter</button>
       </form>
       <ErrorNote error={list.error} />
-      <div class="table-wrap">
-        <table>
-          <caption class="visually-hidden">Audit log</caption>
-          <thead>
-            <tr>
-              <th scope="col">When</th>
-              <th scope="col">Who</th>
-              <th scope="col">Action</th>
-              <th scope="col">Target</th>
-              <th scope="col">Change</th>
-            </tr>
-          </thead>
-          <tbody>
-            {list.data?.items.map((a) => (
-              <tr key={a.id}>
-                <td class="nowrap">{formatTime(a.at)}</td>
-                <td>
-                  {a.actor}
-                  {a.via ? <span class="muted"> ({a.via})</span> : null}
-                </td>
-                <td class="mono">{a.action}</td>
-                <td class="mono">{a.target ?? ""}</td>
-                <td>{a.summary ?? ""}</td>
-              </tr>
-            ))}
-            {list.data?.items.length === 0 ? (
-              <tr>
-                <td colSpan={5} class="muted">
-                  Nothing recorded matches.
-                </td>
-              </tr>
-            ) : null}
-          </tbody>
-        </table>
-      </div>
+      <DataTable
+        caption="Audit log"
+        columns={[
+          { label: "When" },
+          { label: "Who" },
+          { label: "Action" },
+          { label: "Target" },
+          { label: "Change" },
+        ]}
+        empty={list.data?.items.length === 0 ? "Nothing recorded matches." : null}
+      >
+        {list.data?.items.map((a) => (
+          <tr key={a.id}>
+            <td class="nowrap">{formatTime(a.at)}</td>
+            <td>
+              {a.actor}
+              {a.via ? <span class="muted"> ({a.via})</span> : null}
+            </td>
+            <td class="mono">{a.action}</td>
+            <td class="mono">{a.target ?? ""}</td>
+            <td>{a.summary ?? ""}</td>
+          </tr>
+        ))}
+      </DataTable>
       <Pager
         page={cursors.length - 1}
         hasNext={Boolean(list.data?.nextCursor)}

@@ -1,7 +1,7 @@
 import { useState } from "preact/hooks";
 import { call, type Page } from "../api";
 import { useLoad } from "../hooks";
-import { Badge, ErrorNote, formatTime, Loading, PageTitle } from "../ui";
+import { Badge, DataTable, ErrorNote, formatTime, Loading, PageTitle } from "../ui";
 
 interface EditionRow {
   id: string;
@@ -23,54 +23,35 @@ export function EditionsPage() {
       <PageTitle>Editions</PageTitle>
       <ErrorNote error={list.error} />
       {list.loading && !list.data ? <Loading what="editions" /> : null}
-      <div class="table-wrap">
-        <table>
-          <caption class="visually-hidden">Editions</caption>
-          <thead>
-            <tr>
-              <th scope="col">Edition</th>
-              <th scope="col">Status</th>
-              <th scope="col" class="num">
-                Stories
-              </th>
-              <th scope="col" class="num">
-                Sent
-              </th>
-              <th scope="col" class="num">
-                Delivered
-              </th>
-              <th scope="col" class="num">
-                Bounced
-              </th>
-              <th scope="col">Updated</th>
-            </tr>
-          </thead>
-          <tbody>
-            {list.data?.items.map((e) => (
-              <tr key={e.id}>
-                <td>
-                  <a href={`#/editions/${encodeURIComponent(e.id)}`}>{e.id}</a>
-                </td>
-                <td>
-                  <Badge value={e.status} />
-                </td>
-                <td class="num">{e.stories}</td>
-                <td class="num">{e.delivery?.sent ?? "—"}</td>
-                <td class="num">{e.delivery?.delivered ?? "—"}</td>
-                <td class="num">{e.delivery?.bounced ?? "—"}</td>
-                <td class="nowrap">{formatTime(e.updatedAt)}</td>
-              </tr>
-            ))}
-            {list.data?.items.length === 0 ? (
-              <tr>
-                <td colSpan={7} class="muted">
-                  No editions in these days.
-                </td>
-              </tr>
-            ) : null}
-          </tbody>
-        </table>
-      </div>
+      <DataTable
+        caption="Editions"
+        columns={[
+          { label: "Edition" },
+          { label: "Status" },
+          { label: "Stories", class: "num" },
+          { label: "Sent", class: "num" },
+          { label: "Delivered", class: "num" },
+          { label: "Bounced", class: "num" },
+          { label: "Updated" },
+        ]}
+        empty={list.data?.items.length === 0 ? "No editions in these days." : null}
+      >
+        {list.data?.items.map((e) => (
+          <tr key={e.id}>
+            <td>
+              <a href={`#/editions/${encodeURIComponent(e.id)}`}>{e.id}</a>
+            </td>
+            <td>
+              <Badge value={e.status} />
+            </td>
+            <td class="num">{e.stories}</td>
+            <td class="num">{e.delivery?.sent ?? "—"}</td>
+            <td class="num">{e.delivery?.delivered ?? "—"}</td>
+            <td class="num">{e.delivery?.bounced ?? "—"}</td>
+            <td class="nowrap">{formatTime(e.updatedAt)}</td>
+          </tr>
+        ))}
+      </DataTable>
       <nav class="pager" aria-label="Pages">
         <button type="button" disabled={cursors.length === 1} onClick={() => setCursors([undefined])}>
           Newest

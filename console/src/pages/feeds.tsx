@@ -1,7 +1,7 @@
 import { useState } from "preact/hooks";
 import { call } from "../api";
 import { useAction, useLoad } from "../hooks";
-import { Badge, Done, ErrorNote, Field, formatTime, needs, PageTitle, useCan } from "../ui";
+import { Badge, DataTable, Done, ErrorNote, Field, formatTime, needs, PageTitle, useCan } from "../ui";
 
 interface Feed {
   /** A hash of the feed's canonical URL: how the routes name it. */
@@ -58,75 +58,58 @@ export function FeedsPage() {
       <ErrorNote error={list.error} />
       <ErrorNote error={action.error} />
       <Done message={action.done} />
-      <div class="table-wrap">
-        <table>
-          <caption class="visually-hidden">Feeds</caption>
-          <thead>
-            <tr>
-              <th scope="col">Feed</th>
-              <th scope="col">Section</th>
-              <th scope="col">Last polled</th>
-              <th scope="col">Status</th>
-              <th scope="col">Last error</th>
-              <th scope="col">
-                <span class="visually-hidden">Actions</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {list.data?.items.map((f) => (
-              <tr key={f.id}>
-                <td>
-                  <span class="mono">{f.url}</span>
-                  {f.title ? <div class="muted">{f.title}</div> : null}
-                </td>
-                <td>{f.section ?? <span class="muted">from the feed</span>}</td>
-                <td class="nowrap">{formatTime(f.lastPolledAt)}</td>
-                <td>
-                  {f.lastStatus ? <Badge value={f.lastStatus} /> : <span class="muted">never polled</span>}
-                  {f.consecutiveFailures > 1 ? (
-                    <div class="muted">{f.consecutiveFailures} failures in a row</div>
-                  ) : null}
-                </td>
-                <td>
-                  {f.lastError ? (
-                    <span class="error-text">{f.lastError}</span>
-                  ) : (
-                    <span class="muted">none</span>
-                  )}
-                </td>
-                <td class="row-actions">
-                  <button
-                    type="button"
-                    class="small"
-                    disabled={!canEdit}
-                    title={canEdit ? undefined : needs("editor")}
-                    onClick={() => act(f, "poll")}
-                  >
-                    Poll now<span class="visually-hidden"> {f.url}</span>
-                  </button>
-                  <button
-                    type="button"
-                    class="small"
-                    disabled={!canEdit}
-                    title={canEdit ? undefined : needs("editor")}
-                    onClick={() => act(f, "remove")}
-                  >
-                    Remove<span class="visually-hidden"> {f.url}</span>
-                  </button>
-                </td>
-              </tr>
-            ))}
-            {list.data?.items.length === 0 ? (
-              <tr>
-                <td colSpan={6} class="muted">
-                  No feeds yet.
-                </td>
-              </tr>
-            ) : null}
-          </tbody>
-        </table>
-      </div>
+      <DataTable
+        caption="Feeds"
+        columns={[
+          { label: "Feed" },
+          { label: "Section" },
+          { label: "Last polled" },
+          { label: "Status" },
+          { label: "Last error" },
+          { label: "Actions", hidden: true },
+        ]}
+        empty={list.data?.items.length === 0 ? "No feeds yet." : null}
+      >
+        {list.data?.items.map((f) => (
+          <tr key={f.id}>
+            <td>
+              <span class="mono">{f.url}</span>
+              {f.title ? <div class="muted">{f.title}</div> : null}
+            </td>
+            <td>{f.section ?? <span class="muted">from the feed</span>}</td>
+            <td class="nowrap">{formatTime(f.lastPolledAt)}</td>
+            <td>
+              {f.lastStatus ? <Badge value={f.lastStatus} /> : <span class="muted">never polled</span>}
+              {f.consecutiveFailures > 1 ? (
+                <div class="muted">{f.consecutiveFailures} failures in a row</div>
+              ) : null}
+            </td>
+            <td>
+              {f.lastError ? <span class="error-text">{f.lastError}</span> : <span class="muted">none</span>}
+            </td>
+            <td class="row-actions">
+              <button
+                type="button"
+                class="small"
+                disabled={!canEdit}
+                title={canEdit ? undefined : needs("editor")}
+                onClick={() => act(f, "poll")}
+              >
+                Poll now<span class="visually-hidden"> {f.url}</span>
+              </button>
+              <button
+                type="button"
+                class="small"
+                disabled={!canEdit}
+                title={canEdit ? undefined : needs("editor")}
+                onClick={() => act(f, "remove")}
+              >
+                Remove<span class="visually-hidden"> {f.url}</span>
+              </button>
+            </td>
+          </tr>
+        ))}
+      </DataTable>
       {canEdit ? (
         <section class="panel" aria-labelledby="add-feed">
           <h2 id="add-feed">Add a feed</h2>

@@ -1,7 +1,7 @@
 import { call } from "../api";
 import { RateChart } from "../chart";
 import { useLoad } from "../hooks";
-import { Badge, ErrorNote, formatTime, Loading, PageTitle } from "../ui";
+import { Badge, DataTable, ErrorNote, formatTime, Loading, PageTitle } from "../ui";
 
 /** Overview: today's edition, the next send, alerts, and the last 30 editions' rates. */
 
@@ -150,35 +150,30 @@ function History({ history }: { history: Overview["history"] }) {
           ]}
         />
       </div>
-      <div class="table-wrap">
-        <table>
-          <caption class="visually-hidden">Delivery figures per edition</caption>
-          <thead>
-            <tr>
-              {["Edition", "Sent", "Delivered", "Opened", "Clicked", "Bounced", "Complaints"].map((h) => (
-                <th key={h} scope="col" class={h === "Edition" ? undefined : "num"}>
-                  {h}
-                </th>
-              ))}
-            </tr>
-          </thead>
-          <tbody>
-            {[...rows].reverse().map((h) => (
-              <tr key={h.id}>
-                <td>
-                  <a href={`#/editions/${encodeURIComponent(h.id)}`}>{h.day}</a>
-                </td>
-                <td class="num">{h.sent}</td>
-                <td class="num">{h.delivered}</td>
-                <td class="num">{h.opened}</td>
-                <td class="num">{h.clicked}</td>
-                <td class="num">{h.bounced}</td>
-                <td class="num">{h.complained}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <DataTable
+        caption="Delivery figures per edition"
+        columns={[
+          { label: "Edition" },
+          ...["Sent", "Delivered", "Opened", "Clicked", "Bounced", "Complaints"].map((label) => ({
+            label,
+            class: "num",
+          })),
+        ]}
+      >
+        {[...rows].reverse().map((h) => (
+          <tr key={h.id}>
+            <td>
+              <a href={`#/editions/${encodeURIComponent(h.id)}`}>{h.day}</a>
+            </td>
+            <td class="num">{h.sent}</td>
+            <td class="num">{h.delivered}</td>
+            <td class="num">{h.opened}</td>
+            <td class="num">{h.clicked}</td>
+            <td class="num">{h.bounced}</td>
+            <td class="num">{h.complained}</td>
+          </tr>
+        ))}
+      </DataTable>
     </section>
   );
 }

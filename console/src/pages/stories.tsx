@@ -1,7 +1,18 @@
 import { useState } from "preact/hooks";
 import { call, type Page } from "../api";
 import { useAction, useLoad } from "../hooks";
-import { Badge, Dialog, Done, ErrorNote, Field, formatTime, needs, PageTitle, useCan } from "../ui";
+import {
+  Badge,
+  DataTable,
+  Dialog,
+  Done,
+  ErrorNote,
+  Field,
+  formatTime,
+  needs,
+  PageTitle,
+  useCan,
+} from "../ui";
 import { StoryImport } from "./story-import";
 
 export interface StoryRow {
@@ -58,95 +69,84 @@ export function StoriesPage() {
       <ErrorNote error={list.error} />
       <ErrorNote error={action.error} />
       <Done message={action.done} />
-      <div class="table-wrap">
-        <table>
-          <caption class="visually-hidden">Stories of {day}</caption>
-          <thead>
-            <tr>
-              <th scope="col">Headline</th>
-              <th scope="col">Section</th>
-              <th scope="col">Source</th>
-              <th scope="col">Published</th>
-              <th scope="col">State</th>
-              <th scope="col">
-                <span class="visually-hidden">Actions</span>
-              </th>
+      <DataTable
+        caption={`Stories of ${day}`}
+        columns={[
+          { label: "Headline" },
+          { label: "Section" },
+          { label: "Source" },
+          { label: "Published" },
+          { label: "State" },
+          { label: "Actions", hidden: true },
+        ]}
+        empty={
+          list.data && shown.length === 0 ? `No stories${words.length ? " match" : " on this day"}.` : null
+        }
+      >
+        {shown.map((s) => {
+          const frozen = Boolean(s.editionId);
+          return (
+            <tr key={s.id}>
+              <td>
+                {s.leadPickedAt ? <strong>Lead · </strong> : null}
+                {s.url ? (
+                  <a href={s.url} target="_blank" rel="noreferrer noopener">
+                    {s.headline}
+                  </a>
+                ) : (
+                  s.headline
+                )}
+                {s.excerpt ? <div class="muted clamp">{s.excerpt}</div> : null}
+              </td>
+              <td>{s.section}</td>
+              <td>{s.source}</td>
+              <td class="nowrap">{formatTime(s.publishedAt)}</td>
+              <td>
+                {s.held ? <Badge value="held" /> : null}
+                {s.correction ? <Badge value="corrected" /> : null}
+                {frozen ? <span class="muted">in {s.editionId}</span> : null}
+              </td>
+              <td class="row-actions">
+                <button
+                  type="button"
+                  class="small"
+                  disabled={!canEdit || frozen}
+                  title={why}
+                  onClick={() => patch(s, { held: !s.held }, s.held ? "Released." : "Held back.")}
+                >
+                  {s.held ? "Release" : "Hold"}
+                  <span class="visually-hidden"> {s.headline}</span>
+                </button>
+                <button
+                  type="button"
+                  class="small"
+                  disabled={!canEdit || frozen}
+                  title={why}
+                  onClick={() =>
+                    patch(
+                      s,
+                      { lead: !s.leadPickedAt },
+                      s.leadPickedAt ? "No longer the lead." : "Pinned as lead.",
+                    )
+                  }
+                >
+                  {s.leadPickedAt ? "Unpin lead" : "Pin lead"}
+                  <span class="visually-hidden"> {s.headline}</span>
+                </button>
+                <button
+                  type="button"
+                  class="small"
+                  disabled={!canEdit || frozen}
+                  title={why}
+                  onClick={() => setEditing(s)}
+                >
+                  Edit<span class="visually-hidden"> {s.headline}</span>
+                </button>
+              </td>
             </tr>
-          </thead>
-          <tbody>
-            {shown.map((s) => {
-              const frozen = Boolean(s.editionId);
-              return (
-                <tr key={s.id}>
-                  <td>
-                    {s.leadPickedAt ? <strong>Lead · </strong> : null}
-                    {s.url ? (
-                      <a href={s.url} target="_blank" rel="noreferrer noopener">
-                        {s.headline}
-                      </a>
-                    ) : (
-                      s.headline
-                    )}
-                    {s.excerpt ? <div class="muted clamp">{s.excerpt}</div> : null}
-                  </td>
-                  <td>{s.section}</td>
-                  <td>{s.source}</td>
-                  <td class="nowrap">{formatTime(s.publishedAt)}</td>
-                  <td>
-                    {s.held ? <Badge value="held" /> : null}
-                    {s.correction ? <Badge value="corrected" /> : null}
-                    {frozen ? <span class="muted">in {s.editionId}</span> : null}
-                  </td>
-                  <td class="row-actions">
-                    <button
-                      type="button"
-                      class="small"
-                      disabled={!canEdit || frozen}
-                      title={why}
-                      onClick={() => patch(s, { held: !s.held }, s.held ? "Released." : "Held back.")}
-                    >
-                      {s.held ? "Release" : "Hold"}
-                      <span class="visually-hidden"> {s.headline}</span>
-                    </button>
-                    <button
-                      type="button"
-                      class="small"
-                      disabled={!canEdit || frozen}
-                      title={why}
-                      onClick={() =>
-                        patch(
-                          s,
-                          { lead: !s.leadPickedAt },
-                          s.leadPickedAt ? "No longer the lead." : "Pinned as lead.",
-                        )
-                      }
-                    >
-                      {s.leadPickedAt ? "Unpin lead" : "Pin lead"}
-                      <span class="visually-hidden"> {s.headline}</span>
-                    </button>
-                    <button
-                      type="button"
-                      class="small"
-                      disabled={!canEdit || frozen}
-                      title={why}
-                      onClick={() => setEditing(s)}
-                    >
-                      Edit<span class="visually-hidden"> {s.headline}</span>
-                    </button>
-                  </td>
-                </tr>
-              );
-            })}
-            {list.data && shown.length === 0 ? (
-              <tr>
-                <td colSpan={6} class="muted">
-                  No stories{words.length ? " match" : " on this day"}.
-                </td>
-              </tr>
-            ) : null}
-          </tbody>
-        </table>
-      </div>
+          );
+        })}
+      </DataTable>
       <StoryEditor story={editing} onClose={() => setEditing(null)} onSaved={() => list.reload()} />
       {canEdit ? <StoryImport onImported={() => list.reload()} /> : null}
     </>

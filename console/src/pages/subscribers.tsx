@@ -1,7 +1,19 @@
 import { useState } from "preact/hooks";
 import { call, type Page } from "../api";
 import { useAction, useLoad } from "../hooks";
-import { Badge, Done, ErrorNote, Field, formatTime, needs, Pager, PageTitle, Select, useCan } from "../ui";
+import {
+  Badge,
+  DataTable,
+  Done,
+  ErrorNote,
+  Field,
+  formatTime,
+  needs,
+  Pager,
+  PageTitle,
+  Select,
+  useCan,
+} from "../ui";
 import { SubscriberEditor } from "./subscriber-edit";
 import { SubscriberExport, SubscriberImport } from "./subscriber-transfer";
 
@@ -89,64 +101,50 @@ export function SubscribersPage() {
         <button type="submit">Search</button>
       </form>
       <ErrorNote error={list.error} />
-      <div class="table-wrap">
-        <table aria-busy={list.loading}>
-          <caption class="visually-hidden">Subscribers, page {cursors.length}</caption>
-          <thead>
-            <tr>
-              <th scope="col">Address</th>
-              <th scope="col" class="opt">
-                Name
-              </th>
-              <th scope="col">Status</th>
-              <th scope="col" class="opt">
-                Sections
-              </th>
-              <th scope="col" class="opt">
-                Added
-              </th>
-              <th scope="col">
-                <span class="visually-hidden">Actions</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {list.data?.items.map((s) => (
-              <tr key={s.email}>
-                <td class="mono">{s.email}</td>
-                <td class="opt">{s.name ?? ""}</td>
-                <td>
-                  <Badge value={s.status} />
-                </td>
-                <td class="opt">
-                  {s.sections.length ? s.sections.join(", ") : <span class="muted">all</span>}
-                  {s.locale ? (
-                    <span class="muted">
-                      {" · "}
-                      <span class="visually-hidden">language </span>
-                      {s.locale}
-                    </span>
-                  ) : null}
-                </td>
-                <td class="nowrap opt">{formatTime(s.createdAt)}</td>
-                <td>
-                  <button type="button" class="small" onClick={() => setEditing(s.email)}>
-                    {canWrite ? "Edit" : "Details"}
-                    <span class="visually-hidden"> {s.email}</span>
-                  </button>
-                </td>
-              </tr>
-            ))}
-            {list.data && list.data.items.length === 0 ? (
-              <tr>
-                <td colSpan={6} class="muted">
-                  No subscribers match{list.data.nextCursor ? " on this page (there are more pages)" : ""}.
-                </td>
-              </tr>
-            ) : null}
-          </tbody>
-        </table>
-      </div>
+      <DataTable
+        caption={`Subscribers, page ${cursors.length}`}
+        columns={[
+          { label: "Address" },
+          { label: "Name", class: "opt" },
+          { label: "Status" },
+          { label: "Sections", class: "opt" },
+          { label: "Added", class: "opt" },
+          { label: "Actions", hidden: true },
+        ]}
+        busy={list.loading}
+        empty={
+          list.data && list.data.items.length === 0
+            ? `No subscribers match${list.data.nextCursor ? " on this page (there are more pages)" : ""}.`
+            : null
+        }
+      >
+        {list.data?.items.map((s) => (
+          <tr key={s.email}>
+            <td class="mono">{s.email}</td>
+            <td class="opt">{s.name ?? ""}</td>
+            <td>
+              <Badge value={s.status} />
+            </td>
+            <td class="opt">
+              {s.sections.length ? s.sections.join(", ") : <span class="muted">all</span>}
+              {s.locale ? (
+                <span class="muted">
+                  {" · "}
+                  <span class="visually-hidden">language </span>
+                  {s.locale}
+                </span>
+              ) : null}
+            </td>
+            <td class="nowrap opt">{formatTime(s.createdAt)}</td>
+            <td>
+              <button type="button" class="small" onClick={() => setEditing(s.email)}>
+                {canWrite ? "Edit" : "Details"}
+                <span class="visually-hidden"> {s.email}</span>
+              </button>
+            </td>
+          </tr>
+        ))}
+      </DataTable>
       <Pager
         page={cursors.length - 1}
         hasNext={Boolean(list.data?.nextCursor)}

@@ -1,7 +1,7 @@
 import { useState } from "preact/hooks";
 import { call, type Page } from "../api";
 import { useAction, useLoad } from "../hooks";
-import { Done, ErrorNote, Field, formatTime, Pager, PageTitle, useCan } from "../ui";
+import { DataTable, Done, ErrorNote, Field, formatTime, Pager, PageTitle, useCan } from "../ui";
 
 interface Suppression {
   email: string;
@@ -43,52 +43,45 @@ export function SuppressionsPage() {
       <ErrorNote error={list.error} />
       <ErrorNote error={action.error} />
       <Done message={action.done} />
-      <div class="table-wrap">
-        <table>
-          <caption class="visually-hidden">Suppressed addresses</caption>
-          <thead>
-            <tr>
-              <th scope="col">Address</th>
-              <th scope="col">Reason</th>
-              <th scope="col">Since</th>
-              <th scope="col">
-                <span class="visually-hidden">Actions</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {list.data?.items.map((s) => (
-              <tr key={s.email}>
-                <td class="mono">{s.email}</td>
-                <td>
-                  {s.reason}
-                  {s.detail ? <span class="muted"> — {s.detail}</span> : null}
-                </td>
-                <td class="nowrap">{formatTime(s.at)}</td>
-                <td>
-                  {canWrite ? (
-                    <button
-                      type="button"
-                      class="small"
-                      onClick={() =>
-                        action.run(async () => {
-                          await call(`/admin/suppressions/${encodeURIComponent(s.email)}`, {
-                            method: "DELETE",
-                          });
-                          list.reload();
-                          return `${s.email} may be mailed again.`;
-                        })
-                      }
-                    >
-                      Remove<span class="visually-hidden"> {s.email}</span>
-                    </button>
-                  ) : null}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <DataTable
+        caption="Suppressed addresses"
+        columns={[
+          { label: "Address" },
+          { label: "Reason" },
+          { label: "Since" },
+          { label: "Actions", hidden: true },
+        ]}
+      >
+        {list.data?.items.map((s) => (
+          <tr key={s.email}>
+            <td class="mono">{s.email}</td>
+            <td>
+              {s.reason}
+              {s.detail ? <span class="muted"> — {s.detail}</span> : null}
+            </td>
+            <td class="nowrap">{formatTime(s.at)}</td>
+            <td>
+              {canWrite ? (
+                <button
+                  type="button"
+                  class="small"
+                  onClick={() =>
+                    action.run(async () => {
+                      await call(`/admin/suppressions/${encodeURIComponent(s.email)}`, {
+                        method: "DELETE",
+                      });
+                      list.reload();
+                      return `${s.email} may be mailed again.`;
+                    })
+                  }
+                >
+                  Remove<span class="visually-hidden"> {s.email}</span>
+                </button>
+              ) : null}
+            </td>
+          </tr>
+        ))}
+      </DataTable>
       <Pager
         page={cursors.length - 1}
         hasNext={Boolean(list.data?.nextCursor)}

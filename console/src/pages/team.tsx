@@ -1,7 +1,18 @@
 import { useState } from "preact/hooks";
 import { call, type Role } from "../api";
 import { useAction, useLoad } from "../hooks";
-import { Confirm, Done, ErrorNote, Field, formatTime, needs, PageTitle, Select, useCan } from "../ui";
+import {
+  Confirm,
+  DataTable,
+  Done,
+  ErrorNote,
+  Field,
+  formatTime,
+  needs,
+  PageTitle,
+  Select,
+  useCan,
+} from "../ui";
 
 interface Member {
   email: string;
@@ -37,88 +48,78 @@ export function TeamPage() {
           A new token for {token.email} (shown once, copy it now): <code class="token">{token.token}</code>
         </div>
       ) : null}
-      <div class="table-wrap">
-        <table>
-          <caption class="visually-hidden">Team members</caption>
-          <thead>
-            <tr>
-              <th scope="col">Member</th>
-              <th scope="col">Role</th>
-              <th scope="col">Added</th>
-              <th scope="col">
-                <span class="visually-hidden">Actions</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {list.data?.items.map((m) => (
-              <tr key={m.email}>
-                <td class="mono">{m.email}</td>
-                <td>
-                  {isOwner ? (
-                    <select
-                      aria-label={`Role of ${m.email}`}
-                      value={m.role}
-                      onChange={(e) => {
-                        const role = e.currentTarget.value;
-                        void action.run(async () => {
-                          await call(path(m.email), { method: "PATCH", json: { role } });
-                          list.reload();
-                          return `${m.email} is now ${role}.`;
+      <DataTable
+        caption="Team members"
+        columns={[
+          { label: "Member" },
+          { label: "Role" },
+          { label: "Added" },
+          { label: "Actions", hidden: true },
+        ]}
+        empty={
+          list.data?.items.length === 0
+            ? "No members yet: the local admin token and the sessions of the printed sign-in link act as the owner without being one. Add people below."
+            : null
+        }
+      >
+        {list.data?.items.map((m) => (
+          <tr key={m.email}>
+            <td class="mono">{m.email}</td>
+            <td>
+              {isOwner ? (
+                <select
+                  aria-label={`Role of ${m.email}`}
+                  value={m.role}
+                  onChange={(e) => {
+                    const role = e.currentTarget.value;
+                    void action.run(async () => {
+                      await call(path(m.email), { method: "PATCH", json: { role } });
+                      list.reload();
+                      return `${m.email} is now ${role}.`;
+                    });
+                  }}
+                >
+                  {ROLES.map(([r]) => (
+                    <option key={r} value={r}>
+                      {r}
+                    </option>
+                  ))}
+                </select>
+              ) : (
+                m.role
+              )}
+            </td>
+            <td class="nowrap">
+              {formatTime(m.createdAt)}
+              {m.addedBy ? <span class="muted"> by {m.addedBy}</span> : null}
+            </td>
+            <td class="row-actions">
+              {isOwner ? (
+                <>
+                  <button
+                    type="button"
+                    class="small"
+                    onClick={() =>
+                      action.run(async () => {
+                        const made = await call<{ token: string }>(`${path(m.email)}/tokens`, {
+                          method: "POST",
+                          json: { label: "made in the console" },
                         });
-                      }}
-                    >
-                      {ROLES.map(([r]) => (
-                        <option key={r} value={r}>
-                          {r}
-                        </option>
-                      ))}
-                    </select>
-                  ) : (
-                    m.role
-                  )}
-                </td>
-                <td class="nowrap">
-                  {formatTime(m.createdAt)}
-                  {m.addedBy ? <span class="muted"> by {m.addedBy}</span> : null}
-                </td>
-                <td class="row-actions">
-                  {isOwner ? (
-                    <>
-                      <button
-                        type="button"
-                        class="small"
-                        onClick={() =>
-                          action.run(async () => {
-                            const made = await call<{ token: string }>(`${path(m.email)}/tokens`, {
-                              method: "POST",
-                              json: { label: "made in the console" },
-                            });
-                            setToken({ email: m.email, token: made.token });
-                          })
-                        }
-                      >
-                        New API token<span class="visually-hidden"> for {m.email}</span>
-                      </button>
-                      <button type="button" class="small danger" onClick={() => setRemoving(m.email)}>
-                        Remove<span class="visually-hidden"> {m.email}</span>
-                      </button>
-                    </>
-                  ) : null}
-                </td>
-              </tr>
-            ))}
-            {list.data?.items.length === 0 ? (
-              <tr>
-                <td colSpan={4} class="muted">
-                  No members yet: the local admin token and the sessions of the printed sign-in link act as
-                  the owner without being one. Add people below.
-                </td>
-              </tr>
-            ) : null}
-          </tbody>
-        </table>
-      </div>
+                        setToken({ email: m.email, token: made.token });
+                      })
+                    }
+                  >
+                    New API token<span class="visually-hidden"> for {m.email}</span>
+                  </button>
+                  <button type="button" class="small danger" onClick={() => setRemoving(m.email)}>
+                    Remove<span class="visually-hidden"> {m.email}</span>
+                  </button>
+                </>
+              ) : null}
+            </td>
+          </tr>
+        ))}
+      </DataTable>
       {isOwner ? (
         <section class="panel" aria-labelledby="add-member">
           <h2 id="add-member">Add a member</h2>
