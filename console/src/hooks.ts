@@ -31,6 +31,23 @@ export function useLoad<T>(load: () => Promise<T>, deps: unknown[]) {
 }
 
 /**
+ * Pages read one at a time with the API's `nextCursor` (never the whole list): this page's cursor
+ * (null for the first), its number from 1, and the moves of the Pager.
+ */
+export function useCursorPages() {
+  // The cursor of each page read so far; the first page has none.
+  const [cursors, setCursors] = useState<(string | null)[]>([null]);
+  return {
+    cursor: cursors[cursors.length - 1] ?? null,
+    page: cursors.length,
+    first: () => setCursors([null]),
+    next: (cursor: string | null) => setCursors([...cursors, cursor]),
+  };
+}
+
+export type CursorPages = ReturnType<typeof useCursorPages>;
+
+/**
  * Runs one action at a time (a button's click): `busy` while it runs, its error's message after.
  * Returns true when the action went through.
  */

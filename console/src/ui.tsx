@@ -2,6 +2,7 @@ import type { ComponentChildren, InputHTMLAttributes, LooseInputHTMLAttributes }
 import { createContext } from "preact";
 import { useContext, useEffect, useId, useRef } from "preact/hooks";
 import { ApiError, describeError, type Role } from "./api";
+import type { CursorPages } from "./hooks";
 import { allows, type Me } from "./session";
 
 /** Small accessible building blocks: native elements, labelled, nothing the browser already does. */
@@ -201,14 +202,14 @@ export function Confirm(props: {
 }
 
 /** Paging by cursor: the API's nextCursor, never the whole list. */
-export function Pager(props: { page: number; hasNext: boolean; onFirst: () => void; onNext: () => void }) {
+export function Pager({ pages, nextCursor }: { pages: CursorPages; nextCursor: string | null | undefined }) {
   return (
     <nav class="pager" aria-label="Pages">
-      <button type="button" disabled={props.page === 0} onClick={props.onFirst}>
+      <button type="button" disabled={pages.page === 1} onClick={pages.first}>
         First page
       </button>
-      <span class="muted">Page {props.page + 1}</span>
-      <button type="button" disabled={!props.hasNext} onClick={props.onNext}>
+      <span class="muted">Page {pages.page}</span>
+      <button type="button" disabled={!nextCursor} onClick={() => pages.next(nextCursor ?? null)}>
         Next page
       </button>
     </nav>

@@ -1,6 +1,6 @@
 import { useState } from "preact/hooks";
 import { call, type Page } from "../api";
-import { useAction, useLoad } from "../hooks";
+import { useAction, useCursorPages, useLoad } from "../hooks";
 import { DataTable, download, ErrorNote, Field, formatTime, Pager, PageTitle, useCan } from "../ui";
 
 /** GET /admin/audit's items (functions/core/team/ports.ts AuditEntry). */
@@ -20,8 +20,8 @@ const EMPTY = { actor: "", action: "", target: "", from: "", to: "" };
 export function AuditPage() {
   const [filter, setFilter] = useState(EMPTY);
   const [draft, setDraft] = useState(EMPTY);
-  const [cursors, setCursors] = useState<(string | null)[]>([null]);
-  const cursor = cursors[cursors.length - 1] ?? null;
+  const pages = useCursorPages();
+  const { cursor } = pages;
   const list = useLoad(
     () => call<Page<AuditEntry>>("/admin/audit", { query: { ...filter, cursor, limit: 50 } }),
     [filter, cursor],
@@ -61,7 +61,7 @@ export function AuditPage() {
         onSubmit={(e) => {
           e.preventDefault();
           setFilter(draft);
-          setCursors([null]);
+          pages.first();
         }}
       >
         <Field label="Who" input={{ value: draft.actor, onInput: set("actor") }} />
@@ -100,12 +100,7 @@ export function AuditPage() {
           </tr>
         ))}
       </DataTable>
-      <Pager
-        page={cursors.length - 1}
-        hasNext={Boolean(list.data?.nextCursor)}
-        onFirst={() => setCursors([null])}
-        onNext={() => setCursors([...cursors, list.data?.nextCursor ?? null])}
-      />
+      <Pager pages={pages} nextCursor={list.data?.nextCursor} />
     </>
   );
 }

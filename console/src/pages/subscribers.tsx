@@ -1,6 +1,6 @@
 import { useState } from "preact/hooks";
 import { call, type Page } from "../api";
-import { useAction, useLoad } from "../hooks";
+import { useAction, useCursorPages, useLoad } from "../hooks";
 import {
   Badge,
   DataTable,
@@ -50,9 +50,8 @@ export function SubscribersPage() {
   const canWrite = useCan("owner");
   const [filter, setFilter] = useState({ q: "", status: "", section: "" });
   const [draft, setDraft] = useState(filter);
-  // The cursors of the pages before this one (the first page has none): "First page" and "Next page".
-  const [cursors, setCursors] = useState<(string | null)[]>([null]);
-  const cursor = cursors[cursors.length - 1] ?? null;
+  const pages = useCursorPages();
+  const { cursor } = pages;
   const list = useLoad(
     () =>
       call<Page<SubscriberRow>>("/admin/subscribers", {
@@ -71,7 +70,7 @@ export function SubscribersPage() {
         onSubmit={(e) => {
           e.preventDefault();
           setFilter(draft);
-          setCursors([null]);
+          pages.first();
         }}
       >
         <Field
@@ -102,7 +101,7 @@ export function SubscribersPage() {
       </form>
       <ErrorNote error={list.error} />
       <DataTable
-        caption={`Subscribers, page ${cursors.length}`}
+        caption={`Subscribers, page ${pages.page}`}
         columns={[
           { label: "Address" },
           { label: "Name", class: "opt" },
@@ -145,12 +144,7 @@ export function SubscribersPage() {
           </tr>
         ))}
       </DataTable>
-      <Pager
-        page={cursors.length - 1}
-        hasNext={Boolean(list.data?.nextCursor)}
-        onFirst={() => setCursors([null])}
-        onNext={() => setCursors([...cursors, list.data?.nextCursor ?? null])}
-      />
+      <Pager pages={pages} nextCursor={list.data?.nextCursor} />
       <SubscriberEditor email={editing} onClose={() => setEditing(null)} onChanged={refresh} />
       <div class="columns">
         {canWrite ? (

@@ -1,6 +1,6 @@
 import { useState } from "preact/hooks";
 import { call, type Page } from "../api";
-import { useAction, useLoad } from "../hooks";
+import { useAction, useCursorPages, useLoad } from "../hooks";
 import { DataTable, Done, ErrorNote, Field, formatTime, Pager, PageTitle, useCan } from "../ui";
 
 interface Suppression {
@@ -15,8 +15,8 @@ export function SuppressionsPage() {
   const canWrite = useCan("owner");
   const [prefix, setPrefix] = useState("");
   const [draft, setDraft] = useState("");
-  const [cursors, setCursors] = useState<(string | null)[]>([null]);
-  const cursor = cursors[cursors.length - 1] ?? null;
+  const pages = useCursorPages();
+  const { cursor } = pages;
   const list = useLoad(
     () => call<Page<Suppression>>("/admin/suppressions", { query: { prefix, cursor } }),
     [prefix, cursor],
@@ -31,7 +31,7 @@ export function SuppressionsPage() {
         onSubmit={(e) => {
           e.preventDefault();
           setPrefix(draft.trim());
-          setCursors([null]);
+          pages.first();
         }}
       >
         <Field
@@ -82,12 +82,7 @@ export function SuppressionsPage() {
           </tr>
         ))}
       </DataTable>
-      <Pager
-        page={cursors.length - 1}
-        hasNext={Boolean(list.data?.nextCursor)}
-        onFirst={() => setCursors([null])}
-        onNext={() => setCursors([...cursors, list.data?.nextCursor ?? null])}
-      />
+      <Pager pages={pages} nextCursor={list.data?.nextCursor} />
       {canWrite ? (
         <section class="panel" aria-labelledby="add-suppression">
           <h2 id="add-suppression">Suppress an address</h2>
