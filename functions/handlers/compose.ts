@@ -1,4 +1,3 @@
-import { createDocumentClient } from "../adapters/dynamo/client.js";
 import { DynamoTeamStore } from "../adapters/dynamo/team-store.js";
 import { tableNamesFromEnv } from "../adapters/schema.js";
 import { SqsRecipientQueue } from "../adapters/sqs-queue.js";
@@ -12,7 +11,7 @@ import type { EditionRecord } from "../core/kernel/ports.js";
 import { teamApprovers } from "../core/team/team-admin.js";
 import { QUEUE_ENV } from "./env.js";
 import { recordCompose, withMetrics } from "./metrics.js";
-import { lambdaDeps, logger } from "./runtime.js";
+import { containerDocumentClient, lambdaDeps, logger } from "./runtime.js";
 
 /**
  * The scheduled event (EventBridge Scheduler); `date` lets an operator rerun a given day.
@@ -75,7 +74,7 @@ async function composeDay(event: ComposeEvent): Promise<ComposeResult> {
   }
   if (composed.composedNow && composed.edition.status === "awaiting-approval") {
     // The team's editors and owners, besides config approvalNotify.
-    const team = teamApprovers(new DynamoTeamStore(createDocumentClient(), tableNamesFromEnv().team));
+    const team = teamApprovers(new DynamoTeamStore(containerDocumentClient(), tableNamesFromEnv().team));
     const { sent, failed } = await requestApproval({ ...deps, team }, composed.edition);
     logger.info("approval requested", { date, sent, failed });
   }

@@ -1,4 +1,6 @@
 // Bundled by esbuild: the template was compiled from MJML at build time; mjml never loads in Lambda.
+
+import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { spec } from "../../templates/build/digest.js";
 import { DynamoAuditLog } from "../adapters/dynamo/audit-log.js";
 import { createDocumentClient } from "../adapters/dynamo/client.js";
@@ -54,13 +56,21 @@ export async function loadSigningKeys(env: NodeJS.ProcessEnv = process.env): Pro
   return keys;
 }
 
+let sharedDb: DynamoDBDocumentClient | null = null;
+
+/** The container's one DynamoDB client: every store of every context shares it (one connection pool, one credentials chain). */
+export function containerDocumentClient(): DynamoDBDocumentClient {
+  sharedDb ??= createDocumentClient();
+  return sharedDb;
+}
+
 let cached: Promise<EditionDeps> | null = null;
 let cachedSend: Promise<EditionDeps> | null = null;
 let cachedApi: Promise<ApiContext> | null = null;
 
 async function buildDeps(env: NodeJS.ProcessEnv): Promise<EditionDeps> {
   const config = parseConfig({}, env);
-  const db = createDocumentClient();
+  const db = containerDocumentClient();
   const tables = tableNamesFromEnv(env);
   const ratePerFunction = Number(env[SEND_RATE_ENV]);
   const fleetSize = Math.max(1, Number(env[SEND_FLEET_SIZE_ENV]) || 1);
@@ -113,7 +123,7 @@ export function lambdaJobs(env: NodeJS.ProcessEnv = process.env): JobDeps | null
   const queueUrl = env[JOB_QUEUE_ENV];
   if (!bucket || !queueUrl) return null;
   return {
-    jobs: new DynamoJobStore(createDocumentClient(), tableNamesFromEnv(env).jobs),
+    jobs: new DynamoJobStore(containerDocumentClient(), tableNamesFromEnv(env).jobs),
     files: new S3FileStore({ bucket }),
     starter: new SqsJobStarter(queueUrl),
   };
@@ -127,17 +137,21 @@ function sendHourFromEnv(env: NodeJS.ProcessEnv): number | null {
 
 /** The API's context over the same adapters (transactional mail through SES, no outbox). */
 export function lambdaApiContext(env: NodeJS.ProcessEnv = process.env): Promise<ApiContext> {
-  cachedApi ??= lambdaDeps(env).then((deps) => ({
-    ...apiContextFrom(
-      { ...deps, limits: new DynamoRateLimitStore(createDocumentClient(), tableNamesFromEnv(env).limits) },
-      createTransactionalMail({ config: deps.config, mailer: deps.mailer, outbox: null, keys: deps.keys }),
-    ),
-    jobs: lambdaJobs(env),
-    team: new DynamoTeamStore(createDocumentClient(), tableNamesFromEnv(env).team),
-    audit: new DynamoAuditLog(createDocumentClient(), tableNamesFromEnv(env).audit),
-    sendHour: sendHourFromEnv(env),
-    // The overview's feed alerts: the feeds' last polls (the feed routes are the story-import function's).
-    feedStore: new DynamoFeedStore(createDocumentClient(), tableNamesFromEnv(env).feeds),
-  }));
+  cachedApi ??= lambdaDeps(env).then((deps) => {
+    const db = containerDocumentClient();
+    const tables = tableNamesFromEnv(env);
+    return {
+      ...apiContextFrom(
+        { ...deps, limits: new DynamoRateLimitStore(db, tables.limits) },
+        createTransactionalMail({ config: deps.config, mailer: deps.mailer, outbox: null, keys: deps.keys }),
+      ),
+      jobs: lambdaJobs(env),
+      team: new DynamoTeamStore(db, tables.team),
+      audit: new DynamoAuditLog(db, tables.audit),
+      sendHour: sendHourFromEnv(env),
+      // The overview's feed alerts: the feeds' last polls (the feed routes are the story-import function's).
+      feedStore: new DynamoFeedStore(db, tables.feeds),
+    };
+  });
   return cachedApi;
 }
