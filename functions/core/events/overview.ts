@@ -1,7 +1,7 @@
 import { releaseTime } from "../edition/approval.js";
 import { type EditionAdminDeps, listEditions } from "../edition/edition-admin.js";
 import { dayInZone, nextDailyRun } from "../kernel/dates.js";
-import type { DailyQuota, EditionStatus } from "../kernel/ports.js";
+import type { DailyQuota, EditionStatus, Mailer } from "../kernel/ports.js";
 import { FEED_FAILING_AFTER, failingFeeds } from "../stories/feed-health.js";
 import type { FeedStore } from "../stories/feeds.js";
 
@@ -48,8 +48,8 @@ export const QUOTA_WARN_SHARE = 0.9;
 
 export interface OverviewDeps extends EditionAdminDeps {
   sendHour?: number | null;
-  /** The mail service's 24-hour quota (SES GetAccount); absent or null: not known here. */
-  dailyQuota?: (() => Promise<DailyQuota | null>) | null;
+  /** The mail service, for its 24-hour quota (SES GetAccount); absent: not known here. */
+  mailer?: Pick<Mailer, "dailyQuota"> | null;
   /** The subscribed feeds and their last polls; absent: no feed alerts. */
   feedStore?: Pick<FeedStore, "list"> | null;
 }
@@ -98,7 +98,7 @@ export async function overview(deps: OverviewDeps): Promise<Overview> {
     alerts.push({ kind: "awaiting-approval", message: `edition ${record.editionId} awaits approval` });
   }
   const [quota, feeds] = await Promise.all([
-    deps.dailyQuota?.() ?? Promise.resolve(null),
+    deps.mailer?.dailyQuota?.() ?? Promise.resolve(null),
     deps.feedStore?.list() ?? Promise.resolve([]),
   ]);
   const quotaNote = quotaAlert(quota);

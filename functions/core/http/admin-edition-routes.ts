@@ -118,12 +118,7 @@ const overviewRoute = adminRoute(
   // With the languages a subscriber may have (the default first): the console's subscriber editor
   // offers them.
   async (_req, _params, ctx) => {
-    const summary = await overview({
-      ...ctx,
-      dailyQuota: ctx.mailer?.dailyQuota ? () => ctx.mailer?.dailyQuota?.() ?? Promise.resolve(null) : null,
-      feedStore: ctx.feedStore ?? ctx.feeds?.store ?? null,
-    });
-    return jsonResponse(200, { ...summary, locales: ctx.config.locales });
+    return jsonResponse(200, { ...(await overview(ctx)), locales: ctx.config.locales });
   },
   { role: "viewer" },
 );

@@ -47,7 +47,7 @@ export interface ApiContext {
   audit?: AuditLog | null;
   /** The subscribed feeds, the poller's fetcher and its address check; absent, the feed routes answer 501. */
   feeds?: FeedAdminDeps | null;
-  /** The feeds' last polls alone (the overview's feed alerts) where the feed routes are served elsewhere (the api function). */
+  /** The feeds' last polls (the overview's feed alerts); also where the feed routes are served elsewhere (the api function). */
   feedStore?: Pick<FeedStore, "list"> | null;
 }
 

@@ -75,6 +75,7 @@ export async function startApiServer(
     admin = await localAdminToken(rt.home, env);
     const context = await rt.apiContext();
     context.feeds = localFeedAdmin(rt);
+    context.feedStore = context.feeds.store;
     // A new one-time code each start (15 minutes): the console exchanges it for a 12-hour session.
     consoleLink = `${server.url}/console/#signin=${await mintSignInCode(rt.team(), context.clock())}`;
     // Every route in one process: what deployed is the api function and the story-import function.
