@@ -1,9 +1,20 @@
 import { availableParallelism } from "node:os";
 import { defineConfig } from "vitest/config";
 
+/**
+ * Test files that change what the whole process shares: process.env for the handlers they import
+ * (whose clients are made at import), fake timers, a spy on stdout, the twin's per-function
+ * process.env and SDK hook. Each runs in a process of its own; every other file shares a worker
+ * process with others (isolate: false), which saves each file loading the SDK, MJML and the CLI again.
+ */
+const OWN_PROCESS = [
+  "test/handlers/**/*.test.ts",
+  "test/twin/**/*.test.ts",
+  "test/infra/signing-secret.test.ts",
+];
+
 export default defineConfig({
   test: {
-    include: ["test/**/*.test.ts"],
     // Safety nets, not measurements: with two files at a time on 2 cores, a journey that takes 20 s
     // alone can take twice that, and a set-up that synthesizes the stack (tens of seconds alone) more on
     // a busy machine. No test asserts on time (speed goes into bench/).
@@ -25,5 +36,12 @@ export default defineConfig({
       POWERTOOLS_LOG_LEVEL: "SILENT",
       POWERTOOLS_METRICS_DISABLED: "true",
     },
+    projects: [
+      {
+        extends: true,
+        test: { name: "shared", include: ["test/**/*.test.ts"], exclude: OWN_PROCESS, isolate: false },
+      },
+      { extends: true, test: { name: "own-process", include: OWN_PROCESS, isolate: true } },
+    ],
   },
 });
