@@ -149,7 +149,15 @@ function readAssembly(dir: string): { template: unknown; synthMs: null } {
   return { template: JSON.parse(readFileSync(join(dir, file), "utf8")), synthMs: null };
 }
 
-export async function benchBundles(opts: { runs: number; assembly?: string }): Promise<BundlesResult> {
+/**
+ * `warmUp` (default true) imports each bundle and its baseline once, unmeasured, before the measured
+ * runs; the quick smoke run (`--quick`) skips it: its figures are only checked for shape.
+ */
+export async function benchBundles(opts: {
+  runs: number;
+  assembly?: string;
+  warmUp?: boolean;
+}): Promise<BundlesResult> {
   const root = fileURLToPath(new URL("..", import.meta.url));
   const outdir = opts.assembly ?? join(root, "cdk.out", `bench-bundles-${process.pid}`);
   try {
@@ -171,8 +179,10 @@ export async function benchBundles(opts: { runs: number; assembly?: string }): P
       // One unmeasured import of each first, so the OS file cache holds the bundles and
       // node_modules/@aws-sdk, as a Lambda host's disk holds its runtime; each measured import is still
       // a fresh process. The two alternate, so load on the machine weighs on both alike.
-      await coldImport(file, env);
-      await coldImport(baselineFile, env);
+      if (opts.warmUp !== false) {
+        await coldImport(file, env);
+        await coldImport(baselineFile, env);
+      }
       const runs: ColdImport[] = [];
       const baselineRuns: ColdImport[] = [];
       for (let i = 0; i < opts.runs; i++) {

@@ -20,7 +20,8 @@
  *                           ceiling; GET /admin/editions/{id} of a 1,000,000-recipient edition)
  *   --import-n 20000        rows of the import stage (default 20000; quick 200)
  *   --compose-stories 40    stories in the compose stage's variant (default 40, the cap's worst case)
- *   --bundle-runs 3         cold imports measured per Lambda bundle (default 3; quick 1)
+ *   --bundle-runs 3         cold imports measured per Lambda bundle (default 3, after one unmeasured;
+ *                           quick 1, none unmeasured)
  *   --assembly DIR          the bundles stage measures the bundles of this cloud assembly (synthesized
  *                           with bundling and asset metadata) instead of synthesizing the stack; its
  *                           synth time is then not measured (the test suite's smoke run shares its synth)
@@ -446,7 +447,7 @@ async function main(): Promise<void> {
     }
   }
   if (opts.stages.has("bundles")) {
-    bundles = await benchBundles({ runs: opts.bundleRuns, assembly: opts.assembly });
+    bundles = await benchBundles({ runs: opts.bundleRuns, assembly: opts.assembly, warmUp: !opts.quick });
     printBundles(bundles);
   }
   let ceilings: Ceiling[] | null = null;
