@@ -1,18 +1,8 @@
 import { useState } from "preact/hooks";
+import type { AuditEntry } from "../../../functions/core/team/ports";
 import { call, type Page } from "../api";
 import { useAction, useCursorPages, useLoad } from "../hooks";
 import { DataTable, download, ErrorNote, Field, formatTime, Pager, PageTitle, useCan } from "../ui";
-
-/** GET /admin/audit's items (functions/core/team/ports.ts AuditEntry). */
-interface AuditEntry {
-  id: string;
-  at: string;
-  actor: string;
-  via: string;
-  action: string;
-  target: string;
-  summary: string;
-}
 
 const EMPTY = { actor: "", action: "", target: "", from: "", to: "" };
 

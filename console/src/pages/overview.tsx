@@ -1,24 +1,10 @@
+import type { Overview } from "../../../functions/core/events/overview";
 import { call } from "../api";
 import { RateChart } from "../chart";
 import { useLoad } from "../hooks";
 import { Badge, DataTable, ErrorNote, formatTime, Loading, PageTitle } from "../ui";
 
 /** Overview: today's edition, the next send, alerts, and the last 30 editions' rates. */
-
-interface Overview {
-  today: { edition: { id: string; status: string; stories?: number } | null; nextSendAt: string | null };
-  alerts: { kind: string; message: string }[];
-  history: {
-    id: string;
-    day: string;
-    sent: number;
-    delivered: number;
-    opened: number;
-    clicked: number;
-    bounced: number;
-    complained: number;
-  }[];
-}
 
 /** SES's review thresholds: bounce rate 5 %, complaint rate 0.1 % (the send halts itself at these). */
 const BOUNCE_LIMIT = 5;
