@@ -3,7 +3,8 @@ import { join } from "node:path";
 import { simpleParser } from "mailparser";
 import { afterEach, describe, expect, it } from "vitest";
 import { ALL_SECTIONS } from "../../functions/core/edition/edition.js";
-import type { EditionStore } from "../../functions/core/kernel/ports.js";
+import { rerenderIfStale } from "../../functions/core/edition/edition-rerender.js";
+import type { EditionStore, RenderedVariant } from "../../functions/core/kernel/ports.js";
 import { correctStory } from "../../functions/core/stories/story-correction.js";
 import { openRuntime, type Runtime } from "../../functions/local/runtime.js";
 import { seedDay } from "../helpers/edition-setup.js";
@@ -181,5 +182,34 @@ describe("correcting a story of an edition awaiting approval", () => {
     expect(after).toMatchObject({ outcome: "in-edition", status: "sending" });
     expect((await deps.stories.get(id))?.correction).toBeUndefined();
     expect((await deps.editions.getVariant(DAY, ALL_SECTIONS))?.html).toContain(OLD);
+  });
+
+  it("a correction landing while the copy is rendered again keeps it stale until rendered from it; an older copy never replaces a newer", async () => {
+    const s = await awaiting();
+    rt = await openRuntime({ env: s.env });
+    const deps = await rt.deps();
+    const id = (await deps.stories.listDay(DAY))[0]?.id ?? "";
+    await correctStory(deps, id, { headline: FIXED }, new Date(), null);
+    // A second correction arrives between the rendering of the first and its marking as rendered.
+    const SECOND = "Story number 1 of the day, corrected twice";
+    let marks = 0;
+    const racing: EditionStore = Object.create(deps.editions);
+    racing.markRendered = async (...args) => {
+      if (marks++ === 0) await correctStory(deps, id, { headline: SECOND }, new Date(), null);
+      return deps.editions.markRendered(...args);
+    };
+    const rendered = await rerenderIfStale({ ...deps, editions: racing }, DAY);
+    expect(marks).toBe(2); // the first marking refused (revision 1 < 2), the second rendering marked
+    expect(rendered).toMatchObject({ revision: 2 });
+    expect(rendered?.staleSince).toBeUndefined();
+    const stored = await deps.editions.getVariant(DAY, ALL_SECTIONS);
+    expect(stored).toMatchObject({ revision: 2 });
+    expect(stored?.html).toContain(SECOND);
+    // A rendering of revision 1 finishing late does not replace it.
+    expect(
+      await deps.editions.putVariant(DAY, { ...(stored as RenderedVariant), html: "old", revision: 1 }),
+    ).toBe(false);
+    expect((await deps.editions.getVariant(DAY, ALL_SECTIONS))?.html).toContain(SECOND);
+    expect((await deps.editions.get(DAY))?.subject).toContain("corrected twice");
   });
 });

@@ -29,6 +29,7 @@ const DESK = "desk@example.com";
 const EDITOR = "eda@example.com";
 const VIEWER = "vic@example.com";
 const FIXED = "Story number 1 of the day, corrected";
+const FIXED_EXCERPT = "An excerpt the editor corrected.";
 let twin: Twin;
 let cognito: CognitoLocal;
 let pool: string;
@@ -218,6 +219,14 @@ describe("approval required, deployed", () => {
   });
 
   it("an approval through the admin API sends it on the next approval round, once", async () => {
+    // One more correction, approved before any round rendered it: the release renders it first.
+    const listed = await twin.admin<{ items: { id: string; headline: string }[] }>(
+      "GET",
+      `/admin/stories?date=${day}`,
+    );
+    const target = listed.items.find((s) => s.headline === FIXED);
+    const corrected = await twin.admin("PATCH", `/admin/stories/${target?.id}`, { excerpt: FIXED_EXCERPT });
+    expect(corrected).toMatchObject({ excerpt: FIXED_EXCERPT, edition: { id: day, stale: true } });
     const approved = await twin.api({
       method: "POST",
       path: `/admin/editions/${day}/approve`,
@@ -235,6 +244,7 @@ describe("approval required, deployed", () => {
     for (const mail of READERS.flatMap(mailTo)) {
       const { html, text } = await simpleParser(mail.raw);
       expect(`${html}${text}`).toContain(FIXED);
+      expect(`${html}${text}`).toContain(FIXED_EXCERPT);
       expect(`${html}${text}`).not.toMatch(/Story number 1 of the day(?!, corrected)/);
     }
     expect(await twin.edition(day)).toMatchObject({ status: "sent" });
