@@ -142,7 +142,7 @@ async function deliver(
   edition: EditionRecord,
 ): Promise<ComposeResult> {
   // Never fanned out from a copy older than a correction (released before a round rendered it).
-  await rerenderIfStale(deps, edition.editionId);
+  if (isStale(edition)) await rerenderIfStale(deps, edition.editionId);
   if (deps.config.deliveryMode === "local") {
     // Local morning delivery: the hourly dispatch fans subscribers out when their own hour comes.
     logger.info("edition composed; the hourly dispatch delivers it", {
