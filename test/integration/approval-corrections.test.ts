@@ -151,6 +151,28 @@ describe("correcting a story of an edition awaiting approval", () => {
     });
   });
 
+  it("digest stories correct: corrects a story of the awaiting edition and renders it at once; refused once sent", async () => {
+    const s = await awaiting();
+    rt = await openRuntime({ env: s.env });
+    const deps = await rt.deps();
+    const id = (await deps.stories.listDay(DAY))[0]?.id ?? "";
+    const corrected = await s.digest(["stories", "correct", id, "--headline", FIXED]);
+    expect(corrected.code).toBe(0);
+    expect(corrected.out).toContain(`corrected ${id} "${FIXED}"`);
+    expect(corrected.out).toContain(`edition ${DAY} rendered again`);
+    expect((await deps.editions.getVariant(DAY, ALL_SECTIONS))?.html).toContain(FIXED);
+    expect((await deps.editions.get(DAY))?.staleSince).toBeUndefined();
+    const [entry] = (await rt.auditLog().list({ target: id, limit: 10 })).items;
+    expect(entry).toMatchObject({ action: "story.correct", via: "cli" });
+
+    expect((await s.digest(["editions", "approve", DAY])).out).toContain("sent=2");
+    for (const copy of await sentCopies(s)) expect(copy).toContain(FIXED);
+    const late = await s.digest(["stories", "correct", id, "--restore", "headline"]);
+    expect(late.code).toBe(1);
+    expect(late.err).toContain(`is in edition ${DAY}, which is sent`);
+    expect((await deps.stories.get(id))?.headline).toBe(FIXED);
+  });
+
   it("a correction the release overtakes is refused whole: the story, the snapshot and the copy stay as released", async () => {
     const s = await awaiting();
     rt = await openRuntime({ env: s.env });
