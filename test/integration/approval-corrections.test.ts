@@ -96,9 +96,15 @@ describe("correcting a story of an edition awaiting approval", () => {
     const [entry] = (await adminRequest(serve, "GET", `/admin/audit?target=${before.id}`)).json.items;
     expect(entry).toMatchObject({ action: "story.correct", target: before.id });
 
-    // Hold, lead and rank stay refused for a story in an edition: only the text is corrected.
+    // Hold, lead and rank stay refused for a story in an edition: only the text is corrected, and a
+    // request asking for both is refused whole.
     const held = await adminRequest(serve, "PATCH", `/admin/stories/${before.id}`, { json: { held: true } });
     expect(held.status).toBe(409);
+    const both = await adminRequest(serve, "PATCH", `/admin/stories/${before.id}`, {
+      json: { headline: "Not this one", rank: 1 },
+    });
+    expect(both.status).toBe(409);
+    expect((await theStory(serve)).headline).toBe(FIXED);
 
     const approved = await adminRequest(serve, "POST", `/admin/editions/${DAY}/approve`);
     expect(approved.json).toMatchObject({ id: DAY, status: "sent" });

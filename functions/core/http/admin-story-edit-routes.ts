@@ -85,6 +85,11 @@ const editStoryRoute = adminRoute<StoryEditContext>(
     // The correction first: a text it refuses (400) then changes nothing else either.
     let corrected: CorrectionResult | null = null;
     if (headline !== undefined || excerpt !== undefined) {
+      // A story in an edition may still be corrected (while the edition awaits approval), never held
+      // or picked: a request asking for both is refused before the correction is written.
+      const picks = body.held !== undefined || body.lead !== undefined || rank !== undefined;
+      const frozenIn = picks ? (await ctx.stories.get(id))?.editionId : null;
+      if (frozenIn) return inEdition(id, frozenIn);
       const by = req.caller ? callerOf(req).email : null;
       corrected = await correctStory(ctx, id, { headline, excerpt }, ctx.clock(), by);
       unlessStopped(corrected, noStory(id));
