@@ -157,6 +157,23 @@ describe("correcting a story of an edition awaiting approval", () => {
     });
   });
 
+  it("the deadline's release renders a copy a correction made stale before the first reader gets it", async () => {
+    stack = await startTestStack({}, { DIGEST_APPROVAL: "deadline 06:30" });
+    const s = stack;
+    await seedDay(s, DAY, READERS);
+    expect((await s.digest(["compose", "--date", DAY])).out).toContain("status=awaiting-approval");
+    rt = await openRuntime({ env: s.env });
+    const deps = await rt.deps();
+    const id = (await deps.stories.listDay(DAY))[0]?.id ?? "";
+    expect(await correctStory(deps, id, { headline: FIXED }, new Date(), null)).toMatchObject({
+      edition: { stale: true },
+    });
+    // The deadline (06:30 of a past day) has passed: the daily send releases it and sends it.
+    expect((await s.digest(["send", "--date", DAY])).out).toContain("sent=2");
+    for (const copy of await sentCopies(s)) expect(copy).toContain(FIXED);
+    expect(await deps.editions.get(DAY)).toMatchObject({ approval: { approvedBy: "deadline" } });
+  });
+
   it("digest stories correct: corrects a story of the awaiting edition and renders it at once; refused once sent", async () => {
     const s = await awaiting();
     rt = await openRuntime({ env: s.env });
