@@ -114,6 +114,10 @@ export function grantLeastPrivilege(stack: Stack, targets: GrantTargets): iam.Po
         // POST /admin/stories: each story a conditional upsert (Update); PATCH /admin/stories/{id}:
         // read the story (Get), hold, pick or correct it (Update); a feed's poll: as ingest.
         stories: { table: [GET, UPDATE] },
+        // A correction of a story of an edition awaiting approval: the edition read (Get), the
+        // correction written into its stories and the edition marked stale, conditionally (Update).
+        // Never its variants (Put): compose's approval round renders them again.
+        editions: { table: [GET, UPDATE] },
         // The feed routes: list and find by id (Scan), add (Update, then a consistent Get of what was
         // stored), remove (Delete), record a poll (Update).
         feeds: { table: [SCAN, GET, UPDATE, DELETE] },

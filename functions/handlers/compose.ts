@@ -6,6 +6,7 @@ import { quotaShortfall } from "../core/delivery/send-quota.js";
 import { approvalGate, releaseTime } from "../core/edition/approval.js";
 import { requestApproval } from "../core/edition/approval-mail.js";
 import { composeEdition, editionIdFor } from "../core/edition/compose.js";
+import { isStale, rerenderIfStale } from "../core/edition/edition-rerender.js";
 import { dayInZone } from "../core/kernel/dates.js";
 import type { EditionRecord } from "../core/kernel/ports.js";
 import { teamApprovers } from "../core/team/team-admin.js";
@@ -16,8 +17,8 @@ import { containerDocumentClient, lambdaDeps, logger } from "./runtime.js";
 /**
  * The scheduled event (EventBridge Scheduler); `date` lets an operator rerun a given day.
  * `approvalRound`: the ApprovalRounds schedule's call (infra/triggers.ts, every minute while config
- * `approval` is not "none"): composes nothing; sends the day's edition once it was approved or its
- * deadline came (approvalRound below).
+ * `approval` is not "none"): composes nothing; renders the day's edition again when a correction made
+ * its copy stale, and sends it once it was approved or its deadline came (approvalRound below).
  */
 export interface ComposeEvent {
   date?: string;
@@ -111,6 +112,12 @@ async function approvalRound(
 ): Promise<ComposeResult> {
   const edition = await deps.editions.get(editionIdFor(date));
   if (!edition?.approval) return { status: "idle", date, message: "no edition that waits for approval" };
+  if (isStale(edition)) {
+    // An editor corrected a story of it (the story-import function has no renderer): its copy is
+    // rendered again here, so the preview shows the correction within a minute.
+    await rerenderIfStale(deps, edition.editionId);
+    logger.info("corrected edition rendered again", { date, revision: edition.revision });
+  }
   if (edition.status === "awaiting-approval") {
     const gate = await approvalGate(deps, edition);
     if (!gate.go) return { ...waiting(date, gate.edition), status: "idle" };
@@ -134,6 +141,8 @@ async function deliver(
   date: string,
   edition: EditionRecord,
 ): Promise<ComposeResult> {
+  // Never fanned out from a copy older than a correction (released before a round rendered it).
+  if (isStale(edition)) await rerenderIfStale(deps, edition.editionId);
   if (deps.config.deliveryMode === "local") {
     // Local morning delivery: the hourly dispatch fans subscribers out when their own hour comes.
     logger.info("edition composed; the hourly dispatch delivers it", {

@@ -1,6 +1,7 @@
 import type { APIGatewayProxyStructuredResultV2 } from "aws-lambda";
 import { DynamoAuditLog } from "../adapters/dynamo/audit-log.js";
 import { createDocumentClient } from "../adapters/dynamo/client.js";
+import { DynamoEditionStore } from "../adapters/dynamo/edition-store.js";
 import { DynamoFeedStore } from "../adapters/dynamo/feed-store.js";
 import { DynamoStoryStore } from "../adapters/dynamo/story-store.js";
 import { DynamoTeamStore } from "../adapters/dynamo/team-store.js";
@@ -19,8 +20,9 @@ const logger = createLogger();
 let api: HttpHandler | null = null;
 
 /**
- * The routes over their stores, built once per container: the stories they write, the feeds, the team
- * its auth check reads and the audit log it records to, all through one DynamoDB client.
+ * The routes over their stores, built once per container: the stories they write, the editions a
+ * correction is written into, the feeds, the team its auth check reads and the audit log it records
+ * to, all through one DynamoDB client.
  */
 function storyImportApi(env: NodeJS.ProcessEnv): HttpHandler {
   const db = createDocumentClient();
@@ -36,6 +38,9 @@ function storyImportApi(env: NodeJS.ProcessEnv): HttpHandler {
   const context: StoryImportContext = {
     config,
     stories: new DynamoStoryStore(db, tables.stories),
+    // A correction of a story of an edition awaiting approval is written into that edition (Get, a
+    // conditional Update); its copy is rendered again by compose's approval round, not here (no renderer).
+    editions: new DynamoEditionStore(db, tables.editions),
     clock: () => new Date(),
     feeds: {
       store: new DynamoFeedStore(db, tables.feeds),

@@ -26,6 +26,7 @@ export const CLI_AUDIT_ACTIONS: Record<string, string> = {
   "stories release": "story.release",
   "stories lead": "story.pick",
   "stories rank": "story.pick",
+  "stories correct": "story.correct",
   "feeds add": "feed.add",
   "feeds remove": "feed.remove",
   "feeds poll": "feed.poll",

@@ -20,6 +20,8 @@ export const USAGE = `usage: digest [--aws] <command> [options]
   stories hold <id>... · release <id>... keep stories out of editions until released
   stories lead <id> [--off]              pick the story its day's edition opens with (--off: unpick)
   stories rank <id> <n|none>             its place in its section (1 first; none: newest first)
+  stories correct <id> [--headline T] [--excerpt T] [--restore headline|excerpt|both]
+                                         correct a story's text (also while its edition awaits approval)
   feeds add <url> [--section S]          subscribe to an RSS, Atom or JSON Feed (again: sets the section)
   feeds list [--json]                    feeds, their section and last poll (status, error, time)
   feeds remove <url>
@@ -114,6 +116,7 @@ const COMMANDS: Record<string, Loader | Record<string, Loader>> = {
     release: lazy(storyEdit, "releaseStoriesCommand"),
     lead: lazy(storyEdit, "leadStoryCommand"),
     rank: lazy(storyEdit, "rankStoryCommand"),
+    correct: lazy(storyEdit, "correctStoryCommand"),
   },
   subscribers: {
     add: lazy(subscribers, "addSubscriberCommand"),

@@ -25,6 +25,7 @@ import { withApprovedSending } from "../core/delivery/approved-send.js";
 import type { QueueRunDeps } from "../core/delivery/queue-run.js";
 import { withEditionResending } from "../core/delivery/resend-failed.js";
 import { tokenBucketPacer } from "../core/delivery/token-bucket.js";
+import { rerenderIfStale } from "../core/edition/edition-rerender.js";
 import { createRenderer } from "../core/edition/render.js";
 import { type ApiContext, apiContextFrom } from "../core/http/context.js";
 import { CONFIG_ENV, type DigestConfig, parseConfig } from "../core/kernel/config.js";
@@ -299,6 +300,8 @@ export async function openRuntime(opts: RuntimeOptions = {}): Promise<Runtime> {
       );
       ctx.team = runtime.team();
       ctx.audit = runtime.auditLog();
+      // This process has the renderer: a corrected edition's copy is rendered again at once.
+      ctx.rerenderEdition = (editionId) => rerenderIfStale(deps, editionId);
       if (deployed?.userPoolId) ctx.directory = runtime.memberDirectory();
       // Import and export jobs run in this process, their files under the outbox (not under --aws).
       if (outbox) {

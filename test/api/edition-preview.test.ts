@@ -100,6 +100,8 @@ describe("GET /admin/editions/{id}/preview and POST …/test", () => {
       bytes: Buffer.byteLength(html.text),
       clipAt: 102 * 1024,
       clipped: false,
+      // No correction since it was rendered (issue 17: approval-corrections.test.ts).
+      stale: false,
     });
   });
 

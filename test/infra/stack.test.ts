@@ -251,13 +251,16 @@ describe("the CDK stack", () => {
     );
     // storyImport (POST /admin/stories, PATCH /admin/stories/{id}, the feed routes): a story read and
     // an upsert or change of it, the feeds listed, added, removed and polled, its audit entries, and
-    // the one auth check's personal-token lookup (the index, a Get, its use recorded).
+    // the one auth check's personal-token lookup (the index, a Get, its use recorded); a correction of
+    // a story of an edition awaiting approval reads the edition and writes it (Get, a conditional
+    // Update), never a variant (Put), a query or the counters (issue 17).
     expect(statementsOf("storyImport").filter((s) => ![s.Action].flat()[0]?.startsWith("xray:"))).toEqual([
       {
-        // The same two actions on both tables: CDK merges them into one statement.
+        // The same two actions on the three tables: CDK merges them into one statement.
         Effect: "Allow",
         Action: ["dynamodb:GetItem", "dynamodb:UpdateItem"],
         Resource: [
+          { "Fn::GetAtt": [expect.stringMatching(/^EditionsTable/), "Arn"] },
           { "Fn::GetAtt": [expect.stringMatching(/^StoriesTable/), "Arn"] },
           { "Fn::GetAtt": [expect.stringMatching(/^TeamTable/), "Arn"] },
         ],

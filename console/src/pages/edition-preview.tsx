@@ -1,4 +1,4 @@
-import { useState } from "preact/hooks";
+import { useEffect, useState } from "preact/hooks";
 import { call } from "../api";
 import { useLoad } from "../hooks";
 import { ErrorNote, Loading, Select } from "../ui";
@@ -24,7 +24,12 @@ interface PreviewInfo {
   bytes: number;
   clipAt: number;
   clipped: boolean;
+  /** A correction is not in this copy yet: it is rendered again (deployed, within a minute). */
+  stale?: boolean;
 }
+
+/** How often the preview is read again while a correction is being rendered. */
+const STALE_RELOAD_MS = 20_000;
 
 /**
  * Dark mode as a mail app in dark mode shows it: the email's own `prefers-color-scheme: dark` rules
@@ -51,6 +56,18 @@ export function EditionPreview({ id }: { id: string }) {
     [id, variant, view === "text"],
   );
   const size = info.data;
+  const stale = size?.stale === true;
+  const reload = () => {
+    info.reload();
+    html.reload();
+    text.reload();
+  };
+  // Deployed, compose's next approval round renders the correction: look again until it has.
+  useEffect(() => {
+    if (!stale) return;
+    const timer = setTimeout(reload, STALE_RELOAD_MS);
+    return () => clearTimeout(timer);
+  }, [stale, size]);
   return (
     <section class="preview" aria-labelledby="preview-title">
       <div class="preview-head">
@@ -87,6 +104,15 @@ export function EditionPreview({ id }: { id: string }) {
           </span>
         ) : null}
       </div>
+      {stale ? (
+        <p class="note info" role="status" data-stale="true">
+          A correction is being rendered: the preview shows it within a minute. Nothing is sent before it
+          does.{" "}
+          <button type="button" class="small" onClick={reload}>
+            Reload preview
+          </button>
+        </p>
+      ) : null}
       <ErrorNote error={html.error} />
       {view === "text" ? (
         text.data !== null ? (

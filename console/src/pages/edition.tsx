@@ -1,8 +1,9 @@
 import { useState } from "preact/hooks";
-import { call } from "../api";
+import { call, type Page } from "../api";
 import { useAction, useLoad } from "../hooks";
 import { Badge, Done, ErrorNote, Field, Loading, needs, PageTitle, percent, useCan } from "../ui";
 import { EditionPreview } from "./edition-preview";
+import { StoryEditor, type StoryRow } from "./stories";
 
 interface EditionDetail {
   id: string;
@@ -32,6 +33,16 @@ export function EditionPage({ id }: { id: string }) {
   const action = useAction();
   const [testTo, setTestTo] = useState("");
   const e = edition.data;
+  // A typo seen in the preview: the story's correction dialog (its text as the day's list has it).
+  const [correcting, setCorrecting] = useState<StoryRow | null>(null);
+  const [previewRound, setPreviewRound] = useState(0);
+  const correct = (day: string, storyId: string) =>
+    action.run(async () => {
+      const listed = await call<Page<StoryRow>>("/admin/stories", { query: { date: day } });
+      const row = listed.items.find((s) => s.id === storyId);
+      if (!row) throw new Error(`story ${storyId} is not among the stories of ${day}`);
+      setCorrecting(row);
+    });
   const act = (suffix: string, said: string, query?: Record<string, string>) =>
     action.run(async () => {
       await call(`${path}/${suffix}`, { method: "POST", query });
@@ -124,6 +135,20 @@ export function EditionPage({ id }: { id: string }) {
                 {e.stories.map((s) => (
                   <li key={s.id}>
                     <span class="muted">{s.section}</span> {s.headline}
+                    {e.status === "awaiting-approval" ? (
+                      <>
+                        {" "}
+                        <button
+                          type="button"
+                          class="small"
+                          disabled={!canEdit || action.busy}
+                          title={canEdit ? undefined : needs("editor")}
+                          onClick={() => correct(e.date, s.id)}
+                        >
+                          Correct<span class="visually-hidden"> {s.headline}</span>
+                        </button>
+                      </>
+                    ) : null}
                   </li>
                 ))}
               </ol>
@@ -164,9 +189,17 @@ export function EditionPage({ id }: { id: string }) {
               </form>
             </section>
           </div>
-          <EditionPreview id={id} />
+          <EditionPreview key={previewRound} id={id} />
         </div>
       ) : null}
+      <StoryEditor
+        story={correcting}
+        onClose={() => setCorrecting(null)}
+        onSaved={() => {
+          edition.reload();
+          setPreviewRound((n) => n + 1);
+        }}
+      />
     </>
   );
 }

@@ -136,7 +136,9 @@ export function StoriesPage() {
                 <button
                   type="button"
                   class="small"
-                  disabled={!canEdit || frozen}
+                  // A story in an edition may still be corrected while that edition awaits approval
+                  // (the API refuses it, saying why, once the edition was released).
+                  disabled={!canEdit}
                   title={why}
                   onClick={() => setEditing(s)}
                 >
@@ -153,7 +155,8 @@ export function StoriesPage() {
   );
 }
 
-function StoryEditor(props: { story: StoryRow | null; onClose: () => void; onSaved: () => void }) {
+/** The correction dialog of a story (also the edition page's, for a story of an edition awaiting approval). */
+export function StoryEditor(props: { story: StoryRow | null; onClose: () => void; onSaved: () => void }) {
   const s = props.story;
   return (
     <Dialog open={s !== null} title="Correct the story" onClose={props.onClose}>
@@ -218,6 +221,12 @@ function StoryForm({
             : ""}
         </small>
       </div>
+      {story.editionId ? (
+        <p class="note info">
+          In edition {story.editionId}: while it awaits approval, its preview and the email take the
+          correction; once it is sent, what went out stays as it went.
+        </p>
+      ) : null}
       <ErrorNote error={action.error} />
       <div class="actions">
         <button type="button" onClick={onClose}>

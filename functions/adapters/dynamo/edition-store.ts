@@ -8,6 +8,7 @@ import {
   type EditionStat,
   type EditionStatus,
   type EditionStore,
+  type EditionStoryText,
   type RenderedVariant,
   type RoundKind,
   type RoundStep,
@@ -295,16 +296,73 @@ export class DynamoEditionStore implements EditionStore {
       }),
     );
     if (!res.Item) return null;
-    return { key, subject: res.Item.subject, html: res.Item.html, text: res.Item.text };
+    const { subject, html, text, revision } = res.Item;
+    return { key, subject, html, text, ...(typeof revision === "number" ? { revision } : {}) };
   }
 
-  async putVariant(editionId: string, variant: RenderedVariant): Promise<void> {
-    await this.db.send(
-      new PutCommand({
-        TableName: this.table,
-        Item: { editionId, part: variantPart(variant.key), ...variant },
-      }),
-    );
+  async putVariant(editionId: string, variant: RenderedVariant): Promise<boolean> {
+    const { revision } = variant;
+    try {
+      await this.db.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: { editionId, part: variantPart(variant.key), ...variant },
+          // Two renderings racing (corrections still coming): the newer copy stays.
+          ...(revision !== undefined
+            ? {
+                ConditionExpression: "attribute_not_exists(revision) OR revision <= :revision",
+                ExpressionAttributeValues: { ":revision": revision },
+              }
+            : {}),
+        }),
+      );
+      return true;
+    } catch (err) {
+      if (!isConditionalCheckFailed(err)) throw err;
+      return false;
+    }
+  }
+
+  async correctStory(
+    editionId: string,
+    storyId: string,
+    text: EditionStoryText,
+    at: string,
+  ): Promise<boolean> {
+    const edition = await this.get(editionId);
+    const index = edition?.stories.findIndex((s) => s.id === storyId) ?? -1;
+    if (!edition || index < 0 || edition.status !== "awaiting-approval") return false;
+    const sets = ["staleSince = if_not_exists(staleSince, :at)", "updatedAt = :at"];
+    const values: Record<string, unknown> = {
+      ":at": at,
+      ":one": 1,
+      ":awaiting": "awaiting-approval",
+      ":story": storyId,
+    };
+    for (const field of ["headline", "excerpt"] as const) {
+      const value = text[field];
+      if (value === undefined) continue;
+      sets.push(`#stories[${index}].${field} = :${field}`);
+      values[`:${field}`] = value;
+    }
+    // The story still at that place (the list is never reordered after compose, but a rerun of a
+    // building edition replaced it), and the edition still waiting: else the release came first.
+    return this.updateIf(editionId, {
+      UpdateExpression: `SET ${sets.join(", ")} ADD revision :one`,
+      ConditionExpression: `#status = :awaiting AND #stories[${index}].id = :story`,
+      ExpressionAttributeNames: { "#status": "status", "#stories": "stories" },
+      ExpressionAttributeValues: values,
+    });
+  }
+
+  markRendered(editionId: string, revision: number, subject: string): Promise<boolean> {
+    return this.updateIf(editionId, {
+      UpdateExpression: "SET subject = :subject REMOVE staleSince",
+      // Rendered from the latest revision, else a correction came meanwhile: still stale.
+      ConditionExpression:
+        revision === 0 ? "attribute_not_exists(revision) OR revision = :revision" : "revision = :revision",
+      ExpressionAttributeValues: { ":subject": subject, ":revision": revision },
+    });
   }
 
   async variantKeys(editionId: string): Promise<string[]> {

@@ -200,17 +200,29 @@ export class DynamoStoryStore implements StoryStore {
     }
   }
 
-  async setCorrection(id: string, correction: StoredCorrection | null): Promise<Story | "in-edition" | null> {
+  async setCorrection(
+    id: string,
+    correction: StoredCorrection | null,
+    opts: { inEdition?: string } = {},
+  ): Promise<Story | "in-edition" | null> {
+    const values: Record<string, unknown> = {
+      ...(correction ? { ":c": correction } : {}),
+      ...(opts.inEdition ? { ":edition": opts.inEdition } : {}),
+    };
     try {
       const { Attributes } = await this.db.send(
         new UpdateCommand({
           TableName: this.table,
           Key: { id },
           UpdateExpression: correction ? "SET correction = :c" : "REMOVE correction",
-          // An edition is frozen: a story it carries is corrected no more.
+          // An edition is frozen: a story it carries is corrected no more, but for the edition awaiting
+          // approval the correction was first written into (story-correction.ts).
           ConditionExpression:
-            "attribute_exists(id) AND attribute_not_exists(removedAt) AND attribute_not_exists(editionId)",
-          ...(correction ? { ExpressionAttributeValues: { ":c": correction } } : {}),
+            "attribute_exists(id) AND attribute_not_exists(removedAt) AND " +
+            (opts.inEdition
+              ? "(attribute_not_exists(editionId) OR editionId = :edition)"
+              : "attribute_not_exists(editionId)"),
+          ...(Object.keys(values).length > 0 ? { ExpressionAttributeValues: values } : {}),
           ReturnValues: "ALL_NEW",
         }),
       );

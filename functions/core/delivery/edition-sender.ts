@@ -1,4 +1,5 @@
 import { ALL_SECTIONS, fillPersonalSlots, personalSlots, variantKey } from "../edition/edition.js";
+import { rerenderIfStale } from "../edition/edition-rerender.js";
 import { localeVariantKey, type Renderer, renderVariant } from "../edition/variant.js";
 import type { DigestConfig } from "../kernel/config.js";
 import { readerLocale } from "../kernel/config.js";
@@ -136,7 +137,12 @@ export async function createEditionSender(
     return outcome;
   };
 
-  const stored = await deps.editions.get(edition.editionId);
+  // Never a copy older than a correction: one made stale while the edition awaited approval is
+  // rendered again first (its releaser did so already, unless it could not: edition-rerender.ts).
+  const read = await deps.editions.get(edition.editionId);
+  const stored = read?.staleSince !== undefined ? await rerenderIfStale(deps, edition.editionId) : read;
+  // What variants are rendered from: the edition as stored now (its stories as corrected).
+  const current = stored ?? edition;
   const haltedBefore = stored?.haltedBecause ?? null;
   if (haltedBefore && !opts.resumeHalted) {
     summary.haltedBecause = haltedBefore;
@@ -195,9 +201,14 @@ export async function createEditionSender(
     let v = variants.get(key);
     if (!v) {
       v = (async () => {
+        const revision = current.revision ?? 0;
         let rendered = await deps.editions.getVariant(edition.editionId, key);
-        if (!rendered) {
-          rendered = renderVariant(deps, edition, key);
+        // Absent, or rendered before a correction of the edition's stories: rendered (again) now.
+        if (!rendered || (rendered.revision ?? 0) < revision) {
+          rendered = {
+            ...renderVariant(deps, current, key),
+            ...(current.revision !== undefined ? { revision } : {}),
+          };
           await deps.editions.putVariant(edition.editionId, rendered);
         }
         if (key === ALL_SECTIONS && deps.outbox) {

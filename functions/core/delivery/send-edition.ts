@@ -1,3 +1,4 @@
+import { isStale, rerenderIfStale } from "../edition/edition-rerender.js";
 import { ledgerCountsOf } from "../edition/ledger-counts.js";
 import type { EditionRecord } from "../kernel/ports.js";
 import { createEditionSender, type EditionDeps } from "./edition-sender.js";
@@ -30,6 +31,9 @@ export async function deliverEdition(
   edition: EditionRecord,
   opts: Omit<QueueDeliverOptions, "sentBefore"> = {},
 ): Promise<SendSummary> {
+  // A correction made while it awaited approval, not rendered yet (made where no renderer was):
+  // rendered before the first reader is queued. (The sending engine checks the stored edition again.)
+  if (isStale(edition)) await rerenderIfStale(deps, edition.editionId);
   const sentBefore = (await ledgerCountsOf(deps.ledger, edition)).sent;
   const { summary, refused } = await deliverThroughQueue(
     deps,

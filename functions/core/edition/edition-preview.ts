@@ -2,6 +2,7 @@ import type { DigestConfig } from "../kernel/config.js";
 import { canonicalLocale } from "../kernel/i18n/index.js";
 import type { EditionRecord, EditionStore } from "../kernel/ports.js";
 import { ALL_SECTIONS, fillPersonalSlots, type PersonalSlots, personalSlots } from "./edition.js";
+import { isStale } from "./edition-rerender.js";
 import { localeVariantKey, splitVariantKey } from "./variant.js";
 
 /**
@@ -50,6 +51,11 @@ export interface EditionPreview {
   rawHtml: string;
   rawText: string;
   slots: PersonalSlots;
+  /**
+   * The stored copy predates a correction of the edition's stories (edition-rerender.ts): it is
+   * rendered again before anything is sent (deployed, by compose's approval round within a minute).
+   */
+  stale: boolean;
 }
 
 export type PreviewResult =
@@ -118,6 +124,7 @@ export async function editionPreview(
       rawHtml: stored.html,
       rawText: stored.text,
       slots,
+      stale: isStale(edition) || (stored.revision ?? 0) < (edition.revision ?? 0),
     },
   };
 }

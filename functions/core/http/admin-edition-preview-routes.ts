@@ -57,6 +57,9 @@ const previewInfoRoute = adminRoute(
       bytes: shown.htmlBytes,
       clipAt: GMAIL_CLIP_BYTES,
       clipped: shown.htmlBytes > GMAIL_CLIP_BYTES,
+      // A correction is not in this copy yet: rendered again before anything is sent (deployed, by
+      // compose's approval round within a minute; locally at once).
+      stale: shown.stale,
     });
   },
   { role: "viewer" },
@@ -105,6 +108,13 @@ const testRoute = adminRoute(
     if (!ctx.mailer) throw new HttpError(501, "test sends are not available here: no mailer");
     const id = params.id ?? "";
     const shown = await preview(ctx, id, parsed.data);
+    if (shown.stale) {
+      // A test shows what readers get: never a copy a correction has overtaken.
+      return jsonResponse(409, {
+        error: `edition ${id} is being re-rendered after a correction: send the test once the preview shows it (within a minute)`,
+        stale: true,
+      });
+    }
     const deps = { config: ctx.config, mailer: ctx.mailer, outbox: ctx.outbox ?? null };
     const sent: string[] = [];
     const failed: { to: string; error: string }[] = [];

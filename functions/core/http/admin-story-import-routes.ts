@@ -1,7 +1,7 @@
 import { acceptedStoryMediaTypes, importStoryBody, storyExtensionFor } from "../stories/story-body-import.js";
 import { feedRoutes } from "./admin-feed-routes.js";
 import { adminRoute, bad, MAX_IMPORT_REPORTS } from "./admin-request.js";
-import { storyEditRoutes } from "./admin-story-edit-routes.js";
+import { type StoryEditContext, storyEditRoutes } from "./admin-story-edit-routes.js";
 import type { ApiContext } from "./context.js";
 import type { Route } from "./router.js";
 import { HttpError, jsonResponse } from "./types.js";
@@ -13,7 +13,8 @@ import { HttpError, jsonResponse } from "./types.js";
  */
 
 /** What the story-import function's routes read of the API context. */
-export type StoryImportContext = Pick<ApiContext, "config" | "stories" | "clock" | "feeds">;
+export type StoryImportContext = Pick<ApiContext, "config" | "stories" | "clock" | "feeds"> &
+  StoryEditContext;
 
 /** Largest story import body: under the 6 MB a Lambda invocation's payload may carry. */
 export const MAX_STORY_BODY_BYTES = 5 * 1024 * 1024;

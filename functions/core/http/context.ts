@@ -1,6 +1,7 @@
 import type { JobDeps } from "../jobs/jobs.js";
 import type { DigestConfig } from "../kernel/config.js";
 import type {
+  EditionRecord,
   EditionStore,
   Mailer,
   Outbox,
@@ -49,6 +50,12 @@ export interface ApiContext {
   feeds?: FeedAdminDeps | null;
   /** The feeds' last polls (the overview's feed alerts); also where the feed routes are served elsewhere (the api function). */
   feedStore?: Pick<FeedStore, "list"> | null;
+  /**
+   * Renders an edition's copy again after a correction made it stale (edition/edition-rerender.ts),
+   * returning the edition as it is then: where this process has the renderer (`digest serve`).
+   * Absent deployed: the story-import function carries no renderer, compose's approval round renders.
+   */
+  rerenderEdition?: ((editionId: string) => Promise<EditionRecord | null>) | null;
 }
 
 /** The API context over the stores and keys the sender already uses. */

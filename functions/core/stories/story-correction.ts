@@ -4,7 +4,7 @@
  * from story-admin.ts because it loads the story parsers (the HTML reading of a headline): deployed,
  * the story-import function answers it, never the api function.
  */
-import type { StoredCorrection, StoryStore } from "../kernel/ports.js";
+import type { EditionStatus, EditionStore, StoredCorrection, StoryStore } from "../kernel/ports.js";
 import type { Story } from "../kernel/types.js";
 import { storyExcerpt, storyHeadline } from "./stories.js";
 
@@ -12,6 +12,12 @@ import { storyExcerpt, storyHeadline } from "./stories.js";
 export interface CorrectionChange {
   headline?: string | null;
   excerpt?: string | null;
+}
+
+/** The stories, and the editions a story awaiting approval is corrected in too. */
+export interface CorrectionDeps {
+  stories: StoryStore;
+  editions: Pick<EditionStore, "get" | "correctStory">;
 }
 
 export type CorrectionResult =
@@ -22,20 +28,29 @@ export type CorrectionResult =
       before: { headline: string; excerpt: string };
       /** What was cut to fit, as an import says it ("headline: 503 characters, cut to 300"). */
       notices: string[];
+      /**
+       * Set for a story of an edition awaiting approval: `stale` while the edition's stored copy
+       * predates the correction (it is rendered again before anything is sent).
+       */
+      edition?: { id: string; stale: boolean };
     }
   | { outcome: "not-found" }
-  | { outcome: "in-edition"; story: Story; editionId: string }
+  | { outcome: "in-edition"; story: Story; editionId: string; status: EditionStatus | null }
   | { outcome: "invalid"; field: "headline" | "excerpt"; error: string };
 
 /**
  * Corrects (or takes back the correction of) a story's headline and excerpt. Each text is read as an
  * import reads it: markup to plain text, character references decoded, one line, the headline cut at
  * a word to its cap, the excerpt at a sentence; what was cut is in `notices`. A text equal to the
- * imported one is no correction (a later change by the source then shows). A story already in an
- * edition is refused ("in-edition"): that edition is frozen, and what went out stays as it went.
+ * imported one is no correction (a later change by the source then shows).
+ *
+ * A story in an edition awaiting approval is corrected in that edition too: its snapshot first, in one
+ * write conditional on the edition still waiting (which marks it stale: edition/edition-rerender.ts),
+ * then the story. A story of an edition in any other state is refused ("in-edition"): what went out
+ * (or is going out) stays as it went, and a correction the release overtook writes nothing.
  */
 export async function correctStory(
-  store: StoryStore,
+  deps: CorrectionDeps,
   id: string,
   change: CorrectionChange,
   now: Date,
@@ -55,9 +70,39 @@ export async function correctStory(
       return invalid("excerpt", "excerpt: nothing left to show (null takes the correction back)");
     cleaned.excerpt = excerpt;
   }
-  const story = await store.get(id);
+  // Twice at most: a story the day's compose froze between the read and the write is tried again as
+  // a story of that edition.
+  for (let attempt = 0; ; attempt++) {
+    const result = await applyCorrection(deps, id, cleaned, notices, now, by);
+    if (result !== "frozen-meanwhile") return result;
+    if (attempt > 0) {
+      const story = await deps.stories.get(id);
+      if (!story) return { outcome: "not-found" };
+      return { outcome: "in-edition", story, editionId: story.editionId ?? "", status: null };
+    }
+  }
+}
+
+async function applyCorrection(
+  deps: CorrectionDeps,
+  id: string,
+  cleaned: { headline?: string | null; excerpt?: string | null },
+  notices: string[],
+  now: Date,
+  by: string | null,
+): Promise<CorrectionResult | "frozen-meanwhile"> {
+  const story = await deps.stories.get(id);
   if (!story) return { outcome: "not-found" };
-  if (story.editionId) return { outcome: "in-edition", story, editionId: story.editionId };
+  const editionId = story.editionId;
+  const refused = async (): Promise<CorrectionResult> => {
+    const status = editionId ? ((await deps.editions.get(editionId))?.status ?? null) : null;
+    return { outcome: "in-edition", story, editionId: editionId ?? "", status };
+  };
+  if (editionId) {
+    const edition = await deps.editions.get(editionId);
+    if (edition?.status !== "awaiting-approval")
+      return { outcome: "in-edition", story, editionId, status: edition?.status ?? null };
+  }
   const before = { headline: story.headline, excerpt: story.excerpt };
   const imported = story.correction?.imported ?? before;
   const fields = { headline: story.correction?.headline, excerpt: story.correction?.excerpt };
@@ -79,13 +124,24 @@ export async function correctStory(
           at: now.toISOString(),
           by,
         };
-  const updated = await store.setCorrection(id, correction);
-  if (updated === null) return { outcome: "not-found" };
-  if (updated === "in-edition") {
-    const current = (await store.get(id)) ?? story;
-    return { outcome: "in-edition", story: current, editionId: current.editionId ?? "" };
+  if (editionId) {
+    // The edition first: its conditional write decides whether the correction lands before the
+    // release. Only the fields this change names: a source's later re-import stays out of the snapshot.
+    const text: { headline?: string; excerpt?: string } = {};
+    for (const field of ["headline", "excerpt"] as const)
+      if (cleaned[field] !== undefined) text[field] = fields[field] ?? imported[field];
+    if (!(await deps.editions.correctStory(editionId, id, text, now.toISOString()))) return refused();
   }
-  return { outcome: "changed", story: updated, before, notices };
+  const updated = await deps.stories.setCorrection(id, correction, editionId ? { inEdition: editionId } : {});
+  if (updated === null) return { outcome: "not-found" };
+  if (updated === "in-edition") return "frozen-meanwhile";
+  return {
+    outcome: "changed",
+    story: updated,
+    before,
+    notices,
+    ...(editionId ? { edition: { id: editionId, stale: true } } : {}),
+  };
 }
 
 const invalid = (field: "headline" | "excerpt", error: string): CorrectionResult => ({

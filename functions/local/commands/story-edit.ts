@@ -1,4 +1,5 @@
 import { DynamoStoryStore } from "../../adapters/dynamo/story-store.js";
+import { rerenderIfStale } from "../../core/edition/edition-rerender.js";
 import type { Story } from "../../core/kernel/types.js";
 import {
   type HoldResult,
@@ -7,12 +8,14 @@ import {
   setStoryHeld,
   setStoryPick,
 } from "../../core/stories/story-admin.js";
+import { correctStory } from "../../core/stories/story-correction.js";
+import { cliActor } from "../cli-audit.js";
 import { type Io, parseFlags, UsageError } from "../cli-support.js";
 import type { Runtime } from "../runtime.js";
 
 /**
- * Editorial control from the command line: `digest stories remove|hold|release <id>...`, `lead <id>`
- * and `rank <id> <n>`, the same core functions as `DELETE` and `PATCH /admin/stories/{id}`. Each id is handled on its own; the exit code
+ * Editorial control from the command line: `digest stories remove|hold|release <id>...`, `lead <id>`,
+ * `rank <id> <n>` and `correct <id>`, the same core functions as `DELETE` and `PATCH /admin/stories/{id}`. Each id is handled on its own; the exit code
  * is 1 when any of them could not be (unknown, or already in an edition), after the rest were done.
  */
 
@@ -167,4 +170,76 @@ export async function rankStoryCommand(rt: Runtime, io: Io, args: string[]): Pro
         : `${named(s)}: place ${rank} in ${s.section}`,
     "already had that place",
   );
+}
+
+const RESTORABLE = ["headline", "excerpt", "both"] as const;
+
+/**
+ * `digest stories correct <id> [--headline TEXT] [--excerpt TEXT] [--restore headline|excerpt|both]`:
+ * an editor's correction of a story's text, as `PATCH /admin/stories/{id}` makes it (read and capped
+ * as imported text; `--restore` takes a correction back). A story of an edition awaiting approval is
+ * corrected in that edition too, whose email this process renders again at once; one of an edition
+ * past approval is refused (exit 1): what went out stays as it went.
+ */
+export async function correctStoryCommand(rt: Runtime, io: Io, args: string[]): Promise<number> {
+  const { positionals, values } = parseFlags(args, {
+    headline: { type: "string" },
+    excerpt: { type: "string" },
+    restore: { type: "string" },
+  });
+  const [id] = positionals;
+  if (positionals.length !== 1 || id === undefined)
+    throw new UsageError("stories correct takes one story id, and --headline, --excerpt or --restore");
+  const restore = values.restore;
+  if (restore !== undefined && !(RESTORABLE as readonly string[]).includes(restore))
+    throw new UsageError(`--restore takes ${RESTORABLE.join(", ")}; got "${restore}"`);
+  const back = (field: "headline" | "excerpt") => restore === field || restore === "both";
+  const change = {
+    ...(values.headline !== undefined
+      ? { headline: values.headline }
+      : back("headline")
+        ? { headline: null }
+        : {}),
+    ...(values.excerpt !== undefined
+      ? { excerpt: values.excerpt }
+      : back("excerpt")
+        ? { excerpt: null }
+        : {}),
+  };
+  if (Object.keys(change).length === 0)
+    throw new UsageError("stories correct needs --headline, --excerpt or --restore");
+  const deps = await rt.deps();
+  const result = await correctStory(deps, id, change, new Date(), cliActor());
+  switch (result.outcome) {
+    case "invalid":
+      io.err(`digest: ${result.error}`);
+      return 1;
+    case "not-found":
+      io.err(unknown(id));
+      return 1;
+    case "in-edition":
+      io.err(
+        `digest: story ${named(result.story)} is in edition ${result.editionId}` +
+          (result.status ? `, which is ${result.status}` : "") +
+          ": only a story of an edition awaiting approval can be corrected",
+      );
+      return 1;
+    default: {
+      for (const notice of result.notices) io.err(`${id}: ${notice}`);
+      if (result.outcome === "unchanged") {
+        io.out(`${named(result.story)}: unchanged`);
+        return 0;
+      }
+      io.out(`corrected ${named(result.story)}`);
+      if (result.edition) {
+        const rendered = await rerenderIfStale(deps, result.edition.id);
+        io.out(
+          rendered?.staleSince === undefined
+            ? `edition ${result.edition.id} rendered again: its preview and email show the correction`
+            : `edition ${result.edition.id} is still being rendered: it is rendered before it is sent`,
+        );
+      }
+      return 0;
+    }
+  }
 }

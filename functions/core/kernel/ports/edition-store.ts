@@ -80,6 +80,18 @@ export interface EditionRecord {
   dropped?: DroppedStory[];
   /** Set on an edition composed while config `approval` was not "none". */
   approval?: EditionApproval;
+  /**
+   * Set (the first such correction's time) when an editor corrected one of the edition's stories while
+   * it awaited approval: `stories` holds the correction, but the stored all-sections copy and `subject`
+   * were rendered before it. Cleared once they are rendered again (edition/edition-rerender.ts), which
+   * happens before anything is sent.
+   */
+  staleSince?: string;
+  /**
+   * How many corrections the edition's stories took since it was composed (absent: none). Each
+   * rendered variant records the revision it was rendered from, so an older copy is never sent.
+   */
+  revision?: number;
 }
 
 /** A story left out of an edition because rendering it failed: the edition went on without it. */
@@ -96,6 +108,14 @@ export interface RenderedVariant {
   subject: string;
   html: string;
   text: string;
+  /** The edition's `revision` it was rendered from (absent: 0, as composed). */
+  revision?: number;
+}
+
+/** An editor's corrected text of one story, as the edition's snapshot takes it (a field absent: unchanged). */
+export interface EditionStoryText {
+  headline?: string;
+  excerpt?: string;
 }
 
 export interface EditionStore {
@@ -149,7 +169,23 @@ export interface EditionStore {
    * all-sections one is stored when the edition is composed and is what the web archive shows.
    */
   getVariant(editionId: string, key: string): Promise<RenderedVariant | null>;
-  putVariant(editionId: string, variant: RenderedVariant): Promise<void>;
+  /**
+   * Stores a rendered variant. One with a `revision` replaces only a copy of the same or an older
+   * revision: false (nothing written) when a newer one is stored (a re-render that lost a race).
+   */
+  putVariant(editionId: string, variant: RenderedVariant): Promise<boolean>;
+  /**
+   * Writes an editor's correction of story `storyId` into the edition's snapshot, marks the edition
+   * stale (`staleSince`) and counts the revision, in one conditional write: false (nothing written)
+   * unless the edition awaits approval and carries the story. So a correction racing the release lands
+   * before it or not at all.
+   */
+  correctStory(editionId: string, storyId: string, text: EditionStoryText, at: string): Promise<boolean>;
+  /**
+   * Records that the edition's copy was rendered again from revision `revision` (clears `staleSince`,
+   * sets the subject of that rendering); false (nothing written) when a correction came since.
+   */
+  markRendered(editionId: string, revision: number, subject: string): Promise<boolean>;
   /** The keys of the edition's stored variants (the admin preview lists them), in no given order. */
   variantKeys(editionId: string): Promise<string[]>;
 

@@ -27,10 +27,15 @@ export interface StoryStore {
   setPick(id: string, pick: StoryPick): Promise<Story | null>;
   /**
    * Records an editor's correction of the headline or excerpt (null: none, the imported text shows),
-   * unless the story is in an edition by now. A later `upsert` updates the imported text and leaves
-   * the correction alone. Returns the story as corrected, or "in-edition" / null (no such story).
+   * unless the story is in an edition by now (other than `opts.inEdition`: the edition awaiting
+   * approval the correction was written into first). A later `upsert` updates the imported text and
+   * leaves the correction alone. Returns the story as corrected, or "in-edition" / null (no such story).
    */
-  setCorrection(id: string, correction: StoredCorrection | null): Promise<Story | "in-edition" | null>;
+  setCorrection(
+    id: string,
+    correction: StoredCorrection | null,
+    opts?: { inEdition?: string },
+  ): Promise<Story | "in-edition" | null>;
 }
 
 /** A correction as stored: the corrected fields, when and by whom (the imported text stays where it was). */
