@@ -8,8 +8,14 @@ import { defineConfig } from "vitest/config";
  * process with others (isolate: false), which saves each file loading the SDK, MJML and the CLI again.
  */
 const OWN_PROCESS = [
-  "test/handlers/**/*.test.ts",
-  "test/twin/**/*.test.ts",
+  "test/handlers/send.test.ts",
+  "test/handlers/send-pacing.test.ts",
+  "test/handlers/log-redaction.test.ts",
+  "test/handlers/ses-events.test.ts",
+  "test/handlers/compose-send-metrics.test.ts",
+  "test/twin/deployed-day.test.ts",
+  "test/twin/approval.test.ts",
+  "test/twin/jwt.test.ts",
   "test/infra/signing-secret.test.ts",
 ];
 
