@@ -10,6 +10,10 @@ declare module "oidc-provider" {
     grant_types?: string[];
   }
   interface Configuration {
+    /** The store's class, made once per model name. */
+    adapter?: new (
+      name: string,
+    ) => object;
     clients?: ClientMetadata[];
     jwks?: { keys: Record<string, unknown>[] };
     claims?: Record<string, string[]>;

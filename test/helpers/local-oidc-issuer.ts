@@ -75,7 +75,9 @@ export async function startLocalOidcIssuer(options: {
     })),
     jwks: { keys: [{ ...signingKey, kid: randomUUID(), alg: "RS256", use: "sig" }] },
     claims: { openid: CLAIMS },
-    // What oidc-provider warns about when left to its quick-start defaults.
+    // What oidc-provider warns about when left to its quick-start defaults: its in-memory store given
+    // by name (a subclass is no default, so no warning in every test run), cookie keys.
+    adapter: await memoryAdapter(),
     cookies: { keys: [randomUUID()] },
     ttl: { IdToken: 3600 },
     features: { devInteractions: { enabled: false } },
@@ -123,4 +125,12 @@ async function fetchTrusting(url: string, ca: string): Promise<{ json(): Promise
       .on("error", reject)
       .end();
   });
+}
+
+/** oidc-provider's own in-memory store, as a class of our own (see the adapter option above). */
+async function memoryAdapter(): Promise<new (name: string) => object> {
+  // Not in the package's typings: its file, which the package exports (it has no "exports" map).
+  const path: string = "oidc-provider/lib/adapters/memory_adapter.js";
+  const { default: MemoryAdapter } = (await import(path)) as { default: new (name: string) => object };
+  return class TestIssuerStore extends MemoryAdapter {};
 }
