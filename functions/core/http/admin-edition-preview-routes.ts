@@ -1,7 +1,9 @@
 import * as z from "zod";
 import { sendTest } from "../delivery/test-send.js";
 import { editionPreview, GMAIL_CLIP_BYTES, type PreviewChoice } from "../edition/edition-preview.js";
+import type { DigestConfig } from "../kernel/config.js";
 import { normalizeEmail } from "../subscribers/subscribers.js";
+import { LOCAL_OWNER_EMAIL } from "../team/roles.js";
 import { adminRoute, bad, callerOf, jsonBody, queryChoice, unlessStopped } from "./admin-request.js";
 import type { ApiContext } from "./context.js";
 import type { Route } from "./router.js";
@@ -75,15 +77,18 @@ const testBody = z.strictObject({
   locale: z.string({ error: "locale must be a language tag, e.g. es" }).optional(),
 });
 
-/** The test's recipients: `to` checked address by address, else the caller's own address. */
-function recipients(req: HttpRequest, to: string[] | undefined): string[] {
+/**
+ * The test's recipients: `to` checked address by address, else the caller's own address. The local
+ * owner (the admin token's, owner@localhost) is no mailbox: theirs goes to the newsroom's own address,
+ * the reply-to, else the sender (locally it lands in the outbox's test folder either way).
+ */
+function recipients(req: HttpRequest, to: string[] | undefined, config: DigestConfig): string[] {
   if (to === undefined) {
-    const own = normalizeEmail(callerOf(req).email);
+    const { email } = callerOf(req);
+    if (email === LOCAL_OWNER_EMAIL) return [config.replyTo ?? config.senderAddress];
+    const own = normalizeEmail(email);
     if ("error" in own)
-      bad(
-        "to",
-        `you are signed in as ${callerOf(req).email}, which is no email address: give the addresses in to`,
-      );
+      bad("to", `you are signed in as ${email}, which is no email address: give the addresses in to`);
     return [own.email];
   }
   const addresses = to.map((raw, i) => {
@@ -104,7 +109,7 @@ const testRoute = adminRoute(
       const issue = parsed.error.issues[0];
       bad(String(issue?.path[0] ?? "body"), issue?.message ?? "invalid body");
     }
-    const to = recipients(req, parsed.data.to);
+    const to = recipients(req, parsed.data.to, ctx.config);
     if (!ctx.mailer) throw new HttpError(501, "test sends are not available here: no mailer");
     const id = params.id ?? "";
     const shown = await preview(ctx, id, parsed.data);
