@@ -18,7 +18,7 @@ import {
  * its own OIDC issuer instead. Both go through the same verify-then-map path below.
  */
 
-import type { JwtIdentity, VerifyJwt } from "../core/team/ports.js";
+import { IssuerUnavailableError, type JwtIdentity, type VerifyJwt } from "../core/team/ports.js";
 
 export type { JwtIdentity, VerifyJwt };
 
@@ -81,7 +81,7 @@ export function createVerifyJwt(
       payload = await verifier.verify(token);
     } catch (err) {
       // An unreachable issuer is an outage to report, not a bad token to refuse as if it were forged.
-      if (err instanceof FetchError) throw err;
+      if (err instanceof FetchError) throw new IssuerUnavailableError(err.message, { cause: err });
       if (err instanceof JwtBaseError) return null;
       throw err;
     }

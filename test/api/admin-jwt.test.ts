@@ -1,3 +1,5 @@
+import type { AddressInfo } from "node:net";
+import { createServer } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createVerifyJwt } from "../../functions/adapters/jwt-identity.js";
 import { callerAuth } from "../../functions/core/http/admin-auth.js";
@@ -168,5 +170,35 @@ describe("the JWT path through the API router", () => {
       role: "viewer",
       via: "jwt",
     });
+  });
+
+  it("an issuer whose keys cannot be fetched: 503 saying so, not a 500 (nor a 403 as if the token were forged)", async () => {
+    // A port nothing listens on: the verifier's first fetch of the keys fails.
+    const closed = await new Promise<number>((resolve) => {
+      const probe = createServer().listen(0, "127.0.0.1", () => {
+        const { port } = probe.address() as AddressInfo;
+        probe.close(() => resolve(port));
+      });
+    });
+    const unreachable = createVerifyJwt({
+      kind: "oidc",
+      issuer: issuer.issuer,
+      audience: CONSOLE,
+      jwksUri: `https://127.0.0.1:${closed}/jwks`,
+    });
+    const ctx = await rt.apiContext();
+    const offline = createApi(apiFunctionRoutes, ctx, callerAuth({ team: ctx.team, verifyJwt: unreachable }));
+    const token = await idToken({ sub: "u-1", email: "someone@example.com", groups: ["owner"] });
+    const res = await offline({
+      method: "GET",
+      path: "/admin/me",
+      query: {},
+      headers: { authorization: `Bearer ${token}` },
+      body: "",
+      sourceIp: "127.0.0.1",
+      principal: null,
+    });
+    expect(res.status, res.body).toBe(503);
+    expect(JSON.parse(res.body).error).toMatch(/sign-in keys could not be fetched/);
   });
 });

@@ -1,8 +1,9 @@
 import { createHash, timingSafeEqual } from "node:crypto";
-import type { TeamStore, VerifyJwt } from "../team/ports.js";
+import { IssuerUnavailableError, type TeamStore, type VerifyJwt } from "../team/ports.js";
 import { type Caller, highestRole, LOCAL_OWNER_EMAIL } from "../team/roles.js";
 import { secretHash, TOKEN_PREFIX } from "../team/team-admin.js";
 import type { AdminAuth } from "./router.js";
+import { HttpError } from "./types.js";
 
 /**
  * The one auth check of every admin route: it maps whatever the request carries to a caller
@@ -56,7 +57,11 @@ export function callerAuth(opts: CallerAuthOptions = {}): AdminAuth {
 
   async function jwt(token: string): Promise<Caller | null> {
     if (!verifyJwt) return null;
-    const identity = await verifyJwt(token);
+    const identity = await verifyJwt(token).catch((err: unknown) => {
+      if (err instanceof IssuerUnavailableError)
+        throw new HttpError(503, "the sign-in keys could not be fetched from the issuer: try again shortly");
+      throw err;
+    });
     if (!identity) return null;
     const email = identity.email?.trim().toLowerCase() ?? null;
     const member = email && team ? await team.getMember(email) : null;

@@ -129,5 +129,13 @@ export interface JwtIdentity {
   email: string | null;
   groups: string[];
 }
-/** Verifies a JWT (signature, issuer, audience, expiry); null when it is not valid. */
+/**
+ * Verifies a JWT (signature, issuer, audience, expiry); null when it is not valid. Throws
+ * IssuerUnavailableError when the issuer's keys cannot be fetched: an outage, not a bad token.
+ */
 export type VerifyJwt = (token: string) => Promise<JwtIdentity | null>;
+
+/** The JWT issuer's signing keys could not be fetched (the issuer is down or unreachable). */
+export class IssuerUnavailableError extends Error {
+  override name = "IssuerUnavailableError";
+}
