@@ -151,7 +151,8 @@ export const TABLES: Record<TableName, TableDef> = {
   // The admin team (dynamo/team-store.ts): members (pk "members", sk the email), personal API tokens
   // (pk "tokens#<email>", sk the token's id; found by their SHA-256 through byTokenHash) and one-time
   // sign-in codes (pk "signin", sk the code's hash), and removed members (pk "removed", sk the email:
-  // their JWT's groups no longer let them in). TTL removes expired codes and session tokens.
+  // their JWT's groups no longer let them in), and the owners lock (pk "lock", sk "owners": demoting or
+  // removing an owner runs under it). TTL removes expired codes and session tokens.
   team: {
     logicalName: "team",
     partitionKey: { name: "pk", type: "S" },

@@ -106,6 +106,28 @@ describe("team, roles, tokens, sign-in and audit", () => {
     expect((await api("GET", "/admin/me", { auth: bearer(`dgt_${"A".repeat(43)}`) })).status).toBe(403);
   });
 
+  it("two owners demoting and removing each other at once: one change lands, an owner stays", async () => {
+    const owners = async (): Promise<string[]> =>
+      (await api("GET", "/admin/team")).json.items
+        .filter((m: { role: string }) => m.role === "owner")
+        .map((m: { email: string }) => m.email);
+    // A team whose only owners are these two: the others (from earlier tests) are editors meanwhile.
+    await member("ann@example.com", "owner");
+    await member("bob@example.com", "owner");
+    const others = (await owners()).filter((e) => e !== "ann@example.com" && e !== "bob@example.com");
+    const setRole = (email: string, role: string) =>
+      api("PATCH", `/admin/team/${encodeURIComponent(email)}`, { json: { role } });
+    for (const email of others) expect((await setRole(email, "editor")).status).toBe(200);
+    expect(await owners()).toEqual(["ann@example.com", "bob@example.com"]);
+    const [demoteAnn, removeBob] = await Promise.all([
+      api("PATCH", "/admin/team/ann%40example.com", { json: { role: "editor" } }),
+      api("DELETE", "/admin/team/bob%40example.com"),
+    ]);
+    expect([demoteAnn.status, removeBob.status].sort()).toEqual([200, 409]);
+    expect(await owners()).toHaveLength(1);
+    for (const email of others) expect((await setRole(email, "owner")).status).toBe(200);
+  });
+
   it("the last owner can be neither removed nor demoted (409)", async () => {
     await member("last@example.com", "owner");
     const team = (await api("GET", "/admin/team")).json.items as { email: string; role: string }[];

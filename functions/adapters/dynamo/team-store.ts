@@ -13,12 +13,14 @@ import { isConditionalCheckFailed, queryAll } from "./client.js";
  * The team in its table (schema.ts `team`): members under pk "members" (sk the email), each member's
  * tokens under pk "tokens#<email>" (sk the id, `tokenHash` the SHA-256), sign-in codes under pk
  * "signin" (sk the code's hash), removed members' addresses under pk "removed" (sk the email; gone
- * when they are added again). A token is found through the byTokenHash index (keys only), then read
+ * when they are added again), the owners lock under pk "lock" (sk "owners"). A token is found through the byTokenHash index (keys only), then read
  * from the table consistently, so a revoked token is refused at once even while the index lags.
  */
 const MEMBERS = "members";
 const SIGN_IN = "signin";
 const REMOVED = "removed";
+const LOCK = "lock";
+const OWNERS_LOCK = "owners";
 const tokensOf = (email: string) => `tokens#${email}`;
 const epoch = (iso: string) => Math.floor(Date.parse(iso) / 1000);
 
@@ -72,6 +74,39 @@ export class DynamoTeamStore implements TeamStore {
       new GetCommand({ TableName: this.table, Key: { pk: REMOVED, sk: email }, ConsistentRead: true }),
     );
     return res.Item !== undefined;
+  }
+
+  async lockOwners(holder: string, now: Date, expiresAt: Date): Promise<boolean> {
+    try {
+      await this.db.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: { pk: LOCK, sk: OWNERS_LOCK, holder, expiresAt: expiresAt.toISOString() },
+          ConditionExpression: "attribute_not_exists(pk) OR expiresAt < :now",
+          ExpressionAttributeValues: { ":now": now.toISOString() },
+        }),
+      );
+      return true;
+    } catch (err) {
+      if (isConditionalCheckFailed(err)) return false;
+      throw err;
+    }
+  }
+
+  async unlockOwners(holder: string): Promise<void> {
+    try {
+      await this.db.send(
+        new DeleteCommand({
+          TableName: this.table,
+          Key: { pk: LOCK, sk: OWNERS_LOCK },
+          ConditionExpression: "holder = :h",
+          ExpressionAttributeValues: { ":h": holder },
+        }),
+      );
+    } catch (err) {
+      // Expired and taken by another meanwhile: theirs now.
+      if (!isConditionalCheckFailed(err)) throw err;
+    }
   }
 
   async putToken(t: StoredToken): Promise<void> {

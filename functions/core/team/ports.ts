@@ -54,6 +54,13 @@ export interface TeamStore {
    * (the issuer's, which a removal here does not change) must not let them back in.
    */
   wasRemoved(email: string): Promise<boolean>;
+  /**
+   * Takes the team's owners lock for `holder` until `expiresAt` (one conditional write): false while
+   * another holder has it and it has not expired. Changes that may leave no owner run under it.
+   */
+  lockOwners(holder: string, now: Date, expiresAt: Date): Promise<boolean>;
+  /** Gives the owners lock back, if `holder` still has it. */
+  unlockOwners(holder: string): Promise<void>;
   putToken(token: StoredToken): Promise<void>;
   /** The token whose hash this is (read consistently: a revoked token is gone at once), or null. */
   tokenByHash(hash: string): Promise<StoredToken | null>;

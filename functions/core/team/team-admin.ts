@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import { normalizeEmail } from "../subscribers/subscribers.js";
 import { type MemberDirectory, NO_MEMBER_DIRECTORY } from "./member-directory.js";
+import { whileOwnersLocked } from "./owners-lock.js";
 import type { Member, StoredToken, TeamStore, TokenInfo } from "./ports.js";
 import { isRole, LOCAL_OWNER_EMAIL, ROLES, type Role } from "./roles.js";
 
@@ -96,14 +97,23 @@ export async function changeRole(
 ): Promise<TeamResult<{ member: Member; before: Role }>> {
   const role = validRole(rawRole);
   if (typeof role !== "string") return role;
-  const member = await team.getMember(rawEmail.trim().toLowerCase());
-  if (!member) return { outcome: "not-found" };
-  if (role !== "owner" && (await isLastOwner(team, member)))
-    return { outcome: "conflict", error: lastOwner(member.email) };
-  const updated = { ...member, role };
-  await directory.setRole(member.email, role);
-  if (role !== member.role) await team.putMember(updated);
-  return { outcome: "ok", member: updated, before: member.role };
+  const email = rawEmail.trim().toLowerCase();
+  const found = await team.getMember(email);
+  if (!found) return { outcome: "not-found" };
+  const set = async (member: Member): Promise<TeamResult<{ member: Member; before: Role }>> => {
+    const updated = { ...member, role };
+    await directory.setRole(member.email, role);
+    if (role !== member.role) await team.putMember(updated);
+    return { outcome: "ok", member: updated, before: member.role };
+  };
+  if (found.role !== "owner" || role === "owner") return set(found);
+  // An owner demoted: checked and written while no other owner change runs, on the member as now.
+  return whileOwnersLocked(team, async () => {
+    const member = await team.getMember(email);
+    if (!member) return { outcome: "not-found" };
+    if (await isLastOwner(team, member)) return { outcome: "conflict", error: lastOwner(member.email) };
+    return set(member);
+  });
 }
 
 /**
@@ -115,12 +125,22 @@ export async function removeMember(
   rawEmail: string,
   directory: MemberDirectory = NO_MEMBER_DIRECTORY,
 ): Promise<TeamResult<{ member: Member }>> {
-  const member = await team.getMember(rawEmail.trim().toLowerCase());
-  if (!member) return { outcome: "not-found" };
-  if (await isLastOwner(team, member)) return { outcome: "conflict", error: lastOwner(member.email) };
-  await directory.remove(member.email);
-  await team.deleteMember(member.email);
-  return { outcome: "ok", member };
+  const email = rawEmail.trim().toLowerCase();
+  const found = await team.getMember(email);
+  if (!found) return { outcome: "not-found" };
+  const remove = async (member: Member): Promise<TeamResult<{ member: Member }>> => {
+    await directory.remove(member.email);
+    await team.deleteMember(member.email);
+    return { outcome: "ok", member };
+  };
+  if (found.role !== "owner") return remove(found);
+  // An owner removed: as a demotion (changeRole), while no other owner change runs.
+  return whileOwnersLocked(team, async () => {
+    const member = await team.getMember(email);
+    if (!member) return { outcome: "not-found" };
+    if (await isLastOwner(team, member)) return { outcome: "conflict", error: lastOwner(member.email) };
+    return remove(member);
+  });
 }
 
 const info = ({ id, label, createdAt, lastUsedAt, expiresAt }: StoredToken): TokenInfo => ({
