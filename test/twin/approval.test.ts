@@ -165,8 +165,8 @@ describe("approval required, deployed", () => {
     const onEditions = twin.calls
       .slice(from)
       .filter((c) => c.decisions.some((d) => d.resource === editions?.arn));
+    // One read (the edition's status and the story's place in it), then the one conditional write.
     expect(onEditions.map((c) => `${c.fn} ${c.operation}`)).toEqual([
-      "storyImport GetItem",
       "storyImport GetItem",
       "storyImport UpdateItem",
     ]);

@@ -323,21 +323,20 @@ export class DynamoEditionStore implements EditionStore {
     }
   }
 
-  async correctStory(
+  correctStory(
     editionId: string,
-    storyId: string,
+    story: { id: string; position: number },
     text: EditionStoryText,
     at: string,
   ): Promise<boolean> {
-    const edition = await this.get(editionId);
-    const index = edition?.stories.findIndex((s) => s.id === storyId) ?? -1;
-    if (!edition || index < 0 || edition.status !== "awaiting-approval") return false;
+    const index = story.position;
+    if (!Number.isInteger(index) || index < 0) return Promise.resolve(false);
     const sets = ["staleSince = if_not_exists(staleSince, :at)", "updatedAt = :at"];
     const values: Record<string, unknown> = {
       ":at": at,
       ":one": 1,
       ":awaiting": "awaiting-approval",
-      ":story": storyId,
+      ":story": story.id,
     };
     for (const field of ["headline", "excerpt"] as const) {
       const value = text[field];

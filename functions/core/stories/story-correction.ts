@@ -98,9 +98,12 @@ async function applyCorrection(
     const status = editionId ? ((await deps.editions.get(editionId))?.status ?? null) : null;
     return { outcome: "in-edition", story, editionId: editionId ?? "", status };
   };
+  // Where the story stands in the edition's list: the edition's write names that place.
+  let position = -1;
   if (editionId) {
     const edition = await deps.editions.get(editionId);
-    if (edition?.status !== "awaiting-approval")
+    position = edition?.stories.findIndex((s) => s.id === id) ?? -1;
+    if (edition?.status !== "awaiting-approval" || position < 0)
       return { outcome: "in-edition", story, editionId, status: edition?.status ?? null };
   }
   const before = { headline: story.headline, excerpt: story.excerpt };
@@ -130,7 +133,8 @@ async function applyCorrection(
     const text: { headline?: string; excerpt?: string } = {};
     for (const field of ["headline", "excerpt"] as const)
       if (cleaned[field] !== undefined) text[field] = fields[field] ?? imported[field];
-    if (!(await deps.editions.correctStory(editionId, id, text, now.toISOString()))) return refused();
+    if (!(await deps.editions.correctStory(editionId, { id, position }, text, now.toISOString())))
+      return refused();
   }
   const updated = await deps.stories.setCorrection(id, correction, editionId ? { inEdition: editionId } : {});
   if (updated === null) return { outcome: "not-found" };

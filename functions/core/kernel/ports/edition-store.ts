@@ -175,12 +175,18 @@ export interface EditionStore {
    */
   putVariant(editionId: string, variant: RenderedVariant): Promise<boolean>;
   /**
-   * Writes an editor's correction of story `storyId` into the edition's snapshot, marks the edition
-   * stale (`staleSince`) and counts the revision, in one conditional write: false (nothing written)
-   * unless the edition awaits approval and carries the story. So a correction racing the release lands
-   * before it or not at all.
+   * Writes an editor's correction of story `story.id`, at `story.position` in the edition's story list
+   * (as the caller read it), into the edition's snapshot, marks the edition stale (`staleSince`) and
+   * counts the revision, in one conditional write: false (nothing written) unless the edition awaits
+   * approval and carries the story at that place. So a correction racing the release lands before it
+   * or not at all.
    */
-  correctStory(editionId: string, storyId: string, text: EditionStoryText, at: string): Promise<boolean>;
+  correctStory(
+    editionId: string,
+    story: { id: string; position: number },
+    text: EditionStoryText,
+    at: string,
+  ): Promise<boolean>;
   /**
    * Records that the edition's copy was rendered again from revision `revision` (clears `staleSince`,
    * sets the subject of that rendering); false (nothing written) when a correction came since.
