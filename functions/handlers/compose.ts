@@ -110,13 +110,15 @@ async function approvalRound(
   queue: SqsRecipientQueue,
   date: string,
 ): Promise<ComposeResult> {
-  const edition = await deps.editions.get(editionIdFor(date));
-  if (!edition?.approval) return { status: "idle", date, message: "no edition that waits for approval" };
-  if (isStale(edition)) {
+  const read = await deps.editions.get(editionIdFor(date));
+  if (!read?.approval) return { status: "idle", date, message: "no edition that waits for approval" };
+  let edition: EditionRecord = read;
+  if (isStale(read)) {
     // An editor corrected a story of it (the story-import function has no renderer): its copy is
-    // rendered again here, so the preview shows the correction within a minute.
-    await rerenderIfStale(deps, edition.editionId);
-    logger.info("corrected edition rendered again", { date, revision: edition.revision });
+    // rendered again here, so the preview shows the correction within a minute. What follows (the
+    // gate, the release) goes on with the edition as rendered.
+    edition = (await rerenderIfStale(deps, read.editionId)) ?? read;
+    logger.info("corrected edition rendered again", { date, revision: read.revision });
   }
   if (edition.status === "awaiting-approval") {
     const gate = await approvalGate(deps, edition);
@@ -130,7 +132,7 @@ async function approvalRound(
   if (round && (round.kind !== "fan-out" || round.fannedOut)) {
     return { status: "idle", date, message: `edition ${edition.editionId} is fanned out already` };
   }
-  logger.info("approved edition: sending", { date, approvedBy: edition.approval.approvedBy });
+  logger.info("approved edition: sending", { date, approvedBy: edition.approval?.approvedBy });
   return deliver(deps, queue, date, edition);
 }
 

@@ -1,5 +1,5 @@
 import { ALL_SECTIONS, fillPersonalSlots, personalSlots, variantKey } from "../edition/edition.js";
-import { rerenderIfStale } from "../edition/edition-rerender.js";
+import { isStale, rerenderIfStale } from "../edition/edition-rerender.js";
 import { localeVariantKey, type Renderer, renderVariant } from "../edition/variant.js";
 import type { DigestConfig } from "../kernel/config.js";
 import { readerLocale } from "../kernel/config.js";
@@ -140,7 +140,7 @@ export async function createEditionSender(
   // Never a copy older than a correction: one made stale while the edition awaited approval is
   // rendered again first (its releaser did so already, unless it could not: edition-rerender.ts).
   const read = await deps.editions.get(edition.editionId);
-  const stored = read?.staleSince !== undefined ? await rerenderIfStale(deps, edition.editionId) : read;
+  const stored = read && isStale(read) ? await rerenderIfStale(deps, edition.editionId) : read;
   // What variants are rendered from: the edition as stored now (its stories as corrected).
   const current = stored ?? edition;
   const haltedBefore = stored?.haltedBecause ?? null;
