@@ -7,16 +7,14 @@
  * 375 px layout. The tests run in order and later ones read what earlier ones wrote (the audit log).
  * Screenshots go to test-results/console/.
  */
-import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { AxeBuilder } from "@axe-core/playwright";
 import type { Browser, BrowserContext, Page } from "playwright-core";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { adminRequest, type Serve, startServe } from "../helpers/serve.js";
-import { startTestStack, story, type TestStack } from "../helpers/services.js";
-import { collectErrors, type DomDocument, launchChromium } from "../preview/chromium.js";
-import { ensureConsoleBuilt } from "./console-build.js";
+import { afterEach, describe, expect, it } from "vitest";
+import { adminRequest, type Serve } from "../helpers/serve.js";
+import { story, type TestStack } from "../helpers/services.js";
+import { collectErrors, type DomDocument } from "../preview/chromium.js";
+import { CONSOLE_SHOTS, consoleForSuite } from "./console-suite.js";
 import { type ConsoleWorld, makeConsoleWorld } from "./console-world.js";
 import { consoleUrl, printedConsoleLink, sessionTokenIn, signIn, signInWithToken } from "./sign-in.js";
 
@@ -25,7 +23,6 @@ declare const document: DomDocument & {
   activeElement: { textContent: string | null; tagName: string } | null;
 };
 
-const SHOTS = fileURLToPath(new URL("../../test-results/console/", import.meta.url));
 const DAY = "2031-04-02";
 const NAV = ["Overview", "Editions", "Stories", "Subscribers", "Feeds", "Team", "Audit log"];
 
@@ -35,21 +32,16 @@ let serve: Serve;
 let context: BrowserContext | undefined;
 let world: ConsoleWorld;
 
-beforeAll(async () => {
-  await ensureConsoleBuilt();
-  await mkdir(SHOTS, { recursive: true });
-  browser = await launchChromium();
-  // Approval required: today's edition waits for the approval journey (see console-world.ts).
-  stack = await startTestStack({}, { DIGEST_SECTIONS: "World,Science,Culture", DIGEST_APPROVAL: "required" });
-  world = await makeConsoleWorld(stack, DAY);
-  serve = await startServe(stack);
-}, 240_000);
-
-afterAll(async () => {
-  await serve?.stop();
-  await stack?.close();
-  await browser?.close();
-});
+// Approval required: today's edition waits for the approval journey (see console-world.ts).
+consoleForSuite(
+  { DIGEST_SECTIONS: "World,Science,Culture", DIGEST_APPROVAL: "required" },
+  (started) => {
+    ({ browser, stack, serve } = started);
+  },
+  async (s) => {
+    world = await makeConsoleWorld(s, DAY);
+  },
+);
 
 afterEach(async () => {
   await context?.close();
@@ -108,7 +100,7 @@ async function settled(page: Page): Promise<void> {
 }
 
 const shot = (page: Page, name: string) =>
-  page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+  page.screenshot({ path: join(CONSOLE_SHOTS, `${name}.png`), fullPage: true });
 
 /**
  * Serious axe findings on the console's own page. Legacy mode: axe runs in the top document only and

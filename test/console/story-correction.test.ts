@@ -1,14 +1,12 @@
-import { mkdir } from "node:fs/promises";
-import { fileURLToPath } from "node:url";
 import type { Browser, BrowserContext } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { correctStory } from "../../functions/core/stories/story-correction.js";
 import { openRuntime } from "../../functions/local/runtime.js";
 import { seedDay } from "../helpers/edition-setup.js";
-import { adminRequest, type Serve, startServe } from "../helpers/serve.js";
-import { startTestStack, type TestStack } from "../helpers/services.js";
-import { collectErrors, launchChromium } from "../preview/chromium.js";
-import { ensureConsoleBuilt } from "./console-build.js";
+import { adminRequest, type Serve } from "../helpers/serve.js";
+import type { TestStack } from "../helpers/services.js";
+import { collectErrors } from "../preview/chromium.js";
+import { CONSOLE_SHOTS, consoleForSuite } from "./console-suite.js";
 import { consoleUrl, signIn } from "./sign-in.js";
 
 /**
@@ -19,7 +17,6 @@ import { consoleUrl, signIn } from "./sign-in.js";
  * shows in the preview.
  */
 
-const SHOTS = fileURLToPath(new URL("../../test-results/console/", import.meta.url));
 const DAY = "2025-04-02";
 const FIRST_FIX = "Story number 1 of the day, corrected";
 const SECOND_FIX = "Story number 1 of the day, corrected twice";
@@ -29,21 +26,19 @@ let stack: TestStack;
 let serve: Serve;
 let context: BrowserContext | undefined;
 
-beforeAll(async () => {
-  await ensureConsoleBuilt();
-  await mkdir(SHOTS, { recursive: true });
-  browser = await launchChromium();
-  stack = await startTestStack({}, { DIGEST_APPROVAL: "required" });
-  await seedDay(stack, DAY, ["ana@example.com"]);
-  expect((await stack.digest(["compose", "--date", DAY])).out).toContain("status=awaiting-approval");
-  serve = await startServe(stack);
-}, 240_000);
+consoleForSuite(
+  { DIGEST_APPROVAL: "required" },
+  (started) => {
+    ({ browser, stack, serve } = started);
+  },
+  async (s) => {
+    await seedDay(s, DAY, ["ana@example.com"]);
+    expect((await s.digest(["compose", "--date", DAY])).out).toContain("status=awaiting-approval");
+  },
+);
 
 afterAll(async () => {
   await context?.close();
-  await serve?.stop();
-  await stack?.close();
-  await browser?.close();
 });
 
 describe("console: correcting a story of an edition awaiting approval", () => {
@@ -67,7 +62,7 @@ describe("console: correcting a story of an edition awaiting approval", () => {
     const note = page.locator("[data-stale]");
     await note.waitFor();
     expect(await note.textContent()).toContain("the preview shows it within a minute");
-    await page.screenshot({ path: `${SHOTS}edition-stale.png` });
+    await page.screenshot({ path: `${CONSOLE_SHOTS}edition-stale.png` });
 
     await page.getByRole("button", { name: `Correct ${FIRST_FIX}` }).click();
     const headline = page.getByLabel("Headline");

@@ -1,12 +1,9 @@
-import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import type { Browser, BrowserContext } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { adminRequest, type Serve, startServe } from "../helpers/serve.js";
-import { startTestStack, type TestStack } from "../helpers/services.js";
-import { collectErrors, launchChromium } from "../preview/chromium.js";
-import { ensureConsoleBuilt } from "./console-build.js";
+import { afterAll, describe, expect, it } from "vitest";
+import { adminRequest, type Serve } from "../helpers/serve.js";
+import { collectErrors } from "../preview/chromium.js";
+import { CONSOLE_SHOTS, consoleForSuite } from "./console-suite.js";
 import { consoleUrl, signIn } from "./sign-in.js";
 
 /**
@@ -14,26 +11,16 @@ import { consoleUrl, signIn } from "./sign-in.js";
  * enabled locales (GET /admin/overview), saved through PATCH /admin/subscribers/{email}, shown in the list.
  */
 
-const SHOTS = fileURLToPath(new URL("../../test-results/console/", import.meta.url));
-
 let browser: Browser;
-let stack: TestStack;
 let serve: Serve;
 let context: BrowserContext | undefined;
 
-beforeAll(async () => {
-  await ensureConsoleBuilt();
-  await mkdir(SHOTS, { recursive: true });
-  browser = await launchChromium();
-  stack = await startTestStack({}, { DIGEST_SECTIONS: "World,Science", DIGEST_LOCALES: "fr,de" });
-  serve = await startServe(stack);
-}, 240_000);
+consoleForSuite({ DIGEST_SECTIONS: "World,Science", DIGEST_LOCALES: "fr,de" }, (started) => {
+  ({ browser, serve } = started);
+});
 
 afterAll(async () => {
   await context?.close();
-  await serve?.stop();
-  await stack?.close();
-  await browser?.close();
 });
 
 describe("console: a subscriber's language", () => {
@@ -60,7 +47,7 @@ describe("console: a subscriber's language", () => {
     await page.getByRole("button", { name: "Save" }).click();
     await page.getByText("Saved.").waitFor();
     expect((await adminRequest(serve, "GET", "/admin/subscribers/lea%40example.com")).json.locale).toBe("fr");
-    await page.screenshot({ path: join(SHOTS, "subscriber-language.png"), fullPage: true });
+    await page.screenshot({ path: join(CONSOLE_SHOTS, "subscriber-language.png"), fullPage: true });
 
     await page.getByRole("button", { name: "Close" }).last().click();
     const row = page.getByRole("row", { name: /lea@example\.com/ });
