@@ -1,7 +1,6 @@
 import { Annotations, Match, Template } from "aws-cdk-lib/assertions";
 import { describe, expect, it } from "vitest";
-import { DeploymentConfigError, readDeploymentConfig } from "../../infra/config.js";
-import { cdkJsonContext, stackWithoutChecks, synthStack } from "./synth.js";
+import { deploymentConfigProblems, stackWithoutChecks, synthStack } from "./synth.js";
 
 /**
  * deploy.consoleIdp: a newsroom's own identity provider federated through the console's user pool,
@@ -25,16 +24,7 @@ function only(template: Template, type: string): [string, Resource] {
   return all[0] as [string, Resource];
 }
 
-function problems(idp: unknown): string {
-  const context = cdkJsonContext({ "digest:consoleIdp": idp });
-  try {
-    readDeploymentConfig((key) => context[key]);
-  } catch (err) {
-    expect(err).toBeInstanceOf(DeploymentConfigError);
-    return (err as Error).message;
-  }
-  return "";
-}
+const problems = (idp: unknown) => deploymentConfigProblems({ "digest:consoleIdp": idp });
 
 describe("deploy.consoleIdp", () => {
   it("OIDC: a provider with the email mapped, its secret a Secrets Manager reference; the app client offers it; cdk-nag clean", () => {

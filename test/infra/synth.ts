@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { App } from "aws-cdk-lib";
 import { buildApp } from "../../infra/app.js";
+import { DeploymentConfigError, readDeploymentConfig } from "../../infra/config.js";
 import type { DigestStack } from "../../infra/stack.js";
 import { removeAfterFile } from "../helpers/scratch.js";
 
@@ -27,6 +28,21 @@ function scratchOutdir(): string {
 export function cdkJsonContext(overrides: Record<string, unknown> = {}): Record<string, unknown> {
   const cdkJson = JSON.parse(readFileSync(new URL("../../cdk.json", import.meta.url), "utf8"));
   return { ...cdkJson.context, "digest:config": EXAMPLE_CONFIG, ...overrides };
+}
+
+/**
+ * What reading the deployment configuration with cdk.json's context plus `overrides` refuses: the
+ * DeploymentConfigError's message, "" when it is accepted (any other error is thrown).
+ */
+export function deploymentConfigProblems(overrides: Record<string, unknown>): string {
+  const context = cdkJsonContext(overrides);
+  try {
+    readDeploymentConfig((key) => context[key]);
+  } catch (err) {
+    if (err instanceof DeploymentConfigError) return err.message;
+    throw err;
+  }
+  return "";
 }
 
 /** Builds the app with cdk.json's context; bundling is skipped unless `bundle` (esbuild takes seconds). */
